@@ -1,0 +1,286 @@
+//! `rollout.toml`: the workspace file. Parsed raw with serde, then checked; unknown keys
+//! are collected and reported, never silently ignored.
+
+use crate::profile::Profile;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}\nhint: run `rollout init` to create a workspace, or pass --config PATH")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {}", .problems.join("\n  "))]
+    Invalid { path: PathBuf, problems: Vec<String> },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Organization {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub profile: Profile,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+}
+
+fn default_timezone() -> String {
+    "Europe/Moscow".into()
+}
+
+impl Default for Organization {
+    fn default() -> Self {
+        Organization { name: String::new(), profile: Profile::default(), timezone: default_timezone() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BranchConfig {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub main: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Students,
+    Parents,
+    Staff,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SourceConfig {
+    pub path: String,
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub kind: Option<SourceKind>,
+    /// Text files only: `utf-8`, `windows-1251`, `koi8-r`, `ibm866`, `utf-16le` …
+    #[serde(default)]
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// Header text → field name (`fio`, `surname`, `birth_date`, …), overriding detection.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Skip these sheets (by name).
+    #[serde(default)]
+    pub skip_sheets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupConfig {
+    pub name: String,
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IngestConfig {
+    #[serde(default = "default_memory")]
+    pub max_memory_mb: u64,
+    #[serde(default = "default_seconds")]
+    pub max_seconds: u64,
+    /// Files read at once; 0 = one per core.
+    #[serde(default)]
+    pub jobs: usize,
+}
+
+fn default_memory() -> u64 {
+    2048
+}
+fn default_seconds() -> u64 {
+    60
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig { max_memory_mb: default_memory(), max_seconds: default_seconds(), jobs: 0 }
+    }
+}
+
+/// The file as written. Later issues' sections are accepted as values so they are not
+/// reported as unknown; their stages parse them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub organization: Organization,
+    #[serde(default)]
+    pub branches: Vec<BranchConfig>,
+    #[serde(default)]
+    pub sources: Option<Vec<SourceConfig>>,
+    #[serde(default)]
+    pub groups: Vec<GroupConfig>,
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    #[serde(default)]
+    pub platform: Option<toml::Value>,
+    #[serde(default)]
+    pub chats: Option<toml::Value>,
+    #[serde(default)]
+    pub matching: Option<toml::Value>,
+    #[serde(default)]
+    pub safety: Option<toml::Value>,
+    #[serde(default)]
+    pub links: Option<toml::Value>,
+    #[serde(default)]
+    pub plans: Option<toml::Value>,
+    #[serde(default)]
+    pub calendar: Option<toml::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub main: bool,
+}
+
+/// The validated workspace configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    /// The workspace folder: the config's folder.
+    pub root: PathBuf,
+    pub organization: Organization,
+    /// Never empty: a single-site organisation gets one implicit branch.
+    pub branches: Vec<Branch>,
+    /// True when `[[branches]]` was omitted.
+    pub implicit_branch: bool,
+    pub sources: Option<Vec<SourceConfig>>,
+    pub groups: Vec<GroupConfig>,
+    pub ingest: IngestConfig,
+    /// Keys the file has that rollout does not know, as dotted paths.
+    pub unknown_keys: Vec<String>,
+}
+
+pub const IMPLICIT_BRANCH: &str = "Основная площадка";
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut unknown = Vec::new();
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let raw: RawConfig = serde_ignored::deserialize(de, |p| unknown.push(p.to_string()))
+            .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+        Config::validate(raw, path, root, unknown)
+    }
+
+    fn validate(raw: RawConfig, path: &Path, root: PathBuf, unknown_keys: Vec<String>) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let implicit_branch = raw.branches.is_empty();
+        let branches: Vec<Branch> = if implicit_branch {
+            vec![Branch { name: IMPLICIT_BRANCH.into(), aliases: vec![], main: true }]
+        } else {
+            raw.branches
+                .iter()
+                .map(|b| Branch { name: b.name.trim().to_string(), aliases: b.aliases.clone(), main: b.main })
+                .collect()
+        };
+        let mut seen = BTreeMap::new();
+        for b in &branches {
+            if b.name.is_empty() {
+                problems.push("[[branches]]: a branch has an empty name".to_string());
+            }
+            for n in std::iter::once(&b.name).chain(&b.aliases) {
+                let key = crate::normalize::text_key(n);
+                if let Some(other) = seen.insert(key, b.name.clone()) {
+                    if other != b.name {
+                        problems.push(format!("[[branches]]: «{n}» names both «{other}» and «{}»", b.name));
+                    }
+                }
+            }
+        }
+        if branches.iter().filter(|b| b.main).count() > 1 {
+            problems.push("[[branches]]: more than one branch has `main = true`".into());
+        }
+        if let Some(sources) = &raw.sources {
+            for s in sources {
+                if s.path.trim().is_empty() {
+                    problems.push("[[sources]]: an entry has an empty `path`".into());
+                }
+                for field in s.columns.values() {
+                    if crate::ingest::header::Field::from_name(field).is_none() {
+                        problems.push(format!(
+                            "[[sources]] {}: unknown field «{field}» in `columns`; known: {}",
+                            s.path,
+                            crate::ingest::header::Field::names().join(", ")
+                        ));
+                    }
+                }
+                if let Some(enc) = &s.encoding {
+                    if encoding_rs::Encoding::for_label(enc.as_bytes()).is_none() {
+                        problems.push(format!("[[sources]] {}: unknown encoding «{enc}»", s.path));
+                    }
+                }
+                if let Some(d) = &s.delimiter {
+                    if crate::ingest::text::delimiter_byte(d).is_none() {
+                        problems.push(format!("[[sources]] {}: `delimiter` must be one character such as \";\", \",\" or \"\\t\"", s.path));
+                    }
+                }
+            }
+        }
+        if raw.ingest.max_seconds == 0 || raw.ingest.max_memory_mb < 64 {
+            problems.push("[ingest]: max_seconds must be at least 1 and max_memory_mb at least 64".into());
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid { path: path.to_path_buf(), problems });
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            root,
+            organization: raw.organization,
+            branches,
+            implicit_branch,
+            sources: raw.sources,
+            groups: raw.groups,
+            ingest: raw.ingest,
+            unknown_keys,
+        })
+    }
+
+    pub fn main_branch(&self) -> Option<&Branch> {
+        self.branches.iter().find(|b| b.main).or(if self.branches.len() == 1 { self.branches.first() } else { None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_collected() {
+        let c = Config::parse(
+            "[organization]\nname='x'\nprofile='school'\ncolour='red'\n[ingest]\nmax_secs=3\n",
+            Path::new("w/rollout.toml"),
+        )
+        .unwrap();
+        let mut keys = c.unknown_keys.clone();
+        keys.sort();
+        assert_eq!(keys, vec!["ingest.max_secs", "organization.colour"]);
+        assert!(c.implicit_branch);
+        assert_eq!(c.root, PathBuf::from("w"));
+    }
+
+    #[test]
+    fn bad_profile_is_a_parse_error() {
+        let e = Config::parse("[organization]\nprofile='university'\n", Path::new("rollout.toml")).unwrap_err();
+        assert!(e.to_string().contains("university"), "{e}");
+    }
+}

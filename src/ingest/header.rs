@@ -1,0 +1,306 @@
+//! Finding the header row — often below title rows — by matching cells against the
+//! synonyms of known columns, in Russian and English.
+
+use super::table::Sheet;
+use crate::normalize::text_key;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Fio,
+    Surname,
+    FirstName,
+    Patronymic,
+    BirthDate,
+    Group,
+    Course,
+    Branch,
+    Position,
+    Curates,
+    Student,
+    Parent,
+    Relation,
+    Phone,
+    Email,
+    Snils,
+    Login,
+    Id,
+}
+
+/// Synonyms, compared after `text_key` (lower case, ё = е, punctuation dropped).
+const SYNONYMS: &[(Field, &[&str])] = &[
+    (Field::Fio, &["фио", "ф и о", "фамилия имя отчество", "полное имя", "фио сотрудника", "сотрудник",
+        "работник", "фио работника", "фио педагога", "педагог", "преподаватель", "фио преподавателя",
+        "full name", "name", "фио полностью"]),
+    (Field::Surname, &["фамилия", "surname", "last name"]),
+    (Field::FirstName, &["имя", "first name", "given name"]),
+    (Field::Patronymic, &["отчество", "patronymic", "middle name"]),
+    (Field::BirthDate, &["дата рождения", "д р", "др", "дата рожд", "дата рожд ия", "birth date", "date of birth",
+        "birthday", "дата рождения обучающегося", "дата рождения ребенка", "дата рождения ученика"]),
+    (Field::Group, &["класс", "группа", "объединение", "учебная группа", "группа класс", "класс группа",
+        "наименование группы", "group", "class", "детское объединение", "возрастная группа"]),
+    (Field::Course, &["курс", "параллель", "год обучения", "course", "grade"]),
+    (Field::Branch, &["филиал", "подразделение", "корпус", "площадка", "структурное подразделение",
+        "branch", "site", "место работы"]),
+    (Field::Position, &["должность", "position", "занимаемая должность"]),
+    (Field::Curates, &["классное руководство", "куратор", "кураторство", "куратор групп", "куратор группы",
+        "курируемые группы", "руководство группой", "классный руководитель в классе", "curator of"]),
+    (Field::Student, &["обучающийся", "обучающиеся", "ученик", "студент", "воспитанник", "ребенок",
+        "фио обучающегося", "фио ученика", "фио студента", "фио воспитанника", "фио ребенка", "student", "child",
+        "фио обучающегося воспитанника"]),
+    (Field::Parent, &["родитель", "родители", "родитель законный представитель", "законный представитель",
+        "фио родителя", "фио родителя законного представителя", "представитель", "фио законного представителя",
+        "parent", "guardian"]),
+    (Field::Relation, &["кем приходится", "степень родства", "родство", "кем является", "тип родства",
+        "relation", "relationship"]),
+    (Field::Phone, &["телефон", "моб телефон", "мобильный телефон", "тел", "контактный телефон", "номер телефона",
+        "телефон родителя", "телефон мобильный", "сотовый телефон", "phone", "mobile"]),
+    (Field::Email, &["e mail", "email", "электронная почта", "эл почта", "почта", "адрес электронной почты",
+        "e mail родителя", "mail"]),
+    (Field::Snils, &["снилс", "страховой номер", "snils"]),
+    (Field::Login, &["логин", "login"]),
+    (Field::Id, &["id", "идентификатор", "ид"]),
+];
+
+impl Field {
+    pub const ALL: [Field; 18] = [
+        Field::Fio, Field::Surname, Field::FirstName, Field::Patronymic, Field::BirthDate, Field::Group,
+        Field::Course, Field::Branch, Field::Position, Field::Curates, Field::Student, Field::Parent,
+        Field::Relation, Field::Phone, Field::Email, Field::Snils, Field::Login, Field::Id,
+    ];
+
+    /// The name used in `columns = { … }` of a `[[sources]]` entry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Fio => "fio",
+            Field::Surname => "surname",
+            Field::FirstName => "first_name",
+            Field::Patronymic => "patronymic",
+            Field::BirthDate => "birth_date",
+            Field::Group => "group",
+            Field::Course => "course",
+            Field::Branch => "branch",
+            Field::Position => "position",
+            Field::Curates => "curated_groups",
+            Field::Student => "student",
+            Field::Parent => "parent",
+            Field::Relation => "relation",
+            Field::Phone => "phone",
+            Field::Email => "email",
+            Field::Snils => "snils",
+            Field::Login => "login",
+            Field::Id => "id",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == s.trim())
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Field::ALL.iter().map(|f| f.name()).collect()
+    }
+
+    /// What a person would write as this column's header.
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            Field::Fio => "ФИО",
+            Field::Surname => "Фамилия",
+            Field::FirstName => "Имя",
+            Field::Patronymic => "Отчество",
+            Field::BirthDate => "Дата рождения",
+            Field::Group => "Группа / Класс",
+            Field::Course => "Курс",
+            Field::Branch => "Филиал",
+            Field::Position => "Должность",
+            Field::Curates => "Классное руководство",
+            Field::Student => "ФИО обучающегося",
+            Field::Parent => "ФИО родителя",
+            Field::Relation => "Кем приходится",
+            Field::Phone => "Телефон",
+            Field::Email => "E-mail",
+            Field::Snils => "СНИЛС",
+            Field::Login => "Логин",
+            Field::Id => "ID",
+        }
+    }
+}
+
+/// Which field a header cell names, if any.
+pub fn classify(cell: &str) -> Option<Field> {
+    let key = text_key(cell);
+    if key.is_empty() || key.len() > 120 {
+        return None;
+    }
+    for (field, syns) in SYNONYMS {
+        if syns.contains(&key.as_str()) {
+            return Some(*field);
+        }
+    }
+    // Longer headers: «ФИО родителя (законного представителя)», «Телефон (мобильный)».
+    let starts = |p: &str| key == p || key.starts_with(&format!("{p} "));
+    if starts("фио родителя") || starts("родитель") || starts("фио законного") || starts("законный представитель") {
+        return Some(Field::Parent);
+    }
+    if starts("фио обучающегося") || starts("фио ученика") || starts("фио ребенка") || starts("фио воспитанника") || starts("фио студента") {
+        return Some(Field::Student);
+    }
+    if starts("дата рождения") {
+        return Some(Field::BirthDate);
+    }
+    if starts("телефон") || starts("моб") || starts("контактный телефон") || starts("мобильный телефон") {
+        return Some(Field::Phone);
+    }
+    if starts("e mail") || starts("email") || starts("электронная почта") || starts("адрес электронной") {
+        return Some(Field::Email);
+    }
+    if starts("снилс") {
+        return Some(Field::Snils);
+    }
+    if starts("фио") {
+        return Some(Field::Fio);
+    }
+    if starts("кем приходится") || starts("степень родства") {
+        return Some(Field::Relation);
+    }
+    if starts("классное руководство") || starts("куратор групп") {
+        return Some(Field::Curates);
+    }
+    None
+}
+
+/// A header row: field → column, with the texts as found.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub row: usize,
+    pub columns: BTreeMap<Field, usize>,
+    /// Index one past the last recognised or titled column.
+    pub width: usize,
+}
+
+impl Header {
+    pub fn col(&self, f: Field) -> Option<usize> {
+        self.columns.get(&f).copied()
+    }
+    pub fn has(&self, f: Field) -> bool {
+        self.columns.contains_key(&f)
+    }
+    pub fn has_name(&self) -> bool {
+        self.has(Field::Fio) || self.has(Field::Surname) || self.has(Field::Student) || self.has(Field::Parent)
+    }
+}
+
+/// How many rows from the top a header may sit below title rows.
+pub const HEADER_SCAN_ROWS: usize = 40;
+
+/// Reads one row as a header; `overrides` maps header text keys to fields.
+pub fn header_at(sheet: &Sheet, row: usize, overrides: &BTreeMap<String, Field>) -> Header {
+    let mut h = Header { row, ..Default::default() };
+    let Some(cells) = sheet.rows.get(row) else { return h };
+    for (c, cell) in cells.iter().enumerate().take(512) {
+        let text = cell.as_text();
+        if text.trim().is_empty() {
+            continue;
+        }
+        let field = overrides.get(&text_key(&text)).copied().or_else(|| classify(&text));
+        if let Some(f) = field {
+            // The first column of a kind wins; a second «Телефон» is usually a home phone.
+            h.columns.entry(f).or_insert(c);
+            h.width = h.width.max(c + 1);
+        } else if !sheet.merged_across(row, c) {
+            h.width = h.width.max(c + 1);
+        }
+    }
+    h
+}
+
+/// The best header row among the first rows: the most recognised fields, with a name.
+pub fn find_header(sheet: &Sheet, overrides: &BTreeMap<String, Field>) -> Option<Header> {
+    let mut best: Option<Header> = None;
+    for row in 0..sheet.rows.len().min(HEADER_SCAN_ROWS) {
+        let h = header_at(sheet, row, overrides);
+        if !h.has_name() || h.columns.len() < 2 && overrides.is_empty() {
+            continue;
+        }
+        // A title merged across the table is not a header even if it says «ФИО».
+        if h.columns.len() == 1 && sheet.merged_across(row, *h.columns.values().next().unwrap_or(&0)) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|b| h.columns.len() > b.columns.len()) {
+            best = Some(h);
+        }
+    }
+    best
+}
+
+/// Whether `row` repeats the header (the group-header layout repeats it under each group).
+pub fn is_header_repeat(sheet: &Sheet, row: usize, header: &Header) -> bool {
+    let mut hits = 0;
+    for (f, c) in &header.columns {
+        if classify(&sheet.cell(row, *c).as_text()) == Some(*f) {
+            hits += 1;
+        }
+    }
+    hits * 2 > header.columns.len() && hits >= 2
+}
+
+/// The columns a user should have, for the «header not found» fix text.
+pub fn expected_columns_hint() -> &'static str {
+    "«ФИО» (или «Фамилия», «Имя», «Отчество»), «Дата рождения», «Группа»/«Класс»; для родителей — «ФИО обучающегося», «ФИО родителя», «Кем приходится», «Телефон», «E-mail»; для сотрудников — «ФИО», «Должность», «Филиал», «Классное руководство»"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::table::Cell;
+
+    fn sheet(rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            name: "s".into(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) }).collect())
+                .collect(),
+            merges: vec![],
+        }
+    }
+
+    #[test]
+    fn synonyms() {
+        assert_eq!(classify("Ф.И.О."), Some(Field::Fio));
+        assert_eq!(classify("ФИО родителя (законного представителя)"), Some(Field::Parent));
+        assert_eq!(classify("Родитель (законный представитель)"), Some(Field::Parent));
+        assert_eq!(classify("Моб. телефон"), Some(Field::Phone));
+        assert_eq!(classify("Электронная почта"), Some(Field::Email));
+        assert_eq!(classify("Дата  рождения"), Some(Field::BirthDate));
+        assert_eq!(classify("Класс"), Some(Field::Group));
+        assert_eq!(classify("Объединение"), Some(Field::Group));
+        assert_eq!(classify("Параллель"), Some(Field::Course));
+        assert_eq!(classify("Корпус"), Some(Field::Branch));
+        assert_eq!(classify("Классное руководство"), Some(Field::Curates));
+        assert_eq!(classify("Степень родства"), Some(Field::Relation));
+        assert_eq!(classify("Date of birth"), Some(Field::BirthDate));
+        assert_eq!(classify("Иванов Иван"), None);
+    }
+
+    #[test]
+    fn header_below_title_rows() {
+        let s = sheet(&[
+            &["ГБПОУ «Колледж»"],
+            &["Список обучающихся"],
+            &[],
+            &["№", "ФИО", "Дата рождения", "Группа"],
+            &["1", "Иванов Иван", "01.01.2008", "ИС-24-1"],
+        ]);
+        let h = find_header(&s, &BTreeMap::new()).unwrap();
+        assert_eq!(h.row, 3);
+        assert_eq!(h.col(Field::Fio), Some(1));
+        assert_eq!(h.width, 4);
+    }
+
+    #[test]
+    fn no_header() {
+        let s = sheet(&[&["Примечания"], &["Списки сверены с журналом."]]);
+        assert!(find_header(&s, &BTreeMap::new()).is_none());
+    }
+}

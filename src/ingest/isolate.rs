@@ -1,0 +1,146 @@
+//! Each source is read in a child process (`rollout __read-source`) under a memory limit
+//! (RLIMIT_DATA) and a wall-clock limit, so a file built to exhaust memory or time — or a
+//! reader bug that panics — ends in a clear error naming the file and never takes the
+//! whole run down. The child prints the workbook as JSON on stdout.
+
+use super::read::{ReadOptions, read_file};
+use super::table::Workbook;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use wait_timeout::ChildExt;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub max_memory_mb: u64,
+    pub max_seconds: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IsolatedError {
+    #[error("reading it needed more than {0} MiB of memory")]
+    OverMemory(u64),
+    #[error("reading it took longer than {0} s")]
+    OverTime(u64),
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("the reader failed on this file ({0}); please report it with the file if you can share it")]
+    Crashed(String),
+    #[error("cannot start the reader process: {0}")]
+    Spawn(std::io::Error),
+}
+
+#[derive(Serialize, Deserialize)]
+enum Reply {
+    Ok(Workbook),
+    Err(String),
+    Panic(String),
+}
+
+/// What the hidden `__read-source` subcommand runs.
+pub fn child_main(path: &Path, opts: &ReadOptions) -> i32 {
+    std::panic::set_hook(Box::new(|_| {}));
+    let reply = match std::panic::catch_unwind(|| read_file(path, opts)) {
+        Ok(Ok(wb)) => Reply::Ok(wb),
+        Ok(Err(e)) => Reply::Err(e.to_string()),
+        Err(p) => Reply::Panic(panic_text(&p)),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if serde_json::to_writer(&mut out, &reply).is_err() || out.flush().is_err() {
+        return 3;
+    }
+    0
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Reads in this process, catching panics; for library tests and `--no-isolation`.
+pub fn read_in_process(path: &Path, opts: &ReadOptions) -> Result<Workbook, IsolatedError> {
+    match std::panic::catch_unwind(|| read_file(path, opts)) {
+        Ok(Ok(wb)) => Ok(wb),
+        Ok(Err(e)) => Err(IsolatedError::Unreadable(e.to_string())),
+        Err(p) => Err(IsolatedError::Crashed(panic_text(&p))),
+    }
+}
+
+pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget) -> Result<Workbook, IsolatedError> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("__read-source").arg(path);
+    if let Some(e) = &opts.encoding {
+        cmd.arg("--encoding").arg(e);
+    }
+    if let Some(d) = &opts.delimiter {
+        cmd.arg("--delimiter").arg(d);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let limit = budget.max_memory_mb.saturating_mul(1024 * 1024);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let rl = libc::rlimit { rlim_cur: limit as libc::rlim_t, rlim_max: limit as libc::rlim_t };
+                if libc::setrlimit(libc::RLIMIT_DATA, &rl) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().map_err(IsolatedError::Spawn)?;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    // Drain both pipes while waiting, or a large workbook would block the child.
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.take(64 * 1024).read_to_end(&mut buf);
+        buf
+    });
+    let status = match child.wait_timeout(Duration::from_secs(budget.max_seconds)).map_err(IsolatedError::Spawn)? {
+        Some(s) => s,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = out_thread.join();
+            let _ = err_thread.join();
+            return Err(IsolatedError::OverTime(budget.max_seconds));
+        }
+    };
+    let out = out_thread.join().unwrap_or_default();
+    let err = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+    if !status.success() {
+        if err.contains("memory allocation") || err.contains("out of memory") || err.contains("capacity overflow") {
+            return Err(IsolatedError::OverMemory(budget.max_memory_mb));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            // An abort (SIGABRT) or SIGSEGV under a memory limit is an allocation that failed.
+            if matches!(status.signal(), Some(libc::SIGABRT) | Some(libc::SIGSEGV) | Some(libc::SIGKILL)) {
+                return Err(IsolatedError::OverMemory(budget.max_memory_mb));
+            }
+        }
+        return Err(IsolatedError::Crashed(format!("reader exited with {status}")));
+    }
+    match serde_json::from_slice::<Reply>(&out) {
+        Ok(Reply::Ok(wb)) => Ok(wb),
+        Ok(Reply::Err(e)) => Err(IsolatedError::Unreadable(e)),
+        Ok(Reply::Panic(p)) => Err(IsolatedError::Crashed(p)),
+        Err(e) => Err(IsolatedError::Crashed(format!("unreadable reply from the reader: {e}"))),
+    }
+}

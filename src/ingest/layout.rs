@@ -1,0 +1,354 @@
+//! From a sheet and its header to raw records: every layout e-journals and hand-made lists
+//! use — flat tables with title rows and totals, group rows («Группа ИС-24-1, 2 курс.
+//! Куратор: Иванова И.И.») with the header repeated under each, one sheet per group,
+//! parents' exports with one row per parent, staff lists, merged cells.
+
+use super::header::{Field, Header, is_header_repeat};
+use super::table::{Cell, Sheet, a1};
+use crate::config::SourceKind;
+use crate::normalize::{clean_spaces, text_key};
+
+/// One cell's value with its reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub cell: Cell,
+    pub at: String,
+}
+
+impl Value {
+    pub fn text(&self) -> String {
+        clean_spaces(&self.cell.as_text())
+    }
+}
+
+/// A group row, or a group named by the sheet or a title row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupRow {
+    pub group: String,
+    pub course: Option<String>,
+    pub curator: Option<String>,
+    /// The row's first cell, A1.
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RawRecord {
+    pub kind: Option<SourceKind>,
+    /// Zero-based row in the sheet.
+    pub row: usize,
+    /// The person the row is about (for a parents' export: the parent).
+    pub fio: Option<Value>,
+    pub surname: Option<Value>,
+    pub first_name: Option<Value>,
+    pub patronymic: Option<Value>,
+    pub birth_date: Option<Value>,
+    pub group: Option<Value>,
+    /// From a group row, sheet name or title when there is no group column.
+    pub group_context: Option<GroupRow>,
+    pub course: Option<Value>,
+    pub branch: Option<Value>,
+    pub position: Option<Value>,
+    pub curates: Option<Value>,
+    pub relation: Option<Value>,
+    pub phone: Option<Value>,
+    pub email: Option<Value>,
+    pub snils: Option<Value>,
+    pub login: Option<Value>,
+    pub id: Option<Value>,
+    /// Parents' export: the child the row is about.
+    pub child: Option<Value>,
+    /// The first cell of the row, for row-level problems with no name cell.
+    pub first_cell: String,
+}
+
+impl RawRecord {
+    /// A1 of the cell that names the person, or of the row's first cell.
+    pub fn name_at(&self) -> String {
+        self.fio
+            .as_ref()
+            .or(self.surname.as_ref())
+            .map(|v| v.at.clone())
+            .unwrap_or_else(|| self.first_cell.clone())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SheetRecords {
+    pub kind: Option<SourceKind>,
+    pub records: Vec<RawRecord>,
+    pub group_rows: Vec<GroupRow>,
+    /// Title texts above the header (may name a branch).
+    pub titles: Vec<String>,
+    /// Rows with values right of the header's last column: (count, first A1).
+    pub extra_cells: Option<(usize, String)>,
+    /// Data rows with values but no name: their first cell.
+    pub nameless_rows: Vec<String>,
+}
+
+/// Words that start a group row, and words a curator is introduced with.
+const GROUP_WORDS: [&str; 6] = ["учебная группа", "группа", "класс", "объединение", "детское объединение", "возрастная группа"];
+const CURATOR_WORDS: [&str; 8] = [
+    "классный руководитель", "кл руководитель", "кл рук", "куратор", "воспитатели", "воспитатель", "педагог", "руководитель",
+];
+
+/// Parses «Группа ИС-24-1, 2 курс. Куратор: Иванова И.И.», «Класс: 5А», «5А класс»,
+/// «Объединение «Юный техник». Педагог: Сидоров П.П.».
+pub fn parse_group_row(text: &str) -> Option<GroupRow> {
+    let t = clean_spaces(text);
+    let lower = t.to_lowercase().replace('ё', "е");
+    // Split off the curator.
+    let mut group_part = t.clone();
+    let mut curator = None;
+    for w in CURATOR_WORDS {
+        if let Some(pos) = find_word(&lower, w) {
+            let byte_end = pos + w.len();
+            let rest = t.get(byte_end..).unwrap_or("").trim_start_matches(['.', ':', ' ', '-', '–']).trim();
+            let rest = rest.trim_end_matches(['.', ',', ';', ' ']);
+            if !rest.is_empty() {
+                curator = Some(rest.to_string());
+            }
+            group_part = t.get(..pos).unwrap_or("").to_string();
+            break;
+        }
+    }
+    let gp_lower = group_part.to_lowercase().replace('ё', "е");
+    let gp_trim = group_part.trim().trim_end_matches(['.', ',', ';', ' ']).to_string();
+    let mut name_part = None;
+    for w in GROUP_WORDS {
+        if gp_lower.trim_start().starts_with(w) {
+            let after = gp_trim.trim_start().get(w.len()..).unwrap_or("");
+            if after.is_empty() || after.starts_with([' ', ':', '№', '«', '"']) {
+                name_part = Some(after.trim_start_matches([' ', ':', '№']).trim().to_string());
+                break;
+            }
+        }
+    }
+    if name_part.is_none() {
+        // «5А класс», «ИС-24-1 группа»
+        for w in ["класс", "группа"] {
+            if let Some(stripped) = gp_lower.trim_end().strip_suffix(w) {
+                if stripped.ends_with(' ') && !stripped.trim().is_empty() {
+                    name_part = Some(gp_trim[..stripped.trim_end().len()].to_string());
+                    break;
+                }
+            }
+        }
+    }
+    let name_part = name_part?;
+    let (group, rest) = if let Some(stripped) = name_part.strip_prefix('«') {
+        let end = stripped.find('»')?;
+        (stripped[..end].to_string(), stripped[end + '»'.len_utf8()..].to_string())
+    } else if let Some(stripped) = name_part.strip_prefix('"') {
+        let end = stripped.find('"')?;
+        (stripped[..end].to_string(), stripped[end + 1..].to_string())
+    } else {
+        let end = name_part.find([',', ';', '(']).unwrap_or(name_part.len());
+        let mut g = name_part[..end].trim().to_string();
+        let mut rest = name_part[end..].to_string();
+        // «ИС-24-1. 2 курс» — a dot followed by a space ends the name.
+        if let Some(p) = g.find(". ") {
+            rest = format!("{}{}", &g[p..], rest);
+            g.truncate(p);
+        }
+        (g.trim_end_matches('.').trim().to_string(), rest)
+    };
+    if group.is_empty() || group.chars().count() > 40 || group.split(' ').count() > 4 {
+        return None;
+    }
+    let rest_lower = rest.to_lowercase();
+    let course = find_word(&rest_lower, "курс").and_then(|p| {
+        let before: String = rest_lower[..p].chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+        (!before.is_empty()).then(|| before.chars().rev().collect())
+    });
+    Some(GroupRow { group, course, curator, at: String::new() })
+}
+
+/// Byte position of `word` in `hay` as a whole word.
+fn find_word(hay: &str, word: &str) -> Option<usize> {
+    let mut start = 0;
+    while let Some(p) = hay[start..].find(word) {
+        let pos = start + p;
+        let before_ok = hay[..pos].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = hay[pos + word.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            return Some(pos);
+        }
+        start = pos + word.len();
+    }
+    None
+}
+
+/// Sheet names that do not name a group.
+fn sheet_name_is_group(name: &str) -> bool {
+    let k = text_key(name);
+    if k.is_empty() {
+        return false;
+    }
+    const NOT_GROUPS: [&str; 16] = [
+        "лист", "sheet", "таблица", "список", "контингент", "родител", "сотрудник", "персонал", "обучающ", "ученик",
+        "студент", "воспитанник", "дети", "примечан", "итог", "свод",
+    ];
+    !NOT_GROUPS.iter().any(|p| k.starts_with(p))
+}
+
+fn row_texts(sheet: &Sheet, row: usize) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for c in sheet.rows.get(row).map(|r| r.as_slice()).unwrap_or(&[]) {
+        let t = clean_spaces(&c.as_text());
+        if !t.is_empty() && !seen.contains(&t) {
+            seen.push(t);
+        }
+    }
+    seen
+}
+
+fn is_totals(texts: &[String]) -> bool {
+    texts.first().is_some_and(|t| {
+        let k = text_key(t);
+        k.starts_with("итого") || k.starts_with("всего") || k.starts_with("total")
+    })
+}
+
+/// The sheet's kind from its columns; `forced` from `[[sources]] kind` wins.
+pub fn detect_kind(header: &Header, forced: Option<SourceKind>) -> SourceKind {
+    if let Some(k) = forced {
+        return k;
+    }
+    if header.has(Field::Parent) {
+        SourceKind::Parents
+    } else if header.has(Field::Position) || header.has(Field::Curates) {
+        SourceKind::Staff
+    } else {
+        SourceKind::Students
+    }
+}
+
+pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, several_sheets: bool) -> SheetRecords {
+    let kind = detect_kind(header, forced);
+    let mut out = SheetRecords { kind: Some(kind), ..Default::default() };
+    let mut context: Option<GroupRow> = None;
+    // Title rows above the header: a group named there applies to the rows below.
+    for r in 0..header.row {
+        for t in row_texts(sheet, r) {
+            if let Some(mut g) = parse_group_row(&t) {
+                g.at = a1(r, 0);
+                context = Some(g.clone());
+                out.group_rows.push(g);
+            }
+            out.titles.push(t);
+        }
+    }
+    if context.is_none() && !header.has(Field::Group) && several_sheets && sheet_name_is_group(&sheet.name) {
+        context = Some(GroupRow { group: clean_spaces(&sheet.name), at: String::new(), ..Default::default() });
+    }
+    let get = |row: usize, f: Field| -> Option<Value> {
+        let c = header.col(f)?;
+        let cell = sheet.cell(row, c);
+        if cell.is_empty() {
+            return None;
+        }
+        Some(Value { cell: cell.clone(), at: a1(row, c) })
+    };
+    let mut extra_rows = 0;
+    let mut first_extra = String::new();
+    for r in header.row + 1..sheet.rows.len() {
+        let texts = row_texts(sheet, r);
+        if texts.is_empty() || is_header_repeat(sheet, r, header) || is_totals(&texts) {
+            continue;
+        }
+        if texts.len() == 1 {
+            if let Some(mut g) = parse_group_row(&texts[0]) {
+                let first_col = sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0);
+                g.at = a1(r, first_col);
+                context = Some(g.clone());
+                out.group_rows.push(g);
+                continue;
+            }
+        }
+        let mut rec = RawRecord { kind: Some(kind), row: r, ..Default::default() };
+        rec.first_cell = a1(r, sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0));
+        rec.surname = get(r, Field::Surname);
+        rec.first_name = get(r, Field::FirstName);
+        rec.patronymic = get(r, Field::Patronymic);
+        rec.birth_date = get(r, Field::BirthDate);
+        rec.group = get(r, Field::Group);
+        rec.course = get(r, Field::Course);
+        rec.branch = get(r, Field::Branch);
+        rec.position = get(r, Field::Position);
+        rec.curates = get(r, Field::Curates);
+        rec.relation = get(r, Field::Relation);
+        rec.phone = get(r, Field::Phone);
+        rec.email = get(r, Field::Email);
+        rec.snils = get(r, Field::Snils);
+        rec.login = get(r, Field::Login);
+        rec.id = get(r, Field::Id);
+        match kind {
+            SourceKind::Parents => {
+                rec.fio = get(r, Field::Parent);
+                rec.child = get(r, Field::Student).or_else(|| get(r, Field::Fio));
+            }
+            _ => {
+                rec.fio = get(r, Field::Fio).or_else(|| get(r, Field::Student));
+            }
+        }
+        if rec.group.is_none() {
+            rec.group_context = context.clone();
+        }
+        if let Some(cells) = sheet.rows.get(r) {
+            if cells.iter().skip(header.width).any(|c| !c.is_empty()) {
+                extra_rows += 1;
+                if first_extra.is_empty() {
+                    let c = cells.iter().enumerate().skip(header.width).find(|(_, c)| !c.is_empty()).map(|(i, _)| i).unwrap_or(0);
+                    first_extra = a1(r, c);
+                }
+            }
+        }
+        let has_name = rec.fio.is_some() || rec.surname.is_some() || rec.first_name.is_some();
+        let has_data = [&rec.birth_date, &rec.phone, &rec.email, &rec.snils, &rec.child, &rec.position, &rec.curates, &rec.relation]
+            .iter()
+            .any(|v| v.is_some());
+        if !has_name {
+            if has_data {
+                out.nameless_rows.push(rec.first_cell.clone());
+            }
+            continue;
+        }
+        out.records.push(rec);
+    }
+    if extra_rows > 0 {
+        out.extra_cells = Some((extra_rows, first_extra));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_rows() {
+        let g = parse_group_row("Группа ИС-24-1, 2 курс. Куратор: Иванова И.И.").unwrap();
+        assert_eq!(g.group, "ИС-24-1");
+        assert_eq!(g.course.as_deref(), Some("2"));
+        assert_eq!(g.curator.as_deref(), Some("Иванова И.И"));
+        let g = parse_group_row("Класс: 5А").unwrap();
+        assert_eq!((g.group.as_str(), g.curator.clone()), ("5А", None));
+        assert_eq!(parse_group_row("5А класс").unwrap().group, "5А");
+        let g = parse_group_row("Объединение «Юный техник». Педагог: Сидоров П.П.").unwrap();
+        assert_eq!(g.group, "Юный техник");
+        assert_eq!(g.curator.as_deref(), Some("Сидоров П.П"));
+        assert_eq!(parse_group_row("Группа ЗФ-24-1. 1 курс").unwrap().course.as_deref(), Some("1"));
+        assert_eq!(parse_group_row("Группова Анна Ивановна"), None);
+        assert_eq!(parse_group_row("Иванов Иван"), None);
+        assert_eq!(parse_group_row("Список обучающихся на 01.09.2026"), None);
+    }
+
+    #[test]
+    fn sheet_names() {
+        assert!(sheet_name_is_group("ИС-24-1"));
+        assert!(sheet_name_is_group("Пчёлки"));
+        assert!(!sheet_name_is_group("Лист1"));
+        assert!(!sheet_name_is_group("Sheet1"));
+        assert!(!sheet_name_is_group("Родители"));
+    }
+}

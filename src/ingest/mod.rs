@@ -1,0 +1,257 @@
+//! Ingest: find the sources, read each within its budget (in parallel, isolated), find
+//! the header of every sheet and extract raw records. A bad file is a problem, never the
+//! end of the run.
+
+pub mod header;
+pub mod html;
+pub mod isolate;
+pub mod layout;
+pub mod read;
+pub mod table;
+pub mod text;
+
+use crate::config::{Config, SourceConfig};
+use crate::problem::{Location, Problem, Rule};
+use header::Field;
+use isolate::{Budget, IsolatedError};
+use read::ReadOptions;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use table::{ReadNote, Workbook};
+
+/// One input file as received.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    /// Relative to the workspace, `/`-separated: how problems name it.
+    pub rel: String,
+    pub spec: Option<SourceConfig>,
+}
+
+/// How files are read: in a child process under the budget (the binary), or in this
+/// process (library tests).
+#[derive(Debug, Clone)]
+pub enum ReadMode {
+    Isolated { exe: PathBuf },
+    InProcess,
+}
+
+pub const SUPPORTED: [&str; 8] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "tsv", "txt"];
+
+fn rel_path(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+}
+
+/// The sources: the `[[sources]]` entries, or every spreadsheet under `sources/`,
+/// skipping hidden files and Excel lock files (`~$*.xlsx`).
+pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    match &cfg.sources {
+        Some(list) => {
+            for spec in list {
+                let path = cfg.root.join(&spec.path);
+                if path.is_file() {
+                    out.push(Source { rel: rel_path(&cfg.root, &path), path, spec: Some(spec.clone()) });
+                } else {
+                    problems.push(Problem::new(
+                        Rule::FileUnreadable,
+                        Location { file: spec.path.clone(), ..Default::default() },
+                        "",
+                        format!("файл не найден; проверьте `path` в [[sources]] файла {}", cfg.path.display()),
+                    ));
+                }
+            }
+        }
+        None => {
+            let dir = cfg.root.join("sources");
+            let mut files = Vec::new();
+            walk(&dir, &mut files);
+            files.sort();
+            for path in files {
+                out.push(Source { rel: rel_path(&cfg.root, &path), path, spec: None });
+            }
+        }
+    }
+    (out, problems)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with("~$") || name.starts_with(".~lock") {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| SUPPORTED.contains(&x.to_lowercase().as_str()))
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// One sheet, ready for the roster builder.
+#[derive(Debug)]
+pub struct IngestedSheet {
+    pub source: usize,
+    pub sheet: String,
+    pub records: layout::SheetRecords,
+}
+
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub sources: Vec<Source>,
+    pub sheets: Vec<IngestedSheet>,
+    pub problems: Vec<Problem>,
+    /// Sources that could not be read at all.
+    pub unreadable: usize,
+}
+
+impl Ingested {
+    pub fn location(&self, sheet: &IngestedSheet, cell: &str) -> Location {
+        Location { file: self.sources[sheet.source].rel.clone(), sheet: sheet.sheet.clone(), cell: cell.to_string() }
+    }
+}
+
+pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) -> Ingested {
+    let (sources, mut problems) = discover(cfg);
+    let mut unreadable = problems.len();
+    let budget = Budget { max_memory_mb: cfg.ingest.max_memory_mb, max_seconds: cfg.ingest.max_seconds };
+    progress.set_length(sources.len() as u64);
+    let results = read_all(&sources, mode, budget, cfg.ingest.jobs, progress);
+    let mut sheets = Vec::new();
+    for (i, (source, result)) in sources.iter().zip(results).enumerate() {
+        let loc = Location { file: source.rel.clone(), ..Default::default() };
+        match result {
+            Ok(wb) => {
+                let (s, p) = sheets_of(i, source, wb);
+                sheets.extend(s);
+                problems.extend(p);
+            }
+            Err(e @ (IsolatedError::OverMemory(_) | IsolatedError::OverTime(_))) => {
+                unreadable += 1;
+                problems.push(Problem::new(Rule::FileOverBudget, loc, e.to_string(),
+                    "файл слишком велик или повреждён: пересохраните его в Excel/LibreOffice (xlsx) или увеличьте [ingest] max_memory_mb / max_seconds"));
+            }
+            Err(e) => {
+                unreadable += 1;
+                problems.push(Problem::new(Rule::FileUnreadable, loc, e.to_string(), unreadable_fix(&e)));
+            }
+        }
+    }
+    Ingested { sources, sheets, problems, unreadable }
+}
+
+fn unreadable_fix(e: &IsolatedError) -> String {
+    let s = e.to_string();
+    if s.contains("password") {
+        "снимите пароль: откройте файл, «Файл → Сведения → Защитить книгу → Зашифровать паролем», удалите пароль и сохраните".into()
+    } else {
+        "откройте файл в Excel или LibreOffice и сохраните как .xlsx; если он не открывается, запросите выгрузку заново".into()
+    }
+}
+
+fn read_all(sources: &[Source], mode: &ReadMode, budget: Budget, jobs: usize, progress: &indicatif::ProgressBar) -> Vec<Result<Workbook, IsolatedError>> {
+    let jobs = if jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) } else { jobs };
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Workbook, IsolatedError>>>> = Mutex::new((0..sources.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(sources.len()).max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(src) = sources.get(i) else { break };
+                    let opts = ReadOptions {
+                        encoding: src.spec.as_ref().and_then(|s| s.encoding.clone()),
+                        delimiter: src.spec.as_ref().and_then(|s| s.delimiter.clone()),
+                    };
+                    let r = match mode {
+                        ReadMode::Isolated { exe } => isolate::read_isolated(exe, &src.path, &opts, budget),
+                        ReadMode::InProcess => isolate::read_in_process(&src.path, &opts),
+                    };
+                    if let Ok(mut guard) = results.lock() {
+                        guard[i] = Some(r);
+                    }
+                    progress.inc(1);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(IsolatedError::Crashed("not read".into()))))
+        .collect()
+}
+
+fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let file_loc = || Location { file: source.rel.clone(), ..Default::default() };
+    for note in &wb.notes {
+        problems.push(match note {
+            ReadNote::XlsIsHtml => Problem::new(Rule::XlsIsHtml, file_loc(), "HTML",
+                "это HTML-страница с расширением .xls (так выгружают некоторые электронные журналы); файл прочитан как таблица. Для надёжности откройте его в Excel и сохраните как .xlsx"),
+            ReadNote::EncodingUnclear { used } => Problem::new(Rule::EncodingUnclear, file_loc(), used.clone(),
+                format!("кодировка не определена уверенно, прочитано как {used}; проверьте ФИО в roster/people.csv или укажите encoding = \"windows-1251\" (или другую) в [[sources]]")),
+            ReadNote::CsvMalformed { what } => Problem::new(Rule::CsvMalformed, file_loc(), what.clone(),
+                "проверьте кавычки и лишние символы в файле; лучше выгрузите его заново или сохраните из Excel как CSV (разделитель ;)"),
+        });
+    }
+    let forced_kind = source.spec.as_ref().and_then(|s| s.kind);
+    let overrides: BTreeMap<String, Field> = source
+        .spec
+        .as_ref()
+        .map(|s| {
+            s.columns
+                .iter()
+                .filter_map(|(k, v)| Some((crate::normalize::text_key(k), Field::from_name(v)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let skip: Vec<String> = source.spec.as_ref().map(|s| s.skip_sheets.clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    let non_blank = wb.sheets.iter().filter(|s| !s.is_blank()).count();
+    if non_blank == 0 {
+        problems.push(Problem::new(Rule::FileEmpty, file_loc(), "", "файл пуст: проверьте, что выгрузка сохранилась полностью"));
+        return (out, problems);
+    }
+    for mut sheet in wb.sheets {
+        if sheet.is_blank() || skip.contains(&sheet.name) {
+            continue;
+        }
+        sheet.fill_merges();
+        let sheet_loc = |cell: &str| Location { file: source.rel.clone(), sheet: sheet.name.clone(), cell: cell.to_string() };
+        let Some(h) = header::find_header(&sheet, &overrides) else {
+            let sample: Vec<String> = sheet
+                .rows
+                .iter()
+                .take(header::HEADER_SCAN_ROWS)
+                .flat_map(|r| r.iter().map(|c| c.as_text()))
+                .filter(|t| !t.trim().is_empty())
+                .take(6)
+                .map(|t| crate::normalize::clean_spaces(&t).chars().take(40).collect())
+                .collect();
+            problems.push(Problem::new(Rule::HeaderNotFound, sheet_loc(""), sample.join(" | "),
+                format!("не найдена строка заголовков в первых {} строках; ожидаются столбцы {}; переименуйте заголовки или задайте columns = {{ \"Ваш заголовок\" = \"fio\", … }} в [[sources]]",
+                    header::HEADER_SCAN_ROWS, header::expected_columns_hint())));
+            continue;
+        };
+        let records = layout::extract(&sheet, &h, forced_kind, non_blank > 1);
+        if let Some((n, first)) = &records.extra_cells {
+            problems.push(Problem::new(Rule::ExtraCells, sheet_loc(first), format!("{n} строк(и)"),
+                format!("значения правее последнего заголовка (столбец {}) не прочитаны; дайте этим столбцам заголовки или удалите их",
+                    table::column_letter(h.width.saturating_sub(1)))));
+        }
+        out.push(IngestedSheet { source: index, sheet: sheet.name.clone(), records });
+    }
+    (out, problems)
+}

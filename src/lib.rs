@@ -1,0 +1,15 @@
+//! rollout: move a whole educational organisation onto the Sferum / MAX platform and keep
+//! it in sync. The library does the work; `main.rs` is a thin clap shell.
+//!
+//! Stages: `ingest` (files → raw records) → `roster` (merged, validated people and
+//! groups) → problems; `output` writes what people and machines read.
+
+pub mod config;
+pub mod ingest;
+pub mod init;
+pub mod normalize;
+pub mod output;
+pub mod pipeline;
+pub mod problem;
+pub mod profile;
+pub mod roster;

@@ -1,0 +1,201 @@
+//! The `rollout` command: parse, dispatch, map errors to exit codes.
+//! 0 done and clean; 1 done, problems reported; 2 usage or configuration error;
+//! 3 a source could not be read at all; 4 network/API failure.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use rollout::config::Config;
+use rollout::ingest::ReadMode;
+use rollout::pipeline::{self, Outcome};
+use rollout::profile::Profile;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "Examples:
+  rollout init my-college --profile college    write a starter workspace
+  rollout run --config my-college/rollout.toml  run every stage, print a summary
+  rollout check                                 report problems in the sources
+  rollout ingest --out /tmp/out                 write the clean roster to /tmp/out/roster/";
+
+#[derive(Parser)]
+#[command(name = "rollout", version, about = "Move a whole educational organisation onto the Sferum / MAX platform and keep it in sync",
+    after_help = EXAMPLES)]
+struct Cli {
+    /// The workspace file.
+    #[arg(long, global = true, default_value = "rollout.toml", value_name = "PATH")]
+    config: PathBuf,
+    /// Where generated files go (default: out/ next to the config).
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar and no summary tables.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a starter workspace: rollout.toml with every key commented, sources/, plans/, templates/.
+    #[command(after_help = "Examples:\n  rollout init my-school --profile school\n  rollout init . --profile kindergarten --force")]
+    Init {
+        /// The folder to create (default: the current folder).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// school | college | kindergarten | supplementary
+        #[arg(long, value_parser = parse_profile)]
+        profile: Profile,
+        /// The organisation's name for rollout.toml.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Write into a non-empty folder (an existing rollout.toml is replaced).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Read every source into the clean roster (OUT/roster/) and report problems (OUT/problems.csv).
+    #[command(after_help = "Examples:\n  rollout ingest\n  rollout ingest --config samples/college/rollout.toml --out /tmp/college")]
+    Ingest,
+    /// Check the sources and report every problem (OUT/problems.csv, OUT/problems.xlsx).
+    #[command(after_help = "Examples:\n  rollout check\n  rollout check --config samples/college/rollout.toml")]
+    Check,
+    /// The main job: every stage in order, with a short summary at the end.
+    #[command(after_help = "Examples:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
+    Run,
+    /// Internal: read one source file and print it as JSON (the isolated reader).
+    #[command(name = "__read-source", hide = true)]
+    ReadSource {
+        path: PathBuf,
+        #[arg(long)]
+        encoding: Option<String>,
+        #[arg(long)]
+        delimiter: Option<String>,
+    },
+}
+
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::from_code(s).ok_or_else(|| "expected one of: school, college, kindergarten, supplementary".to_string())
+}
+
+/// A failure with the exit code it maps to.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+fn usage(e: impl Into<anyhow::Error>) -> Failure {
+    Failure { code: 2, error: e.into() }
+}
+
+fn main() -> ExitCode {
+    reset_sigpipe();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("rollout: error: {}", f.error);
+            for cause in f.error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// A closed pipe (`rollout check | head`) ends the program quietly, as for any Unix tool.
+fn reset_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any output.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+fn load_config(path: &Path) -> Result<Config, Failure> {
+    let cfg = Config::load(path).map_err(usage)?;
+    for key in &cfg.unknown_keys {
+        eprintln!("rollout: warning: {}: unknown key `{key}` (ignored)", path.display());
+    }
+    Ok(cfg)
+}
+
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} чтение файлов {pos}/{len} {wide_bar} {elapsed}") {
+        pb.set_style(style);
+    }
+    pb
+}
+
+fn read_mode() -> ReadMode {
+    match std::env::current_exe() {
+        Ok(exe) => ReadMode::Isolated { exe },
+        Err(_) => ReadMode::InProcess,
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::ReadSource { path, encoding, delimiter } => {
+            let opts = rollout::ingest::read::ReadOptions { encoding, delimiter };
+            Ok(rollout::ingest::isolate::child_main(&path, &opts) as u8)
+        }
+        Command::Init { dir, profile, name, force } => {
+            rollout::init::init(&dir, profile, &name, force).map_err(usage)?;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "Создано рабочее место: {} (профиль {}).", dir.display(), profile.code());
+            let _ = writeln!(out, "Дальше: положите выгрузки в {}/sources/, проверьте rollout.toml и выполните", dir.display());
+            let _ = writeln!(out, "  rollout run --config {}", dir.join("rollout.toml").display());
+            Ok(0)
+        }
+        Command::Ingest | Command::Check | Command::Run => {
+            let cfg = load_config(&cli.config)?;
+            let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
+            let pb = progress_bar(cli.quiet);
+            let outcome = pipeline::ingest_and_build(&cfg, &read_mode(), &pb).map_err(|e| Failure { code: 3, error: e })?;
+            let writes_roster = !matches!(cli.command, Command::Check);
+            write_outputs(&out_dir, &cfg, &outcome, writes_roster).map_err(|e| Failure { code: 3, error: e })?;
+            if !cli.quiet {
+                let mut out = std::io::stdout().lock();
+                let _ = print_summary(&mut out, &cfg, &outcome, &out_dir, writes_roster);
+            }
+            Ok(exit_code(&outcome))
+        }
+    }
+}
+
+fn write_outputs(out_dir: &Path, cfg: &Config, o: &Outcome, roster: bool) -> anyhow::Result<()> {
+    rollout::output::ensure_dir(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    if roster {
+        let branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
+        rollout::output::roster::write_roster(out_dir, &o.roster, &branches)?;
+    }
+    rollout::output::roster::write_problems(out_dir, &o.problems)
+}
+
+fn print_summary(w: &mut dyn Write, cfg: &Config, o: &Outcome, out_dir: &Path, roster: bool) -> std::io::Result<()> {
+    pipeline::print_roster_summary(w, cfg, o)?;
+    if roster {
+        writeln!(w, "Реестр записан: {}", out_dir.join("roster").display())?;
+    }
+    pipeline::print_problem_summary(w, o, &out_dir.join("problems.csv"))
+}
+
+fn exit_code(o: &Outcome) -> u8 {
+    if o.unreadable > 0 {
+        3
+    } else if !o.problems.is_empty() {
+        1
+    } else {
+        0
+    }
+}

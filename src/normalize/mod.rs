@@ -1,0 +1,85 @@
+//! Normalisation of the values people type: names, group names, dates, phones, e-mails,
+//! СНИЛС. Pure functions; the roster builder decides what a failure means.
+
+pub mod dates;
+pub mod groups;
+pub mod names;
+pub mod phones;
+pub mod snils;
+
+/// Collapses whitespace (including NBSP) to single spaces and trims.
+pub fn clean_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{feff}') {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// A key for comparing free text: lower case, ё = е, punctuation and quotes dropped,
+/// spaces collapsed.
+pub fn text_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let c = if c == 'ё' { 'е' } else { c };
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// Lower-cased, trimmed e-mail if it is a valid address.
+pub fn email(raw: &str) -> Option<String> {
+    let e = raw.trim().trim_matches(|c| c == '<' || c == '>').trim().to_lowercase();
+    let e = e.strip_prefix("mailto:").unwrap_or(&e).to_string();
+    if e.is_empty() || !e.contains('@') {
+        return None;
+    }
+    let parsed = email_address::EmailAddress::parse_with_options(&e, email_address::Options::default().without_display_text()).ok()?;
+    // Require a dotted domain: `ivanova@mail` is a typo, not an intranet address.
+    let domain = parsed.domain();
+    if !domain.contains('.') || domain.ends_with('.') || domain.starts_with('.') {
+        return None;
+    }
+    Some(parsed.as_str().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_ignore_case_yo_and_punctuation() {
+        assert_eq!(text_key(" Заречный  филиал "), "заречный филиал");
+        assert_eq!(text_key("Семёнов"), text_key("СЕМЕНОВ"));
+        assert_eq!(text_key("ГБПОУ «Колледж»"), "гбпоу колледж");
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" Ivanova@Mail.RU "), Some("ivanova@mail.ru".into()));
+        assert_eq!(email("ivanova@mail"), None);
+        assert_eq!(email("ivanova.mail.ru"), None);
+        assert_eq!(email("iv anova@mail.ru"), None);
+        assert_eq!(email(""), None);
+    }
+
+    #[test]
+    fn spaces() {
+        assert_eq!(clean_spaces("  Иванов \u{a0} Иван\tИванович "), "Иванов Иван Иванович");
+    }
+}

@@ -1,0 +1,164 @@
+//! The roster and problem files (`OUT/roster/*.csv`, `roster.xlsx`, `problems.csv/xlsx`).
+
+use super::xlsx::{SheetData, workbook_bytes};
+use super::{csv_bytes, ensure_dir, write_private};
+use crate::problem::Problem;
+use crate::roster::{PersonKind, Roster};
+use anyhow::Context;
+use std::path::Path;
+
+pub const PEOPLE_HEADER: [&str; 10] =
+    ["person_id", "kind", "surname", "first_name", "patronymic", "birth_date", "branch", "group", "phone", "email"];
+pub const GROUPS_HEADER: [&str; 4] = ["branch", "group", "curator_id", "course"];
+pub const GUARDIANS_HEADER: [&str; 3] = ["student_id", "parent_id", "relation"];
+pub const STAFF_ROLES_HEADER: [&str; 4] = ["person_id", "branch", "position", "curated_groups"];
+pub const PROBLEMS_HEADER: [&str; 8] = ["rule", "severity", "file", "sheet", "cell", "branch", "found", "fix"];
+
+fn kind_ru(k: PersonKind) -> &'static str {
+    match k {
+        PersonKind::Student => "обучающийся",
+        PersonKind::Parent => "родитель",
+        PersonKind::Staff => "сотрудник",
+    }
+}
+
+pub fn people_rows(roster: &Roster) -> Vec<Vec<String>> {
+    roster
+        .people
+        .iter()
+        .map(|p| {
+            vec![
+                p.id.clone(),
+                p.kind.code().into(),
+                p.name.surname.clone(),
+                p.name.first_name.clone(),
+                p.name.patronymic.clone(),
+                p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                p.branches.join("|"),
+                p.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join("|"),
+                p.phone.clone().unwrap_or_default(),
+                p.email.clone().unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow::Result<()> {
+    let dir = out.join("roster");
+    ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    ensure_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let people = people_rows(roster);
+    let groups: Vec<Vec<String>> = roster
+        .groups
+        .iter()
+        .map(|g| vec![g.branch.clone(), g.name.clone(), g.curator_ids.join("|"), g.course.clone().unwrap_or_default()])
+        .collect();
+    let guardians: Vec<Vec<String>> =
+        roster.guardians.iter().map(|g| vec![g.student_id.clone(), g.parent_id.clone(), g.relation.clone()]).collect();
+    let roles: Vec<Vec<String>> = roster
+        .staff_roles
+        .iter()
+        .map(|r| vec![r.person_id.clone(), r.branch.clone(), r.position.clone(), r.curated_groups.join("|")])
+        .collect();
+    // Build everything first, then write: an error leaves the previous files whole.
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("people.csv", csv_bytes(&PEOPLE_HEADER, &people)),
+        ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
+        ("guardians.csv", csv_bytes(&GUARDIANS_HEADER, &guardians)),
+        ("staff_roles.csv", csv_bytes(&STAFF_ROLES_HEADER, &roles)),
+        ("roster.xlsx", roster_xlsx(roster, branches)?),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_private(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> {
+    let header: Vec<String> = ["ID", "Кто", "Фамилия", "Имя", "Отчество", "Дата рождения", "Группа", "Телефон", "E-mail", "Филиалы"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let sheets: Vec<SheetData> = branches
+        .iter()
+        .map(|b| SheetData {
+            name: b.clone(),
+            header: header.clone(),
+            rows: roster
+                .people
+                .iter()
+                .filter(|p| p.branches.contains(b))
+                .map(|p| {
+                    vec![
+                        p.id.clone(),
+                        kind_ru(p.kind).into(),
+                        p.name.surname.clone(),
+                        p.name.first_name.clone(),
+                        p.name.patronymic.clone(),
+                        p.birth_date.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default(),
+                        p.groups.iter().filter(|g| &g.branch == b).map(|g| g.group.clone()).collect::<Vec<_>>().join(", "),
+                        p.phone.clone().unwrap_or_default(),
+                        p.email.clone().unwrap_or_default(),
+                        p.branches.join(", "),
+                    ]
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(workbook_bytes(&sheets)?)
+}
+
+fn problem_rows(problems: &[Problem]) -> Vec<Vec<String>> {
+    problems
+        .iter()
+        .map(|p| {
+            vec![
+                p.rule.code().into(),
+                p.severity().as_str().into(),
+                p.location.file.clone(),
+                p.location.sheet.clone(),
+                p.location.cell.clone(),
+                p.branch.clone(),
+                p.found.clone(),
+                p.fix.clone(),
+            ]
+        })
+        .collect()
+}
+
+pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
+    ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let rows = problem_rows(problems);
+    let csv = csv_bytes(&PROBLEMS_HEADER, &rows);
+    let mut by_rule: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for p in problems {
+        *by_rule.entry((p.rule.code().to_string(), p.branch.clone())).or_default() += 1;
+    }
+    let summary = SheetData {
+        name: "Сводка".into(),
+        header: vec!["Правило".into(), "Что это".into(), "Серьёзность".into(), "Филиал".into(), "Сколько".into()],
+        rows: by_rule
+            .iter()
+            .map(|((rule, branch), n)| {
+                let r = crate::problem::Rule::from_code(rule);
+                vec![
+                    rule.clone(),
+                    r.map(|r| r.title_ru()).unwrap_or("").into(),
+                    r.map(|r| if r.severity() == crate::problem::Severity::Error { "ошибка" } else { "предупреждение" }).unwrap_or("").into(),
+                    branch.clone(),
+                    n.to_string(),
+                ]
+            })
+            .collect(),
+    };
+    let list = SheetData {
+        name: "Проблемы".into(),
+        header: ["Правило", "Серьёзность", "Файл", "Лист", "Ячейка", "Филиал", "Найдено", "Что сделать"].iter().map(|s| s.to_string()).collect(),
+        rows,
+    };
+    let xlsx = workbook_bytes(&[summary, list])?;
+    write_private(&out.join("problems.csv"), &csv).context("cannot write problems.csv")?;
+    write_private(&out.join("problems.xlsx"), &xlsx).context("cannot write problems.xlsx")?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! What kind of organisation this is, and the rules the regulations (shared/seeds) give it.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    School,
+    #[default]
+    College,
+    Kindergarten,
+    Supplementary,
+}
+
+/// Who a chat or a link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Audience {
+    Students,
+    Parents,
+    Staff,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 4] = [Profile::School, Profile::College, Profile::Kindergarten, Profile::Supplementary];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Profile::School => "school",
+            Profile::College => "college",
+            Profile::Kindergarten => "kindergarten",
+            Profile::Supplementary => "supplementary",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.code() == s)
+    }
+
+    /// What a group is called (класс, группа, объединение).
+    pub fn group_word(self) -> &'static str {
+        match self {
+            Profile::School => "класс",
+            Profile::College | Profile::Kindergarten => "группа",
+            Profile::Supplementary => "объединение",
+        }
+    }
+
+    /// Who a pupil is called in letters and reports.
+    pub fn student_word(self) -> &'static str {
+        match self {
+            Profile::School => "ученик",
+            Profile::College => "студент",
+            Profile::Kindergarten => "воспитанник",
+            Profile::Supplementary => "обучающийся",
+        }
+    }
+
+    /// The chats each group has: kindergartens have no pupils' chat (seed 003).
+    pub fn group_audiences(self) -> &'static [Audience] {
+        match self {
+            Profile::Kindergarten => &[Audience::Parents],
+            _ => &[Audience::Students, Audience::Parents],
+        }
+    }
+
+    /// A child may attend several associations only in supplementary education (seed 004);
+    /// in a school a student belongs to exactly one class (seed 000, 2.5).
+    pub fn allows_several_groups(self) -> bool {
+        matches!(self, Profile::Supplementary)
+    }
+
+    /// Whether every pupil is expected to have a parent on the roster.
+    pub fn expects_parents(self) -> bool {
+        matches!(self, Profile::School | Profile::Kindergarten)
+    }
+
+    /// The curator is called «классный руководитель» in schools, «воспитатель» in
+    /// kindergartens, «педагог» in supplementary education.
+    pub fn curator_word(self) -> &'static str {
+        match self {
+            Profile::School => "классный руководитель",
+            Profile::College => "куратор",
+            Profile::Kindergarten => "воспитатель",
+            Profile::Supplementary => "педагог",
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The clean roster: people, groups, guardians, staff roles.
+
+use crate::normalize::names::PersonName;
+use crate::problem::{Location, Rule};
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PersonKind {
+    Student,
+    Parent,
+    Staff,
+}
+
+impl PersonKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            PersonKind::Student => "student",
+            PersonKind::Parent => "parent",
+            PersonKind::Staff => "staff",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupRef {
+    pub branch: String,
+    pub group: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub kind: PersonKind,
+    pub name: PersonName,
+    pub birth_date: Option<NaiveDate>,
+    /// Students: their groups' branches; parents: their children's; staff: where they work.
+    pub branches: Vec<String>,
+    /// Students only.
+    pub groups: Vec<GroupRef>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Salted hash; the clear СНИЛС is never kept.
+    pub snils_hash: Option<String>,
+    pub login: Option<String>,
+    pub external_id: Option<String>,
+    /// Where the person was found (the name cells).
+    pub found_at: Vec<Location>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub branch: String,
+    pub name: String,
+    pub course: Option<String>,
+    pub curator_ids: Vec<String>,
+    /// Where the group was first seen.
+    pub found_at: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Guardian {
+    pub student_id: String,
+    pub parent_id: String,
+    pub relation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StaffRole {
+    pub person_id: String,
+    pub branch: String,
+    pub position: String,
+    pub curated_groups: Vec<String>,
+}
+
+/// A record left out for a data error: later stages must never act on its absence
+/// (a dropped student is reviewed, not removed).
+#[derive(Debug, Clone)]
+pub struct Dropped {
+    pub kind: PersonKind,
+    pub rule: Rule,
+    pub name: Option<PersonName>,
+    pub branch: Option<String>,
+    pub group: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub people: Vec<Person>,
+    pub groups: Vec<Group>,
+    pub guardians: Vec<Guardian>,
+    pub staff_roles: Vec<StaffRole>,
+    pub dropped: Vec<Dropped>,
+}
+
+impl Roster {
+    pub fn count(&self, kind: PersonKind) -> usize {
+        self.people.iter().filter(|p| p.kind == kind).count()
+    }
+
+    pub fn count_in_branch(&self, kind: PersonKind, branch: &str) -> usize {
+        self.people.iter().filter(|p| p.kind == kind && p.branches.iter().any(|b| b == branch)).count()
+    }
+}

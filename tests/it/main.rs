@@ -1,0 +1,5 @@
+//! Black-box tests of the `rollout` binary. One test crate (one link of the big
+//! dependency tree); each test works in its own temporary workspace.
+
+mod layouts;
+mod util;

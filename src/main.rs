@@ -163,7 +163,9 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let pb = progress_bar(cli.quiet);
             let outcome = pipeline::ingest_and_build(&cfg, &read_mode(), &pb).map_err(|e| Failure { code: 3, error: e })?;
             let writes_roster = !matches!(cli.command, Command::Check);
+            let t = std::time::Instant::now();
             write_outputs(&out_dir, &cfg, &outcome, writes_roster).map_err(|e| Failure { code: 3, error: e })?;
+            pipeline::timing("write", t);
             if !cli.quiet {
                 let mut out = std::io::stdout().lock();
                 let _ = print_summary(&mut out, &cfg, &outcome, &out_dir, writes_roster);

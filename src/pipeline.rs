@@ -64,17 +64,25 @@ fn a1_pos(cell: &str) -> (u64, u64) {
 
 pub fn ingest_and_build(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) -> anyhow::Result<Outcome> {
     let salt = load_salt(&cfg.root)?;
+    let t = std::time::Instant::now();
     let ing = ingest::ingest(cfg, mode, progress);
     progress.finish_and_clear();
+    timing("ingest", t);
     let ctx = BuildContext { cfg, salt: &salt, today: today() };
+    let t = std::time::Instant::now();
     let (roster, mut problems) = roster::build(&ctx, &ing);
+    timing("roster", t);
     problems.extend(ing.problems.iter().cloned());
-    problems.sort_by(|a, b| {
-        (&a.location.file, &a.location.sheet, a1_pos(&a.location.cell), a.rule)
-            .cmp(&(&b.location.file, &b.location.sheet, a1_pos(&b.location.cell), b.rule))
-    });
+    problems.sort_by_cached_key(|p| (p.location.file.clone(), p.location.sheet.clone(), a1_pos(&p.location.cell), p.rule));
     problems.dedup();
     Ok(Outcome { roster, problems, files: ing.sources.len(), sheets: ing.sheets.len(), unreadable: ing.unreadable })
+}
+
+/// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr.
+pub fn timing(stage: &str, since: std::time::Instant) {
+    if std::env::var_os("ROLLOUT_TIMING").is_some() {
+        eprintln!("timing: {stage} {:.3} s", since.elapsed().as_secs_f64());
+    }
 }
 
 pub fn default_out(cfg: &Config, out: Option<&Path>) -> PathBuf {

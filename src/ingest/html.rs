@@ -65,7 +65,7 @@ pub fn read_html(bytes: &[u8]) -> Result<Workbook, String> {
         wb.sheets.push(sheet);
     }
     if wb.sheets.is_empty() {
-        return Err("an HTML page without a table".into());
+        return Err("HTML-страница без таблицы".into());
     }
     Ok(wb)
 }

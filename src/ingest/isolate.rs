@@ -21,15 +21,15 @@ pub struct Budget {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IsolatedError {
-    #[error("reading it needed more than {0} MiB of memory")]
+    #[error("для чтения понадобилось больше {0} МиБ памяти")]
     OverMemory(u64),
-    #[error("reading it took longer than {0} s")]
+    #[error("чтение заняло больше {0} с")]
     OverTime(u64),
     #[error("{0}")]
     Unreadable(String),
-    #[error("the reader failed on this file ({0}); please report it with the file if you can share it")]
+    #[error("программа чтения не справилась с файлом ({0}); сообщите разработчикам, если можете передать файл")]
     Crashed(String),
-    #[error("cannot start the reader process: {0}")]
+    #[error("не запускается процесс чтения: {0}")]
     Spawn(std::io::Error),
 }
 

@@ -309,7 +309,9 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
             .any(|v| v.is_some());
         if !has_name {
             if has_data {
-                out.nameless_rows.push(rec.first_cell.clone());
+                // Point at the empty name cell: that is the cell to fill in.
+                let name_col = [Field::Fio, Field::Surname, Field::Parent, Field::Student].iter().find_map(|f| header.col(*f));
+                out.nameless_rows.push(name_col.map(|c| a1(r, c)).unwrap_or_else(|| rec.first_cell.clone()));
             }
             continue;
         }

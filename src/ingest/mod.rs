@@ -152,7 +152,7 @@ pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) 
 
 fn unreadable_fix(e: &IsolatedError) -> String {
     let s = e.to_string();
-    if s.contains("password") {
+    if s.contains("паролем") {
         "снимите пароль: откройте файл, «Файл → Сведения → Защитить книгу → Зашифровать паролем», удалите пароль и сохраните".into()
     } else {
         "откройте файл в Excel или LibreOffice и сохраните как .xlsx; если он не открывается, запросите выгрузку заново".into()

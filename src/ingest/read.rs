@@ -10,13 +10,13 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
-    #[error("cannot open the file: {0}")]
+    #[error("файл не открывается: {0}")]
     Io(#[from] std::io::Error),
-    #[error("the workbook is password-protected; save an unprotected copy")]
+    #[error("книга защищена паролем")]
     Encrypted,
-    #[error("not a spreadsheet this tool can read ({0})")]
+    #[error("это не таблица ({0})")]
     Format(String),
-    #[error("the file is damaged: {0}")]
+    #[error("файл повреждён: {0}")]
     Corrupt(String),
     #[error("{0}")]
     Text(String),
@@ -45,7 +45,7 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Workbook, ReadError>
             }
             read_workbook(bytes, &ext)
         }
-        other => Err(ReadError::Format(format!("unknown file type «.{other}»; expected xlsx, xls, ods, csv"))),
+        other => Err(ReadError::Format(format!("неизвестный тип файла «.{other}»; нужны xlsx, xls, ods, csv"))),
     }
 }
 
@@ -117,7 +117,7 @@ fn merge_regions<RS: std::io::Read + std::io::Seek>(sheets: &mut Sheets<RS>, nam
 fn convert(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.replace("_x000D_", "").replace('\r', "")),
+        Data::String(s) => Cell::Text(s.replace("_x000D_", "").chars().filter(|c| *c != '\0' && *c != '\r').collect()),
         Data::Float(f) => Cell::Number(*f),
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Bool(b) => Cell::Bool(*b),

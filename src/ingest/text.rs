@@ -46,7 +46,7 @@ pub struct Decoded {
 
 pub fn decode(bytes: &[u8], forced: Option<&str>) -> Result<Decoded, String> {
     if let Some(label) = forced {
-        let enc = Encoding::for_label(label.as_bytes()).ok_or_else(|| format!("unknown encoding «{label}»"))?;
+        let enc = Encoding::for_label(label.as_bytes()).ok_or_else(|| format!("неизвестная кодировка «{label}»"))?;
         let (text, _, _) = enc.decode(bytes);
         return Ok(strip_nul(text.into_owned(), false));
     }
@@ -179,11 +179,11 @@ pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook
     };
     let mut quoting = true;
     if decoded.had_nul {
-        wb.notes.push(ReadNote::CsvMalformed { what: "NUL bytes in the text (removed)".into() });
+        wb.notes.push(ReadNote::CsvMalformed { what: "в тексте есть нулевые байты (NUL), они удалены".into() });
     }
     if let Some(line) = unbalanced_quotes(text, delim) {
         wb.notes.push(ReadNote::CsvMalformed {
-            what: format!("a quote opened on line {line} is never closed; the file was read line by line"),
+            what: format!("кавычка, открытая в строке {line}, не закрыта; файл прочитан построчно без учёта кавычек"),
         });
         quoting = false;
     }
@@ -195,7 +195,7 @@ pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for rec in reader.records() {
-        let rec = rec.map_err(|e| format!("cannot split the text into fields: {e}"))?;
+        let rec = rec.map_err(|e| format!("текст не делится на поля: {e}"))?;
         let mut row: Vec<Cell> = rec
             .iter()
             .map(|f| {

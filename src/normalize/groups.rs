@@ -132,6 +132,8 @@ pub struct GroupNamer {
     style: HashMap<String, HashMap<String, usize>>,
     /// alias key → canonical name, per branch ("" = every branch)
     aliases: HashMap<(String, String), String>,
+    /// branch → raw spelling → canonical: names repeat on every row of a roster.
+    cache: std::cell::RefCell<HashMap<String, HashMap<String, String>>>,
 }
 
 impl GroupNamer {
@@ -151,6 +153,7 @@ impl GroupNamer {
     }
 
     pub fn observe(&mut self, branch: &str, raw: &str) {
+        self.cache.get_mut().clear();
         if self.alias(branch, raw).is_some() {
             return;
         }
@@ -174,6 +177,15 @@ impl GroupNamer {
 
     /// The name to use for `raw` in `branch`.
     pub fn canonical(&self, branch: &str, raw: &str) -> String {
+        if let Some(hit) = self.cache.borrow().get(branch).and_then(|m| m.get(raw)) {
+            return hit.clone();
+        }
+        let name = self.compute(branch, raw);
+        self.cache.borrow_mut().entry(branch.to_string()).or_default().insert(raw.to_string(), name.clone());
+        name
+    }
+
+    fn compute(&self, branch: &str, raw: &str) -> String {
         if let Some(name) = self.alias(branch, raw) {
             return name.clone();
         }

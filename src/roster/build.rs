@@ -809,14 +809,15 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     roster.dropped = b.dropped;
     roster.guardians.sort();
     roster.staff_roles.sort_by(|a, c| a.person_id.cmp(&c.person_id).then_with(|| a.branch.cmp(&c.branch)));
-    let kind_rank = |k: PersonKind| k as u8;
-    roster.people.sort_by(|a, c| {
-        kind_rank(a.kind)
-            .cmp(&kind_rank(c.kind))
-            .then_with(|| a.branches.first().and_then(|x| branch_order.get(x.as_str())).cmp(&c.branches.first().and_then(|x| branch_order.get(x.as_str()))))
-            .then_with(|| natural_cmp(&a.groups.first().map(|g| g.group.clone()).unwrap_or_default(), &c.groups.first().map(|g| g.group.clone()).unwrap_or_default()))
-            .then_with(|| a.name.key().cmp(&c.name.key()))
-            .then_with(|| a.id.cmp(&c.id))
+    // Keys computed once per person, not once per comparison.
+    roster.people.sort_by_cached_key(|p| {
+        (
+            p.kind as u8,
+            p.branches.first().and_then(|x| branch_order.get(x.as_str()).copied()),
+            NaturalKey::new(p.groups.first().map(|g| g.group.as_str()).unwrap_or("")),
+            p.name.key(),
+            p.id.clone(),
+        )
     });
     (roster, b.problems)
 }
@@ -826,6 +827,39 @@ fn kind_of(k: SourceKind) -> PersonKind {
         SourceKind::Students => PersonKind::Student,
         SourceKind::Parents => PersonKind::Parent,
         SourceKind::Staff => PersonKind::Staff,
+    }
+}
+
+/// A sort key that orders «5А» < «10А» and «ИС-24-2» < «ИС-24-10».
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NaturalKey(Vec<(bool, usize, String)>);
+
+impl NaturalKey {
+    pub fn new(s: &str) -> Self {
+        let mut out: Vec<(bool, usize, String)> = Vec::new();
+        let mut cur = String::new();
+        let mut digits = false;
+        let mut flush = |cur: &mut String, digits: bool, out: &mut Vec<(bool, usize, String)>| {
+            if !cur.is_empty() {
+                let t = std::mem::take(cur);
+                // Digit runs compare by length then text (numeric order); letter runs by key.
+                if digits {
+                    out.push((true, t.len(), t));
+                } else {
+                    out.push((false, 0, text_key(&t)));
+                }
+            }
+        };
+        for c in s.chars() {
+            let d = c.is_ascii_digit();
+            if d != digits {
+                flush(&mut cur, digits, &mut out);
+                digits = d;
+            }
+            cur.push(c);
+        }
+        flush(&mut cur, digits, &mut out);
+        NaturalKey(out)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Black-box tests of the `rollout` binary. One test crate (one link of the big
 //! dependency tree); each test works in its own temporary workspace.
 
+mod bad_input;
 mod layouts;
+mod samples;
 mod util;

@@ -1,0 +1,941 @@
+//! The college sample: a main site and three branches, one source layout per file.
+
+use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, birth_value, phone_cell, pick_plain, toml_str};
+use crate::date::Date;
+use crate::names::{self, MALE};
+use crate::planted::Planted;
+use crate::rng::Rng;
+use crate::table::{self, Mark, Row, RowKind, Sheet, V, VMerge};
+use crate::world::World;
+use crate::write::{self, Encoding};
+use anyhow::Result;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+const ORG: &str = "ГБПОУ «Верхнеозёрский колледж технологий и сервиса»";
+
+struct BranchDef {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    /// (prefix, year of admission, groups at scale 1)
+    groups: &'static [(&'static str, u32, u32)],
+}
+
+const MAIN: usize = 0;
+const ZAR: usize = 1;
+const LES: usize = 2;
+const SOS: usize = 3;
+
+const BRANCHES: [BranchDef; 4] = [
+    BranchDef {
+        name: "Главный корпус",
+        aliases: &["Головной корпус", "ГК"],
+        groups: &[
+            ("ИС", 25, 2),
+            ("ИС", 24, 2),
+            ("БУ", 25, 1),
+            ("БУ", 24, 1),
+            ("ПК", 23, 1),
+            ("ИС", 23, 1),
+            ("ТО", 22, 1),
+        ],
+    },
+    BranchDef {
+        name: "Заречный филиал",
+        aliases: &["Заречный", "ЗФ"],
+        groups: &[("ЗФ", 25, 1), ("ЗФ", 24, 1), ("ЗФ", 23, 1), ("ЗФ", 22, 1)],
+    },
+    BranchDef {
+        name: "Лесной филиал",
+        aliases: &["Лесной", "ЛФ"],
+        groups: &[("ЛФ", 25, 1), ("ЛФ", 24, 2), ("ЛФ", 23, 1)],
+    },
+    BranchDef {
+        name: "Сосновский филиал",
+        aliases: &["Сосновский", "СФ"],
+        groups: &[("СФ", 25, 1), ("СФ", 24, 1), ("ТМ", 23, 1), ("ТМ", 22, 1)],
+    },
+];
+
+const F_MAIN: &str = "sources/Контингент_Главный_корпус.xlsx";
+const F_ZAR: &str = "sources/Заречный_филиал_группы.xlsx";
+const F_LES: &str = "sources/Лесной_филиал.ods";
+const F_SOS: &str = "sources/Сосновский_филиал.csv";
+const F_PARENTS: &str = "sources/Родители.xlsx";
+const F_PARENTS_LES: &str = "sources/Родители_Лесной_филиал.xls";
+const F_STAFF: &str = "sources/Сотрудники.xls";
+
+/// Parents of college students were born in these years.
+const PARENTS_BORN: (i32, i32) = (1968, 1990);
+
+struct Group {
+    name: String,
+    branch: usize,
+    course: u32,
+    students: Vec<usize>,
+}
+
+struct StaffPerson {
+    p: names::Person,
+    position: &'static str,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+struct StaffRow {
+    person: usize,
+    /// None: a branch that is not in rollout.toml.
+    branch: Option<usize>,
+    label: String,
+    curated: Vec<usize>,
+    marks: Vec<(usize, Mark)>,
+    row_marks: Vec<Mark>,
+}
+
+/// Born in the academic year 2025/26 cohort of `course` (1st course: after the 9th form).
+fn birth_range(course: u32, older: bool) -> (Date, Date) {
+    let y = 2010 - course as i32 - if older { 2 } else { 0 };
+    (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
+}
+
+pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
+    let mut w = World::new(Rng::derive(seed, "college"));
+    let mut planted = Planted::new(seed, scale);
+    let mut used: HashSet<usize> = HashSet::new();
+
+    // ---- groups and students -------------------------------------------------------
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_branch: [Vec<usize>; 4] = Default::default();
+    for (b, def) in BRANCHES.iter().enumerate() {
+        for &(prefix, year, count) in def.groups {
+            for k in 1..=count * scale {
+                by_branch[b].push(groups.len());
+                groups.push(Group {
+                    name: format!("{prefix}-{year}-{k}"),
+                    branch: b,
+                    course: 26 - year,
+                    students: Vec::new(),
+                });
+            }
+        }
+    }
+    for (gi, g) in groups.iter_mut().enumerate() {
+        let n = w.rng.range(18, 25);
+        for _ in 0..n {
+            let older = g.course <= 2 && w.rng.percent(8);
+            let (from, to) = birth_range(g.course, older);
+            let s = w.student(gi, from, to, PARENTS_BORN);
+            g.students.push(s);
+        }
+    }
+    let (gm, gz, gl, gs) = (
+        by_branch[MAIN].clone(),
+        by_branch[ZAR].clone(),
+        by_branch[LES].clone(),
+        by_branch[SOS].clone(),
+    );
+    let mut prng = Rng::derive(seed, "college/plant");
+
+    // Siblings: a second child in a family already on the roster.
+    let mut add_sibling =
+        |w: &mut World, groups: &mut Vec<Group>, used: &mut HashSet<usize>, from_g: usize, to_g: usize, twin: bool| -> (usize, usize) {
+            loop {
+                let elder = pick_plain(w, &mut prng, &groups[from_g].students, used);
+                let fam = w.students_list[elder].family;
+                let (from, to) = birth_range(groups[to_g].course, false);
+                if let Some(s) = w.child(fam, to_g, from, to, twin.then_some(elder)) {
+                    groups[to_g].students.push(s);
+                    used.insert(s);
+                    return (elder, s);
+                }
+            }
+        };
+    // S1: across two groups of the main site; S2: twins in one group; S3: across two
+    // branches; S4: across two groups, and their mother's phone is mistyped on both rows.
+    let _s1 = add_sibling(&mut w, &mut groups, &mut used, gm[0], gm[4], false);
+    let _s2 = add_sibling(&mut w, &mut groups, &mut used, gs[3], gs[3], true);
+    let _s3 = add_sibling(&mut w, &mut groups, &mut used, gm[5], gz[2], false);
+    let s4 = add_sibling(&mut w, &mut groups, &mut used, gz[0], gz[3], false);
+
+    // Two different mothers with the same full name (different children and phones).
+    let namesake_a = loop {
+        let s = pick_plain(&w, &mut prng, &groups[gm[6]].students, &mut used);
+        let fam = &w.families[w.students_list[s].family];
+        let plain_mother = fam
+            .parents
+            .iter()
+            .find(|p| p.relation == crate::world::REL_MOTHER && p.p.surname == names::surname_form(&fam.base, true));
+        if plain_mother.is_some() && !fam.base.contains('-') {
+            break s;
+        }
+    };
+    let _namesake_b = {
+        let fam_a = w.students_list[namesake_a].family;
+        let base = w.families[fam_a].base.clone();
+        let mother = w.families[fam_a]
+            .parents
+            .iter()
+            .find(|p| p.relation == crate::world::REL_MOTHER)
+            .expect("mother")
+            .p
+            .clone();
+        let father_a = w.families[fam_a].father;
+        loop {
+            let father = w.rng.below(MALE.len());
+            if father == father_a {
+                continue;
+            }
+            let fam = w.family_with_mother(base.clone(), father, mother.clone(), PARENTS_BORN);
+            let (from, to) = birth_range(groups[gs[2]].course, false);
+            if let Some(s) = w.child(fam, gs[2], from, to, None) {
+                groups[gs[2]].students.push(s);
+                used.insert(s);
+                break s;
+            }
+        }
+    };
+
+    for g in groups.iter_mut() {
+        common::sort_students(&w, &mut g.students);
+    }
+    // Лесной's first-year parents are in the all-branch export; the others in the
+    // e-journal's HTML file (the two files never list the same child).
+    let (les_xlsx, les_html): (Vec<usize>, Vec<usize>) = gl.iter().partition(|&&g| groups[g].course == 1);
+
+    // Student contacts (main site, Заречный, Лесной, Сосновский all list some).
+    for s in 0..w.students_list.len() {
+        let year = w.students_list[s].birth.y;
+        let p = w.students_list[s].p.clone();
+        if w.rng.percent(60) {
+            w.students_list[s].phone = Some(w.phone());
+        }
+        if w.rng.percent(35) {
+            w.students_list[s].email = Some(w.email(&p, year));
+        }
+    }
+
+    // ---- student-level plans -----------------------------------------------------------
+    let dup_student = pick_plain(&w, &mut prng, &groups[gm[0]].students, &mut used);
+    let snils_checksum = pick_plain(&w, &mut prng, &groups[gm[1]].students, &mut used);
+    let snils_length = pick_plain(&w, &mut prng, &groups[gm[2]].students, &mut used);
+    let two_groups = pick_plain(&w, &mut prng, &groups[gm[3]].students, &mut used);
+    groups[gz[1]].students.push(two_groups);
+    common::sort_students(&w, &mut groups[gz[1]].students);
+    let bad_date_zar = pick_plain(&w, &mut prng, &groups[gz[0]].students, &mut used);
+    let no_birth = pick_plain(&w, &mut prng, &groups[gs[0]].students, &mut used);
+    let bad_date_sos = pick_plain(&w, &mut prng, &groups[gs[2]].students, &mut used);
+    // students no parents' export lists: their identity is in question
+    let no_parents: HashSet<usize> = [two_groups, bad_date_zar, no_birth, bad_date_sos].into_iter().collect();
+
+    // ---- parent-level plans ------------------------------------------------------------
+    let mut pmarks = ParentMarks::default();
+    let mut pmarks_les = ParentMarks::default();
+    {
+        // P1: mistyped phone, has a valid e-mail → bad-phone only
+        let s = pick_plain(&w, &mut prng, &groups[gm[7]].students, &mut used);
+        let f = w.students_list[s].family;
+        let p = w.families[f].parents[0].p.clone();
+        w.families[f].parents[0].phone = Some(BAD_PHONES[0].into());
+        if w.families[f].parents[0].email.is_none() {
+            w.families[f].parents[0].email = Some(w.email(&p, 1980));
+        }
+        pmarks
+            .cells
+            .entry((f, 0))
+            .or_default()
+            .push((PCol::Phone, Mark::new("bad-phone", "too few digits; the parent has a valid e-mail")));
+
+        // P2: mistyped phone and no e-mail → bad-phone + parent-without-contact
+        let s = pick_plain(&w, &mut prng, &groups[gz[2]].students, &mut used);
+        let f = w.students_list[s].family;
+        w.families[f].parents[0].phone = Some(BAD_PHONES[1].into());
+        w.families[f].parents[0].email = None;
+        pmarks
+            .cells
+            .entry((f, 0))
+            .or_default()
+            .push((PCol::Phone, Mark::new("bad-phone", "nine digits after the 8")));
+        pmarks.person.entry((f, 0)).or_default().push(Mark::new(
+            "parent-without-contact",
+            "the only phone is invalid (also bad-phone) and there is no e-mail",
+        ));
+
+        // P3: neither phone nor e-mail → parent-without-contact
+        let s = pick_plain(&w, &mut prng, &groups[gs[1]].students, &mut used);
+        let f = w.students_list[s].family;
+        w.families[f].parents[0].phone = None;
+        w.families[f].parents[0].email = None;
+        pmarks
+            .person
+            .entry((f, 0))
+            .or_default()
+            .push(Mark::new("parent-without-contact", "phone and e-mail cells are empty"));
+
+        // P4: malformed e-mail, valid phone → bad-email only
+        let s = pick_plain(&w, &mut prng, &groups[gm[8]].students, &mut used);
+        let f = w.students_list[s].family;
+        w.families[f].parents[0].email = Some(BAD_EMAILS[0].into());
+        if w.families[f].parents[0].phone.is_none() {
+            w.families[f].parents[0].phone = Some(w.phone());
+        }
+        pmarks
+            .cells
+            .entry((f, 0))
+            .or_default()
+            .push((PCol::Email, Mark::new("bad-email", "no @")));
+
+        // A parent row listed twice for the same child → duplicate-person
+        let s = pick_plain(&w, &mut prng, &groups[gm[2]].students, &mut used);
+        pmarks.duplicate.insert((s, 0));
+
+        // S4's mother: one mistyped phone on her two rows (one per child) → two bad-phone
+        let f = w.students_list[s4.0].family;
+        let m = w.ensure_mother(f, PARENTS_BORN);
+        let mp = w.families[f].parents[m].p.clone();
+        w.families[f].parents[m].phone = Some(BAD_PHONES[2].into());
+        if w.families[f].parents[m].email.is_none() {
+            w.families[f].parents[m].email = Some(w.email(&mp, 1982));
+        }
+        pmarks.cells.entry((f, m)).or_default().push((
+            PCol::Phone,
+            Mark::new(
+                "bad-phone",
+                "a mother of two students (two rows): one bad-phone per row; she has a valid e-mail",
+            ),
+        ));
+
+        // Лесной (HTML export): mistyped phone with a valid e-mail
+        let s = pick_plain(&w, &mut prng, &groups[les_html[0]].students, &mut used);
+        let f = w.students_list[s].family;
+        let p = w.families[f].parents[0].p.clone();
+        w.families[f].parents[0].phone = Some(BAD_PHONES[3].into());
+        if w.families[f].parents[0].email.is_none() {
+            w.families[f].parents[0].email = Some(w.email(&p, 1979));
+        }
+        pmarks_les
+            .cells
+            .entry((f, 0))
+            .or_default()
+            .push((PCol::Phone, Mark::new("bad-phone", "too few digits; valid e-mail")));
+    }
+
+    // ---- staff -----------------------------------------------------------------------
+    let no_curator_group = gl[3];
+    let unknown_curator_group = gz[1];
+    let mut staff: Vec<StaffPerson> = Vec::new();
+    let mut rows: Vec<StaffRow> = Vec::new();
+    let mut srng = Rng::derive(seed, "college/staff");
+    let label = |rng: &mut Rng, b: usize| -> String {
+        if rng.percent(70) {
+            BRANCHES[b].name.to_string()
+        } else {
+            rng.pick(BRANCHES[b].aliases).to_string()
+        }
+    };
+    let mut new_staff = |w: &mut World, position: &'static str| -> usize {
+        let female = w.rng.percent(75);
+        let p = w.staff(female);
+        let year = w.rng.range(1965, 1998) as i32;
+        let phone = w.rng.percent(95).then(|| w.phone());
+        let email = w.rng.percent(80).then(|| w.email(&p, year));
+        staff.push(StaffPerson { p, position, phone, email });
+        staff.len() - 1
+    };
+    let mut curator_of: HashMap<usize, usize> = HashMap::new();
+    for (b, branch_groups) in by_branch.iter().enumerate() {
+        let list: Vec<usize> = branch_groups.iter().copied().filter(|&g| g != no_curator_group).collect();
+        let mut i = 0;
+        while i < list.len() {
+            let position = if w.rng.percent(70) {
+                "преподаватель"
+            } else {
+                "мастер производственного обучения"
+            };
+            let person = new_staff(&mut w, position);
+            let take = if i + 1 < list.len() && w.rng.percent(25) { 2 } else { 1 };
+            let curated: Vec<usize> = list[i..i + take].to_vec();
+            for &g in &curated {
+                curator_of.insert(g, person);
+            }
+            let lab = label(&mut srng, b);
+            rows.push(StaffRow {
+                person,
+                branch: Some(b),
+                label: lab,
+                curated,
+                marks: Vec::new(),
+                row_marks: Vec::new(),
+            });
+            i += take;
+        }
+        let others: &[&'static str] = if b == MAIN {
+            &[
+                "директор",
+                "заместитель директора по учебной работе",
+                "методист",
+                "социальный педагог",
+                "педагог-психолог",
+                "преподаватель",
+            ]
+        } else {
+            &["заведующий филиалом", "методист", "преподаватель", "преподаватель"]
+        };
+        for &pos in others {
+            let person = new_staff(&mut w, pos);
+            let lab = label(&mut srng, b);
+            rows.push(StaffRow {
+                person,
+                branch: Some(b),
+                label: lab,
+                curated: Vec::new(),
+                marks: Vec::new(),
+                row_marks: Vec::new(),
+            });
+        }
+    }
+    // A teacher of the main site who also curates a group in Заречный: two rows.
+    {
+        let g_zar = gz[3];
+        let old = curator_of[&g_zar];
+        let main_row = rows
+            .iter()
+            .position(|r| r.branch == Some(MAIN) && !r.curated.is_empty())
+            .expect("a main curator");
+        let person = rows[main_row].person;
+        // the Заречный curator's row loses that group (and the row if it curated nothing else)
+        for r in rows.iter_mut() {
+            if r.person == old {
+                r.curated.retain(|&g| g != g_zar);
+            }
+        }
+        rows.retain(|r| !(r.person == old && r.curated.is_empty()));
+        curator_of.insert(g_zar, person);
+        let lab = label(&mut srng, ZAR);
+        rows.push(StaffRow {
+            person,
+            branch: Some(ZAR),
+            label: lab,
+            curated: vec![g_zar],
+            marks: Vec::new(),
+            row_marks: Vec::new(),
+        });
+    }
+    // A row whose branch is not in rollout.toml.
+    {
+        let person = new_staff(&mut w, "педагог-организатор");
+        let row = StaffRow {
+            person,
+            branch: None,
+            label: "Северный филиал".into(),
+            curated: Vec::new(),
+            // The problem points at the branch cell (column D): that is the cell to fix.
+            marks: vec![(
+                3,
+                Mark::new(
+                    "unknown-branch",
+                    "«Северный филиал» is not a branch of rollout.toml; the row is dropped",
+                )
+                .found("Северный филиал"),
+            )],
+            row_marks: Vec::new(),
+        };
+        rows.push(row);
+    }
+    // bad-phone and bad-email on single-row staff members without curatorship.
+    let persons_rows = |rows: &[StaffRow], p: usize| rows.iter().filter(|r| r.person == p).count();
+    {
+        let cand: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].curated.is_empty() && rows[i].branch.is_some() && persons_rows(&rows, rows[i].person) == 1)
+            .collect();
+        let (a, b) = (cand[1], cand[3]);
+        let pa = rows[a].person;
+        staff[pa].phone = Some(BAD_PHONES[4].into());
+        rows[a].marks.push((5, Mark::new("bad-phone", "staff phone with too few digits")));
+        let pb = rows[b].person;
+        staff[pb].email = Some(BAD_EMAILS[1].into());
+        rows[b].marks.push((6, Mark::new("bad-email", "two @")));
+    }
+    rows.sort_by_cached_key(|r| (staff[r.person].p.key(), r.branch.map_or(99, |b| b)));
+
+    // The curator named in a group row who is in no staff list.
+    let unknown = w.staff(true);
+
+    // ---- files -----------------------------------------------------------------------
+    let src = dir.join("sources");
+    std::fs::create_dir_all(&src)?;
+    let mut nrng = Rng::derive(seed, "college/noise");
+
+    // 1. Main site: flat table, titles, totals, merged group cells, СНИЛС, Excel dates.
+    {
+        let mut sh = Sheet::new("Контингент", 8, 1);
+        sh.widths = vec![7.0, 38.0, 14.0, 10.0, 7.0, 16.0, 20.0, 30.0];
+        sh.push(Row::text(RowKind::Title, ORG));
+        sh.push(Row::text(RowKind::Title, "Списочный состав на 01.10.2025 (Главный корпус)"));
+        sh.push(Row::header(&[
+            "№ п/п",
+            "ФИО",
+            "Дата рождения",
+            "Группа",
+            "Курс",
+            "СНИЛС",
+            "Телефон",
+            "E-mail",
+        ]));
+        let mut n = 0;
+        for &g in &gm {
+            let first = sh.rows.len();
+            for &s in &groups[g].students.clone() {
+                let st = w.students_list[s].clone();
+                let copies = if s == dup_student { 2 } else { 1 };
+                let snils = if w.rng.percent(95) || s == snils_checksum || s == snils_length || s == two_groups {
+                    Some(w.snils())
+                } else {
+                    None
+                };
+                let snils = snils.map(|v| {
+                    if s == snils_checksum {
+                        let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+                        let n9: u32 = digits[..9].parse().expect("digits");
+                        let check = crate::world::snils_check(n9);
+                        crate::world::format_snils(n9, (check + 37) % 100)
+                    } else if s == snils_length {
+                        format!("{}{}", &v[..9], &v[10..]) // a digit lost: 10 digits
+                    } else {
+                        v
+                    }
+                });
+                let name = if nrng.percent(6) { common::caps(&st.p) } else { st.p.full() };
+                for copy in 0..copies {
+                    n += 1;
+                    let mut row = Row::new(
+                        RowKind::Data,
+                        vec![
+                            V::Int(n),
+                            V::text(name.clone()),
+                            V::Date(st.birth),
+                            V::text(groups[g].name.clone()),
+                            V::Int(i64::from(groups[g].course)),
+                            V::opt(snils.clone()),
+                            phone_cell(&mut nrng, &st.phone),
+                            V::opt(st.email.clone()),
+                        ],
+                    );
+                    if copy == 1 {
+                        row.mark_row(Mark::new(
+                            "duplicate-person",
+                            "the same student row (name, birth date, group) listed again right below",
+                        ));
+                    }
+                    if s == snils_checksum {
+                        row.mark_cell(5, Mark::new("bad-snils", "wrong check number"));
+                    }
+                    if s == snils_length {
+                        row.mark_cell(5, Mark::new("bad-snils", "ten digits instead of eleven"));
+                    }
+                    if s == two_groups {
+                        row.mark_row(Mark::new(
+                            "student-in-two-groups",
+                            format!(
+                                "same name and birth date also in {} ({F_ZAR}); not in the parents' export",
+                                groups[gz[1]].name
+                            ),
+                        ));
+                    }
+                    sh.push(row);
+                }
+            }
+            let last = sh.rows.len() - 1;
+            sh.vmerges.push(VMerge { col: 3, first, last });
+            sh.vmerges.push(VMerge { col: 4, first, last });
+        }
+        sh.push(Row::text(RowKind::Total, format!("Итого: {n} чел.")));
+        let sheets = [sh];
+        write::xlsx(&dir.join(F_MAIN), &sheets)?;
+        table::record(&mut planted, F_MAIN, &sheets, true);
+    }
+
+    // 2. Заречный: group rows with the curator, header repeated, text dates; a notes sheet.
+    {
+        let mut sh = Sheet::new("Списки групп", 5, 1);
+        sh.widths = vec![6.0, 38.0, 14.0, 20.0, 30.0];
+        sh.push(Row::text(RowKind::Title, ORG));
+        sh.push(Row::text(RowKind::Title, "Заречный филиал: списки групп на 2025/2026 учебный год"));
+        sh.push(Row::blank());
+        for &g in &gz {
+            let curator = if g == unknown_curator_group {
+                unknown.initials()
+            } else {
+                staff[curator_of[&g]].p.initials()
+            };
+            let mut grow = Row::text(
+                RowKind::GroupRow,
+                format!("Группа {}, {} курс. Куратор: {}", groups[g].name, groups[g].course, curator),
+            );
+            if g == unknown_curator_group {
+                grow.mark_cell(
+                    0,
+                    Mark::new(
+                        "unknown-curator",
+                        "the group row names a curator who is in no staff list (the staff list gives the group another curator)",
+                    )
+                    .found(curator.clone()),
+                );
+            }
+            sh.push(grow);
+            sh.push(Row::header(&["№", "ФИО", "Дата рождения", "Телефон", "E-mail"]));
+            for (i, &s) in groups[g].students.iter().enumerate() {
+                let st = &w.students_list[s];
+                let mut date = V::text(st.birth.dmy());
+                let bad = s == bad_date_zar;
+                if bad {
+                    date = V::text(format!("31.02.{}", st.birth.y));
+                }
+                let mut row = Row::new(
+                    RowKind::Data,
+                    vec![
+                        V::Int(i as i64 + 1),
+                        V::text(st.p.full()),
+                        date,
+                        V::opt(st.phone.clone()),
+                        V::opt(st.email.clone()),
+                    ],
+                );
+                if bad {
+                    row.mark_cell(2, Mark::new("bad-date", "31 February; the student is in no other source"));
+                }
+                sh.push(row);
+            }
+            sh.push(Row::blank());
+        }
+        let mut notes = Sheet::new("Примечания", 1, 0);
+        notes.widths = vec![90.0];
+        for line in [
+            "Списки сверены с приказами о зачислении и отчислении по состоянию на 1 октября.",
+            "Переведённые из Главного корпуса указаны в списках Заречного филиала с даты приказа.",
+            "Исправления просьба направлять в учебную часть филиала до конца месяца.",
+        ] {
+            notes.push(Row::text(RowKind::Note, line));
+        }
+        notes.marks.push(Mark::new("header-not-found", "a sheet of free text only"));
+        let sheets = [sh, notes];
+        write::xlsx(&dir.join(F_ZAR), &sheets)?;
+        table::record(&mut planted, F_ZAR, &sheets, true);
+    }
+
+    // 3. Лесной: one sheet per group, surname / name / patronymic columns.
+    {
+        let mut sheets = Vec::new();
+        for (k, &g) in gl.iter().enumerate() {
+            let mut sh = Sheet::new(groups[g].name.clone(), 6, 1);
+            if k % 2 == 0 {
+                sh.push(Row::text(RowKind::Title, format!("Группа {}", groups[g].name)));
+            }
+            sh.push(Row::header(&["№", "Фамилия", "Имя", "Отчество", "Дата рождения", "Телефон"]));
+            let date_cells = k % 3 != 2;
+            for (i, &s) in groups[g].students.iter().enumerate() {
+                let st = &w.students_list[s];
+                let at = sh.push(Row::new(
+                    RowKind::Data,
+                    vec![
+                        V::Int(i as i64 + 1),
+                        V::text(st.p.surname.clone()),
+                        V::text(st.p.first.clone()),
+                        V::text(st.p.patronymic.clone()),
+                        birth_value(st.birth, date_cells),
+                        V::opt(st.phone.clone()),
+                    ],
+                ));
+                if g == no_curator_group && i == 0 {
+                    // a group-level problem points at the name of the group's first student
+                    sh.rows[at].mark_row(
+                        Mark::new("group-without-curator", "no staff row curates this group").found(groups[g].name.clone()),
+                    );
+                }
+            }
+            sheets.push(sh);
+        }
+        write::ods(&dir.join(F_LES), &sheets)?;
+        table::record(&mut planted, F_LES, &sheets, true);
+    }
+
+    // 4. Сосновский: Windows-1251 CSV with «;», short dates, spelling noise.
+    let sos_group_text = |rng: &mut Rng, name: &str| -> String {
+        let roll = rng.below(100);
+        if name.starts_with("СФ-24") && roll < 15 {
+            name.replacen('С', "C", 1) // «CФ-24-1» with a Latin C
+        } else if name.starts_with("СФ-24") && roll < 25 {
+            name.replacen('-', " ", 1) // «СФ 24-1»
+        } else if name.starts_with("ТМ-23") && roll < 20 {
+            names::latin_lookalikes(name) // «TM-23-1»
+        } else {
+            name.to_string()
+        }
+    };
+    {
+        let mut sh = Sheet::new("", 6, 1);
+        sh.push(Row::text(RowKind::Title, "Контингент Сосновского филиала на 01.10.2025"));
+        sh.push(Row::header(&["№", "ФИО", "Дата рождения", "Группа", "Курс", "Телефон"]));
+        let mut n = 0;
+        for &g in &gs {
+            let nameless_at = if g == gs[1] { Some(groups[g].students.len() / 2) } else { None };
+            for (i, &s) in groups[g].students.iter().enumerate() {
+                if nameless_at == Some(i) {
+                    n += 1;
+                    let (from, to) = birth_range(groups[g].course, false);
+                    let birth = Date::random(&mut nrng, from, to);
+                    let mut row = Row::new(
+                        RowKind::Data,
+                        vec![
+                            V::Int(n),
+                            V::Empty,
+                            V::text(birth.dmy_short()),
+                            V::text(groups[g].name.clone()),
+                            V::Int(i64::from(groups[g].course)),
+                            V::Empty,
+                        ],
+                    );
+                    row.mark_row(Mark::new("missing-name", "birth date and group given, the name is empty"));
+                    sh.push(row);
+                }
+                let st = &w.students_list[s];
+                n += 1;
+                let mut name = st.p.full();
+                if name.contains('ё') && nrng.percent(50) {
+                    name = names::without_yo(&name);
+                }
+                if nrng.percent(8) {
+                    name = name.replacen(' ', "  ", 1);
+                }
+                let date = if s == no_birth {
+                    V::Empty
+                } else if s == bad_date_sos {
+                    V::text(format!("31.4.{:02}", st.birth.y % 100))
+                } else {
+                    V::text(st.birth.dmy_short())
+                };
+                let mut row = Row::new(
+                    RowKind::Data,
+                    vec![
+                        V::Int(n),
+                        V::text(name),
+                        date,
+                        V::text(sos_group_text(&mut nrng, &groups[g].name)),
+                        V::Int(i64::from(groups[g].course)),
+                        V::opt(st.phone.clone()),
+                    ],
+                );
+                if s == no_birth {
+                    row.mark_row(Mark::new(
+                        "missing-birth-date",
+                        "empty birth date; the student is in no other source",
+                    ));
+                }
+                if s == bad_date_sos {
+                    row.mark_cell(2, Mark::new("bad-date", "31 April; the student is in no other source"));
+                }
+                sh.push(row);
+            }
+        }
+        sh.push(Row::text(RowKind::Total, format!("Итого: {n} чел.")));
+        let sheets = [sh];
+        write::csv(&dir.join(F_SOS), &sheets[0], ';', Encoding::Windows1251)?;
+        table::record(&mut planted, F_SOS, &sheets, false);
+    }
+
+    // 5. Parents' export for all branches (Лесной: first year only), with a branch column.
+    let listed = |gl_: &[usize]| -> Vec<usize> {
+        let mut v = Vec::new();
+        for &g in gl_ {
+            for &s in &groups[g].students {
+                if !no_parents.contains(&s) {
+                    v.push(s);
+                }
+            }
+        }
+        v
+    };
+    {
+        let mut sh = Sheet::new("Родители", 9, 5);
+        sh.widths = vec![6.0, 36.0, 14.0, 10.0, 18.0, 36.0, 12.0, 20.0, 30.0];
+        sh.push(Row::text(RowKind::Title, "Выгрузка из АИС «Контингент» от 01.10.2025"));
+        sh.push(Row::header(&[
+            "№",
+            "ФИО обучающегося",
+            "Дата рождения",
+            "Группа",
+            "Филиал",
+            "ФИО родителя",
+            "Кем приходится",
+            "Телефон",
+            "E-mail",
+        ]));
+        let mut students = listed(&gm);
+        students.extend(listed(&gz));
+        students.extend(listed(&les_xlsx));
+        students.extend(listed(&gs));
+        let cols = [
+            PCol::Num,
+            PCol::Child,
+            PCol::Birth,
+            PCol::Group,
+            PCol::Branch,
+            PCol::Parent,
+            PCol::Relation,
+            PCol::Phone,
+            PCol::Email,
+        ];
+        let student_group: Vec<usize> = w.students_list.iter().map(|st| st.group).collect();
+        let mut brng = Rng::derive(seed, "college/parents-branch");
+        common::parent_rows(
+            &w,
+            &mut nrng,
+            &mut sh,
+            &cols,
+            &students,
+            true,
+            &pmarks,
+            |_, s| groups[student_group[s]].name.clone(),
+            |_, s| {
+                let b = groups[student_group[s]].branch;
+                if brng.percent(60) {
+                    BRANCHES[b].name.to_string()
+                } else {
+                    brng.pick(BRANCHES[b].aliases).to_string()
+                }
+            },
+        );
+        let sheets = [sh];
+        write::xlsx(&dir.join(F_PARENTS), &sheets)?;
+        table::record(&mut planted, F_PARENTS, &sheets, true);
+    }
+
+    // 6. Лесной parents: an e-journal's HTML table saved as .xls.
+    {
+        // an HTML table has no sheet name: the tool calls it «Таблица 1»
+        let mut sh = Sheet::new("Таблица 1", 8, 4);
+        sh.push(Row::text(RowKind::Title, "Выгрузка из электронного журнала. Лесной филиал"));
+        sh.push(Row::header(&[
+            "№",
+            "Обучающийся",
+            "Дата рождения",
+            "Группа",
+            "Родитель (законный представитель)",
+            "Степень родства",
+            "Моб. телефон",
+            "Электронная почта",
+        ]));
+        let students = listed(&les_html);
+        let cols = [
+            PCol::Num,
+            PCol::Child,
+            PCol::Birth,
+            PCol::Group,
+            PCol::Parent,
+            PCol::Relation,
+            PCol::Phone,
+            PCol::Email,
+        ];
+        let student_group: Vec<usize> = w.students_list.iter().map(|st| st.group).collect();
+        common::parent_rows(
+            &w,
+            &mut nrng,
+            &mut sh,
+            &cols,
+            &students,
+            false,
+            &pmarks_les,
+            |_, s| groups[student_group[s]].name.clone(),
+            |_, _| String::new(),
+        );
+        let sheets = [sh];
+        write::html_xls(&dir.join(F_PARENTS_LES), &sheets[0], "Родители (законные представители)")?;
+        planted.add(
+            "xls-is-html",
+            F_PARENTS_LES,
+            "",
+            "",
+            String::new(),
+            "an HTML table saved with an .xls extension",
+        );
+        table::record(&mut planted, F_PARENTS_LES, &sheets, true);
+    }
+
+    // 7. Staff list: a real BIFF8 .xls.
+    {
+        let mut sh = Sheet::new("Сотрудники", 7, 1);
+        sh.widths = vec![6.0, 36.0, 34.0, 20.0, 24.0, 20.0, 30.0];
+        sh.push(Row::text(RowKind::Title, "Список педагогических работников на 01.10.2025"));
+        sh.push(Row::header(&[
+            "№",
+            "ФИО",
+            "Должность",
+            "Филиал",
+            "Классное руководство",
+            "Телефон",
+            "E-mail",
+        ]));
+        for (i, r) in rows.iter().enumerate() {
+            let p = &staff[r.person];
+            let curated: Vec<String> = r.curated.iter().map(|&g| groups[g].name.clone()).collect();
+            let mut row = Row::new(
+                RowKind::Data,
+                vec![
+                    V::Int(i as i64 + 1),
+                    V::text(p.p.full()),
+                    V::text(p.position),
+                    V::text(r.label.clone()),
+                    V::text(curated.join(", ")),
+                    V::opt(p.phone.clone()),
+                    V::opt(p.email.clone()),
+                ],
+            );
+            for (c, m) in &r.marks {
+                row.mark_cell(*c, m.clone());
+            }
+            for m in &r.row_marks {
+                row.mark_row(m.clone());
+            }
+            sh.push(row);
+        }
+        let sheets = [sh];
+        write::xls(&dir.join(F_STAFF), &sheets)?;
+        table::record(&mut planted, F_STAFF, &sheets, true);
+    }
+
+    // ---- rollout.toml ------------------------------------------------------------------
+    let mut t = String::new();
+    t.push_str(&format!(
+        "# Sample workspace made by rollout-gen (seed {seed}, scale {scale}). Every person here is fictional.\n\n"
+    ));
+    t.push_str("[organization]\n");
+    t.push_str(&format!("name = {}\n", toml_str(ORG)));
+    t.push_str("profile = \"college\"\ntimezone = \"Europe/Moscow\"\n");
+    for (b, def) in BRANCHES.iter().enumerate() {
+        t.push_str("\n[[branches]]\n");
+        t.push_str(&format!("name = {}\n", toml_str(def.name)));
+        if b == MAIN {
+            t.push_str("main = true\n");
+        }
+        let aliases: Vec<String> = def.aliases.iter().map(|a| toml_str(a)).collect();
+        t.push_str(&format!("aliases = [{}]\n", aliases.join(", ")));
+    }
+    let sources: [(&str, Option<usize>, &str); 7] = [
+        (F_MAIN, Some(MAIN), "students"),
+        (F_ZAR, Some(ZAR), "students"),
+        (F_LES, Some(LES), "students"),
+        (F_SOS, Some(SOS), "students"),
+        (F_PARENTS, None, "parents"),
+        (F_PARENTS_LES, Some(LES), "parents"),
+        (F_STAFF, None, "staff"),
+    ];
+    for (path, branch, kind) in sources {
+        t.push_str("\n[[sources]]\n");
+        t.push_str(&format!("path = {}\n", toml_str(path)));
+        if let Some(b) = branch {
+            t.push_str(&format!("branch = {}\n", toml_str(BRANCHES[b].name)));
+        }
+        t.push_str(&format!("kind = \"{kind}\"\n"));
+    }
+    std::fs::write(dir.join("rollout.toml"), t)?;
+    Ok(planted)
+}

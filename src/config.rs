@@ -212,6 +212,16 @@ impl Config {
         }
         if let Some(sources) = &raw.sources {
             for s in sources {
+                if let Some(b) = &s.branch {
+                    if !seen.contains_key(&crate::normalize::text_key(b)) {
+                        let known: Vec<String> = branches.iter().map(|x| format!("\"{}\"", x.name)).collect();
+                        problems.push(format!(
+                            "[[sources]] {}: branch \"{b}\" is not a branch of [[branches]] (names and aliases); known: {}",
+                            s.path,
+                            known.join(", ")
+                        ));
+                    }
+                }
                 if s.path.trim().is_empty() {
                     problems.push("[[sources]]: an entry has an empty `path`".into());
                 }

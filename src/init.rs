@@ -53,7 +53,7 @@ pub fn init(dir: &Path, profile: Profile, name: &str, force: bool) -> Result<(),
     }
     let cfg = dir.join("rollout.toml");
     std::fs::write(&cfg, render_config(profile, name)).map_err(io(&cfg))?;
-    let readme = dir.join("sources").join("README.txt");
+    let readme = dir.join("sources").join("README.md");
     std::fs::write(
         &readme,
         "Положите сюда выгрузки списков (xlsx, xls, ods, csv) как они есть: обучающиеся, родители, сотрудники.\n\

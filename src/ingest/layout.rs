@@ -238,7 +238,14 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
             out.titles.push(t);
         }
     }
-    if context.is_none() && !header.has(Field::Group) && several_sheets && sheet_name_is_group(&sheet.name) {
+    // One sheet per group: the sheet name is the group. A lone sheet's name counts only
+    // when it looks like a group code («5А», «ИС-24-1»), not a title.
+    let looks_like_code = sheet.name.chars().any(|c| c.is_ascii_digit()) && sheet.name.chars().count() <= 12;
+    if context.is_none()
+        && !header.has(Field::Group)
+        && sheet_name_is_group(&sheet.name)
+        && (several_sheets || looks_like_code)
+    {
         context = Some(GroupRow { group: clean_spaces(&sheet.name), at: String::new(), ..Default::default() });
     }
     let get = |row: usize, f: Field| -> Option<Value> {

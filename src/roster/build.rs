@@ -839,7 +839,7 @@ impl NaturalKey {
         let mut out: Vec<(bool, usize, String)> = Vec::new();
         let mut cur = String::new();
         let mut digits = false;
-        let mut flush = |cur: &mut String, digits: bool, out: &mut Vec<(bool, usize, String)>| {
+        let flush = |cur: &mut String, digits: bool, out: &mut Vec<(bool, usize, String)>| {
             if !cur.is_empty() {
                 let t = std::mem::take(cur);
                 // Digit runs compare by length then text (numeric order); letter runs by key.

@@ -2,6 +2,9 @@
 //! dependency tree); each test works in its own temporary workspace.
 
 mod bad_input;
+mod cli;
+mod rules;
 mod layouts;
+mod normalisation;
 mod samples;
 mod util;

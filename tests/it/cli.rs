@@ -1,0 +1,229 @@
+//! The command line: init, config errors, exit codes, --config/--out, output conventions.
+
+use crate::util::*;
+
+#[test]
+fn init_writes_a_starter_workspace_for_each_profile() {
+    for (profile, word) in [("school", "класс"), ("college", "группа"), ("kindergarten", "группа"), ("supplementary", "объединение")] {
+        let ws = Ws::new();
+        let r = ws.run(&["init", "w", "--profile", profile, "--name", "МБОУ «СОШ № 1»"]);
+        assert_eq!(r.code, 0, "{r}");
+        for d in ["w/sources", "w/plans", "w/templates"] {
+            assert!(ws.path().join(d).is_dir(), "{d}");
+        }
+        let cfg = ws.read("w/rollout.toml");
+        assert!(cfg.contains(&format!("profile = \"{profile}\"")));
+        assert!(cfg.contains("name = \"МБОУ «СОШ № 1»\""));
+        assert!(cfg.contains(word), "{profile}: the group word");
+        for key in ["[ingest]", "max_memory_mb", "[[sources]]", "[[groups]]", "[platform]", "[safety]", "max_remove", "[links]", "[plans]", "[calendar]", "[matching]", "timezone"] {
+            assert!(cfg.contains(key), "{profile}: rollout.toml lacks {key}");
+        }
+        if profile == "kindergarten" {
+            assert!(cfg.contains("(чат родителей)"), "kindergarten groups have a parents' chat only:\n{cfg}");
+        }
+        if profile == "supplementary" {
+            assert!(cfg.contains("в нескольких группах (да)") || cfg.contains("(да)"), "{cfg}");
+        }
+        // The new workspace runs: no sources yet is a clean, empty roster.
+        let r = ws.run(&["check", "--config", "w/rollout.toml"]);
+        assert_eq!(r.code, 0, "{r}");
+        assert!(!r.stderr.contains("unknown key"), "{r}");
+    }
+}
+
+#[test]
+fn init_refuses_a_non_empty_folder_without_force() {
+    let ws = Ws::new();
+    ws.write("w/notes.txt", "mine");
+    let r = ws.run(&["init", "w", "--profile", "school"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("not empty") && r.stderr.contains("--force"), "{r}");
+    assert!(!ws.path().join("w/rollout.toml").exists());
+    let r = ws.run(&["init", "w", "--profile", "school", "--force"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(ws.read("w/notes.txt"), "mine");
+}
+
+#[test]
+fn init_rejects_an_unknown_profile() {
+    let ws = Ws::new();
+    let r = ws.run(&["init", "w", "--profile", "university"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("school, college, kindergarten, supplementary"), "{r}");
+}
+
+#[test]
+fn a_missing_config_is_a_usage_error_with_a_hint() {
+    let ws = Ws::new();
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("rollout.toml") && r.stderr.contains("rollout init"), "{r}");
+}
+
+#[test]
+fn config_errors_name_the_problem() {
+    let ws = Ws::new();
+    ws.config("[organization]\nprofile = \"school\"\nname = \n");
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("rollout.toml"), "{r}");
+
+    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/a.xlsx\"\nbranch = \"Южный филиал\"\n"));
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("Южный филиал") && r.stderr.contains("Заречный филиал"), "{r}");
+
+    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/a.xlsx\"\ncolumns = {{ \"Ф.И.О.\" = \"name\" }}\n"));
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("unknown field «name»") && r.stderr.contains("fio"), "{r}");
+}
+
+#[test]
+fn unknown_keys_are_reported_not_ignored() {
+    let ws = Ws::new();
+    ws.config(&format!("{SCHOOL_TOML}colour = \"red\"\n[ingest]\nmax_secs = 3\n"));
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(r.stderr.contains("unknown key `organization.colour`"), "{r}");
+    assert!(r.stderr.contains("unknown key `ingest.max_secs`"), "{r}");
+}
+
+#[test]
+fn exit_codes_and_config_and_out_flags() {
+    let ws = Ws::new();
+    ws.write("ws/rollout.toml", SCHOOL_TOML);
+    ws.write(
+        "ws/sources/a.xlsx",
+        xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Дата рождения"], &["Чистый Чеслав Ильич", "01.01.2015"]]))]),
+    );
+    ws.write(
+        "ws/sources/b.csv",
+        "ФИО обучающегося;Класс;ФИО родителя;Телефон\nЧистый Чеслав Ильич;5А;Чистая Чара Ильинична;89120000000\n",
+    );
+    ws.write(
+        "ws/sources/c.csv",
+        "ФИО;Должность;Классное руководство\nКлассная Клара Ильинична;Учитель;5А\n",
+    );
+    let r = ws.run(&["run", "--config", "ws/rollout.toml", "--out", "elsewhere"]);
+    assert_eq!(r.code, 0, "clean data is exit code 0\n{r}");
+    assert!(r.stdout.contains("Проблем не найдено"), "{r}");
+    assert!(ws.path().join("elsewhere/roster/people.csv").is_file(), "--out is honoured");
+    assert!(!ws.path().join("ws/out").exists());
+    // Default out/ is next to the config.
+    let r = ws.run(&["ingest", "--config", "ws/rollout.toml"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(ws.path().join("ws/out/roster/people.csv").is_file());
+    // A warning makes it 1.
+    ws.write("ws/sources/d.csv", "ФИО;Класс\nБезДаты Борис;5А\n");
+    let r = ws.run(&["check", "--config", "ws/rollout.toml"]);
+    assert_eq!(r.code, 1, "{r}");
+    // `check` writes problems but leaves the roster as it was.
+    assert!(ws.path().join("ws/out/problems.csv").is_file());
+}
+
+#[test]
+fn outputs_follow_the_conventions() {
+    let ws = Ws::new();
+    ws.config(SCHOOL_TOML);
+    ws.write(
+        "sources/evil.csv",
+        "ФИО обучающегося;Класс;ФИО родителя;Телефон;E-mail\n\
+         =HYPERLINK(\"http://x\") Злой;5А;@Злобин Зиновий;+79120000000;z@mail.ru\n",
+    );
+    let r = ws.run(&["ingest"]);
+    let people = ws.read("out/roster/people.csv");
+    assert!(people.starts_with("person_id,kind,surname,first_name,patronymic,birth_date,branch,group,phone,email\r\n"), "{people}");
+    assert!(!people.starts_with('\u{feff}'), "machine CSV has no BOM");
+    assert!(people.contains(",+79120000000,"), "an E.164 phone is not neutralised\n{people}");
+    for (f, header) in [
+        ("out/roster/groups.csv", "branch,group,curator_id,course"),
+        ("out/roster/guardians.csv", "student_id,parent_id,relation"),
+        ("out/roster/staff_roles.csv", "person_id,branch,position,curated_groups"),
+        ("out/problems.csv", "rule,severity,file,sheet,cell,branch,found,fix"),
+    ] {
+        assert_eq!(ws.read(f).lines().next().unwrap(), header, "{f}");
+    }
+    // Formula injection: a cell that starts with = + - @ is neutralised in every CSV.
+    for f in ["out/roster/people.csv", "out/problems.csv"] {
+        let rows = ws.csv(f);
+        for row in &rows {
+            for v in row.values() {
+                assert!(!v.starts_with(['=', '@']) || v.starts_with('\''), "{f}: {v}\n{r}");
+            }
+        }
+    }
+    // XLSX cells are strings, never formulas.
+    let xlsx = std::fs::read(ws.path().join("out/roster/roster.xlsx")).unwrap();
+    let mut zip = zip_sheet_xml(&xlsx);
+    zip.retain(|x| x.contains("<f>"));
+    assert!(zip.is_empty(), "a formula in roster.xlsx");
+    // Owner-only files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["out/roster/people.csv", "out/roster/roster.xlsx", "out/problems.csv", "out/problems.xlsx", ".rollout/salt"] {
+            let mode = std::fs::metadata(ws.path().join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f} is {mode:o}");
+        }
+        let mode = std::fs::metadata(ws.path().join("out")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    // No names in what is printed.
+    assert!(!r.stdout.contains("Злобин") && !r.stderr.contains("Злобин"), "{r}");
+}
+
+/// The worksheet XML parts of an xlsx.
+fn zip_sheet_xml(bytes: &[u8]) -> Vec<String> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = z.file_names().filter(|n| n.starts_with("xl/worksheets/")).map(String::from).collect();
+    assert!(!names.is_empty());
+    names
+        .iter()
+        .map(|n| {
+            let mut s = String::new();
+            z.by_name(n).unwrap().read_to_string(&mut s).unwrap();
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn columns_override_header_detection() {
+    let ws = Ws::new();
+    ws.config(&format!(
+        "{SCHOOL_TOML}[[sources]]\npath = \"sources/odd.csv\"\nkind = \"students\"\ncolumns = {{ \"Кто\" = \"fio\", \"Где учится\" = \"group\" }}\n"
+    ));
+    ws.write("sources/odd.csv", "Кто;Где учится;Д.Р.\nСвоеобразный Савва Ильич;4Б;01.01.2016\n");
+    let r = ws.run(&["ingest"]);
+    let people = ws.people();
+    let p = find_person(&people, "Своеобразный", "Савва");
+    assert_eq!(p.len(), 1, "{r}");
+    assert_eq!(p[0]["group"], "4Б");
+    assert_eq!(p[0]["birth_date"], "2016-01-01", "«Д.Р.» is still detected");
+}
+
+#[test]
+fn help_has_examples() {
+    let ws = Ws::new();
+    let r = ws.run(&["--help"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Examples:") && r.stdout.contains("rollout init"), "{r}");
+    assert!(!r.stdout.contains("__read-source"), "the internal reader is hidden");
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let ws = Ws::new();
+    ws.config(SCHOOL_TOML);
+    ws.write("sources/a.csv", "ФИО;Класс\nБезДаты Борис;5А\n");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ROLLOUT_TODAY=2026-11-22 '{}' check | head -c 1 >/dev/null; echo ${{PIPESTATUS:-0}}", env!("CARGO_BIN_EXE_rollout")))
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "{stderr}");
+}

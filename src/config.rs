@@ -33,7 +33,11 @@ fn default_timezone() -> String {
 
 impl Default for Organization {
     fn default() -> Self {
-        Organization { name: String::new(), profile: Profile::default(), timezone: default_timezone() }
+        Organization {
+            name: String::new(),
+            profile: Profile::default(),
+            timezone: default_timezone(),
+        }
     }
 }
 
@@ -103,7 +107,11 @@ fn default_seconds() -> u64 {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        IngestConfig { max_memory_mb: default_memory(), max_seconds: default_seconds(), jobs: 0 }
+        IngestConfig {
+            max_memory_mb: default_memory(),
+            max_seconds: default_seconds(),
+            jobs: 0,
+        }
     }
 }
 
@@ -166,17 +174,23 @@ pub const IMPLICIT_BRANCH: &str = "Основная площадка";
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Config::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut unknown = Vec::new();
-        let de = toml::Deserializer::parse(text)
-            .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
-        let raw: RawConfig = serde_ignored::deserialize(de, |p| unknown.push(p.to_string()))
-            .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let raw: RawConfig = serde_ignored::deserialize(de, |p| unknown.push(p.to_string())).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         Config::validate(raw, path, root, unknown)
@@ -186,11 +200,19 @@ impl Config {
         let mut problems = Vec::new();
         let implicit_branch = raw.branches.is_empty();
         let branches: Vec<Branch> = if implicit_branch {
-            vec![Branch { name: IMPLICIT_BRANCH.into(), aliases: vec![], main: true }]
+            vec![Branch {
+                name: IMPLICIT_BRANCH.into(),
+                aliases: vec![],
+                main: true,
+            }]
         } else {
             raw.branches
                 .iter()
-                .map(|b| Branch { name: b.name.trim().to_string(), aliases: b.aliases.clone(), main: b.main })
+                .map(|b| Branch {
+                    name: b.name.trim().to_string(),
+                    aliases: b.aliases.clone(),
+                    main: b.main,
+                })
                 .collect()
         };
         let mut seen = BTreeMap::new();
@@ -200,10 +222,10 @@ impl Config {
             }
             for n in std::iter::once(&b.name).chain(&b.aliases) {
                 let key = crate::normalize::text_key(n);
-                if let Some(other) = seen.insert(key, b.name.clone()) {
-                    if other != b.name {
-                        problems.push(format!("[[branches]]: «{n}» names both «{other}» and «{}»", b.name));
-                    }
+                if let Some(other) = seen.insert(key, b.name.clone())
+                    && other != b.name
+                {
+                    problems.push(format!("[[branches]]: «{n}» names both «{other}» and «{}»", b.name));
                 }
             }
         }
@@ -212,15 +234,15 @@ impl Config {
         }
         if let Some(sources) = &raw.sources {
             for s in sources {
-                if let Some(b) = &s.branch {
-                    if !seen.contains_key(&crate::normalize::text_key(b)) {
-                        let known: Vec<String> = branches.iter().map(|x| format!("\"{}\"", x.name)).collect();
-                        problems.push(format!(
-                            "[[sources]] {}: branch \"{b}\" is not a branch of [[branches]] (names and aliases); known: {}",
-                            s.path,
-                            known.join(", ")
-                        ));
-                    }
+                if let Some(b) = &s.branch
+                    && !seen.contains_key(&crate::normalize::text_key(b))
+                {
+                    let known: Vec<String> = branches.iter().map(|x| format!("\"{}\"", x.name)).collect();
+                    problems.push(format!(
+                        "[[sources]] {}: branch \"{b}\" is not a branch of [[branches]] (names and aliases); known: {}",
+                        s.path,
+                        known.join(", ")
+                    ));
                 }
                 if s.path.trim().is_empty() {
                     problems.push("[[sources]]: an entry has an empty `path`".into());
@@ -234,15 +256,18 @@ impl Config {
                         ));
                     }
                 }
-                if let Some(enc) = &s.encoding {
-                    if encoding_rs::Encoding::for_label(enc.as_bytes()).is_none() {
-                        problems.push(format!("[[sources]] {}: unknown encoding «{enc}»", s.path));
-                    }
+                if let Some(enc) = &s.encoding
+                    && encoding_rs::Encoding::for_label(enc.as_bytes()).is_none()
+                {
+                    problems.push(format!("[[sources]] {}: unknown encoding «{enc}»", s.path));
                 }
-                if let Some(d) = &s.delimiter {
-                    if crate::ingest::text::delimiter_byte(d).is_none() {
-                        problems.push(format!("[[sources]] {}: `delimiter` must be one character such as \";\", \",\" or \"\\t\"", s.path));
-                    }
+                if let Some(d) = &s.delimiter
+                    && crate::ingest::text::delimiter_byte(d).is_none()
+                {
+                    problems.push(format!(
+                        "[[sources]] {}: `delimiter` must be one character such as \";\", \",\" or \"\\t\"",
+                        s.path
+                    ));
                 }
             }
         }
@@ -250,7 +275,10 @@ impl Config {
             problems.push("[ingest]: max_seconds must be at least 1 and max_memory_mb at least 64".into());
         }
         if !problems.is_empty() {
-            return Err(ConfigError::Invalid { path: path.to_path_buf(), problems });
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            });
         }
         Ok(Config {
             path: path.to_path_buf(),
@@ -266,7 +294,10 @@ impl Config {
     }
 
     pub fn main_branch(&self) -> Option<&Branch> {
-        self.branches.iter().find(|b| b.main).or(if self.branches.len() == 1 { self.branches.first() } else { None })
+        self.branches
+            .iter()
+            .find(|b| b.main)
+            .or(if self.branches.len() == 1 { self.branches.first() } else { None })
     }
 }
 

@@ -25,7 +25,9 @@ pub fn render_config(profile: Profile, name: &str) -> String {
         })
         .collect();
     let branches = match profile {
-        Profile::College => "[[branches]]\nname = \"Главный корпус\"\nmain = true\naliases = [\"Головной корпус\"]\n\n# [[branches]]\n# name = \"Заречный филиал\"\n# aliases = [\"Заречный\"]\n",
+        Profile::College => {
+            "[[branches]]\nname = \"Главный корпус\"\nmain = true\naliases = [\"Головной корпус\"]\n\n# [[branches]]\n# name = \"Заречный филиал\"\n# aliases = [\"Заречный\"]\n"
+        }
         _ => "# [[branches]]\n# name = \"Главный корпус\"\n# main = true\n# aliases = [\"Корпус 1\"]\n",
     };
     TEMPLATE

@@ -153,7 +153,11 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             rollout::init::init(&dir, profile, &name, force).map_err(usage)?;
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "Создано рабочее место: {} (профиль {}).", dir.display(), profile.code());
-            let _ = writeln!(out, "Дальше: положите выгрузки в {}/sources/, проверьте rollout.toml и выполните", dir.display());
+            let _ = writeln!(
+                out,
+                "Дальше: положите выгрузки в {}/sources/, проверьте rollout.toml и выполните",
+                dir.display()
+            );
             let _ = writeln!(out, "  rollout run --config {}", dir.join("rollout.toml").display());
             Ok(0)
         }

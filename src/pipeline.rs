@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 pub fn load_salt(root: &Path) -> anyhow::Result<Vec<u8>> {
     let dir = root.join(".rollout");
     let path = dir.join("salt");
-    if let Ok(s) = std::fs::read(&path) {
-        if s.len() >= 16 {
-            return Ok(s);
-        }
+    if let Ok(s) = std::fs::read(&path)
+        && s.len() >= 16
+    {
+        return Ok(s);
     }
     crate::output::ensure_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut salt = vec![0u8; 32];
@@ -57,7 +57,9 @@ impl Outcome {
 /// (row, col) of an A1 reference, for sorting problems in reading order.
 fn a1_pos(cell: &str) -> (u64, u64) {
     let letters: String = cell.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    let col = letters.chars().fold(0u64, |acc, c| acc * 26 + (c.to_ascii_uppercase() as u64 - 'A' as u64 + 1));
+    let col = letters
+        .chars()
+        .fold(0u64, |acc, c| acc * 26 + (c.to_ascii_uppercase() as u64 - 'A' as u64 + 1));
     let row = cell[letters.len()..].parse().unwrap_or(0);
     (row, col)
 }
@@ -68,14 +70,24 @@ pub fn ingest_and_build(cfg: &Config, mode: &ReadMode, progress: &indicatif::Pro
     let ing = ingest::ingest(cfg, mode, progress);
     progress.finish_and_clear();
     timing("ingest", t);
-    let ctx = BuildContext { cfg, salt: &salt, today: today() };
+    let ctx = BuildContext {
+        cfg,
+        salt: &salt,
+        today: today(),
+    };
     let t = std::time::Instant::now();
     let (roster, mut problems) = roster::build(&ctx, &ing);
     timing("roster", t);
     problems.extend(ing.problems.iter().cloned());
     problems.sort_by_cached_key(|p| (p.location.file.clone(), p.location.sheet.clone(), a1_pos(&p.location.cell), p.rule));
     problems.dedup();
-    Ok(Outcome { roster, problems, files: ing.sources.len(), sheets: ing.sheets.len(), unreadable: ing.unreadable })
+    Ok(Outcome {
+        roster,
+        problems,
+        files: ing.sources.len(),
+        sheets: ing.sheets.len(),
+        unreadable: ing.unreadable,
+    })
 }
 
 /// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr.
@@ -91,7 +103,11 @@ pub fn default_out(cfg: &Config, out: Option<&Path>) -> PathBuf {
 
 fn pad(s: &str, w: usize) -> String {
     let n = s.chars().count();
-    if n >= w { s.to_string() } else { format!("{s}{}", " ".repeat(w - n)) }
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
 }
 
 /// Prints a table with aligned columns.
@@ -105,7 +121,14 @@ pub fn print_table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> 
         }
     }
     let line = |cells: Vec<String>| -> String {
-        cells.iter().enumerate().map(|(i, c)| pad(c, widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
     };
     writeln!(w, "  {}", line(header.iter().map(|s| s.to_string()).collect()))?;
     for r in rows {
@@ -115,7 +138,11 @@ pub fn print_table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> 
 }
 
 pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Outcome) -> std::io::Result<()> {
-    writeln!(w, "Прочитано файлов: {} (листов с данными: {}), не прочитано: {}", o.files, o.sheets, o.unreadable)?;
+    writeln!(
+        w,
+        "Прочитано файлов: {} (листов с данными: {}), не прочитано: {}",
+        o.files, o.sheets, o.unreadable
+    )?;
     let r = &o.roster;
     writeln!(
         w,
@@ -154,7 +181,13 @@ pub fn print_problem_summary(w: &mut dyn Write, o: &Outcome, problems_path: &Pat
         writeln!(w, "Проблем не найдено.")?;
         return Ok(());
     }
-    writeln!(w, "Проблемы: ошибок {}, предупреждений {} — подробно: {}", o.errors(), o.warnings(), problems_path.display())?;
+    writeln!(
+        w,
+        "Проблемы: ошибок {}, предупреждений {} — подробно: {}",
+        o.errors(),
+        o.warnings(),
+        problems_path.display()
+    )?;
     let mut by: BTreeMap<(Severity, &'static str, String), usize> = BTreeMap::new();
     for p in &o.problems {
         *by.entry((p.severity(), p.rule.code(), p.branch.clone())).or_default() += 1;
@@ -164,7 +197,11 @@ pub fn print_problem_summary(w: &mut dyn Write, o: &Outcome, problems_path: &Pat
         .map(|((sev, code, branch), n)| {
             let title = crate::problem::Rule::from_code(code).map(|r| r.title_ru()).unwrap_or("");
             vec![
-                if sev == Severity::Error { "ошибка".into() } else { "предупр.".into() },
+                if sev == Severity::Error {
+                    "ошибка".into()
+                } else {
+                    "предупр.".into()
+                },
                 code.to_string(),
                 title.to_string(),
                 if branch.is_empty() { "—".into() } else { branch },

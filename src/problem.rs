@@ -177,7 +177,13 @@ impl Problem {
     pub fn new(rule: Rule, location: Location, found: impl Into<String>, fix: impl Into<String>) -> Self {
         // Hostile files carry control characters; a report must stay plain text.
         let found: String = found.into().chars().filter(|c| !c.is_control() || *c == ' ').collect();
-        Problem { rule, location, branch: String::new(), found, fix: fix.into() }
+        Problem {
+            rule,
+            location,
+            branch: String::new(),
+            found,
+            fix: fix.into(),
+        }
     }
 
     pub fn in_branch(mut self, branch: &str) -> Self {

@@ -647,9 +647,8 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
                 ));
                 if g == no_curator_group && i == 0 {
                     // a group-level problem points at the name of the group's first student
-                    sh.rows[at].mark_row(
-                        Mark::new("group-without-curator", "no staff row curates this group").found(groups[g].name.clone()),
-                    );
+                    sh.rows[at]
+                        .mark_row(Mark::new("group-without-curator", "no staff row curates this group").found(groups[g].name.clone()));
                 }
             }
             sheets.push(sh);

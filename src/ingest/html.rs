@@ -27,7 +27,10 @@ pub fn read_html(bytes: &[u8]) -> Result<Workbook, String> {
     let cell_sel = Selector::parse("td, th").map_err(|e| e.to_string())?;
     let mut wb = Workbook::default();
     for (i, table) in doc.select(&table_sel).enumerate() {
-        let mut sheet = Sheet { name: format!("Таблица {}", i + 1), ..Default::default() };
+        let mut sheet = Sheet {
+            name: format!("Таблица {}", i + 1),
+            ..Default::default()
+        };
         // Cells covered by a rowspan from above: (row, col).
         let mut covered: std::collections::HashSet<(usize, usize)> = Default::default();
         for (r, tr) in table.select(&row_sel).enumerate() {
@@ -39,7 +42,13 @@ pub fn read_html(bytes: &[u8]) -> Result<Workbook, String> {
                     c += 1;
                 }
                 let text = crate::normalize::clean_spaces(&td.text().collect::<String>());
-                let span = |name: &str| td.value().attr(name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).clamp(1, 1000);
+                let span = |name: &str| {
+                    td.value()
+                        .attr(name)
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(1)
+                        .clamp(1, 1000)
+                };
                 let (cs, rs) = (span("colspan"), span("rowspan"));
                 row.push(if text.is_empty() { Cell::Empty } else { Cell::Text(text) });
                 for _ in 1..cs {

@@ -89,7 +89,10 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
         // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                let rl = libc::rlimit { rlim_cur: limit as libc::rlim_t, rlim_max: limit as libc::rlim_t };
+                let rl = libc::rlimit {
+                    rlim_cur: limit as libc::rlim_t,
+                    rlim_max: limit as libc::rlim_t,
+                };
                 if libc::setrlimit(libc::RLIMIT_DATA, &rl) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
@@ -111,7 +114,10 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
         let _ = stderr.take(64 * 1024).read_to_end(&mut buf);
         buf
     });
-    let status = match child.wait_timeout(Duration::from_secs(budget.max_seconds)).map_err(IsolatedError::Spawn)? {
+    let status = match child
+        .wait_timeout(Duration::from_secs(budget.max_seconds))
+        .map_err(IsolatedError::Spawn)?
+    {
         Some(s) => s,
         None => {
             let _ = child.kill();

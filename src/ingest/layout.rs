@@ -86,9 +86,23 @@ pub struct SheetRecords {
 }
 
 /// Words that start a group row, and words a curator is introduced with.
-const GROUP_WORDS: [&str; 6] = ["учебная группа", "группа", "класс", "объединение", "детское объединение", "возрастная группа"];
+const GROUP_WORDS: [&str; 6] = [
+    "учебная группа",
+    "группа",
+    "класс",
+    "объединение",
+    "детское объединение",
+    "возрастная группа",
+];
 const CURATOR_WORDS: [&str; 8] = [
-    "классный руководитель", "кл руководитель", "кл рук", "куратор", "воспитатели", "воспитатель", "педагог", "руководитель",
+    "классный руководитель",
+    "кл руководитель",
+    "кл рук",
+    "куратор",
+    "воспитатели",
+    "воспитатель",
+    "педагог",
+    "руководитель",
 ];
 
 /// Parses «Группа ИС-24-1, 2 курс. Куратор: Иванова И.И.», «Класс: 5А», «5А класс»,
@@ -126,11 +140,12 @@ pub fn parse_group_row(text: &str) -> Option<GroupRow> {
     if name_part.is_none() {
         // «5А класс», «ИС-24-1 группа»
         for w in ["класс", "группа"] {
-            if let Some(stripped) = gp_lower.trim_end().strip_suffix(w) {
-                if stripped.ends_with(' ') && !stripped.trim().is_empty() {
-                    name_part = Some(gp_trim[..stripped.trim_end().len()].to_string());
-                    break;
-                }
+            if let Some(stripped) = gp_lower.trim_end().strip_suffix(w)
+                && stripped.ends_with(' ')
+                && !stripped.trim().is_empty()
+            {
+                name_part = Some(gp_trim[..stripped.trim_end().len()].to_string());
+                break;
             }
         }
     }
@@ -157,10 +172,20 @@ pub fn parse_group_row(text: &str) -> Option<GroupRow> {
     }
     let rest_lower = rest.to_lowercase();
     let course = find_word(&rest_lower, "курс").and_then(|p| {
-        let before: String = rest_lower[..p].chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+        let before: String = rest_lower[..p]
+            .chars()
+            .rev()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
         (!before.is_empty()).then(|| before.chars().rev().collect())
     });
-    Some(GroupRow { group, course, curator, at: String::new() })
+    Some(GroupRow {
+        group,
+        course,
+        curator,
+        at: String::new(),
+    })
 }
 
 /// Byte position of `word` in `hay` as a whole word.
@@ -185,8 +210,22 @@ fn sheet_name_is_group(name: &str) -> bool {
         return false;
     }
     const NOT_GROUPS: [&str; 16] = [
-        "лист", "sheet", "таблица", "список", "контингент", "родител", "сотрудник", "персонал", "обучающ", "ученик",
-        "студент", "воспитанник", "дети", "примечан", "итог", "свод",
+        "лист",
+        "sheet",
+        "таблица",
+        "список",
+        "контингент",
+        "родител",
+        "сотрудник",
+        "персонал",
+        "обучающ",
+        "ученик",
+        "студент",
+        "воспитанник",
+        "дети",
+        "примечан",
+        "итог",
+        "свод",
     ];
     !NOT_GROUPS.iter().any(|p| k.starts_with(p))
 }
@@ -225,7 +264,10 @@ pub fn detect_kind(header: &Header, forced: Option<SourceKind>) -> SourceKind {
 
 pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, several_sheets: bool) -> SheetRecords {
     let kind = detect_kind(header, forced);
-    let mut out = SheetRecords { kind: Some(kind), ..Default::default() };
+    let mut out = SheetRecords {
+        kind: Some(kind),
+        ..Default::default()
+    };
     let mut context: Option<GroupRow> = None;
     // Title rows above the header: a group named there applies to the rows below.
     for r in 0..header.row {
@@ -241,12 +283,12 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
     // One sheet per group: the sheet name is the group. A lone sheet's name counts only
     // when it looks like a group code («5А», «ИС-24-1»), not a title.
     let looks_like_code = sheet.name.chars().any(|c| c.is_ascii_digit()) && sheet.name.chars().count() <= 12;
-    if context.is_none()
-        && !header.has(Field::Group)
-        && sheet_name_is_group(&sheet.name)
-        && (several_sheets || looks_like_code)
-    {
-        context = Some(GroupRow { group: clean_spaces(&sheet.name), at: String::new(), ..Default::default() });
+    if context.is_none() && !header.has(Field::Group) && sheet_name_is_group(&sheet.name) && (several_sheets || looks_like_code) {
+        context = Some(GroupRow {
+            group: clean_spaces(&sheet.name),
+            at: String::new(),
+            ..Default::default()
+        });
     }
     let get = |row: usize, f: Field| -> Option<Value> {
         let c = header.col(f)?;
@@ -254,7 +296,10 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
         if cell.is_empty() {
             return None;
         }
-        Some(Value { cell: cell.clone(), at: a1(row, c) })
+        Some(Value {
+            cell: cell.clone(),
+            at: a1(row, c),
+        })
     };
     let mut extra_rows = 0;
     let mut first_extra = String::new();
@@ -263,16 +308,20 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
         if texts.is_empty() || is_header_repeat(sheet, r, header) || is_totals(&texts) {
             continue;
         }
-        if texts.len() == 1 {
-            if let Some(mut g) = parse_group_row(&texts[0]) {
-                let first_col = sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0);
-                g.at = a1(r, first_col);
-                context = Some(g.clone());
-                out.group_rows.push(g);
-                continue;
-            }
+        if texts.len() == 1
+            && let Some(mut g) = parse_group_row(&texts[0])
+        {
+            let first_col = sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0);
+            g.at = a1(r, first_col);
+            context = Some(g.clone());
+            out.group_rows.push(g);
+            continue;
         }
-        let mut rec = RawRecord { kind: Some(kind), row: r, ..Default::default() };
+        let mut rec = RawRecord {
+            kind: Some(kind),
+            row: r,
+            ..Default::default()
+        };
         rec.first_cell = a1(r, sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0));
         rec.surname = get(r, Field::Surname);
         rec.first_name = get(r, Field::FirstName);
@@ -301,24 +350,42 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
         if rec.group.is_none() {
             rec.group_context = context.clone();
         }
-        if let Some(cells) = sheet.rows.get(r) {
-            if cells.iter().skip(header.width).any(|c| !c.is_empty()) {
-                extra_rows += 1;
-                if first_extra.is_empty() {
-                    let c = cells.iter().enumerate().skip(header.width).find(|(_, c)| !c.is_empty()).map(|(i, _)| i).unwrap_or(0);
-                    first_extra = a1(r, c);
-                }
+        if let Some(cells) = sheet.rows.get(r)
+            && cells.iter().skip(header.width).any(|c| !c.is_empty())
+        {
+            extra_rows += 1;
+            if first_extra.is_empty() {
+                let c = cells
+                    .iter()
+                    .enumerate()
+                    .skip(header.width)
+                    .find(|(_, c)| !c.is_empty())
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
+                first_extra = a1(r, c);
             }
         }
         let has_name = rec.fio.is_some() || rec.surname.is_some() || rec.first_name.is_some();
-        let has_data = [&rec.birth_date, &rec.phone, &rec.email, &rec.snils, &rec.child, &rec.position, &rec.curates, &rec.relation]
-            .iter()
-            .any(|v| v.is_some());
+        let has_data = [
+            &rec.birth_date,
+            &rec.phone,
+            &rec.email,
+            &rec.snils,
+            &rec.child,
+            &rec.position,
+            &rec.curates,
+            &rec.relation,
+        ]
+        .iter()
+        .any(|v| v.is_some());
         if !has_name {
             if has_data {
                 // Point at the empty name cell: that is the cell to fill in.
-                let name_col = [Field::Fio, Field::Surname, Field::Parent, Field::Student].iter().find_map(|f| header.col(*f));
-                out.nameless_rows.push(name_col.map(|c| a1(r, c)).unwrap_or_else(|| rec.first_cell.clone()));
+                let name_col = [Field::Fio, Field::Surname, Field::Parent, Field::Student]
+                    .iter()
+                    .find_map(|f| header.col(*f));
+                out.nameless_rows
+                    .push(name_col.map(|c| a1(r, c)).unwrap_or_else(|| rec.first_cell.clone()));
             }
             continue;
         }

@@ -54,11 +54,18 @@ pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
             for spec in list {
                 let path = cfg.root.join(&spec.path);
                 if path.is_file() {
-                    out.push(Source { rel: rel_path(&cfg.root, &path), path, spec: Some(spec.clone()) });
+                    out.push(Source {
+                        rel: rel_path(&cfg.root, &path),
+                        path,
+                        spec: Some(spec.clone()),
+                    });
                 } else {
                     problems.push(Problem::new(
                         Rule::FileUnreadable,
-                        Location { file: spec.path.clone(), ..Default::default() },
+                        Location {
+                            file: spec.path.clone(),
+                            ..Default::default()
+                        },
                         "",
                         format!("файл не найден; проверьте `path` в [[sources]] файла {}", cfg.path.display()),
                     ));
@@ -71,7 +78,11 @@ pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
             walk(&dir, &mut files);
             files.sort();
             for path in files {
-                out.push(Source { rel: rel_path(&cfg.root, &path), path, spec: None });
+                out.push(Source {
+                    rel: rel_path(&cfg.root, &path),
+                    path,
+                    spec: None,
+                });
             }
         }
     }
@@ -117,19 +128,29 @@ pub struct Ingested {
 
 impl Ingested {
     pub fn location(&self, sheet: &IngestedSheet, cell: &str) -> Location {
-        Location { file: self.sources[sheet.source].rel.clone(), sheet: sheet.sheet.clone(), cell: cell.to_string() }
+        Location {
+            file: self.sources[sheet.source].rel.clone(),
+            sheet: sheet.sheet.clone(),
+            cell: cell.to_string(),
+        }
     }
 }
 
 pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) -> Ingested {
     let (sources, mut problems) = discover(cfg);
     let mut unreadable = problems.len();
-    let budget = Budget { max_memory_mb: cfg.ingest.max_memory_mb, max_seconds: cfg.ingest.max_seconds };
+    let budget = Budget {
+        max_memory_mb: cfg.ingest.max_memory_mb,
+        max_seconds: cfg.ingest.max_seconds,
+    };
     progress.set_length(sources.len() as u64);
     let results = read_all(&sources, mode, budget, cfg.ingest.jobs, progress);
     let mut sheets = Vec::new();
     for (i, (source, result)) in sources.iter().zip(results).enumerate() {
-        let loc = Location { file: source.rel.clone(), ..Default::default() };
+        let loc = Location {
+            file: source.rel.clone(),
+            ..Default::default()
+        };
         match result {
             Ok(wb) => {
                 let (s, p) = sheets_of(i, source, wb);
@@ -147,7 +168,12 @@ pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) 
             }
         }
     }
-    Ingested { sources, sheets, problems, unreadable }
+    Ingested {
+        sources,
+        sheets,
+        problems,
+        unreadable,
+    }
 }
 
 fn unreadable_fix(e: &IsolatedError) -> String {
@@ -159,8 +185,18 @@ fn unreadable_fix(e: &IsolatedError) -> String {
     }
 }
 
-fn read_all(sources: &[Source], mode: &ReadMode, budget: Budget, jobs: usize, progress: &indicatif::ProgressBar) -> Vec<Result<Workbook, IsolatedError>> {
-    let jobs = if jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) } else { jobs };
+fn read_all(
+    sources: &[Source],
+    mode: &ReadMode,
+    budget: Budget,
+    jobs: usize,
+    progress: &indicatif::ProgressBar,
+) -> Vec<Result<Workbook, IsolatedError>> {
+    let jobs = if jobs == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    } else {
+        jobs
+    };
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Workbook, IsolatedError>>>> = Mutex::new((0..sources.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -195,7 +231,10 @@ fn read_all(sources: &[Source], mode: &ReadMode, budget: Budget, jobs: usize, pr
 
 fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>, Vec<Problem>) {
     let mut problems = Vec::new();
-    let file_loc = || Location { file: source.rel.clone(), ..Default::default() };
+    let file_loc = || Location {
+        file: source.rel.clone(),
+        ..Default::default()
+    };
     for note in &wb.notes {
         problems.push(match note {
             ReadNote::XlsIsHtml => Problem::new(Rule::XlsIsHtml, file_loc(), "HTML",
@@ -221,7 +260,12 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
     let mut out = Vec::new();
     let non_blank = wb.sheets.iter().filter(|s| !s.is_blank()).count();
     if non_blank == 0 {
-        problems.push(Problem::new(Rule::FileEmpty, file_loc(), "", "файл пуст: проверьте, что выгрузка сохранилась полностью"));
+        problems.push(Problem::new(
+            Rule::FileEmpty,
+            file_loc(),
+            "",
+            "файл пуст: проверьте, что выгрузка сохранилась полностью",
+        ));
         return (out, problems);
     }
     for mut sheet in wb.sheets {
@@ -229,7 +273,11 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
             continue;
         }
         sheet.fill_merges();
-        let sheet_loc = |cell: &str| Location { file: source.rel.clone(), sheet: sheet.name.clone(), cell: cell.to_string() };
+        let sheet_loc = |cell: &str| Location {
+            file: source.rel.clone(),
+            sheet: sheet.name.clone(),
+            cell: cell.to_string(),
+        };
         let Some(h) = header::find_header(&sheet, &overrides) else {
             let sample: Vec<String> = sheet
                 .rows
@@ -247,11 +295,21 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
         };
         let records = layout::extract(&sheet, &h, forced_kind, non_blank > 1);
         if let Some((n, first)) = &records.extra_cells {
-            problems.push(Problem::new(Rule::ExtraCells, sheet_loc(first), format!("{n} строк(и)"),
-                format!("значения правее последнего заголовка (столбец {}) не прочитаны; дайте этим столбцам заголовки или удалите их",
-                    table::column_letter(h.width.saturating_sub(1)))));
+            problems.push(Problem::new(
+                Rule::ExtraCells,
+                sheet_loc(first),
+                format!("{n} строк(и)"),
+                format!(
+                    "значения правее последнего заголовка (столбец {}) не прочитаны; дайте этим столбцам заголовки или удалите их",
+                    table::column_letter(h.width.saturating_sub(1))
+                ),
+            ));
         }
-        out.push(IngestedSheet { source: index, sheet: sheet.name.clone(), records });
+        out.push(IngestedSheet {
+            source: index,
+            sheet: sheet.name.clone(),
+            records,
+        });
     }
     (out, problems)
 }

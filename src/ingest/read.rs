@@ -45,7 +45,9 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Workbook, ReadError>
             }
             read_workbook(bytes, &ext)
         }
-        other => Err(ReadError::Format(format!("неизвестный тип файла «.{other}»; нужны xlsx, xls, ods, csv"))),
+        other => Err(ReadError::Format(format!(
+            "неизвестный тип файла «.{other}»; нужны xlsx, xls, ods, csv"
+        ))),
     }
 }
 
@@ -110,7 +112,12 @@ fn merge_regions<RS: std::io::Read + std::io::Seek>(sheets: &mut Sheets<RS>, nam
         _ => Vec::new(),
     };
     dims.into_iter()
-        .map(|d| Merge { first_row: d.start.0, first_col: d.start.1, last_row: d.end.0, last_col: d.end.1 })
+        .map(|d| Merge {
+            first_row: d.start.0,
+            first_col: d.start.1,
+            last_row: d.end.0,
+            last_col: d.end.1,
+        })
         .collect()
 }
 

@@ -86,9 +86,9 @@ impl Sheet {
                 if row.len() <= last_col {
                     row.resize(last_col + 1, Cell::Empty);
                 }
-                for c in m.first_col as usize..=last_col {
+                for (c, cell) in row.iter_mut().enumerate().take(last_col + 1).skip(m.first_col as usize) {
                     if (r, c) != (m.first_row as usize, m.first_col as usize) {
-                        row[c] = value.clone();
+                        *cell = value.clone();
                     }
                 }
             }
@@ -165,7 +165,12 @@ mod tests {
                 vec![Cell::Empty, Cell::Text("b".into())],
                 vec![Cell::Empty, Cell::Text("c".into())],
             ],
-            merges: vec![Merge { first_row: 0, first_col: 0, last_row: 2, last_col: 0 }],
+            merges: vec![Merge {
+                first_row: 0,
+                first_col: 0,
+                last_row: 2,
+                last_col: 0,
+            }],
         };
         s.fill_merges();
         assert_eq!(s.cell(2, 0), &Cell::Text("ИС-24-1".into()));

@@ -3,7 +3,7 @@
 
 use super::read::ReadOptions;
 use super::table::{Cell, ReadNote, Sheet, Workbook};
-use encoding_rs::{Encoding, IBM866, KOI8_R, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1251};
+use encoding_rs::{Encoding, IBM866, KOI8_R, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1251};
 
 pub fn delimiter_byte(d: &str) -> Option<u8> {
     match d {
@@ -90,9 +90,17 @@ pub fn decode(bytes: &[u8], forced: Option<&str>) -> Result<Decoded, String> {
 
 fn strip_nul(text: String, _: bool) -> Decoded {
     if text.contains('\0') {
-        Decoded { text: text.replace('\0', ""), unclear: None, had_nul: true }
+        Decoded {
+            text: text.replace('\0', ""),
+            unclear: None,
+            had_nul: true,
+        }
     } else {
-        Decoded { text, unclear: None, had_nul: false }
+        Decoded {
+            text,
+            unclear: None,
+            had_nul: false,
+        }
     }
 }
 
@@ -167,7 +175,10 @@ fn unbalanced_quotes(text: &str, d: u8) -> Option<usize> {
 
 pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook, String> {
     let decoded = decode(bytes, opts.encoding.as_deref())?;
-    let mut wb = Workbook { is_text: true, ..Default::default() };
+    let mut wb = Workbook {
+        is_text: true,
+        ..Default::default()
+    };
     if let Some(used) = decoded.unclear {
         wb.notes.push(ReadNote::EncodingUnclear { used });
     }
@@ -179,7 +190,9 @@ pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook
     };
     let mut quoting = true;
     if decoded.had_nul {
-        wb.notes.push(ReadNote::CsvMalformed { what: "в тексте есть нулевые байты (NUL), они удалены".into() });
+        wb.notes.push(ReadNote::CsvMalformed {
+            what: "в тексте есть нулевые байты (NUL), они удалены".into(),
+        });
     }
     if let Some(line) = unbalanced_quotes(text, delim) {
         wb.notes.push(ReadNote::CsvMalformed {
@@ -200,7 +213,11 @@ pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook
             .iter()
             .map(|f| {
                 let f = if quoting { f } else { f.trim_matches('"') };
-                if f.trim().is_empty() { Cell::Empty } else { Cell::Text(f.to_string()) }
+                if f.trim().is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(f.to_string())
+                }
             })
             .collect();
         while row.last().is_some_and(Cell::is_empty) {
@@ -208,7 +225,11 @@ pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook
         }
         rows.push(row);
     }
-    wb.sheets.push(Sheet { name: String::new(), rows, merges: Vec::new() });
+    wb.sheets.push(Sheet {
+        name: String::new(),
+        rows,
+        merges: Vec::new(),
+    });
     Ok(wb)
 }
 

@@ -10,7 +10,7 @@ pub enum DateError {
 
 /// Excel serial day → date. `is_1904` for workbooks using the 1904 system.
 pub fn from_excel_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
-    if !serial.is_finite() || serial < 1.0 || serial > 2_958_465.0 {
+    if !serial.is_finite() || !(1.0..=2_958_465.0).contains(&serial) {
         return None;
     }
     let days = serial.floor() as i64;
@@ -28,7 +28,12 @@ pub fn from_excel_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
 /// relative to `today`'s century.
 pub fn parse_text(raw: &str, today: NaiveDate) -> Result<NaiveDate, DateError> {
     let s = raw.trim().trim_end_matches('.').trim();
-    let s = s.strip_suffix("г").or_else(|| s.strip_suffix("года")).unwrap_or(s).trim().trim_end_matches('.');
+    let s = s
+        .strip_suffix("г")
+        .or_else(|| s.strip_suffix("года"))
+        .unwrap_or(s)
+        .trim()
+        .trim_end_matches('.');
     // Drop a time part: «01.09.2010 0:00:00», «2010-09-01T00:00:00».
     let s = s.split(['T', ' ']).next().unwrap_or("").trim();
     if s.is_empty() {
@@ -46,7 +51,11 @@ pub fn parse_text(raw: &str, today: NaiveDate) -> Result<NaiveDate, DateError> {
     } else if parts[2].len() == 2 {
         let yy = num(parts[2])?;
         let century = (today.year() as i64 / 100) * 100;
-        let y = if century + yy > today.year() as i64 { century - 100 + yy } else { century + yy };
+        let y = if century + yy > today.year() as i64 {
+            century - 100 + yy
+        } else {
+            century + yy
+        };
         (y, num(parts[1])?, num(parts[0])?)
     } else {
         return Err(DateError::Unreadable);

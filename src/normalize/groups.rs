@@ -5,9 +5,25 @@ use super::clean_spaces;
 use std::collections::HashMap;
 
 const LOOKALIKES: [(char, char); 19] = [
-    ('A', 'А'), ('B', 'В'), ('C', 'С'), ('E', 'Е'), ('H', 'Н'), ('K', 'К'), ('M', 'М'),
-    ('O', 'О'), ('P', 'Р'), ('T', 'Т'), ('X', 'Х'), ('Y', 'У'), ('a', 'а'), ('c', 'с'),
-    ('e', 'е'), ('o', 'о'), ('p', 'р'), ('x', 'х'), ('y', 'у'),
+    ('A', 'А'),
+    ('B', 'В'),
+    ('C', 'С'),
+    ('E', 'Е'),
+    ('H', 'Н'),
+    ('K', 'К'),
+    ('M', 'М'),
+    ('O', 'О'),
+    ('P', 'Р'),
+    ('T', 'Т'),
+    ('X', 'Х'),
+    ('Y', 'У'),
+    ('a', 'а'),
+    ('c', 'с'),
+    ('e', 'е'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('x', 'х'),
+    ('y', 'у'),
 ];
 
 fn cyrillic_for(c: char) -> Option<char> {
@@ -44,18 +60,16 @@ fn tokens(s: &str) -> (Vec<(Kind, String)>, Vec<String>) {
             None
         };
         match kind {
-            Some(k) => {
-                match toks.last_mut() {
-                    Some((lk, text)) if *lk == k && sep.is_empty() => text.push(c),
-                    _ => {
-                        if !toks.is_empty() {
-                            seps.push(std::mem::take(&mut sep));
-                        }
-                        sep.clear();
-                        toks.push((k, c.to_string()));
+            Some(k) => match toks.last_mut() {
+                Some((lk, text)) if *lk == k && sep.is_empty() => text.push(c),
+                _ => {
+                    if !toks.is_empty() {
+                        seps.push(std::mem::take(&mut sep));
                     }
+                    sep.clear();
+                    toks.push((k, c.to_string()));
                 }
-            }
+            },
             None => {
                 if !toks.is_empty() {
                     sep.push(c)
@@ -69,7 +83,10 @@ fn tokens(s: &str) -> (Vec<(Kind, String)>, Vec<String>) {
 /// Separator between two tokens, normalised: dashes of every kind → «-», spaces around a
 /// dash dropped, other runs of spaces → one space.
 fn norm_sep(sep: &str) -> String {
-    let dashed: String = sep.chars().map(|c| if matches!(c, '–' | '—' | '‑' | '_') { '-' } else { c }).collect();
+    let dashed: String = sep
+        .chars()
+        .map(|c| if matches!(c, '–' | '—' | '‑' | '_') { '-' } else { c })
+        .collect();
     if dashed.contains('-') {
         "-".into()
     } else if dashed.trim().is_empty() {
@@ -109,7 +126,14 @@ pub fn normalize_alone(raw: &str) -> String {
             out.push_str(text);
         }
     }
-    let trail: String = s.chars().rev().take_while(|c| !c.is_alphanumeric()).collect::<Vec<_>>().into_iter().rev().collect();
+    let trail: String = s
+        .chars()
+        .rev()
+        .take_while(|c| !c.is_alphanumeric())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     if trail.chars().any(|c| c == ')' || c == '»' || c == '"') {
         out.push_str(&trail);
     }
@@ -149,7 +173,9 @@ impl GroupNamer {
 
     fn alias(&self, branch: &str, raw: &str) -> Option<&String> {
         let key = group_key(raw);
-        self.aliases.get(&(branch.to_string(), key.clone())).or_else(|| self.aliases.get(&(String::new(), key)))
+        self.aliases
+            .get(&(branch.to_string(), key.clone()))
+            .or_else(|| self.aliases.get(&(String::new(), key)))
     }
 
     pub fn observe(&mut self, branch: &str, raw: &str) {
@@ -181,7 +207,11 @@ impl GroupNamer {
             return hit.clone();
         }
         let name = self.compute(branch, raw);
-        self.cache.borrow_mut().entry(branch.to_string()).or_default().insert(raw.to_string(), name.clone());
+        self.cache
+            .borrow_mut()
+            .entry(branch.to_string())
+            .or_default()
+            .insert(raw.to_string(), name.clone());
         name
     }
 
@@ -200,7 +230,10 @@ impl GroupNamer {
             .map(|(s, _)| s.clone());
         let conforms = |s: &str| -> usize {
             let (t, seps) = tokens(s);
-            seps.iter().enumerate().filter(|(i, sep)| t[*i].0 != t[i + 1].0 && Some(*sep) == branch_sep.as_ref()).count()
+            seps.iter()
+                .enumerate()
+                .filter(|(i, sep)| t[*i].0 != t[i + 1].0 && Some(*sep) == branch_sep.as_ref())
+                .count()
         };
         let best = spellings
             .iter()

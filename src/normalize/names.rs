@@ -21,8 +21,15 @@ impl PersonName {
         }
         let fix = |w: &str| proper_case(w);
         Some(match words.as_slice() {
-            [one] => PersonName { surname: fix(one), ..Default::default() },
-            [s, f] => PersonName { surname: fix(s), first_name: fix(f), patronymic: String::new() },
+            [one] => PersonName {
+                surname: fix(one),
+                ..Default::default()
+            },
+            [s, f] => PersonName {
+                surname: fix(s),
+                first_name: fix(f),
+                patronymic: String::new(),
+            },
             [s, f, rest @ ..] => PersonName {
                 surname: fix(s),
                 first_name: fix(f),
@@ -33,8 +40,18 @@ impl PersonName {
     }
 
     pub fn from_parts(surname: &str, first: &str, patronymic: &str) -> Option<PersonName> {
-        let part = |s: &str| clean_spaces(&strip_noise(s)).split(' ').map(proper_case).collect::<Vec<_>>().join(" ");
-        let n = PersonName { surname: part(surname), first_name: part(first), patronymic: part(patronymic) };
+        let part = |s: &str| {
+            clean_spaces(&strip_noise(s))
+                .split(' ')
+                .map(proper_case)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let n = PersonName {
+            surname: part(surname),
+            first_name: part(first),
+            patronymic: part(patronymic),
+        };
         if n.surname.is_empty() && n.first_name.is_empty() {
             None
         } else {
@@ -89,7 +106,7 @@ pub fn parse_short_name(raw: &str) -> Option<String> {
     let cleaned = clean_spaces(raw);
     let mut surname = None;
     let mut initials = String::new();
-    for token in cleaned.split(|c: char| c == ' ' || c == '.').filter(|t| !t.is_empty()) {
+    for token in cleaned.split([' ', '.']).filter(|t| !t.is_empty()) {
         if token.chars().count() == 1 {
             initials.push(' ');
             initials.push_str(&super::text_key(token));
@@ -98,7 +115,7 @@ pub fn parse_short_name(raw: &str) -> Option<String> {
         } else {
             // A full name: take first letters of the remaining words.
             initials.push(' ');
-            initials.push_str(&super::text_key(token).chars().next()?.to_string());
+            initials.push(super::text_key(token).chars().next()?);
         }
     }
     Some(format!("{}{}", surname?, initials))
@@ -107,7 +124,13 @@ pub fn parse_short_name(raw: &str) -> Option<String> {
 /// Drops digits and stray punctuation people paste around names (numbering, asterisks).
 fn strip_noise(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_alphabetic() || c == '-' || c == '\'' || c == '’' || c.is_whitespace() { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphabetic() || c == '-' || c == '\'' || c == '’' || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect::<String>()
         .replace(" -", " ")
         .replace("- ", " ")
@@ -144,7 +167,10 @@ mod tests {
         assert_eq!(n.first_name, "Анна");
         assert_eq!(n.patronymic, "Сергеевна");
         let n = PersonName::parse_fio("Семёнов Пётр").unwrap();
-        assert_eq!((n.surname.as_str(), n.first_name.as_str(), n.patronymic.as_str()), ("Семёнов", "Пётр", ""));
+        assert_eq!(
+            (n.surname.as_str(), n.first_name.as_str(), n.patronymic.as_str()),
+            ("Семёнов", "Пётр", "")
+        );
         assert_eq!(n.key(), "семенов петр");
         let n = PersonName::parse_fio("Алиев Рустам Гусейн оглы").unwrap();
         assert_eq!(n.patronymic, "Гусейн Оглы");

@@ -13,7 +13,11 @@ pub fn to_e164(raw: &str) -> Option<String> {
     // Several numbers in one cell: the first one counts.
     let first = s.split([',', ';', '/']).next().unwrap_or(s).trim();
     let digits: String = first.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() || first.chars().any(|c| c.is_alphabetic() && !matches!(c, 'д' | 'о' | 'б' | 'x' | 'х')) {
+    if digits.is_empty()
+        || first
+            .chars()
+            .any(|c| c.is_alphabetic() && !matches!(c, 'д' | 'о' | 'б' | 'x' | 'х'))
+    {
         return None;
     }
     let candidate = if first.starts_with('+') {
@@ -35,7 +39,8 @@ pub fn to_e164(raw: &str) -> Option<String> {
 /// A well-formed E.164 number: «+» then 7 to 15 digits. Such cells are not neutralised
 /// as formulas in CSV/XLSX.
 pub fn is_e164(s: &str) -> bool {
-    s.strip_prefix('+').is_some_and(|d| (7..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()))
+    s.strip_prefix('+')
+        .is_some_and(|d| (7..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -44,7 +49,14 @@ mod tests {
 
     #[test]
     fn russian_notations() {
-        for raw in ["8 (912) 345-67-89", "+7 912 3456789", "89123456789", "79123456789", "8-912-3456789", "9123456789"] {
+        for raw in [
+            "8 (912) 345-67-89",
+            "+7 912 3456789",
+            "89123456789",
+            "79123456789",
+            "8-912-3456789",
+            "9123456789",
+        ] {
             assert_eq!(to_e164(raw).as_deref(), Some("+79123456789"), "{raw}");
         }
     }

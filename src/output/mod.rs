@@ -66,7 +66,10 @@ pub fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
 
 /// Excel-friendly CSV for Russian Excel: UTF-8 with BOM and `;`.
 pub fn excel_csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
     let _ = w.write_record(header);
     for r in rows {
         let _ = w.write_record(r.iter().map(|c| neutralise(c).into_owned()));

@@ -7,8 +7,18 @@ use crate::roster::{PersonKind, Roster};
 use anyhow::Context;
 use std::path::Path;
 
-pub const PEOPLE_HEADER: [&str; 10] =
-    ["person_id", "kind", "surname", "first_name", "patronymic", "birth_date", "branch", "group", "phone", "email"];
+pub const PEOPLE_HEADER: [&str; 10] = [
+    "person_id",
+    "kind",
+    "surname",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "branch",
+    "group",
+    "phone",
+    "email",
+];
 pub const GROUPS_HEADER: [&str; 4] = ["branch", "group", "curator_id", "course"];
 pub const GUARDIANS_HEADER: [&str; 3] = ["student_id", "parent_id", "relation"];
 pub const STAFF_ROLES_HEADER: [&str; 4] = ["person_id", "branch", "position", "curated_groups"];
@@ -51,14 +61,31 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     let groups: Vec<Vec<String>> = roster
         .groups
         .iter()
-        .map(|g| vec![g.branch.clone(), g.name.clone(), g.curator_ids.join("|"), g.course.clone().unwrap_or_default()])
+        .map(|g| {
+            vec![
+                g.branch.clone(),
+                g.name.clone(),
+                g.curator_ids.join("|"),
+                g.course.clone().unwrap_or_default(),
+            ]
+        })
         .collect();
-    let guardians: Vec<Vec<String>> =
-        roster.guardians.iter().map(|g| vec![g.student_id.clone(), g.parent_id.clone(), g.relation.clone()]).collect();
+    let guardians: Vec<Vec<String>> = roster
+        .guardians
+        .iter()
+        .map(|g| vec![g.student_id.clone(), g.parent_id.clone(), g.relation.clone()])
+        .collect();
     let roles: Vec<Vec<String>> = roster
         .staff_roles
         .iter()
-        .map(|r| vec![r.person_id.clone(), r.branch.clone(), r.position.clone(), r.curated_groups.join("|")])
+        .map(|r| {
+            vec![
+                r.person_id.clone(),
+                r.branch.clone(),
+                r.position.clone(),
+                r.curated_groups.join("|"),
+            ]
+        })
         .collect();
     // Build everything first, then write: an error leaves the previous files whole.
     let files: Vec<(&str, Vec<u8>)> = vec![
@@ -76,10 +103,21 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
 }
 
 fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> {
-    let header: Vec<String> = ["ID", "Кто", "Фамилия", "Имя", "Отчество", "Дата рождения", "Группа", "Телефон", "E-mail", "Филиалы"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "ID",
+        "Кто",
+        "Фамилия",
+        "Имя",
+        "Отчество",
+        "Дата рождения",
+        "Группа",
+        "Телефон",
+        "E-mail",
+        "Филиалы",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let sheets: Vec<SheetData> = branches
         .iter()
         .map(|b| SheetData {
@@ -97,7 +135,12 @@ fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> 
                         p.name.first_name.clone(),
                         p.name.patronymic.clone(),
                         p.birth_date.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default(),
-                        p.groups.iter().filter(|g| &g.branch == b).map(|g| g.group.clone()).collect::<Vec<_>>().join(", "),
+                        p.groups
+                            .iter()
+                            .filter(|g| &g.branch == b)
+                            .map(|g| g.group.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         p.phone.clone().unwrap_or_default(),
                         p.email.clone().unwrap_or_default(),
                         p.branches.join(", "),
@@ -137,7 +180,13 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
     }
     let summary = SheetData {
         name: "Сводка".into(),
-        header: vec!["Правило".into(), "Что это".into(), "Серьёзность".into(), "Филиал".into(), "Сколько".into()],
+        header: vec![
+            "Правило".into(),
+            "Что это".into(),
+            "Серьёзность".into(),
+            "Филиал".into(),
+            "Сколько".into(),
+        ],
         rows: by_rule
             .iter()
             .map(|((rule, branch), n)| {
@@ -145,7 +194,15 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
                 vec![
                     rule.clone(),
                     r.map(|r| r.title_ru()).unwrap_or("").into(),
-                    r.map(|r| if r.severity() == crate::problem::Severity::Error { "ошибка" } else { "предупреждение" }).unwrap_or("").into(),
+                    r.map(|r| {
+                        if r.severity() == crate::problem::Severity::Error {
+                            "ошибка"
+                        } else {
+                            "предупреждение"
+                        }
+                    })
+                    .unwrap_or("")
+                    .into(),
                     branch.clone(),
                     n.to_string(),
                 ]
@@ -154,7 +211,19 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
     };
     let list = SheetData {
         name: "Проблемы".into(),
-        header: ["Правило", "Серьёзность", "Файл", "Лист", "Ячейка", "Филиал", "Найдено", "Что сделать"].iter().map(|s| s.to_string()).collect(),
+        header: [
+            "Правило",
+            "Серьёзность",
+            "Файл",
+            "Лист",
+            "Ячейка",
+            "Филиал",
+            "Найдено",
+            "Что сделать",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         rows,
     };
     let xlsx = workbook_bytes(&[summary, list])?;

@@ -14,7 +14,11 @@ pub struct SheetData {
 pub fn sheet_name(raw: &str, used: &mut Vec<String>) -> String {
     let cleaned: String = raw.chars().map(|c| if "[]:*?/\\".contains(c) { '_' } else { c }).collect();
     let cleaned = cleaned.trim_matches('\'').trim();
-    let base: String = if cleaned.is_empty() { "Лист".into() } else { cleaned.chars().take(31).collect() };
+    let base: String = if cleaned.is_empty() {
+        "Лист".into()
+    } else {
+        cleaned.chars().take(31).collect()
+    };
     let mut name = base.clone();
     let mut n = 2;
     while used.iter().any(|u| u.to_lowercase() == name.to_lowercase()) {

@@ -1,8 +1,8 @@
 //! Building the roster: resolve branches, name groups by branch majority, parse values,
 //! merge people across files, link parents to children, and raise the cross-record rules.
 
-use super::model::*;
 use super::BranchResolver;
+use super::model::*;
 use crate::config::{Config, SourceKind};
 use crate::ingest::layout::{RawRecord, Value};
 use crate::ingest::table::Cell;
@@ -144,9 +144,7 @@ impl<'a> Builder<'a> {
         let Some(v) = v else { return (None, false) };
         let parsed = match &v.cell {
             Cell::Date(y, m, d) => NaiveDate::from_ymd_opt(*y, *m, *d).ok_or(dates::DateError::Impossible),
-            Cell::Number(n) if (1.0..=2_958_465.0).contains(n) => {
-                dates::from_excel_serial(*n, false).ok_or(dates::DateError::Impossible)
-            }
+            Cell::Number(n) if (1.0..=2_958_465.0).contains(n) => dates::from_excel_serial(*n, false).ok_or(dates::DateError::Impossible),
             Cell::Text(t) => {
                 let t = t.trim();
                 // «40179» typed as text is still an Excel serial.
@@ -162,8 +160,13 @@ impl<'a> Builder<'a> {
         match parsed {
             Ok(d) if dates::plausible_birth_date(d, self.ctx.today) => (Some(d), true),
             Ok(d) => {
-                self.problem(Rule::BadDate, self.loc(sheet, &v.at), branch, d.format("%d.%m.%Y").to_string(),
-                    "дата рождения вне допустимого диапазона (в будущем или до 1900 года); исправьте дату в источнике");
+                self.problem(
+                    Rule::BadDate,
+                    self.loc(sheet, &v.at),
+                    branch,
+                    d.format("%d.%m.%Y").to_string(),
+                    "дата рождения вне допустимого диапазона (в будущем или до 1900 года); исправьте дату в источнике",
+                );
                 (None, true)
             }
             Err(e) => {
@@ -171,8 +174,13 @@ impl<'a> Builder<'a> {
                     dates::DateError::Impossible => "такой даты не бывает",
                     dates::DateError::Unreadable => "дата не читается",
                 };
-                self.problem(Rule::BadDate, self.loc(sheet, &v.at), branch, v.text(),
-                    format!("{why}; запишите дату как дд.мм.гггг (например 05.03.2009)"));
+                self.problem(
+                    Rule::BadDate,
+                    self.loc(sheet, &v.at),
+                    branch,
+                    v.text(),
+                    format!("{why}; запишите дату как дд.мм.гггг (например 05.03.2009)"),
+                );
                 (None, true)
             }
         }
@@ -184,8 +192,13 @@ impl<'a> Builder<'a> {
         match phones::to_e164(&text) {
             Some(p) => Some(p),
             None => {
-                self.problem(Rule::BadPhone, self.loc(sheet, &v.at), branch, text,
-                    "номер не распознан; запишите его полностью, например 8 912 345-67-89 или +7 912 345-67-89");
+                self.problem(
+                    Rule::BadPhone,
+                    self.loc(sheet, &v.at),
+                    branch,
+                    text,
+                    "номер не распознан; запишите его полностью, например 8 912 345-67-89 или +7 912 345-67-89",
+                );
                 None
             }
         }
@@ -197,8 +210,13 @@ impl<'a> Builder<'a> {
         match email(&text) {
             Some(e) => Some(e),
             None => {
-                self.problem(Rule::BadEmail, self.loc(sheet, &v.at), branch, text,
-                    "адрес e-mail не похож на настоящий (нужно имя@домен.ru); уточните его у человека");
+                self.problem(
+                    Rule::BadEmail,
+                    self.loc(sheet, &v.at),
+                    branch,
+                    text,
+                    "адрес e-mail не похож на настоящий (нужно имя@домен.ru); уточните его у человека",
+                );
                 None
             }
         }
@@ -212,8 +230,13 @@ impl<'a> Builder<'a> {
             None => {
                 // The clear number is personal data: show only its length.
                 let digits = text.chars().filter(char::is_ascii_digit).count();
-                self.problem(Rule::BadSnils, self.loc(sheet, &v.at), branch, format!("{digits} цифр, контрольная сумма не сходится"),
-                    "СНИЛС с ошибкой (11 цифр, последние две — контрольное число); сверьте с документом");
+                self.problem(
+                    Rule::BadSnils,
+                    self.loc(sheet, &v.at),
+                    branch,
+                    format!("{digits} цифр, контрольная сумма не сходится"),
+                    "СНИЛС с ошибкой (11 цифр, последние две — контрольное число); сверьте с документом",
+                );
                 None
             }
         }
@@ -249,16 +272,34 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     for sheet in &ing.sheets {
         let source = &ing.sources[sheet.source];
         let kind = sheet.records.kind.unwrap_or(SourceKind::Students);
-        let spec_branch = source.spec.as_ref().and_then(|s| s.branch.as_deref()).and_then(|x| b.branches.resolve(x));
+        let spec_branch = source
+            .spec
+            .as_ref()
+            .and_then(|s| s.branch.as_deref())
+            .and_then(|x| b.branches.resolve(x));
         let mut hint_texts = sheet.records.titles.clone();
         hint_texts.push(sheet.sheet.clone());
         hint_texts.push(source.rel.rsplit('/').next().unwrap_or("").to_string());
-        let hint = spec_branch.or_else(|| b.branches.mentioned_in(&hint_texts)).or_else(|| b.branches.single().cloned());
+        let hint = spec_branch
+            .or_else(|| b.branches.mentioned_in(&hint_texts))
+            .or_else(|| b.branches.single().cloned());
         for at in &sheet.records.nameless_rows {
             let loc = b.loc(sheet, at);
-            b.problem(Rule::MissingName, loc.clone(), hint.as_deref(), "",
-                "в строке есть данные, но нет ФИО; впишите ФИО или удалите строку");
-            b.dropped.push(Dropped { kind: kind_of(kind), rule: Rule::MissingName, name: None, branch: hint.clone(), group: None, location: loc });
+            b.problem(
+                Rule::MissingName,
+                loc.clone(),
+                hint.as_deref(),
+                "",
+                "в строке есть данные, но нет ФИО; впишите ФИО или удалите строку",
+            );
+            b.dropped.push(Dropped {
+                kind: kind_of(kind),
+                rule: Rule::MissingName,
+                name: None,
+                branch: hint.clone(),
+                group: None,
+                location: loc,
+            });
         }
         for rec in &sheet.records.records {
             let mut branch = hint.clone();
@@ -270,7 +311,14 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                         let known: Vec<String> = ctx.cfg.branches.iter().map(|x| format!("«{}»", x.name)).collect();
                         b.problem(Rule::UnknownBranch, loc.clone(), None, v.text(),
                             format!("такого филиала нет в rollout.toml; известны {}; исправьте ячейку или добавьте название в aliases нужного филиала", known.join(", ")));
-                        b.dropped.push(Dropped { kind: kind_of(kind), rule: Rule::UnknownBranch, name: Builder::name_of(rec), branch: None, group: None, location: loc });
+                        b.dropped.push(Dropped {
+                            kind: kind_of(kind),
+                            rule: Rule::UnknownBranch,
+                            name: Builder::name_of(rec),
+                            branch: None,
+                            group: None,
+                            location: loc,
+                        });
                         continue;
                     }
                 }
@@ -283,14 +331,20 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             if let (Some(br), Some((g, _))) = (&branch, &raw_group) {
                 b.namer.observe(br, g);
             }
-            if kind == SourceKind::Staff {
-                if let (Some(br), Some(v)) = (&branch, &rec.curates) {
-                    for g in split_groups(&v.text()) {
-                        b.namer.observe(br, &g);
-                    }
+            if kind == SourceKind::Staff
+                && let (Some(br), Some(v)) = (&branch, &rec.curates)
+            {
+                for g in split_groups(&v.text()) {
+                    b.namer.observe(br, &g);
                 }
             }
-            pending.push(Pending { sheet, rec, kind, branch, raw_group });
+            pending.push(Pending {
+                sheet,
+                rec,
+                kind,
+                branch,
+                raw_group,
+            });
         }
     }
     // Records with no branch yet: the branch of their group, if only one branch has it.
@@ -301,7 +355,11 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         }
     }
     for p in pending.iter_mut().filter(|p| p.branch.is_none()) {
-        let by_group = p.raw_group.as_ref().and_then(|(g, _)| group_branches.get(&group_key(g))).filter(|s| s.len() == 1);
+        let by_group = p
+            .raw_group
+            .as_ref()
+            .and_then(|(g, _)| group_branches.get(&group_key(g)))
+            .filter(|s| s.len() == 1);
         if let Some(set) = by_group {
             p.branch = set.iter().next().cloned();
             if let (Some(br), Some((g, _))) = (&p.branch, &p.raw_group) {
@@ -322,12 +380,32 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             let known: Vec<String> = ctx.cfg.branches.iter().map(|x| format!("«{}»", x.name)).collect();
             b.problem(Rule::UnknownBranch, name_loc.clone(), None, "",
                 format!("не понять, к какому филиалу относится строка; укажите branch = \"…\" в [[sources]] для этого файла или добавьте столбец «Филиал» (известны {})", known.join(", ")));
-            b.dropped.push(Dropped { kind: kind_of(p.kind), rule: Rule::UnknownBranch, name: Builder::name_of(rec), branch: None, group: None, location: name_loc });
+            b.dropped.push(Dropped {
+                kind: kind_of(p.kind),
+                rule: Rule::UnknownBranch,
+                name: Builder::name_of(rec),
+                branch: None,
+                group: None,
+                location: name_loc,
+            });
             continue;
         };
         let Some(name) = Builder::name_of(rec) else {
-            b.problem(Rule::MissingName, name_loc.clone(), Some(&branch), "", "ФИО не читается; впишите фамилию и имя");
-            b.dropped.push(Dropped { kind: kind_of(p.kind), rule: Rule::MissingName, name: None, branch: Some(branch), group: None, location: name_loc });
+            b.problem(
+                Rule::MissingName,
+                name_loc.clone(),
+                Some(&branch),
+                "",
+                "ФИО не читается; впишите фамилию и имя",
+            );
+            b.dropped.push(Dropped {
+                kind: kind_of(p.kind),
+                rule: Rule::MissingName,
+                name: None,
+                branch: Some(branch),
+                group: None,
+                location: name_loc,
+            });
             continue;
         };
         let group = p.raw_group.as_ref().map(|(g, _)| b.namer.canonical(&branch, g));
@@ -365,9 +443,21 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 (obs.birth, obs.birth_given) = b.birth(&rec.birth_date, sheet, Some(&branch));
                 obs.snils = b.snils(&rec.snils, sheet, Some(&branch));
                 if obs.group.is_none() {
-                    b.problem(Rule::MissingGroup, name_loc.clone(), Some(&branch), obs.name.full(),
-                        "группа не указана: добавьте столбец «Группа», строку «Группа …» над списком или назовите лист именем группы");
-                    b.dropped.push(Dropped { kind: PersonKind::Student, rule: Rule::MissingGroup, name: Some(obs.name.clone()), branch: Some(branch), group: None, location: name_loc });
+                    b.problem(
+                        Rule::MissingGroup,
+                        name_loc.clone(),
+                        Some(&branch),
+                        obs.name.full(),
+                        "группа не указана: добавьте столбец «Группа», строку «Группа …» над списком или назовите лист именем группы",
+                    );
+                    b.dropped.push(Dropped {
+                        kind: PersonKind::Student,
+                        rule: Rule::MissingGroup,
+                        name: Some(obs.name.clone()),
+                        branch: Some(branch),
+                        group: None,
+                        location: name_loc,
+                    });
                     continue;
                 }
                 students.push(obs);
@@ -478,7 +568,10 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let mut memberships: Vec<GroupRef> = Vec::new();
         for o in &obs {
             if let Some(g) = &o.group {
-                let r = GroupRef { branch: o.branch.clone(), group: g.clone() };
+                let r = GroupRef {
+                    branch: o.branch.clone(),
+                    group: g.clone(),
+                };
                 if !memberships.contains(&r) {
                     memberships.push(r);
                 }
@@ -486,17 +579,68 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         }
         let first = obs.iter().find(|o| o.from_list).unwrap_or(&obs[0]);
         if memberships.is_empty() {
-            b.problem(Rule::MissingGroup, first.loc.clone(), Some(&first.branch), first.name.full(),
-                "группа ребёнка не указана и не найдена в списках обучающихся; добавьте столбец «Группа»/«Класс»");
-            b.dropped.push(Dropped { kind: PersonKind::Student, rule: Rule::MissingGroup, name: Some(first.name.clone()), branch: Some(first.branch.clone()), group: None, location: first.loc.clone() });
+            b.problem(
+                Rule::MissingGroup,
+                first.loc.clone(),
+                Some(&first.branch),
+                first.name.full(),
+                "группа ребёнка не указана и не найдена в списках обучающихся; добавьте столбец «Группа»/«Класс»",
+            );
+            b.dropped.push(Dropped {
+                kind: PersonKind::Student,
+                rule: Rule::MissingGroup,
+                name: Some(first.name.clone()),
+                branch: Some(first.branch.clone()),
+                group: None,
+                location: first.loc.clone(),
+            });
             continue;
         }
         if memberships.len() > 1 && !profile.allows_several_groups() {
-            let found: Vec<String> = memberships.iter().map(|m| if ctx.cfg.implicit_branch { m.group.clone() } else { format!("{} / {}", m.branch, m.group) }).collect();
-            let places: Vec<String> = obs.iter().filter(|o| o.from_list).map(|o| format!("{}{}{}", o.loc.file, if o.loc.sheet.is_empty() { String::new() } else { format!(" [{}]", o.loc.sheet) }, format!(" {}", o.loc.cell))).collect();
-            b.problem(Rule::StudentInTwoGroups, first.loc.clone(), Some(&first.branch), found.join(" | "),
-                format!("один человек записан в двух группах ({}); оставьте одну группу в источниках. Пока он не включён в список", places.join("; ")));
-            b.dropped.push(Dropped { kind: PersonKind::Student, rule: Rule::StudentInTwoGroups, name: Some(first.name.clone()), branch: Some(first.branch.clone()), group: None, location: first.loc.clone() });
+            let found: Vec<String> = memberships
+                .iter()
+                .map(|m| {
+                    if ctx.cfg.implicit_branch {
+                        m.group.clone()
+                    } else {
+                        format!("{} / {}", m.branch, m.group)
+                    }
+                })
+                .collect();
+            let places: Vec<String> = obs
+                .iter()
+                .filter(|o| o.from_list)
+                .map(|o| {
+                    format!(
+                        "{}{} {}",
+                        o.loc.file,
+                        if o.loc.sheet.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", o.loc.sheet)
+                        },
+                        o.loc.cell
+                    )
+                })
+                .collect();
+            b.problem(
+                Rule::StudentInTwoGroups,
+                first.loc.clone(),
+                Some(&first.branch),
+                found.join(" | "),
+                format!(
+                    "один человек записан в двух группах ({}); оставьте одну группу в источниках. Пока он не включён в список",
+                    places.join("; ")
+                ),
+            );
+            b.dropped.push(Dropped {
+                kind: PersonKind::Student,
+                rule: Rule::StudentInTwoGroups,
+                name: Some(first.name.clone()),
+                branch: Some(first.branch.clone()),
+                group: None,
+                location: first.loc.clone(),
+            });
             continue;
         }
         // The same student listed twice in one file.
@@ -504,14 +648,24 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         for o in obs.iter().filter(|o| o.from_list) {
             let k = (o.source, o.branch.clone(), o.group.as_deref().map(group_key).unwrap_or_default());
             if !seen.insert(k) {
-                b.problem(Rule::DuplicatePerson, o.loc.clone(), Some(&o.branch), o.name.full(),
-                    "этот обучающийся уже есть в файле выше; удалите повтор (записи объединены)");
+                b.problem(
+                    Rule::DuplicatePerson,
+                    o.loc.clone(),
+                    Some(&o.branch),
+                    o.name.full(),
+                    "этот обучающийся уже есть в файле выше; удалите повтор (записи объединены)",
+                );
             }
         }
         let birth = obs.iter().find_map(|o| o.birth);
         if birth.is_none() && !obs.iter().any(|o| o.birth_given) {
-            b.problem(Rule::MissingBirthDate, first.loc.clone(), Some(&first.branch), first.name.full(),
-                "нет даты рождения: она нужна, чтобы отличать однофамильцев; добавьте её в источник");
+            b.problem(
+                Rule::MissingBirthDate,
+                first.loc.clone(),
+                Some(&first.branch),
+                first.name.full(),
+                "нет даты рождения: она нужна, чтобы отличать однофамильцев; добавьте её в источник",
+            );
         }
         // Prefer the fullest spelling, and the one with ё.
         let name = obs
@@ -522,15 +676,26 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             .unwrap_or_default();
         for o in &obs {
             if let Some(g) = &o.group {
-                group_first_seen.entry((o.branch.clone(), g.clone())).or_insert_with(|| o.loc.clone());
+                group_first_seen
+                    .entry((o.branch.clone(), g.clone()))
+                    .or_insert_with(|| o.loc.clone());
                 if let Some(c) = &o.course {
-                    *group_course.entry((o.branch.clone(), g.clone())).or_default().entry(c.clone()).or_default() += 1;
+                    *group_course
+                        .entry((o.branch.clone(), g.clone()))
+                        .or_default()
+                        .entry(c.clone())
+                        .or_default() += 1;
                 }
             }
         }
         let key = match birth {
             Some(d) => format!("student|{}|{d}", name.key()),
-            None => format!("student|{}|{}|{}", name.key(), memberships[0].branch, group_key(&memberships[0].group)),
+            None => format!(
+                "student|{}|{}|{}",
+                name.key(),
+                memberships[0].branch,
+                group_key(&memberships[0].group)
+            ),
         };
         let id = short_id("s", ctx.salt, &key, &mut used_ids);
         let mut branches: Vec<String> = memberships.iter().map(|m| m.branch.clone()).collect();
@@ -584,14 +749,22 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         for &i in &cluster {
             let child = child_of_parent[i].and_then(|c| student_of_obs[c]);
             if !seen.insert((parents[i].source, child)) {
-                b.problem(Rule::DuplicatePerson, parents[i].loc.clone(), Some(&parents[i].branch), parents[i].name.full(),
-                    "этот родитель с этим же ребёнком уже есть в файле выше; удалите повтор (записи объединены)");
+                b.problem(
+                    Rule::DuplicatePerson,
+                    parents[i].loc.clone(),
+                    Some(&parents[i].branch),
+                    parents[i].name.full(),
+                    "этот родитель с этим же ребёнком уже есть в файле выше; удалите повтор (записи объединены)",
+                );
             }
         }
         let phone = obs.iter().find_map(|o| o.phone.clone());
         let mail = obs.iter().find_map(|o| o.email.clone());
         let children: Vec<usize> = {
-            let mut v: Vec<usize> = cluster.iter().filter_map(|i| child_of_parent[*i].and_then(|c| student_of_obs[c])).collect();
+            let mut v: Vec<usize> = cluster
+                .iter()
+                .filter_map(|i| child_of_parent[*i].and_then(|c| student_of_obs[c]))
+                .collect();
             v.sort();
             v.dedup();
             v
@@ -601,11 +774,29 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         branches.dedup();
         let branch_label = branches.first().cloned().unwrap_or_else(|| first.branch.clone());
         if phone.is_none() && mail.is_none() {
-            b.problem(Rule::ParentWithoutContact, first.loc.clone(), Some(&branch_label), first.name.full(),
-                "нет ни телефона, ни e-mail: ссылку-приглашение не передать; узнайте контакт через классного руководителя/куратора");
+            b.problem(
+                Rule::ParentWithoutContact,
+                first.loc.clone(),
+                Some(&branch_label),
+                first.name.full(),
+                "нет ни телефона, ни e-mail: ссылку-приглашение не передать; узнайте контакт через классного руководителя/куратора",
+            );
         }
-        let name = obs.iter().map(|o| &o.name).max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё']))).cloned().unwrap_or_default();
-        let key = format!("parent|{}|{}", name.key(), phone.clone().or(mail.clone()).unwrap_or_else(|| children.iter().map(|c| roster.people[*c].id.clone()).collect::<Vec<_>>().join(",")));
+        let name = obs
+            .iter()
+            .map(|o| &o.name)
+            .max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё'])))
+            .cloned()
+            .unwrap_or_default();
+        let key = format!(
+            "parent|{}|{}",
+            name.key(),
+            phone.clone().or(mail.clone()).unwrap_or_else(|| children
+                .iter()
+                .map(|c| roster.people[*c].id.clone())
+                .collect::<Vec<_>>()
+                .join(","))
+        );
         let id = short_id("p", ctx.salt, &key, &mut used_ids);
         for &c in &children {
             let relation = cluster
@@ -614,7 +805,11 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 .find_map(|i| parents[*i].relation.clone())
                 .map(|r| r.to_lowercase())
                 .unwrap_or_default();
-            roster.guardians.push(Guardian { student_id: roster.people[c].id.clone(), parent_id: id.clone(), relation });
+            roster.guardians.push(Guardian {
+                student_id: roster.people[c].id.clone(),
+                parent_id: id.clone(),
+                relation,
+            });
         }
         roster.people.push(Person {
             id,
@@ -664,14 +859,32 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let mut seen = BTreeSet::new();
         for o in &obs {
             if !seen.insert((o.source, o.branch.clone())) {
-                b.problem(Rule::DuplicatePerson, o.loc.clone(), Some(&o.branch), o.name.full(),
-                    "этот сотрудник уже есть в файле выше с тем же филиалом; удалите повтор (записи объединены)");
+                b.problem(
+                    Rule::DuplicatePerson,
+                    o.loc.clone(),
+                    Some(&o.branch),
+                    o.name.full(),
+                    "этот сотрудник уже есть в файле выше с тем же филиалом; удалите повтор (записи объединены)",
+                );
             }
         }
-        let name = obs.iter().map(|o| &o.name).max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё']))).cloned().unwrap_or_default();
+        let name = obs
+            .iter()
+            .map(|o| &o.name)
+            .max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё'])))
+            .cloned()
+            .unwrap_or_default();
         let phone = obs.iter().find_map(|o| o.phone.clone());
         let mail = obs.iter().find_map(|o| o.email.clone());
-        let key = format!("staff|{}|{}", name.key(), if cluster.len() < staff.iter().filter(|s| s.key == first.key).count() { phone.clone().or(mail.clone()).unwrap_or_default() } else { String::new() });
+        let key = format!(
+            "staff|{}|{}",
+            name.key(),
+            if cluster.len() < staff.iter().filter(|s| s.key == first.key).count() {
+                phone.clone().or(mail.clone()).unwrap_or_default()
+            } else {
+                String::new()
+            }
+        );
         let id = short_id("e", ctx.salt, &key, &mut used_ids);
         let mut branches: Vec<String> = Vec::new();
         let mut roles: BTreeMap<String, StaffRole> = BTreeMap::new();
@@ -698,7 +911,10 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 }
             }
         }
-        staff_by_initials.entry(name.initials_key()).or_default().push((id.clone(), branches.clone()));
+        staff_by_initials
+            .entry(name.initials_key())
+            .or_default()
+            .push((id.clone(), branches.clone()));
         roster.staff_roles.extend(roles.into_values());
         roster.people.push(Person {
             id,
@@ -719,11 +935,18 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     // ---- Curators named in group rows («Куратор: Иванова И.И.»).
     for sheet in &ing.sheets {
         let source = &ing.sources[sheet.source];
-        let spec_branch = source.spec.as_ref().and_then(|s| s.branch.as_deref()).and_then(|x| b.branches.resolve(x));
+        let spec_branch = source
+            .spec
+            .as_ref()
+            .and_then(|s| s.branch.as_deref())
+            .and_then(|x| b.branches.resolve(x));
         let mut hint_texts = sheet.records.titles.clone();
         hint_texts.push(sheet.sheet.clone());
         hint_texts.push(source.rel.rsplit('/').next().unwrap_or("").to_string());
-        let Some(branch) = spec_branch.or_else(|| b.branches.mentioned_in(&hint_texts)).or_else(|| b.branches.single().cloned()) else {
+        let Some(branch) = spec_branch
+            .or_else(|| b.branches.mentioned_in(&hint_texts))
+            .or_else(|| b.branches.single().cloned())
+        else {
             continue;
         };
         for g in &sheet.records.group_rows {
@@ -750,7 +973,11 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 }
             }
             if let Some(c) = &g.course {
-                *group_course.entry((branch.clone(), group.clone())).or_default().entry(c.clone()).or_default() += 1;
+                *group_course
+                    .entry((branch.clone(), group.clone()))
+                    .or_default()
+                    .entry(c.clone())
+                    .or_default() += 1;
             }
         }
     }
@@ -767,7 +994,12 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     }
     let branch_order: HashMap<&str, usize> = ctx.cfg.branches.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
     let mut groups: Vec<(String, String)> = group_keys.into_iter().collect();
-    groups.sort_by(|a, c| branch_order.get(a.0.as_str()).cmp(&branch_order.get(c.0.as_str())).then_with(|| natural_cmp(&a.1, &c.1)));
+    groups.sort_by(|a, c| {
+        branch_order
+            .get(a.0.as_str())
+            .cmp(&branch_order.get(c.0.as_str()))
+            .then_with(|| natural_cmp(&a.1, &c.1))
+    });
     let students_in: HashMap<(String, String), usize> = {
         let mut m = HashMap::new();
         for p in roster.people.iter().filter(|p| p.kind == PersonKind::Student) {
@@ -781,14 +1013,27 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let curators = curator_of.get(&(branch.clone(), name.clone())).cloned().unwrap_or_default();
         let found_at = group_first_seen.get(&(branch.clone(), name.clone())).cloned().unwrap_or_default();
         if curators.is_empty() && students_in.get(&(branch.clone(), name.clone())).copied().unwrap_or(0) > 0 {
-            b.problem(Rule::GroupWithoutCurator, found_at.clone(), Some(&branch), name.clone(),
-                format!("у группы нет куратора ({}); впишите группу в столбец «Классное руководство» списка сотрудников",
-                    profile.curator_word()));
+            b.problem(
+                Rule::GroupWithoutCurator,
+                found_at.clone(),
+                Some(&branch),
+                name.clone(),
+                format!(
+                    "у группы нет куратора ({}); впишите группу в столбец «Классное руководство» списка сотрудников",
+                    profile.curator_word()
+                ),
+            );
         }
         let course = group_course
             .get(&(branch.clone(), name.clone()))
             .and_then(|m| m.iter().max_by_key(|(_, n)| **n).map(|(c, _)| c.clone()));
-        roster.groups.push(Group { branch, name, course, curator_ids: curators, found_at });
+        roster.groups.push(Group {
+            branch,
+            name,
+            course,
+            curator_ids: curators,
+            found_at,
+        });
     }
 
     // ---- Students without parents (school and kindergarten).
@@ -801,14 +1046,21 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             }
         }
         for (loc, branch, name) in missing {
-            b.problem(Rule::StudentWithoutParents, loc, Some(&branch), name,
-                "ни в одном источнике нет родителей этого ребёнка; добавьте их в выгрузку родителей");
+            b.problem(
+                Rule::StudentWithoutParents,
+                loc,
+                Some(&branch),
+                name,
+                "ни в одном источнике нет родителей этого ребёнка; добавьте их в выгрузку родителей",
+            );
         }
     }
 
     roster.dropped = b.dropped;
     roster.guardians.sort();
-    roster.staff_roles.sort_by(|a, c| a.person_id.cmp(&c.person_id).then_with(|| a.branch.cmp(&c.branch)));
+    roster
+        .staff_roles
+        .sort_by(|a, c| a.person_id.cmp(&c.person_id).then_with(|| a.branch.cmp(&c.branch)));
     // Keys computed once per person, not once per comparison.
     roster.people.sort_by_cached_key(|p| {
         (

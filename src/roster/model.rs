@@ -99,6 +99,9 @@ impl Roster {
     }
 
     pub fn count_in_branch(&self, kind: PersonKind, branch: &str) -> usize {
-        self.people.iter().filter(|p| p.kind == kind && p.branches.iter().any(|b| b == branch)).count()
+        self.people
+            .iter()
+            .filter(|p| p.kind == kind && p.branches.iter().any(|b| b == branch))
+            .count()
     }
 }

@@ -9,14 +9,21 @@ fn ws_with_good_file() -> Ws {
     ws.config(SCHOOL_TOML);
     ws.write(
         "sources/good.xlsx",
-        xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]))]),
+        xlsx(&[sheet(
+            "5А",
+            text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]),
+        )]),
     );
     ws
 }
 
 fn assert_good_file_read(ws: &Ws, r: &Run) {
     let people = ws.people();
-    assert_eq!(find_person(&people, "Хорошев", "Харитон").len(), 1, "the good file is still ingested\n{r}");
+    assert_eq!(
+        find_person(&people, "Хорошев", "Харитон").len(),
+        1,
+        "the good file is still ingested\n{r}"
+    );
 }
 
 fn one(rows: &[Row], rule: &str, file: &str) -> Row {
@@ -43,7 +50,10 @@ fn no_recognisable_header_lists_the_expected_columns() {
     let ws = ws_with_good_file();
     ws.write(
         "sources/notes.xlsx",
-        xlsx(&[sheet("Примечания", text_rows(&[&["Списки сверены с журналом."], &["Вопросы — к секретарю."]]))]),
+        xlsx(&[sheet(
+            "Примечания",
+            text_rows(&[&["Списки сверены с журналом."], &["Вопросы — к секретарю."]]),
+        )]),
     );
     let r = ws.run(&["ingest"]);
     let p = one(&ws.problems(), "header-not-found", "sources/notes.xlsx");
@@ -60,7 +70,10 @@ fn corrupt_xlsx() {
     let mut bytes = xlsx(&[sheet("x", text_rows(&[&["ФИО"], &["Иванов Иван"]]))]);
     bytes.truncate(bytes.len() / 2);
     ws.write("sources/truncated.xlsx", bytes);
-    ws.write("sources/random.xlsx", (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>());
+    ws.write(
+        "sources/random.xlsx",
+        (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>(),
+    );
     let r = ws.run(&["ingest"]);
     assert_eq!(r.code, 3, "a source that cannot be read at all is exit code 3\n{r}");
     let p = ws.problems();
@@ -101,7 +114,9 @@ fn csv_in_koi8_and_ibm866_is_decoded() {
 fn csv_in_an_unrecognisable_encoding_is_a_warning_naming_the_file() {
     let ws = ws_with_good_file();
     // Bytes no Cyrillic code page makes sense of.
-    let junk: Vec<u8> = (0..3000u32).map(|i| [0x80u8, 0x9f, 0xa9, 0xbf, 0x3b, 0x0a, 0x98, 0x83][(i * 13 % 8) as usize]).collect();
+    let junk: Vec<u8> = (0..3000u32)
+        .map(|i| [0x80u8, 0x9f, 0xa9, 0xbf, 0x3b, 0x0a, 0x98, 0x83][(i * 13 % 8) as usize])
+        .collect();
     ws.write("sources/junk.csv", junk);
     let r = ws.run(&["ingest"]);
     let p = one(&ws.problems(), "encoding-unclear", "sources/junk.csv");
@@ -130,7 +145,10 @@ fn a_file_over_the_memory_budget() {
     ws.config(&format!("{SCHOOL_TOML}[ingest]\nmax_memory_mb = 64\n"));
     ws.write(
         "sources/good.xlsx",
-        xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]))]),
+        xlsx(&[sheet(
+            "5А",
+            text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]),
+        )]),
     );
     let mut big = String::from("ФИО;Класс\n");
     for i in 0..400_000 {
@@ -157,7 +175,11 @@ fn a_row_with_1000_columns() {
     assert_eq!(p["cell"], "C2", "the first extra cell is named");
     assert_eq!(p["severity"], "warning");
     let people = ws.people();
-    assert_eq!(find_person(&people, "Широков", "Шамиль")[0]["group"], "7А", "the row itself is kept\n{r}");
+    assert_eq!(
+        find_person(&people, "Широков", "Шамиль")[0]["group"],
+        "7А",
+        "the row itself is kept\n{r}"
+    );
     assert_eq!(find_person(&people, "Узкий", "Ульян").len(), 1);
     assert_good_file_read(&ws, &r);
 }
@@ -182,14 +204,20 @@ fn unbalanced_quotes_in_a_csv() {
     assert!(p["found"].contains("строке 2"), "{p:?}");
     let people = ws.people();
     assert_eq!(find_person(&people, "Кавычкин", "Кирилл").len(), 1, "{r}");
-    assert_eq!(find_person(&people, "Закрытов", "Захар").len(), 1, "rows after the quote are not swallowed");
+    assert_eq!(
+        find_person(&people, "Закрытов", "Захар").len(),
+        1,
+        "rows after the quote are not swallowed"
+    );
     assert_good_file_read(&ws, &r);
 }
 
 #[test]
 fn a_missing_configured_source_and_lock_files() {
     let ws = Ws::new();
-    ws.config(&format!("{SCHOOL_TOML}[[sources]]\npath = \"sources/nope.xlsx\"\n[[sources]]\npath = \"sources/good.xlsx\"\n"));
+    ws.config(&format!(
+        "{SCHOOL_TOML}[[sources]]\npath = \"sources/nope.xlsx\"\n[[sources]]\npath = \"sources/good.xlsx\"\n"
+    ));
     ws.write(
         "sources/good.xlsx",
         xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Класс"], &["Хорошев Харитон Ильич", "5А"]]))]),
@@ -218,16 +246,20 @@ fn the_corpus_of_real_world_workbooks_never_panics_or_hangs() {
         std::path::PathBuf::from("/work/shared/corpus/calamine-tests")
     };
     let mut n = 0;
-    for e in std::fs::read_dir(&corpus).expect("shared/corpus/calamine-tests beside the repo").flatten() {
+    for e in std::fs::read_dir(&corpus)
+        .expect("shared/corpus/calamine-tests beside the repo")
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.ends_with(".md") {
             continue;
         }
-        std::fs::copy(e.path(), ws.path().join("sources").join(&name)).or_else(|_| {
-            std::fs::create_dir_all(ws.path().join("sources"))?;
-            std::fs::copy(e.path(), ws.path().join("sources").join(&name))
-        })
-        .unwrap();
+        std::fs::copy(e.path(), ws.path().join("sources").join(&name))
+            .or_else(|_| {
+                std::fs::create_dir_all(ws.path().join("sources"))?;
+                std::fs::copy(e.path(), ws.path().join("sources").join(&name))
+            })
+            .unwrap();
         n += 1;
     }
     assert!(n >= 130, "the corpus has {n} files");
@@ -243,9 +275,18 @@ fn the_corpus_of_real_world_workbooks_never_panics_or_hangs() {
         .filter(|p| ["file-unreadable", "file-over-budget", "file-empty"].contains(&p["rule"].as_str()))
         .collect();
     assert!(file_level.iter().all(|p| !p["found"].is_empty() || p["rule"] == "file-empty"));
-    assert!(problems.iter().any(|p| p["file"] == "sources/issue_594_dos.ods"), "the DoS file is named");
-    assert!(problems.iter().any(|p| p["file"] == "sources/OOM_alloc3.xls"), "the OOM file is named");
-    assert!(problems.iter().all(|p| !p["found"].chars().any(|c| c.is_control())), "no control characters in reports");
+    assert!(
+        problems.iter().any(|p| p["file"] == "sources/issue_594_dos.ods"),
+        "the DoS file is named"
+    );
+    assert!(
+        problems.iter().any(|p| p["file"] == "sources/OOM_alloc3.xls"),
+        "the OOM file is named"
+    );
+    assert!(
+        problems.iter().all(|p| !p["found"].chars().any(|c| c.is_control())),
+        "no control characters in reports"
+    );
     // The budget is 30 s per file; the whole corpus must not come near a hang.
     assert!(started.elapsed().as_secs() < 120, "{r}");
 }

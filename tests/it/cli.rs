@@ -4,7 +4,12 @@ use crate::util::*;
 
 #[test]
 fn init_writes_a_starter_workspace_for_each_profile() {
-    for (profile, word) in [("school", "класс"), ("college", "группа"), ("kindergarten", "группа"), ("supplementary", "объединение")] {
+    for (profile, word) in [
+        ("school", "класс"),
+        ("college", "группа"),
+        ("kindergarten", "группа"),
+        ("supplementary", "объединение"),
+    ] {
         let ws = Ws::new();
         let r = ws.run(&["init", "w", "--profile", profile, "--name", "МБОУ «СОШ № 1»"]);
         assert_eq!(r.code, 0, "{r}");
@@ -15,11 +20,27 @@ fn init_writes_a_starter_workspace_for_each_profile() {
         assert!(cfg.contains(&format!("profile = \"{profile}\"")));
         assert!(cfg.contains("name = \"МБОУ «СОШ № 1»\""));
         assert!(cfg.contains(word), "{profile}: the group word");
-        for key in ["[ingest]", "max_memory_mb", "[[sources]]", "[[groups]]", "[platform]", "[safety]", "max_remove", "[links]", "[plans]", "[calendar]", "[matching]", "timezone"] {
+        for key in [
+            "[ingest]",
+            "max_memory_mb",
+            "[[sources]]",
+            "[[groups]]",
+            "[platform]",
+            "[safety]",
+            "max_remove",
+            "[links]",
+            "[plans]",
+            "[calendar]",
+            "[matching]",
+            "timezone",
+        ] {
             assert!(cfg.contains(key), "{profile}: rollout.toml lacks {key}");
         }
         if profile == "kindergarten" {
-            assert!(cfg.contains("(чат родителей)"), "kindergarten groups have a parents' chat only:\n{cfg}");
+            assert!(
+                cfg.contains("(чат родителей)"),
+                "kindergarten groups have a parents' chat only:\n{cfg}"
+            );
         }
         if profile == "supplementary" {
             assert!(cfg.contains("в нескольких группах (да)") || cfg.contains("(да)"), "{cfg}");
@@ -68,12 +89,16 @@ fn config_errors_name_the_problem() {
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("rollout.toml"), "{r}");
 
-    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/a.xlsx\"\nbranch = \"Южный филиал\"\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/a.xlsx\"\nbranch = \"Южный филиал\"\n"
+    ));
     let r = ws.run(&["check"]);
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("Южный филиал") && r.stderr.contains("Заречный филиал"), "{r}");
 
-    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/a.xlsx\"\ncolumns = {{ \"Ф.И.О.\" = \"name\" }}\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/a.xlsx\"\ncolumns = {{ \"Ф.И.О.\" = \"name\" }}\n"
+    ));
     let r = ws.run(&["check"]);
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("unknown field «name»") && r.stderr.contains("fio"), "{r}");
@@ -95,7 +120,10 @@ fn exit_codes_and_config_and_out_flags() {
     ws.write("ws/rollout.toml", SCHOOL_TOML);
     ws.write(
         "ws/sources/a.xlsx",
-        xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Дата рождения"], &["Чистый Чеслав Ильич", "01.01.2015"]]))]),
+        xlsx(&[sheet(
+            "5А",
+            text_rows(&[&["ФИО", "Дата рождения"], &["Чистый Чеслав Ильич", "01.01.2015"]]),
+        )]),
     );
     ws.write(
         "ws/sources/b.csv",
@@ -133,7 +161,10 @@ fn outputs_follow_the_conventions() {
     );
     let r = ws.run(&["ingest"]);
     let people = ws.read("out/roster/people.csv");
-    assert!(people.starts_with("person_id,kind,surname,first_name,patronymic,birth_date,branch,group,phone,email\r\n"), "{people}");
+    assert!(
+        people.starts_with("person_id,kind,surname,first_name,patronymic,birth_date,branch,group,phone,email\r\n"),
+        "{people}"
+    );
     assert!(!people.starts_with('\u{feff}'), "machine CSV has no BOM");
     assert!(people.contains(",+79120000000,"), "an E.164 phone is not neutralised\n{people}");
     for (f, header) in [
@@ -162,7 +193,13 @@ fn outputs_follow_the_conventions() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in ["out/roster/people.csv", "out/roster/roster.xlsx", "out/problems.csv", "out/problems.xlsx", ".rollout/salt"] {
+        for f in [
+            "out/roster/people.csv",
+            "out/roster/roster.xlsx",
+            "out/problems.csv",
+            "out/problems.xlsx",
+            ".rollout/salt",
+        ] {
             let mode = std::fs::metadata(ws.path().join(f)).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{f} is {mode:o}");
         }
@@ -177,7 +214,11 @@ fn outputs_follow_the_conventions() {
 fn zip_sheet_xml(bytes: &[u8]) -> Vec<String> {
     use std::io::Read;
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let names: Vec<String> = z.file_names().filter(|n| n.starts_with("xl/worksheets/")).map(String::from).collect();
+    let names: Vec<String> = z
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .filter(|n| n.starts_with("xl/worksheets/"))
+        .collect();
     assert!(!names.is_empty());
     names
         .iter()
@@ -220,7 +261,10 @@ fn a_closed_pipe_is_not_an_error() {
     ws.write("sources/a.csv", "ФИО;Класс\nБезДаты Борис;5А\n");
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("ROLLOUT_TODAY=2026-11-22 '{}' check | head -c 1 >/dev/null; echo ${{PIPESTATUS:-0}}", env!("CARGO_BIN_EXE_rollout")))
+        .arg(format!(
+            "ROLLOUT_TODAY=2026-11-22 '{}' check | head -c 1 >/dev/null; echo ${{PIPESTATUS:-0}}",
+            env!("CARGO_BIN_EXE_rollout")
+        ))
         .current_dir(ws.path())
         .output()
         .unwrap();

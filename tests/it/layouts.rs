@@ -23,7 +23,9 @@ fn flat_with_titles() -> Vec<u8> {
 #[test]
 fn flat_table_with_title_rows_merged_titles_and_totals() {
     let ws = Ws::new();
-    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/flat.xlsx\"\nbranch = \"Главный корпус\"\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/flat.xlsx\"\nbranch = \"Главный корпус\"\n"
+    ));
     ws.write("sources/flat.xlsx", flat_with_titles());
     let r = ws.run(&["ingest"]);
     let people = ws.people();
@@ -49,7 +51,9 @@ fn flat_table_with_title_rows_merged_titles_and_totals() {
 #[test]
 fn merged_group_cell_applies_to_every_row_it_spans() {
     let ws = Ws::new();
-    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/m.xlsx\"\nbranch = \"ГК\"\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/m.xlsx\"\nbranch = \"ГК\"\n"
+    ));
     let mut sp = sheet(
         "Лист1",
         vec![
@@ -75,7 +79,9 @@ fn merged_group_cell_applies_to_every_row_it_spans() {
 #[test]
 fn group_header_rows_with_repeated_headers_and_blank_rows() {
     let ws = Ws::new();
-    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/g.xlsx\"\nbranch = \"Заречный филиал\"\n[[sources]]\npath = \"sources/staff.xlsx\"\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/g.xlsx\"\nbranch = \"Заречный филиал\"\n[[sources]]\npath = \"sources/staff.xlsx\"\n"
+    ));
     let mut sp = sheet(
         "Группы",
         text_rows(&[
@@ -108,12 +114,19 @@ fn group_header_rows_with_repeated_headers_and_blank_rows() {
     assert_eq!(b[0]["group"], "ЗФ-24-1");
     assert_eq!(b[0]["patronymic"], "", "a missing patronymic is fine");
     assert_eq!(find_person(&people, "Васильев", "Василий")[0]["group"], "ЗФ-23-1");
-    assert_eq!(people.iter().filter(|p| p["kind"] == "student").count(), 3, "repeated headers are no people\n{r}");
+    assert_eq!(
+        people.iter().filter(|p| p["kind"] == "student").count(),
+        3,
+        "repeated headers are no people\n{r}"
+    );
     let groups = ws.csv("out/roster/groups.csv");
     let g241 = groups.iter().find(|g| g["group"] == "ЗФ-24-1").unwrap();
     assert_eq!(g241["course"], "1");
     let petrova = find_person(&people, "Петрова", "Анна")[0];
-    assert_eq!(g241["curator_id"], petrova["person_id"], "«Куратор: Петрова А.С.» is the staff member");
+    assert_eq!(
+        g241["curator_id"], petrova["person_id"],
+        "«Куратор: Петрова А.С.» is the staff member"
+    );
     // Сидоров is in no staff list.
     let probs = ws.problems();
     let unknown = with_rule(&probs, "unknown-curator");
@@ -131,8 +144,14 @@ fn one_sheet_per_group() {
     ws.write(
         "sources/classes.xlsx",
         xlsx(&[
-            sheet("5А", text_rows(&[&["ФИО", "Дата рождения"], &["Кузнецов Кирилл Олегович", "10.10.2015"]])),
-            sheet("5Б", text_rows(&[&["Класс 5Б"], &["ФИО", "Дата рождения"], &["Лебедева Лиза Юрьевна", "11.11.2015"]])),
+            sheet(
+                "5А",
+                text_rows(&[&["ФИО", "Дата рождения"], &["Кузнецов Кирилл Олегович", "10.10.2015"]]),
+            ),
+            sheet(
+                "5Б",
+                text_rows(&[&["Класс 5Б"], &["ФИО", "Дата рождения"], &["Лебедева Лиза Юрьевна", "11.11.2015"]]),
+            ),
             sheet("Лист3", vec![]),
         ]),
     );
@@ -149,12 +168,60 @@ fn parents_export() -> Vec<u8> {
         "Родители",
         text_rows(&[
             &["Выгрузка родителей"],
-            &["ФИО обучающегося", "Дата рождения", "Класс", "ФИО родителя", "Кем приходится", "Телефон", "E-mail"],
-            &["Морозов Максим Ильич", "01.05.2015", "5А", "Морозова Марина Викторовна", "Мать", "8 (912) 345-67-89", "Marina@Mail.ru"],
-            &["Морозов Максим Ильич", "01.05.2015", "5А", "Морозов Илья Петрович", "Отец", "+7 912 3456780", ""],
-            &["Морозова Мила Ильинична", "02.06.2017", "3Б", "Морозова Марина Викторовна", "Мать", "89123456789", ""],
-            &["Никитин Никита Олегович", "03.07.2015", "5А", "Иванова Ирина Ивановна", "Мать", "79120000001", ""],
-            &["Орлова Ольга Олеговна", "04.08.2015", "5А", "Иванова Ирина Ивановна", "Мать", "8-912-0000002", ""],
+            &[
+                "ФИО обучающегося",
+                "Дата рождения",
+                "Класс",
+                "ФИО родителя",
+                "Кем приходится",
+                "Телефон",
+                "E-mail",
+            ],
+            &[
+                "Морозов Максим Ильич",
+                "01.05.2015",
+                "5А",
+                "Морозова Марина Викторовна",
+                "Мать",
+                "8 (912) 345-67-89",
+                "Marina@Mail.ru",
+            ],
+            &[
+                "Морозов Максим Ильич",
+                "01.05.2015",
+                "5А",
+                "Морозов Илья Петрович",
+                "Отец",
+                "+7 912 3456780",
+                "",
+            ],
+            &[
+                "Морозова Мила Ильинична",
+                "02.06.2017",
+                "3Б",
+                "Морозова Марина Викторовна",
+                "Мать",
+                "89123456789",
+                "",
+            ],
+            &[
+                "Никитин Никита Олегович",
+                "03.07.2015",
+                "5А",
+                "Иванова Ирина Ивановна",
+                "Мать",
+                "79120000001",
+                "",
+            ],
+            &[
+                "Орлова Ольга Олеговна",
+                "04.08.2015",
+                "5А",
+                "Иванова Ирина Ивановна",
+                "Мать",
+                "8-912-0000002",
+                "",
+            ],
         ]),
     )])
 }
@@ -186,15 +253,31 @@ fn parents_export_one_row_per_parent() {
 #[test]
 fn staff_list_with_two_branches_and_curated_groups() {
     let ws = Ws::new();
-    ws.config(&format!("{COLLEGE_TOML}\n[[sources]]\npath = \"sources/staff.xlsx\"\n[[sources]]\npath = \"sources/st.xlsx\"\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/staff.xlsx\"\n[[sources]]\npath = \"sources/st.xlsx\"\n"
+    ));
     ws.write(
         "sources/staff.xlsx",
         xlsx(&[sheet(
             "Сотрудники",
             text_rows(&[
                 &["ФИО", "Должность", "Филиал", "Классное руководство", "Телефон", "E-mail"],
-                &["Смирнова Елена Викторовна", "Преподаватель", "Главный корпус", "ИС-24-1, ИС-24-2", "89120000011", "smirnova@college.ru"],
-                &["Смирнова Елена Викторовна", "Преподаватель", "Заречный филиал", "ЗФ-24-1", "89120000011", ""],
+                &[
+                    "Смирнова Елена Викторовна",
+                    "Преподаватель",
+                    "Главный корпус",
+                    "ИС-24-1, ИС-24-2",
+                    "89120000011",
+                    "smirnova@college.ru",
+                ],
+                &[
+                    "Смирнова Елена Викторовна",
+                    "Преподаватель",
+                    "Заречный филиал",
+                    "ЗФ-24-1",
+                    "89120000011",
+                    "",
+                ],
                 &["Фёдоров Фёдор Фёдорович", "Мастер п/о", "ГК", "", "", ""],
             ]),
         )]),

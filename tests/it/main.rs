@@ -3,8 +3,8 @@
 
 mod bad_input;
 mod cli;
-mod rules;
 mod layouts;
 mod normalisation;
+mod rules;
 mod samples;
 mod util;

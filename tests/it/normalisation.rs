@@ -68,7 +68,9 @@ fn ё_and_е_are_one_person_when_matching() {
 #[test]
 fn group_names_are_normalised() {
     let ws = Ws::new();
-    ws.config(&format!("{COLLEGE_TOML}\n[[groups]]\nname = \"ИС-24-1\"\naliases = [\"ИСП-24/1\"]\n"));
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[groups]]\nname = \"ИС-24-1\"\naliases = [\"ИСП-24/1\"]\n"
+    ));
     let rows: &[&[&str]] = &[
         &["ФИО", "Группа", "Филиал", "Дата рождения"],
         // Latin look-alikes only: become Cyrillic.
@@ -133,7 +135,10 @@ fn dates_in_every_form() {
         vec![s("Зз Зз"), s("05.03.2030"), s("3А")],
     ];
     ws.write("sources/d.xlsx", xlsx(&[sheet("3А", rows)]));
-    ws.write("sources/mac.xlsx", std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dates-1904.xlsx")).unwrap());
+    ws.write(
+        "sources/mac.xlsx",
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dates-1904.xlsx")).unwrap(),
+    );
     let r = ws.run(&["ingest"]);
     let people = ws.people();
     let bd = |s: &str| find_person(&people, s, s)[0]["birth_date"].clone();
@@ -141,13 +146,20 @@ fn dates_in_every_form() {
         assert_eq!(bd(n), "2015-03-05", "{n}\n{r}");
     }
     assert_eq!(bd("Бб"), "2015-03-05", "Excel serial (1900 system)");
-    assert_eq!(find_person(&people, "Макинтошев", "Марк")[0]["birth_date"], "2016-04-05", "1904 date system");
+    assert_eq!(
+        find_person(&people, "Макинтошев", "Марк")[0]["birth_date"],
+        "2016-04-05",
+        "1904 date system"
+    );
     let p = ws.problems();
     let bad = with_rule(&p, "bad-date");
     let cells: Vec<(&str, &str)> = bad.iter().map(|b| (b["cell"].as_str(), b["found"].as_str())).collect();
     assert_eq!(cells, vec![("B7", "31.02.2015"), ("B8", "весной"), ("B9", "05.03.2030")], "{r}");
     assert!(bad[0]["fix"].contains("такой даты не бывает"));
-    assert!(bad.iter().all(|b| b["file"] == "sources/d.xlsx" && b["sheet"] == "3А" && b["severity"] == "warning"));
+    assert!(
+        bad.iter()
+            .all(|b| b["file"] == "sources/d.xlsx" && b["sheet"] == "3А" && b["severity"] == "warning")
+    );
     // A bad date drops the field only: the person stays.
     assert_eq!(bd("Ее"), "");
     assert!(with_rule(&p, "missing-birth-date").is_empty(), "a bad date is not a missing one");
@@ -203,7 +215,10 @@ fn snils_is_validated_merges_records_and_is_never_written_in_clear() {
         "sources/a.csv",
         "ФИО;Класс;Дата рождения;СНИЛС\nСнилсов Семён Ильич;8А;01.02.2012;112-233-445 95\nОшибкин Олег Ильич;8А;02.02.2012;112-233-445 96\n",
     );
-    ws.write("sources/b.csv", "ФИО;Класс;Дата рождения;СНИЛС\nСнилсов Семен Ильич;8А;02.01.2012;11223344595\n");
+    ws.write(
+        "sources/b.csv",
+        "ФИО;Класс;Дата рождения;СНИЛС\nСнилсов Семен Ильич;8А;02.01.2012;11223344595\n",
+    );
     let r = ws.run(&["ingest"]);
     let people = ws.people();
     assert_eq!(find_person(&people, "Снилсов", "Семён").len(), 1, "merged by СНИЛС\n{r}");
@@ -212,7 +227,12 @@ fn snils_is_validated_merges_records_and_is_never_written_in_clear() {
     assert_eq!(bs.len(), 1);
     assert_eq!((bs[0]["file"].as_str(), bs[0]["cell"].as_str()), ("sources/a.csv", "D3"));
     assert!(!bs[0]["found"].contains("112"), "not even a bad СНИЛС is echoed in clear");
-    for f in ["out/roster/people.csv", "out/problems.csv", "out/roster/groups.csv", "out/roster/guardians.csv"] {
+    for f in [
+        "out/roster/people.csv",
+        "out/problems.csv",
+        "out/roster/groups.csv",
+        "out/roster/guardians.csv",
+    ] {
         let text = ws.read(f);
         assert!(!text.contains("11223344595") && !text.contains("445 95"), "{f} holds a СНИЛС");
     }
@@ -222,7 +242,10 @@ fn snils_is_validated_merges_records_and_is_never_written_in_clear() {
 fn people_are_one_record_across_files() {
     let ws = Ws::new();
     ws.config(SCHOOL_TOML);
-    ws.write("sources/contingent.csv", "ФИО;Класс;Дата рождения\nОбщий Олег Ильич;9Б;03.03.2011\nОбщая Ольга Ильинична;5Б;04.04.2015\n");
+    ws.write(
+        "sources/contingent.csv",
+        "ФИО;Класс;Дата рождения\nОбщий Олег Ильич;9Б;03.03.2011\nОбщая Ольга Ильинична;5Б;04.04.2015\n",
+    );
     ws.write(
         "sources/parents.csv",
         "ФИО обучающегося;Дата рождения;Класс;ФИО родителя;Кем приходится;Телефон\n\
@@ -238,7 +261,11 @@ fn people_are_one_record_across_files() {
     let father = fathers.iter().find(|f| f["phone"] == "+79120000001").unwrap();
     assert_eq!(father["branch"], "Основная площадка");
     let g = ws.csv("out/roster/guardians.csv");
-    assert_eq!(g.iter().filter(|x| x["parent_id"] == father["person_id"]).count(), 2, "one parent, two children");
+    assert_eq!(
+        g.iter().filter(|x| x["parent_id"] == father["person_id"]).count(),
+        2,
+        "one parent, two children"
+    );
 }
 
 #[test]

@@ -9,18 +9,31 @@ fn student_in_two_groups_is_left_out_and_located() {
     ws.config(SCHOOL_TOML);
     ws.write(
         "sources/a.xlsx",
-        xlsx(&[sheet("Лист1", text_rows(&[&["ФИО", "Класс", "Дата рождения"], &["Двойкин Денис Ильич", "5А", "01.01.2015"], &["Один Олег Ильич", "5А", "01.01.2015"]]))]),
+        xlsx(&[sheet(
+            "Лист1",
+            text_rows(&[
+                &["ФИО", "Класс", "Дата рождения"],
+                &["Двойкин Денис Ильич", "5А", "01.01.2015"],
+                &["Один Олег Ильич", "5А", "01.01.2015"],
+            ]),
+        )]),
     );
     ws.write("sources/b.csv", "ФИО;Класс;Дата рождения\nДвойкин Денис Ильич;5Б;01.01.2015\n");
     let r = ws.run(&["ingest"]);
     let p = ws.problems();
     let two = with_rule(&p, "student-in-two-groups");
     assert_eq!(two.len(), 1, "{r}");
-    assert_eq!((two[0]["file"].as_str(), two[0]["sheet"].as_str(), two[0]["cell"].as_str()), ("sources/a.xlsx", "Лист1", "A2"));
+    assert_eq!(
+        (two[0]["file"].as_str(), two[0]["sheet"].as_str(), two[0]["cell"].as_str()),
+        ("sources/a.xlsx", "Лист1", "A2")
+    );
     assert_eq!(two[0]["found"], "5А | 5Б");
     assert!(two[0]["fix"].contains("sources/b.csv"), "the other place is named: {:?}", two[0]);
     assert_eq!(two[0]["severity"], "error");
-    assert!(find_person(&ws.people(), "Двойкин", "Денис").is_empty(), "an error drops the record");
+    assert!(
+        find_person(&ws.people(), "Двойкин", "Денис").is_empty(),
+        "an error drops the record"
+    );
 }
 
 #[test]
@@ -43,7 +56,14 @@ fn missing_group_and_missing_name() {
     ws.config(SCHOOL_TOML);
     ws.write(
         "sources/Список.xlsx",
-        xlsx(&[sheet("Список", text_rows(&[&["ФИО", "Дата рождения", "Телефон"], &["Безгруппный Борис", "01.01.2015", ""], &["", "02.01.2015", "89120000000"]]))]),
+        xlsx(&[sheet(
+            "Список",
+            text_rows(&[
+                &["ФИО", "Дата рождения", "Телефон"],
+                &["Безгруппный Борис", "01.01.2015", ""],
+                &["", "02.01.2015", "89120000000"],
+            ]),
+        )]),
     );
     let r = ws.run(&["ingest"]);
     let p = ws.problems();
@@ -90,7 +110,10 @@ fn unknown_branch_in_a_row_and_a_row_whose_branch_cannot_be_told() {
 fn branch_from_the_file_name() {
     let ws = Ws::new();
     ws.config(COLLEGE_TOML);
-    ws.write("sources/Заречный_контингент.csv", "ФИО;Группа;Дата рождения\nФайлов Фома Ильич;ЗФ-1;01.01.2008\n");
+    ws.write(
+        "sources/Заречный_контингент.csv",
+        "ФИО;Группа;Дата рождения\nФайлов Фома Ильич;ЗФ-1;01.01.2008\n",
+    );
     let r = ws.run(&["ingest"]);
     assert_eq!(ws.people()[0]["branch"], "Заречный филиал", "{r}");
 }
@@ -104,7 +127,10 @@ fn duplicate_rows_are_merged_with_a_warning() {
         "ФИО;Класс;Дата рождения\nПовторов Павел Ильич;5А;01.01.2015\nДругой Дмитрий;5А;01.01.2015\nПовторов Павел Ильич;5А;01.01.2015\n",
     );
     let r = ws.run(&["ingest"]);
-    let d = with_rule(&ws.problems(), "duplicate-person").into_iter().cloned().collect::<Vec<_>>();
+    let d = with_rule(&ws.problems(), "duplicate-person")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
     assert_eq!(d.len(), 1, "{r}");
     assert_eq!(d[0]["cell"], "A4", "the repeat is pointed at");
     assert_eq!(find_person(&ws.people(), "Повторов", "Павел").len(), 1);
@@ -117,6 +143,10 @@ fn student_without_parents_only_where_the_profile_expects_parents() {
         ws.config(&format!("[organization]\nname = \"x\"\nprofile = \"{profile}\"\n"));
         ws.write("sources/a.csv", "ФИО;Группа;Дата рождения\nСирота Савва Ильич;1;01.01.2015\n");
         let r = ws.run(&["ingest"]);
-        assert_eq!(with_rule(&ws.problems(), "student-without-parents").len(), expected, "{profile}\n{r}");
+        assert_eq!(
+            with_rule(&ws.problems(), "student-without-parents").len(),
+            expected,
+            "{profile}\n{r}"
+        );
     }
 }

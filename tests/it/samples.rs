@@ -27,7 +27,10 @@ fn sample(name: &str) -> Ws {
     ws
 }
 
-fn planted(ws: &Ws) -> (BTreeMap<String, usize>, Vec<(String, String, String, String)>) {
+/// (rule, file, sheet, cell)
+type Place = (String, String, String, String);
+
+fn planted(ws: &Ws) -> (BTreeMap<String, usize>, Vec<Place>) {
     let v: serde_json::Value = serde_json::from_str(&ws.read("planted.json")).unwrap();
     let counts = v["counts"]
         .as_object()
@@ -35,7 +38,7 @@ fn planted(ws: &Ws) -> (BTreeMap<String, usize>, Vec<(String, String, String, St
         .iter()
         .map(|(k, n)| (k.clone(), n.as_u64().unwrap() as usize))
         .collect();
-    let mut cells: Vec<(String, String, String, String)> = v["defects"]
+    let mut cells: Vec<Place> = v["defects"]
         .as_array()
         .unwrap()
         .iter()
@@ -59,7 +62,7 @@ fn check_sample(name: &str) {
     }
     let (want_counts, want_cells) = planted(&ws);
     assert_eq!(counts, want_counts, "per-rule counts differ from samples/{name}/planted.json\n{r}");
-    let mut got_cells: Vec<(String, String, String, String)> = problems
+    let mut got_cells: Vec<Place> = problems
         .iter()
         .map(|p| (p["rule"].clone(), p["file"].clone(), p["sheet"].clone(), p["cell"].clone()))
         .collect();
@@ -97,8 +100,12 @@ fn run_on_the_college_sample_writes_the_roster() {
     assert!(students > 400, "{students} students\n{r}");
     assert!(staff > 20);
     // Every branch has students; every student has a group and a birth date or a problem.
-    for b in ["Главный корпус", "Заречный филиал", "Лесной филиал", "Сосновский филиал"] {
-        assert!(people.iter().any(|p| p["kind"] == "student" && p["branch"] == b), "no students in {b}\n{r}");
+    for b in ["Главный корпус", "Заречный филиал", "Лесной филиал", "Сосновский филиал"]
+    {
+        assert!(
+            people.iter().any(|p| p["kind"] == "student" && p["branch"] == b),
+            "no students in {b}\n{r}"
+        );
     }
     assert!(people.iter().filter(|p| p["kind"] == "student").all(|p| !p["group"].is_empty()));
     // Group names come out canonical: no Latin look-alikes, no spaces.

@@ -18,7 +18,14 @@ pub struct Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cwd: {}\nstatus: {}\n--- stdout\n{}\n--- stderr\n{}", self.cwd.display(), self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "cwd: {}\nstatus: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.cwd.display(),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
     }
 }
 
@@ -26,7 +33,9 @@ pub type Row = BTreeMap<String, String>;
 
 impl Ws {
     pub fn new() -> Ws {
-        Ws { dir: tempfile::tempdir().expect("tempdir") }
+        Ws {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -81,12 +90,18 @@ impl Ws {
 }
 
 pub fn read_csv(path: &Path) -> Vec<Row> {
-    let mut r = csv::ReaderBuilder::new().from_path(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut r = csv::ReaderBuilder::new()
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let headers = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -97,7 +112,10 @@ pub fn with_rule<'a>(rows: &'a [Row], rule: &str) -> Vec<&'a Row> {
 }
 
 pub fn find_person<'a>(people: &'a [Row], surname: &str, first: &str) -> Vec<&'a Row> {
-    people.iter().filter(|p| p["surname"] == surname && p["first_name"] == first).collect()
+    people
+        .iter()
+        .filter(|p| p["surname"] == surname && p["first_name"] == first)
+        .collect()
 }
 
 /// A cell for fixture sheets.
@@ -123,7 +141,11 @@ pub struct SheetSpec {
 }
 
 pub fn sheet(name: &str, rows: Vec<Vec<C>>) -> SheetSpec {
-    SheetSpec { name: name.into(), rows, merges: vec![] }
+    SheetSpec {
+        name: name.into(),
+        rows,
+        merges: vec![],
+    }
 }
 
 /// Text rows from `&str` slices; "" is an empty cell.
@@ -159,7 +181,8 @@ pub fn xlsx(sheets: &[SheetSpec]) -> Vec<u8> {
                         ws.write_number(r, c, *v).unwrap();
                     }
                     C::D(y, m, d) => {
-                        ws.write_datetime_with_format(r, c, &ExcelDateTime::from_ymd(*y, *m, *d).unwrap(), &date).unwrap();
+                        ws.write_datetime_with_format(r, c, ExcelDateTime::from_ymd(*y, *m, *d).unwrap(), &date)
+                            .unwrap();
                     }
                     C::E => {}
                 }

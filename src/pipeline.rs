@@ -78,7 +78,21 @@ pub fn ingest_and_build(cfg: &Config, mode: &ReadMode, progress: &indicatif::Pro
     let t = std::time::Instant::now();
     let (roster, mut problems) = roster::build(&ctx, &ing);
     timing("roster", t);
-    problems.extend(ing.problems.iter().cloned());
+    // File- and sheet-level problems carry the branch their [[sources]] entry names.
+    let resolver = roster::BranchResolver::new(cfg);
+    let file_branch: BTreeMap<&str, String> = ing
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.rel.as_str(), resolver.resolve(s.spec.as_ref()?.branch.as_deref()?)?)))
+        .collect();
+    problems.extend(ing.problems.iter().cloned().map(|mut p| {
+        if p.branch.is_empty() {
+            if let Some(b) = file_branch.get(p.location.file.as_str()) {
+                p.branch = b.clone();
+            }
+        }
+        p
+    }));
     problems.sort_by_cached_key(|p| (p.location.file.clone(), p.location.sheet.clone(), a1_pos(&p.location.cell), p.rule));
     problems.dedup();
     Ok(Outcome {

@@ -19,7 +19,7 @@ impl Severity {
     }
 }
 
-/// Stable rule codes; `docs/problems.md` says what each means and how it is counted.
+/// Stable rule codes; `the README (Problem rules)` says what each means and how it is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Rule {
@@ -208,11 +208,11 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_match_the_docs() {
-        let doc = include_str!("../docs/problems.md");
+        let doc = include_str!("../README.md");
         for r in Rule::ALL {
             assert_eq!(Rule::from_code(r.code()), Some(r));
             let row = format!("| `{}` | {} |", r.code(), r.severity().as_str());
-            assert!(doc.contains(&row), "docs/problems.md lacks the row for {}", r.code());
+            assert!(doc.contains(&row), "README.md lacks the row for {}", r.code());
         }
     }
 }

@@ -290,3 +290,26 @@ fn the_corpus_of_real_world_workbooks_never_panics_or_hangs() {
     // The budget is 30 s per file; the whole corpus must not come near a hang.
     assert!(started.elapsed().as_secs() < 120, "{r}");
 }
+
+#[test]
+fn a_file_over_the_time_budget() {
+    let ws = Ws::new();
+    ws.config(&format!("{SCHOOL_TOML}[ingest]\nmax_seconds = 1\n"));
+    ws.write(
+        "sources/good.xlsx",
+        xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]))]),
+    );
+    // Millions of cells take far longer than a second to read and hand over.
+    let mut big = String::from("ФИО;Класс;А;Б;В;Г;Д;Е\n");
+    for i in 0..1_500_000 {
+        big.push_str(&format!("Медленный Марк {i};5А;1;2;3;4;5;6\n"));
+    }
+    ws.write("sources/slow.csv", big);
+    let started = std::time::Instant::now();
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 3, "{r}");
+    let p = one(&ws.problems(), "file-over-budget", "sources/slow.csv");
+    assert!(p["found"].contains("больше 1 с"), "{p:?}");
+    assert!(started.elapsed().as_secs() < 30, "the reader was stopped at its budget");
+    assert_good_file_read(&ws, &r);
+}

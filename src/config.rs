@@ -130,13 +130,13 @@ pub struct RawConfig {
     #[serde(default)]
     pub ingest: IngestConfig,
     #[serde(default)]
-    pub platform: Option<toml::Value>,
+    pub platform: PlatformConfig,
     #[serde(default)]
-    pub chats: Option<toml::Value>,
+    chats: Option<ChatsSection>,
     #[serde(default)]
-    pub matching: Option<toml::Value>,
+    pub matching: MatchingConfig,
     #[serde(default)]
-    pub safety: Option<toml::Value>,
+    safety: RawSafety,
     #[serde(default)]
     pub links: Option<toml::Value>,
     #[serde(default)]
@@ -150,6 +150,110 @@ pub struct Branch {
     pub name: String,
     pub aliases: Vec<String>,
     pub main: bool,
+}
+
+/// One row of the explicit chat table: which (branch, group, audience) a chat is.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatMapEntry {
+    pub chat_id: i64,
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    pub audience: String,
+}
+
+/// `[chats] title = …` with `[[chats.map]]`, or the bare `[[chats]]` table (TOML allows
+/// only one of the two shapes under one name).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum ChatsSection {
+    List(Vec<ChatMapEntry>),
+    Table {
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        map: Vec<ChatMapEntry>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PlatformConfig {
+    #[serde(default)]
+    pub snapshot: Option<String>,
+    #[serde(default)]
+    pub export: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub token_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MatchingConfig {
+    #[serde(default = "default_auto")]
+    pub auto: f64,
+    #[serde(default = "default_review")]
+    pub review: f64,
+}
+fn default_auto() -> f64 {
+    0.92
+}
+fn default_review() -> f64 {
+    0.75
+}
+impl Default for MatchingConfig {
+    fn default() -> Self {
+        MatchingConfig { auto: default_auto(), review: default_review() }
+    }
+}
+
+/// A removal limit: a share of a chat's members or a count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Share(f64),
+    Count(usize),
+}
+
+impl Limit {
+    pub fn parse(s: &str) -> Option<Limit> {
+        let t = s.trim();
+        if let Some(p) = t.strip_suffix('%') {
+            let v: f64 = p.trim().replace(',', ".").parse().ok()?;
+            (0.0..=100.0).contains(&v).then_some(Limit::Share(v / 100.0))
+        } else {
+            t.parse().ok().map(Limit::Count)
+        }
+    }
+
+    /// Whether `n` removals out of `of` members exceed the limit.
+    pub fn exceeded(self, n: usize, of: usize) -> bool {
+        match self {
+            Limit::Share(s) => n as f64 > s * of as f64,
+            Limit::Count(c) => n > c,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SafetyConfig {
+    pub max_remove: Limit,
+    /// A branch whose roster shrank by more than this share since the last run yields no removals.
+    pub max_shrink: f64,
+}
+
+impl Default for SafetyConfig {
+    fn default() -> Self {
+        SafetyConfig { max_remove: Limit::Share(0.10), max_shrink: 0.30 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct RawSafety {
+    #[serde(default)]
+    max_remove: Option<toml::Value>,
+    #[serde(default)]
+    max_shrink: Option<toml::Value>,
 }
 
 /// The validated workspace configuration.
@@ -166,6 +270,13 @@ pub struct Config {
     pub sources: Option<Vec<SourceConfig>>,
     pub groups: Vec<GroupConfig>,
     pub ingest: IngestConfig,
+    pub platform: PlatformConfig,
+    /// Explicit chat placements.
+    pub chat_map: Vec<ChatMapEntry>,
+    /// How checklists title a new chat: `{group}`, `{audience}`, `{branch}`.
+    pub chat_title: String,
+    pub matching: MatchingConfig,
+    pub safety: SafetyConfig,
     /// Keys the file has that rollout does not know, as dotted paths.
     pub unknown_keys: Vec<String>,
 }
@@ -274,6 +385,43 @@ impl Config {
         if raw.ingest.max_seconds == 0 || raw.ingest.max_memory_mb < 64 {
             problems.push("[ingest]: max_seconds must be at least 1 and max_memory_mb at least 64".into());
         }
+        let (chat_title, chat_map) = match raw.chats {
+            None => (None, Vec::new()),
+            Some(ChatsSection::List(l)) => (None, l),
+            Some(ChatsSection::Table { title, map }) => (title, map),
+        };
+        for e in &chat_map {
+            if !["students", "parents", "staff", "teachers"].contains(&e.audience.as_str()) {
+                problems.push(format!("[[chats]] chat_id {}: audience must be students, parents, staff or teachers", e.chat_id));
+            }
+            if let Some(b) = &e.branch
+                && !seen.contains_key(&crate::normalize::text_key(b))
+            {
+                problems.push(format!("[[chats]] chat_id {}: branch \"{b}\" is not a branch of [[branches]]", e.chat_id));
+            }
+        }
+        let m = &raw.matching;
+        if !(0.0..=1.0).contains(&m.auto) || !(0.0..=1.0).contains(&m.review) || m.review > m.auto {
+            problems.push("[matching]: auto and review must be between 0 and 1, review ≤ auto".into());
+        }
+        let mut safety = SafetyConfig::default();
+        let limit = |v: &toml::Value| match v {
+            toml::Value::String(s) => Limit::parse(s),
+            toml::Value::Integer(i) if *i >= 0 => Some(Limit::Count(*i as usize)),
+            _ => None,
+        };
+        if let Some(v) = &raw.safety.max_remove {
+            match limit(v) {
+                Some(l) => safety.max_remove = l,
+                None => problems.push("[safety] max_remove: a share such as \"10%\" or a count such as 5".into()),
+            }
+        }
+        if let Some(v) = &raw.safety.max_shrink {
+            match limit(v) {
+                Some(Limit::Share(s)) => safety.max_shrink = s,
+                _ => problems.push("[safety] max_shrink: a share such as \"30%\"".into()),
+            }
+        }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -289,6 +437,11 @@ impl Config {
             sources: raw.sources,
             groups: raw.groups,
             ingest: raw.ingest,
+            platform: raw.platform,
+            chat_map,
+            chat_title: chat_title.unwrap_or_else(|| "{group} {audience}".into()),
+            matching: raw.matching,
+            safety,
             unknown_keys,
         })
     }

@@ -4,12 +4,16 @@
 //! Stages: `ingest` (files → raw records) → `roster` (merged, validated people and
 //! groups) → problems; `output` writes what people and machines read.
 
+pub mod changes;
 pub mod config;
 pub mod ingest;
+pub mod matching;
 pub mod init;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
+pub mod platform;
 pub mod problem;
 pub mod profile;
 pub mod roster;
+pub mod state;

@@ -8,6 +8,7 @@ use rollout::config::Config;
 use rollout::ingest::ReadMode;
 use rollout::pipeline::{self, Outcome};
 use rollout::profile::Profile;
+use rollout::state::Store;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +60,33 @@ enum Command {
     /// Check the sources and report every problem (OUT/problems.csv, OUT/problems.xlsx).
     #[command(after_help = "Examples:\n  rollout check\n  rollout check --config samples/college/rollout.toml")]
     Check,
+    /// Diff the roster against the platform: OUT/matches.csv, OUT/changes.json, OUT/changes.xlsx.
+    #[command(after_help = "Examples:\n  rollout diff\n  rollout diff --platform platform/          a snapshot folder\n  rollout diff --platform members.xlsx       a member export")]
+    Diff {
+        /// A snapshot folder or a member export file (default: [platform] in rollout.toml).
+        #[arg(long, value_name = "PATH")]
+        platform: Option<PathBuf>,
+    },
+    /// Settle a review item: this platform account is this roster person.
+    #[command(after_help = "Examples:\n  rollout confirm 700123 s1a2b3c4d5e")]
+    Confirm { user_id: i64, person_id: String },
+    /// Settle a review item: this platform account is not this roster person.
+    #[command(after_help = "Examples:\n  rollout reject 700123 s1a2b3c4d5e")]
+    Reject { user_id: i64, person_id: String },
+    /// Approve a held change set by its hash; refused if its inputs changed since.
+    #[command(after_help = "Examples:\n  rollout approve 3f2a…   (the hash rollout diff printed)")]
+    Approve {
+        hash: String,
+        #[arg(long, value_name = "PATH")]
+        platform: Option<PathBuf>,
+    },
+    /// Delete what the state store keeps about people no longer on the roster.
+    #[command(after_help = "Examples:\n  rollout purge --before 2026-09-01")]
+    Purge {
+        /// Forget people last seen before this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        before: String,
+    },
     /// The main job: every stage in order, with a short summary at the end.
     #[command(after_help = "Examples:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
     Run,
@@ -161,6 +189,67 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let _ = writeln!(out, "  rollout run --config {}", dir.join("rollout.toml").display());
             Ok(0)
         }
+        Command::Diff { platform } => {
+            let cfg = load_config(&cli.config)?;
+            let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
+            let outcome = ingest(&cfg, cli.quiet)?;
+            let code = run_diff(&cfg, &outcome, platform.as_deref(), &out_dir, cli.quiet)?;
+            Ok(code.max(if outcome.unreadable > 0 { 3 } else { 0 }))
+        }
+        Command::Confirm { user_id, ref person_id } | Command::Reject { user_id, ref person_id } => {
+            let confirm = matches!(cli.command, Command::Confirm { .. });
+            let person_id = person_id.clone();
+            let cfg = load_config(&cli.config)?;
+            let outcome = ingest(&cfg, true)?;
+            let person = outcome.roster.people.iter().find(|p| p.id == person_id).ok_or_else(|| {
+                usage(anyhow::anyhow!("no person {person_id} on the roster (see out/roster/people.csv or the review list in out/changes.xlsx)"))
+            })?;
+            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+            let today = pipeline::today().format("%Y-%m-%d").to_string();
+            let r = if confirm { store.confirm(user_id, &person_id, person.kind, &today) } else { store.reject(user_id, &person_id, person.kind, &today) };
+            r.map_err(|e| Failure { code: 3, error: e.into() })?;
+            println!(
+                "{} участник {user_id} — {person_id}. Выполните rollout diff, чтобы пересчитать набор изменений.",
+                if confirm { "Подтверждено:" } else { "Отклонено:" }
+            );
+            Ok(0)
+        }
+        Command::Approve { ref hash, ref platform } => {
+            let cfg = load_config(&cli.config)?;
+            let outcome = ingest(&cfg, true)?;
+            let source = pipeline::platform_source(&cfg, platform.as_deref())
+                .ok_or_else(|| usage(anyhow::anyhow!("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform")))?;
+            let state = source.load().map_err(|e| Failure { code: 3, error: e.into() })?;
+            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+            let d = pipeline::compute_diff(&cfg, &outcome, state, &store).map_err(|e| Failure { code: 3, error: e })?;
+            if d.changes.hash != hash.trim() {
+                return Err(usage(anyhow::anyhow!(
+                    "refused: the change set {} no longer matches its inputs (sources, rollout.toml, the platform or decisions changed; now {}). Run `rollout diff` again and review the new change set",
+                    hash.trim(),
+                    d.changes.hash
+                )));
+            }
+            let today = pipeline::today().format("%Y-%m-%d").to_string();
+            store.approve(&d.changes.hash, &today).map_err(|e| Failure { code: 3, error: e.into() })?;
+            // An approved shrink becomes the new reference size.
+            store.set_roster_sizes(&d.assessment.sizes).map_err(|e| Failure { code: 3, error: e.into() })?;
+            println!("Набор изменений {} подтверждён ({} действий).", d.changes.hash, d.changes.actions.len());
+            Ok(0)
+        }
+        Command::Purge { ref before } => {
+            let date = chrono::NaiveDate::parse_from_str(before.trim(), "%Y-%m-%d")
+                .map_err(|_| usage(anyhow::anyhow!("--before takes a date as YYYY-MM-DD, got «{before}»")))?;
+            let cfg = load_config(&cli.config)?;
+            let outcome = ingest(&cfg, true)?;
+            if outcome.unreadable > 0 {
+                return Err(Failure { code: 3, error: anyhow::anyhow!("some sources could not be read: purge refused, it would forget people who are still on the roster") });
+            }
+            let current: std::collections::HashSet<String> = outcome.roster.people.iter().map(|p| p.id.clone()).collect();
+            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+            let n = store.purge(&current, &date.format("%Y-%m-%d").to_string()).map_err(|e| Failure { code: 3, error: e.into() })?;
+            println!("Удалены сведения о {n} людях, которых нет в списках и которые последний раз встречались до {}.", date.format("%d.%m.%Y"));
+            Ok(0)
+        }
         Command::Ingest | Command::Check | Command::Run => {
             let cfg = load_config(&cli.config)?;
             let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
@@ -174,9 +263,35 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 let mut out = std::io::stdout().lock();
                 let _ = print_summary(&mut out, &cfg, &outcome, &out_dir, writes_roster);
             }
-            Ok(exit_code(&outcome))
+            let mut code = exit_code(&outcome);
+            if matches!(cli.command, Command::Run) && pipeline::platform_source(&cfg, None).is_some() {
+                let c = run_diff(&cfg, &outcome, None, &out_dir, cli.quiet)?;
+                code = code.max(c);
+            }
+            Ok(code)
         }
     }
+}
+
+fn ingest(cfg: &Config, quiet: bool) -> Result<Outcome, Failure> {
+    let pb = progress_bar(quiet);
+    pipeline::ingest_and_build(cfg, &read_mode(), &pb).map_err(|e| Failure { code: 3, error: e })
+}
+
+/// The diff stage: compute, write the files, then remember this run in the state store.
+fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &Path, quiet: bool) -> Result<u8, Failure> {
+    let source = pipeline::platform_source(cfg, platform)
+        .ok_or_else(|| usage(anyhow::anyhow!("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH")))?;
+    let state = source.load().map_err(|e| Failure { code: 3, error: anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe())) })?;
+    let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+    let d = pipeline::compute_diff(cfg, outcome, state, &store).map_err(|e| Failure { code: 3, error: e })?;
+    rollout::output::changes::write_diff(out_dir, cfg, &outcome.roster, &d.chats, &d.matches, &d.changes).map_err(|e| Failure { code: 3, error: e })?;
+    pipeline::remember_diff(&mut store, outcome, &d).map_err(|e| Failure { code: 3, error: e })?;
+    if !quiet {
+        let mut out = std::io::stdout().lock();
+        let _ = pipeline::print_diff_summary(&mut out, cfg, &d, out_dir);
+    }
+    Ok(if d.changes.status == rollout::changes::ChangeStatus::Held { 1 } else { 0 })
 }
 
 fn write_outputs(out_dir: &Path, cfg: &Config, o: &Outcome, roster: bool) -> anyhow::Result<()> {

@@ -38,6 +38,8 @@ pub fn today() -> NaiveDate {
 }
 
 pub struct Outcome {
+    /// The sources read, relative path and full path, for the change set's hash.
+    pub sources: Vec<(String, PathBuf)>,
     pub roster: Roster,
     pub problems: Vec<Problem>,
     pub files: usize,
@@ -95,7 +97,9 @@ pub fn ingest_and_build(cfg: &Config, mode: &ReadMode, progress: &indicatif::Pro
     }));
     problems.sort_by_cached_key(|p| (p.location.file.clone(), p.location.sheet.clone(), a1_pos(&p.location.cell), p.rule));
     problems.dedup();
+    let sources = ing.sources.iter().map(|s| (s.rel.clone(), s.path.clone())).collect();
     Ok(Outcome {
+        sources,
         roster,
         problems,
         files: ing.sources.len(),
@@ -224,4 +228,148 @@ pub fn print_problem_summary(w: &mut dyn Write, o: &Outcome, problems_path: &Pat
         })
         .collect();
     print_table(w, &["", "правило", "что это", "филиал", "число"], &rows)
+}
+
+// ---- The diff stage.
+
+use crate::changes::{self, ChangeSet, ChangeStatus, DiffInput, safety};
+use crate::matching::{Expected, Matcher, MemberMatch, Status as MatchStatus};
+use crate::platform::place::{ChatPlacer, Placement};
+use crate::platform::{ChatState, Platform, PlatformState, export::MemberExport, snapshot::SnapshotFolder};
+use crate::state::Store;
+
+/// The platform source: `--platform PATH` (a folder is a snapshot, a file an export), else
+/// `[platform] snapshot` or `export` of rollout.toml. None when nothing is configured.
+pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Platform>> {
+    let boxed = |p: PathBuf| -> Box<dyn Platform> {
+        if p.is_dir() { Box::new(SnapshotFolder { dir: p }) } else { Box::new(MemberExport { path: p }) }
+    };
+    if let Some(p) = over {
+        return Some(boxed(p.to_path_buf()));
+    }
+    if let Some(s) = &cfg.platform.snapshot {
+        return Some(Box::new(SnapshotFolder { dir: cfg.root.join(s) }));
+    }
+    cfg.platform.export.as_ref().map(|e| Box::new(MemberExport { path: cfg.root.join(e) }) as Box<dyn Platform>)
+}
+
+pub struct DiffOutcome {
+    pub changes: ChangeSet,
+    pub matches: Vec<MemberMatch>,
+    pub chats: Vec<(ChatState, Result<Placement, String>)>,
+    pub assessment: safety::Assessment,
+}
+
+/// Computes the change set. Reads the state store, writes nothing.
+pub fn compute_diff(cfg: &Config, o: &Outcome, state: PlatformState, store: &Store) -> anyhow::Result<DiffOutcome> {
+    let t = std::time::Instant::now();
+    let placer = ChatPlacer::new(cfg, &o.roster);
+    let chats: Vec<(ChatState, Result<Placement, String>)> = state
+        .chats
+        .into_iter()
+        .map(|c| {
+            let p = placer.place(&c.chat);
+            (c, p)
+        })
+        .collect();
+    let expected = Expected::build(&o.roster, cfg.organization.profile);
+    let known = store.known()?;
+    let matcher = Matcher::new(&o.roster, cfg.matching.clone(), &expected, &known);
+    let for_matching: Vec<(&ChatState, Option<Placement>)> = chats.iter().map(|(c, p)| (c, p.as_ref().ok().cloned())).collect();
+    let matches = matcher.match_all(&for_matching);
+    timing("match", t);
+    let children = store.children_of()?;
+    let input = DiffInput { cfg, roster: &o.roster, chats: &chats, matches: &matches, expected: &expected, children_history: &children };
+    let mut actions = changes::diff(&input);
+    let previous = store.roster_sizes()?;
+    let assessment = safety::assess(cfg, &o.roster, &chats, &previous, &mut actions);
+    // The hash: sources, rollout.toml, the platform as read, people's decisions, and the
+    // remembered identities that made removals (no timestamps).
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for (rel, path) in &o.sources {
+        parts.push((format!("source:{rel}"), std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?));
+    }
+    parts.push(("config".into(), std::fs::read(&cfg.path).with_context(|| format!("cannot read {}", cfg.path.display()))?));
+    let mut fp = state.fingerprint;
+    fp.sort();
+    parts.extend(fp.into_iter().map(|(n, b)| (format!("platform:{n}"), b)));
+    parts.push(("decisions".into(), store.decisions()?.join("\n").into_bytes()));
+    let mut departed: Vec<String> = matches
+        .iter()
+        .filter(|m| m.departed)
+        .map(|m| format!("{}|{}", m.user_id, m.person_id.clone().unwrap_or_default()))
+        .collect();
+    departed.sort();
+    departed.dedup();
+    parts.push(("remembered".into(), departed.join("\n").into_bytes()));
+    let hash = changes::inputs_hash(&parts);
+    let status = if store.is_approved(&hash)? {
+        ChangeStatus::Approved
+    } else if assessment.held_reasons.is_empty() {
+        ChangeStatus::Ready
+    } else {
+        ChangeStatus::Held
+    };
+    let changes = ChangeSet { version: 1, hash, status, held_reasons: assessment.held_reasons.clone(), actions };
+    Ok(DiffOutcome { changes, matches, chats, assessment })
+}
+
+/// After the outputs are written: remember this run's automatic matches and roster.
+pub fn remember_diff(store: &mut Store, o: &Outcome, d: &DiffOutcome) -> anyhow::Result<()> {
+    let today = today().format("%Y-%m-%d").to_string();
+    let auto: Vec<(i64, String, crate::roster::PersonKind)> = d
+        .matches
+        .iter()
+        .filter(|m| m.status == MatchStatus::Matched && !m.departed && m.tier != crate::matching::Tier::Known)
+        .filter_map(|m| Some((m.user_id, m.person_id.clone()?, m.kind?)))
+        .collect();
+    store.remember(&auto, &today)?;
+    store.record_people(&o.roster, &today)?;
+    if d.assessment.accept_sizes {
+        store.set_roster_sizes(&d.assessment.sizes)?;
+    }
+    Ok(())
+}
+
+pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_dir: &Path) -> std::io::Result<()> {
+    let c = &d.changes;
+    let placed = d.chats.iter().filter(|(_, p)| p.is_ok()).count();
+    let members = d.matches.len();
+    let count = |s: MatchStatus| d.matches.iter().filter(|m| m.status == s).count();
+    writeln!(
+        w,
+        "Платформа: чатов {} (распознано {placed}), участников {members}: сопоставлено {}, на проверку {}, неизвестных {}",
+        d.chats.len(),
+        count(MatchStatus::Matched),
+        count(MatchStatus::Review),
+        count(MatchStatus::Unknown)
+    )?;
+    let status = match c.status {
+        ChangeStatus::Ready => "готов",
+        ChangeStatus::Held => "ЗАДЕРЖАН",
+        ChangeStatus::Approved => "подтверждён",
+    };
+    writeln!(w, "Набор изменений {} ({}…): {} действий — {}", status, &c.hash[..12], c.actions.len(), out_dir.join("changes.xlsx").display())?;
+    let kinds = changes::ActionKind::ALL;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
+    branches.push(String::new());
+    for b in &branches {
+        let of_branch: Vec<&changes::Action> = c.actions.iter().filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str()).collect();
+        if of_branch.is_empty() {
+            continue;
+        }
+        let mut row = vec![if b.is_empty() { "— (чаты вне филиалов)".to_string() } else { b.clone() }];
+        row.extend(kinds.iter().map(|k| of_branch.iter().filter(|a| a.kind == *k).count().to_string()));
+        rows.push(row);
+    }
+    let header: Vec<&str> = std::iter::once("филиал").chain(kinds.iter().map(|k| k.title_ru())).collect();
+    print_table(w, &header, &rows)?;
+    for r in &c.held_reasons {
+        writeln!(w, "  ! {r}")?;
+    }
+    if c.status == ChangeStatus::Held {
+        writeln!(w, "Удаления не выполняются, пока набор не подтверждён: rollout approve {}", c.hash)?;
+    }
+    Ok(())
 }

@@ -25,6 +25,10 @@ pub enum Field {
     Snils,
     Login,
     Id,
+    /// Member exports: the chat a member sits in, its id, and the member's role.
+    Chat,
+    ChatId,
+    Role,
 }
 
 /// Synonyms, compared after `text_key` (lower case, ё = е, punctuation dropped).
@@ -190,11 +194,14 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (Field::Snils, &["снилс", "страховой номер", "snils"]),
     (Field::Login, &["логин", "login"]),
-    (Field::Id, &["id", "идентификатор", "ид"]),
+    (Field::Id, &["id", "идентификатор", "ид", "user id", "id пользователя", "user_id"]),
+    (Field::Chat, &["чат", "беседа", "название чата", "чат группы", "chat", "chat title"]),
+    (Field::ChatId, &["id чата", "chat id", "chat_id", "идентификатор чата"]),
+    (Field::Role, &["роль", "role", "роль в чате", "статус в чате"]),
 ];
 
 impl Field {
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 21] = [
         Field::Fio,
         Field::Surname,
         Field::FirstName,
@@ -213,6 +220,9 @@ impl Field {
         Field::Snils,
         Field::Login,
         Field::Id,
+        Field::Chat,
+        Field::ChatId,
+        Field::Role,
     ];
 
     /// The name used in `columns = { … }` of a `[[sources]]` entry.
@@ -236,6 +246,9 @@ impl Field {
             Field::Snils => "snils",
             Field::Login => "login",
             Field::Id => "id",
+            Field::Chat => "chat",
+            Field::ChatId => "chat_id",
+            Field::Role => "role",
         }
     }
 
@@ -268,6 +281,9 @@ impl Field {
             Field::Snils => "СНИЛС",
             Field::Login => "Логин",
             Field::Id => "ID",
+            Field::Chat => "Чат",
+            Field::ChatId => "ID чата",
+            Field::Role => "Роль",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! owner-only (0600) since most hold personal data, and neutralised against formula
 //! injection for anyone who opens it in a spreadsheet.
 
+pub mod changes;
 pub mod roster;
 pub mod xlsx;
 

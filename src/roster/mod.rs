@@ -3,7 +3,7 @@
 mod build;
 mod model;
 
-pub use build::{BuildContext, build};
+pub use build::{BuildContext, NaturalKey, build, natural_cmp};
 pub use model::*;
 
 use crate::config::Config;

@@ -1,0 +1,118 @@
+//! Safety, learned from Canvas' change_threshold, Clever's "sync on hold" and Edlink's
+//! pending syncs: removals over a threshold per branch and audience hold the change set
+//! until approved; a branch with no roster data never yields removals; a branch whose
+//! roster shrank sharply since the last accepted run holds the change set.
+
+use super::{Action, ActionKind};
+use crate::config::Config;
+use crate::platform::ChatState;
+use crate::platform::place::Placement;
+use crate::roster::{PersonKind, Roster};
+use std::collections::BTreeMap;
+
+pub struct Assessment {
+    pub held_reasons: Vec<String>,
+    /// Whether this run's roster sizes may become the new reference (no sharp shrink).
+    pub accept_sizes: bool,
+    pub sizes: BTreeMap<(String, String), usize>,
+}
+
+fn kind_for(audience: &str) -> PersonKind {
+    match audience {
+        "students" => PersonKind::Student,
+        "parents" => PersonKind::Parent,
+        _ => PersonKind::Staff,
+    }
+}
+
+fn audience_ru(a: &str) -> &'static str {
+    match a {
+        "students" => "обучающиеся",
+        "parents" => "родители",
+        "teachers" => "учителя группы",
+        _ => "сотрудники",
+    }
+}
+
+pub fn roster_sizes(cfg: &Config, roster: &Roster) -> BTreeMap<(String, String), usize> {
+    let mut m = BTreeMap::new();
+    for b in &cfg.branches {
+        for k in [PersonKind::Student, PersonKind::Parent, PersonKind::Staff] {
+            m.insert((b.name.clone(), k.code().to_string()), roster.count_in_branch(k, &b.name));
+        }
+    }
+    m
+}
+
+pub fn assess(
+    cfg: &Config,
+    roster: &Roster,
+    chats: &[(ChatState, Result<Placement, String>)],
+    previous: &BTreeMap<(String, String), usize>,
+    actions: &mut Vec<Action>,
+) -> Assessment {
+    let mut held = Vec::new();
+    let sizes = roster_sizes(cfg, roster);
+    // 1. No roster data for a branch and kind: its removals are dropped, never planned.
+    let mut dropped: BTreeMap<(String, String), usize> = BTreeMap::new();
+    actions.retain(|a| {
+        if a.kind != ActionKind::Remove {
+            return true;
+        }
+        let (Some(b), Some(aud)) = (&a.branch, &a.audience) else { return true };
+        let kind = kind_for(aud);
+        if sizes.get(&(b.clone(), kind.code().to_string())).copied().unwrap_or(0) == 0 {
+            *dropped.entry((b.clone(), aud.clone())).or_default() += 1;
+            return false;
+        }
+        true
+    });
+    for ((b, aud), n) in &dropped {
+        held.push(format!(
+            "{b}: в источниках нет ни одного человека для аудитории «{}» (файл не найден, пуст или не прочитан) — {n} удалений не планируется; проверьте источники этого филиала",
+            audience_ru(aud)
+        ));
+    }
+    // 2. A sharp shrink since the last accepted run.
+    let mut accept_sizes = true;
+    for ((b, k), prev) in previous {
+        let now = sizes.get(&(b.clone(), k.clone())).copied().unwrap_or(0);
+        if *prev > 0 && (now as f64) < (*prev as f64) * (1.0 - cfg.safety.max_shrink) {
+            accept_sizes = false;
+            let removals = actions.iter().filter(|a| a.kind == ActionKind::Remove && a.branch.as_deref() == Some(b)).count();
+            held.push(format!(
+                "{b}: список ({k}) сократился с {prev} до {now} человек с прошлого запуска (больше чем на {:.0}%) — возможно, файл обрезан; {removals} удалений ждут подтверждения (rollout approve)",
+                cfg.safety.max_shrink * 100.0
+            ));
+        }
+    }
+    // 3. Removal thresholds per branch and audience, against the members of those chats.
+    let mut members: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (cs, p) in chats {
+        if let Ok(p) = p {
+            *members.entry((p.branch.clone(), p.audience.code().to_string())).or_default() +=
+                cs.members.iter().filter(|m| !m.is_bot && !m.is_owner).count();
+        }
+    }
+    let mut removals: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for a in actions.iter().filter(|a| a.kind == ActionKind::Remove) {
+        if let (Some(b), Some(aud)) = (&a.branch, &a.audience) {
+            *removals.entry((b.clone(), aud.clone())).or_default() += 1;
+        }
+    }
+    for ((b, aud), n) in &removals {
+        let of = members.get(&(b.clone(), aud.clone())).copied().unwrap_or(0);
+        if cfg.safety.max_remove.exceeded(*n, of) {
+            let share = if of > 0 { *n as f64 * 100.0 / of as f64 } else { 100.0 };
+            let limit = match cfg.safety.max_remove {
+                crate::config::Limit::Share(s) => format!("{:.0}%", s * 100.0),
+                crate::config::Limit::Count(c) => format!("{c}"),
+            };
+            held.push(format!(
+                "{b}, {}: {n} удалений из {of} участников чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}; проверьте и подтвердите (rollout approve)",
+                audience_ru(aud)
+            ));
+        }
+    }
+    Assessment { held_reasons: held, accept_sizes, sizes }
+}

@@ -1,0 +1,489 @@
+//! Identity matching: each platform member to at most one roster person, in tiers —
+//! an identity remembered in the state store → phone or e-mail → name — with a
+//! confidence. A wrong automatic match is far worse than a missed one, so anything
+//! ambiguous goes to review. Candidates are blocked (by surname, by first name inside the
+//! chat's group); no all-pairs comparison.
+
+pub mod names;
+
+use crate::config::MatchingConfig;
+use crate::normalize::names::PersonName;
+use crate::platform::place::{ChatAudience, Placement};
+use crate::platform::{ChatState, Member};
+use crate::roster::{PersonKind, Roster};
+use names::{first_sim, is_latin, latin_key, norm, part_sim};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    /// Confirmed by a person, or matched in an earlier run (state store).
+    Known,
+    Contact,
+    Name,
+    None,
+}
+
+impl Tier {
+    pub fn code(self) -> &'static str {
+        match self {
+            Tier::Known => "known",
+            Tier::Contact => "contact",
+            Tier::Name => "name",
+            Tier::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Matched,
+    Review,
+    Unknown,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Matched => "matched",
+            Status::Review => "review",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// Why a member went to review (beyond a middling confidence).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewWhy {
+    Ambiguous,
+    TwoAccounts,
+    DroppedRecord(String),
+    Weak,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberMatch {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub display_name: String,
+    pub person_id: Option<String>,
+    pub kind: Option<PersonKind>,
+    pub confidence: f64,
+    pub tier: Tier,
+    pub status: Status,
+    /// Other plausible people, best first (for the review list).
+    pub candidates: Vec<(String, f64)>,
+    pub review: Option<ReviewWhy>,
+    /// True when the person is no longer on the roster (known from the state store).
+    pub departed: bool,
+    /// Matched on the first name alone.
+    pub first_only: bool,
+}
+
+/// What the state store knows.
+#[derive(Debug, Default, Clone)]
+pub struct Known {
+    /// user_id → (person_id, kind, confirmed by a person)
+    pub identities: HashMap<i64, (String, PersonKind, bool)>,
+    pub rejected: HashSet<(i64, String)>,
+}
+
+/// Who is expected in each placed chat.
+#[derive(Debug, Default)]
+pub struct Expected {
+    pub by_placement: BTreeMap<Placement, BTreeSet<String>>,
+    /// (branch, group) → curator ids
+    pub curators: HashMap<(String, String), Vec<String>>,
+}
+
+impl Expected {
+    pub fn build(roster: &Roster, profile: crate::profile::Profile) -> Expected {
+        use crate::profile::Audience;
+        let mut e = Expected::default();
+        let audiences = profile.group_audiences();
+        let mut put = |p: Placement, id: &str| {
+            e.by_placement.entry(p).or_default().insert(id.to_string());
+        };
+        let kids: HashMap<&str, &crate::roster::Person> =
+            roster.people.iter().filter(|p| p.kind == PersonKind::Student).map(|p| (p.id.as_str(), p)).collect();
+        for p in &roster.people {
+            match p.kind {
+                PersonKind::Student if audiences.contains(&Audience::Students) => {
+                    for g in &p.groups {
+                        put(Placement { branch: g.branch.clone(), group: Some(g.group.clone()), audience: ChatAudience::Students }, &p.id);
+                    }
+                }
+                PersonKind::Staff => {
+                    for b in &p.branches {
+                        put(Placement { branch: b.clone(), group: None, audience: ChatAudience::Staff }, &p.id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for g in &roster.guardians {
+            if let Some(kid) = kids.get(g.student_id.as_str()) {
+                for gr in &kid.groups {
+                    put(Placement { branch: gr.branch.clone(), group: Some(gr.group.clone()), audience: ChatAudience::Parents }, &g.parent_id);
+                }
+            }
+        }
+        for g in &roster.groups {
+            e.curators.insert((g.branch.clone(), g.name.clone()), g.curator_ids.clone());
+            for c in &g.curator_ids {
+                for a in audiences {
+                    let audience = match a {
+                        Audience::Students => ChatAudience::Students,
+                        Audience::Parents => ChatAudience::Parents,
+                        Audience::Staff => ChatAudience::Staff,
+                    };
+                    put(Placement { branch: g.branch.clone(), group: Some(g.name.clone()), audience }, c);
+                }
+                put(Placement { branch: g.branch.clone(), group: Some(g.name.clone()), audience: ChatAudience::Teachers }, c);
+            }
+        }
+        e
+    }
+
+    pub fn expects(&self, p: &Placement, person: &str) -> bool {
+        self.by_placement.get(p).is_some_and(|s| s.contains(person))
+    }
+}
+
+/// A roster person as the matcher sees them.
+struct Cand {
+    id: String,
+    kind: PersonKind,
+    surname: String,
+    surname_latin: String,
+    first: String,
+    first_latin: String,
+    patronymic: String,
+    branches: Vec<String>,
+    /// A record left out for a data error: matching it means review, never an action.
+    dropped: Option<String>,
+}
+
+impl Cand {
+    fn new(id: String, kind: PersonKind, name: &PersonName, branches: Vec<String>, dropped: Option<String>) -> Cand {
+        Cand {
+            id,
+            kind,
+            surname: norm(&name.surname),
+            surname_latin: latin_key(&name.surname),
+            first: norm(&name.first_name),
+            first_latin: latin_key(&name.first_name),
+            patronymic: norm(&name.patronymic),
+            branches,
+            dropped,
+        }
+    }
+}
+
+fn prefix(s: &str) -> String {
+    s.chars().take(3).collect()
+}
+
+pub struct Matcher<'a> {
+    roster: &'a Roster,
+    cfg: MatchingConfig,
+    expected: &'a Expected,
+    known: &'a Known,
+    cands: Vec<Cand>,
+    by_surname_prefix: HashMap<String, Vec<usize>>,
+    by_latin_prefix: HashMap<String, Vec<usize>>,
+    by_id: HashMap<String, usize>,
+    by_phone: HashMap<String, Vec<usize>>,
+    by_email: HashMap<String, Vec<usize>>,
+}
+
+struct Scored {
+    idx: usize,
+    conf: f64,
+    /// Matched on the first name alone (no surname typed).
+    first_only: bool,
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(roster: &'a Roster, cfg: MatchingConfig, expected: &'a Expected, known: &'a Known) -> Self {
+        let mut m = Matcher {
+            roster,
+            cfg,
+            expected,
+            known,
+            cands: Vec::new(),
+            by_surname_prefix: HashMap::new(),
+            by_latin_prefix: HashMap::new(),
+            by_id: HashMap::new(),
+            by_phone: HashMap::new(),
+            by_email: HashMap::new(),
+        };
+        for p in &roster.people {
+            m.cands.push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None));
+            let i = m.cands.len() - 1;
+            m.by_id.insert(p.id.clone(), i);
+            if let Some(ph) = &p.phone {
+                m.by_phone.entry(ph.clone()).or_default().push(i);
+            }
+            if let Some(e) = &p.email {
+                m.by_email.entry(e.clone()).or_default().push(i);
+            }
+        }
+        for d in &roster.dropped {
+            if let Some(n) = &d.name {
+                let why = format!("{} ({} {})", d.rule.code(), d.location.file, d.location.cell);
+                m.cands.push(Cand::new(format!("dropped:{}", m.cands.len()), d.kind, n, d.branch.iter().cloned().collect(), Some(why)));
+            }
+        }
+        for (i, c) in m.cands.iter().enumerate() {
+            m.by_surname_prefix.entry(prefix(&c.surname)).or_default().push(i);
+            m.by_latin_prefix.entry(prefix(&c.surname_latin)).or_default().push(i);
+        }
+        m
+    }
+
+    /// Name score of member tokens against a candidate: (confidence, first_only).
+    fn name_score(&self, tokens: &[(String, bool)], c: &Cand) -> Option<(f64, bool)> {
+        let mut best: Option<(f64, bool)> = None;
+        for (si, (st, sl)) in tokens.iter().enumerate() {
+            let s_sim = part_sim(st, *sl, &c.surname, &c.surname_latin);
+            if s_sim == 0.0 {
+                continue;
+            }
+            for (fi, (ft, fl)) in tokens.iter().enumerate() {
+                if fi == si {
+                    continue;
+                }
+                let f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+                if f_sim == 0.0 {
+                    continue;
+                }
+                // Other tokens must be the patronymic (typed inside the first name) or nothing.
+                let extra = tokens
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != si && *i != fi)
+                    .all(|(_, (t, l))| part_sim(t, *l, &c.patronymic, &latin_key(&c.patronymic)) > 0.0);
+                if !extra {
+                    continue;
+                }
+                let conf = 0.60 + 0.38 * s_sim * f_sim;
+                if best.is_none_or(|b| conf > b.0) {
+                    best = Some((conf, false));
+                }
+            }
+        }
+        if best.is_none() {
+            // No surname typed: the first name alone (with a patronymic at most).
+            let (ft, fl) = tokens.first()?;
+            let rest_ok = tokens.iter().skip(1).all(|(t, l)| part_sim(t, *l, &c.patronymic, &latin_key(&c.patronymic)) > 0.0);
+            let f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+            if f_sim > 0.0 && rest_ok {
+                best = Some((0.70 * f_sim, true));
+            }
+        }
+        best
+    }
+
+    fn tokens(m: &Member) -> Vec<(String, bool)> {
+        let raw = format!("{} {}", m.first_name, m.last_name.as_deref().unwrap_or(""));
+        raw.split_whitespace()
+            .map(|t| (norm(t), is_latin(t)))
+            .filter(|(t, _)| !t.is_empty())
+            .take(4)
+            .collect()
+    }
+
+    /// Fits the candidate to the chat: expected here, same branch, kind fits the audience.
+    fn context(&self, c: &Cand, placement: Option<&Placement>) -> f64 {
+        let Some(p) = placement else { return -0.02 };
+        if c.dropped.is_none() && self.expected.expects(p, &c.id) {
+            return 0.0;
+        }
+        let kind_fits = matches!(
+            (p.audience, c.kind),
+            (ChatAudience::Students, PersonKind::Student)
+                | (ChatAudience::Parents, PersonKind::Parent)
+                | (ChatAudience::Staff | ChatAudience::Teachers, PersonKind::Staff)
+                | (_, PersonKind::Staff)
+        );
+        if !kind_fits {
+            return -0.12;
+        }
+        if c.branches.contains(&p.branch) { -0.02 } else { -0.06 }
+    }
+
+    fn candidates_for(&self, tokens: &[(String, bool)], placement: Option<&Placement>) -> BTreeSet<usize> {
+        let mut set = BTreeSet::new();
+        for (t, latin) in tokens {
+            let map = if *latin { &self.by_latin_prefix } else { &self.by_surname_prefix };
+            let key = if *latin { prefix(&latin_key(t)) } else { prefix(t) };
+            if let Some(v) = map.get(&key) {
+                set.extend(v.iter().copied());
+            }
+        }
+        // First name alone: block on the people expected in this chat.
+        if let Some(p) = placement
+            && let Some(ids) = self.expected.by_placement.get(p)
+        {
+            for id in ids {
+                if let Some(i) = self.by_id.get(id) {
+                    set.insert(*i);
+                }
+            }
+        }
+        set
+    }
+
+    fn match_member(&self, chat_id: i64, member: &Member, placement: Option<&Placement>) -> MemberMatch {
+        let mut out = MemberMatch {
+            chat_id,
+            user_id: member.user_id,
+            display_name: member.display_name(),
+            person_id: None,
+            kind: None,
+            confidence: 0.0,
+            tier: Tier::None,
+            status: Status::Unknown,
+            candidates: Vec::new(),
+            review: None,
+            departed: false,
+            first_only: false,
+        };
+        // Tier 1: remembered identities.
+        if let Some((pid, kind, _)) = self.known.identities.get(&member.user_id) {
+            out.person_id = Some(pid.clone());
+            out.kind = Some(*kind);
+            out.tier = Tier::Known;
+            out.confidence = 1.0;
+            out.status = Status::Matched;
+            out.departed = !self.by_id.contains_key(pid);
+            return out;
+        }
+        let rejected = |i: usize| self.known.rejected.contains(&(member.user_id, self.cands[i].id.clone()));
+        // Tier 2: phone or e-mail, when the source has them.
+        for (value, index) in [(&member.phone, &self.by_phone), (&member.email, &self.by_email)] {
+            if let Some(v) = value
+                && let Some(hits) = index.get(v)
+            {
+                let hits: Vec<usize> = hits.iter().copied().filter(|i| !rejected(*i)).collect();
+                if hits.len() == 1 {
+                    let c = &self.cands[hits[0]];
+                    out.person_id = Some(c.id.clone());
+                    out.kind = Some(c.kind);
+                    out.tier = Tier::Contact;
+                    out.confidence = 0.99;
+                    out.status = Status::Matched;
+                    return out;
+                }
+            }
+        }
+        // Tier 3: names.
+        let tokens = Self::tokens(member);
+        if tokens.is_empty() {
+            return out;
+        }
+        let mut scored: Vec<Scored> = Vec::new();
+        for i in self.candidates_for(&tokens, placement) {
+            if rejected(i) {
+                continue;
+            }
+            let c = &self.cands[i];
+            if let Some((base, first_only)) = self.name_score(&tokens, c) {
+                if first_only && !placement.is_some_and(|p| self.expected.expects(p, &c.id)) {
+                    continue;
+                }
+                scored.push(Scored { idx: i, conf: (base + self.context(c, placement)).clamp(0.0, 1.0), first_only });
+            }
+        }
+        // A first name alone is trusted when exactly one expected person of this chat has it.
+        let first_only_hits = scored.iter().filter(|s| s.first_only).count();
+        for s in scored.iter_mut().filter(|s| s.first_only) {
+            s.conf = if first_only_hits == 1 { self.cfg.auto.max(0.92) + 0.005 } else { self.cfg.review + 0.02 };
+        }
+        scored.sort_by(|a, b| b.conf.total_cmp(&a.conf).then_with(|| self.cands[a.idx].id.cmp(&self.cands[b.idx].id)));
+        let Some(top) = scored.first() else { return out };
+        let c = &self.cands[top.idx];
+        out.candidates = scored.iter().take(5).map(|s| (self.cands[s.idx].id.clone(), round3(s.conf))).collect();
+        out.tier = Tier::Name;
+        out.confidence = round3(top.conf);
+        if top.conf < self.cfg.review {
+            out.tier = Tier::None;
+            return out;
+        }
+        out.person_id = Some(c.id.clone());
+        out.kind = Some(c.kind);
+        out.first_only = top.first_only;
+        let runner_up = scored.get(1).map(|s| s.conf).unwrap_or(0.0);
+        if let Some(why) = &c.dropped {
+            out.person_id = None;
+            out.status = Status::Review;
+            out.review = Some(ReviewWhy::DroppedRecord(why.clone()));
+        } else if runner_up >= top.conf - 0.03 && runner_up >= self.cfg.review {
+            out.status = Status::Review;
+            out.review = Some(ReviewWhy::Ambiguous);
+        } else if top.conf >= self.cfg.auto {
+            out.status = Status::Matched;
+        } else {
+            out.status = Status::Review;
+            out.review = Some(ReviewWhy::Weak);
+        }
+        out
+    }
+
+    /// Matches every member of every chat; then settles conflicts: one person claimed by
+    /// several accounts goes to review, and a weak claim yields to a strong one.
+    pub fn match_all(&self, chats: &[(&ChatState, Option<Placement>)]) -> Vec<MemberMatch> {
+        let mut all = Vec::new();
+        for (cs, placement) in chats {
+            for m in &cs.members {
+                if m.is_bot || m.is_owner {
+                    continue;
+                }
+                all.push(self.match_member(cs.chat.chat_id, m, placement.as_ref()));
+            }
+        }
+        // A first-name-only claim on a person someone else claims by full name yields:
+        // it is more likely a stranger or a departed namesake than a second account.
+        let strong: HashMap<String, BTreeSet<i64>> = all
+            .iter()
+            .filter(|m| m.status == Status::Matched && !m.first_only)
+            .filter_map(|m| Some((m.person_id.clone()?, m.user_id)))
+            .fold(HashMap::new(), |mut acc, (p, u)| {
+                acc.entry(p).or_default().insert(u);
+                acc
+            });
+        for m in all.iter_mut().filter(|m| m.status == Status::Matched && m.first_only) {
+            if let Some(p) = &m.person_id
+                && strong.get(p).is_some_and(|u| !u.contains(&m.user_id))
+            {
+                m.status = Status::Unknown;
+                m.person_id = None;
+                m.kind = None;
+                m.tier = Tier::None;
+            }
+        }
+        // person → distinct user ids claiming it automatically
+        let mut claims: HashMap<String, BTreeSet<i64>> = HashMap::new();
+        for m in all.iter().filter(|m| m.status == Status::Matched) {
+            if let Some(p) = &m.person_id {
+                claims.entry(p.clone()).or_default().insert(m.user_id);
+            }
+        }
+        for m in all.iter_mut() {
+            if m.status != Status::Matched || m.tier == Tier::Known {
+                continue;
+            }
+            let Some(p) = &m.person_id else { continue };
+            if claims.get(p).is_some_and(|u| u.len() > 1) {
+                m.status = Status::Review;
+                m.review = Some(ReviewWhy::TwoAccounts);
+            }
+        }
+        let _ = self.roster;
+        all
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

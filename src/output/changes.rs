@@ -1,0 +1,170 @@
+//! The diff's files: `matches.csv`, `changes.json`, `changes.xlsx`, `matching-summary.json`.
+
+use super::xlsx::{SheetData, workbook_bytes};
+use super::{csv_bytes, ensure_dir, write_private};
+use crate::changes::{ActionKind, ChangeSet};
+use crate::config::Config;
+use crate::matching::{MemberMatch, Status};
+use crate::platform::ChatState;
+use crate::platform::place::Placement;
+use crate::roster::Roster;
+use anyhow::Context;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+pub const MATCHES_HEADER: [&str; 8] = ["chat_id", "user_id", "display_name", "person_id", "kind", "confidence", "tier", "status"];
+
+pub fn matches_rows(matches: &[MemberMatch]) -> Vec<Vec<String>> {
+    matches
+        .iter()
+        .map(|m| {
+            vec![
+                m.chat_id.to_string(),
+                m.user_id.to_string(),
+                m.display_name.clone(),
+                m.person_id.clone().unwrap_or_default(),
+                m.kind.map(|k| k.code().to_string()).unwrap_or_default(),
+                format!("{:.3}", m.confidence),
+                m.tier.code().into(),
+                m.status.code().into(),
+            ]
+        })
+        .collect()
+}
+
+pub fn changes_json(c: &ChangeSet) -> anyhow::Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(c)?;
+    v.push(b'\n');
+    Ok(v)
+}
+
+/// Counts for the matching quality report.
+pub fn matching_summary(matches: &[MemberMatch]) -> serde_json::Value {
+    let n = matches.len();
+    let count = |s: Status| matches.iter().filter(|m| m.status == s).count();
+    let mut by_tier: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in matches.iter().filter(|m| m.status == Status::Matched) {
+        *by_tier.entry(m.tier.code()).or_default() += 1;
+    }
+    let share = |x: usize| if n == 0 { 0.0 } else { (x as f64 / n as f64 * 10000.0).round() / 10000.0 };
+    serde_json::json!({
+        "members": n,
+        "matched": count(Status::Matched),
+        "review": count(Status::Review),
+        "unknown": count(Status::Unknown),
+        "matched_share": share(count(Status::Matched)),
+        "review_share": share(count(Status::Review)),
+        "unknown_share": share(count(Status::Unknown)),
+        "matched_by_tier": by_tier,
+    })
+}
+
+pub fn write_diff(
+    out: &Path,
+    cfg: &Config,
+    roster: &Roster,
+    chats: &[(ChatState, Result<Placement, String>)],
+    matches: &[MemberMatch],
+    c: &ChangeSet,
+) -> anyhow::Result<()> {
+    ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("matches.csv", csv_bytes(&MATCHES_HEADER, &matches_rows(matches))),
+        ("changes.json", changes_json(c)?),
+        ("changes.xlsx", changes_xlsx(cfg, roster, chats, matches, c)?),
+        ("matching-summary.json", {
+            let mut v = serde_json::to_vec_pretty(&matching_summary(matches))?;
+            v.push(b'\n');
+            v
+        }),
+    ];
+    for (name, bytes) in files {
+        let path = out.join(name);
+        write_private(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn audience_ru(a: &str) -> &'static str {
+    match a {
+        "students" => "обучающиеся",
+        "parents" => "родители",
+        "staff" => "сотрудники",
+        "teachers" => "учителя группы",
+        _ => "",
+    }
+}
+
+fn changes_xlsx(
+    cfg: &Config,
+    roster: &Roster,
+    chats: &[(ChatState, Result<Placement, String>)],
+    matches: &[MemberMatch],
+    c: &ChangeSet,
+) -> anyhow::Result<Vec<u8>> {
+    let names: HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
+    let titles: HashMap<i64, String> = chats.iter().map(|(cs, _)| (cs.chat.chat_id, cs.chat.title.clone().unwrap_or_default())).collect();
+    let shown: HashMap<(i64, i64), String> = matches.iter().map(|m| ((m.chat_id, m.user_id), m.display_name.clone())).collect();
+    let mut summary = SheetData {
+        name: "Сводка".into(),
+        header: std::iter::once("Филиал".to_string()).chain(ActionKind::ALL.iter().map(|k| k.title_ru().to_string())).collect(),
+        rows: Vec::new(),
+    };
+    let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
+    branches.push(String::new());
+    let mut sheets = Vec::new();
+    for b in &branches {
+        let acts: Vec<&crate::changes::Action> = c.actions.iter().filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str()).collect();
+        if acts.is_empty() {
+            continue;
+        }
+        let label = if b.is_empty() { "Вне филиалов".to_string() } else { b.clone() };
+        let mut row = vec![label.clone()];
+        row.extend(ActionKind::ALL.iter().map(|k| acts.iter().filter(|a| a.kind == *k).count().to_string()));
+        summary.rows.push(row);
+        sheets.push(SheetData {
+            name: label,
+            header: ["Действие", "Группа", "Аудитория", "Кто (по спискам)", "ID человека", "Чат", "Участник на платформе", "Из чата", "Причина", "Источник", "ID действия"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows: acts
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.kind.title_ru().to_string(),
+                        a.group.clone().unwrap_or_default(),
+                        a.audience.as_deref().map(audience_ru).unwrap_or("").to_string(),
+                        a.person_id.as_deref().and_then(|p| names.get(p).cloned()).unwrap_or_default(),
+                        a.person_id.clone().unwrap_or_default(),
+                        a.chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
+                        match (a.chat_id.or(a.from_chat_id), a.user_id) {
+                            (Some(ch), Some(u)) => shown.get(&(a.from_chat_id.unwrap_or(ch), u)).cloned().unwrap_or_default(),
+                            _ => String::new(),
+                        },
+                        a.from_chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
+                        a.reason.text.clone(),
+                        a.source.as_ref().map(|s| format!("{} {} {}", s.file, s.sheet, s.cell).trim().to_string()).unwrap_or_default(),
+                        a.id.clone(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    summary.rows.push(vec![]);
+    summary.rows.push(vec![format!(
+        "Статус: {}",
+        match c.status {
+            crate::changes::ChangeStatus::Ready => "готов",
+            crate::changes::ChangeStatus::Held => "задержан — нужны проверка и rollout approve",
+            crate::changes::ChangeStatus::Approved => "подтверждён",
+        }
+    )]);
+    summary.rows.push(vec![format!("Хеш: {}", c.hash)]);
+    for r in &c.held_reasons {
+        summary.rows.push(vec![r.clone()]);
+    }
+    let mut all = vec![summary];
+    all.extend(sheets);
+    Ok(workbook_bytes(&all)?)
+}

@@ -1,0 +1,93 @@
+//! What is on the platform: chats, their members, their invite links. Two offline
+//! sources implement `Platform`: a snapshot folder in the shape the MAX Bot API returns,
+//! and a member export spreadsheet. (The live MAX adapter is a later stage.)
+
+pub mod export;
+pub mod place;
+pub mod snapshot;
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A chat as `GET /chats/{chatId}` returns it (fields we use; the rest is ignored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chat {
+    pub chat_id: i64,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub participants_count: Option<i64>,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<i64>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A chat member as `GET /chats/{chatId}/members` returns it; `phone`/`email` only come
+/// from member exports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub is_admin: bool,
+    #[serde(default)]
+    pub is_owner: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub join_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Member {
+    /// The name as people typed it.
+    pub fn display_name(&self) -> String {
+        let last = self.last_name.as_deref().unwrap_or("").trim();
+        let first = self.first_name.trim();
+        if last.is_empty() { first.to_string() } else { format!("{first} {last}") }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ChatState {
+    pub chat: Chat,
+    pub members: Vec<Member>,
+    /// False when the source had the chat but not its member list: nothing is concluded
+    /// about who is or is not in it.
+    pub members_known: bool,
+}
+
+/// The platform as one source saw it.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformState {
+    pub chats: Vec<ChatState>,
+    /// Every input file's bytes in a stable order, for the change set's hash.
+    pub fingerprint: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlatformError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not the shape the MAX Bot API returns: {message}")]
+    Shape { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Export { path: PathBuf, message: String },
+}
+
+/// A source of platform state.
+pub trait Platform {
+    /// What it is, for messages («snapshot platform/»).
+    fn describe(&self) -> String;
+    fn load(&self) -> Result<PlatformState, PlatformError>;
+}

@@ -1,0 +1,176 @@
+//! Which (branch, group, audience) each chat is: from the `[[chats]]` table where given,
+//! otherwise from its title («ИС-24-1 Студенты», «Родители 5А», «5А класс», «Учителя 5А»,
+//! «Преподаватели — Заречный филиал», «Учительская»), using the same group-name
+//! normalisation and the branches' aliases. A chat that cannot be placed is reported.
+
+use super::Chat;
+use crate::config::Config;
+use crate::normalize::groups::group_key;
+use crate::normalize::text_key;
+use crate::roster::{BranchResolver, Roster};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatAudience {
+    Students,
+    Parents,
+    Staff,
+    /// A chat of one group's teachers (seed 001, 2.15): matched against staff; no invites.
+    Teachers,
+}
+
+impl ChatAudience {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChatAudience::Students => "students",
+            ChatAudience::Parents => "parents",
+            ChatAudience::Staff => "staff",
+            ChatAudience::Teachers => "teachers",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<ChatAudience> {
+        [ChatAudience::Students, ChatAudience::Parents, ChatAudience::Staff, ChatAudience::Teachers]
+            .into_iter()
+            .find(|a| a.code() == s)
+    }
+
+    /// How a new chat's title names the audience.
+    pub fn title_ru(self, profile: crate::profile::Profile) -> &'static str {
+        use crate::profile::Profile;
+        match (self, profile) {
+            (ChatAudience::Students, Profile::School) => "Ученики",
+            (ChatAudience::Students, Profile::College) => "Студенты",
+            (ChatAudience::Students, _) => "Обучающиеся",
+            (ChatAudience::Parents, _) => "Родители",
+            (ChatAudience::Staff, Profile::College) => "Преподаватели",
+            (ChatAudience::Staff, Profile::School) => "Учительская",
+            (ChatAudience::Staff, _) => "Сотрудники",
+            (ChatAudience::Teachers, _) => "Учителя",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Placement {
+    pub branch: String,
+    /// None for a branch's staff chat.
+    pub group: Option<String>,
+    pub audience: ChatAudience,
+}
+
+pub struct ChatPlacer<'a> {
+    cfg: &'a Config,
+    branches: BranchResolver,
+    /// group key → (branch, group name)
+    groups: HashMap<String, Vec<(String, String)>>,
+}
+
+const PARENT_WORDS: [&str; 4] = ["родител", "мамы", "папы", "родительск"];
+const STAFF_WORDS: [&str; 7] = ["учительская", "преподавател", "педагог", "сотрудник", "коллектив", "учител", "воспитател"];
+const STUDENT_WORDS: [&str; 7] = ["студент", "обучающ", "ученик", "учащ", "класс", "группа", "воспитанник"];
+
+fn has_word(key: &str, stems: &[&str]) -> bool {
+    key.split(' ').any(|w| stems.iter().any(|s| w.starts_with(s)))
+}
+
+impl<'a> ChatPlacer<'a> {
+    pub fn new(cfg: &'a Config, roster: &Roster) -> Self {
+        let mut groups: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for g in &roster.groups {
+            let e = groups.entry(group_key(&g.name)).or_default();
+            if !e.iter().any(|(b, n)| b == &g.branch && n == &g.name) {
+                e.push((g.branch.clone(), g.name.clone()));
+            }
+        }
+        ChatPlacer { cfg, branches: BranchResolver::new(cfg), groups }
+    }
+
+    /// The placement, or why there is none (in Russian, for the review list).
+    pub fn place(&self, chat: &Chat) -> Result<Placement, String> {
+        if let Some(e) = self.cfg.chat_map.iter().find(|e| e.chat_id == chat.chat_id) {
+            let audience = ChatAudience::from_code(&e.audience).ok_or("неизвестная аудитория в [[chats]]")?;
+            let branch = match &e.branch {
+                Some(b) => self.branches.resolve(b).ok_or_else(|| format!("филиал «{b}» из [[chats]] неизвестен"))?,
+                None => self.default_branch(e.group.as_deref()).ok_or("в [[chats]] не указан филиал")?,
+            };
+            let group = e.group.as_ref().map(|g| self.group_name(&branch, g).unwrap_or_else(|| g.clone()));
+            return Ok(Placement { branch, group, audience });
+        }
+        let title = chat.title.clone().unwrap_or_default();
+        let key = text_key(&title);
+        if key.is_empty() {
+            return Err("у чата нет названия".into());
+        }
+        let mentioned = self.branches.mentioned_in(std::slice::from_ref(&title));
+        let group = self.find_group(&title, mentioned.as_deref());
+        let parents = has_word(&key, &PARENT_WORDS);
+        let staff = has_word(&key, &STAFF_WORDS);
+        let students = has_word(&key, &STUDENT_WORDS);
+        match group {
+            Some((branch, name)) => {
+                let audience = if parents {
+                    ChatAudience::Parents
+                } else if staff {
+                    ChatAudience::Teachers
+                } else {
+                    // «5А класс», «ИС-24-1 Студенты», or the bare group name.
+                    let _ = students;
+                    ChatAudience::Students
+                };
+                Ok(Placement { branch, group: Some(name), audience })
+            }
+            None if staff && !parents && !students => {
+                let branch = mentioned.or_else(|| self.default_branch(None)).ok_or_else(|| {
+                    "чат сотрудников без названия филиала, а филиалов несколько: добавьте его в [[chats]]".to_string()
+                })?;
+                Ok(Placement { branch, group: None, audience: ChatAudience::Staff })
+            }
+            None => Err("в названии нет известной группы и понятной аудитории: добавьте чат в [[chats]] или переименуйте".into()),
+        }
+    }
+
+    fn default_branch(&self, group: Option<&str>) -> Option<String> {
+        if let Some(g) = group {
+            if let Some(list) = self.groups.get(&group_key(g))
+                && list.len() == 1
+            {
+                return Some(list[0].0.clone());
+            }
+        }
+        self.cfg.main_branch().map(|b| b.name.clone())
+    }
+
+    fn group_name(&self, branch: &str, raw: &str) -> Option<String> {
+        self.groups.get(&group_key(raw))?.iter().find(|(b, _)| b == branch).map(|(_, n)| n.clone())
+    }
+
+    /// The longest run of words in the title that names a roster group.
+    fn find_group(&self, title: &str, branch: Option<&str>) -> Option<(String, String)> {
+        let words: Vec<&str> = title
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '—' | '–' | '(' | ')' | '«' | '»' | '"' | '.'))
+            .filter(|w| !w.is_empty() && *w != "-")
+            .collect();
+        let mut best: Option<(usize, String, String)> = None;
+        for len in (1..=3).rev() {
+            for start in 0..words.len().saturating_sub(len - 1) {
+                let phrase = words[start..start + len].join(" ");
+                let Some(list) = self.groups.get(&group_key(&phrase)) else { continue };
+                let hit = match branch {
+                    Some(b) => list.iter().find(|(lb, _)| lb == b),
+                    None if list.len() == 1 => list.first(),
+                    None => None,
+                };
+                if let Some((b, n)) = hit
+                    && best.as_ref().is_none_or(|x| len > x.0)
+                {
+                    best = Some((len, b.clone(), n.clone()));
+                }
+            }
+            if best.is_some() {
+                break;
+            }
+        }
+        best.map(|(_, b, n)| (b, n))
+    }
+}

@@ -1,0 +1,63 @@
+//! A snapshot folder: `chats.json` = `{"chats": [Chat, …]}` and
+//! `members/<chat_id>.json` = `{"members": [ChatMember, …], "marker": null}` — exactly what
+//! the Bot API returns, so the live adapter can save it and this can read it.
+
+use super::{Chat, ChatState, Member, Platform, PlatformError, PlatformState};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub struct SnapshotFolder {
+    pub dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct ChatList {
+    chats: Vec<Chat>,
+}
+
+#[derive(Deserialize)]
+struct MemberList {
+    members: Vec<Member>,
+    #[serde(default)]
+    marker: Option<serde_json::Value>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, PlatformError> {
+    std::fs::read(path).map_err(|source| PlatformError::Io { path: path.to_path_buf(), source })
+}
+
+impl Platform for SnapshotFolder {
+    fn describe(&self) -> String {
+        format!("snapshot {}", self.dir.display())
+    }
+
+    fn load(&self) -> Result<PlatformState, PlatformError> {
+        let chats_path = self.dir.join("chats.json");
+        let bytes = read(&chats_path)?;
+        let list: ChatList = serde_json::from_slice(&bytes)
+            .map_err(|e| PlatformError::Shape { path: chats_path.clone(), message: e.to_string() })?;
+        let mut state = PlatformState::default();
+        state.fingerprint.push(("chats.json".into(), bytes));
+        for chat in list.chats {
+            let path = self.dir.join("members").join(format!("{}.json", chat.chat_id));
+            let members_known = path.is_file();
+            let members = if members_known {
+                let bytes = read(&path)?;
+                let ml: MemberList = serde_json::from_slice(&bytes)
+                    .map_err(|e| PlatformError::Shape { path: path.clone(), message: e.to_string() })?;
+                if ml.marker.as_ref().is_some_and(|m| !m.is_null()) {
+                    return Err(PlatformError::Shape {
+                        path,
+                        message: "the member list is incomplete (marker is not null): save every page".into(),
+                    });
+                }
+                state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
+                ml.members
+            } else {
+                Vec::new()
+            };
+            state.chats.push(ChatState { chat, members, members_known });
+        }
+        Ok(state)
+    }
+}

@@ -1,0 +1,256 @@
+//! The state store (`.rollout/state.db`, SQLite, owner-only): identities confirmed by a
+//! person or matched in earlier runs, rejections, the people and guardianships seen on
+//! earlier rosters (so a departed student and their parents can be removed), the last
+//! accepted roster sizes, and approvals of change sets. It keeps ids, never names.
+
+use crate::matching::Known;
+use crate::roster::{PersonKind, Roster};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    #[error("state store {path}: {source}")]
+    Sql { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot create {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn kind_code(k: PersonKind) -> &'static str {
+    k.code()
+}
+
+pub fn kind_from(s: &str) -> PersonKind {
+    match s {
+        "parent" => PersonKind::Parent,
+        "staff" => PersonKind::Staff,
+        _ => PersonKind::Student,
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS identities (
+  user_id INTEGER NOT NULL, person_id TEXT NOT NULL, kind TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('confirmed', 'auto', 'rejected')),
+  updated TEXT NOT NULL, PRIMARY KEY (user_id, person_id));
+CREATE TABLE IF NOT EXISTS people (
+  person_id TEXT PRIMARY KEY, kind TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS guardians (
+  student_id TEXT NOT NULL, parent_id TEXT NOT NULL, last_seen TEXT NOT NULL, PRIMARY KEY (student_id, parent_id));
+CREATE TABLE IF NOT EXISTS roster_sizes (
+  branch TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (branch, kind));
+CREATE TABLE IF NOT EXISTS approvals (hash TEXT PRIMARY KEY, approved TEXT NOT NULL);
+";
+
+impl Store {
+    pub fn open(root: &Path) -> Result<Store, StateError> {
+        let dir = root.join(".rollout");
+        crate::output::ensure_dir(&dir).map_err(|source| StateError::Io { path: dir.clone(), source })?;
+        let path = dir.join("state.db");
+        if !path.exists() {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            opts.open(&path).map_err(|source| StateError::Io { path: path.clone(), source })?;
+        }
+        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let conn = Connection::open(&path).map_err(sql)?;
+        conn.execute_batch(SCHEMA).map_err(sql)?;
+        Ok(Store { conn, path })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StateError {
+        StateError::Sql { path: self.path.clone(), source }
+    }
+
+    /// Remembered identities and rejections, for the matcher.
+    pub fn known(&self) -> Result<Known, StateError> {
+        let mut k = Known::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT user_id, person_id, kind, status FROM identities ORDER BY user_id, status, person_id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (u, p, kind, status) = row.map_err(|e| self.err(e))?;
+            match status.as_str() {
+                "rejected" => {
+                    k.rejected.insert((u, p));
+                }
+                "confirmed" => {
+                    k.identities.insert(u, (p, kind_from(&kind), true));
+                }
+                _ => {
+                    // A confirmation wins over an automatic match.
+                    k.identities.entry(u).or_insert((p, kind_from(&kind), false));
+                }
+            }
+        }
+        Ok(k)
+    }
+
+    /// Decisions people made, for the change set's hash.
+    pub fn decisions(&self) -> Result<Vec<String>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT user_id, person_id, status FROM identities WHERE status != 'auto' ORDER BY user_id, person_id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok(format!("{}|{}|{}", r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn remember(&mut self, matches: &[(i64, String, PersonKind)], today: &str) -> Result<(), StateError> {
+        let tx = self.conn.transaction().map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'auto', ?4)
+                     ON CONFLICT (user_id, person_id) DO UPDATE SET updated = excluded.updated WHERE status = 'auto'",
+                )
+                .map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+            for (u, p, k) in matches {
+                stmt.execute(params![u, p, kind_code(*k), today]).map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// `rollout confirm`: this account is this person (any other identity of the account goes).
+    pub fn confirm(&mut self, user_id: i64, person_id: &str, kind: PersonKind, today: &str) -> Result<(), StateError> {
+        let tx = self.conn.transaction().map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+        tx.execute("DELETE FROM identities WHERE user_id = ?1 AND status != 'rejected'", params![user_id])
+            .and_then(|_| tx.execute("DELETE FROM identities WHERE user_id = ?1 AND person_id = ?2", params![user_id, person_id]))
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'confirmed', ?4)",
+                    params![user_id, person_id, kind_code(kind), today],
+                )
+            })
+            .map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// `rollout reject`: this account is not this person.
+    pub fn reject(&mut self, user_id: i64, person_id: &str, kind: PersonKind, today: &str) -> Result<(), StateError> {
+        self.conn
+            .execute("DELETE FROM identities WHERE user_id = ?1 AND person_id = ?2", params![user_id, person_id])
+            .and_then(|_| {
+                self.conn.execute(
+                    "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'rejected', ?4)",
+                    params![user_id, person_id, kind_code(kind), today],
+                )
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the people and guardianships on this roster.
+    pub fn record_people(&mut self, roster: &Roster, today: &str) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut p = tx
+                .prepare(
+                    "INSERT INTO people (person_id, kind, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+                     ON CONFLICT (person_id) DO UPDATE SET last_seen = excluded.last_seen, kind = excluded.kind",
+                )
+                .map_err(sql)?;
+            for person in &roster.people {
+                p.execute(params![person.id, kind_code(person.kind), today]).map_err(sql)?;
+            }
+            let mut g = tx
+                .prepare(
+                    "INSERT INTO guardians (student_id, parent_id, last_seen) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (student_id, parent_id) DO UPDATE SET last_seen = excluded.last_seen",
+                )
+                .map_err(sql)?;
+            for gu in &roster.guardians {
+                g.execute(params![gu.student_id, gu.parent_id, today]).map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Every student a parent was ever seen with.
+    pub fn children_of(&self) -> Result<HashMap<String, Vec<String>>, StateError> {
+        let mut stmt = self.conn.prepare("SELECT parent_id, student_id FROM guardians ORDER BY 1, 2").map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| self.err(e))?;
+        let mut m: HashMap<String, Vec<String>> = HashMap::new();
+        for row in rows {
+            let (p, s) = row.map_err(|e| self.err(e))?;
+            m.entry(p).or_default().push(s);
+        }
+        Ok(m)
+    }
+
+    /// The last accepted roster sizes: (branch, kind) → count.
+    pub fn roster_sizes(&self) -> Result<BTreeMap<(String, String), usize>, StateError> {
+        let mut stmt = self.conn.prepare("SELECT branch, kind, count FROM roster_sizes").map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), r.get::<_, i64>(2)? as usize)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn set_roster_sizes(&mut self, sizes: &BTreeMap<(String, String), usize>) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute("DELETE FROM roster_sizes", []).map_err(sql)?;
+        for ((b, k), n) in sizes {
+            tx.execute("INSERT INTO roster_sizes (branch, kind, count) VALUES (?1, ?2, ?3)", params![b, k, *n as i64]).map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    pub fn approve(&mut self, hash: &str, today: &str) -> Result<(), StateError> {
+        self.conn
+            .execute("INSERT OR REPLACE INTO approvals (hash, approved) VALUES (?1, ?2)", params![hash, today])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn is_approved(&self, hash: &str) -> Result<bool, StateError> {
+        self.conn
+            .query_row("SELECT 1 FROM approvals WHERE hash = ?1", params![hash], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Deletes what is kept about people who are not on `current` and were last seen
+    /// before `before`: their identities, records and guardianships. Returns the count of people.
+    pub fn purge(&mut self, current: &HashSet<String>, before: &str) -> Result<usize, StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let gone: Vec<String> = {
+            let mut stmt = self.conn.prepare("SELECT person_id FROM people WHERE last_seen < ?1").map_err(sql)?;
+            let rows = stmt.query_map(params![before], |r| r.get::<_, String>(0)).map_err(sql)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(sql)?.into_iter().filter(|p| !current.contains(p)).collect()
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        for p in &gone {
+            tx.execute("DELETE FROM identities WHERE person_id = ?1", params![p]).map_err(sql)?;
+            tx.execute("DELETE FROM guardians WHERE student_id = ?1 OR parent_id = ?1", params![p]).map_err(sql)?;
+            tx.execute("DELETE FROM people WHERE person_id = ?1", params![p]).map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok(gone.len())
+    }
+}

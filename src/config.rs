@@ -21,8 +21,9 @@ pub enum ConfigError {
 pub struct Organization {
     #[serde(default)]
     pub name: String,
+    /// Required: a school must not silently get a college's rules.
     #[serde(default)]
-    pub profile: Profile,
+    pub profile: Option<Profile>,
     #[serde(default = "default_timezone")]
     pub timezone: String,
 }
@@ -35,7 +36,7 @@ impl Default for Organization {
     fn default() -> Self {
         Organization {
             name: String::new(),
-            profile: Profile::default(),
+            profile: None,
             timezone: default_timezone(),
         }
     }
@@ -204,7 +205,10 @@ fn default_review() -> f64 {
 }
 impl Default for MatchingConfig {
     fn default() -> Self {
-        MatchingConfig { auto: default_auto(), review: default_review() }
+        MatchingConfig {
+            auto: default_auto(),
+            review: default_review(),
+        }
     }
 }
 
@@ -244,7 +248,10 @@ pub struct SafetyConfig {
 
 impl Default for SafetyConfig {
     fn default() -> Self {
-        SafetyConfig { max_remove: Limit::Share(0.10), max_shrink: 0.30 }
+        SafetyConfig {
+            max_remove: Limit::Share(0.10),
+            max_shrink: 0.30,
+        }
     }
 }
 
@@ -263,6 +270,8 @@ pub struct Config {
     /// The workspace folder: the config's folder.
     pub root: PathBuf,
     pub organization: Organization,
+    /// The organisation's profile (required in the file).
+    pub profile: Profile,
     /// Never empty: a single-site organisation gets one implicit branch.
     pub branches: Vec<Branch>,
     /// True when `[[branches]]` was omitted.
@@ -298,10 +307,14 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        let raw: RawConfig = serde_ignored::deserialize(de, |p| unknown.push(p.to_string())).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        // serde_ignored writes `?` for an Option level: «sources.?.0.brnch» → «sources.0.brnch».
+        let raw: RawConfig =
+            serde_ignored::deserialize(de, |p| unknown.push(p.to_string().replace(".?", "").replace("?.", ""))).map_err(|e| {
+                ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                }
+            })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         Config::validate(raw, path, root, unknown)
@@ -309,6 +322,9 @@ impl Config {
 
     fn validate(raw: RawConfig, path: &Path, root: PathBuf, unknown_keys: Vec<String>) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
+        if raw.organization.profile.is_none() {
+            problems.push("[organization]: `profile` is required — school, college, kindergarten or supplementary".to_string());
+        }
         let implicit_branch = raw.branches.is_empty();
         let branches: Vec<Branch> = if implicit_branch {
             vec![Branch {
@@ -392,12 +408,18 @@ impl Config {
         };
         for e in &chat_map {
             if !["students", "parents", "staff", "teachers"].contains(&e.audience.as_str()) {
-                problems.push(format!("[[chats]] chat_id {}: audience must be students, parents, staff or teachers", e.chat_id));
+                problems.push(format!(
+                    "[[chats]] chat_id {}: audience must be students, parents, staff or teachers",
+                    e.chat_id
+                ));
             }
             if let Some(b) = &e.branch
                 && !seen.contains_key(&crate::normalize::text_key(b))
             {
-                problems.push(format!("[[chats]] chat_id {}: branch \"{b}\" is not a branch of [[branches]]", e.chat_id));
+                problems.push(format!(
+                    "[[chats]] chat_id {}: branch \"{b}\" is not a branch of [[branches]]",
+                    e.chat_id
+                ));
             }
         }
         let m = &raw.matching;
@@ -423,6 +445,10 @@ impl Config {
             }
         }
         if !problems.is_empty() {
+            // A typo in a key is the usual cause of a missing one: name them together.
+            for k in &unknown_keys {
+                problems.push(format!("unknown key `{k}` — a typo?"));
+            }
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
                 problems,
@@ -431,6 +457,7 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             root,
+            profile: raw.organization.profile.unwrap_or_default(),
             organization: raw.organization,
             branches,
             implicit_branch,

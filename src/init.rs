@@ -76,7 +76,7 @@ mod tests {
         for p in Profile::ALL {
             let text = render_config(p, "Школа \"№ 1\"");
             let c = Config::parse(&text, Path::new("rollout.toml")).unwrap();
-            assert_eq!(c.organization.profile, p);
+            assert_eq!(c.profile, p);
             assert!(c.unknown_keys.is_empty(), "{:?}", c.unknown_keys);
             assert!(!text.contains("{{"), "unreplaced placeholder");
         }

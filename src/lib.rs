@@ -7,8 +7,8 @@
 pub mod changes;
 pub mod config;
 pub mod ingest;
-pub mod matching;
 pub mod init;
+pub mod matching;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;

@@ -61,7 +61,9 @@ enum Command {
     #[command(after_help = "Examples:\n  rollout check\n  rollout check --config samples/college/rollout.toml")]
     Check,
     /// Diff the roster against the platform: OUT/matches.csv, OUT/changes.json, OUT/changes.xlsx.
-    #[command(after_help = "Examples:\n  rollout diff\n  rollout diff --platform platform/          a snapshot folder\n  rollout diff --platform members.xlsx       a member export")]
+    #[command(
+        after_help = "Examples:\n  rollout diff\n  rollout diff --platform platform/          a snapshot folder\n  rollout diff --platform members.xlsx       a member export"
+    )]
     Diff {
         /// A snapshot folder or a member export file (default: [platform] in rollout.toml).
         #[arg(long, value_name = "PATH")]
@@ -127,9 +129,14 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("rollout: error: {}", f.error);
+            let top = f.error.to_string();
+            eprintln!("rollout: error: {top}");
             for cause in f.error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                let c = cause.to_string();
+                // Errors that already quote their cause are not repeated.
+                if !top.contains(&c) {
+                    eprintln!("  caused by: {c}");
+                }
             }
             ExitCode::from(f.code)
         }
@@ -202,23 +209,36 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let cfg = load_config(&cli.config)?;
             let outcome = ingest(&cfg, true)?;
             let person = outcome.roster.people.iter().find(|p| p.id == person_id).ok_or_else(|| {
-                usage(anyhow::anyhow!("no person {person_id} on the roster (see out/roster/people.csv or the review list in out/changes.xlsx)"))
+                usage(anyhow::anyhow!(
+                    "no person {person_id} on the roster (see out/roster/people.csv or the review list in out/changes.xlsx)"
+                ))
             })?;
             let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
             let today = pipeline::today().format("%Y-%m-%d").to_string();
-            let r = if confirm { store.confirm(user_id, &person_id, person.kind, &today) } else { store.reject(user_id, &person_id, person.kind, &today) };
+            let r = if confirm {
+                store.confirm(user_id, &person_id, person.kind, &today)
+            } else {
+                store.reject(user_id, &person_id, person.kind, &today)
+            };
             r.map_err(|e| Failure { code: 3, error: e.into() })?;
             println!(
                 "{} участник {user_id} — {person_id}. Выполните rollout diff, чтобы пересчитать набор изменений.",
-                if confirm { "Подтверждено:" } else { "Отклонено:" }
+                if confirm {
+                    "Подтверждено:"
+                } else {
+                    "Отклонено:"
+                }
             );
             Ok(0)
         }
         Command::Approve { ref hash, ref platform } => {
             let cfg = load_config(&cli.config)?;
             let outcome = ingest(&cfg, true)?;
-            let source = pipeline::platform_source(&cfg, platform.as_deref())
-                .ok_or_else(|| usage(anyhow::anyhow!("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform")))?;
+            let source = pipeline::platform_source(&cfg, platform.as_deref()).ok_or_else(|| {
+                usage(anyhow::anyhow!(
+                    "no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform"
+                ))
+            })?;
             let state = source.load().map_err(|e| Failure { code: 3, error: e.into() })?;
             let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
             let d = pipeline::compute_diff(&cfg, &outcome, state, &store).map_err(|e| Failure { code: 3, error: e })?;
@@ -230,10 +250,18 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 )));
             }
             let today = pipeline::today().format("%Y-%m-%d").to_string();
-            store.approve(&d.changes.hash, &today).map_err(|e| Failure { code: 3, error: e.into() })?;
+            store
+                .approve(&d.changes.hash, &today)
+                .map_err(|e| Failure { code: 3, error: e.into() })?;
             // An approved shrink becomes the new reference size.
-            store.set_roster_sizes(&d.assessment.sizes).map_err(|e| Failure { code: 3, error: e.into() })?;
-            println!("Набор изменений {} подтверждён ({} действий).", d.changes.hash, d.changes.actions.len());
+            store
+                .set_roster_sizes(&d.assessment.sizes)
+                .map_err(|e| Failure { code: 3, error: e.into() })?;
+            println!(
+                "Набор изменений {} подтверждён ({} действий).",
+                d.changes.hash,
+                d.changes.actions.len()
+            );
             Ok(0)
         }
         Command::Purge { ref before } => {
@@ -242,12 +270,22 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let cfg = load_config(&cli.config)?;
             let outcome = ingest(&cfg, true)?;
             if outcome.unreadable > 0 {
-                return Err(Failure { code: 3, error: anyhow::anyhow!("some sources could not be read: purge refused, it would forget people who are still on the roster") });
+                return Err(Failure {
+                    code: 3,
+                    error: anyhow::anyhow!(
+                        "some sources could not be read: purge refused, it would forget people who are still on the roster"
+                    ),
+                });
             }
             let current: std::collections::HashSet<String> = outcome.roster.people.iter().map(|p| p.id.clone()).collect();
             let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
-            let n = store.purge(&current, &date.format("%Y-%m-%d").to_string()).map_err(|e| Failure { code: 3, error: e.into() })?;
-            println!("Удалены сведения о {n} людях, которых нет в списках и которые последний раз встречались до {}.", date.format("%d.%m.%Y"));
+            let n = store
+                .purge(&current, &date.format("%Y-%m-%d").to_string())
+                .map_err(|e| Failure { code: 3, error: e.into() })?;
+            println!(
+                "Удалены сведения о {n} людях, которых нет в списках и которые последний раз встречались до {}.",
+                date.format("%d.%m.%Y")
+            );
             Ok(0)
         }
         Command::Ingest | Command::Check | Command::Run => {
@@ -257,7 +295,8 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let outcome = pipeline::ingest_and_build(&cfg, &read_mode(), &pb).map_err(|e| Failure { code: 3, error: e })?;
             let writes_roster = !matches!(cli.command, Command::Check);
             let t = std::time::Instant::now();
-            write_outputs(&out_dir, &cfg, &outcome, writes_roster).map_err(|e| Failure { code: 3, error: e })?;
+            // An output folder we cannot write is a usage error: --out or the folder's rights.
+            write_outputs(&out_dir, &cfg, &outcome, writes_roster).map_err(|e| Failure { code: 2, error: e })?;
             pipeline::timing("write", t);
             if !cli.quiet {
                 let mut out = std::io::stdout().lock();
@@ -280,18 +319,29 @@ fn ingest(cfg: &Config, quiet: bool) -> Result<Outcome, Failure> {
 
 /// The diff stage: compute, write the files, then remember this run in the state store.
 fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &Path, quiet: bool) -> Result<u8, Failure> {
-    let source = pipeline::platform_source(cfg, platform)
-        .ok_or_else(|| usage(anyhow::anyhow!("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH")))?;
-    let state = source.load().map_err(|e| Failure { code: 3, error: anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe())) })?;
+    let source = pipeline::platform_source(cfg, platform).ok_or_else(|| {
+        usage(anyhow::anyhow!(
+            "no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH"
+        ))
+    })?;
+    let state = source.load().map_err(|e| Failure {
+        code: 3,
+        error: anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe())),
+    })?;
     let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
     let d = pipeline::compute_diff(cfg, outcome, state, &store).map_err(|e| Failure { code: 3, error: e })?;
-    rollout::output::changes::write_diff(out_dir, cfg, &outcome.roster, &d.chats, &d.matches, &d.changes).map_err(|e| Failure { code: 3, error: e })?;
+    rollout::output::changes::write_diff(out_dir, cfg, &outcome.roster, &d.chats, &d.matches, &d.changes)
+        .map_err(|e| Failure { code: 3, error: e })?;
     pipeline::remember_diff(&mut store, outcome, &d).map_err(|e| Failure { code: 3, error: e })?;
     if !quiet {
         let mut out = std::io::stdout().lock();
         let _ = pipeline::print_diff_summary(&mut out, cfg, &d, out_dir);
     }
-    Ok(if d.changes.status == rollout::changes::ChangeStatus::Held { 1 } else { 0 })
+    Ok(if d.changes.status == rollout::changes::ChangeStatus::Held {
+        1
+    } else {
+        0
+    })
 }
 
 fn write_outputs(out_dir: &Path, cfg: &Config, o: &Outcome, roster: bool) -> anyhow::Result<()> {
@@ -308,13 +358,13 @@ fn print_summary(w: &mut dyn Write, cfg: &Config, o: &Outcome, out_dir: &Path, r
     if roster {
         writeln!(w, "Реестр записан: {}", out_dir.join("roster").display())?;
     }
-    pipeline::print_problem_summary(w, o, &out_dir.join("problems.csv"))
+    pipeline::print_problem_summary(w, o, &out_dir.join("problems.xlsx"))
 }
 
 fn exit_code(o: &Outcome) -> u8 {
     if o.unreadable > 0 {
         3
-    } else if !o.problems.is_empty() {
+    } else if !o.problems.is_empty() || (o.files == 0 && o.unlisted.is_empty()) || !o.unlisted.is_empty() {
         1
     } else {
         0

@@ -40,6 +40,8 @@ pub fn today() -> NaiveDate {
 pub struct Outcome {
     /// The sources read, relative path and full path, for the change set's hash.
     pub sources: Vec<(String, PathBuf)>,
+    /// Files under sources/ that [[sources]] does not list (not read).
+    pub unlisted: Vec<String>,
     pub roster: Roster,
     pub problems: Vec<Problem>,
     pub files: usize,
@@ -99,6 +101,7 @@ pub fn ingest_and_build(cfg: &Config, mode: &ReadMode, progress: &indicatif::Pro
     problems.dedup();
     let sources = ing.sources.iter().map(|s| (s.rel.clone(), s.path.clone())).collect();
     Ok(Outcome {
+        unlisted: ing.unlisted.clone(),
         sources,
         roster,
         problems,
@@ -155,25 +158,58 @@ pub fn print_table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> 
     Ok(())
 }
 
+/// «1 файл», «3 файла», «5 файлов».
+pub fn ru_count(n: usize, forms: [&str; 3]) -> String {
+    let (n10, n100) = (n % 10, n % 100);
+    let form = if n10 == 1 && n100 != 11 {
+        forms[0]
+    } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
+        forms[1]
+    } else {
+        forms[2]
+    };
+    format!("{n} {form}")
+}
+
 pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Outcome) -> std::io::Result<()> {
-    writeln!(
-        w,
-        "Прочитано файлов: {} (листов с данными: {}), не прочитано: {}",
-        o.files, o.sheets, o.unreadable
-    )?;
+    if o.files == 0 && o.unreadable == 0 {
+        writeln!(
+            w,
+            "Источников нет: положите выгрузки списков (xlsx, xls, ods, csv) в {}",
+            cfg.root.join("sources").display()
+        )?;
+    } else {
+        writeln!(
+            w,
+            "Источники: {}, из них не прочитано {}; {} с данными",
+            ru_count(o.files, ["файл", "файла", "файлов"]),
+            o.unreadable,
+            ru_count(o.sheets, ["лист", "листа", "листов"])
+        )?;
+    }
+    if !o.unlisted.is_empty() {
+        let list: Vec<&str> = o.unlisted.iter().take(5).map(String::as_str).collect();
+        writeln!(
+            w,
+            "Внимание: {} в sources/ не перечислены в [[sources]] и не прочитаны: {}{} (когда [[sources]] задан, читаются только перечисленные файлы)",
+            ru_count(o.unlisted.len(), ["файл", "файла", "файлов"]),
+            list.join(", "),
+            if o.unlisted.len() > 5 { ", …" } else { "" }
+        )?;
+    }
     let r = &o.roster;
+    let students = match cfg.profile {
+        crate::profile::Profile::Kindergarten => ["воспитанник", "воспитанника", "воспитанников"],
+        crate::profile::Profile::School => ["ученик", "ученика", "учеников"],
+        _ => ["обучающийся", "обучающихся", "обучающихся"],
+    };
     writeln!(
         w,
-        "Реестр: {} {}, {} родителей, {} сотрудников, {} групп",
-        r.count(PersonKind::Student),
-        match cfg.organization.profile {
-            crate::profile::Profile::Kindergarten => "воспитанников",
-            crate::profile::Profile::School => "учеников",
-            _ => "обучающихся",
-        },
-        r.count(PersonKind::Parent),
-        r.count(PersonKind::Staff),
-        r.groups.len()
+        "Реестр: {}, {}, {}, {}",
+        ru_count(r.count(PersonKind::Student), students),
+        ru_count(r.count(PersonKind::Parent), ["родитель", "родителя", "родителей"]),
+        ru_count(r.count(PersonKind::Staff), ["сотрудник", "сотрудника", "сотрудников"]),
+        ru_count(r.groups.len(), ["группа", "группы", "групп"])
     )?;
     if cfg.branches.len() > 1 {
         let rows: Vec<Vec<String>> = cfg
@@ -201,9 +237,9 @@ pub fn print_problem_summary(w: &mut dyn Write, o: &Outcome, problems_path: &Pat
     }
     writeln!(
         w,
-        "Проблемы: ошибок {}, предупреждений {} — подробно: {}",
-        o.errors(),
-        o.warnings(),
+        "Проблемы: {}, {} — подробно: {}",
+        ru_count(o.errors(), ["ошибка", "ошибки", "ошибок"]),
+        ru_count(o.warnings(), ["предупреждение", "предупреждения", "предупреждений"]),
         problems_path.display()
     )?;
     let mut by: BTreeMap<(Severity, &'static str, String), usize> = BTreeMap::new();
@@ -242,7 +278,11 @@ use crate::state::Store;
 /// `[platform] snapshot` or `export` of rollout.toml. None when nothing is configured.
 pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Platform>> {
     let boxed = |p: PathBuf| -> Box<dyn Platform> {
-        if p.is_dir() { Box::new(SnapshotFolder { dir: p }) } else { Box::new(MemberExport { path: p }) }
+        if p.is_dir() {
+            Box::new(SnapshotFolder { dir: p })
+        } else {
+            Box::new(MemberExport { path: p })
+        }
     };
     if let Some(p) = over {
         return Some(boxed(p.to_path_buf()));
@@ -250,7 +290,10 @@ pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Plat
     if let Some(s) = &cfg.platform.snapshot {
         return Some(Box::new(SnapshotFolder { dir: cfg.root.join(s) }));
     }
-    cfg.platform.export.as_ref().map(|e| Box::new(MemberExport { path: cfg.root.join(e) }) as Box<dyn Platform>)
+    cfg.platform
+        .export
+        .as_ref()
+        .map(|e| Box::new(MemberExport { path: cfg.root.join(e) }) as Box<dyn Platform>)
 }
 
 pub struct DiffOutcome {
@@ -272,14 +315,21 @@ pub fn compute_diff(cfg: &Config, o: &Outcome, state: PlatformState, store: &Sto
             (c, p)
         })
         .collect();
-    let expected = Expected::build(&o.roster, cfg.organization.profile);
+    let expected = Expected::build(&o.roster, cfg.profile);
     let known = store.known()?;
     let matcher = Matcher::new(&o.roster, cfg.matching.clone(), &expected, &known);
     let for_matching: Vec<(&ChatState, Option<Placement>)> = chats.iter().map(|(c, p)| (c, p.as_ref().ok().cloned())).collect();
     let matches = matcher.match_all(&for_matching);
     timing("match", t);
     let children = store.children_of()?;
-    let input = DiffInput { cfg, roster: &o.roster, chats: &chats, matches: &matches, expected: &expected, children_history: &children };
+    let input = DiffInput {
+        cfg,
+        roster: &o.roster,
+        chats: &chats,
+        matches: &matches,
+        expected: &expected,
+        children_history: &children,
+    };
     let mut actions = changes::diff(&input);
     let previous = store.roster_sizes()?;
     let assessment = safety::assess(cfg, &o.roster, &chats, &previous, &mut actions);
@@ -287,9 +337,15 @@ pub fn compute_diff(cfg: &Config, o: &Outcome, state: PlatformState, store: &Sto
     // remembered identities that made removals (no timestamps).
     let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
     for (rel, path) in &o.sources {
-        parts.push((format!("source:{rel}"), std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?));
+        parts.push((
+            format!("source:{rel}"),
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ));
     }
-    parts.push(("config".into(), std::fs::read(&cfg.path).with_context(|| format!("cannot read {}", cfg.path.display()))?));
+    parts.push((
+        "config".into(),
+        std::fs::read(&cfg.path).with_context(|| format!("cannot read {}", cfg.path.display()))?,
+    ));
     let mut fp = state.fingerprint;
     fp.sort();
     parts.extend(fp.into_iter().map(|(n, b)| (format!("platform:{n}"), b)));
@@ -310,8 +366,19 @@ pub fn compute_diff(cfg: &Config, o: &Outcome, state: PlatformState, store: &Sto
     } else {
         ChangeStatus::Held
     };
-    let changes = ChangeSet { version: 1, hash, status, held_reasons: assessment.held_reasons.clone(), actions };
-    Ok(DiffOutcome { changes, matches, chats, assessment })
+    let changes = ChangeSet {
+        version: 1,
+        hash,
+        status,
+        held_reasons: assessment.held_reasons.clone(),
+        actions,
+    };
+    Ok(DiffOutcome {
+        changes,
+        matches,
+        chats,
+        assessment,
+    })
 }
 
 /// After the outputs are written: remember this run's automatic matches and roster.
@@ -349,17 +416,32 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
         ChangeStatus::Held => "ЗАДЕРЖАН",
         ChangeStatus::Approved => "подтверждён",
     };
-    writeln!(w, "Набор изменений {} ({}…): {} действий — {}", status, &c.hash[..12], c.actions.len(), out_dir.join("changes.xlsx").display())?;
+    writeln!(
+        w,
+        "Набор изменений {} ({}…): {} действий — {}",
+        status,
+        &c.hash[..12],
+        c.actions.len(),
+        out_dir.join("changes.xlsx").display()
+    )?;
     let kinds = changes::ActionKind::ALL;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
     branches.push(String::new());
     for b in &branches {
-        let of_branch: Vec<&changes::Action> = c.actions.iter().filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str()).collect();
+        let of_branch: Vec<&changes::Action> = c
+            .actions
+            .iter()
+            .filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str())
+            .collect();
         if of_branch.is_empty() {
             continue;
         }
-        let mut row = vec![if b.is_empty() { "— (чаты вне филиалов)".to_string() } else { b.clone() }];
+        let mut row = vec![if b.is_empty() {
+            "— (чаты вне филиалов)".to_string()
+        } else {
+            b.clone()
+        }];
         row.extend(kinds.iter().map(|k| of_branch.iter().filter(|a| a.kind == *k).count().to_string()));
         rows.push(row);
     }

@@ -98,7 +98,8 @@ fn birth_range(course: u32, older: bool) -> (Date, Date) {
     (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
 }
 
-pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
+/// The sample (what was planted) and what its platform snapshot holds.
+pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
     let mut w = World::new(Rng::derive(seed, "college"));
     let mut planted = Planted::new(seed, scale);
     let mut used: HashSet<usize> = HashSet::new();
@@ -936,5 +937,135 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
         t.push_str(&format!("kind = \"{kind}\"\n"));
     }
     std::fs::write(dir.join("rollout.toml"), t)?;
-    Ok(planted)
+
+    // ---- the platform snapshot (written last: its draws never touch the roster files) ----
+    {
+        use crate::platform::{self, DepartedIn, GroupIn, Kind, PersonIn, Plan, StaffChatIn, Style};
+        let mut people: Vec<PersonIn> = Vec::new();
+        let bad_birth: HashSet<usize> = [no_birth, bad_date_zar, bad_date_sos].into_iter().collect();
+        for (s, st) in w.students_list.iter().enumerate() {
+            people.push(PersonIn {
+                p: st.p.clone(),
+                kind: Kind::Student,
+                birth_date: (!bad_birth.contains(&s)).then_some(st.birth),
+                phone: None,
+            });
+        }
+        let mut parent_pid: Vec<Vec<usize>> = Vec::new();
+        for fam in &w.families {
+            let mut v = Vec::new();
+            for pa in &fam.parents {
+                v.push(people.len());
+                people.push(PersonIn {
+                    p: pa.p.clone(),
+                    kind: Kind::Parent,
+                    birth_date: None,
+                    phone: pa.phone.as_deref().and_then(platform::e164),
+                });
+            }
+            parent_pid.push(v);
+        }
+        let staff_pid0 = people.len();
+        for sp in &staff {
+            people.push(PersonIn {
+                p: sp.p.clone(),
+                kind: Kind::Staff,
+                birth_date: None,
+                phone: None,
+            });
+        }
+        let mut pgroups: Vec<GroupIn> = Vec::new();
+        for (gi, g) in groups.iter().enumerate() {
+            // a student listed in two groups sits in the chat of the first
+            let students: Vec<usize> = g.students.iter().copied().filter(|&s| w.students_list[s].group == gi).collect();
+            let mut parents: Vec<usize> = Vec::new();
+            for &s in &students {
+                if no_parents.contains(&s) {
+                    continue; // in no parents' file: not on the roster
+                }
+                for &p in &parent_pid[w.students_list[s].family] {
+                    if !parents.contains(&p) {
+                        parents.push(p);
+                    }
+                }
+            }
+            pgroups.push(GroupIn {
+                name: g.name.clone(),
+                branch: Some(BRANCHES[g.branch].name.to_string()),
+                students,
+                parents,
+                curator: curator_of.get(&gi).map(|&c| staff_pid0 + c),
+                flood: g.course == 2,
+            });
+        }
+        let titles = [
+            "Учительская",
+            "Преподаватели — Заречный филиал",
+            "Преподаватели Лесной",
+            "Педагоги СФ",
+        ];
+        let staff_chats: Vec<StaffChatIn> = (0..BRANCHES.len())
+            .map(|b| {
+                let mut members: Vec<usize> = Vec::new();
+                for r in rows.iter().filter(|r| r.branch == Some(b)) {
+                    if !members.contains(&(staff_pid0 + r.person)) {
+                        members.push(staff_pid0 + r.person);
+                    }
+                }
+                StaffChatIn {
+                    title: titles[b].to_string(),
+                    branch: Some(BRANCHES[b].name.to_string()),
+                    group: None,
+                    audience: "staff",
+                    members,
+                }
+            })
+            .collect();
+        // students who left: made up now, so the roster files never see them
+        w.rng = Rng::derive(seed, "college/platform/people");
+        let mut departed = Vec::new();
+        let mut seen = HashSet::new();
+        for k in 0..3 * scale as usize {
+            let g = loop {
+                let g = w.rng.below(groups.len());
+                // spread over groups (until every group has one)
+                if seen.insert(g) || k >= groups.len() {
+                    break g;
+                }
+            };
+            let (from, to) = birth_range(groups[g].course, false);
+            let s = w.student(g, from, to, PARENTS_BORN);
+            let fam = &w.families[w.students_list[s].family];
+            departed.push(DepartedIn {
+                group: g,
+                student: w.students_list[s].p.clone(),
+                parents: fam.parents.iter().map(|p| p.p.clone()).collect(),
+            });
+        }
+        let scale_n = scale as usize;
+        let input = platform::Input {
+            seed,
+            scale,
+            label: "college",
+            style: Style::College,
+            people,
+            groups: pgroups,
+            staff_chats,
+            departed,
+            forced: vec![two_groups, bad_date_zar, no_birth, bad_date_sos],
+            plan: Plan {
+                old_group: 3 * scale_n,
+                strangers: 5 * scale_n,
+                strangers_in_flood: scale_n,
+                second_accounts: 3 * scale_n,
+                non_admin_curator_chats: 2 * scale_n,
+                missing: scale_n,
+                flood_title: "Флудилка 2 курса".into(),
+                flood_size: 18 * scale_n,
+                null_links: 2,
+            },
+        };
+        let stats = platform::write(dir, &input)?;
+        Ok((planted, stats))
+    }
 }

@@ -7,6 +7,7 @@ mod date;
 mod kindergarten;
 mod names;
 mod planted;
+mod platform;
 mod rng;
 mod school;
 mod table;
@@ -116,12 +117,12 @@ fn run(args: &Args) -> Result<()> {
         }
         std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
         let built = match name {
-            "college" => college::build(args.seed, args.scale, &staging),
-            "school" => school::build(args.seed, args.scale, &staging),
-            _ => kindergarten::build(args.seed, args.scale, &staging),
+            "college" => college::build(args.seed, args.scale, &staging).map(|(p, s)| (p, Some(s))),
+            "school" => school::build(args.seed, args.scale, &staging).map(|(p, s)| (p, Some(s))),
+            _ => kindergarten::build(args.seed, args.scale, &staging).map(|p| (p, None)),
         }
         .with_context(|| format!("building the {name} sample"));
-        let planted = match built {
+        let (planted, platform) = match built {
             Ok(p) => p,
             Err(e) => {
                 std::fs::remove_dir_all(&staging).ok();
@@ -140,6 +141,16 @@ fn run(args: &Args) -> Result<()> {
             final_dir.display(),
             started.elapsed().as_secs_f64()
         );
+        if let Some(s) = platform {
+            eprintln!(
+                "{name}: platform snapshot: {} chats, {} members, {} accounts; {:.1} % of students and {:.1} % of parents in their chats",
+                s.chats,
+                s.members,
+                s.accounts,
+                100.0 * s.students_seated as f64 / s.students.max(1) as f64,
+                100.0 * s.parents_seated as f64 / s.parents.max(1) as f64
+            );
+        }
     }
     Ok(())
 }

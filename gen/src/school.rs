@@ -66,7 +66,8 @@ fn birth_range(form: u32) -> (Date, Date) {
     (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
 }
 
-pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
+/// The sample (what was planted) and what its platform snapshot holds.
+pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
     let mut w = World::new(Rng::derive(seed, "school"));
     let mut planted = Planted::new(seed, scale);
     let mut used: HashSet<usize> = HashSet::new();
@@ -242,7 +243,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
     }
 
     // 3. Teachers, each class teacher naming their class.
-    {
+    let teachers: Vec<StaffEntry> = {
         const SUBJECTS: &[&str] = &[
             "учитель математики",
             "учитель русского языка и литературы",
@@ -303,7 +304,8 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
         let sheets = [sh];
         write::xlsx(&dir.join(F_TEACHERS), &sheets)?;
         table::record(&mut planted, F_TEACHERS, &sheets, true);
-    }
+        people
+    };
 
     let toml = format!(
         "# Sample workspace made by rollout-gen (seed {seed}, scale {scale}). Every person here is fictional.\n\
@@ -313,5 +315,132 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<Planted> {
         toml_str(ORG)
     );
     std::fs::write(dir.join("rollout.toml"), toml)?;
-    Ok(planted)
+
+    // ---- the platform snapshot (written last: its draws never touch the roster files) ----
+    {
+        use crate::platform::{self, DepartedIn, GroupIn, Kind, PersonIn, Plan, StaffChatIn, Style};
+        let mut people: Vec<PersonIn> = Vec::new();
+        for st in &w.students_list {
+            people.push(PersonIn {
+                p: st.p.clone(),
+                kind: Kind::Student,
+                birth_date: Some(st.birth),
+                phone: None,
+            });
+        }
+        let mut parent_pid: Vec<Vec<usize>> = Vec::new();
+        for fam in &w.families {
+            let mut v = Vec::new();
+            for pa in &fam.parents {
+                v.push(people.len());
+                people.push(PersonIn {
+                    p: pa.p.clone(),
+                    kind: Kind::Parent,
+                    birth_date: None,
+                    phone: pa.phone.as_deref().and_then(platform::e164),
+                });
+            }
+            parent_pid.push(v);
+        }
+        let teacher_pid0 = people.len();
+        for e in &teachers {
+            people.push(PersonIn {
+                p: e.p.clone(),
+                kind: Kind::Staff,
+                birth_date: None,
+                phone: None,
+            });
+        }
+        let groups: Vec<GroupIn> = cls
+            .iter()
+            .map(|c| {
+                let mut parents: Vec<usize> = Vec::new();
+                for &s in &c.students {
+                    if no_parents.contains(&s) {
+                        continue; // in no parents' file: not on the roster
+                    }
+                    for &p in &parent_pid[w.students_list[s].family] {
+                        if !parents.contains(&p) {
+                            parents.push(p);
+                        }
+                    }
+                }
+                GroupIn {
+                    name: c.name.clone(),
+                    branch: None,
+                    students: c.students.clone(),
+                    parents,
+                    curator: teachers.iter().position(|e| e.group == c.name).map(|t| teacher_pid0 + t),
+                    flood: c.form >= 9,
+                }
+            })
+            .collect();
+        let mut prng = Rng::derive(seed, "school/platform/people");
+        // «Учителя 5А»: the class teacher and four subject teachers
+        let first = &cls[0].name;
+        let lead = teachers.iter().position(|e| e.group == *first).expect("a class teacher");
+        let mut subject: Vec<usize> = (0..teachers.len())
+            .filter(|&t| t != lead && teachers[t].position.starts_with("учитель"))
+            .collect();
+        let mut five = vec![teacher_pid0 + lead];
+        while five.len() < 5 && !subject.is_empty() {
+            let t = subject.remove(prng.below(subject.len()));
+            five.push(teacher_pid0 + t);
+        }
+        let staff_chats = vec![
+            StaffChatIn {
+                title: "Учительская".into(),
+                branch: None,
+                group: None,
+                audience: "staff",
+                members: (0..teachers.len()).map(|t| teacher_pid0 + t).collect(),
+            },
+            StaffChatIn {
+                title: format!("Учителя {first}"),
+                branch: None,
+                group: Some(first.clone()),
+                audience: "teachers",
+                members: five,
+            },
+        ];
+        // pupils who left: made up now, so the roster files never see them
+        w.rng = Rng::derive(seed, "school/platform/world");
+        let mut departed = Vec::new();
+        for _ in 0..scale {
+            let g = prng.below(cls.len());
+            let (from, to) = birth_range(cls[g].form);
+            let s = w.student(g, from, to, PARENTS_BORN);
+            let fam = &w.families[w.students_list[s].family];
+            departed.push(DepartedIn {
+                group: g,
+                student: w.students_list[s].p.clone(),
+                parents: fam.parents.iter().map(|p| p.p.clone()).collect(),
+            });
+        }
+        let n = scale as usize;
+        let input = platform::Input {
+            seed,
+            scale,
+            label: "school",
+            style: Style::School,
+            people,
+            groups,
+            staff_chats,
+            departed,
+            forced: Vec::new(),
+            plan: Plan {
+                old_group: n,
+                strangers: 3 * n,
+                strangers_in_flood: n,
+                second_accounts: n,
+                non_admin_curator_chats: n,
+                missing: n,
+                flood_title: "Болталка старшеклассников".into(),
+                flood_size: 8 * n,
+                null_links: 1,
+            },
+        };
+        let stats = platform::write(dir, &input)?;
+        Ok((planted, stats))
+    }
 }

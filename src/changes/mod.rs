@@ -27,8 +27,14 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 6] =
-        [ActionKind::SetupChat, ActionKind::Invite, ActionKind::Move, ActionKind::Remove, ActionKind::Review, ActionKind::MakeAdmin];
+    pub const ALL: [ActionKind; 6] = [
+        ActionKind::SetupChat,
+        ActionKind::Invite,
+        ActionKind::Move,
+        ActionKind::Remove,
+        ActionKind::Review,
+        ActionKind::MakeAdmin,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -123,7 +129,11 @@ fn action_id(kind: ActionKind, chat: Option<i64>, user: Option<i64>, person: Opt
 }
 
 fn source_of(loc: Option<&Location>) -> Option<Source> {
-    loc.filter(|l| !l.file.is_empty()).map(|l| Source { file: l.file.clone(), sheet: l.sheet.clone(), cell: l.cell.clone() })
+    loc.filter(|l| !l.file.is_empty()).map(|l| Source {
+        file: l.file.clone(),
+        sheet: l.sheet.clone(),
+        cell: l.cell.clone(),
+    })
 }
 
 struct Builder<'a> {
@@ -145,7 +155,13 @@ impl<'a> Builder<'a> {
         text: String,
         source: Option<Source>,
     ) {
-        let id = action_id(kind, chat, user, person, &format!("{code}|{from:?}|{:?}", place.map(|p| (&p.branch, &p.group, p.audience))));
+        let id = action_id(
+            kind,
+            chat,
+            user,
+            person,
+            &format!("{code}|{from:?}|{:?}", place.map(|p| (&p.branch, &p.group, p.audience))),
+        );
         self.actions.push(Action {
             id,
             kind,
@@ -168,7 +184,7 @@ impl<'a> Builder<'a> {
 
 /// The chat title for a new chat, from `[chats] title`.
 pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {
-    let audience = p.audience.title_ru(cfg.organization.profile);
+    let audience = p.audience.title_ru(cfg.profile);
     let t = cfg
         .chat_title
         .replace("{group}", p.group.as_deref().unwrap_or(""))
@@ -177,7 +193,11 @@ pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {
     let t = crate::normalize::clean_spaces(&t);
     if p.group.is_none() {
         // A staff chat: «Преподаватели — Заречный филиал».
-        if cfg.implicit_branch || cfg.chat_title.contains("{branch}") { t } else { format!("{audience} — {}", p.branch) }
+        if cfg.implicit_branch || cfg.chat_title.contains("{branch}") {
+            t
+        } else {
+            format!("{audience} — {}", p.branch)
+        }
     } else {
         t
     }
@@ -185,8 +205,11 @@ pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {
 
 pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
     let roster = input.roster;
-    let mut b = Builder { actions: Vec::new(), people: roster.people.iter().map(|p| (p.id.as_str(), p)).collect() };
-    let profile = input.cfg.organization.profile;
+    let mut b = Builder {
+        actions: Vec::new(),
+        people: roster.people.iter().map(|p| (p.id.as_str(), p)).collect(),
+    };
+    let profile = input.cfg.profile;
     // chat id → placement; placement → chat id (the first chat of a placement wins)
     let mut place_of: HashMap<i64, &Placement> = HashMap::new();
     let mut chat_of: BTreeMap<&Placement, i64> = BTreeMap::new();
@@ -199,18 +222,43 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                 if cs.members_known {
                     known_members.insert(cs.chat.chat_id);
                 } else {
-                    b.push(ActionKind::Review, Some(p), None, Some(cs.chat.chat_id), None, None, "members_unknown",
-                        "список участников чата не сохранён: по нему ничего не рассчитано; сохраните снимок заново".into(), None);
+                    b.push(
+                        ActionKind::Review,
+                        Some(p),
+                        None,
+                        Some(cs.chat.chat_id),
+                        None,
+                        None,
+                        "members_unknown",
+                        "список участников чата не сохранён: по нему ничего не рассчитано; сохраните снимок заново".into(),
+                        None,
+                    );
                 }
             }
-            Err(why) => b.push(ActionKind::Review, None, None, Some(cs.chat.chat_id), None, None, "chat_unplaced",
-                format!("чат «{}» не удалось отнести к группе и аудитории: {why}", cs.chat.title.as_deref().unwrap_or("")), None),
+            Err(why) => b.push(
+                ActionKind::Review,
+                None,
+                None,
+                Some(cs.chat.chat_id),
+                None,
+                None,
+                "chat_unplaced",
+                format!(
+                    "чат «{}» не удалось отнести к группе и аудитории: {why}",
+                    cs.chat.title.as_deref().unwrap_or("")
+                ),
+                None,
+            ),
         }
     }
     let admin_of: HashMap<(i64, i64), bool> = input
         .chats
         .iter()
-        .flat_map(|(cs, _)| cs.members.iter().map(move |m| ((cs.chat.chat_id, m.user_id), m.is_admin || m.is_owner)))
+        .flat_map(|(cs, _)| {
+            cs.members
+                .iter()
+                .map(move |m| ((cs.chat.chat_id, m.user_id), m.is_admin || m.is_owner))
+        })
         .collect();
 
     // Who is in which chat, by person: (chat, user) of automatic matches on the roster.
@@ -239,15 +287,43 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
         let user = Some(m.user_id);
         let chat = Some(m.chat_id);
         match (m.status, m.person_id.as_deref()) {
-            (Status::Unknown, _) => b.push(ActionKind::Review, place, None, chat, user, None, "unknown_member",
-                format!("участник «{}» не найден в списках: проверьте и примите или удалите вручную", m.display_name), None),
+            (Status::Unknown, _) => b.push(
+                ActionKind::Review,
+                place,
+                None,
+                chat,
+                user,
+                None,
+                "unknown_member",
+                format!(
+                    "участник «{}» не найден в списках: проверьте и примите или удалите вручную",
+                    m.display_name
+                ),
+                None,
+            ),
             (Status::Review, pid) => {
                 let (code, text) = match &m.review {
-                    Some(ReviewWhy::TwoAccounts) => ("two_accounts", "у человека, похоже, два аккаунта в чатах: оставьте один".to_string()),
-                    Some(ReviewWhy::DroppedRecord(why)) => ("dropped_record", format!(
-                        "участник похож на человека, чья запись исключена из-за ошибки в данных ({why}): исправьте источник; удалять нельзя")),
-                    Some(ReviewWhy::Ambiguous) => ("ambiguous_match", "несколько людей из списков подходят: подтвердите нужного (rollout confirm)".to_string()),
-                    _ => ("weak_match", format!("совпадение неуверенное ({:.2}): подтвердите (rollout confirm) или отклоните (rollout reject)", m.confidence)),
+                    Some(ReviewWhy::TwoAccounts) => (
+                        "two_accounts",
+                        "у человека, похоже, два аккаунта в чатах: оставьте один".to_string(),
+                    ),
+                    Some(ReviewWhy::DroppedRecord(why)) => (
+                        "dropped_record",
+                        format!(
+                            "участник похож на человека, чья запись исключена из-за ошибки в данных ({why}): исправьте источник; удалять нельзя"
+                        ),
+                    ),
+                    Some(ReviewWhy::Ambiguous) => (
+                        "ambiguous_match",
+                        "несколько людей из списков подходят: подтвердите нужного (rollout confirm)".to_string(),
+                    ),
+                    _ => (
+                        "weak_match",
+                        format!(
+                            "совпадение неуверенное ({:.2}): подтвердите (rollout confirm) или отклоните (rollout reject)",
+                            m.confidence
+                        ),
+                    ),
                 };
                 let text = format!("«{}»: {text}", m.display_name);
                 let source = pid.and_then(|p| b.person_source(p));
@@ -256,14 +332,23 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
             (Status::Matched, Some(pid)) if m.departed => {
                 let Some(place) = place else { continue };
                 let (code, text) = match m.kind {
-                    Some(PersonKind::Student) => ("departed_student", "обучающегося больше нет в списках (выбыл): удалить из чата".to_string()),
-                    Some(PersonKind::Staff) => ("staff_left", "сотрудника больше нет в списках (уволился): удалить из чата".to_string()),
+                    Some(PersonKind::Student) => (
+                        "departed_student",
+                        "обучающегося больше нет в списках (выбыл): удалить из чата".to_string(),
+                    ),
+                    Some(PersonKind::Staff) => (
+                        "staff_left",
+                        "сотрудника больше нет в списках (уволился): удалить из чата".to_string(),
+                    ),
                     _ => {
                         let kids = input.children_history.get(pid).cloned().unwrap_or_default();
                         if kids.iter().any(|k| b.people.contains_key(k.as_str())) {
                             continue;
                         }
-                        ("departed_parent", "родитель выбывшего обучающегося (п. 2.29 положения): удалить из чата".to_string())
+                        (
+                            "departed_parent",
+                            "родитель выбывшего обучающегося (п. 2.29 положения): удалить из чата".to_string(),
+                        )
                     }
                 };
                 b.push(ActionKind::Remove, Some(place), Some(pid), chat, user, None, code, text, None);
@@ -283,7 +368,11 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                                     .iter()
                                     .filter_map(|g| {
                                         chat_of
-                                            .get(&Placement { branch: g.branch.clone(), group: Some(g.group.clone()), audience: ChatAudience::Students })
+                                            .get(&Placement {
+                                                branch: g.branch.clone(),
+                                                group: Some(g.group.clone()),
+                                                audience: ChatAudience::Students,
+                                            })
                                             .copied()
                                     })
                                     .collect()
@@ -292,8 +381,17 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                         let in_own = own.iter().any(|c| present.contains_key(&(*c, pid)));
                         let source = b.person_source(pid);
                         if profile.allows_several_groups() || in_own {
-                            b.push(ActionKind::Review, Some(place), Some(pid), chat, user, None, "two_group_chats",
-                                "обучающийся состоит в чатах двух групп, а по списку — в одной: уберите лишний чат".into(), source);
+                            b.push(
+                                ActionKind::Review,
+                                Some(place),
+                                Some(pid),
+                                chat,
+                                user,
+                                None,
+                                "two_group_chats",
+                                "обучающийся состоит в чатах двух групп, а по списку — в одной: уберите лишний чат".into(),
+                                source,
+                            );
                         } else {
                             let own_group = person.and_then(|p| p.groups.first()).map(|g| g.group.clone()).unwrap_or_default();
                             let target = own.first().copied();
@@ -302,8 +400,20 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                                 group: Some(g.group.clone()),
                                 audience: ChatAudience::Students,
                             });
-                            b.push(ActionKind::Move, target_place.as_ref().or(Some(place)), Some(pid), target, user, chat, "wrong_group_chat",
-                                format!("обучающийся сидит в чате группы {}, а учится в {own_group}: перевести", place.group.as_deref().unwrap_or("")), source);
+                            b.push(
+                                ActionKind::Move,
+                                target_place.as_ref().or(Some(place)),
+                                Some(pid),
+                                target,
+                                user,
+                                chat,
+                                "wrong_group_chat",
+                                format!(
+                                    "обучающийся сидит в чате группы {}, а учится в {own_group}: перевести",
+                                    place.group.as_deref().unwrap_or("")
+                                ),
+                                source,
+                            );
                         }
                     }
                     (ChatAudience::Parents, Some(PersonKind::Parent)) => {
@@ -313,16 +423,45 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                             .filter(|g| g.parent_id == pid)
                             .filter_map(|g| b.people.get(g.student_id.as_str()))
                             .flat_map(|k| k.groups.iter())
-                            .map(|g| Placement { branch: g.branch.clone(), group: Some(g.group.clone()), audience: ChatAudience::Parents })
+                            .map(|g| Placement {
+                                branch: g.branch.clone(),
+                                group: Some(g.group.clone()),
+                                audience: ChatAudience::Parents,
+                            })
                             .collect();
                         let source = b.person_source(pid);
-                        let targets: Vec<&Placement> = kids_places.iter().filter(|p| !present.keys().any(|(c, q)| *q == pid && chat_of.get(p) == Some(c))).collect();
+                        let targets: Vec<&Placement> = kids_places
+                            .iter()
+                            .filter(|p| !present.keys().any(|(c, q)| *q == pid && chat_of.get(p) == Some(c)))
+                            .collect();
                         if let [only] = targets.as_slice() {
-                            b.push(ActionKind::Move, Some(only), Some(pid), chat_of.get(*only).copied(), user, chat, "wrong_group_chat",
-                                format!("ребёнок учится в {}, а родитель в чате {}: перевести", only.group.as_deref().unwrap_or(""), place.group.as_deref().unwrap_or("")), source);
+                            b.push(
+                                ActionKind::Move,
+                                Some(only),
+                                Some(pid),
+                                chat_of.get(*only).copied(),
+                                user,
+                                chat,
+                                "wrong_group_chat",
+                                format!(
+                                    "ребёнок учится в {}, а родитель в чате {}: перевести",
+                                    only.group.as_deref().unwrap_or(""),
+                                    place.group.as_deref().unwrap_or("")
+                                ),
+                                source,
+                            );
                         } else {
-                            b.push(ActionKind::Review, Some(place), Some(pid), chat, user, None, "parent_not_of_group",
-                                "родитель в чате группы, где нет его детей: проверьте".into(), source);
+                            b.push(
+                                ActionKind::Review,
+                                Some(place),
+                                Some(pid),
+                                chat,
+                                user,
+                                None,
+                                "parent_not_of_group",
+                                "родитель в чате группы, где нет его детей: проверьте".into(),
+                                source,
+                            );
                         }
                     }
                     (ChatAudience::Students, Some(PersonKind::Parent)) => {
@@ -330,16 +469,35 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                         b.push(ActionKind::Review, Some(place), Some(pid), chat, user, None, "parent_in_students_chat",
                             "родитель в чате обучающихся — возможно, ребёнок зарегистрирован с почты родителя (п. 2.8): проверьте, не удаляйте".into(), source);
                     }
-                    (ChatAudience::Parents, Some(PersonKind::Student)) | (ChatAudience::Staff, Some(PersonKind::Student | PersonKind::Parent)) => {
+                    (ChatAudience::Parents, Some(PersonKind::Student))
+                    | (ChatAudience::Staff, Some(PersonKind::Student | PersonKind::Parent)) => {
                         let source = b.person_source(pid);
-                        b.push(ActionKind::Review, Some(place), Some(pid), chat, user, None, "wrong_audience",
-                            "человек в чате не своей аудитории: проверьте".into(), source);
+                        b.push(
+                            ActionKind::Review,
+                            Some(place),
+                            Some(pid),
+                            chat,
+                            user,
+                            None,
+                            "wrong_audience",
+                            "человек в чате не своей аудитории: проверьте".into(),
+                            source,
+                        );
                     }
                     // Staff may sit in group chats (teachers of the group); staff of another branch in a staff chat is a question.
                     (ChatAudience::Staff, Some(PersonKind::Staff)) => {
                         let source = b.person_source(pid);
-                        b.push(ActionKind::Review, Some(place), Some(pid), chat, user, None, "staff_other_branch",
-                            "сотрудник другого филиала в чате сотрудников этого филиала: проверьте".into(), source);
+                        b.push(
+                            ActionKind::Review,
+                            Some(place),
+                            Some(pid),
+                            chat,
+                            user,
+                            None,
+                            "staff_other_branch",
+                            "сотрудник другого филиала в чате сотрудников этого филиала: проверьте".into(),
+                            source,
+                        );
                     }
                     _ => {}
                 }
@@ -369,8 +527,17 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                     .and_then(|g| roster.groups.iter().find(|x| &x.branch == &place.branch && &x.name == g))
                     .map(|g| g.found_at.clone());
                 let title = new_chat_title(input.cfg, place);
-                b.push(ActionKind::SetupChat, Some(place), None, None, None, None, "chat_missing",
-                    format!("чата нет на платформе: создайте «{title}» и добавьте бота; затем пригласите {n} чел."), source_of(found.as_ref()));
+                b.push(
+                    ActionKind::SetupChat,
+                    Some(place),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "chat_missing",
+                    format!("чата нет на платформе: создайте «{title}» и добавьте бота; затем пригласите {n} чел."),
+                    source_of(found.as_ref()),
+                );
             }
             Some(&chat) if known_members.contains(&chat) => {
                 for pid in people {
@@ -382,16 +549,39 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                     }
                     let person = b.people.get(pid.as_str()).copied();
                     let curator = place.group.as_ref().is_some_and(|g| {
-                        input.expected.curators.get(&(place.branch.clone(), g.clone())).is_some_and(|c| c.contains(pid))
+                        input
+                            .expected
+                            .curators
+                            .get(&(place.branch.clone(), g.clone()))
+                            .is_some_and(|c| c.contains(pid))
                     });
                     let (code, text) = match person.map(|p| p.kind) {
-                        _ if curator => ("curator_not_in_chat", format!("{} группы не в чате", input.cfg.organization.profile.curator_word())),
+                        _ if curator => (
+                            "curator_not_in_chat",
+                            format!("{} группы не в чате", input.cfg.profile.curator_word()),
+                        ),
                         Some(PersonKind::Student) => ("student_not_in_chat", "обучающийся ещё не вступил в чат своей группы".into()),
-                        Some(PersonKind::Parent) => ("parent_not_in_chat", "родитель ещё не вступил в родительский чат группы ребёнка".into()),
-                        _ => ("staff_not_in_chat", "сотрудник ещё не вступил в чат сотрудников своего филиала".into()),
+                        Some(PersonKind::Parent) => (
+                            "parent_not_in_chat",
+                            "родитель ещё не вступил в родительский чат группы ребёнка".into(),
+                        ),
+                        _ => (
+                            "staff_not_in_chat",
+                            "сотрудник ещё не вступил в чат сотрудников своего филиала".into(),
+                        ),
                     };
                     let source = b.person_source(pid);
-                    b.push(ActionKind::Invite, Some(place), Some(pid), Some(chat), None, None, code, text, source);
+                    b.push(
+                        ActionKind::Invite,
+                        Some(place),
+                        Some(pid),
+                        Some(chat),
+                        None,
+                        None,
+                        code,
+                        text,
+                        source,
+                    );
                 }
             }
             Some(_) => {}
@@ -404,13 +594,31 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
         if place.audience == ChatAudience::Teachers {
             continue;
         }
-        for c in input.expected.curators.get(&(place.branch.clone(), g.clone())).into_iter().flatten() {
+        for c in input
+            .expected
+            .curators
+            .get(&(place.branch.clone(), g.clone()))
+            .into_iter()
+            .flatten()
+        {
             if let Some(&user) = present.get(&(chat, c.as_str()))
                 && !admin_of.get(&(chat, user)).copied().unwrap_or(false)
             {
                 let source = b.person_source(c);
-                b.push(ActionKind::MakeAdmin, Some(place), Some(c), Some(chat), Some(user), None, "curator_not_admin",
-                    format!("{} группы — не администратор чата (POST /chats/{{chatId}}/members/admins)", input.cfg.organization.profile.curator_word()), source);
+                b.push(
+                    ActionKind::MakeAdmin,
+                    Some(place),
+                    Some(c),
+                    Some(chat),
+                    Some(user),
+                    None,
+                    "curator_not_admin",
+                    format!(
+                        "{} группы — не администратор чата (POST /chats/{{chatId}}/members/admins)",
+                        input.cfg.profile.curator_word()
+                    ),
+                    source,
+                );
             }
         }
     }

@@ -59,7 +59,9 @@ pub fn assess(
         if a.kind != ActionKind::Remove {
             return true;
         }
-        let (Some(b), Some(aud)) = (&a.branch, &a.audience) else { return true };
+        let (Some(b), Some(aud)) = (&a.branch, &a.audience) else {
+            return true;
+        };
         let kind = kind_for(aud);
         if sizes.get(&(b.clone(), kind.code().to_string())).copied().unwrap_or(0) == 0 {
             *dropped.entry((b.clone(), aud.clone())).or_default() += 1;
@@ -79,7 +81,10 @@ pub fn assess(
         let now = sizes.get(&(b.clone(), k.clone())).copied().unwrap_or(0);
         if *prev > 0 && (now as f64) < (*prev as f64) * (1.0 - cfg.safety.max_shrink) {
             accept_sizes = false;
-            let removals = actions.iter().filter(|a| a.kind == ActionKind::Remove && a.branch.as_deref() == Some(b)).count();
+            let removals = actions
+                .iter()
+                .filter(|a| a.kind == ActionKind::Remove && a.branch.as_deref() == Some(b))
+                .count();
             held.push(format!(
                 "{b}: список ({k}) сократился с {prev} до {now} человек с прошлого запуска (больше чем на {:.0}%) — возможно, файл обрезан; {removals} удалений ждут подтверждения (rollout approve)",
                 cfg.safety.max_shrink * 100.0
@@ -114,5 +119,9 @@ pub fn assess(
             ));
         }
     }
-    Assessment { held_reasons: held, accept_sizes, sizes }
+    Assessment {
+        held_reasons: held,
+        accept_sizes,
+        sizes,
+    }
 }

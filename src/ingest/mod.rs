@@ -44,6 +44,24 @@ fn rel_path(root: &Path, p: &Path) -> String {
     p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
 }
 
+/// Spreadsheets under `sources/` that `[[sources]]` does not list (they are not read).
+pub fn unlisted(cfg: &Config) -> Vec<String> {
+    let Some(list) = &cfg.sources else { return Vec::new() };
+    let listed: std::collections::HashSet<PathBuf> = list
+        .iter()
+        .map(|s| cfg.root.join(&s.path))
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .collect();
+    let mut files = Vec::new();
+    walk(&cfg.root.join("sources"), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| !listed.contains(&p.canonicalize().unwrap_or_else(|_| p.clone())))
+        .map(|p| rel_path(&cfg.root, &p))
+        .collect()
+}
+
 /// The sources: the `[[sources]]` entries, or every spreadsheet under `sources/`,
 /// skipping hidden files and Excel lock files (`~$*.xlsx`).
 pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
@@ -60,14 +78,19 @@ pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
                         spec: Some(spec.clone()),
                     });
                 } else {
+                    let what = if path.is_dir() {
+                        "это папка, а не файл"
+                    } else {
+                        "файл не найден"
+                    };
                     problems.push(Problem::new(
                         Rule::FileUnreadable,
                         Location {
                             file: spec.path.clone(),
                             ..Default::default()
                         },
-                        "",
-                        format!("файл не найден; проверьте `path` в [[sources]] файла {}", cfg.path.display()),
+                        what,
+                        format!("{what}; проверьте `path` в [[sources]] файла {}", cfg.path.display()),
                     ));
                 }
             }
@@ -120,6 +143,8 @@ pub struct IngestedSheet {
 #[derive(Debug, Default)]
 pub struct Ingested {
     pub sources: Vec<Source>,
+    /// Files under sources/ that [[sources]] does not list.
+    pub unlisted: Vec<String>,
     pub sheets: Vec<IngestedSheet>,
     pub problems: Vec<Problem>,
     /// Sources that could not be read at all.
@@ -169,6 +194,7 @@ pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) 
         }
     }
     Ingested {
+        unlisted: unlisted(cfg),
         sources,
         sheets,
         problems,
@@ -289,7 +315,7 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
                 .map(|t| crate::normalize::clean_spaces(&t).chars().take(40).collect())
                 .collect();
             problems.push(Problem::new(Rule::HeaderNotFound, sheet_loc(""), sample.join(" | "),
-                format!("не найдена строка заголовков в первых {} строках; ожидаются столбцы {}; переименуйте заголовки или задайте columns = {{ \"Ваш заголовок\" = \"fio\", … }} в [[sources]]",
+                format!("не найдена строка заголовков в первых {} строках; ожидаются столбцы {}; переименуйте заголовки или задайте columns = {{ \"Ваш заголовок\" = \"fio\", … }} в [[sources]]; лист без списка людей можно пропустить: skip_sheets = [\"…\"]",
                     header::HEADER_SCAN_ROWS, header::expected_columns_hint())));
             continue;
         };

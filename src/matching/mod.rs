@@ -103,18 +103,36 @@ impl Expected {
         let mut put = |p: Placement, id: &str| {
             e.by_placement.entry(p).or_default().insert(id.to_string());
         };
-        let kids: HashMap<&str, &crate::roster::Person> =
-            roster.people.iter().filter(|p| p.kind == PersonKind::Student).map(|p| (p.id.as_str(), p)).collect();
+        let kids: HashMap<&str, &crate::roster::Person> = roster
+            .people
+            .iter()
+            .filter(|p| p.kind == PersonKind::Student)
+            .map(|p| (p.id.as_str(), p))
+            .collect();
         for p in &roster.people {
             match p.kind {
                 PersonKind::Student if audiences.contains(&Audience::Students) => {
                     for g in &p.groups {
-                        put(Placement { branch: g.branch.clone(), group: Some(g.group.clone()), audience: ChatAudience::Students }, &p.id);
+                        put(
+                            Placement {
+                                branch: g.branch.clone(),
+                                group: Some(g.group.clone()),
+                                audience: ChatAudience::Students,
+                            },
+                            &p.id,
+                        );
                     }
                 }
                 PersonKind::Staff => {
                     for b in &p.branches {
-                        put(Placement { branch: b.clone(), group: None, audience: ChatAudience::Staff }, &p.id);
+                        put(
+                            Placement {
+                                branch: b.clone(),
+                                group: None,
+                                audience: ChatAudience::Staff,
+                            },
+                            &p.id,
+                        );
                     }
                 }
                 _ => {}
@@ -123,7 +141,14 @@ impl Expected {
         for g in &roster.guardians {
             if let Some(kid) = kids.get(g.student_id.as_str()) {
                 for gr in &kid.groups {
-                    put(Placement { branch: gr.branch.clone(), group: Some(gr.group.clone()), audience: ChatAudience::Parents }, &g.parent_id);
+                    put(
+                        Placement {
+                            branch: gr.branch.clone(),
+                            group: Some(gr.group.clone()),
+                            audience: ChatAudience::Parents,
+                        },
+                        &g.parent_id,
+                    );
                 }
             }
         }
@@ -136,9 +161,23 @@ impl Expected {
                         Audience::Parents => ChatAudience::Parents,
                         Audience::Staff => ChatAudience::Staff,
                     };
-                    put(Placement { branch: g.branch.clone(), group: Some(g.name.clone()), audience }, c);
+                    put(
+                        Placement {
+                            branch: g.branch.clone(),
+                            group: Some(g.name.clone()),
+                            audience,
+                        },
+                        c,
+                    );
                 }
-                put(Placement { branch: g.branch.clone(), group: Some(g.name.clone()), audience: ChatAudience::Teachers }, c);
+                put(
+                    Placement {
+                        branch: g.branch.clone(),
+                        group: Some(g.name.clone()),
+                        audience: ChatAudience::Teachers,
+                    },
+                    c,
+                );
             }
         }
         e
@@ -231,7 +270,13 @@ impl<'a> Matcher<'a> {
         for d in &roster.dropped {
             if let Some(n) = &d.name {
                 let why = format!("{} ({} {})", d.rule.code(), d.location.file, d.location.cell);
-                m.cands.push(Cand::new(format!("dropped:{}", m.cands.len()), d.kind, n, d.branch.iter().cloned().collect(), Some(why)));
+                m.cands.push(Cand::new(
+                    format!("dropped:{}", m.cands.len()),
+                    d.kind,
+                    n,
+                    d.branch.iter().cloned().collect(),
+                    Some(why),
+                ));
             }
         }
         for (i, c) in m.cands.iter().enumerate() {
@@ -275,7 +320,10 @@ impl<'a> Matcher<'a> {
         if best.is_none() {
             // No surname typed: the first name alone (with a patronymic at most).
             let (ft, fl) = tokens.first()?;
-            let rest_ok = tokens.iter().skip(1).all(|(t, l)| part_sim(t, *l, &c.patronymic, &latin_key(&c.patronymic)) > 0.0);
+            let rest_ok = tokens
+                .iter()
+                .skip(1)
+                .all(|(t, l)| part_sim(t, *l, &c.patronymic, &latin_key(&c.patronymic)) > 0.0);
             let f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
             if f_sim > 0.0 && rest_ok {
                 best = Some((0.70 * f_sim, true));
@@ -392,18 +440,34 @@ impl<'a> Matcher<'a> {
                 if first_only && !placement.is_some_and(|p| self.expected.expects(p, &c.id)) {
                     continue;
                 }
-                scored.push(Scored { idx: i, conf: (base + self.context(c, placement)).clamp(0.0, 1.0), first_only });
+                scored.push(Scored {
+                    idx: i,
+                    conf: (base + self.context(c, placement)).clamp(0.0, 1.0),
+                    first_only,
+                });
             }
         }
         // A first name alone is trusted when exactly one expected person of this chat has it.
         let first_only_hits = scored.iter().filter(|s| s.first_only).count();
         for s in scored.iter_mut().filter(|s| s.first_only) {
-            s.conf = if first_only_hits == 1 { self.cfg.auto.max(0.92) + 0.005 } else { self.cfg.review + 0.02 };
+            s.conf = if first_only_hits == 1 {
+                self.cfg.auto.max(0.92) + 0.005
+            } else {
+                self.cfg.review + 0.02
+            };
         }
-        scored.sort_by(|a, b| b.conf.total_cmp(&a.conf).then_with(|| self.cands[a.idx].id.cmp(&self.cands[b.idx].id)));
+        scored.sort_by(|a, b| {
+            b.conf
+                .total_cmp(&a.conf)
+                .then_with(|| self.cands[a.idx].id.cmp(&self.cands[b.idx].id))
+        });
         let Some(top) = scored.first() else { return out };
         let c = &self.cands[top.idx];
-        out.candidates = scored.iter().take(5).map(|s| (self.cands[s.idx].id.clone(), round3(s.conf))).collect();
+        out.candidates = scored
+            .iter()
+            .take(5)
+            .map(|s| (self.cands[s.idx].id.clone(), round3(s.conf)))
+            .collect();
         out.tier = Tier::Name;
         out.confidence = round3(top.conf);
         if top.conf < self.cfg.review {

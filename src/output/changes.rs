@@ -12,7 +12,16 @@ use anyhow::Context;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-pub const MATCHES_HEADER: [&str; 8] = ["chat_id", "user_id", "display_name", "person_id", "kind", "confidence", "tier", "status"];
+pub const MATCHES_HEADER: [&str; 8] = [
+    "chat_id",
+    "user_id",
+    "display_name",
+    "person_id",
+    "kind",
+    "confidence",
+    "tier",
+    "status",
+];
 
 pub fn matches_rows(matches: &[MemberMatch]) -> Vec<Vec<String>> {
     matches
@@ -46,7 +55,13 @@ pub fn matching_summary(matches: &[MemberMatch]) -> serde_json::Value {
     for m in matches.iter().filter(|m| m.status == Status::Matched) {
         *by_tier.entry(m.tier.code()).or_default() += 1;
     }
-    let share = |x: usize| if n == 0 { 0.0 } else { (x as f64 / n as f64 * 10000.0).round() / 10000.0 };
+    let share = |x: usize| {
+        if n == 0 {
+            0.0
+        } else {
+            (x as f64 / n as f64 * 10000.0).round() / 10000.0
+        }
+    };
     serde_json::json!({
         "members": n,
         "matched": count(Status::Matched),
@@ -103,31 +118,60 @@ fn changes_xlsx(
     c: &ChangeSet,
 ) -> anyhow::Result<Vec<u8>> {
     let names: HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
-    let titles: HashMap<i64, String> = chats.iter().map(|(cs, _)| (cs.chat.chat_id, cs.chat.title.clone().unwrap_or_default())).collect();
+    let titles: HashMap<i64, String> = chats
+        .iter()
+        .map(|(cs, _)| (cs.chat.chat_id, cs.chat.title.clone().unwrap_or_default()))
+        .collect();
     let shown: HashMap<(i64, i64), String> = matches.iter().map(|m| ((m.chat_id, m.user_id), m.display_name.clone())).collect();
     let mut summary = SheetData {
         name: "Сводка".into(),
-        header: std::iter::once("Филиал".to_string()).chain(ActionKind::ALL.iter().map(|k| k.title_ru().to_string())).collect(),
+        header: std::iter::once("Филиал".to_string())
+            .chain(ActionKind::ALL.iter().map(|k| k.title_ru().to_string()))
+            .collect(),
         rows: Vec::new(),
     };
     let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
     branches.push(String::new());
     let mut sheets = Vec::new();
     for b in &branches {
-        let acts: Vec<&crate::changes::Action> = c.actions.iter().filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str()).collect();
+        let acts: Vec<&crate::changes::Action> = c
+            .actions
+            .iter()
+            .filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str())
+            .collect();
         if acts.is_empty() {
             continue;
         }
-        let label = if b.is_empty() { "Вне филиалов".to_string() } else { b.clone() };
+        let label = if b.is_empty() {
+            "Вне филиалов".to_string()
+        } else {
+            b.clone()
+        };
         let mut row = vec![label.clone()];
-        row.extend(ActionKind::ALL.iter().map(|k| acts.iter().filter(|a| a.kind == *k).count().to_string()));
+        row.extend(
+            ActionKind::ALL
+                .iter()
+                .map(|k| acts.iter().filter(|a| a.kind == *k).count().to_string()),
+        );
         summary.rows.push(row);
         sheets.push(SheetData {
             name: label,
-            header: ["Действие", "Группа", "Аудитория", "Кто (по спискам)", "ID человека", "Чат", "Участник на платформе", "Из чата", "Причина", "Источник", "ID действия"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            header: [
+                "Действие",
+                "Группа",
+                "Аудитория",
+                "Кто (по спискам)",
+                "ID человека",
+                "Чат",
+                "Участник на платформе",
+                "Из чата",
+                "Причина",
+                "Источник",
+                "ID действия",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             rows: acts
                 .iter()
                 .map(|a| {
@@ -144,7 +188,10 @@ fn changes_xlsx(
                         },
                         a.from_chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
                         a.reason.text.clone(),
-                        a.source.as_ref().map(|s| format!("{} {} {}", s.file, s.sheet, s.cell).trim().to_string()).unwrap_or_default(),
+                        a.source
+                            .as_ref()
+                            .map(|s| format!("{} {} {}", s.file, s.sheet, s.cell).trim().to_string())
+                            .unwrap_or_default(),
                         a.id.clone(),
                     ]
                 })

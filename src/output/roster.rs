@@ -1,7 +1,7 @@
 //! The roster and problem files (`OUT/roster/*.csv`, `roster.xlsx`, `problems.csv/xlsx`).
 
 use super::xlsx::{SheetData, workbook_bytes};
-use super::{csv_bytes, ensure_dir, write_private};
+use super::{csv_bytes, ensure_dir, excel_csv_bytes, write_private};
 use crate::problem::Problem;
 use crate::roster::{PersonKind, Roster};
 use anyhow::Context;
@@ -103,6 +103,14 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
 }
 
 fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> {
+    // A class teacher must see whose parent a row is.
+    let names: std::collections::HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
+    let mut children: std::collections::HashMap<&str, Vec<String>> = Default::default();
+    for g in &roster.guardians {
+        if let Some(n) = names.get(g.student_id.as_str()) {
+            children.entry(g.parent_id.as_str()).or_default().push(n.clone());
+        }
+    }
     let header: Vec<String> = [
         "ID",
         "Кто",
@@ -114,6 +122,7 @@ fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> 
         "Телефон",
         "E-mail",
         "Филиалы",
+        "Дети",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -144,6 +153,7 @@ fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> 
                         p.phone.clone().unwrap_or_default(),
                         p.email.clone().unwrap_or_default(),
                         p.branches.join(", "),
+                        children.get(p.id.as_str()).map(|c| c.join(", ")).unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -174,6 +184,32 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
     ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
     let rows = problem_rows(problems);
     let csv = csv_bytes(&PROBLEMS_HEADER, &rows);
+    let severity_ru = |s: &str| {
+        if s == "error" {
+            "ошибка"
+        } else {
+            "предупреждение"
+        }
+    };
+    let ru_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r[1] = severity_ru(&r[1]).to_string();
+            r
+        })
+        .collect();
+    let ru_header = [
+        "Правило",
+        "Серьёзность",
+        "Файл",
+        "Лист",
+        "Ячейка",
+        "Филиал",
+        "Найдено",
+        "Что сделать",
+    ];
+    let excel_csv = excel_csv_bytes(&ru_header, &ru_rows);
     let mut by_rule: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for p in problems {
         *by_rule.entry((p.rule.code().to_string(), p.branch.clone())).or_default() += 1;
@@ -229,5 +265,6 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
     let xlsx = workbook_bytes(&[summary, list])?;
     write_private(&out.join("problems.csv"), &csv).context("cannot write problems.csv")?;
     write_private(&out.join("problems.xlsx"), &xlsx).context("cannot write problems.xlsx")?;
+    write_private(&out.join("problems-excel.csv"), &excel_csv).context("cannot write problems-excel.csv")?;
     Ok(())
 }

@@ -30,6 +30,13 @@ pub fn sheet_name(raw: &str, used: &mut Vec<String>) -> String {
     name
 }
 
+/// A short run of digits without a leading zero is a count; ids, phones and codes are text.
+fn as_count(v: &str) -> Option<f64> {
+    (v.len() <= 7 && v.chars().all(|c| c.is_ascii_digit()) && !(v.len() > 1 && v.starts_with('0')))
+        .then(|| v.parse().ok())
+        .flatten()
+}
+
 pub fn workbook_bytes(sheets: &[SheetData]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     // A fixed creation time keeps the same inputs giving the same bytes.
@@ -46,7 +53,11 @@ pub fn workbook_bytes(sheets: &[SheetData]) -> Result<Vec<u8>, XlsxError> {
         }
         for (r, row) in s.rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
-                if !v.is_empty() {
+                if v.is_empty() {
+                } else if let Some(n) = as_count(v) {
+                    // Counts are numbers, so Excel can sum them.
+                    ws.write_number((r + 1) as u32, c as u16, n)?;
+                } else {
                     ws.write_string((r + 1) as u32, c as u16, neutralise(v))?;
                 }
                 if let Some(w) = widths.get_mut(c) {

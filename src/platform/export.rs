@@ -27,14 +27,22 @@ impl Platform for MemberExport {
     }
 
     fn load(&self) -> Result<PlatformState, PlatformError> {
-        let err = |message: String| PlatformError::Export { path: self.path.clone(), message };
-        let bytes = std::fs::read(&self.path).map_err(|source| PlatformError::Io { path: self.path.clone(), source })?;
+        let err = |message: String| PlatformError::Export {
+            path: self.path.clone(),
+            message,
+        };
+        let bytes = std::fs::read(&self.path).map_err(|source| PlatformError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         let wb = read_in_process(&self.path, &ReadOptions::default()).map_err(|e| err(e.to_string()))?;
         let mut chats: BTreeMap<i64, ChatState> = BTreeMap::new();
         let mut any_header = false;
         for mut sheet in wb.sheets {
             sheet.fill_merges();
-            let Some(h) = find_header(&sheet, &Default::default()) else { continue };
+            let Some(h) = find_header(&sheet, &Default::default()) else {
+                continue;
+            };
             if !(h.has(Field::Chat) || h.has(Field::Group) || h.has(Field::ChatId)) {
                 continue;
             }
@@ -58,7 +66,10 @@ impl Platform for MemberExport {
                     }
                     continue;
                 };
-                let title = [text(r, Field::Chat), text(r, Field::Group)].into_iter().find(|t| !t.is_empty()).unwrap_or_default();
+                let title = [text(r, Field::Chat), text(r, Field::Group)]
+                    .into_iter()
+                    .find(|t| !t.is_empty())
+                    .unwrap_or_default();
                 let chat_id = text(r, Field::ChatId).parse::<i64>().unwrap_or_else(|_| chat_id_for(&title));
                 let (first, last) = if h.has(Field::FirstName) || h.has(Field::Surname) {
                     (text(r, Field::FirstName), text(r, Field::Surname))
@@ -100,9 +111,14 @@ impl Platform for MemberExport {
             }
         }
         if !any_header {
-            return Err(err("не найдена строка заголовков: нужны столбцы «ID», «ФИО» (или «Имя» и «Фамилия») и «Чат»".into()));
+            return Err(err(
+                "не найдена строка заголовков: нужны столбцы «ID», «ФИО» (или «Имя» и «Фамилия») и «Чат»".into(),
+            ));
         }
-        let mut state = PlatformState { chats: chats.into_values().collect(), fingerprint: vec![("export".into(), bytes)] };
+        let mut state = PlatformState {
+            chats: chats.into_values().collect(),
+            fingerprint: vec![("export".into(), bytes)],
+        };
         for c in &mut state.chats {
             c.chat.participants_count = Some(c.members.len() as i64);
         }

@@ -53,7 +53,11 @@ impl Member {
     pub fn display_name(&self) -> String {
         let last = self.last_name.as_deref().unwrap_or("").trim();
         let first = self.first_name.trim();
-        if last.is_empty() { first.to_string() } else { format!("{first} {last}") }
+        if last.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first} {last}")
+        }
     }
 }
 

@@ -30,9 +30,14 @@ impl ChatAudience {
     }
 
     pub fn from_code(s: &str) -> Option<ChatAudience> {
-        [ChatAudience::Students, ChatAudience::Parents, ChatAudience::Staff, ChatAudience::Teachers]
-            .into_iter()
-            .find(|a| a.code() == s)
+        [
+            ChatAudience::Students,
+            ChatAudience::Parents,
+            ChatAudience::Staff,
+            ChatAudience::Teachers,
+        ]
+        .into_iter()
+        .find(|a| a.code() == s)
     }
 
     /// How a new chat's title names the audience.
@@ -67,7 +72,15 @@ pub struct ChatPlacer<'a> {
 }
 
 const PARENT_WORDS: [&str; 4] = ["родител", "мамы", "папы", "родительск"];
-const STAFF_WORDS: [&str; 7] = ["учительская", "преподавател", "педагог", "сотрудник", "коллектив", "учител", "воспитател"];
+const STAFF_WORDS: [&str; 7] = [
+    "учительская",
+    "преподавател",
+    "педагог",
+    "сотрудник",
+    "коллектив",
+    "учител",
+    "воспитател",
+];
 const STUDENT_WORDS: [&str; 7] = ["студент", "обучающ", "ученик", "учащ", "класс", "группа", "воспитанник"];
 
 fn has_word(key: &str, stems: &[&str]) -> bool {
@@ -83,7 +96,11 @@ impl<'a> ChatPlacer<'a> {
                 e.push((g.branch.clone(), g.name.clone()));
             }
         }
-        ChatPlacer { cfg, branches: BranchResolver::new(cfg), groups }
+        ChatPlacer {
+            cfg,
+            branches: BranchResolver::new(cfg),
+            groups,
+        }
     }
 
     /// The placement, or why there is none (in Russian, for the review list).
@@ -91,7 +108,10 @@ impl<'a> ChatPlacer<'a> {
         if let Some(e) = self.cfg.chat_map.iter().find(|e| e.chat_id == chat.chat_id) {
             let audience = ChatAudience::from_code(&e.audience).ok_or("неизвестная аудитория в [[chats]]")?;
             let branch = match &e.branch {
-                Some(b) => self.branches.resolve(b).ok_or_else(|| format!("филиал «{b}» из [[chats]] неизвестен"))?,
+                Some(b) => self
+                    .branches
+                    .resolve(b)
+                    .ok_or_else(|| format!("филиал «{b}» из [[chats]] неизвестен"))?,
                 None => self.default_branch(e.group.as_deref()).ok_or("в [[chats]] не указан филиал")?,
             };
             let group = e.group.as_ref().map(|g| self.group_name(&branch, g).unwrap_or_else(|| g.clone()));
@@ -118,13 +138,21 @@ impl<'a> ChatPlacer<'a> {
                     let _ = students;
                     ChatAudience::Students
                 };
-                Ok(Placement { branch, group: Some(name), audience })
+                Ok(Placement {
+                    branch,
+                    group: Some(name),
+                    audience,
+                })
             }
             None if staff && !parents && !students => {
-                let branch = mentioned.or_else(|| self.default_branch(None)).ok_or_else(|| {
-                    "чат сотрудников без названия филиала, а филиалов несколько: добавьте его в [[chats]]".to_string()
-                })?;
-                Ok(Placement { branch, group: None, audience: ChatAudience::Staff })
+                let branch = mentioned
+                    .or_else(|| self.default_branch(None))
+                    .ok_or_else(|| "чат сотрудников без названия филиала, а филиалов несколько: добавьте его в [[chats]]".to_string())?;
+                Ok(Placement {
+                    branch,
+                    group: None,
+                    audience: ChatAudience::Staff,
+                })
             }
             None => Err("в названии нет известной группы и понятной аудитории: добавьте чат в [[chats]] или переименуйте".into()),
         }
@@ -142,7 +170,11 @@ impl<'a> ChatPlacer<'a> {
     }
 
     fn group_name(&self, branch: &str, raw: &str) -> Option<String> {
-        self.groups.get(&group_key(raw))?.iter().find(|(b, _)| b == branch).map(|(_, n)| n.clone())
+        self.groups
+            .get(&group_key(raw))?
+            .iter()
+            .find(|(b, _)| b == branch)
+            .map(|(_, n)| n.clone())
     }
 
     /// The longest run of words in the title that names a roster group.
@@ -155,7 +187,9 @@ impl<'a> ChatPlacer<'a> {
         for len in (1..=3).rev() {
             for start in 0..words.len().saturating_sub(len - 1) {
                 let phrase = words[start..start + len].join(" ");
-                let Some(list) = self.groups.get(&group_key(&phrase)) else { continue };
+                let Some(list) = self.groups.get(&group_key(&phrase)) else {
+                    continue;
+                };
                 let hit = match branch {
                     Some(b) => list.iter().find(|(lb, _)| lb == b),
                     None if list.len() == 1 => list.first(),

@@ -23,7 +23,10 @@ struct MemberList {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, PlatformError> {
-    std::fs::read(path).map_err(|source| PlatformError::Io { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|source| PlatformError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 impl Platform for SnapshotFolder {
@@ -34,8 +37,10 @@ impl Platform for SnapshotFolder {
     fn load(&self) -> Result<PlatformState, PlatformError> {
         let chats_path = self.dir.join("chats.json");
         let bytes = read(&chats_path)?;
-        let list: ChatList = serde_json::from_slice(&bytes)
-            .map_err(|e| PlatformError::Shape { path: chats_path.clone(), message: e.to_string() })?;
+        let list: ChatList = serde_json::from_slice(&bytes).map_err(|e| PlatformError::Shape {
+            path: chats_path.clone(),
+            message: e.to_string(),
+        })?;
         let mut state = PlatformState::default();
         state.fingerprint.push(("chats.json".into(), bytes));
         for chat in list.chats {
@@ -43,8 +48,10 @@ impl Platform for SnapshotFolder {
             let members_known = path.is_file();
             let members = if members_known {
                 let bytes = read(&path)?;
-                let ml: MemberList = serde_json::from_slice(&bytes)
-                    .map_err(|e| PlatformError::Shape { path: path.clone(), message: e.to_string() })?;
+                let ml: MemberList = serde_json::from_slice(&bytes).map_err(|e| PlatformError::Shape {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
                 if ml.marker.as_ref().is_some_and(|m| !m.is_null()) {
                     return Err(PlatformError::Shape {
                         path,
@@ -56,7 +63,11 @@ impl Platform for SnapshotFolder {
             } else {
                 Vec::new()
             };
-            state.chats.push(ChatState { chat, members, members_known });
+            state.chats.push(ChatState {
+                chat,
+                members,
+                members_known,
+            });
         }
         Ok(state)
     }

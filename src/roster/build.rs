@@ -234,7 +234,11 @@ impl<'a> Builder<'a> {
                     Rule::BadSnils,
                     self.loc(sheet, &v.at),
                     branch,
-                    format!("{digits} цифр, контрольная сумма не сходится"),
+                    if digits == 11 {
+                        "11 цифр, контрольное число не сходится".to_string()
+                    } else {
+                        format!("{digits} цифр вместо 11")
+                    },
                     "СНИЛС с ошибкой (11 цифр, последние две — контрольное число); сверьте с документом",
                 );
                 None
@@ -369,6 +373,8 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     }
 
     // Pass 2: parse values into observations.
+    // Rows whose branch cannot be told, per sheet: (rows, first name cell, groups named).
+    let mut branchless: BTreeMap<(usize, String), (usize, Location, BTreeSet<String>)> = BTreeMap::new();
     let mut students: Vec<Obs> = Vec::new();
     let mut parents: Vec<Obs> = Vec::new();
     let mut staff: Vec<Obs> = Vec::new();
@@ -377,9 +383,13 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let sheet = p.sheet;
         let name_loc = b.loc(sheet, &rec.name_at());
         let Some(branch) = p.branch.clone() else {
-            let known: Vec<String> = ctx.cfg.branches.iter().map(|x| format!("«{}»", x.name)).collect();
-            b.problem(Rule::UnknownBranch, name_loc.clone(), None, "",
-                format!("не понять, к какому филиалу относится строка; укажите branch = \"…\" в [[sources]] для этого файла или добавьте столбец «Филиал» (известны {})", known.join(", ")));
+            let entry = branchless
+                .entry((sheet.source, sheet.sheet.clone()))
+                .or_insert_with(|| (0, name_loc.clone(), BTreeSet::new()));
+            entry.0 += 1;
+            if let Some((g, _)) = &p.raw_group {
+                entry.2.insert(g.clone());
+            }
             b.dropped.push(Dropped {
                 kind: kind_of(p.kind),
                 rule: Rule::UnknownBranch,
@@ -490,6 +500,17 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         }
     }
 
+    let known: Vec<String> = ctx.cfg.branches.iter().map(|x| format!("«{}»", x.name)).collect();
+    for ((_, _), (n, loc, groups)) in branchless {
+        let groups_note = if groups.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = groups.iter().take(5).cloned().collect();
+            format!("группы {} не найдены в списках обучающихся ни одного филиала; ", list.join(", "))
+        };
+        b.problem(Rule::UnknownBranch, loc, None, format!("строк без филиала: {n}"),
+            format!("{groups_note}не понять, к какому филиалу относятся строки этого листа; укажите branch = \"…\" в [[sources]] для этого файла или добавьте столбец «Филиал» (известны {})", known.join(", ")));
+    }
     let mut used_ids = BTreeSet::new();
     let mut roster = Roster::default();
 
@@ -560,7 +581,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         }
     }
     let mut student_of_obs: Vec<Option<usize>> = vec![None; pool.len()];
-    let profile = ctx.cfg.organization.profile;
+    let profile = ctx.cfg.profile;
     let mut group_first_seen: BTreeMap<(String, String), Location> = BTreeMap::new();
     let mut group_course: BTreeMap<(String, String), BTreeMap<String, usize>> = BTreeMap::new();
     for cluster in uf.clusters() {
@@ -671,7 +692,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let name = obs
             .iter()
             .map(|o| &o.name)
-            .max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё']), n.full().len()))
+            .max_by_key(|n| (!n.patronymic.is_empty(), yo_count(n), n.full().len()))
             .cloned()
             .unwrap_or_default();
         for o in &obs {
@@ -770,6 +791,10 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             v
         };
         let mut branches: Vec<String> = children.iter().flat_map(|c| roster.people[*c].branches.clone()).collect();
+        if branches.is_empty() {
+            // No child on the roster (left out for an error): the branch of the parent's rows.
+            branches = obs.iter().map(|o| o.branch.clone()).collect();
+        }
         branches.sort();
         branches.dedup();
         let branch_label = branches.first().cloned().unwrap_or_else(|| first.branch.clone());
@@ -785,7 +810,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let name = obs
             .iter()
             .map(|o| &o.name)
-            .max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё'])))
+            .max_by_key(|n| (!n.patronymic.is_empty(), yo_count(n)))
             .cloned()
             .unwrap_or_default();
         let key = format!(
@@ -871,7 +896,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         let name = obs
             .iter()
             .map(|o| &o.name)
-            .max_by_key(|n| (!n.patronymic.is_empty(), n.full().contains(['ё', 'Ё'])))
+            .max_by_key(|n| (!n.patronymic.is_empty(), yo_count(n)))
             .cloned()
             .unwrap_or_default();
         let phone = obs.iter().find_map(|o| o.phone.clone());
@@ -1019,14 +1044,19 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 Some(&branch),
                 name.clone(),
                 format!(
-                    "у группы нет куратора ({}); впишите группу в столбец «Классное руководство» списка сотрудников",
+                    "у группы нет ответственного ({}); впишите группу в столбец «Классное руководство» списка сотрудников",
                     profile.curator_word()
                 ),
             );
         }
         let course = group_course
             .get(&(branch.clone(), name.clone()))
-            .and_then(|m| m.iter().max_by_key(|(_, n)| **n).map(|(c, _)| c.clone()));
+            .and_then(|m| m.iter().max_by_key(|(_, n)| **n).map(|(c, _)| c.clone()))
+            .or_else(|| {
+                // A school class's parallel is its number: «5А» → 5.
+                let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+                (profile == crate::profile::Profile::School && !digits.is_empty()).then_some(digits)
+            });
         roster.groups.push(Group {
             branch,
             name,
@@ -1072,6 +1102,11 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         )
     });
     (roster, b.problems)
+}
+
+/// Spellings with ё are the careful ones: keep the one with the most.
+fn yo_count(n: &PersonName) -> usize {
+    n.full().chars().filter(|c| matches!(c, 'ё' | 'Ё')).count()
 }
 
 fn kind_of(k: SourceKind) -> PersonKind {

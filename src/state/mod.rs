@@ -62,16 +62,25 @@ impl Store {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            opts.open(&path).map_err(|source| StateError::Io { path: path.clone(), source })?;
+            opts.open(&path).map_err(|source| StateError::Io {
+                path: path.clone(),
+                source,
+            })?;
         }
-        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
         let conn = Connection::open(&path).map_err(sql)?;
         conn.execute_batch(SCHEMA).map_err(sql)?;
         Ok(Store { conn, path })
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
-        StateError::Sql { path: self.path.clone(), source }
+        StateError::Sql {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Remembered identities and rejections, for the matcher.
@@ -82,7 +91,14 @@ impl Store {
             .prepare("SELECT user_id, person_id, kind, status FROM identities ORDER BY user_id, status, person_id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (u, p, kind, status) = row.map_err(|e| self.err(e))?;
@@ -109,22 +125,38 @@ impl Store {
             .prepare("SELECT user_id, person_id, status FROM identities WHERE status != 'auto' ORDER BY user_id, person_id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok(format!("{}|{}|{}", r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .query_map([], |r| {
+                Ok(format!(
+                    "{}|{}|{}",
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?
+                ))
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     pub fn remember(&mut self, matches: &[(i64, String, PersonKind)], today: &str) -> Result<(), StateError> {
-        let tx = self.conn.transaction().map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+        let tx = self.conn.transaction().map_err(|e| StateError::Sql {
+            path: self.path.clone(),
+            source: e,
+        })?;
         {
             let mut stmt = tx
                 .prepare(
                     "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'auto', ?4)
                      ON CONFLICT (user_id, person_id) DO UPDATE SET updated = excluded.updated WHERE status = 'auto'",
                 )
-                .map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+                .map_err(|e| StateError::Sql {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
             for (u, p, k) in matches {
-                stmt.execute(params![u, p, kind_code(*k), today]).map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+                stmt.execute(params![u, p, kind_code(*k), today]).map_err(|e| StateError::Sql {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
             }
         }
         tx.commit().map_err(|e| self.err(e))
@@ -132,23 +164,40 @@ impl Store {
 
     /// `rollout confirm`: this account is this person (any other identity of the account goes).
     pub fn confirm(&mut self, user_id: i64, person_id: &str, kind: PersonKind, today: &str) -> Result<(), StateError> {
-        let tx = self.conn.transaction().map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
-        tx.execute("DELETE FROM identities WHERE user_id = ?1 AND status != 'rejected'", params![user_id])
-            .and_then(|_| tx.execute("DELETE FROM identities WHERE user_id = ?1 AND person_id = ?2", params![user_id, person_id]))
-            .and_then(|_| {
-                tx.execute(
-                    "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'confirmed', ?4)",
-                    params![user_id, person_id, kind_code(kind), today],
-                )
-            })
-            .map_err(|e| StateError::Sql { path: self.path.clone(), source: e })?;
+        let tx = self.conn.transaction().map_err(|e| StateError::Sql {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        tx.execute(
+            "DELETE FROM identities WHERE user_id = ?1 AND status != 'rejected'",
+            params![user_id],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "DELETE FROM identities WHERE user_id = ?1 AND person_id = ?2",
+                params![user_id, person_id],
+            )
+        })
+        .and_then(|_| {
+            tx.execute(
+                "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'confirmed', ?4)",
+                params![user_id, person_id, kind_code(kind), today],
+            )
+        })
+        .map_err(|e| StateError::Sql {
+            path: self.path.clone(),
+            source: e,
+        })?;
         tx.commit().map_err(|e| self.err(e))
     }
 
     /// `rollout reject`: this account is not this person.
     pub fn reject(&mut self, user_id: i64, person_id: &str, kind: PersonKind, today: &str) -> Result<(), StateError> {
         self.conn
-            .execute("DELETE FROM identities WHERE user_id = ?1 AND person_id = ?2", params![user_id, person_id])
+            .execute(
+                "DELETE FROM identities WHERE user_id = ?1 AND person_id = ?2",
+                params![user_id, person_id],
+            )
             .and_then(|_| {
                 self.conn.execute(
                     "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (?1, ?2, ?3, 'rejected', ?4)",
@@ -162,7 +211,10 @@ impl Store {
     /// Records the people and guardianships on this roster.
     pub fn record_people(&mut self, roster: &Roster, today: &str) -> Result<(), StateError> {
         let path = self.path.clone();
-        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(sql)?;
         {
             let mut p = tx
@@ -189,8 +241,13 @@ impl Store {
 
     /// Every student a parent was ever seen with.
     pub fn children_of(&self) -> Result<HashMap<String, Vec<String>>, StateError> {
-        let mut stmt = self.conn.prepare("SELECT parent_id, student_id FROM guardians ORDER BY 1, 2").map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT parent_id, student_id FROM guardians ORDER BY 1, 2")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
         let mut m: HashMap<String, Vec<String>> = HashMap::new();
         for row in rows {
             let (p, s) = row.map_err(|e| self.err(e))?;
@@ -201,27 +258,42 @@ impl Store {
 
     /// The last accepted roster sizes: (branch, kind) → count.
     pub fn roster_sizes(&self) -> Result<BTreeMap<(String, String), usize>, StateError> {
-        let mut stmt = self.conn.prepare("SELECT branch, kind, count FROM roster_sizes").map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT branch, kind, count FROM roster_sizes")
+            .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), r.get::<_, i64>(2)? as usize)))
+            .query_map([], |r| {
+                Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), r.get::<_, i64>(2)? as usize))
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     pub fn set_roster_sizes(&mut self, sizes: &BTreeMap<(String, String), usize>) -> Result<(), StateError> {
         let path = self.path.clone();
-        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute("DELETE FROM roster_sizes", []).map_err(sql)?;
         for ((b, k), n) in sizes {
-            tx.execute("INSERT INTO roster_sizes (branch, kind, count) VALUES (?1, ?2, ?3)", params![b, k, *n as i64]).map_err(sql)?;
+            tx.execute(
+                "INSERT INTO roster_sizes (branch, kind, count) VALUES (?1, ?2, ?3)",
+                params![b, k, *n as i64],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)
     }
 
     pub fn approve(&mut self, hash: &str, today: &str) -> Result<(), StateError> {
         self.conn
-            .execute("INSERT OR REPLACE INTO approvals (hash, approved) VALUES (?1, ?2)", params![hash, today])
+            .execute(
+                "INSERT OR REPLACE INTO approvals (hash, approved) VALUES (?1, ?2)",
+                params![hash, today],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -238,16 +310,27 @@ impl Store {
     /// before `before`: their identities, records and guardianships. Returns the count of people.
     pub fn purge(&mut self, current: &HashSet<String>, before: &str) -> Result<usize, StateError> {
         let path = self.path.clone();
-        let sql = |source| StateError::Sql { path: path.clone(), source };
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
         let gone: Vec<String> = {
-            let mut stmt = self.conn.prepare("SELECT person_id FROM people WHERE last_seen < ?1").map_err(sql)?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT person_id FROM people WHERE last_seen < ?1")
+                .map_err(sql)?;
             let rows = stmt.query_map(params![before], |r| r.get::<_, String>(0)).map_err(sql)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(sql)?.into_iter().filter(|p| !current.contains(p)).collect()
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(sql)?
+                .into_iter()
+                .filter(|p| !current.contains(p))
+                .collect()
         };
         let tx = self.conn.transaction().map_err(sql)?;
         for p in &gone {
             tx.execute("DELETE FROM identities WHERE person_id = ?1", params![p]).map_err(sql)?;
-            tx.execute("DELETE FROM guardians WHERE student_id = ?1 OR parent_id = ?1", params![p]).map_err(sql)?;
+            tx.execute("DELETE FROM guardians WHERE student_id = ?1 OR parent_id = ?1", params![p])
+                .map_err(sql)?;
             tx.execute("DELETE FROM people WHERE person_id = ?1", params![p]).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;

@@ -297,7 +297,10 @@ fn a_file_over_the_time_budget() {
     ws.config(&format!("{SCHOOL_TOML}[ingest]\nmax_seconds = 1\n"));
     ws.write(
         "sources/good.xlsx",
-        xlsx(&[sheet("5А", text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]))]),
+        xlsx(&[sheet(
+            "5А",
+            text_rows(&[&["ФИО", "Дата рождения", "Класс"], &["Хорошев Харитон Ильич", "01.01.2015", "5А"]]),
+        )]),
     );
     // Millions of cells take far longer than a second to read and hand over.
     let mut big = String::from("ФИО;Класс;А;Б;В;Г;Д;Е\n");

@@ -38,16 +38,17 @@ fn init_writes_a_starter_workspace_for_each_profile() {
         }
         if profile == "kindergarten" {
             assert!(
-                cfg.contains("(чат родителей)"),
+                cfg.contains("чат родителей") && !cfg.contains("чат обучающихся"),
                 "kindergarten groups have a parents' chat only:\n{cfg}"
             );
         }
         if profile == "supplementary" {
             assert!(cfg.contains("в нескольких группах (да)") || cfg.contains("(да)"), "{cfg}");
         }
-        // The new workspace runs: no sources yet is a clean, empty roster.
+        // The new workspace runs and says what to do next: no sources yet.
         let r = ws.run(&["check", "--config", "w/rollout.toml"]);
-        assert_eq!(r.code, 0, "{r}");
+        assert_eq!(r.code, 1, "{r}");
+        assert!(r.stdout.contains("Источников нет"), "{r}");
         assert!(!r.stderr.contains("unknown key"), "{r}");
     }
 }
@@ -107,9 +108,15 @@ fn config_errors_name_the_problem() {
 #[test]
 fn unknown_keys_are_reported_not_ignored() {
     let ws = Ws::new();
-    ws.config(&format!("{SCHOOL_TOML}colour = \"red\"\n[ingest]\nmax_secs = 3\n"));
+    ws.config(&format!(
+        "{SCHOOL_TOML}colour = \"red\"\n[ingest]\nmax_secs = 3\n[[sources]]\npath = \"a.csv\"\nbrnch = \"x\"\n"
+    ));
+    ws.write("a.csv", "ФИО;Класс;Дата рождения\nКлючев Кирилл Ильич;5А;01.01.2015\n");
     let r = ws.run(&["check"]);
-    assert_eq!(r.code, 0, "{r}");
+    assert!(
+        r.stderr.contains("unknown key `sources.0.brnch`"),
+        "a readable path for a key in a list\n{r}"
+    );
     assert!(r.stderr.contains("unknown key `organization.colour`"), "{r}");
     assert!(r.stderr.contains("unknown key `ingest.max_secs`"), "{r}");
 }
@@ -270,4 +277,57 @@ fn a_closed_pipe_is_not_an_error() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_missing_profile_is_a_configuration_error() {
+    let ws = Ws::new();
+    ws.config("[organization]\nname = \"Школа\"\nprofle = \"school\"\n");
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("`profile` is required"), "{r}");
+    assert!(r.stderr.contains("organization.profle"), "the typo is named\n{r}");
+}
+
+#[test]
+fn files_not_listed_in_sources_are_named() {
+    let ws = Ws::new();
+    ws.config(&format!("{SCHOOL_TOML}[[sources]]\npath = \"sources/a.csv\"\n"));
+    ws.write("sources/a.csv", "ФИО;Класс;Дата рождения\nАлов Алик Ильич;5А;01.01.2015\n");
+    ws.write(
+        "sources/forgotten.xlsx",
+        xlsx(&[sheet("x", text_rows(&[&["ФИО", "Класс"], &["Забытый Захар", "5А"]]))]),
+    );
+    let r = ws.run(&["check"]);
+    assert!(
+        r.stdout.contains("sources/forgotten.xlsx") && r.stdout.contains("не перечислены в [[sources]]"),
+        "{r}"
+    );
+    assert_eq!(r.code, 1, "{r}");
+}
+
+#[test]
+fn an_unwritable_output_folder_is_a_usage_error() {
+    let ws = Ws::new();
+    ws.config(SCHOOL_TOML);
+    ws.write("sources/a.csv", "ФИО;Класс;Дата рождения\nАлов Алик Ильич;5А;01.01.2015\n");
+    ws.write("out", "a file where the folder should be");
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("out"), "{r}");
+}
+
+#[test]
+fn the_summary_speaks_russian_with_proper_plurals() {
+    let ws = Ws::new();
+    ws.config(SCHOOL_TOML);
+    ws.write("sources/a.csv", "ФИО;Класс;Дата рождения\nАлов Алик Ильич;5А;01.01.2015\n");
+    let r = ws.run(&["check"]);
+    assert!(r.stdout.contains("Источники: 1 файл"), "{r}");
+    assert!(r.stdout.contains("1 ученик, 0 родителей, 0 сотрудников, 1 группа"), "{r}");
+    assert!(r.stdout.contains("problems.xlsx"), "people are pointed at the Excel file\n{r}");
+    let excel = std::fs::read(ws.path().join("out/problems-excel.csv")).unwrap();
+    assert!(excel.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Russian Excel");
+    let text = String::from_utf8_lossy(&excel);
+    assert!(text.contains("Правило;Серьёзность;") && text.contains(";предупреждение;"), "{text}");
 }

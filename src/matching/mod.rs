@@ -75,8 +75,10 @@ pub struct MemberMatch {
     pub review: Option<ReviewWhy>,
     /// True when the person is no longer on the roster (known from the state store).
     pub departed: bool,
-    /// Matched on the first name alone.
+        /// Matched on the first name alone.
     pub first_only: bool,
+    /// For a first name alone: every expected person of the chat with that first name.
+    pub first_only_candidates: Vec<String>,
 }
 
 /// What the state store knows.
@@ -231,8 +233,10 @@ pub struct Matcher<'a> {
     by_surname_prefix: HashMap<String, Vec<usize>>,
     by_latin_prefix: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
-    by_phone: HashMap<String, Vec<usize>>,
+        by_phone: HashMap<String, Vec<usize>>,
     by_email: HashMap<String, Vec<usize>>,
+    /// Every first name on the roster: a token that is one is a name, not a typo of another.
+    first_names: HashSet<String>,
 }
 
 struct Scored {
@@ -253,8 +257,9 @@ impl<'a> Matcher<'a> {
             by_surname_prefix: HashMap::new(),
             by_latin_prefix: HashMap::new(),
             by_id: HashMap::new(),
-            by_phone: HashMap::new(),
+                        by_phone: HashMap::new(),
             by_email: HashMap::new(),
+            first_names: HashSet::new(),
         };
         for p in &roster.people {
             m.cands.push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None));
@@ -279,6 +284,7 @@ impl<'a> Matcher<'a> {
                 ));
             }
         }
+                m.first_names = m.cands.iter().map(|c| c.first.clone()).filter(|f| !f.is_empty()).collect();
         for (i, c) in m.cands.iter().enumerate() {
             m.by_surname_prefix.entry(prefix(&c.surname)).or_default().push(i);
             m.by_latin_prefix.entry(prefix(&c.surname_latin)).or_default().push(i);
@@ -298,7 +304,11 @@ impl<'a> Matcher<'a> {
                 if fi == si {
                     continue;
                 }
-                let f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+                                let mut f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+                // «Алина» is not a typo of «Алена»: both are names.
+                if f_sim > 0.0 && f_sim < 0.95 && !*fl && self.first_names.contains(ft.as_str()) {
+                    f_sim = 0.0;
+                }
                 if f_sim == 0.0 {
                     continue;
                 }
@@ -343,7 +353,8 @@ impl<'a> Matcher<'a> {
 
     /// Fits the candidate to the chat: expected here, same branch, kind fits the audience.
     fn context(&self, c: &Cand, placement: Option<&Placement>) -> f64 {
-        let Some(p) = placement else { return -0.02 };
+                // A chat we could not place gives no context: never enough for an automatic match.
+                let Some(p) = placement else { return -0.04 };
         if c.dropped.is_none() && self.expected.expects(p, &c.id) {
             return 0.0;
         }
@@ -357,7 +368,10 @@ impl<'a> Matcher<'a> {
         if !kind_fits {
             return -0.12;
         }
-        if c.branches.contains(&p.branch) { -0.02 } else { -0.06 }
+                        // Someone expected in this chat beats a namesake from another group clearly, and a
+        // full name alone outside the chats a person belongs to is never automatic: a
+        // departed student or a stranger may carry the same name (a move then needs review).
+        if c.branches.contains(&p.branch) { -0.07 } else { -0.10 }
     }
 
     fn candidates_for(&self, tokens: &[(String, bool)], placement: Option<&Placement>) -> BTreeSet<usize> {
@@ -394,8 +408,9 @@ impl<'a> Matcher<'a> {
             status: Status::Unknown,
             candidates: Vec::new(),
             review: None,
-            departed: false,
+                        departed: false,
             first_only: false,
+            first_only_candidates: Vec::new(),
         };
         // Tier 1: remembered identities.
         if let Some((pid, kind, _)) = self.known.identities.get(&member.user_id) {
@@ -447,8 +462,9 @@ impl<'a> Matcher<'a> {
                 });
             }
         }
-        // A first name alone is trusted when exactly one expected person of this chat has it.
+                // A first name alone is trusted when exactly one expected person of this chat has it.
         let first_only_hits = scored.iter().filter(|s| s.first_only).count();
+        out.first_only_candidates = scored.iter().filter(|s| s.first_only).map(|s| self.cands[s.idx].id.clone()).collect();
         for s in scored.iter_mut().filter(|s| s.first_only) {
             s.conf = if first_only_hits == 1 {
                 self.cfg.auto.max(0.92) + 0.005
@@ -504,6 +520,51 @@ impl<'a> Matcher<'a> {
                     continue;
                 }
                 all.push(self.match_member(cs.chat.chat_id, m, placement.as_ref()));
+            }
+        }
+                        // One account is one person: an account matched automatically in a placed chat
+        // carries that identity into chats where its name alone was not enough.
+        let placed: HashSet<i64> = chats.iter().filter(|(_, p)| p.is_some()).map(|(c, _)| c.chat.chat_id).collect();
+        let mut by_user: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for m in all.iter().filter(|m| m.status == Status::Matched && placed.contains(&m.chat_id)) {
+            if let Some(p) = &m.person_id {
+                by_user.entry(m.user_id).or_default().insert(p.clone());
+            }
+        }
+        for m in all.iter_mut().filter(|m| m.status != Status::Matched && m.review != Some(ReviewWhy::TwoAccounts)) {
+            if let Some(set) = by_user.get(&m.user_id)
+                && set.len() == 1
+                && m.person_id.as_ref().is_none_or(|p| set.contains(p))
+                && !matches!(m.review, Some(ReviewWhy::DroppedRecord(_)))
+            {
+                let id = set.iter().next().cloned().unwrap_or_default();
+                m.kind = self.by_id.get(&id).map(|i| self.cands[*i].kind);
+                m.person_id = Some(id);
+                m.status = Status::Matched;
+                m.review = None;
+                m.confidence = m.confidence.max(self.cfg.auto);
+            }
+        }
+        // A first name shared by several expected people: those already here under their
+        // full name (another account) are not it; if one is left, it is that one.
+        let strong_here: HashSet<(i64, String, i64)> = all
+            .iter()
+            .filter(|m| m.status == Status::Matched && !m.first_only)
+            .filter_map(|m| Some((m.chat_id, m.person_id.clone()?, m.user_id)))
+            .collect();
+        for m in all.iter_mut().filter(|m| m.status == Status::Review && m.review == Some(ReviewWhy::Ambiguous) && m.first_only) {
+            let left: Vec<&String> = m
+                .first_only_candidates
+                .iter()
+                .filter(|p| !strong_here.iter().any(|(c, q, u)| *c == m.chat_id && q == *p && *u != m.user_id))
+                .collect();
+            if let [only] = left.as_slice() {
+                let id = (*only).clone();
+                m.kind = self.by_id.get(&id).map(|i| self.cands[*i].kind);
+                m.person_id = Some(id);
+                m.status = Status::Matched;
+                m.review = None;
+                m.confidence = round3(self.cfg.auto.max(0.92) + 0.005);
             }
         }
         // A first-name-only claim on a person someone else claims by full name yields:

@@ -200,6 +200,8 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let cfg = load_config(&cli.config)?;
             let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
             let outcome = ingest(&cfg, cli.quiet)?;
+            // The change set names people by id: the roster it refers to is written beside it.
+            write_outputs(&out_dir, &cfg, &outcome, true).map_err(|e| Failure { code: 2, error: e })?;
             let code = run_diff(&cfg, &outcome, platform.as_deref(), &out_dir, cli.quiet)?;
             Ok(code.max(if outcome.unreadable > 0 { 3 } else { 0 }))
         }

@@ -90,10 +90,10 @@ pub fn ingest_and_build(cfg: &Config, mode: &ReadMode, progress: &indicatif::Pro
         .filter_map(|s| Some((s.rel.as_str(), resolver.resolve(s.spec.as_ref()?.branch.as_deref()?)?)))
         .collect();
     problems.extend(ing.problems.iter().cloned().map(|mut p| {
-        if p.branch.is_empty() {
-            if let Some(b) = file_branch.get(p.location.file.as_str()) {
-                p.branch = b.clone();
-            }
+        if p.branch.is_empty()
+            && let Some(b) = file_branch.get(p.location.file.as_str())
+        {
+            p.branch = b.clone();
         }
         p
     }));

@@ -936,6 +936,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         }
         t.push_str(&format!("kind = \"{kind}\"\n"));
     }
+    t.push_str("\n# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n");
     std::fs::write(dir.join("rollout.toml"), t)?;
 
     // ---- the platform snapshot (written last: its draws never touch the roster files) ----

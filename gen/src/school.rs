@@ -311,7 +311,9 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         "# Sample workspace made by rollout-gen (seed {seed}, scale {scale}). Every person here is fictional.\n\
          # Single site: no [[branches]], no [[sources]]; every file under sources/ is read\n\
          # and its kind is told from its columns.\n\n\
-         [organization]\nname = {}\nprofile = \"school\"\ntimezone = \"Europe/Moscow\"\n",
+                  [organization]\nname = {}\nprofile = \"school\"\ntimezone = \"Europe/Moscow\"\n\n\
+         # What is on the platform: a snapshot in the shape the MAX Bot API returns.\n\
+         [platform]\nsnapshot = \"platform/\"\n",
         toml_str(ORG)
     );
     std::fs::write(dir.join("rollout.toml"), toml)?;

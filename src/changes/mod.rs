@@ -524,7 +524,7 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                 let found = place
                     .group
                     .as_ref()
-                    .and_then(|g| roster.groups.iter().find(|x| &x.branch == &place.branch && &x.name == g))
+                    .and_then(|g| roster.groups.iter().find(|x| x.branch == place.branch && &x.name == g))
                     .map(|g| g.found_at.clone());
                 let title = new_chat_title(input.cfg, place);
                 b.push(

@@ -75,7 +75,7 @@ pub struct MemberMatch {
     pub review: Option<ReviewWhy>,
     /// True when the person is no longer on the roster (known from the state store).
     pub departed: bool,
-        /// Matched on the first name alone.
+    /// Matched on the first name alone.
     pub first_only: bool,
     /// For a first name alone: every expected person of the chat with that first name.
     pub first_only_candidates: Vec<String>,
@@ -233,7 +233,7 @@ pub struct Matcher<'a> {
     by_surname_prefix: HashMap<String, Vec<usize>>,
     by_latin_prefix: HashMap<String, Vec<usize>>,
     by_id: HashMap<String, usize>,
-        by_phone: HashMap<String, Vec<usize>>,
+    by_phone: HashMap<String, Vec<usize>>,
     by_email: HashMap<String, Vec<usize>>,
     /// Every first name on the roster: a token that is one is a name, not a typo of another.
     first_names: HashSet<String>,
@@ -257,7 +257,7 @@ impl<'a> Matcher<'a> {
             by_surname_prefix: HashMap::new(),
             by_latin_prefix: HashMap::new(),
             by_id: HashMap::new(),
-                        by_phone: HashMap::new(),
+            by_phone: HashMap::new(),
             by_email: HashMap::new(),
             first_names: HashSet::new(),
         };
@@ -284,7 +284,7 @@ impl<'a> Matcher<'a> {
                 ));
             }
         }
-                m.first_names = m.cands.iter().map(|c| c.first.clone()).filter(|f| !f.is_empty()).collect();
+        m.first_names = m.cands.iter().map(|c| c.first.clone()).filter(|f| !f.is_empty()).collect();
         for (i, c) in m.cands.iter().enumerate() {
             m.by_surname_prefix.entry(prefix(&c.surname)).or_default().push(i);
             m.by_latin_prefix.entry(prefix(&c.surname_latin)).or_default().push(i);
@@ -304,7 +304,7 @@ impl<'a> Matcher<'a> {
                 if fi == si {
                     continue;
                 }
-                                let mut f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+                let mut f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
                 // «Алина» is not a typo of «Алена»: both are names.
                 if f_sim > 0.0 && f_sim < 0.95 && !*fl && self.first_names.contains(ft.as_str()) {
                     f_sim = 0.0;
@@ -353,8 +353,8 @@ impl<'a> Matcher<'a> {
 
     /// Fits the candidate to the chat: expected here, same branch, kind fits the audience.
     fn context(&self, c: &Cand, placement: Option<&Placement>) -> f64 {
-                // A chat we could not place gives no context: never enough for an automatic match.
-                let Some(p) = placement else { return -0.04 };
+        // A chat we could not place gives no context: never enough for an automatic match.
+        let Some(p) = placement else { return -0.04 };
         if c.dropped.is_none() && self.expected.expects(p, &c.id) {
             return 0.0;
         }
@@ -368,7 +368,7 @@ impl<'a> Matcher<'a> {
         if !kind_fits {
             return -0.12;
         }
-                        // Someone expected in this chat beats a namesake from another group clearly, and a
+        // Someone expected in this chat beats a namesake from another group clearly, and a
         // full name alone outside the chats a person belongs to is never automatic: a
         // departed student or a stranger may carry the same name (a move then needs review).
         if c.branches.contains(&p.branch) { -0.07 } else { -0.10 }
@@ -408,7 +408,7 @@ impl<'a> Matcher<'a> {
             status: Status::Unknown,
             candidates: Vec::new(),
             review: None,
-                        departed: false,
+            departed: false,
             first_only: false,
             first_only_candidates: Vec::new(),
         };
@@ -462,9 +462,13 @@ impl<'a> Matcher<'a> {
                 });
             }
         }
-                // A first name alone is trusted when exactly one expected person of this chat has it.
+        // A first name alone is trusted when exactly one expected person of this chat has it.
         let first_only_hits = scored.iter().filter(|s| s.first_only).count();
-        out.first_only_candidates = scored.iter().filter(|s| s.first_only).map(|s| self.cands[s.idx].id.clone()).collect();
+        out.first_only_candidates = scored
+            .iter()
+            .filter(|s| s.first_only)
+            .map(|s| self.cands[s.idx].id.clone())
+            .collect();
         for s in scored.iter_mut().filter(|s| s.first_only) {
             s.conf = if first_only_hits == 1 {
                 self.cfg.auto.max(0.92) + 0.005
@@ -522,7 +526,7 @@ impl<'a> Matcher<'a> {
                 all.push(self.match_member(cs.chat.chat_id, m, placement.as_ref()));
             }
         }
-                        // One account is one person: an account matched automatically in a placed chat
+        // One account is one person: an account matched automatically in a placed chat
         // carries that identity into chats where its name alone was not enough.
         let placed: HashSet<i64> = chats.iter().filter(|(_, p)| p.is_some()).map(|(c, _)| c.chat.chat_id).collect();
         let mut by_user: HashMap<i64, BTreeSet<String>> = HashMap::new();
@@ -531,7 +535,10 @@ impl<'a> Matcher<'a> {
                 by_user.entry(m.user_id).or_default().insert(p.clone());
             }
         }
-        for m in all.iter_mut().filter(|m| m.status != Status::Matched && m.review != Some(ReviewWhy::TwoAccounts)) {
+        for m in all
+            .iter_mut()
+            .filter(|m| m.status != Status::Matched && m.review != Some(ReviewWhy::TwoAccounts))
+        {
             if let Some(set) = by_user.get(&m.user_id)
                 && set.len() == 1
                 && m.person_id.as_ref().is_none_or(|p| set.contains(p))
@@ -552,7 +559,10 @@ impl<'a> Matcher<'a> {
             .filter(|m| m.status == Status::Matched && !m.first_only)
             .filter_map(|m| Some((m.chat_id, m.person_id.clone()?, m.user_id)))
             .collect();
-        for m in all.iter_mut().filter(|m| m.status == Status::Review && m.review == Some(ReviewWhy::Ambiguous) && m.first_only) {
+        for m in all
+            .iter_mut()
+            .filter(|m| m.status == Status::Review && m.review == Some(ReviewWhy::Ambiguous) && m.first_only)
+        {
             let left: Vec<&String> = m
                 .first_only_candidates
                 .iter()

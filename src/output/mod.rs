@@ -23,7 +23,10 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// «-7584551750822», «-0.5»: a number, not a formula (negative chat ids are common).
 fn is_plain_number(cell: &str) -> bool {
     let body = cell.strip_prefix('-').unwrap_or(cell);
-    !body.is_empty() && body.chars().all(|c| c.is_ascii_digit() || c == '.') && body.chars().filter(|c| *c == '.').count() <= 1 && body.chars().next().is_some_and(|c| c.is_ascii_digit())
+    !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.chars().filter(|c| *c == '.').count() <= 1
+        && body.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
 /// Creates a folder owner-only; an existing folder keeps the rights its owner gave it.
@@ -95,7 +98,7 @@ mod tests {
     fn formulas_are_neutralised_but_phones_are_not() {
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("+1+2"), "'+1+2");
-                assert_eq!(neutralise("-2+3"), "'-2+3");
+        assert_eq!(neutralise("-2+3"), "'-2+3");
         assert_eq!(neutralise("-7584551750822"), "-7584551750822");
         assert_eq!(neutralise("-1-1"), "'-1-1");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");

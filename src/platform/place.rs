@@ -159,12 +159,11 @@ impl<'a> ChatPlacer<'a> {
     }
 
     fn default_branch(&self, group: Option<&str>) -> Option<String> {
-        if let Some(g) = group {
-            if let Some(list) = self.groups.get(&group_key(g))
-                && list.len() == 1
-            {
-                return Some(list[0].0.clone());
-            }
+        if let Some(g) = group
+            && let Some(list) = self.groups.get(&group_key(g))
+            && list.len() == 1
+        {
+            return Some(list[0].0.clone());
         }
         self.cfg.main_branch().map(|b| b.name.clone())
     }

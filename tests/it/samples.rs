@@ -21,7 +21,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn sample(name: &str) -> Ws {
+pub fn sample(name: &str) -> Ws {
     let ws = Ws::new();
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name), ws.path());
     ws

@@ -647,9 +647,14 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
                     ],
                 ));
                 if g == no_curator_group && i == 0 {
-                    // a group-level problem points at the name of the group's first student
-                    sh.rows[at]
-                        .mark_row(Mark::new("group-without-curator", "no staff row curates this group").found(groups[g].name.clone()));
+                    // A group-level problem points where the group is named: the title row,
+                    // or (without one) the sheet itself, whose name is the group.
+                    let mark = Mark::new("group-without-curator", "no staff row curates this group").found(groups[g].name.clone());
+                    if k % 2 == 0 {
+                        sh.rows[0].mark_cell(0, mark);
+                    } else {
+                        sh.marks.push(mark);
+                    }
                 }
             }
             sheets.push(sh);
@@ -725,10 +730,11 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
                     ],
                 );
                 if s == no_birth {
-                    row.mark_row(Mark::new(
-                        "missing-birth-date",
-                        "empty birth date; the student is in no other source",
-                    ));
+                    // The problem points at the empty birth-date cell: the cell to fill in.
+                    row.mark_cell(
+                        2,
+                        Mark::new("missing-birth-date", "empty birth date; the student is in no other source"),
+                    );
                 }
                 if s == bad_date_sos {
                     row.mark_cell(2, Mark::new("bad-date", "31 April; the student is in no other source"));

@@ -59,6 +59,8 @@ pub struct RawRecord {
     pub child: Option<Value>,
     /// The first cell of the row, for row-level problems with no name cell.
     pub first_cell: String,
+    /// Where the birth date goes, even when the cell is empty (for «missing birth date»).
+    pub birth_date_at: Option<String>,
 }
 
 impl RawRecord {
@@ -327,6 +329,7 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
         rec.first_name = get(r, Field::FirstName);
         rec.patronymic = get(r, Field::Patronymic);
         rec.birth_date = get(r, Field::BirthDate);
+        rec.birth_date_at = header.col(Field::BirthDate).map(|c| a1(r, c));
         rec.group = get(r, Field::Group);
         rec.course = get(r, Field::Course);
         rec.branch = get(r, Field::Branch);

@@ -48,6 +48,10 @@ struct Obs {
     source: usize,
     /// From a student list (not a child seen in a parents' export).
     from_list: bool,
+    /// Where the group is named for this record (a cell, a group row, or the sheet).
+    group_loc: Option<Location>,
+    /// The birth-date cell of the row, filled or not.
+    birth_at: Option<Location>,
 }
 
 struct UnionFind(Vec<usize>);
@@ -445,6 +449,8 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             loc: name_loc.clone(),
             source: sheet.source,
             from_list: true,
+            group_loc: p.raw_group.as_ref().map(|(_, l)| l.clone()),
+            birth_at: rec.birth_date_at.as_ref().map(|a| b.loc(sheet, a)),
         };
         obs.phone = b.phone(&rec.phone, sheet, Some(&branch));
         obs.email = b.email(&rec.email, sheet, Some(&branch));
@@ -682,7 +688,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
         if birth.is_none() && !obs.iter().any(|o| o.birth_given) {
             b.problem(
                 Rule::MissingBirthDate,
-                first.loc.clone(),
+                first.birth_at.clone().unwrap_or_else(|| first.loc.clone()),
                 Some(&first.branch),
                 first.name.full(),
                 "нет даты рождения: она нужна, чтобы отличать однофамильцев; добавьте её в источник",
@@ -699,7 +705,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             if let Some(g) = &o.group {
                 group_first_seen
                     .entry((o.branch.clone(), g.clone()))
-                    .or_insert_with(|| o.loc.clone());
+                    .or_insert_with(|| o.group_loc.clone().unwrap_or_else(|| o.loc.clone()));
                 if let Some(c) = &o.course {
                     *group_course
                         .entry((o.branch.clone(), g.clone()))

@@ -418,10 +418,10 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
     };
     writeln!(
         w,
-        "Набор изменений {} ({}…): {} действий — {}",
+        "Набор изменений {} ({}…): {} — {}",
         status,
         &c.hash[..12],
-        c.actions.len(),
+        ru_count(c.actions.len(), ["действие", "действия", "действий"]),
         out_dir.join("changes.xlsx").display()
     )?;
     let kinds = changes::ActionKind::ALL;

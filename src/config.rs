@@ -139,7 +139,9 @@ pub struct RawConfig {
     #[serde(default)]
     safety: RawSafety,
     #[serde(default)]
-    pub links: Option<toml::Value>,
+    pub links: LinksConfig,
+    #[serde(default)]
+    pub letters: LettersConfig,
     #[serde(default)]
     pub plans: Option<toml::Value>,
     #[serde(default)]
@@ -263,6 +265,42 @@ struct RawSafety {
     max_shrink: Option<toml::Value>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinksConfig {
+    #[serde(default = "default_max_age")]
+    pub max_age_days: i64,
+    #[serde(default = "default_unused")]
+    pub unused_days: i64,
+    /// A links file the admin fills: «Филиал», «Группа», «Аудитория», «Ссылка».
+    #[serde(default)]
+    pub file: Option<String>,
+}
+fn default_max_age() -> i64 {
+    180
+}
+fn default_unused() -> i64 {
+    14
+}
+impl Default for LinksConfig {
+    fn default() -> Self {
+        LinksConfig {
+            max_age_days: default_max_age(),
+            unused_days: default_unused(),
+            file: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LettersConfig {
+    /// The sender of .eml letters: «Колледж <info@college.ru>».
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Who signs the letters.
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
 /// The validated workspace configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -286,6 +324,8 @@ pub struct Config {
     pub chat_title: String,
     pub matching: MatchingConfig,
     pub safety: SafetyConfig,
+    pub links: LinksConfig,
+    pub letters: LettersConfig,
     /// Keys the file has that rollout does not know, as dotted paths.
     pub unknown_keys: Vec<String>,
 }
@@ -469,6 +509,8 @@ impl Config {
             chat_title: chat_title.unwrap_or_else(|| "{group} {audience}".into()),
             matching: raw.matching,
             safety,
+            links: raw.links,
+            letters: raw.letters,
             unknown_keys,
         })
     }

@@ -8,6 +8,8 @@ pub mod changes;
 pub mod config;
 pub mod ingest;
 pub mod init;
+pub mod letters;
+pub mod links;
 pub mod matching;
 pub mod normalize;
 pub mod output;

@@ -89,6 +89,28 @@ enum Command {
         #[arg(long, value_name = "DATE")]
         before: String,
     },
+    /// Letters, mailing lists, QR slips and .eml files for people who still have to join.
+    #[command(
+        after_help = "Examples:\n  rollout letters              only people the change set says must still join\n  rollout letters --all        everyone\n  rollout letters --no-qr      without the printable slips"
+    )]
+    Letters {
+        /// Letters for everyone, not only those who still have to join.
+        #[arg(long)]
+        all: bool,
+        /// Skip the printable QR slips.
+        #[arg(long)]
+        no_qr: bool,
+        /// Skip the .eml files.
+        #[arg(long)]
+        no_eml: bool,
+        #[arg(long, value_name = "PATH")]
+        platform: Option<PathBuf>,
+    },
+    /// Invite links: the registry and the admin's checklist.
+    Links {
+        #[command(subcommand)]
+        cmd: LinksCmd,
+    },
     /// The main job: every stage in order, with a short summary at the end.
     #[command(after_help = "Examples:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
     Run,
@@ -100,6 +122,17 @@ enum Command {
         encoding: Option<String>,
         #[arg(long)]
         delimiter: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LinksCmd {
+    /// Per branch: groups without a link, links gone from the platform, links to rotate,
+    /// chats nobody joined lately although people still have to join.
+    #[command(after_help = "Examples:\n  rollout links status")]
+    Status {
+        #[arg(long, value_name = "PATH")]
+        platform: Option<PathBuf>,
     },
 }
 
@@ -290,6 +323,124 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             );
             Ok(0)
         }
+        Command::Letters {
+            all,
+            no_qr,
+            no_eml,
+            ref platform,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
+            let outcome = ingest(&cfg, cli.quiet)?;
+            // Letters name people by id: the roster they refer to is written beside them.
+            write_outputs(&out_dir, &cfg, &outcome, true).map_err(|e| Failure { code: 2, error: e })?;
+            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+            let (diff, chats) = platform_state(&cfg, &outcome, platform.as_deref(), &store)?;
+            let links = pipeline::collect_links(&cfg, &outcome, &chats);
+            pipeline::remember_links(&mut store, &links, &chats).map_err(|e| Failure { code: 3, error: e })?;
+            let engine = rollout::letters::Engine::new(Some(&cfg.root.join("templates"))).map_err(usage)?;
+            let rules = rollout::letters::rules_lines(&engine, &cfg.organization.name).map_err(usage)?;
+            let inputs = rollout::letters::Inputs {
+                cfg: &cfg,
+                roster: &outcome.roster,
+                links: &links.current,
+                changes: diff.as_ref().map(|d| &d.changes),
+                rules,
+            };
+            let date = pipeline::today().and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
+            let opts = rollout::letters::Options {
+                all,
+                qr: !no_qr,
+                eml: !no_eml,
+                date,
+            };
+            let r = rollout::letters::render(&engine, &inputs, &opts).map_err(usage)?;
+            write_letters(&out_dir.join("letters"), &r).map_err(|e| Failure { code: 2, error: e })?;
+            let mut out = std::io::stdout().lock();
+            for p in &links.problems {
+                let _ = writeln!(
+                    out,
+                    "Ссылка не принята: {} {} {} — {} ({})",
+                    p.file, p.sheet, p.cell, p.message, p.found
+                );
+            }
+            let _ = writeln!(
+                out,
+                "Письма: родителям {}, кураторам {}, сотрудникам {}; листков с QR {}; .eml {}; SMS {}; на печать {} — {}",
+                r.parents,
+                r.curators,
+                r.staff,
+                r.slips,
+                r.eml,
+                r.sms,
+                r.print,
+                out_dir.join("letters").display()
+            );
+            if r.without_link > 0 {
+                let _ = writeln!(out, "Без ссылки (чата нет): {} — см. rollout links status", r.without_link);
+            }
+            if diff.is_none() && !all {
+                let _ = writeln!(out, "Платформа не задана ([platform]): письма подготовлены для всех.");
+            }
+            Ok(if links.problems.is_empty() { 0 } else { 1 })
+        }
+        Command::Links {
+            cmd: LinksCmd::Status { ref platform },
+        } => {
+            let cfg = load_config(&cli.config)?;
+            let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
+            let outcome = ingest(&cfg, true)?;
+            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+            let (diff, chats) = platform_state(&cfg, &outcome, platform.as_deref(), &store)?;
+            let links = pipeline::collect_links(&cfg, &outcome, &chats);
+            pipeline::remember_links(&mut store, &links, &chats).map_err(|e| Failure { code: 3, error: e })?;
+            let checks = pipeline::link_checklist(&cfg, &outcome, &links, diff.as_ref().map(|d| &d.changes), &store)
+                .map_err(|e| Failure { code: 3, error: e })?;
+            write_link_status(&out_dir, &checks, &store).map_err(|e| Failure { code: 2, error: e })?;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "Ссылок: {}; к проверке: {}",
+                links.current.len(),
+                checks.len() + links.problems.len()
+            );
+            for p in &links.problems {
+                let _ = writeln!(
+                    out,
+                    "  ! ссылка не принята: {} {} {} — {} ({})",
+                    p.file, p.sheet, p.cell, p.message, p.found
+                );
+            }
+            let mut branch = String::new();
+            for c in &checks {
+                if c.branch != branch {
+                    branch = c.branch.clone();
+                    let _ = writeln!(out, "{branch}:");
+                }
+                let what = match c.kind {
+                    "missing" => "нет ссылки",
+                    "disappeared" => "ссылка пропала",
+                    "old" => "пора заменить",
+                    _ => "никто не вступает",
+                };
+                let audience = match c.audience.as_str() {
+                    "students" => "обучающиеся",
+                    "parents" => "родители",
+                    _ => "сотрудники",
+                };
+                let _ = writeln!(
+                    out,
+                    "  [ ] {what}: {} {audience} — {}",
+                    if c.group.is_empty() {
+                        "чат сотрудников"
+                    } else {
+                        c.group.as_str()
+                    },
+                    c.detail
+                );
+            }
+            Ok(if checks.is_empty() && links.problems.is_empty() { 0 } else { 1 })
+        }
         Command::Ingest | Command::Check | Command::Run => {
             let cfg = load_config(&cli.config)?;
             let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
@@ -344,6 +495,118 @@ fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &
     } else {
         0
     })
+}
+
+/// The platform and the change set, when a platform source is configured.
+fn platform_state(
+    cfg: &Config,
+    outcome: &Outcome,
+    platform: Option<&Path>,
+    store: &Store,
+) -> Result<
+    (
+        Option<pipeline::DiffOutcome>,
+        Vec<(rollout::platform::ChatState, Result<rollout::platform::place::Placement, String>)>,
+    ),
+    Failure,
+> {
+    let Some(source) = pipeline::platform_source(cfg, platform) else {
+        return Ok((None, Vec::new()));
+    };
+    let state = source.load().map_err(|e| Failure {
+        code: 3,
+        error: anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe())),
+    })?;
+    let mut d = pipeline::compute_diff(cfg, outcome, state, store).map_err(|e| Failure { code: 3, error: e })?;
+    let chats = std::mem::take(&mut d.chats);
+    Ok((Some(d), chats))
+}
+
+/// Writes the letters into a fresh folder and swaps it in: never a mix of old and new.
+fn write_letters(dir: &Path, r: &rollout::letters::Rendered) -> anyhow::Result<()> {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    rollout::output::ensure_dir(parent)?;
+    let tmp = parent.join(format!(".letters-tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    rollout::output::ensure_dir(&tmp)?;
+    for (rel, bytes) in &r.files {
+        let path = tmp.join(rel);
+        if let Some(p) = path.parent() {
+            rollout::output::ensure_dir(p).with_context(|| format!("cannot create {}", p.display()))?;
+        }
+        rollout::output::write_private(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
+    }
+    std::fs::rename(&tmp, dir).with_context(|| format!("cannot move the letters into {}", dir.display()))?;
+    Ok(())
+}
+
+fn write_link_status(out: &Path, checks: &[pipeline::LinkCheck], store: &Store) -> anyhow::Result<()> {
+    use rollout::output::{
+        excel_csv_bytes, write_private,
+        xlsx::{SheetData, workbook_bytes},
+    };
+    let dir = out.join("links");
+    rollout::output::ensure_dir(out)?;
+    rollout::output::ensure_dir(&dir)?;
+    let rows: Vec<Vec<String>> = checks
+        .iter()
+        .map(|c| {
+            vec![
+                c.branch.clone(),
+                c.kind.to_string(),
+                c.group.clone(),
+                c.audience.clone(),
+                c.detail.clone(),
+            ]
+        })
+        .collect();
+    let header = ["Филиал", "Что", "Группа", "Аудитория", "Что сделать"];
+    let history: Vec<Vec<String>> = store
+        .link_history()?
+        .into_iter()
+        .map(|h| {
+            vec![
+                h.branch,
+                h.group,
+                h.audience,
+                h.link,
+                h.source,
+                h.first_seen,
+                h.last_seen,
+                h.retired.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let sheets = [
+        SheetData {
+            name: "Проверить".into(),
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows.clone(),
+        },
+        SheetData {
+            name: "История ссылок".into(),
+            header: [
+                "Филиал",
+                "Группа",
+                "Аудитория",
+                "Ссылка",
+                "Источник",
+                "Впервые",
+                "Последний раз",
+                "Выведена",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            rows: history,
+        },
+    ];
+    write_private(&dir.join("status.xlsx"), &workbook_bytes(&sheets)?)?;
+    write_private(&dir.join("status-excel.csv"), &excel_csv_bytes(&header, &rows))?;
+    Ok(())
 }
 
 fn write_outputs(out_dir: &Path, cfg: &Config, o: &Outcome, roster: bool) -> anyhow::Result<()> {

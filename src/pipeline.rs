@@ -455,3 +455,172 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
     }
     Ok(())
 }
+
+// ---- Links and letters.
+
+use crate::links::{self, LinkProblem, LinkRecord};
+
+pub struct LinkSet {
+    pub current: BTreeMap<Placement, LinkRecord>,
+    pub problems: Vec<LinkProblem>,
+}
+
+/// The current links: the platform's, and the `[links] file` where the platform has none.
+pub fn collect_links(cfg: &Config, o: &Outcome, chats: &[(ChatState, Result<Placement, String>)]) -> LinkSet {
+    let (platform, mut problems) = links::from_platform(chats);
+    let mut file = Vec::new();
+    if let Some(f) = &cfg.links.file {
+        let path = cfg.root.join(f);
+        let placer = ChatPlacer::new(cfg, &o.roster);
+        let resolver = roster::BranchResolver::new(cfg);
+        let (recs, probs) = links::from_file(&path, f, &placer, &resolver);
+        file = recs;
+        problems.extend(probs);
+    }
+    LinkSet {
+        current: links::current(platform, file),
+        problems,
+    }
+}
+
+/// Records the links and the latest join times in the state store.
+pub fn remember_links(store: &mut Store, links: &LinkSet, chats: &[(ChatState, Result<Placement, String>)]) -> anyhow::Result<()> {
+    let today = today().format("%Y-%m-%d").to_string();
+    let rows: Vec<(String, String, String, String, String)> = links
+        .current
+        .values()
+        .map(|r| {
+            (
+                r.placement.branch.clone(),
+                r.placement.group.clone().unwrap_or_default(),
+                r.placement.audience.code().to_string(),
+                r.link.clone(),
+                r.source.clone(),
+            )
+        })
+        .collect();
+    store.sync_links(&rows, &today)?;
+    let joins: Vec<(i64, i64)> = chats
+        .iter()
+        .filter_map(|(c, _)| {
+            Some((
+                c.chat.chat_id,
+                c.members.iter().filter(|m| !m.is_owner).filter_map(|m| m.join_time).max()?,
+            ))
+        })
+        .collect();
+    store.record_joins(&joins)?;
+    Ok(())
+}
+
+/// One line of the links checklist.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkCheck {
+    pub branch: String,
+    pub kind: &'static str,
+    pub group: String,
+    pub audience: String,
+    pub detail: String,
+}
+
+/// The admin's checklist: groups without a link, links gone from the platform, links too
+/// old to keep, and chats nobody joined lately although people still have to join.
+pub fn link_checklist(
+    cfg: &Config,
+    o: &Outcome,
+    links: &LinkSet,
+    changes: Option<&ChangeSet>,
+    store: &Store,
+) -> anyhow::Result<Vec<LinkCheck>> {
+    let today = today();
+    let expected = Expected::build(&o.roster, cfg.profile);
+    let history = store.link_history()?;
+    let joins = store.last_joins()?;
+    let mut out = Vec::new();
+    let key = |p: &Placement| (p.branch.clone(), p.group.clone().unwrap_or_default(), p.audience.code().to_string());
+    for p in expected
+        .by_placement
+        .keys()
+        .filter(|p| p.audience != crate::platform::place::ChatAudience::Teachers)
+    {
+        if !links.current.contains_key(p) {
+            let (b, g, a) = key(p);
+            let gone = history.iter().any(|h| h.branch == b && h.group == g && h.audience == a);
+            out.push(LinkCheck {
+                branch: b,
+                kind: if gone { "disappeared" } else { "missing" },
+                group: g,
+                audience: a,
+                detail: if gone {
+                    "ссылка пропала с платформы: проверьте чат и внесите новую ссылку".into()
+                } else {
+                    "ссылки нет: создайте чат (или добавьте ссылку в файл ссылок)".into()
+                },
+            });
+        }
+    }
+    let pending: BTreeMap<(String, String, String), usize> = changes
+        .map(|c| {
+            let mut m = BTreeMap::new();
+            for a in c.actions.iter().filter(|a| a.kind == changes::ActionKind::Invite) {
+                *m.entry((
+                    a.branch.clone().unwrap_or_default(),
+                    a.group.clone().unwrap_or_default(),
+                    a.audience.clone().unwrap_or_default(),
+                ))
+                .or_insert(0) += 1;
+            }
+            m
+        })
+        .unwrap_or_default();
+    for r in links.current.values() {
+        let (b, g, a) = key(&r.placement);
+        if let Some(h) = history
+            .iter()
+            .find(|h| h.link == r.link && h.branch == b && h.group == g && h.audience == a)
+            && let Ok(first) = chrono::NaiveDate::parse_from_str(&h.first_seen, "%Y-%m-%d")
+            && (today - first).num_days() > cfg.links.max_age_days
+        {
+            out.push(LinkCheck {
+                branch: b.clone(),
+                kind: "old",
+                group: g.clone(),
+                audience: a.clone(),
+                detail: format!(
+                    "ссылка {} действует с {} — старше {} дней: замените",
+                    links::mask(&r.link),
+                    first.format("%d.%m.%Y"),
+                    cfg.links.max_age_days
+                ),
+            });
+        }
+        let waiting = pending.get(&(b.clone(), g.clone(), a.clone())).copied().unwrap_or(0);
+        if waiting > 0
+            && let Some(chat) = r.chat_id
+        {
+            let last = joins.get(&chat).copied();
+            let idle = match last {
+                Some(ms) => chrono::DateTime::from_timestamp_millis(ms).map(|t| (today - t.date_naive()).num_days()),
+                None => None,
+            };
+            if idle.is_none_or(|d| d > cfg.links.unused_days) {
+                out.push(LinkCheck {
+                    branch: b.clone(),
+                    kind: "unused",
+                    group: g.clone(),
+                    audience: a.clone(),
+                    detail: format!(
+                        "{} — в чат никто не вступал {}, а вступить должны ещё {waiting}: напомните или отзовите ссылку и выдайте новую",
+                        links::mask(&r.link),
+                        match idle {
+                            Some(d) => format!("{d} дн."),
+                            None => "ни разу".into(),
+                        }
+                    ),
+                });
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -47,7 +47,24 @@ CREATE TABLE IF NOT EXISTS guardians (
 CREATE TABLE IF NOT EXISTS roster_sizes (
   branch TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (branch, kind));
 CREATE TABLE IF NOT EXISTS approvals (hash TEXT PRIMARY KEY, approved TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (
+  branch TEXT NOT NULL, grp TEXT NOT NULL, audience TEXT NOT NULL, link TEXT NOT NULL, source TEXT NOT NULL,
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, retired TEXT, PRIMARY KEY (branch, grp, audience, link));
+CREATE TABLE IF NOT EXISTS chat_joins (chat_id INTEGER PRIMARY KEY, last_join INTEGER NOT NULL);
 ";
+
+/// One link's history row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkHistory {
+    pub branch: String,
+    pub group: String,
+    pub audience: String,
+    pub link: String,
+    pub source: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub retired: Option<String>,
+}
 
 impl Store {
     pub fn open(root: &Path) -> Result<Store, StateError> {
@@ -286,6 +303,98 @@ impl Store {
             .map_err(sql)?;
         }
         tx.commit().map_err(sql)
+    }
+
+    /// Records the current links: new ones get a history row; a changed or vanished link
+    /// is retired today.
+    pub fn sync_links(&mut self, current: &[(String, String, String, String, String)], today: &str) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let active: Vec<(String, String, String, String)> = {
+                let mut stmt = tx
+                    .prepare("SELECT branch, grp, audience, link FROM links WHERE retired IS NULL")
+                    .map_err(sql)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                    .map_err(sql)?;
+                rows.collect::<Result<_, _>>().map_err(sql)?
+            };
+            for (b, g, a, l) in &active {
+                if !current.iter().any(|(cb, cg, ca, cl, _)| cb == b && cg == g && ca == a && cl == l) {
+                    tx.execute(
+                        "UPDATE links SET retired = ?5 WHERE branch = ?1 AND grp = ?2 AND audience = ?3 AND link = ?4",
+                        params![b, g, a, l, today],
+                    )
+                    .map_err(sql)?;
+                }
+            }
+            for (b, g, a, l, source) in current {
+                tx.execute(
+                    "INSERT INTO links (branch, grp, audience, link, source, first_seen, last_seen, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, NULL)
+                     ON CONFLICT (branch, grp, audience, link) DO UPDATE SET last_seen = excluded.last_seen, source = excluded.source, retired = NULL",
+                    params![b, g, a, l, source, today],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    pub fn link_history(&self) -> Result<Vec<LinkHistory>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT branch, grp, audience, link, source, first_seen, last_seen, retired FROM links ORDER BY branch, grp, audience, first_seen, link")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(LinkHistory {
+                    branch: r.get(0)?,
+                    group: r.get(1)?,
+                    audience: r.get(2)?,
+                    link: r.get(3)?,
+                    source: r.get(4)?,
+                    first_seen: r.get(5)?,
+                    last_seen: r.get(6)?,
+                    retired: r.get(7)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Keeps the latest join time seen per chat, across snapshots.
+    pub fn record_joins(&mut self, joins: &[(i64, i64)]) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        for (chat, t) in joins {
+            tx.execute(
+                "INSERT INTO chat_joins (chat_id, last_join) VALUES (?1, ?2)
+                 ON CONFLICT (chat_id) DO UPDATE SET last_join = MAX(last_join, excluded.last_join)",
+                params![chat, t],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    pub fn last_joins(&self) -> Result<HashMap<i64, i64>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT chat_id, last_join FROM chat_joins")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     pub fn approve(&mut self, hash: &str, today: &str) -> Result<(), StateError> {

@@ -4,7 +4,7 @@
 use crate::util::*;
 use std::collections::BTreeMap;
 
-const TOML: &str = r#"
+pub(crate) const TOML: &str = r#"
 [organization]
 name = "Тестовый колледж"
 profile = "college"
@@ -22,7 +22,7 @@ aliases = ["Заречный"]
 snapshot = "platform/"
 "#;
 
-const STUDENTS: &str = "ФИО;Группа;Филиал;Дата рождения
+pub(crate) const STUDENTS: &str = "ФИО;Группа;Филиал;Дата рождения
 Иванов Иван Иванович;ИС-1;ГК;01.01.2008
 Петрова Мария Сергеевна;ИС-1;ГК;02.02.2008
 Сидоров Алексей Петрович;ИС-1;ГК;03.03.2008
@@ -38,7 +38,7 @@ const STUDENTS: &str = "ФИО;Группа;Филиал;Дата рождени
 Зайцев Захар Ильич;ЗФ-1;Заречный;11.11.2008
 ";
 
-const PARENTS: &str = "ФИО обучающегося;Группа;Филиал;ФИО родителя;Кем приходится;Телефон
+pub(crate) const PARENTS: &str = "ФИО обучающегося;Группа;Филиал;ФИО родителя;Кем приходится;Телефон
 Иванов Иван Иванович;ИС-1;ГК;Иванова Анна Петровна;мать;89120000001
 Петрова Мария Сергеевна;ИС-1;ГК;Петров Сергей Олегович;отец;89120000002
 Попов Сергей Андреевич;ИС-2;ГК;Попова Ольга Павловна;мать;89120000003
@@ -46,16 +46,16 @@ const PARENTS: &str = "ФИО обучающегося;Группа;Филиал
 Орлов Олег Олегович;ЗФ-1;Заречный;Орлова Ольга Ивановна;мать;89120000004
 ";
 
-const STAFF: &str = "ФИО;Должность;Филиал;Классное руководство
+pub(crate) const STAFF: &str = "ФИО;Должность;Филиал;Классное руководство
 Учителева Галина Ивановна;Преподаватель;ГК;ИС-1
 Смирнова Ольга Петровна;Преподаватель;ГК;ИС-2
 Заречная Зоя Ивановна;Преподаватель;Заречный;ЗФ-1
 ";
 
 /// (user_id, first_name, last_name, is_admin)
-type M<'a> = (i64, &'a str, &'a str, bool);
+pub(crate) type M<'a> = (i64, &'a str, &'a str, bool);
 
-fn write_snapshot(ws: &Ws, chats: &[(i64, &str, Vec<M>)]) {
+pub(crate) fn write_snapshot(ws: &Ws, chats: &[(i64, &str, Vec<M>)]) {
     let list: Vec<serde_json::Value> = chats
         .iter()
         .map(|(id, title, m)| serde_json::json!({"chat_id": id, "type": "chat", "status": "active", "title": title, "participants_count": m.len(), "link": format!("https://max.ru/join/tok{id}")}))
@@ -80,7 +80,7 @@ fn write_snapshot(ws: &Ws, chats: &[(i64, &str, Vec<M>)]) {
 }
 
 /// A full, clean platform for the fixture college.
-fn base_chats() -> Vec<(i64, &'static str, Vec<M<'static>>)> {
+pub(crate) fn base_chats() -> Vec<(i64, &'static str, Vec<M<'static>>)> {
     vec![
         (
             101,
@@ -148,7 +148,7 @@ fn base_chats() -> Vec<(i64, &'static str, Vec<M<'static>>)> {
     ]
 }
 
-fn college() -> Ws {
+pub(crate) fn college() -> Ws {
     let ws = Ws::new();
     ws.config(TOML);
     ws.write("sources/students.csv", STUDENTS);

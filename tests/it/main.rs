@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod diff;
 mod layouts;
+mod letters;
 mod normalisation;
 mod rules;
 mod samples;

@@ -1,0 +1,301 @@
+//! Invite links: minted by the platform, never by us. We collect them (from the platform
+//! snapshot, or a links file the admin fills), check them, keep their history in the state
+//! store, and hand the right one to the right person. Links are secrets: masked on screen,
+//! never logged.
+
+use crate::ingest::header::{classify, find_header};
+use crate::ingest::isolate::read_in_process;
+use crate::ingest::read::ReadOptions;
+use crate::ingest::table::a1;
+use crate::normalize::clean_spaces;
+use crate::platform::ChatState;
+use crate::platform::place::{ChatAudience, ChatPlacer, Placement};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The link in its canonical form, or why it is not an invite link of the platform.
+/// Accepted: `https://max.ru/join/…`, `https://web.max.ru/join/…`,
+/// `https://sferum.ru/?p=messages&join=…`.
+pub fn validate(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let token_ok = |t: &str| !t.is_empty() && t.len() <= 200 && t.chars().all(|c| c.is_ascii_alphanumeric() || "-_/=+.".contains(c));
+    for prefix in ["https://max.ru/join/", "https://web.max.ru/join/"] {
+        if let Some(t) = s.strip_prefix(prefix) {
+            let t = t.trim_end_matches('/');
+            return if token_ok(t) {
+                Ok(format!("{prefix}{t}"))
+            } else {
+                Err("в ссылке после /join/ должен быть код приглашения".into())
+            };
+        }
+    }
+    if let Some(q) = s.strip_prefix("https://sferum.ru/?") {
+        let mut join = None;
+        let mut messages = false;
+        for pair in q.split('&') {
+            match pair.split_once('=') {
+                Some(("p", "messages")) => messages = true,
+                Some(("join", t)) if token_ok(t) => join = Some(t),
+                _ => {}
+            }
+        }
+        if let (true, Some(t)) = (messages, join) {
+            return Ok(format!("https://sferum.ru/?p=messages&join={t}"));
+        }
+        return Err("ссылка Сферума должна иметь вид https://sferum.ru/?p=messages&join=…".into());
+    }
+    Err("это не ссылка-приглашение: нужна https://max.ru/join/…, https://web.max.ru/join/… или https://sferum.ru/?p=messages&join=…".into())
+}
+
+/// «https://max.ru/join/AbC…»: enough to tell links apart, not enough to join.
+pub fn mask(link: &str) -> String {
+    let (head, token) = if let Some(i) = link.find("join=") {
+        link.split_at(i + 5)
+    } else if let Some(i) = link.find("/join/") {
+        link.split_at(i + 6)
+    } else {
+        return "…".into();
+    };
+    format!("{head}{}…", token.chars().take(3).collect::<String>())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRecord {
+    pub placement: Placement,
+    pub link: String,
+    /// «platform:<chat_id>» or «file:<path> <sheet> <cell>».
+    pub source: String,
+    pub chat_id: Option<i64>,
+}
+
+/// A link that could not be taken, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkProblem {
+    pub file: String,
+    pub sheet: String,
+    pub cell: String,
+    pub found: String,
+    pub message: String,
+}
+
+/// The links of placed chats on the platform.
+pub fn from_platform(chats: &[(ChatState, Result<Placement, String>)]) -> (Vec<LinkRecord>, Vec<LinkProblem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (cs, p) in chats {
+        let (Ok(p), Some(raw)) = (p, cs.chat.link.as_deref()) else {
+            continue;
+        };
+        match validate(raw) {
+            Ok(link) => out.push(LinkRecord {
+                placement: p.clone(),
+                link,
+                source: format!("platform:{}", cs.chat.chat_id),
+                chat_id: Some(cs.chat.chat_id),
+            }),
+            Err(m) => problems.push(LinkProblem {
+                file: "platform".into(),
+                sheet: cs.chat.title.clone().unwrap_or_default(),
+                cell: cs.chat.chat_id.to_string(),
+                found: mask(raw),
+                message: m,
+            }),
+        }
+    }
+    (out, problems)
+}
+
+/// A links file: columns «Филиал», «Группа», «Аудитория» (студенты/родители/сотрудники…),
+/// «Ссылка».
+pub fn from_file(
+    path: &Path,
+    rel: &str,
+    placer: &ChatPlacer<'_>,
+    resolver: &crate::roster::BranchResolver,
+) -> (Vec<LinkRecord>, Vec<LinkProblem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let wb = match read_in_process(path, &ReadOptions::default()) {
+        Ok(wb) => wb,
+        Err(e) => {
+            problems.push(LinkProblem {
+                file: rel.into(),
+                sheet: String::new(),
+                cell: String::new(),
+                found: String::new(),
+                message: e.to_string(),
+            });
+            return (out, problems);
+        }
+    };
+    for mut sheet in wb.sheets {
+        sheet.fill_merges();
+        // The header: a «Ссылка» column and the group column.
+        let link_col_of = |row: usize| -> Option<usize> {
+            sheet.rows.get(row)?.iter().position(|c| {
+                let k = crate::normalize::text_key(&c.as_text());
+                k == "ссылка" || k.starts_with("ссылка ") || k == "link" || k == "invite link"
+            })
+        };
+        let Some((hrow, link_col)) = (0..sheet.rows.len().min(20)).find_map(|r| link_col_of(r).map(|c| (r, c))) else {
+            problems.push(LinkProblem {
+                file: rel.into(),
+                sheet: sheet.name.clone(),
+                cell: String::new(),
+                found: String::new(),
+                message: "нет столбца «Ссылка»; нужны столбцы «Филиал», «Группа», «Аудитория», «Ссылка»".into(),
+            });
+            continue;
+        };
+        let cols: BTreeMap<&str, usize> = sheet.rows[hrow]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let t = c.as_text();
+                let k = crate::normalize::text_key(&t);
+                if k.starts_with("аудитория") || k == "для кого" || k == "audience" {
+                    Some(("audience", i))
+                } else {
+                    match classify(&t) {
+                        Some(crate::ingest::header::Field::Group) => Some(("group", i)),
+                        Some(crate::ingest::header::Field::Branch) => Some(("branch", i)),
+                        _ => None,
+                    }
+                }
+            })
+            .collect();
+        let _ = find_header;
+        for r in hrow + 1..sheet.rows.len() {
+            let text = |c: Option<&usize>| c.map(|c| clean_spaces(&sheet.cell(r, *c).as_text())).unwrap_or_default();
+            let raw = text(Some(&link_col));
+            if raw.is_empty() {
+                continue;
+            }
+            let cell = a1(r, link_col);
+            let problem = |message: String, found: String| LinkProblem {
+                file: rel.into(),
+                sheet: sheet.name.clone(),
+                cell: cell.clone(),
+                found,
+                message,
+            };
+            let link = match validate(&raw) {
+                Ok(l) => l,
+                Err(m) => {
+                    problems.push(problem(m, mask_or_text(&raw)));
+                    continue;
+                }
+            };
+            let audience = match audience_from(&text(cols.get("audience"))) {
+                Some(a) => a,
+                None => {
+                    problems.push(problem(
+                        "не указана аудитория: студенты, родители или сотрудники".into(),
+                        text(cols.get("audience")),
+                    ));
+                    continue;
+                }
+            };
+            let branch_text = text(cols.get("branch"));
+            let group_text = text(cols.get("group"));
+            // Place it like a chat title would be placed.
+            let title = format!("{group_text} {} {branch_text}", audience.title_ru(crate::profile::Profile::College));
+            let chat = crate::platform::Chat {
+                chat_id: 0,
+                title: Some(title),
+                participants_count: None,
+                link: None,
+                owner_id: None,
+                status: None,
+            };
+            let placement = match placer.place(&chat) {
+                Ok(mut p) => {
+                    p.audience = audience;
+                    if let Some(b) = resolver.resolve(&branch_text) {
+                        p.branch = b;
+                    }
+                    p
+                }
+                Err(_) => {
+                    problems.push(problem(format!("группа «{group_text}» не найдена в списках"), group_text.clone()));
+                    continue;
+                }
+            };
+            out.push(LinkRecord {
+                placement,
+                link,
+                source: format!("file:{rel} {} {cell}", sheet.name),
+                chat_id: None,
+            });
+        }
+    }
+    (out, problems)
+}
+
+fn mask_or_text(raw: &str) -> String {
+    if raw.contains("join") {
+        mask(raw)
+    } else {
+        raw.chars().take(60).collect()
+    }
+}
+
+fn audience_from(s: &str) -> Option<ChatAudience> {
+    let k = crate::normalize::text_key(s);
+    if k.starts_with("студент") || k.starts_with("обучающ") || k.starts_with("ученик") || k == "students" || k.starts_with("дет")
+    {
+        Some(ChatAudience::Students)
+    } else if k.starts_with("родител") || k == "parents" {
+        Some(ChatAudience::Parents)
+    } else if k.starts_with("сотрудник")
+        || k.starts_with("преподават")
+        || k.starts_with("учител")
+        || k.starts_with("педагог")
+        || k == "staff"
+    {
+        Some(ChatAudience::Staff)
+    } else {
+        None
+    }
+}
+
+/// One current link per (branch, group, audience): the platform's, else the file's.
+pub fn current(platform: Vec<LinkRecord>, file: Vec<LinkRecord>) -> BTreeMap<Placement, LinkRecord> {
+    let mut m = BTreeMap::new();
+    for r in platform.into_iter().chain(file) {
+        m.entry(r.placement.clone()).or_insert(r);
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_and_rejected_links() {
+        assert_eq!(
+            validate(" https://max.ru/join/AbC123_-x ").unwrap(),
+            "https://max.ru/join/AbC123_-x"
+        );
+        assert!(validate("https://web.max.ru/join/Tok3n").is_ok());
+        assert_eq!(
+            validate("https://sferum.ru/?join=abc&p=messages").unwrap(),
+            "https://sferum.ru/?p=messages&join=abc"
+        );
+        assert!(validate("https://max.ru/join/").is_err());
+        assert!(validate("http://max.ru/join/abc").is_err());
+        assert!(validate("https://evil.ru/join/abc").is_err());
+        assert!(validate("https://max.ru/join/abc<script>").is_err());
+        assert!(validate("https://sferum.ru/?p=messages").is_err());
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask("https://max.ru/join/AbCdefgh"), "https://max.ru/join/AbC…");
+        assert_eq!(
+            mask("https://sferum.ru/?p=messages&join=XyZ987"),
+            "https://sferum.ru/?p=messages&join=XyZ…"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! dependency tree); each test works in its own temporary workspace.
 
 mod bad_input;
+mod browser;
 mod cli;
 mod diff;
 mod layouts;

@@ -1,0 +1,86 @@
+//! The printable slips in a real headless browser (Debian's chromium): the rendered DOM
+//! holds one QR per slip, and a screenshot is not blank inside the slips. `.ci/run`
+//! installs chromium; on a developer machine without it the test says so and stops.
+
+use crate::util::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("ROLLOUT_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("run chromium")
+}
+
+#[test]
+fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
+    let Some(bin) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "chromium is missing in CI: .ci/run installs it (apt-get install chromium)");
+        eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
+        return;
+    };
+    let ws = crate::diff::college();
+    crate::diff::write_snapshot(&ws, &crate::diff::base_chats());
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
+    let page = ws.path().join("out/letters/slips/Главный_корпус/ИС-1.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let slips = html.matches("class=\"slip\"").count();
+    assert!(slips >= 7);
+    let url = format!("file://{}", page.display());
+    let profile = tempfile::tempdir().unwrap();
+
+    let dom = run_chromium(&bin, profile.path(), &["--dump-dom", &url]);
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.status.success(), "chromium --dump-dom failed: {}", String::from_utf8_lossy(&dom.stderr));
+    assert_eq!(dom_text.matches("class=\"slip\"").count(), slips, "every slip is in the rendered DOM");
+    assert_eq!(dom_text.matches("<svg class=\"qr\"").count(), slips, "one QR per slip in the rendered DOM");
+    assert_eq!(dom_text.matches("<use href=\"#qr").count(), slips);
+
+    let shot = ws.path().join("slips.png");
+    let out = run_chromium(&bin, profile.path(), &[&format!("--screenshot={}", shot.display()), "--window-size=800,1100", &url]);
+    assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.line_size / w;
+    // The first slip sits in the top-left quarter of the page: its QR makes it dark in places.
+    let (mut dark, mut total) = (0usize, 0usize);
+    for y in 10..(h / 4).min(h) {
+        for x in 10..(w / 2) {
+            let i = y * info.line_size + x * channels;
+            let lum = (buf[i] as u32 * 299 + buf[i + 1] as u32 * 587 + buf[i + 2] as u32 * 114) / 1000;
+            total += 1;
+            if lum < 100 {
+                dark += 1;
+            }
+        }
+    }
+    let share = dark as f64 / total as f64;
+    assert!(share > 0.03, "the first slip looks blank in the screenshot ({:.1}% dark)", share * 100.0);
+    // Keep the picture for people to look at when the test fails.
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slips.png");
+    let _ = std::fs::copy(&shot, keep);
+}

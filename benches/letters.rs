@@ -13,23 +13,73 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-const SURNAMES: [&str; 12] = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Волков", "Соколов", "Лебедев", "Козлов", "Новиков", "Морозов"];
-const MALE: [&str; 10] = ["Иван", "Пётр", "Сергей", "Андрей", "Дмитрий", "Алексей", "Максим", "Никита", "Егор", "Артём"];
-const FEMALE: [&str; 10] = ["Мария", "Анна", "Елена", "Ольга", "Наталья", "Ирина", "Светлана", "Татьяна", "Юлия", "Дарья"];
+const SURNAMES: [&str; 12] = [
+    "Иванов",
+    "Петров",
+    "Сидоров",
+    "Кузнецов",
+    "Смирнов",
+    "Попов",
+    "Волков",
+    "Соколов",
+    "Лебедев",
+    "Козлов",
+    "Новиков",
+    "Морозов",
+];
+const MALE: [&str; 10] = [
+    "Иван",
+    "Пётр",
+    "Сергей",
+    "Андрей",
+    "Дмитрий",
+    "Алексей",
+    "Максим",
+    "Никита",
+    "Егор",
+    "Артём",
+];
+const FEMALE: [&str; 10] = [
+    "Мария",
+    "Анна",
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Ирина",
+    "Светлана",
+    "Татьяна",
+    "Юлия",
+    "Дарья",
+];
 const PATR: [&str; 6] = ["Иванович", "Петрович", "Сергеевич", "Андреевич", "Олегович", "Ильич"];
 
 fn person(id: String, kind: PersonKind, i: usize, branch: &str, group: Option<&str>) -> Person {
     let female = i % 2 == 0;
     let surname = format!("{}{}", SURNAMES[i % SURNAMES.len()], if female { "а" } else { "" });
-    let first = if female { FEMALE[i / 2 % FEMALE.len()] } else { MALE[i / 2 % MALE.len()] };
+    let first = if female {
+        FEMALE[i / 2 % FEMALE.len()]
+    } else {
+        MALE[i / 2 % MALE.len()]
+    };
     let patr = PATR[i / 3 % PATR.len()].replace("ович", if female { "овна" } else { "ович" });
     Person {
         id,
         kind,
-        name: PersonName { surname, first_name: first.into(), patronymic: patr },
+        name: PersonName {
+            surname,
+            first_name: first.into(),
+            patronymic: patr,
+        },
         birth_date: None,
         branches: vec![branch.into()],
-        groups: group.map(|g| vec![GroupRef { branch: branch.into(), group: g.into() }]).unwrap_or_default(),
+        groups: group
+            .map(|g| {
+                vec![GroupRef {
+                    branch: branch.into(),
+                    group: g.into(),
+                }]
+            })
+            .unwrap_or_default(),
         phone: (i % 5 != 0).then(|| format!("+7912{:07}", i % 10_000_000)),
         email: (i % 3 != 0).then(|| format!("parent{i}@mail.example")),
         snils_hash: None,
@@ -43,7 +93,10 @@ fn region(parents: usize) -> (Config, Roster, BTreeMap<Placement, LinkRecord>) {
     let branches = 20;
     let mut toml = String::from("[organization]\nname = \"ГБПОУ «Региональный колледж»\"\nprofile = \"college\"\n");
     for b in 0..branches {
-        toml.push_str(&format!("[[branches]]\nname = \"Филиал {b}\"\n{}\n", if b == 0 { "main = true" } else { "" }));
+        toml.push_str(&format!(
+            "[[branches]]\nname = \"Филиал {b}\"\n{}\n",
+            if b == 0 { "main = true" } else { "" }
+        ));
     }
     let cfg = Config::parse(&toml, Path::new("bench/rollout.toml")).expect("config");
     let students = parents * 10 / 14;
@@ -56,17 +109,37 @@ fn region(parents: usize) -> (Config, Roster, BTreeMap<Placement, LinkRecord>) {
         let name = format!("ГР-{}-{}", 22 + g % 4, g);
         let curator = format!("e{g:09}");
         roster.people.push(person(curator.clone(), PersonKind::Staff, g, &branch, None));
-        roster.groups.push(Group { branch: branch.clone(), name: name.clone(), course: Some(format!("{}", 1 + g % 4)), curator_ids: vec![curator], found_at: Location::default() });
+        roster.groups.push(Group {
+            branch: branch.clone(),
+            name: name.clone(),
+            course: Some(format!("{}", 1 + g % 4)),
+            curator_ids: vec![curator],
+            found_at: Location::default(),
+        });
         for a in [ChatAudience::Students, ChatAudience::Parents] {
-            let p = Placement { branch: branch.clone(), group: Some(name.clone()), audience: a };
-            links.insert(p.clone(), LinkRecord { placement: p, link: format!("https://max.ru/join/T{g:07}{}", a.code()), source: "bench".into(), chat_id: Some(g as i64) });
+            let p = Placement {
+                branch: branch.clone(),
+                group: Some(name.clone()),
+                audience: a,
+            };
+            links.insert(
+                p.clone(),
+                LinkRecord {
+                    placement: p,
+                    link: format!("https://max.ru/join/T{g:07}{}", a.code()),
+                    source: "bench".into(),
+                    chat_id: Some(g as i64),
+                },
+            );
         }
     }
     for s in 0..students {
         let g = s / per_group;
         let branch = format!("Филиал {}", g % branches);
         let name = format!("ГР-{}-{}", 22 + g % 4, g);
-        roster.people.push(person(format!("s{s:09}"), PersonKind::Student, s + 7, &branch, Some(&name)));
+        roster
+            .people
+            .push(person(format!("s{s:09}"), PersonKind::Student, s + 7, &branch, Some(&name)));
     }
     for p in 0..parents {
         let child = p % students;
@@ -74,10 +147,18 @@ fn region(parents: usize) -> (Config, Roster, BTreeMap<Placement, LinkRecord>) {
         let branch = format!("Филиал {}", g % branches);
         let id = format!("p{p:09}");
         roster.people.push(person(id.clone(), PersonKind::Parent, p + 3, &branch, None));
-        roster.guardians.push(Guardian { student_id: format!("s{child:09}"), parent_id: id.clone(), relation: "мать".into() });
+        roster.guardians.push(Guardian {
+            student_id: format!("s{child:09}"),
+            parent_id: id.clone(),
+            relation: "мать".into(),
+        });
         // Every seventh parent has a second child in another group.
         if p % 7 == 0 && child + per_group < students {
-            roster.guardians.push(Guardian { student_id: format!("s{:09}", child + per_group), parent_id: id, relation: "мать".into() });
+            roster.guardians.push(Guardian {
+                student_id: format!("s{:09}", child + per_group),
+                parent_id: id,
+                relation: "мать".into(),
+            });
         }
     }
     (cfg, roster, links)
@@ -90,8 +171,19 @@ fn main() {
     let build = t.elapsed().as_secs_f64();
     let engine = Engine::new(None).expect("templates");
     let rules = rules_lines(&engine, &cfg.organization.name).expect("rules");
-    let inputs = Inputs { cfg: &cfg, roster: &roster, links: &links, changes: None, rules };
-    let opts = Options { all: true, qr: false, eml: false, date: 0 };
+    let inputs = Inputs {
+        cfg: &cfg,
+        roster: &roster,
+        links: &links,
+        changes: None,
+        rules,
+    };
+    let opts = Options {
+        all: true,
+        qr: false,
+        eml: false,
+        date: 0,
+    };
     let mut runs = Vec::new();
     let mut letters = 0;
     let mut bytes = 0;
@@ -105,9 +197,16 @@ fn main() {
     let best = runs.iter().cloned().fold(f64::INFINITY, f64::min);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
-    let mem = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())).unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .unwrap_or_default();
     let result = serde_json::json!({
         "bench": "letters",
         "what": "parent letters (text + HTML), curator packets, staff letters and mailing lists (XLSX + CSV) rendered in memory; QR slips and .eml excluded",

@@ -180,6 +180,9 @@ struct SlipsCtx<'a> {
     pages: Vec<Vec<Slip>>,
 }
 
+/// Files as (path relative to OUT/letters/, bytes).
+type Files = Vec<(String, Vec<u8>)>;
+
 /// Generated files: path relative to OUT/letters/, bytes.
 #[derive(Default)]
 pub struct Rendered {
@@ -331,11 +334,13 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         }
     }
 
+    let started = std::time::Instant::now();
     // ---- Parents.
     // Mailing rows per branch: (group, row)
     let mut list_rows: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
     let mut sms_rows: Vec<Vec<String>> = Vec::new();
     let mut print_rows: Vec<Vec<String>> = Vec::new();
+    let mut jobs: Vec<(&Person, Vec<ChildLink>, bool)> = Vec::new();
     for p in inp.roster.people.iter().filter(|p| p.kind == PersonKind::Parent) {
         let kids = children_of.get(p.id.as_str()).cloned().unwrap_or_default();
         let mut children = Vec::new();
@@ -369,28 +374,8 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         if !wanted || children.is_empty() {
             continue;
         }
-        let ctx = ParentCtx {
-            org,
-            parent: Addressee {
-                name: p.name.full(),
-                greeting: greeting(p),
-            },
-            children: children.clone(),
-            primary,
-            rules: &inp.rules,
-            signature: &signature,
-        };
-        let text = engine.render("letters/parent.txt", &ctx)?;
-        let html = engine.render("letters/parent.html", &ctx)?;
-        out.files.push((format!("parents/{}.txt", p.id), text.clone().into_bytes()));
-        out.files.push((format!("parents/{}.html", p.id), html.into_bytes()));
-        if opts.eml
-            && let Some(mail) = &p.email
-        {
-            out.files
-                .push((format!("parents/{}.eml", p.id), eml(cfg, p, mail, &text, opts.date)));
-            out.eml += 1;
-        }
+        // Rendered below, in parallel.
+        jobs.push((p, children.clone(), primary));
         out.parents += 1;
         let groups: Vec<String> = children.iter().map(|c| c.group.clone()).collect();
         let links: Vec<String> = children.iter().map(|c| c.link.clone()).collect();
@@ -427,6 +412,62 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         }
     }
 
+    // Letters for a region are many: render them on every core, merged back in order.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let rendered: Vec<Result<Files, LetterError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                let rules = &inp.rules;
+                let signature = &signature;
+                scope.spawn(move || -> Result<Files, LetterError> {
+                    let mut files = Vec::with_capacity(part.len() * 3);
+                    for (p, children, primary) in part {
+                        let ctx = ParentCtx {
+                            org,
+                            parent: Addressee {
+                                name: p.name.full(),
+                                greeting: greeting(p),
+                            },
+                            children: children.clone(),
+                            primary: *primary,
+                            rules,
+                            signature,
+                        };
+                        let text = engine.render("letters/parent.txt", &ctx)?;
+                        let html = engine.render("letters/parent.html", &ctx)?;
+                        if opts.eml
+                            && let Some(mail) = &p.email
+                        {
+                            files.push((format!("parents/{}.eml", p.id), eml(cfg, p, mail, &text, opts.date)));
+                        }
+                        files.push((format!("parents/{}.txt", p.id), text.into_bytes()));
+                        files.push((format!("parents/{}.html", p.id), html.into_bytes()));
+                    }
+                    Ok(files)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(LetterError::Template {
+                        name: "letters".into(),
+                        message: "a rendering thread failed".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    for part in rendered {
+        let part = part?;
+        out.eml += part.iter().filter(|(n, _)| n.ends_with(".eml")).count();
+        out.files.extend(part);
+    }
+    crate::pipeline::timing("letters: parents", started);
+    let started = std::time::Instant::now();
     // ---- Staff: the staff chat of each branch they work in.
     for p in inp.roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
         let mut links = Vec::new();
@@ -474,13 +515,21 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
     let mut group_pending: HashMap<(String, String), Vec<Pending>> = HashMap::new();
     let mut slip_files: HashMap<(String, String), String> = HashMap::new();
     let mut qr_cache: HashMap<String, (String, usize, String)> = HashMap::new();
+    // Indexes, not scans: a region has thousands of groups and a hundred thousand parents.
+    let mut students_of: HashMap<(&str, &str), Vec<&Person>> = HashMap::new();
+    for p in inp.roster.people.iter().filter(|p| p.kind == PersonKind::Student) {
+        for x in &p.groups {
+            students_of.entry((x.branch.as_str(), x.group.as_str())).or_default().push(p);
+        }
+    }
+    let mut parents_of: HashMap<&str, Vec<&Person>> = HashMap::new();
+    for x in &inp.roster.guardians {
+        if let Some(p) = people.get(x.parent_id.as_str()) {
+            parents_of.entry(x.student_id.as_str()).or_default().push(p);
+        }
+    }
     for g in &inp.roster.groups {
-        let students: Vec<&Person> = inp
-            .roster
-            .people
-            .iter()
-            .filter(|p| p.kind == PersonKind::Student && p.groups.iter().any(|x| x.branch == g.branch && x.group == g.name))
-            .collect();
+        let students: Vec<&Person> = students_of.get(&(g.branch.as_str(), g.name.as_str())).cloned().unwrap_or_default();
         let mut slips: Vec<Slip> = Vec::new();
         let mut qrs: Vec<Qr> = Vec::new();
         let mut pend = Vec::new();
@@ -495,13 +544,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 // Who a slip is for: the student, or the student's parents.
                 let persons: Vec<&Person> = match a {
                     ChatAudience::Students => vec![*s],
-                    _ => inp
-                        .roster
-                        .guardians
-                        .iter()
-                        .filter(|x| x.student_id == s.id)
-                        .filter_map(|x| people.get(x.parent_id.as_str()).copied())
-                        .collect(),
+                    _ => parents_of.get(s.id.as_str()).cloned().unwrap_or_default(),
                 };
                 let waiting: Vec<&&Person> = persons.iter().filter(|p| must_join(&p.id, &place)).collect();
                 if waiting.is_empty() && !(matches!(a, ChatAudience::Parents) && persons.is_empty() && opts.all) {
@@ -613,45 +656,80 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         out.curators += 1;
     }
 
+    crate::pipeline::timing("letters: staff, slips, curators", started);
+    let started = std::time::Instant::now();
     // ---- Mailing lists.
     let header: Vec<String> = ["ФИО", "Кто", "E-mail", "Телефон", "Дети", "Группы", "Ссылки", "ID"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    for (branch, rows) in &list_rows {
-        let mut sheets = vec![SheetData {
-            name: "Все".into(),
-            header: header.clone(),
-            rows: dedup_rows(rows.iter().map(|(_, r)| r.clone()).collect()),
-        }];
-        let mut by_group: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
-        for (g, r) in rows {
-            by_group.entry(g.as_str()).or_default().push(r.clone());
-        }
-        for (g, rs) in by_group {
-            sheets.push(SheetData {
-                name: g.to_string(),
-                header: header.clone(),
-                rows: rs,
-            });
-        }
-        let name = if branch.is_empty() {
-            "organization".to_string()
-        } else {
-            file_safe(branch)
-        };
-        let all = sheets[0].rows.clone();
-        out.files.push((
-            format!("lists/{name}.xlsx"),
-            crate::output::xlsx::workbook_bytes(&sheets).map_err(|e| LetterError::Template {
-                name: "lists".into(),
-                message: e.to_string(),
-            })?,
-        ));
-        let hdr: Vec<&str> = header.iter().map(String::as_str).collect();
-        out.files
-            .push((format!("lists/{name}-excel.csv"), crate::output::excel_csv_bytes(&hdr, &all)));
+    // One workbook per branch, built on every core.
+    #[allow(clippy::type_complexity)]
+    let branches: Vec<(&String, &Vec<(String, Vec<String>)>)> = list_rows.iter().collect();
+    let per = branches
+        .len()
+        .div_ceil(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1))
+        .max(1);
+    let built: Vec<Result<Files, LetterError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = branches
+            .chunks(per)
+            .map(|part| {
+                let header = &header;
+                scope.spawn(move || -> Result<Files, LetterError> {
+                    let mut files = Vec::new();
+                    for (branch, rows) in part {
+                        let mut sheets = vec![SheetData {
+                            name: "Все".into(),
+                            header: header.clone(),
+                            rows: dedup_rows(rows.iter().map(|(_, r)| r.clone()).collect()),
+                        }];
+                        let mut by_group: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+                        for (g, r) in rows.iter() {
+                            by_group.entry(g.as_str()).or_default().push(r.clone());
+                        }
+                        for (g, rs) in by_group {
+                            sheets.push(SheetData {
+                                name: g.to_string(),
+                                header: header.clone(),
+                                rows: rs,
+                            });
+                        }
+                        let name = if branch.is_empty() {
+                            "organization".to_string()
+                        } else {
+                            file_safe(branch)
+                        };
+                        let xlsx = crate::output::xlsx::workbook_bytes(&sheets).map_err(|e| LetterError::Template {
+                            name: "lists".into(),
+                            message: e.to_string(),
+                        })?;
+                        files.push((format!("lists/{name}.xlsx"), xlsx));
+                        let hdr: Vec<&str> = header.iter().map(String::as_str).collect();
+                        files.push((
+                            format!("lists/{name}-excel.csv"),
+                            crate::output::excel_csv_bytes(&hdr, &sheets[0].rows),
+                        ));
+                    }
+                    Ok(files)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(LetterError::Template {
+                        name: "lists".into(),
+                        message: "a thread failed".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    for part in built {
+        out.files.extend(part?);
     }
+    crate::pipeline::timing("letters: lists", started);
     out.files.push((
         "lists/sms-excel.csv".into(),
         crate::output::excel_csv_bytes(&["Телефон", "ФИО", "Группы", "Текст SMS"], &sms_rows),

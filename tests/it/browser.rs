@@ -10,7 +10,10 @@ fn chromium() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("ROLLOUT_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].iter().map(PathBuf::from).find(|p| p.is_file())
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
 }
 
 fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
@@ -35,7 +38,10 @@ fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Outp
 #[test]
 fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
     let Some(bin) = chromium() else {
-        assert!(std::env::var_os("CI").is_none(), "chromium is missing in CI: .ci/run installs it (apt-get install chromium)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing in CI: .ci/run installs it (apt-get install chromium)"
+        );
         eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
         return;
     };
@@ -52,13 +58,29 @@ fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
 
     let dom = run_chromium(&bin, profile.path(), &["--dump-dom", &url]);
     let dom_text = String::from_utf8_lossy(&dom.stdout);
-    assert!(dom.status.success(), "chromium --dump-dom failed: {}", String::from_utf8_lossy(&dom.stderr));
-    assert_eq!(dom_text.matches("class=\"slip\"").count(), slips, "every slip is in the rendered DOM");
-    assert_eq!(dom_text.matches("<svg class=\"qr\"").count(), slips, "one QR per slip in the rendered DOM");
+    assert!(
+        dom.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    assert_eq!(
+        dom_text.matches("class=\"slip\"").count(),
+        slips,
+        "every slip is in the rendered DOM"
+    );
+    assert_eq!(
+        dom_text.matches("<svg class=\"qr\"").count(),
+        slips,
+        "one QR per slip in the rendered DOM"
+    );
     assert_eq!(dom_text.matches("<use href=\"#qr").count(), slips);
 
     let shot = ws.path().join("slips.png");
-    let out = run_chromium(&bin, profile.path(), &[&format!("--screenshot={}", shot.display()), "--window-size=800,1100", &url]);
+    let out = run_chromium(
+        &bin,
+        profile.path(),
+        &[&format!("--screenshot={}", shot.display()), "--window-size=800,1100", &url],
+    );
     assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
     let mut reader = decoder.read_info().unwrap();
@@ -79,7 +101,11 @@ fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
         }
     }
     let share = dark as f64 / total as f64;
-    assert!(share > 0.03, "the first slip looks blank in the screenshot ({:.1}% dark)", share * 100.0);
+    assert!(
+        share > 0.03,
+        "the first slip looks blank in the screenshot ({:.1}% dark)",
+        share * 100.0
+    );
     // Keep the picture for people to look at when the test fails.
     let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slips.png");
     let _ = std::fs::copy(&shot, keep);

@@ -111,17 +111,30 @@ fn markup_in_a_name_arrives_escaped() {
 
 #[test]
 fn html_is_escaped_in_templates() {
-    // A name the normaliser keeps as is: quotes and ampersands.
+    // Names lose markup in normalisation; the organisation's name reaches every template as
+    // written, so it carries the markup here.
     let ws = ws();
-    ws.write(
-        "sources/parents.csv",
-        format!("{PARENTS}Попов Сергей Андреевич;ИС-2;ГК;Амперсандова Анна & <b>Жирная</b>;мать;89120000010\n"),
+    let toml = crate::diff::TOML.replace("name = \"Тестовый колледж\"", "name = \"<script>alert(1)</script> Колледж & Ко\"");
+    ws.config(&toml);
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
+    let petrov = find_person(&ws.people(), "Петров", "Сергей")[0]["person_id"].clone();
+    let html = ws.read(&format!("out/letters/parents/{petrov}.html"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "shown as text:\n{html}"
     );
-    ws.run(&["letters", "--all"]);
-    let people = ws.people();
-    let p = people.iter().find(|p| p["surname"] == "Амперсандова").expect("the parent");
-    let html = ws.read(&format!("out/letters/parents/{}.html", p["person_id"]));
-    assert!(!html.contains("<b>Жирная"), "markup from data is not live");
+    assert!(!html.contains("<script>"), "never live");
+    assert!(html.contains("Колледж &amp; Ко"));
+    let slips = ws.read("out/letters/slips/Главный_корпус/ИС-1.html");
+    assert!(!slips.contains("<script>") && slips.contains("&lt;script&gt;"));
+    let curator = find_person(&ws.people(), "Учителева", "Галина")[0]["person_id"].clone();
+    assert!(!ws.read(&format!("out/letters/curators/{curator}.html")).contains("<script>"));
+    // The plain-text letter keeps the name as written (it is not HTML).
+    assert!(
+        ws.read(&format!("out/letters/parents/{petrov}.txt"))
+            .contains("<script>alert(1)</script> Колледж & Ко")
+    );
 }
 
 #[test]

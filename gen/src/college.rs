@@ -635,7 +635,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             let date_cells = k % 3 != 2;
             for (i, &s) in groups[g].students.iter().enumerate() {
                 let st = &w.students_list[s];
-                let at = sh.push(Row::new(
+                sh.push(Row::new(
                     RowKind::Data,
                     vec![
                         V::Int(i as i64 + 1),

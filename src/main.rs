@@ -497,19 +497,16 @@ fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &
     })
 }
 
+/// Chats with their placement (or why there is none).
+type PlacedChats = Vec<(rollout::platform::ChatState, Result<rollout::platform::place::Placement, String>)>;
+
 /// The platform and the change set, when a platform source is configured.
 fn platform_state(
     cfg: &Config,
     outcome: &Outcome,
     platform: Option<&Path>,
     store: &Store,
-) -> Result<
-    (
-        Option<pipeline::DiffOutcome>,
-        Vec<(rollout::platform::ChatState, Result<rollout::platform::place::Placement, String>)>,
-    ),
-    Failure,
-> {
+) -> Result<(Option<pipeline::DiffOutcome>, PlacedChats), Failure> {
     let Some(source) = pipeline::platform_source(cfg, platform) else {
         return Ok((None, Vec::new()));
     };

@@ -2,7 +2,6 @@
 //! holds one QR per slip, and a screenshot is not blank inside the slips. `.ci/run`
 //! installs chromium; on a developer machine without it the test says so and stops.
 
-use crate::util::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -54,7 +54,7 @@ const FEMALE: [&str; 10] = [
 const PATR: [&str; 6] = ["Иванович", "Петрович", "Сергеевич", "Андреевич", "Олегович", "Ильич"];
 
 fn person(id: String, kind: PersonKind, i: usize, branch: &str, group: Option<&str>) -> Person {
-    let female = i % 2 == 0;
+    let female = i.is_multiple_of(2);
     let surname = format!("{}{}", SURNAMES[i % SURNAMES.len()], if female { "а" } else { "" });
     let first = if female {
         FEMALE[i / 2 % FEMALE.len()]
@@ -80,8 +80,8 @@ fn person(id: String, kind: PersonKind, i: usize, branch: &str, group: Option<&s
                 }]
             })
             .unwrap_or_default(),
-        phone: (i % 5 != 0).then(|| format!("+7912{:07}", i % 10_000_000)),
-        email: (i % 3 != 0).then(|| format!("parent{i}@mail.example")),
+        phone: (!i.is_multiple_of(5)).then(|| format!("+7912{:07}", i % 10_000_000)),
+        email: (!i.is_multiple_of(3)).then(|| format!("parent{i}@mail.example")),
         snils_hash: None,
         login: None,
         external_id: None,
@@ -153,7 +153,7 @@ fn region(parents: usize) -> (Config, Roster, BTreeMap<Placement, LinkRecord>) {
             relation: "мать".into(),
         });
         // Every seventh parent has a second child in another group.
-        if p % 7 == 0 && child + per_group < students {
+        if p.is_multiple_of(7) && child + per_group < students {
             roster.guardians.push(Guardian {
                 student_id: format!("s{:09}", child + per_group),
                 parent_id: id,

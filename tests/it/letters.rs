@@ -316,3 +316,27 @@ fn templates_can_be_overridden_from_the_workspace() {
         "the template is named\n{r}"
     );
 }
+
+#[test]
+fn links_to_rotate_and_chats_nobody_joins_are_on_the_checklist() {
+    let ws = ws();
+    // First seen in January; the fixture's members all joined in October 2025.
+    let r = ws.run_env(&["links", "status"], &[("ROLLOUT_TODAY", "2026-01-10")]);
+    assert!(!r.stdout.contains("пора заменить"), "{r}");
+    let r = ws.run_env(&["links", "status"], &[("ROLLOUT_TODAY", "2026-11-22")]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stdout.contains("пора заменить") && r.stdout.contains("старше 180 дней"), "{r}");
+    // Петров still has to join ИС-1's parents' chat, where nobody joined for over a year.
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("никто не вступает") && l.contains("ИС-1 родители"))
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        line.contains("https://max.ru/join/tok…") && !line.contains("tok102"),
+        "masked: {line}"
+    );
+    assert!(line.contains("вступить должны ещё 1"), "{line}");
+    let csv = ws.read("out/links/status-excel.csv");
+    assert!(csv.contains("old") && csv.contains("unused"), "{csv}");
+}

@@ -14,6 +14,7 @@ pub mod matching;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
+pub mod plans;
 pub mod platform;
 pub mod problem;
 pub mod profile;

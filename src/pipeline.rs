@@ -350,9 +350,11 @@ pub fn compute_diff(cfg: &Config, o: &Outcome, state: PlatformState, store: &Sto
     fp.sort();
     parts.extend(fp.into_iter().map(|(n, b)| (format!("platform:{n}"), b)));
     parts.push(("decisions".into(), store.decisions()?.join("\n").into_bytes()));
+    // Remembered identities in use: confirmations are in `decisions`; automatic ones are
+    // used only for departed people, listed here.
     let mut departed: Vec<String> = matches
         .iter()
-        .filter(|m| m.departed)
+        .filter(|m| m.departed || m.tier == crate::matching::Tier::Known)
         .map(|m| format!("{}|{}", m.user_id, m.person_id.clone().unwrap_or_default()))
         .collect();
     departed.sort();
@@ -388,6 +390,8 @@ pub fn remember_diff(store: &mut Store, o: &Outcome, d: &DiffOutcome) -> anyhow:
         .matches
         .iter()
         .filter(|m| m.status == MatchStatus::Matched && !m.departed && m.tier != crate::matching::Tier::Known)
+        // Only a match made where the person belongs is remembered as evidence.
+        .filter(|m| d.chats.iter().any(|(c, p)| c.chat.chat_id == m.chat_id && p.is_ok()))
         .filter_map(|m| Some((m.user_id, m.person_id.clone()?, m.kind?)))
         .collect();
     store.remember(&auto, &today)?;

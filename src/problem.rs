@@ -41,6 +41,7 @@ pub enum Rule {
     DuplicatePerson,
     StudentInTwoGroups,
     MissingBirthDate,
+    BirthDateConflict,
     GroupWithoutCurator,
     UnknownCurator,
     ParentWithoutContact,
@@ -48,7 +49,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::FileUnreadable,
         Rule::FileOverBudget,
         Rule::FileEmpty,
@@ -67,6 +68,7 @@ impl Rule {
         Rule::DuplicatePerson,
         Rule::StudentInTwoGroups,
         Rule::MissingBirthDate,
+        Rule::BirthDateConflict,
         Rule::GroupWithoutCurator,
         Rule::UnknownCurator,
         Rule::ParentWithoutContact,
@@ -93,6 +95,7 @@ impl Rule {
             Rule::DuplicatePerson => "duplicate-person",
             Rule::StudentInTwoGroups => "student-in-two-groups",
             Rule::MissingBirthDate => "missing-birth-date",
+            Rule::BirthDateConflict => "birth-date-conflict",
             Rule::GroupWithoutCurator => "group-without-curator",
             Rule::UnknownCurator => "unknown-curator",
             Rule::ParentWithoutContact => "parent-without-contact",
@@ -134,6 +137,7 @@ impl Rule {
             Rule::DuplicatePerson => "повтор человека",
             Rule::StudentInTwoGroups => "обучающийся в двух группах",
             Rule::MissingBirthDate => "нет даты рождения",
+            Rule::BirthDateConflict => "разные даты рождения",
             Rule::GroupWithoutCurator => "группа без куратора",
             Rule::UnknownCurator => "куратор не найден среди сотрудников",
             Rule::ParentWithoutContact => "у родителя нет контактов",

@@ -412,8 +412,13 @@ impl<'a> Matcher<'a> {
             first_only: false,
             first_only_candidates: Vec::new(),
         };
-        // Tier 1: remembered identities.
-        if let Some((pid, kind, _)) = self.known.identities.get(&member.user_id) {
+        // Tier 1: remembered identities. A person's confirmation always counts; an
+        // automatic match from an earlier run counts only for someone who has left the
+        // roster (that is how departures are seen). Everyone else is matched afresh from
+        // the inputs, so the same inputs always give the same change set.
+        if let Some((pid, kind, confirmed)) = self.known.identities.get(&member.user_id)
+            && (*confirmed || !self.by_id.contains_key(pid))
+        {
             out.person_id = Some(pid.clone());
             out.kind = Some(*kind);
             out.tier = Tier::Known;

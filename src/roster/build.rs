@@ -558,10 +558,17 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 by_ng.entry((o.key.clone(), o.branch.clone(), group_key(g))).or_default().push(i);
             }
         }
-        // Same name in the same group: one person unless two different birth dates say otherwise.
+        // Same name in the same group: one person unless the student lists give two
+        // different birth dates (namesakes). A child named in a parents' export with
+        // another date joins the one student of that name (the dates conflict: a warning).
         for members in by_ng.values() {
+            let list_births: BTreeSet<NaiveDate> = members
+                .iter()
+                .filter(|i| pool[**i].from_list)
+                .filter_map(|i| pool[*i].birth)
+                .collect();
             let births: BTreeSet<NaiveDate> = members.iter().filter_map(|i| pool[*i].birth).collect();
-            if births.len() <= 1 {
+            if births.len() <= 1 || list_births.len() <= 1 {
                 for w in members.windows(2) {
                     uf.union(w[0], w[1]);
                 }
@@ -684,7 +691,25 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
                 );
             }
         }
-        let birth = obs.iter().find_map(|o| o.birth);
+        // The student list's date wins over a parents' export.
+        let birth = obs
+            .iter()
+            .filter(|o| o.from_list)
+            .find_map(|o| o.birth)
+            .or_else(|| obs.iter().find_map(|o| o.birth));
+        let births: BTreeSet<NaiveDate> = obs.iter().filter_map(|o| o.birth).collect();
+        if births.len() > 1 {
+            let other = obs.iter().find(|o| o.birth.is_some() && o.birth != birth).unwrap_or(first);
+            let at = other.birth_at.clone().unwrap_or_else(|| other.loc.clone());
+            let dates: Vec<String> = births.iter().map(|d| d.format("%d.%m.%Y").to_string()).collect();
+            b.problem(
+                Rule::BirthDateConflict,
+                at,
+                Some(&first.branch),
+                dates.join(" | "),
+                "в источниках разные даты рождения одного обучающегося; взята дата из списка обучающихся — исправьте ошибочную",
+            );
+        }
         if birth.is_none() && !obs.iter().any(|o| o.birth_given) {
             b.problem(
                 Rule::MissingBirthDate,
@@ -819,15 +844,13 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
             .max_by_key(|n| (!n.patronymic.is_empty(), yo_count(n)))
             .cloned()
             .unwrap_or_default();
-        let key = format!(
-            "parent|{}|{}",
-            name.key(),
-            phone.clone().or(mail.clone()).unwrap_or_else(|| children
-                .iter()
-                .map(|c| roster.people[*c].id.clone())
-                .collect::<Vec<_>>()
-                .join(","))
-        );
+        // A parent is known by name and children: a new phone number keeps the id.
+        let kids: Vec<String> = children.iter().map(|c| roster.people[*c].id.clone()).collect();
+        let key = if kids.is_empty() {
+            format!("parent|{}|{}", name.key(), phone.clone().or(mail.clone()).unwrap_or_default())
+        } else {
+            format!("parent|{}|{}", name.key(), kids.join(","))
+        };
         let id = short_id("p", ctx.salt, &key, &mut used_ids);
         for &c in &children {
             let relation = cluster

@@ -736,3 +736,15 @@ fn matching_on_the_college_sample_makes_no_wrong_automatic_match() {
     assert!(summary["review_share"].as_f64().unwrap() < 0.05, "{summary}");
     assert!(r.stdout.contains("Набор изменений"), "run includes the diff\n{r}");
 }
+
+/// Regression: a second `diff` remembered an automatic match made in an unplaced chat and
+/// turned a review into a move — same hash, different actions.
+#[test]
+fn regression_a_second_diff_on_the_same_inputs_gives_the_same_bytes() {
+    let ws = crate::samples::sample("college");
+    ws.run(&["run"]);
+    let first = std::fs::read(ws.path().join("out/changes.json")).unwrap();
+    ws.run(&["diff"]);
+    let second = std::fs::read(ws.path().join("out/changes.json")).unwrap();
+    assert!(first == second, "the change set changed between two runs on the same inputs");
+}

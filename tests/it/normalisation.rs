@@ -281,3 +281,36 @@ fn person_ids_are_stable_across_runs() {
     assert_eq!(first, again);
     assert!(!first.contains("Стабильный"), "ids reveal nothing");
 }
+
+/// Regression: a corrected phone gave a parent a new id; a birth date written differently
+/// in the parents' export split one student in two without a word.
+#[test]
+fn regression_ids_survive_a_new_phone_and_conflicting_birth_dates_are_reported() {
+    let ws = Ws::new();
+    ws.config(SCHOOL_TOML);
+    ws.write(
+        "sources/list.csv",
+        "ФИО;Класс;Дата рождения\nБелоусов Игорь Фёдорович;5А;28.05.2015\n",
+    );
+    ws.write(
+        "sources/parents.csv",
+        "ФИО обучающегося;Класс;Дата рождения;ФИО родителя;Телефон\nБелоусов Игорь Фёдорович;5А;29.05.2015;Белоусова Анна Петровна;89120000001\n",
+    );
+    let r = ws.run(&["ingest"]);
+    let people = ws.people();
+    let kids = find_person(&people, "Белоусов", "Игорь");
+    assert_eq!(kids.len(), 1, "one student\n{r}");
+    assert_eq!(kids[0]["birth_date"], "2015-05-28", "the list's date is kept");
+    let p = ws.problems();
+    let c = with_rule(&p, "birth-date-conflict");
+    assert_eq!(c.len(), 1, "{r}");
+    assert_eq!((c[0]["file"].as_str(), c[0]["cell"].as_str()), ("sources/parents.csv", "C2"));
+    let before = find_person(&people, "Белоусова", "Анна")[0]["person_id"].clone();
+    ws.write(
+        "sources/parents.csv",
+        "ФИО обучающегося;Класс;Дата рождения;ФИО родителя;Телефон\nБелоусов Игорь Фёдорович;5А;28.05.2015;Белоусова Анна Петровна;89120000099\n",
+    );
+    ws.run(&["ingest"]);
+    let after = find_person(&ws.people(), "Белоусова", "Анна")[0]["person_id"].clone();
+    assert_eq!(before, after, "a new phone number keeps the parent's id");
+}

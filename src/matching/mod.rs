@@ -199,6 +199,7 @@ struct Cand {
     first: String,
     first_latin: String,
     patronymic: String,
+    patronymic_latin: String,
     branches: Vec<String>,
     /// A record left out for a data error: matching it means review, never an action.
     dropped: Option<String>,
@@ -214,14 +215,25 @@ impl Cand {
             first: norm(&name.first_name),
             first_latin: latin_key(&name.first_name),
             patronymic: norm(&name.patronymic),
+            patronymic_latin: latin_key(&name.patronymic),
             branches,
             dropped,
         }
     }
 }
 
-fn prefix(s: &str) -> String {
-    s.chars().take(3).collect()
+/// Blocking keys of a name part: itself and, for names of five letters or more, every
+/// one-letter deletion of it (symmetric-delete blocking: one typo on either side still
+/// meets, and a block holds only near-identical surnames, however large the region).
+fn block_keys(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut keys = vec![s.to_string()];
+    if chars.len() >= 5 {
+        for i in 0..chars.len() {
+            keys.push(chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| *c).collect());
+        }
+    }
+    keys
 }
 
 pub struct Matcher<'a> {
@@ -286,8 +298,12 @@ impl<'a> Matcher<'a> {
         }
         m.first_names = m.cands.iter().map(|c| c.first.clone()).filter(|f| !f.is_empty()).collect();
         for (i, c) in m.cands.iter().enumerate() {
-            m.by_surname_prefix.entry(prefix(&c.surname)).or_default().push(i);
-            m.by_latin_prefix.entry(prefix(&c.surname_latin)).or_default().push(i);
+            for k in block_keys(&c.surname) {
+                m.by_surname_prefix.entry(k).or_default().push(i);
+            }
+            for k in block_keys(&c.surname_latin) {
+                m.by_latin_prefix.entry(k).or_default().push(i);
+            }
         }
         m
     }
@@ -317,7 +333,7 @@ impl<'a> Matcher<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| *i != si && *i != fi)
-                    .all(|(_, (t, l))| part_sim(t, *l, &c.patronymic, &latin_key(&c.patronymic)) > 0.0);
+                    .all(|(_, (t, l))| part_sim(t, *l, &c.patronymic, &c.patronymic_latin) > 0.0);
                 if !extra {
                     continue;
                 }
@@ -333,7 +349,7 @@ impl<'a> Matcher<'a> {
             let rest_ok = tokens
                 .iter()
                 .skip(1)
-                .all(|(t, l)| part_sim(t, *l, &c.patronymic, &latin_key(&c.patronymic)) > 0.0);
+                .all(|(t, l)| part_sim(t, *l, &c.patronymic, &c.patronymic_latin) > 0.0);
             let f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
             if f_sim > 0.0 && rest_ok {
                 best = Some((0.70 * f_sim, true));
@@ -378,9 +394,11 @@ impl<'a> Matcher<'a> {
         let mut set = BTreeSet::new();
         for (t, latin) in tokens {
             let map = if *latin { &self.by_latin_prefix } else { &self.by_surname_prefix };
-            let key = if *latin { prefix(&latin_key(t)) } else { prefix(t) };
-            if let Some(v) = map.get(&key) {
-                set.extend(v.iter().copied());
+            let key = if *latin { latin_key(t) } else { t.clone() };
+            for k in block_keys(&key) {
+                if let Some(v) = map.get(&k) {
+                    set.extend(v.iter().copied());
+                }
             }
         }
         // First name alone: block on the people expected in this chat.
@@ -559,11 +577,12 @@ impl<'a> Matcher<'a> {
         }
         // A first name shared by several expected people: those already here under their
         // full name (another account) are not it; if one is left, it is that one.
-        let strong_here: HashSet<(i64, String, i64)> = all
-            .iter()
-            .filter(|m| m.status == Status::Matched && !m.first_only)
-            .filter_map(|m| Some((m.chat_id, m.person_id.clone()?, m.user_id)))
-            .collect();
+        let mut strong_here: HashMap<(i64, String), BTreeSet<i64>> = HashMap::new();
+        for m in all.iter().filter(|m| m.status == Status::Matched && !m.first_only) {
+            if let Some(p) = &m.person_id {
+                strong_here.entry((m.chat_id, p.clone())).or_default().insert(m.user_id);
+            }
+        }
         for m in all
             .iter_mut()
             .filter(|m| m.status == Status::Review && m.review == Some(ReviewWhy::Ambiguous) && m.first_only)
@@ -571,7 +590,11 @@ impl<'a> Matcher<'a> {
             let left: Vec<&String> = m
                 .first_only_candidates
                 .iter()
-                .filter(|p| !strong_here.iter().any(|(c, q, u)| *c == m.chat_id && q == *p && *u != m.user_id))
+                .filter(|p| {
+                    !strong_here
+                        .get(&(m.chat_id, (*p).clone()))
+                        .is_some_and(|us| us.iter().any(|u| *u != m.user_id))
+                })
                 .collect();
             if let [only] = left.as_slice() {
                 let id = (*only).clone();

@@ -206,10 +206,30 @@ fn squash(s: &str) -> String {
     out
 }
 
+/// Diminutive → full names, and the same keyed by the diminutive's Latin form; built once.
+fn tables() -> &'static (
+    std::collections::HashMap<&'static str, Vec<&'static str>>,
+    std::collections::HashMap<String, Vec<&'static str>>,
+) {
+    static T: std::sync::OnceLock<(
+        std::collections::HashMap<&'static str, Vec<&'static str>>,
+        std::collections::HashMap<String, Vec<&'static str>>,
+    )> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut cyr: std::collections::HashMap<&'static str, Vec<&'static str>> = Default::default();
+        let mut lat: std::collections::HashMap<String, Vec<&'static str>> = Default::default();
+        for (d, full) in DIMINUTIVES {
+            cyr.entry(d).or_default().extend(full.iter().copied());
+            lat.entry(latin_key(d)).or_default().extend(full.iter().copied());
+        }
+        (cyr, lat)
+    })
+}
+
 /// The full first names a typed first name may stand for (itself included).
 pub fn first_name_forms(token_norm: &str) -> Vec<String> {
     let mut v = vec![token_norm.to_string()];
-    if let Some((_, full)) = DIMINUTIVES.iter().find(|(d, _)| *d == token_norm) {
+    if let Some(full) = tables().0.get(token_norm) {
         v.extend(full.iter().map(|f| f.to_string()));
     }
     v
@@ -217,11 +237,11 @@ pub fn first_name_forms(token_norm: &str) -> Vec<String> {
 
 /// Latin keys of diminutives (Masha → мария).
 pub fn latin_diminutive_forms(latin: &str) -> Vec<String> {
-    DIMINUTIVES
-        .iter()
-        .filter(|(d, _)| latin_key(d) == latin)
-        .flat_map(|(_, full)| full.iter().map(|f| f.to_string()))
-        .collect()
+    tables()
+        .1
+        .get(latin)
+        .map(|v| v.iter().map(|f| f.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// How alike two normalised tokens are: 1.0 equal, 0.9 one edit apart (both ≥ 5

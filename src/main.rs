@@ -78,7 +78,9 @@ enum Command {
     /// Approve a held change set by its hash; refused if its inputs changed since.
     #[command(after_help = "Examples:\n  rollout approve 3f2a…   (the hash rollout diff printed)")]
     Approve {
+        /// The hash `rollout diff` printed (the full one, or its first 8+ characters).
         hash: String,
+        /// The platform source the change set was made from, if not [platform] in rollout.toml.
         #[arg(long, value_name = "PATH")]
         platform: Option<PathBuf>,
     },
@@ -277,9 +279,17 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let state = source.load().map_err(|e| Failure { code: 3, error: e.into() })?;
             let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
             let d = pipeline::compute_diff(&cfg, &outcome, state, &store).map_err(|e| Failure { code: 3, error: e })?;
-            if d.changes.hash != hash.trim() {
+            // The short form the summary prints (12 characters) is enough to name a change set.
+            let given = hash.trim().trim_end_matches('…').to_lowercase();
+            if given.len() < 8 || !given.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err(usage(anyhow::anyhow!(
-                    "refused: the change set {} no longer matches its inputs (sources, rollout.toml, the platform or decisions changed; now {}). Run `rollout diff` again and review the new change set",
+                    "«{}» is not a change set hash: give the hash `rollout diff` printed (at least 8 characters)",
+                    hash.trim()
+                )));
+            }
+            if !d.changes.hash.starts_with(&given) {
+                return Err(usage(anyhow::anyhow!(
+                    "refused: the change set {} no longer matches its inputs (sources, rollout.toml, the platform or decisions changed; now {}). Run `rollout diff` again and review the new change set (if it was made with --platform, pass the same --platform here)",
                     hash.trim(),
                     d.changes.hash
                 )));
@@ -293,15 +303,20 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 .set_roster_sizes(&d.assessment.sizes)
                 .map_err(|e| Failure { code: 3, error: e.into() })?;
             println!(
-                "Набор изменений {} подтверждён ({} действий).",
+                "Набор изменений {} подтверждён ({}).",
                 d.changes.hash,
-                d.changes.actions.len()
+                pipeline::ru_count(d.changes.actions.len(), ["действие", "действия", "действий"])
             );
             Ok(0)
         }
         Command::Purge { ref before } => {
             let date = chrono::NaiveDate::parse_from_str(before.trim(), "%Y-%m-%d")
                 .map_err(|_| usage(anyhow::anyhow!("--before takes a date as YYYY-MM-DD, got «{before}»")))?;
+            if date > pipeline::today() {
+                return Err(usage(anyhow::anyhow!(
+                    "--before {before} is in the future: purge forgets people no longer on the roster who were last seen before that date, and a future date would also forget today's departures (their removals would be lost)"
+                )));
+            }
             let cfg = load_config(&cli.config)?;
             let outcome = ingest(&cfg, true)?;
             if outcome.unreadable > 0 {
@@ -394,7 +409,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let (diff, chats) = platform_state(&cfg, &outcome, platform.as_deref(), &store)?;
             let links = pipeline::collect_links(&cfg, &outcome, &chats);
             pipeline::remember_links(&mut store, &links, &chats).map_err(|e| Failure { code: 3, error: e })?;
-            let checks = pipeline::link_checklist(&cfg, &outcome, &links, diff.as_ref().map(|d| &d.changes), &store)
+            let checks = pipeline::link_checklist(&cfg, &outcome, &links, diff.as_ref().map(|d| &d.changes), &store, &chats)
                 .map_err(|e| Failure { code: 3, error: e })?;
             write_link_status(&out_dir, &checks, &store).map_err(|e| Failure { code: 2, error: e })?;
             let mut out = std::io::stdout().lock();
@@ -471,7 +486,18 @@ fn ingest(cfg: &Config, quiet: bool) -> Result<Outcome, Failure> {
 }
 
 /// The diff stage: compute, write the files, then remember this run in the state store.
+fn check_platform_path(platform: Option<&Path>) -> Result<(), Failure> {
+    match platform {
+        Some(p) if !p.exists() => Err(usage(anyhow::anyhow!(
+            "--platform {}: no such folder or file (a snapshot folder or a member export)",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &Path, quiet: bool) -> Result<u8, Failure> {
+    check_platform_path(platform)?;
     let source = pipeline::platform_source(cfg, platform).ok_or_else(|| {
         usage(anyhow::anyhow!(
             "no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH"
@@ -507,6 +533,7 @@ fn platform_state(
     platform: Option<&Path>,
     store: &Store,
 ) -> Result<(Option<pipeline::DiffOutcome>, PlacedChats), Failure> {
+    check_platform_path(platform)?;
     let Some(source) = pipeline::platform_source(cfg, platform) else {
         return Ok((None, Vec::new()));
     };
@@ -548,14 +575,25 @@ fn write_link_status(out: &Path, checks: &[pipeline::LinkCheck], store: &Store) 
     let dir = out.join("links");
     rollout::output::ensure_dir(out)?;
     rollout::output::ensure_dir(&dir)?;
+    let kind_ru = |k: &str| match k {
+        "missing" => "нет ссылки",
+        "disappeared" => "ссылка пропала",
+        "old" => "пора заменить",
+        _ => "никто не вступает",
+    };
+    let audience_ru = |a: &str| match a {
+        "students" => "обучающиеся",
+        "parents" => "родители",
+        _ => "сотрудники",
+    };
     let rows: Vec<Vec<String>> = checks
         .iter()
         .map(|c| {
             vec![
                 c.branch.clone(),
-                c.kind.to_string(),
+                kind_ru(c.kind).to_string(),
                 c.group.clone(),
-                c.audience.clone(),
+                audience_ru(&c.audience).to_string(),
                 c.detail.clone(),
             ]
         })

@@ -535,7 +535,9 @@ pub fn link_checklist(
     links: &LinkSet,
     changes: Option<&ChangeSet>,
     store: &Store,
+    chats: &[(ChatState, Result<Placement, String>)],
 ) -> anyhow::Result<Vec<LinkCheck>> {
+    let chat_exists: std::collections::HashSet<&Placement> = chats.iter().filter_map(|(_, p)| p.as_ref().ok()).collect();
     let today = today();
     let expected = Expected::build(&o.roster, cfg.profile);
     let history = store.link_history()?;
@@ -556,7 +558,9 @@ pub fn link_checklist(
                 group: g,
                 audience: a,
                 detail: if gone {
-                    "ссылка пропала с платформы: проверьте чат и внесите новую ссылку".into()
+                    "ссылки больше нет ни на платформе, ни в файле ссылок: проверьте чат и внесите новую ссылку".into()
+                } else if chat_exists.contains(p) {
+                    "чат есть, но в снимке у него нет ссылки: сделайте бота администратором чата или впишите ссылку в файл ссылок".into()
                 } else {
                     "ссылки нет: создайте чат (или добавьте ссылку в файл ссылок)".into()
                 },

@@ -218,6 +218,28 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
         match placement {
             Ok(p) => {
                 place_of.insert(cs.chat.chat_id, p);
+                if let Some(first) = chat_of.get(p) {
+                    let first_title = input
+                        .chats
+                        .iter()
+                        .find(|(c, _)| c.chat.chat_id == *first)
+                        .and_then(|(c, _)| c.chat.title.clone())
+                        .unwrap_or_default();
+                    b.push(
+                        ActionKind::Review,
+                        Some(p),
+                        None,
+                        Some(cs.chat.chat_id),
+                        None,
+                        None,
+                        "duplicate_chat",
+                        format!(
+                            "второй чат для той же группы и аудитории: «{}» и «{first_title}» — оставьте один (приглашения считаются по первому)",
+                            cs.chat.title.as_deref().unwrap_or("")
+                        ),
+                        None,
+                    );
+                }
                 chat_of.entry(p).or_insert(cs.chat.chat_id);
                 if cs.members_known {
                     known_members.insert(cs.chat.chat_id);
@@ -230,7 +252,7 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                         None,
                         None,
                         "members_unknown",
-                        "список участников чата не сохранён: по нему ничего не рассчитано; сохраните снимок заново".into(),
+                        "список участников чата не сохранён или неполон (marker не null): по нему ничего не рассчитано; сохраните снимок заново со всеми страницами".into(),
                         None,
                     );
                 }
@@ -296,36 +318,44 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                 None,
                 "unknown_member",
                 format!(
-                    "участник «{}» не найден в списках: проверьте и примите или удалите вручную",
-                    m.display_name
+                    "участник «{}» не найден в списках: если это человек организации — rollout confirm {} ID; если посторонний — удалите его из чата вручную",
+                    m.display_name, m.user_id
                 ),
                 None,
             ),
             (Status::Review, pid) => {
                 let (code, text) = match &m.review {
-                    Some(ReviewWhy::TwoAccounts) => (
-                        "two_accounts",
-                        "у человека, похоже, два аккаунта в чатах: оставьте один".to_string(),
-                    ),
+                    Some(ReviewWhy::TwoAccounts) => ("two_accounts", "у человека, похоже, два аккаунта в чатах: оставьте один".to_string()),
                     Some(ReviewWhy::DroppedRecord(why)) => (
                         "dropped_record",
-                        format!(
-                            "участник похож на человека, чья запись исключена из-за ошибки в данных ({why}): исправьте источник; удалять нельзя"
-                        ),
+                        format!("участник похож на человека, чья запись исключена из-за ошибки в данных ({why}): исправьте источник; удалять нельзя"),
                     ),
-                    Some(ReviewWhy::Ambiguous) => (
-                        "ambiguous_match",
-                        "несколько людей из списков подходят: подтвердите нужного (rollout confirm)".to_string(),
-                    ),
+                    Some(ReviewWhy::Ambiguous) => {
+                        // Every candidate is named: a coordinator must not confirm whoever is shown first.
+                        let ids: Vec<&String> =
+                            if m.first_only_candidates.len() > 1 { m.first_only_candidates.iter().collect() } else { m.candidates.iter().map(|(p, _)| p).collect() };
+                        let names: Vec<String> = ids
+                            .iter()
+                            .take(5)
+                            .map(|id| format!("{} ({id})", b.people.get(id.as_str()).map(|p| p.name.full()).unwrap_or_default()))
+                            .collect();
+                        ("ambiguous_match", format!("подходят несколько человек: {} — подтвердите нужного: rollout confirm {} ID", names.join("; "), m.user_id))
+                    }
                     _ => (
                         "weak_match",
                         format!(
-                            "совпадение неуверенное ({:.2}): подтвердите (rollout confirm) или отклоните (rollout reject)",
-                            m.confidence
+                            "совпадение неуверенное ({:.2}): подтвердите — rollout confirm {} {} — или отклоните — rollout reject {} {}",
+                            m.confidence,
+                            m.user_id,
+                            pid.unwrap_or("ID"),
+                            m.user_id,
+                            pid.unwrap_or("ID")
                         ),
                     ),
                 };
                 let text = format!("«{}»: {text}", m.display_name);
+                // An ambiguous match names no one person: the text lists the candidates.
+                let pid = if m.review == Some(ReviewWhy::Ambiguous) { None } else { pid };
                 let source = pid.and_then(|p| b.person_source(p));
                 b.push(ActionKind::Review, place, pid, chat, user, None, code, text, source);
             }
@@ -347,7 +377,7 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                         }
                         (
                             "departed_parent",
-                            "родитель выбывшего обучающегося (п. 2.29 положения): удалить из чата".to_string(),
+                            "родитель выбывшего обучающегося: удалить из чата вместе с ребёнком (других его детей в списках нет)".to_string(),
                         )
                     }
                 };
@@ -614,7 +644,7 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
                     None,
                     "curator_not_admin",
                     format!(
-                        "{} группы — не администратор чата (POST /chats/{{chatId}}/members/admins)",
+                        "{} группы — не администратор чата: назначьте его администратором",
                         input.cfg.profile.curator_word()
                     ),
                     source,

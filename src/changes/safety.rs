@@ -114,8 +114,10 @@ pub fn assess(
                 crate::config::Limit::Count(c) => format!("{c}"),
             };
             held.push(format!(
-                "{b}, {}: {n} удалений из {of} участников чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}; проверьте и подтвердите (rollout approve)",
-                audience_ru(aud)
+                "{b}, {}: {} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}; проверьте и подтвердите (rollout approve)",
+                audience_ru(aud),
+                crate::pipeline::ru_count(*n, ["удаление", "удаления", "удалений"]),
+                crate::pipeline::ru_count(of, ["участника", "участников", "участников"])
             ));
         }
     }

@@ -150,6 +150,8 @@ struct CuratorGroup {
 #[derive(Serialize)]
 struct CuratorCtx<'a> {
     org: &'a str,
+    /// «студентам», «ученикам», «обучающимся» — or nothing in a kindergarten.
+    students_dative: &'a str,
     person: Addressee,
     groups: Vec<CuratorGroup>,
     rules: &'a [String],
@@ -640,7 +642,14 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 slips: slip_files.get(&(g.branch.clone(), g.name.clone())).cloned().unwrap_or_default(),
             });
         }
+        let students_dative = match profile {
+            crate::profile::Profile::School => "ученикам",
+            crate::profile::Profile::College => "студентам",
+            crate::profile::Profile::Kindergarten => "воспитанникам (их родителям)",
+            crate::profile::Profile::Supplementary => "обучающимся",
+        };
         let ctx = CuratorCtx {
+            students_dative,
             org,
             person: Addressee {
                 name: person.name.full(),

@@ -186,17 +186,29 @@ pub fn from_file(
                     continue;
                 }
             };
-            let audience = match audience_from(&text(cols.get("audience"))) {
+            let audience_text = text(cols.get("audience"));
+            let audience = match audience_from(&audience_text) {
                 Some(a) => a,
-                None => {
+                None if audience_text.is_empty() => {
                     problems.push(problem(
                         "не указана аудитория: студенты, родители или сотрудники".into(),
-                        text(cols.get("audience")),
+                        audience_text,
+                    ));
+                    continue;
+                }
+                None => {
+                    problems.push(problem(
+                        format!("аудитория «{audience_text}» не распознана: студенты, родители или сотрудники"),
+                        audience_text.clone(),
                     ));
                     continue;
                 }
             };
             let branch_text = text(cols.get("branch"));
+            if !branch_text.is_empty() && resolver.resolve(&branch_text).is_none() {
+                problems.push(problem(format!("филиала «{branch_text}» нет в rollout.toml"), branch_text.clone()));
+                continue;
+            }
             let group_text = text(cols.get("group"));
             // Place it like a chat title would be placed.
             let title = format!("{group_text} {} {branch_text}", audience.title_ru(crate::profile::Profile::College));

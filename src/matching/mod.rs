@@ -297,12 +297,15 @@ impl<'a> Matcher<'a> {
             }
         }
         m.first_names = m.cands.iter().map(|c| c.first.clone()).filter(|f| !f.is_empty()).collect();
+        // Blocks: (surname or a one-letter deletion of it) + first name, in Cyrillic and in
+        // Latin. A common surname in a region is thousands of people; with the first name a
+        // block stays a handful.
         for (i, c) in m.cands.iter().enumerate() {
             for k in block_keys(&c.surname) {
-                m.by_surname_prefix.entry(k).or_default().push(i);
+                m.by_surname_prefix.entry(format!("{k}|{}", c.first)).or_default().push(i);
             }
             for k in block_keys(&c.surname_latin) {
-                m.by_latin_prefix.entry(k).or_default().push(i);
+                m.by_latin_prefix.entry(format!("{k}|{}", c.first_latin)).or_default().push(i);
             }
         }
         m
@@ -392,12 +395,27 @@ impl<'a> Matcher<'a> {
 
     fn candidates_for(&self, tokens: &[(String, bool)], placement: Option<&Placement>) -> BTreeSet<usize> {
         let mut set = BTreeSet::new();
-        for (t, latin) in tokens {
+        for (si, (t, latin)) in tokens.iter().enumerate() {
             let map = if *latin { &self.by_latin_prefix } else { &self.by_surname_prefix };
             let key = if *latin { latin_key(t) } else { t.clone() };
+            // The first name as typed, or the full names a diminutive stands for.
+            let mut firsts: Vec<String> = Vec::new();
+            for (fi, (f, fl)) in tokens.iter().enumerate() {
+                if fi == si {
+                    continue;
+                }
+                if *fl {
+                    firsts.push(latin_key(f));
+                    firsts.extend(names::latin_diminutive_forms(&latin_key(f)).iter().map(|x| latin_key(x)));
+                } else {
+                    firsts.extend(names::first_name_forms(f));
+                }
+            }
             for k in block_keys(&key) {
-                if let Some(v) = map.get(&k) {
-                    set.extend(v.iter().copied());
+                for f in &firsts {
+                    if let Some(v) = map.get(&format!("{k}|{f}")) {
+                        set.extend(v.iter().copied());
+                    }
                 }
             }
         }
@@ -596,13 +614,14 @@ impl<'a> Matcher<'a> {
                         .is_some_and(|us| us.iter().any(|u| *u != m.user_id))
                 })
                 .collect();
+            // Only a suggestion: the other name may be a second account of the one
+            // already matched, so this stays a review with one candidate named.
             if let [only] = left.as_slice() {
                 let id = (*only).clone();
                 m.kind = self.by_id.get(&id).map(|i| self.cands[*i].kind);
-                m.person_id = Some(id);
-                m.status = Status::Matched;
-                m.review = None;
-                m.confidence = round3(self.cfg.auto.max(0.92) + 0.005);
+                m.person_id = Some(id.clone());
+                m.first_only_candidates = vec![id];
+                m.review = Some(ReviewWhy::Weak);
             }
         }
         // A first-name-only claim on a person someone else claims by full name yields:

@@ -206,15 +206,15 @@ fn squash(s: &str) -> String {
     out
 }
 
-/// Diminutive → full names, and the same keyed by the diminutive's Latin form; built once.
-fn tables() -> &'static (
+/// Diminutive → full names, and the same keyed by the diminutive's Latin form.
+type Tables = (
     std::collections::HashMap<&'static str, Vec<&'static str>>,
     std::collections::HashMap<String, Vec<&'static str>>,
-) {
-    static T: std::sync::OnceLock<(
-        std::collections::HashMap<&'static str, Vec<&'static str>>,
-        std::collections::HashMap<String, Vec<&'static str>>,
-    )> = std::sync::OnceLock::new();
+);
+
+/// Built once.
+fn tables() -> &'static Tables {
+    static T: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
     T.get_or_init(|| {
         let mut cyr: std::collections::HashMap<&'static str, Vec<&'static str>> = Default::default();
         let mut lat: std::collections::HashMap<String, Vec<&'static str>> = Default::default();

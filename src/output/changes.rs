@@ -164,6 +164,7 @@ fn changes_xlsx(
                 "ID человека",
                 "Чат",
                 "Участник на платформе",
+                "ID участника",
                 "Из чата",
                 "Причина",
                 "Источник",
@@ -186,11 +187,19 @@ fn changes_xlsx(
                             (Some(ch), Some(u)) => shown.get(&(a.from_chat_id.unwrap_or(ch), u)).cloned().unwrap_or_default(),
                             _ => String::new(),
                         },
+                        a.user_id.map(|u| u.to_string()).unwrap_or_default(),
                         a.from_chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
                         a.reason.text.clone(),
                         a.source
                             .as_ref()
-                            .map(|s| format!("{} {} {}", s.file, s.sheet, s.cell).trim().to_string())
+                            .map(|s| {
+                                [s.file.as_str(), s.sheet.as_str(), s.cell.as_str()]
+                                    .iter()
+                                    .filter(|x| !x.is_empty())
+                                    .copied()
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
                             .unwrap_or_default(),
                         a.id.clone(),
                     ]

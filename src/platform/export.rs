@@ -91,6 +91,7 @@ impl Platform for MemberExport {
                     join_time: None,
                     phone: phones::to_e164(&text(r, Field::Phone)),
                     email: email(&text(r, Field::Email)),
+                    name: None,
                 };
                 chats
                     .entry(chat_id)

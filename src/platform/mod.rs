@@ -46,6 +46,9 @@ pub struct Member {
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The API's deprecated single name field, used when first/last are empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Member {
@@ -53,6 +56,9 @@ impl Member {
     pub fn display_name(&self) -> String {
         let last = self.last_name.as_deref().unwrap_or("").trim();
         let first = self.first_name.trim();
+        if first.is_empty() && last.is_empty() {
+            return self.name.clone().unwrap_or_default().trim().to_string();
+        }
         if last.is_empty() {
             first.to_string()
         } else {

@@ -52,13 +52,17 @@ impl Platform for SnapshotFolder {
                     path: path.clone(),
                     message: e.to_string(),
                 })?;
-                if ml.marker.as_ref().is_some_and(|m| !m.is_null()) {
-                    return Err(PlatformError::Shape {
-                        path,
-                        message: "the member list is incomplete (marker is not null): save every page".into(),
-                    });
-                }
                 state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
+                // A list with a marker has more pages that were not saved: treat the chat's
+                // members as unknown rather than conclude anything from a part of them.
+                if ml.marker.as_ref().is_some_and(|m| !m.is_null()) {
+                    state.chats.push(ChatState {
+                        chat,
+                        members: Vec::new(),
+                        members_known: false,
+                    });
+                    continue;
+                }
                 ml.members
             } else {
                 Vec::new()

@@ -629,7 +629,12 @@ fn reject_and_purge() {
     assert_eq!(r.code, 2, "an unknown person id is refused\n{r}");
     // Purge: forget people no longer on the roster.
     let gone = departed();
+    // A future date would forget today's departures too: refused.
     let r = gone.run(&["purge", "--before", "2100-01-01"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("future"), "{r}");
+    // Months later, people last seen on 22.11.2026 and gone from the roster are forgotten.
+    let r = gone.run_env(&["purge", "--before", "2026-12-01"], &[("ROLLOUT_TODAY", "2027-03-01")]);
     assert_eq!(r.code, 0, "{r}");
     assert!(r.stdout.contains("Удалены сведения о 2"), "Иванов and his mother\n{r}");
     let r = gone.run(&["purge", "--before", "вчера"]);
@@ -655,13 +660,35 @@ fn a_member_export_matches_by_phone() {
 }
 
 #[test]
-fn a_snapshot_with_an_incomplete_member_list_is_refused() {
+fn an_incomplete_member_list_concludes_nothing_about_its_chat() {
     let ws = college();
     write_snapshot(&ws, &base_chats());
     ws.write("platform/members/101.json", r#"{"members": [], "marker": 12345}"#);
     let r = ws.run(&["diff"]);
-    assert_eq!(r.code, 3, "{r}");
-    assert!(r.stderr.contains("marker") && r.stderr.contains("101.json"), "{r}");
+    assert_eq!(r.code, 0, "{r}");
+    let c = changes(&ws);
+    let about: Vec<_> = c["actions"].as_array().unwrap().iter().filter(|a| a["chat_id"] == 101).collect();
+    assert_eq!(about.len(), 1, "no invites or removals from a partial list: {about:#?}");
+    assert_eq!(about[0]["reason"]["code"], "members_unknown");
+    assert!(about[0]["reason"]["text"].as_str().unwrap().contains("marker"));
+}
+
+#[test]
+fn a_second_chat_for_the_same_group_and_audience_is_reviewed() {
+    let ws = college();
+    let mut chats = base_chats();
+    chats.push((300, "Родители группы ИС-1", vec![(12, "Сергей", "Петров", false)]));
+    write_snapshot(&ws, &chats);
+    ws.run(&["diff"]);
+    let c = changes(&ws);
+    let dup: Vec<_> = actions(&c, "review")
+        .into_iter()
+        .filter(|a| a["reason"]["code"] == "duplicate_chat")
+        .collect();
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0]["chat_id"], 300);
+    let r = ws.run(&["diff", "--platform", "nonexistent"]);
+    assert_eq!(r.code, 2, "a missing --platform path is a usage error\n{r}");
 }
 
 #[test]

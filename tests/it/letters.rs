@@ -338,5 +338,5 @@ fn links_to_rotate_and_chats_nobody_joins_are_on_the_checklist() {
     );
     assert!(line.contains("вступить должны ещё 1"), "{line}");
     let csv = ws.read("out/links/status-excel.csv");
-    assert!(csv.contains("old") && csv.contains("unused"), "{csv}");
+    assert!(csv.contains("пора заменить") && csv.contains("никто не вступает"), "{csv}");
 }

@@ -190,64 +190,59 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn phone(&mut self, v: &Option<Value>, sheet: &IngestedSheet, branch: Option<&str>) -> Option<String> {
+    /// A cell that must parse: when it does not, a problem of `rule` and the field is
+    /// dropped. `shown` is what the report may show of the bad value.
+    #[allow(clippy::too_many_arguments)]
+    fn field(
+        &mut self,
+        v: &Option<Value>,
+        sheet: &IngestedSheet,
+        branch: Option<&str>,
+        rule: Rule,
+        fix: &str,
+        parse: impl Fn(&str) -> Option<String>,
+        shown: impl Fn(&str) -> String,
+    ) -> Option<String> {
         let v = v.as_ref()?;
         let text = v.text();
-        match phones::to_e164(&text) {
-            Some(p) => Some(p),
-            None => {
-                self.problem(
-                    Rule::BadPhone,
-                    self.loc(sheet, &v.at),
-                    branch,
-                    text,
-                    "номер не распознан; запишите его полностью, например 8 912 345-67-89 или +7 912 345-67-89",
-                );
-                None
-            }
+        let parsed = parse(&text);
+        if parsed.is_none() {
+            self.problem(rule, self.loc(sheet, &v.at), branch, shown(&text), fix);
         }
+        parsed
+    }
+
+    fn phone(&mut self, v: &Option<Value>, sheet: &IngestedSheet, branch: Option<&str>) -> Option<String> {
+        let fix = "номер не распознан; запишите его полностью, например 8 912 345-67-89 или +7 912 345-67-89";
+        self.field(v, sheet, branch, Rule::BadPhone, fix, phones::to_e164, str::to_string)
     }
 
     fn email(&mut self, v: &Option<Value>, sheet: &IngestedSheet, branch: Option<&str>) -> Option<String> {
-        let v = v.as_ref()?;
-        let text = v.text();
-        match email(&text) {
-            Some(e) => Some(e),
-            None => {
-                self.problem(
-                    Rule::BadEmail,
-                    self.loc(sheet, &v.at),
-                    branch,
-                    text,
-                    "адрес e-mail не похож на настоящий (нужно имя@домен.ru); уточните его у человека",
-                );
-                None
-            }
-        }
+        let fix = "адрес e-mail не похож на настоящий (нужно имя@домен.ru); уточните его у человека";
+        self.field(v, sheet, branch, Rule::BadEmail, fix, email, str::to_string)
     }
 
     fn snils(&mut self, v: &Option<Value>, sheet: &IngestedSheet, branch: Option<&str>) -> Option<String> {
-        let v = v.as_ref()?;
-        let text = v.text();
-        match snils::validate(&text) {
-            Some(d) => Some(snils::salted_hash(&d, self.ctx.salt)),
-            None => {
-                // The clear number is personal data: show only its length.
-                let digits = text.chars().filter(char::is_ascii_digit).count();
-                self.problem(
-                    Rule::BadSnils,
-                    self.loc(sheet, &v.at),
-                    branch,
-                    if digits == 11 {
-                        "11 цифр, контрольное число не сходится".to_string()
-                    } else {
-                        format!("{digits} цифр вместо 11")
-                    },
-                    "СНИЛС с ошибкой (11 цифр, последние две — контрольное число); сверьте с документом",
-                );
-                None
+        let salt = self.ctx.salt;
+        let fix = "СНИЛС с ошибкой (11 цифр, последние две — контрольное число); сверьте с документом";
+        // The clear number is personal data: the report shows only what is wrong with it.
+        let shown = |t: &str| {
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            if digits == 11 {
+                "11 цифр, контрольное число не сходится".to_string()
+            } else {
+                format!("{digits} цифр вместо 11")
             }
-        }
+        };
+        self.field(
+            v,
+            sheet,
+            branch,
+            Rule::BadSnils,
+            fix,
+            |t| snils::validate(t).map(|d| snils::salted_hash(&d, salt)),
+            shown,
+        )
     }
 }
 

@@ -438,11 +438,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     "old" => "пора заменить",
                     _ => "никто не вступает",
                 };
-                let audience = match c.audience.as_str() {
-                    "students" => "обучающиеся",
-                    "parents" => "родители",
-                    _ => "сотрудники",
-                };
+                let audience = rollout::platform::place::ChatAudience::code_ru(&c.audience);
                 let _ = writeln!(
                     out,
                     "  [ ] {what}: {} {audience} — {}",
@@ -581,11 +577,6 @@ fn write_link_status(out: &Path, checks: &[pipeline::LinkCheck], store: &Store) 
         "old" => "пора заменить",
         _ => "никто не вступает",
     };
-    let audience_ru = |a: &str| match a {
-        "students" => "обучающиеся",
-        "parents" => "родители",
-        _ => "сотрудники",
-    };
     let rows: Vec<Vec<String>> = checks
         .iter()
         .map(|c| {
@@ -593,7 +584,7 @@ fn write_link_status(out: &Path, checks: &[pipeline::LinkCheck], store: &Store) 
                 c.branch.clone(),
                 kind_ru(c.kind).to_string(),
                 c.group.clone(),
-                audience_ru(&c.audience).to_string(),
+                rollout::platform::place::ChatAudience::code_ru(&c.audience).to_string(),
                 c.detail.clone(),
             ]
         })

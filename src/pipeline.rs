@@ -386,12 +386,13 @@ pub fn compute_diff(cfg: &Config, o: &Outcome, state: PlatformState, store: &Sto
 /// After the outputs are written: remember this run's automatic matches and roster.
 pub fn remember_diff(store: &mut Store, o: &Outcome, d: &DiffOutcome) -> anyhow::Result<()> {
     let today = today().format("%Y-%m-%d").to_string();
+    let placed: std::collections::HashSet<i64> = d.chats.iter().filter(|(_, p)| p.is_ok()).map(|(c, _)| c.chat.chat_id).collect();
     let auto: Vec<(i64, String, crate::roster::PersonKind)> = d
         .matches
         .iter()
         .filter(|m| m.status == MatchStatus::Matched && !m.departed && m.tier != crate::matching::Tier::Known)
         // Only a match made where the person belongs is remembered as evidence.
-        .filter(|m| d.chats.iter().any(|(c, p)| c.chat.chat_id == m.chat_id && p.is_ok()))
+        .filter(|m| placed.contains(&m.chat_id))
         .filter_map(|m| Some((m.user_id, m.person_id.clone()?, m.kind?)))
         .collect();
     store.remember(&auto, &today)?;

@@ -25,15 +25,6 @@ fn kind_for(audience: &str) -> PersonKind {
     }
 }
 
-fn audience_ru(a: &str) -> &'static str {
-    match a {
-        "students" => "обучающиеся",
-        "parents" => "родители",
-        "teachers" => "учителя группы",
-        _ => "сотрудники",
-    }
-}
-
 pub fn roster_sizes(cfg: &Config, roster: &Roster) -> BTreeMap<(String, String), usize> {
     let mut m = BTreeMap::new();
     for b in &cfg.branches {
@@ -72,7 +63,7 @@ pub fn assess(
     for ((b, aud), n) in &dropped {
         held.push(format!(
             "{b}: в источниках нет ни одного человека для аудитории «{}» (файл не найден, пуст или не прочитан) — {n} удалений не планируется; проверьте источники этого филиала",
-            audience_ru(aud)
+            crate::platform::place::ChatAudience::code_ru(aud)
         ));
     }
     // 2. A sharp shrink since the last accepted run.
@@ -115,7 +106,7 @@ pub fn assess(
             };
             held.push(format!(
                 "{b}, {}: {} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}; проверьте и подтвердите (rollout approve)",
-                audience_ru(aud),
+                crate::platform::place::ChatAudience::code_ru(aud),
                 crate::pipeline::ru_count(*n, ["удаление", "удаления", "удалений"]),
                 crate::pipeline::ru_count(of, ["участника", "участников", "участников"])
             ));

@@ -3,7 +3,7 @@
 //! store, and hand the right one to the right person. Links are secrets: masked on screen,
 //! never logged.
 
-use crate::ingest::header::{classify, find_header};
+use crate::ingest::header::classify;
 use crate::ingest::isolate::read_in_process;
 use crate::ingest::read::ReadOptions;
 use crate::ingest::table::a1;
@@ -164,7 +164,6 @@ pub fn from_file(
                 }
             })
             .collect();
-        let _ = find_header;
         for r in hrow + 1..sheet.rows.len() {
             let text = |c: Option<&usize>| c.map(|c| clean_spaces(&sheet.cell(r, *c).as_text())).unwrap_or_default();
             let raw = text(Some(&link_col));

@@ -100,16 +100,6 @@ pub fn write_diff(
     Ok(())
 }
 
-fn audience_ru(a: &str) -> &'static str {
-    match a {
-        "students" => "обучающиеся",
-        "parents" => "родители",
-        "staff" => "сотрудники",
-        "teachers" => "учителя группы",
-        _ => "",
-    }
-}
-
 fn changes_xlsx(
     cfg: &Config,
     roster: &Roster,
@@ -179,7 +169,11 @@ fn changes_xlsx(
                     vec![
                         a.kind.title_ru().to_string(),
                         a.group.clone().unwrap_or_default(),
-                        a.audience.as_deref().map(audience_ru).unwrap_or("").to_string(),
+                        a.audience
+                            .as_deref()
+                            .map(crate::platform::place::ChatAudience::code_ru)
+                            .unwrap_or("")
+                            .to_string(),
                         a.person_id.as_deref().and_then(|p| names.get(p).cloned()).unwrap_or_default(),
                         a.person_id.clone().unwrap_or_default(),
                         a.chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),

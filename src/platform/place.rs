@@ -40,6 +40,21 @@ impl ChatAudience {
         .find(|a| a.code() == s)
     }
 
+    /// The audience for people reading a report: «обучающиеся», «родители» …
+    pub fn ru(self) -> &'static str {
+        match self {
+            ChatAudience::Students => "обучающиеся",
+            ChatAudience::Parents => "родители",
+            ChatAudience::Staff => "сотрудники",
+            ChatAudience::Teachers => "учителя группы",
+        }
+    }
+
+    /// The same for an audience code as stored in the change set; empty for an unknown code.
+    pub fn code_ru(code: &str) -> &'static str {
+        ChatAudience::from_code(code).map(ChatAudience::ru).unwrap_or("")
+    }
+
     /// How a new chat's title names the audience.
     pub fn title_ru(self, profile: crate::profile::Profile) -> &'static str {
         use crate::profile::Profile;

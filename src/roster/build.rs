@@ -136,6 +136,24 @@ impl<'a> Builder<'a> {
         self.problems.push(p);
     }
 
+    /// The branch a whole sheet belongs to: its `[[sources]] branch`, a branch named in its
+    /// titles, sheet name or file name, or the only branch there is.
+    fn sheet_branch(&self, sheet: &IngestedSheet) -> Option<String> {
+        let source = &self.ing.sources[sheet.source];
+        if let Some(b) = source
+            .spec
+            .as_ref()
+            .and_then(|s| s.branch.as_deref())
+            .and_then(|x| self.branches.resolve(x))
+        {
+            return Some(b);
+        }
+        let mut texts = sheet.records.titles.clone();
+        texts.push(sheet.sheet.clone());
+        texts.push(source.rel.rsplit('/').next().unwrap_or("").to_string());
+        self.branches.mentioned_in(&texts).or_else(|| self.branches.single().cloned())
+    }
+
     fn name_of(rec: &RawRecord) -> Option<PersonName> {
         if let Some(f) = &rec.fio {
             return PersonName::parse_fio(&f.text());
@@ -273,19 +291,8 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     // Pass 1: the branch of every record, and the group spellings per branch.
     let mut pending: Vec<Pending> = Vec::new();
     for sheet in &ing.sheets {
-        let source = &ing.sources[sheet.source];
         let kind = sheet.records.kind.unwrap_or(SourceKind::Students);
-        let spec_branch = source
-            .spec
-            .as_ref()
-            .and_then(|s| s.branch.as_deref())
-            .and_then(|x| b.branches.resolve(x));
-        let mut hint_texts = sheet.records.titles.clone();
-        hint_texts.push(sheet.sheet.clone());
-        hint_texts.push(source.rel.rsplit('/').next().unwrap_or("").to_string());
-        let hint = spec_branch
-            .or_else(|| b.branches.mentioned_in(&hint_texts))
-            .or_else(|| b.branches.single().cloned());
+        let hint = b.sheet_branch(sheet);
         for at in &sheet.records.nameless_rows {
             let loc = b.loc(sheet, at);
             b.problem(
@@ -983,19 +990,7 @@ pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
 
     // ---- Curators named in group rows («Куратор: Иванова И.И.»).
     for sheet in &ing.sheets {
-        let source = &ing.sources[sheet.source];
-        let spec_branch = source
-            .spec
-            .as_ref()
-            .and_then(|s| s.branch.as_deref())
-            .and_then(|x| b.branches.resolve(x));
-        let mut hint_texts = sheet.records.titles.clone();
-        hint_texts.push(sheet.sheet.clone());
-        hint_texts.push(source.rel.rsplit('/').next().unwrap_or("").to_string());
-        let Some(branch) = spec_branch
-            .or_else(|| b.branches.mentioned_in(&hint_texts))
-            .or_else(|| b.branches.single().cloned())
-        else {
+        let Some(branch) = b.sheet_branch(sheet) else {
             continue;
         };
         for g in &sheet.records.group_rows {

@@ -349,10 +349,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let outcome = ingest(&cfg, cli.quiet)?;
             // Letters name people by id: the roster they refer to is written beside them.
             write_outputs(&out_dir, &cfg, &outcome, true).map_err(|e| Failure { code: 2, error: e })?;
-            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
-            let (diff, chats) = platform_state(&cfg, &outcome, platform.as_deref(), &store)?;
-            let links = pipeline::collect_links(&cfg, &outcome, &chats);
-            pipeline::remember_links(&mut store, &links, &chats).map_err(|e| Failure { code: 3, error: e })?;
+            let (_store, diff, _chats, links) = link_context(&cfg, &outcome, platform.as_deref())?;
             let engine = rollout::letters::Engine::new(Some(&cfg.root.join("templates"))).map_err(usage)?;
             let rules = rollout::letters::rules_lines(&engine, &cfg.organization.name).map_err(usage)?;
             let inputs = rollout::letters::Inputs {
@@ -405,10 +402,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let cfg = load_config(&cli.config)?;
             let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
             let outcome = ingest(&cfg, true)?;
-            let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
-            let (diff, chats) = platform_state(&cfg, &outcome, platform.as_deref(), &store)?;
-            let links = pipeline::collect_links(&cfg, &outcome, &chats);
-            pipeline::remember_links(&mut store, &links, &chats).map_err(|e| Failure { code: 3, error: e })?;
+            let (store, diff, chats, links) = link_context(&cfg, &outcome, platform.as_deref())?;
             let checks = pipeline::link_checklist(&cfg, &outcome, &links, diff.as_ref().map(|d| &d.changes), &store, &chats)
                 .map_err(|e| Failure { code: 3, error: e })?;
             write_link_status(&out_dir, &checks, &store).map_err(|e| Failure { code: 2, error: e })?;
@@ -540,6 +534,20 @@ fn platform_state(
     let mut d = pipeline::compute_diff(cfg, outcome, state, store).map_err(|e| Failure { code: 3, error: e })?;
     let chats = std::mem::take(&mut d.chats);
     Ok((Some(d), chats))
+}
+
+/// What `letters` and `links status` both start from: the platform and its change set,
+/// the current links, remembered in the state store.
+fn link_context(
+    cfg: &Config,
+    outcome: &Outcome,
+    platform: Option<&Path>,
+) -> Result<(Store, Option<pipeline::DiffOutcome>, PlacedChats, pipeline::LinkSet), Failure> {
+    let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+    let (diff, chats) = platform_state(cfg, outcome, platform, &store)?;
+    let links = pipeline::collect_links(cfg, outcome, &chats);
+    pipeline::remember_links(&mut store, &links, &chats).map_err(|e| Failure { code: 3, error: e })?;
+    Ok((store, diff, chats, links))
 }
 
 /// Writes the letters into a fresh folder and swaps it in: never a mix of old and new.

@@ -143,9 +143,63 @@ pub struct RawConfig {
     #[serde(default)]
     pub letters: LettersConfig,
     #[serde(default)]
-    pub plans: Option<toml::Value>,
+    pub plans: PlansConfig,
     #[serde(default)]
-    pub calendar: Option<toml::Value>,
+    pub calendar: CalendarConfig,
+}
+
+/// `[plans]`: where the rollout plans are and when a milestone counts as at risk.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlansConfig {
+    /// The folder of plan files, relative to the workspace.
+    #[serde(default = "default_plans_dir")]
+    pub dir: String,
+    /// A milestone not done whose end is this many days away or fewer is at risk.
+    #[serde(default = "default_warn_days")]
+    pub warn_days: i64,
+}
+
+fn default_plans_dir() -> String {
+    "plans".into()
+}
+
+fn default_warn_days() -> i64 {
+    7
+}
+
+impl Default for PlansConfig {
+    fn default() -> Self {
+        PlansConfig {
+            dir: default_plans_dir(),
+            warn_days: default_warn_days(),
+        }
+    }
+}
+
+/// `[calendar]`: the school terms that deadlines like «II четверть» name.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CalendarConfig {
+    /// `[[calendar.terms]] name = "I четверть", start = "01.09", end = "26.10"`.
+    #[serde(default)]
+    pub terms: Vec<TermConfig>,
+    /// The last day of the school year, "DD.MM" (default 30.06 for colleges, 31.05 otherwise).
+    #[serde(default)]
+    pub school_year_end: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TermConfig {
+    pub name: String,
+    pub start: String,
+    pub end: String,
+}
+
+/// "01.09" → (9, 1).
+pub fn day_month(s: &str) -> Option<(u32, u32)> {
+    let (d, m) = s.trim().split_once('.')?;
+    let (d, m): (u32, u32) = (d.trim().parse().ok()?, m.trim().trim_end_matches('.').parse().ok()?);
+    chrono::NaiveDate::from_ymd_opt(2024, m, d)?;
+    Some((m, d))
 }
 
 #[derive(Debug, Clone)]
@@ -326,6 +380,11 @@ pub struct Config {
     pub safety: SafetyConfig,
     pub links: LinksConfig,
     pub letters: LettersConfig,
+    pub plans: PlansConfig,
+    /// School terms for deadlines (the defaults when `[calendar]` names none).
+    pub terms: Vec<crate::plans::deadline::Term>,
+    /// (month, day) the school year ends.
+    pub school_year_end: (u32, u32),
     /// Keys the file has that rollout does not know, as dotted paths.
     pub unknown_keys: Vec<String>,
 }
@@ -484,6 +543,34 @@ impl Config {
                 _ => problems.push("[safety] max_shrink: a share such as \"30%\"".into()),
             }
         }
+        let mut terms = Vec::new();
+        for t in &raw.calendar.terms {
+            match (day_month(&t.start), day_month(&t.end)) {
+                (Some(start), Some(end)) => terms.push(crate::plans::deadline::Term {
+                    name: t.name.clone(),
+                    start,
+                    end,
+                }),
+                _ => problems.push(format!(
+                    "[[calendar.terms]] «{}»: start and end are days such as \"01.09\" and \"26.10\"",
+                    t.name
+                )),
+            }
+        }
+        if terms.is_empty() {
+            terms = crate::plans::deadline::default_terms();
+        }
+        let school_year_end = match &raw.calendar.school_year_end {
+            None if raw.organization.profile == Some(Profile::College) => (6, 30),
+            None => (5, 31),
+            Some(s) => day_month(s).unwrap_or_else(|| {
+                problems.push("[calendar] school_year_end: a day such as \"30.06\"".into());
+                (6, 30)
+            }),
+        };
+        if raw.plans.warn_days < 0 {
+            problems.push("[plans] warn_days: a number of days, 0 or more".into());
+        }
         if !problems.is_empty() {
             // A typo in a key is the usual cause of a missing one: name them together.
             for k in &unknown_keys {
@@ -511,6 +598,9 @@ impl Config {
             safety,
             links: raw.links,
             letters: raw.letters,
+            plans: raw.plans,
+            terms,
+            school_year_end,
             unknown_keys,
         })
     }

@@ -18,5 +18,6 @@ pub mod plans;
 pub mod platform;
 pub mod problem;
 pub mod profile;
+pub mod report;
 pub mod roster;
 pub mod state;

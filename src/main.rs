@@ -113,6 +113,20 @@ enum Command {
         #[command(subcommand)]
         cmd: LinksCmd,
     },
+    /// Rollout plans: status per branch and owner, check-offs, import, calendar, Gantt, reminders.
+    Plan {
+        #[command(subcommand)]
+        cmd: PlanCmd,
+    },
+    /// The dashboard (OUT/report.html, opens offline) and the director's usage summary (OUT/usage.xlsx).
+    #[command(after_help = "Examples:\n  rollout report\n  rollout report --as-of 2027-03-01")]
+    Report {
+        /// The day the plan status is for (YYYY-MM-DD; default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        #[arg(long, value_name = "PATH")]
+        platform: Option<PathBuf>,
+    },
     /// The main job: every stage in order, with a short summary at the end.
     #[command(after_help = "Examples:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
     Run,
@@ -136,6 +150,87 @@ enum LinksCmd {
         #[arg(long, value_name = "PATH")]
         platform: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum PlanCmd {
+    /// Where each milestone stands, per branch and per owner.
+    #[command(
+        after_help = "Examples:\n  rollout plan status\n  rollout plan status --as-of 2024-03-01\n  rollout plan status --json --plan plans/college-binding.toml"
+    )]
+    Status {
+        #[command(flatten)]
+        sel: PlanSel,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check off a manual milestone (kept with who, when and the note; history is kept).
+    #[command(
+        after_help = "Examples:\n  rollout plan done staff-seminar --branch \"Бардымский филиал\" --note \"семинар проведён 21.02\"\n  rollout plan done ej-binding --undo --note \"отметили по ошибке\""
+    )]
+    Done {
+        /// The milestone id (see rollout plan status).
+        id: String,
+        /// The branch, for a milestone kept per branch.
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Who checks it off (default: the login name).
+        #[arg(long)]
+        by: Option<String>,
+        /// The day it was done (YYYY-MM-DD; default: today).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        /// Withdraw the check-off.
+        #[arg(long)]
+        undo: bool,
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+    },
+    /// Turn the plan table a college already has (xlsx, xls, ods, csv, docx) into a plan file.
+    #[command(after_help = "Examples:\n  rollout plan import План_мероприятий.docx\n  rollout plan import plan.xlsx --to plans/binding.toml --force")]
+    Import {
+        file: PathBuf,
+        /// The plan file to write (default: plans/<file name>.toml in the workspace).
+        #[arg(long, value_name = "PATH")]
+        to: Option<PathBuf>,
+        /// Replace an existing plan file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// An .ics calendar with one all-day event per milestone (OUT/plan/calendar.ics).
+    #[command(after_help = "Examples:\n  rollout plan calendar")]
+    Calendar {
+        #[command(flatten)]
+        sel: PlanSel,
+    },
+    /// Mermaid gantt text on stdout.
+    #[command(after_help = "Examples:\n  rollout plan gantt > plan.mmd")]
+    Gantt {
+        #[command(flatten)]
+        sel: PlanSel,
+    },
+    /// A letter to each owner with their overdue and coming milestones (OUT/plan/remind/).
+    #[command(after_help = "Examples:\n  rollout plan remind\n  rollout plan remind --as-of 2024-02-26")]
+    Remind {
+        #[command(flatten)]
+        sel: PlanSel,
+    },
+}
+
+#[derive(clap::Args)]
+struct PlanSel {
+    /// The day (YYYY-MM-DD; default: today).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// One plan file (default: every *.toml in [plans] dir).
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// A snapshot folder or a member export, for measured milestones.
+    #[arg(long, value_name = "PATH")]
+    platform: Option<PathBuf>,
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
@@ -237,7 +332,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let outcome = ingest(&cfg, cli.quiet)?;
             // The change set names people by id: the roster it refers to is written beside it.
             write_outputs(&out_dir, &cfg, &outcome, true).map_err(|e| Failure { code: 2, error: e })?;
-            let code = run_diff(&cfg, &outcome, platform.as_deref(), &out_dir, cli.quiet)?;
+            let (code, _) = run_diff(&cfg, &outcome, platform.as_deref(), &out_dir, cli.quiet)?;
             Ok(code.max(if outcome.unreadable > 0 { 3 } else { 0 }))
         }
         Command::Confirm { user_id, ref person_id } | Command::Reject { user_id, ref person_id } => {
@@ -461,13 +556,401 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 let _ = print_summary(&mut out, &cfg, &outcome, &out_dir, writes_roster);
             }
             let mut code = exit_code(&outcome);
-            if matches!(cli.command, Command::Run) && pipeline::platform_source(&cfg, None).is_some() {
-                let c = run_diff(&cfg, &outcome, None, &out_dir, cli.quiet)?;
-                code = code.max(c);
+            if matches!(cli.command, Command::Run) {
+                let mut diff = None;
+                if pipeline::platform_source(&cfg, None).is_some() {
+                    let (c, d) = run_diff(&cfg, &outcome, None, &out_dir, cli.quiet)?;
+                    code = code.max(c);
+                    diff = Some(d);
+                }
+                // The run ends with the dashboard: roster, platform and plans in one page.
+                let chats = diff.as_ref().map(|d| d.chats.as_slice()).unwrap_or(&[]);
+                let links = pipeline::collect_links(&cfg, &outcome, chats);
+                let usage = measure_usage(&cfg, &outcome, diff.as_ref(), chats, &links);
+                let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+                let (plans, errors) = rollout::report::load_plans(&cfg, None);
+                for e in &errors {
+                    eprintln!("rollout: warning: the plan is left out of the dashboard: {e}");
+                }
+                let status = if plans.is_empty() {
+                    None
+                } else {
+                    Some(
+                        rollout::report::plan_status(&cfg, &plans, &usage, &mut store, pipeline::today())
+                            .map_err(|e| Failure { code: 3, error: e })?,
+                    )
+                };
+                let path = write_report(&cfg, &usage, status.as_ref(), &out_dir)?;
+                if !cli.quiet {
+                    println!("Отчёт: {}", path.display());
+                }
             }
             Ok(code)
         }
+        Command::Plan { ref cmd } => plan_command(&cli, cmd),
+        Command::Report { ref as_of, ref platform } => {
+            let cfg = load_config(&cli.config)?;
+            let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
+            let as_of = parse_day(as_of.as_deref())?;
+            let outcome = ingest(&cfg, cli.quiet)?;
+            let (mut store, diff, chats, links) = link_context(&cfg, &outcome, platform.as_deref())?;
+            let usage = measure_usage(&cfg, &outcome, diff.as_ref(), &chats, &links);
+            let (plans, errors) = rollout::report::load_plans(&cfg, None);
+            if !errors.is_empty() {
+                return Err(plan_errors(errors));
+            }
+            let status = if plans.is_empty() {
+                None
+            } else {
+                Some(rollout::report::plan_status(&cfg, &plans, &usage, &mut store, as_of).map_err(|e| Failure { code: 3, error: e })?)
+            };
+            let path = write_report(&cfg, &usage, status.as_ref(), &out_dir)?;
+            println!("Отчёт: {}", path.display());
+            println!("Сводка для директора: {}", out_dir.join("usage.xlsx").display());
+            Ok(0)
+        }
     }
+}
+
+fn parse_day(s: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
+    match s {
+        None => Ok(pipeline::today()),
+        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .map_err(|_| usage(anyhow::anyhow!("«{d}» is not a date: write it as YYYY-MM-DD, e.g. 2024-03-01"))),
+    }
+}
+
+fn plan_errors(errors: Vec<rollout::plans::model::PlanError>) -> Failure {
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    usage(anyhow::anyhow!("the plan cannot be used:\n{}", text.join("\n")))
+}
+
+/// Usage per group and branch; without a platform, shares are unknown.
+fn measure_usage(
+    cfg: &Config,
+    outcome: &Outcome,
+    diff: Option<&pipeline::DiffOutcome>,
+    chats: &[(rollout::platform::ChatState, Result<rollout::platform::place::Placement, String>)],
+    links: &pipeline::LinkSet,
+) -> rollout::plans::measure::Usage {
+    let linked = links.current.keys().cloned().collect();
+    rollout::plans::measure::measure(&rollout::plans::measure::MeasureInput {
+        cfg,
+        roster: &outcome.roster,
+        chats: diff.map(|_| chats),
+        matches: diff.map(|d| d.matches.as_slice()).unwrap_or(&[]),
+        linked: &linked,
+    })
+}
+
+fn write_report(
+    cfg: &Config,
+    usage: &rollout::plans::measure::Usage,
+    status: Option<&rollout::plans::status::StatusReport>,
+    out_dir: &Path,
+) -> Result<PathBuf, Failure> {
+    let fail = |e: anyhow::Error| Failure { code: 2, error: e };
+    let html = rollout::report::dashboard_html(cfg, usage, status).map_err(fail)?;
+    let xlsx = rollout::report::usage_xlsx(usage).map_err(fail)?;
+    rollout::output::ensure_dir(out_dir).map_err(|e| fail(e.into()))?;
+    let path = out_dir.join("report.html");
+    rollout::output::write_private(&path, html.as_bytes()).map_err(|e| fail(anyhow::Error::new(e).context(format!("cannot write {}", path.display()))))?;
+    let x = out_dir.join("usage.xlsx");
+    rollout::output::write_private(&x, &xlsx).map_err(|e| fail(anyhow::Error::new(e).context(format!("cannot write {}", x.display()))))?;
+    Ok(path)
+}
+
+/// Plans, the measured usage (only when a milestone is measured) and the status on the day.
+fn plan_context(
+    cli: &Cli,
+    cfg: &Config,
+    sel: &PlanSel,
+) -> Result<(Vec<rollout::plans::model::Plan>, rollout::plans::status::StatusReport), Failure> {
+    let as_of = parse_day(sel.as_of.as_deref())?;
+    if let Some(p) = &sel.plan
+        && !p.is_file()
+    {
+        return Err(usage(anyhow::anyhow!("--plan {}: no such file", p.display())));
+    }
+    let (plans, errors) = rollout::report::load_plans(cfg, sel.plan.as_deref());
+    if !errors.is_empty() {
+        return Err(plan_errors(errors));
+    }
+    if plans.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "no plans in {}: put a plan file there (see plans/college-binding.toml) or make one with `rollout plan import FILE`",
+            cfg.root.join(&cfg.plans.dir).display()
+        )));
+    }
+    let (mut store, usage) = if rollout::report::needs_measures(&plans) {
+        let outcome = ingest(cfg, true)?;
+        let (store, diff, chats, links) = link_context(cfg, &outcome, sel.platform.as_deref())?;
+        let u = measure_usage(cfg, &outcome, diff.as_ref(), &chats, &links);
+        (store, u)
+    } else {
+        (
+            Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?,
+            Default::default(),
+        )
+    };
+    let _ = cli;
+    let report = rollout::report::plan_status(cfg, &plans, &usage, &mut store, as_of).map_err(|e| Failure { code: 3, error: e })?;
+    Ok((plans, report))
+}
+
+fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
+    use rollout::plans::status::State;
+    match cmd {
+        PlanCmd::Import { file, to, force } => return plan_import(cli, file, to.as_deref(), *force),
+        PlanCmd::Done {
+            id,
+            branch,
+            note,
+            by,
+            date,
+            undo,
+            plan,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            return plan_done(&cfg, id, branch.as_deref(), note, by.as_deref(), date.as_deref(), *undo, plan.as_deref());
+        }
+        _ => {}
+    }
+    let cfg = load_config(&cli.config)?;
+    let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
+    match cmd {
+        PlanCmd::Status { sel, json } => {
+            let (_, r) = plan_context(cli, &cfg, sel)?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                let _ = serde_json::to_writer_pretty(&mut out, &r);
+                let _ = writeln!(out);
+            } else {
+                let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let _ = rollout::plans::render::print_status(&mut out, &r, colour);
+            }
+            Ok(if r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked)) {
+                1
+            } else {
+                0
+            })
+        }
+        PlanCmd::Calendar { sel } => {
+            let (_, r) = plan_context(cli, &cfg, sel)?;
+            let ics = rollout::plans::render::calendar(&r, &cfg.organization.name, pipeline::today());
+            let dir = out_dir.join("plan");
+            rollout::output::ensure_dir(&dir).map_err(|e| Failure { code: 2, error: e.into() })?;
+            let path = dir.join("calendar.ics");
+            rollout::output::write_private(&path, ics.as_bytes()).map_err(|e| Failure { code: 2, error: e.into() })?;
+            println!("Календарь: {} ({})", path.display(), pipeline::ru_count(r.items.len(), ["событие", "события", "событий"]));
+            Ok(0)
+        }
+        PlanCmd::Gantt { sel } => {
+            let (_, r) = plan_context(cli, &cfg, sel)?;
+            print!("{}", rollout::plans::render::mermaid(&r));
+            Ok(0)
+        }
+        PlanCmd::Remind { sel } => {
+            let (plans, r) = plan_context(cli, &cfg, sel)?;
+            let engine = rollout::letters::Engine::new(Some(&cfg.root.join("templates"))).map_err(usage)?;
+            let horizon = (cfg.plans.warn_days * 2).max(14);
+            let mut letters: std::collections::BTreeMap<String, (Vec<&rollout::plans::status::ItemStatus>, Vec<&rollout::plans::status::ItemStatus>)> =
+                Default::default();
+            for i in &r.items {
+                let overdue = i.state == State::Overdue;
+                let coming = !overdue && i.state != State::Done && i.days_left <= horizon;
+                if !overdue && !coming {
+                    continue;
+                }
+                for o in rollout::plans::status::canonical_owners(&plans, i) {
+                    let e = letters.entry(o).or_default();
+                    if overdue { &mut e.0 } else { &mut e.1 }.push(i);
+                }
+            }
+            let mut files = Vec::new();
+            for (owner, (overdue, coming)) in &letters {
+                let text = engine
+                    .render(
+                        "letters/plan-remind.txt",
+                        &serde_json::json!({
+                            "owner": owner,
+                            "organization": cfg.organization.name,
+                            "as_of": r.as_of.format("%d.%m.%Y").to_string(),
+                            "overdue": overdue,
+                            "coming": coming,
+                            "signature": cfg.letters.signature,
+                        }),
+                    )
+                    .map_err(usage)?;
+                files.push((format!("{}.txt", rollout::letters::file_safe(owner)), text));
+            }
+            let dir = out_dir.join("plan").join("remind");
+            write_fresh_dir(&dir, &files).map_err(|e| Failure { code: 2, error: e })?;
+            println!(
+                "Напоминания: {} — {}",
+                pipeline::ru_count(files.len(), ["письмо", "письма", "писем"]),
+                dir.display()
+            );
+            Ok(0)
+        }
+        PlanCmd::Import { .. } | PlanCmd::Done { .. } => unreachable!("handled above"),
+    }
+}
+
+/// Writes files into a fresh folder and swaps it in: never a mix of old and new.
+fn write_fresh_dir(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    rollout::output::ensure_dir(parent)?;
+    let tmp = parent.join(format!(".tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    rollout::output::ensure_dir(&tmp)?;
+    for (name, text) in files {
+        rollout::output::write_private(&tmp.join(name), text.as_bytes())?;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(&tmp, dir).with_context(|| format!("cannot write {}", dir.display()))?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_done(
+    cfg: &Config,
+    id: &str,
+    branch: Option<&str>,
+    note: &str,
+    by: Option<&str>,
+    date: Option<&str>,
+    undo: bool,
+    plan: Option<&Path>,
+) -> Result<u8, Failure> {
+    let (plans, errors) = rollout::report::load_plans(cfg, plan);
+    if !errors.is_empty() {
+        return Err(plan_errors(errors));
+    }
+    let of_id: Vec<&rollout::plans::model::Instance> = plans.iter().flat_map(|p| &p.instances).filter(|i| i.id == id).collect();
+    if of_id.is_empty() {
+        let mut ids: Vec<&str> = plans.iter().flat_map(|p| &p.instances).map(|i| i.id.as_str()).collect();
+        ids.dedup();
+        return Err(usage(anyhow::anyhow!("no milestone \"{id}\" in the plans; known: {}", ids.join(", "))));
+    }
+    if !of_id[0].manual() {
+        return Err(usage(anyhow::anyhow!(
+            "\"{id}\" is measured from data (its metrics decide when it is done), so it is not checked off by hand"
+        )));
+    }
+    let sites: Vec<&str> = of_id.iter().filter_map(|i| i.branch.as_deref()).collect();
+    let target = match (branch, sites.is_empty()) {
+        (None, true) => String::new(),
+        (Some(b), true) => {
+            return Err(usage(anyhow::anyhow!(
+                "\"{id}\" is for the whole organisation: leave out --branch (got «{b}»)"
+            )));
+        }
+        (None, false) => {
+            return Err(usage(anyhow::anyhow!(
+                "\"{id}\" is kept per branch: add --branch, one of: {}",
+                sites.join(", ")
+            )));
+        }
+        (Some(b), false) => {
+            let resolved = rollout::roster::BranchResolver::new(cfg).resolve(b);
+            let key = rollout::normalize::text_key(b);
+            match sites
+                .iter()
+                .find(|s| Some(s.to_string()) == resolved || rollout::normalize::text_key(s) == key)
+            {
+                Some(s) => s.to_string(),
+                None => {
+                    return Err(usage(anyhow::anyhow!(
+                        "\"{id}\" has no row for «{b}»; its branches: {}",
+                        sites.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let day = parse_day(date)?;
+    if day > pipeline::today() {
+        return Err(usage(anyhow::anyhow!("--date {day} is in the future")));
+    }
+    let who = by
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .unwrap_or_else(|| "неизвестно".into());
+    let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+    store
+        .check_off(&rollout::state::CheckOff {
+            milestone: id.to_string(),
+            branch: target.clone(),
+            done: !undo,
+            day: day.format("%Y-%m-%d").to_string(),
+            who: who.clone(),
+            note: note.to_string(),
+        })
+        .map_err(|e| Failure { code: 3, error: e.into() })?;
+    println!(
+        "{}: {id}{} — {} ({who})",
+        if undo { "Отметка снята" } else { "Отмечено как выполненное" },
+        if target.is_empty() { String::new() } else { format!(" · {target}") },
+        day.format("%d.%m.%Y")
+    );
+    Ok(0)
+}
+
+fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result<u8, Failure> {
+    // The workspace is optional here: its branches and school terms help when it exists.
+    let cfg = if cli.config.is_file() { Some(load_config(&cli.config)?) } else { None };
+    let root = cfg.as_ref().map(|c| c.root.clone()).unwrap_or_else(|| PathBuf::from("."));
+    if !file.is_file() {
+        return Err(usage(anyhow::anyhow!("{}: no such file", file.display())));
+    }
+    let wb = rollout::plans::import::read_tables(file).map_err(|e| Failure {
+        code: 3,
+        error: anyhow::anyhow!("{}: {e}", file.display()),
+    })?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let plan = match rollout::plans::import::import(&wb, cfg.as_ref(), &name) {
+        Ok(p) => p,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{}: {p}", file.display());
+            }
+            eprintln!(
+                "Файл плана не записан: исправьте {} и запустите импорт снова.",
+                pipeline::ru_count(problems.len(), ["ячейку", "ячейки", "ячеек"])
+            );
+            return Ok(1);
+        }
+    };
+    let target = to.map(Path::to_path_buf).unwrap_or_else(|| {
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
+        let dir = cfg.as_ref().map(|c| c.plans.dir.clone()).unwrap_or_else(|| "plans".into());
+        root.join(dir).join(format!("{stem}.toml"))
+    });
+    if target.exists() && !force {
+        return Err(usage(anyhow::anyhow!(
+            "{} exists: pass --force to replace it, or --to another path",
+            target.display()
+        )));
+    }
+    let text = rollout::plans::import::to_toml(&plan, &name).map_err(|e| usage(anyhow::Error::new(e)))?;
+    if let Some(c) = &cfg {
+        // What is written must load: the same rules as every plan file.
+        rollout::plans::model::expand(&plan, &target, c).map_err(|e| usage(anyhow::Error::new(e)))?;
+    }
+    if let Some(dir) = target.parent() {
+        rollout::output::ensure_dir(dir).map_err(|e| Failure { code: 2, error: e.into() })?;
+    }
+    rollout::output::write_private(&target, text.as_bytes()).map_err(|e| Failure { code: 2, error: e.into() })?;
+    let rows: usize = plan.milestones.iter().map(|m| m.rows.len().max(1)).sum();
+    println!(
+        "План записан: {} — {} ({})",
+        target.display(),
+        pipeline::ru_count(plan.milestones.len(), ["веха", "вехи", "вех"]),
+        pipeline::ru_count(rows, ["строка", "строки", "строк"])
+    );
+    Ok(0)
 }
 
 fn ingest(cfg: &Config, quiet: bool) -> Result<Outcome, Failure> {
@@ -486,7 +969,13 @@ fn check_platform_path(platform: Option<&Path>) -> Result<(), Failure> {
     }
 }
 
-fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &Path, quiet: bool) -> Result<u8, Failure> {
+fn run_diff(
+    cfg: &Config,
+    outcome: &Outcome,
+    platform: Option<&Path>,
+    out_dir: &Path,
+    quiet: bool,
+) -> Result<(u8, pipeline::DiffOutcome), Failure> {
     check_platform_path(platform)?;
     let source = pipeline::platform_source(cfg, platform).ok_or_else(|| {
         usage(anyhow::anyhow!(
@@ -506,11 +995,12 @@ fn run_diff(cfg: &Config, outcome: &Outcome, platform: Option<&Path>, out_dir: &
         let mut out = std::io::stdout().lock();
         let _ = pipeline::print_diff_summary(&mut out, cfg, &d, out_dir);
     }
-    Ok(if d.changes.status == rollout::changes::ChangeStatus::Held {
+    let code = if d.changes.status == rollout::changes::ChangeStatus::Held {
         1
     } else {
         0
-    })
+    };
+    Ok((code, d))
 }
 
 /// Chats with their placement (or why there is none).

@@ -15,13 +15,15 @@ use std::path::Path;
 
 /// Built-in templates: (name, text). A file of the same name under the workspace's
 /// `templates/` replaces it.
-pub const TEMPLATES: [(&str, &str); 6] = [
+pub const TEMPLATES: [(&str, &str); 8] = [
     ("letters/rules.txt", include_str!("../../templates/letters/rules.txt")),
     ("letters/parent.txt", include_str!("../../templates/letters/parent.txt")),
     ("letters/parent.html", include_str!("../../templates/letters/parent.html")),
     ("letters/staff.txt", include_str!("../../templates/letters/staff.txt")),
     ("letters/curator.html", include_str!("../../templates/letters/curator.html")),
     ("letters/slips.html", include_str!("../../templates/letters/slips.html")),
+    ("letters/plan-remind.txt", include_str!("../../templates/letters/plan-remind.txt")),
+    ("report/dashboard.html", include_str!("../../templates/report/dashboard.html")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@
 
 use chrono::NaiveDate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Window {
     pub start: Option<NaiveDate>,
     pub end: NaiveDate,
@@ -42,6 +42,9 @@ pub fn default_terms() -> Vec<Term> {
 pub struct Context<'a> {
     /// The year of the neighbouring rows, when this row does not say it.
     pub year: Option<i32>,
+    /// The month of that neighbouring date: it tells which school year «III четверть» or
+    /// «до конца учебного года» means (a date from August on is in the school year starting then).
+    pub month: Option<u32>,
     pub terms: &'a [Term],
     /// The last day of the school year (month, day): 31 May in schools, 30 June in colleges.
     pub school_year_end: (u32, u32),
@@ -174,8 +177,16 @@ pub fn parse(raw: &str, ctx: &Context<'_>) -> Result<Window, DeadlineError> {
     }
     let until = has("до") || has("к") || has("по");
     // «до конца учебного года»
+    // The school year a term or its end belongs to, from the neighbouring date.
+    let school_year_start = match (year_in(&text), ctx.year, ctx.month) {
+        (None, Some(y), Some(m)) => Some(if m >= 8 { y } else { y - 1 }),
+        _ => None,
+    };
     if lower.contains("конца учебного года") || lower.contains("окончания учебного года") {
-        let y = year(None)?;
+        let y = match school_year_start {
+            Some(s) => s + 1,
+            None => year(None)?,
+        };
         let (m, d) = ctx.school_year_end;
         return Ok(Window {
             start: None,
@@ -244,7 +255,11 @@ pub fn parse(raw: &str, ctx: &Context<'_>) -> Result<Window, DeadlineError> {
                             .starts_with(&format!("{} {kind}", ["i", "ii", "iii", "iv"][(n as usize - 1).min(3)]))
                 })
                 .ok_or_else(|| DeadlineError::Unreadable(format!("{} (нет такого периода в [calendar] terms)", raw.trim())))?;
-            let y = year(year_in(&text))?;
+            let y = match school_year_start {
+                Some(s) if term.start.0 >= 8 => s,
+                Some(s) => s + 1,
+                None => year(year_in(&text))?,
+            };
             let start = ymd(y, term.start.0, term.start.1, raw)?;
             let end_year = if (term.end.0, term.end.1) < (term.start.0, term.start.1) {
                 y + 1
@@ -274,6 +289,7 @@ mod tests {
             s,
             &Context {
                 year,
+                month: None,
                 terms: &terms,
                 school_year_end: (6, 30),
             },
@@ -400,6 +416,26 @@ mod tests {
                 end: d(2024, 6, 30)
             })
         );
+    }
+
+    #[test]
+    fn terms_follow_the_school_year_of_the_neighbouring_rows() {
+        let terms = default_terms();
+        let ctx = |year, month| Context {
+            year: Some(year),
+            month: Some(month),
+            terms: &terms,
+            school_year_end: (6, 30),
+        };
+        // Neighbours in November 2026: the school year 2026/27.
+        assert_eq!(parse("III четверть", &ctx(2026, 11)).unwrap().start, Some(d(2027, 1, 9)));
+        assert_eq!(parse("I полугодие", &ctx(2026, 11)).unwrap().end, d(2026, 12, 28));
+        assert_eq!(parse("до конца учебного года", &ctx(2026, 11)).unwrap().end, d(2027, 6, 30));
+        // Neighbours in March 2024: the school year 2023/24.
+        assert_eq!(parse("до конца учебного года", &ctx(2024, 3)).unwrap().end, d(2024, 6, 30));
+        assert_eq!(parse("IV четверть", &ctx(2024, 3)).unwrap().end, d(2024, 5, 26));
+        // A year written in the cell wins.
+        assert_eq!(parse("III четверть 2028", &ctx(2026, 11)).unwrap().start, Some(d(2028, 1, 9)));
     }
 
     #[test]

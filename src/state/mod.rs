@@ -51,7 +51,24 @@ CREATE TABLE IF NOT EXISTS links (
   branch TEXT NOT NULL, grp TEXT NOT NULL, audience TEXT NOT NULL, link TEXT NOT NULL, source TEXT NOT NULL,
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, retired TEXT, PRIMARY KEY (branch, grp, audience, link));
 CREATE TABLE IF NOT EXISTS chat_joins (chat_id INTEGER PRIMARY KEY, last_join INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS plan_checkoffs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, milestone TEXT NOT NULL, branch TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('done', 'undone')), day TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS plan_met (
+  milestone TEXT NOT NULL, branch TEXT NOT NULL, first_met TEXT NOT NULL, PRIMARY KEY (milestone, branch));
 ";
+
+/// One check-off (or its withdrawal) of a plan milestone: the history is kept whole.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CheckOff {
+    pub milestone: String,
+    /// Empty for the whole organisation.
+    pub branch: String,
+    pub done: bool,
+    pub day: String,
+    pub who: String,
+    pub note: String,
+}
 
 /// One link's history row.
 #[derive(Debug, Clone, PartialEq)]
@@ -444,5 +461,70 @@ impl Store {
         }
         tx.commit().map_err(sql)?;
         Ok(gone.len())
+    }
+
+    pub fn check_off(&mut self, c: &CheckOff) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO plan_checkoffs (milestone, branch, action, day, who, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![c.milestone, c.branch, if c.done { "done" } else { "undone" }, c.day, c.who, c.note],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every check-off in the order made.
+    pub fn check_offs(&self) -> Result<Vec<CheckOff>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT milestone, branch, action, day, who, note FROM plan_checkoffs ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CheckOff {
+                    milestone: r.get(0)?,
+                    branch: r.get(1)?,
+                    done: r.get::<_, String>(2)? == "done",
+                    day: r.get(3)?,
+                    who: r.get(4)?,
+                    note: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The day each measured milestone first reached its targets.
+    pub fn plan_met(&self) -> Result<BTreeMap<(String, String), String>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT milestone, branch, first_met FROM plan_met")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Records today for milestones met now and not met before; forgets those no longer met.
+    pub fn set_plan_met(&mut self, met: &[(String, String)], not_met: &[(String, String)], today: &str) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        for (m, b) in met {
+            tx.execute(
+                "INSERT OR IGNORE INTO plan_met (milestone, branch, first_met) VALUES (?1, ?2, ?3)",
+                params![m, b, today],
+            )
+            .map_err(sql)?;
+        }
+        for (m, b) in not_met {
+            tx.execute("DELETE FROM plan_met WHERE milestone = ?1 AND branch = ?2", params![m, b])
+                .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
     }
 }

@@ -1,0 +1,216 @@
+//! What the roster and the platform say about the rollout: per group and per branch, how
+//! many are expected and how many are in their chat, which chats exist and have a link.
+//! Measured milestones, the dashboard and the director's summary all read this.
+
+use super::model::MetricKind;
+use crate::config::Config;
+use crate::matching::{MemberMatch, Status};
+use crate::platform::ChatState;
+use crate::platform::place::{ChatAudience, Placement};
+use crate::profile::Audience;
+use crate::roster::{PersonKind, Roster};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroupUsage {
+    pub branch: String,
+    pub group: String,
+    pub students: usize,
+    pub students_joined: usize,
+    pub parents: usize,
+    pub parents_joined: usize,
+    /// The chats the profile requires for a group, and which of them exist.
+    pub chats_required: usize,
+    pub chats_present: usize,
+    /// Required chats that have a current invite link.
+    pub links: usize,
+}
+
+impl GroupUsage {
+    pub fn complete(&self) -> bool {
+        self.chats_present >= self.chats_required
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BranchUsage {
+    pub branch: String,
+    pub groups: usize,
+    pub groups_complete: usize,
+    pub students: usize,
+    pub students_joined: usize,
+    pub parents: usize,
+    pub parents_joined: usize,
+    pub staff: usize,
+    pub staff_joined: usize,
+    pub staff_chat: bool,
+    pub chats_required: usize,
+    pub links: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Usage {
+    /// False when no platform source is configured: shares are unknown, not zero.
+    pub platform: bool,
+    pub groups: Vec<GroupUsage>,
+    pub branches: Vec<BranchUsage>,
+}
+
+/// A share in percent, None when there is nobody to count.
+pub fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
+}
+
+pub struct MeasureInput<'a> {
+    pub cfg: &'a Config,
+    pub roster: &'a Roster,
+    /// None without a platform source.
+    pub chats: Option<&'a [(ChatState, Result<Placement, String>)]>,
+    pub matches: &'a [MemberMatch],
+    /// Placements with a current invite link.
+    pub linked: &'a BTreeSet<Placement>,
+}
+
+pub fn measure(inp: &MeasureInput<'_>) -> Usage {
+    let roster = inp.roster;
+    let chats = inp.chats.unwrap_or(&[]);
+    let placed: HashMap<i64, &Placement> = chats
+        .iter()
+        .filter_map(|(c, p)| Some((c.chat.chat_id, p.as_ref().ok()?)))
+        .collect();
+    let present: HashSet<&Placement> = placed.values().copied().collect();
+    let joined: HashSet<(&Placement, &str)> = inp
+        .matches
+        .iter()
+        .filter(|m| m.status == Status::Matched && !m.departed)
+        .filter_map(|m| Some((*placed.get(&m.chat_id)?, m.person_id.as_deref()?)))
+        .collect();
+    let audiences: Vec<ChatAudience> = inp
+        .cfg
+        .profile
+        .group_audiences()
+        .iter()
+        .map(|a| match a {
+            Audience::Students => ChatAudience::Students,
+            Audience::Parents => ChatAudience::Parents,
+            Audience::Staff => ChatAudience::Staff,
+        })
+        .collect();
+    let place = |branch: &str, group: Option<&str>, audience| Placement {
+        branch: branch.to_string(),
+        group: group.map(str::to_string),
+        audience,
+    };
+    let mut groups: BTreeMap<(String, String), GroupUsage> = roster
+        .groups
+        .iter()
+        .map(|g| {
+            let mut u = GroupUsage {
+                branch: g.branch.clone(),
+                group: g.name.clone(),
+                chats_required: audiences.len(),
+                ..Default::default()
+            };
+            for a in &audiences {
+                let p = place(&g.branch, Some(&g.name), *a);
+                u.chats_present += present.contains(&p) as usize;
+                u.links += inp.linked.contains(&p) as usize;
+            }
+            ((g.branch.clone(), g.name.clone()), u)
+        })
+        .collect();
+    let students: HashMap<&str, &crate::roster::Person> = roster
+        .people
+        .iter()
+        .filter(|p| p.kind == PersonKind::Student)
+        .map(|p| (p.id.as_str(), p))
+        .collect();
+    for s in students.values() {
+        for g in &s.groups {
+            if let Some(u) = groups.get_mut(&(g.branch.clone(), g.group.clone())) {
+                u.students += 1;
+                u.students_joined += joined.contains(&(&place(&g.branch, Some(&g.group), ChatAudience::Students), s.id.as_str())) as usize;
+            }
+        }
+    }
+    let mut parents_of: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
+    for gd in &roster.guardians {
+        if let Some(kid) = students.get(gd.student_id.as_str()) {
+            for g in &kid.groups {
+                parents_of
+                    .entry((g.branch.clone(), g.group.clone()))
+                    .or_default()
+                    .insert(gd.parent_id.as_str());
+            }
+        }
+    }
+    for (key, parents) in &parents_of {
+        if let Some(u) = groups.get_mut(key) {
+            let p = place(&key.0, Some(&key.1), ChatAudience::Parents);
+            u.parents = parents.len();
+            u.parents_joined = parents.iter().filter(|id| joined.contains(&(&p, **id))).count();
+        }
+    }
+    let mut branches: Vec<BranchUsage> = inp
+        .cfg
+        .branches
+        .iter()
+        .map(|b| BranchUsage {
+            branch: b.name.clone(),
+            staff_chat: present.contains(&place(&b.name, None, ChatAudience::Staff)),
+            ..Default::default()
+        })
+        .collect();
+    for u in groups.values() {
+        if let Some(b) = branches.iter_mut().find(|b| b.branch == u.branch) {
+            b.groups += 1;
+            b.groups_complete += u.complete() as usize;
+            b.students += u.students;
+            b.students_joined += u.students_joined;
+            b.parents += u.parents;
+            b.parents_joined += u.parents_joined;
+            b.chats_required += u.chats_required;
+            b.links += u.links;
+        }
+    }
+    for p in roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
+        for name in &p.branches {
+            if let Some(b) = branches.iter_mut().find(|b| &b.branch == name) {
+                b.staff += 1;
+                b.staff_joined += joined.contains(&(&place(name, None, ChatAudience::Staff), p.id.as_str())) as usize;
+            }
+        }
+    }
+    Usage {
+        platform: inp.chats.is_some(),
+        groups: groups.into_values().collect(),
+        branches,
+    }
+}
+
+impl Usage {
+    /// A metric for one branch, or for the whole organisation (None): percent, or None
+    /// when it cannot be measured (no platform, nobody to count, a site not in rollout.toml).
+    pub fn metric(&self, kind: MetricKind, branch: Option<&str>) -> Option<f64> {
+        if !self.platform {
+            return None;
+        }
+        let of: Vec<&BranchUsage> = self
+            .branches
+            .iter()
+            .filter(|b| branch.is_none_or(|x| x == b.branch))
+            .collect();
+        if of.is_empty() {
+            return None;
+        }
+        let sum = |f: fn(&BranchUsage) -> usize| of.iter().map(|b| f(b)).sum::<usize>();
+        match kind {
+            MetricKind::StaffInStaffChat => percent(sum(|b| b.staff_joined), sum(|b| b.staff)),
+            MetricKind::GroupsWithChats => percent(sum(|b| b.groups_complete), sum(|b| b.groups)),
+            MetricKind::StudentsJoined => percent(sum(|b| b.students_joined), sum(|b| b.students)),
+            MetricKind::ParentsJoined => percent(sum(|b| b.parents_joined), sum(|b| b.parents)),
+            MetricKind::LinkCoverage => percent(sum(|b| b.links), sum(|b| b.chats_required)),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! A plan's status as a terminal table, an iCalendar file, mermaid gantt text, and the
+//! geometry of the SVG Gantt chart the dashboard draws.
+
+use super::status::{State, StatusReport, WHOLE};
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+
+fn site(branch: &str) -> &str {
+    if branch.is_empty() { WHOLE } else { branch }
+}
+
+/// The status tables: per branch, per owner, then what needs attention.
+pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::io::Result<()> {
+    let paint = |s: State, text: String| {
+        if colour {
+            format!("\x1b[{}m{text}\x1b[0m", s.ansi())
+        } else {
+            text
+        }
+    };
+    for t in &r.plans {
+        writeln!(w, "План: {t}")?;
+    }
+    writeln!(
+        w,
+        "Состояние на {} (под угрозой — срок через {} дн. или раньше)",
+        r.as_of.format("%d.%m.%Y"),
+        r.warn_days
+    )?;
+    let header: Vec<&str> = ["", "всего"].into_iter().chain(State::ALL.iter().map(|s| s.ru())).collect();
+    let table = |w: &mut dyn Write, title: &str, groups: &[super::status::Group]| -> std::io::Result<()> {
+        writeln!(w, "{title}")?;
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| {
+                let mut row = vec![g.name.clone(), g.counts.total.to_string()];
+                row.extend(State::ALL.iter().map(|s| match g.counts.get(*s) {
+                    0 => "·".to_string(),
+                    n => n.to_string(),
+                }));
+                row
+            })
+            .collect();
+        let mut buf = Vec::new();
+        crate::pipeline::print_table(&mut buf, &header, &rows)?;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if !colour {
+            return w.write_all(text.as_bytes());
+        }
+        // Colour the counts that need attention, after alignment.
+        for (n, line) in text.lines().enumerate() {
+            if n == 0 {
+                writeln!(w, "{line}")?;
+                continue;
+            }
+            let g = &groups[n - 1];
+            let hot = g.counts.overdue > 0 || g.counts.blocked > 0;
+            let warm = g.counts.at_risk > 0;
+            let done = g.counts.done == g.counts.total;
+            let s = if hot {
+                Some(State::Overdue)
+            } else if warm {
+                Some(State::AtRisk)
+            } else if done {
+                Some(State::Done)
+            } else {
+                None
+            };
+            match s {
+                Some(s) => writeln!(w, "{}", paint(s, line.to_string()))?,
+                None => writeln!(w, "{line}")?,
+            }
+        }
+        Ok(())
+    };
+    table(w, "По площадкам:", &r.by_branch)?;
+    table(w, "По ответственным:", &r.by_owner)?;
+    let mut attention: Vec<&super::status::ItemStatus> = r
+        .items
+        .iter()
+        .filter(|i| matches!(i.state, State::Overdue | State::Blocked | State::AtRisk | State::InProgress))
+        .collect();
+    attention.sort_by_key(|i| (i.state, i.end, i.branch.clone(), i.id.clone()));
+    if !attention.is_empty() {
+        writeln!(w, "Требуют внимания:")?;
+    }
+    for i in attention {
+        let mut line = format!(
+            "  {} {} · {} — срок {} ({})",
+            paint(i.state, format!("[{}]", i.state.ru())),
+            i.id,
+            site(&i.branch),
+            i.end.format("%d.%m.%Y"),
+            i.deadline
+        );
+        if !i.owners.is_empty() {
+            line.push_str(&format!("; отв.: {}", i.owners.join(", ")));
+        }
+        for m in &i.measures {
+            line.push_str(&format!("; {}: {}", m.title, m.text));
+        }
+        if !i.blocked_by.is_empty() {
+            line.push_str(&format!("; ждёт: {}", i.blocked_by.join(", ")));
+        }
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+/// A UID that stays the same for the same plan, milestone and branch.
+fn uid(plan: &str, id: &str, branch: &str) -> String {
+    let h = Sha256::digest(format!("{plan}\u{1f}{id}\u{1f}{branch}").as_bytes());
+    format!("{}@rollout", &hex::encode(h)[..24])
+}
+
+/// One all-day event per milestone instance; DTSTAMP is the morning of `today` (UTC), so
+/// the same plan gives the same file on the same day.
+pub fn calendar(r: &StatusReport, org: &str, today: NaiveDate) -> String {
+    use icalendar::{Calendar, Component, EventLike};
+    let mut cal = Calendar::new();
+    cal.name(&format!("{org}: план внедрения"));
+    let stamp = today.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
+    for i in &r.items {
+        let start = i.start.unwrap_or(i.end);
+        let mut desc = String::new();
+        if !i.comment.is_empty() {
+            desc.push_str(&i.comment);
+            desc.push('\n');
+        }
+        desc.push_str(&format!("Мероприятие: {}\n", i.event));
+        if !i.owners.is_empty() {
+            desc.push_str(&format!("Ответственные: {}\n", i.owners.join(", ")));
+        }
+        desc.push_str(&format!("Срок: {}\nСостояние на {}: {}", i.deadline, r.as_of.format("%d.%m.%Y"), i.state.ru()));
+        let ev = icalendar::Event::new()
+            .uid(&uid(&i.plan, &i.id, &i.branch))
+            .timestamp(stamp)
+            .summary(&format!("{} — {}", i.title, site(&i.branch)))
+            .description(&desc)
+            .starts(start)
+            // DTEND of an all-day event is exclusive: the day after the window's last.
+            .ends(i.end + Duration::days(1))
+            .add_property("CATEGORIES", i.state.ru())
+            .done();
+        cal.push(ev);
+    }
+    cal.done().to_string()
+}
+
+/// Mermaid `gantt` text: a section per site, a task per milestone.
+pub fn mermaid(r: &StatusReport) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| if matches!(c, ':' | ';' | '#' | '\n' | '\r') { ' ' } else { c })
+            .collect::<String>()
+            .trim()
+            .to_string()
+    };
+    let mut out = String::from("gantt\n    dateFormat YYYY-MM-DD\n    axisFormat %d.%m\n");
+    if let Some(t) = r.plans.first() {
+        out.push_str(&format!("    title {}\n", clean(t)));
+    }
+    let mut sites: Vec<&str> = Vec::new();
+    for i in &r.items {
+        if !sites.contains(&site(&i.branch)) {
+            sites.push(site(&i.branch));
+        }
+    }
+    for (n, s) in sites.iter().enumerate() {
+        out.push_str(&format!("    section {}\n", clean(s)));
+        for i in r.items.iter().filter(|i| site(&i.branch) == *s) {
+            let tag = match i.state {
+                State::Done => "done, ",
+                State::Overdue | State::Blocked => "crit, ",
+                State::AtRisk | State::InProgress => "active, ",
+                State::Planned => "",
+            };
+            let start = i.start.unwrap_or(i.end);
+            // Mermaid's end date is exclusive.
+            let end = i.end + Duration::days(1);
+            out.push_str(&format!(
+                "    {} :{tag}{}-{n}, {}, {}\n",
+                clean(&i.title),
+                i.id,
+                start.format("%Y-%m-%d"),
+                end.format("%Y-%m-%d")
+            ));
+        }
+    }
+    out
+}
+
+/// One bar of the SVG Gantt chart, in chart coordinates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bar {
+    pub y: f64,
+    pub x: f64,
+    pub width: f64,
+    pub label: String,
+    pub site: String,
+    pub state: State,
+    pub state_ru: &'static str,
+    pub dates: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tick {
+    pub x: f64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Gantt {
+    pub width: f64,
+    pub height: f64,
+    pub left: f64,
+    pub bars: Vec<Bar>,
+    pub ticks: Vec<Tick>,
+    /// The as-of line; None when outside the chart.
+    pub today_x: Option<f64>,
+}
+
+pub fn gantt(r: &StatusReport) -> Gantt {
+    let (left, width, row) = (400.0, 1060.0, 22.0);
+    let first = r.items.iter().map(|i| i.start.unwrap_or(i.end)).min().unwrap_or(r.as_of);
+    let last = r.items.iter().map(|i| i.end).max().unwrap_or(r.as_of) + Duration::days(1);
+    let days = ((last - first).num_days().max(1)) as f64;
+    let scale = (width - left - 20.0) / days;
+    let x_of = |d: NaiveDate| left + (d - first).num_days() as f64 * scale;
+    let mut items: Vec<&super::status::ItemStatus> = r.items.iter().collect();
+    items.sort_by_key(|i| (i.start.unwrap_or(i.end), i.end, i.id.clone(), i.branch.clone()));
+    let bars: Vec<Bar> = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let s = i.start.unwrap_or(i.end);
+            let x = x_of(s);
+            Bar {
+                y: 30.0 + n as f64 * row,
+                x,
+                width: (x_of(i.end + Duration::days(1)) - x).max(3.0),
+                // A title that already names its site is not told it twice.
+                label: if i.branch.is_empty() || i.title.contains(&i.branch) {
+                    i.title.clone()
+                } else {
+                    format!("{} — {}", i.title, site(&i.branch))
+                },
+                site: site(&i.branch).to_string(),
+                state: i.state,
+                state_ru: i.state.ru(),
+                dates: match i.start {
+                    Some(s) if s != i.end => format!("{} – {}", s.format("%d.%m.%Y"), i.end.format("%d.%m.%Y")),
+                    _ => i.end.format("%d.%m.%Y").to_string(),
+                },
+            }
+        })
+        .collect();
+    // A tick on the first of each month (or each week for a short plan).
+    let mut ticks = Vec::new();
+    let weekly = days <= 62.0;
+    let mut d = first;
+    while d <= last {
+        let mark = if weekly {
+            d.format("%u").to_string() == "1"
+        } else {
+            d.format("%d").to_string() == "01"
+        };
+        if mark {
+            ticks.push(Tick {
+                x: x_of(d),
+                label: d.format("%d.%m").to_string(),
+            });
+        }
+        d += Duration::days(1);
+    }
+    let today_x = (r.as_of >= first && r.as_of <= last).then(|| x_of(r.as_of));
+    Gantt {
+        width,
+        height: 40.0 + bars.len() as f64 * row,
+        left,
+        bars,
+        ticks,
+        today_x,
+    }
+}

@@ -1,0 +1,326 @@
+//! The plans' status from the state store and the measured usage, the dashboard (one
+//! self-contained HTML file with inline SVG charts) and the director's usage summary (XLSX).
+
+use crate::config::Config;
+use crate::plans::measure::{self, Usage, percent};
+use crate::plans::model::{self, Plan, PlanError};
+use crate::plans::render;
+use crate::plans::status::{self, StatusReport};
+use crate::state::Store;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::path::Path;
+
+/// Every plan file given or in `[plans] dir`; the problems of those that do not load.
+pub fn load_plans(cfg: &Config, explicit: Option<&Path>) -> (Vec<Plan>, Vec<PlanError>) {
+    let mut plans = Vec::new();
+    let mut errors = Vec::new();
+    for p in model::plan_paths(cfg, explicit) {
+        match model::load(&p, cfg) {
+            Ok(plan) => plans.push(plan),
+            Err(e) => errors.push(e),
+        }
+    }
+    // Ids must name one milestone across the plans loaded together.
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for p in &plans {
+        let name = p.path.display().to_string();
+        let ids: std::collections::BTreeSet<&str> = p.instances.iter().map(|i| i.id.as_str()).collect();
+        for id in ids {
+            if let Some(other) = seen.insert(id.to_string(), name.clone()) {
+                errors.push(PlanError::Invalid {
+                    path: p.path.clone(),
+                    problems: vec![format!("milestone id \"{id}\" is also used in {other}: ids must differ across plans")],
+                });
+            }
+        }
+    }
+    (plans, errors)
+}
+
+pub fn needs_measures(plans: &[Plan]) -> bool {
+    plans.iter().flat_map(|p| &p.instances).any(|i| !i.manual())
+}
+
+/// The status on `as_of`; when `as_of` is today or later, records which measured
+/// milestones are met now (so later status on earlier days can tell when they were).
+pub fn plan_status(cfg: &Config, plans: &[Plan], usage: &Usage, store: &mut Store, as_of: NaiveDate) -> anyhow::Result<StatusReport> {
+    let today = crate::pipeline::today();
+    if usage.platform {
+        let (mut met, mut not_met) = (Vec::new(), Vec::new());
+        for i in plans.iter().flat_map(|p| &p.instances).filter(|i| !i.manual()) {
+            let ok = status::measures(i, usage).iter().all(|m| m.met);
+            if ok { &mut met } else { &mut not_met }.push(i.key());
+        }
+        store.set_plan_met(&met, &not_met, &today.format("%Y-%m-%d").to_string())?;
+    }
+    let check_offs = store.check_offs()?;
+    let met = store.plan_met()?;
+    let branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
+    Ok(status::status(&status::Inputs {
+        plans,
+        as_of,
+        today,
+        warn_days: cfg.plans.warn_days,
+        check_offs: &check_offs,
+        met: &met,
+        usage,
+        branches: &branches,
+    }))
+}
+
+#[derive(Serialize)]
+struct BarView {
+    branch: String,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    value: String,
+    class: &'static str,
+}
+
+#[derive(Serialize)]
+struct Chart {
+    title: String,
+    width: f64,
+    height: f64,
+    bars: Vec<BarView>,
+    legend: Vec<(String, &'static str)>,
+    /// Baseline y and gridlines (y, label).
+    base: f64,
+    grid: Vec<(f64, String)>,
+    /// Branch names under each group of bars: (x of the centre, name).
+    labels: Vec<(f64, String)>,
+}
+
+#[derive(Serialize)]
+struct BranchView {
+    name: String,
+    students: usize,
+    parents: usize,
+    staff: usize,
+    groups: usize,
+    groups_complete: usize,
+    students_share: String,
+    parents_share: String,
+    staff_share: String,
+    links_share: String,
+    plan: Option<status::Counts>,
+}
+
+fn share(part: usize, whole: usize, platform: bool) -> String {
+    match (platform, percent(part, whole)) {
+        (true, Some(v)) => format!("{v:.0}%"),
+        _ => "—".into(),
+    }
+}
+
+/// Vertical bars per branch: one series per audience, percent on the y axis.
+fn share_chart(title: &str, usage: &Usage, series: &[(&str, &'static str, fn(&measure::BranchUsage) -> (usize, usize))]) -> Chart {
+    // Wide enough for the branch's name under a single bar.
+    let (left, top, plot_h, group_w) = (50.0, 20.0, 200.0, (40.0 + 26.0 * series.len() as f64).max(140.0));
+    let mut bars = Vec::new();
+    for (n, b) in usage.branches.iter().enumerate() {
+        for (k, (_, class, f)) in series.iter().enumerate() {
+            let (part, whole) = f(b);
+            let v = if usage.platform { percent(part, whole).unwrap_or(0.0) } else { 0.0 };
+            let h = (v / 100.0 * plot_h).max(1.0);
+            bars.push(BarView {
+                branch: b.branch.clone(),
+                x: left + 20.0 + n as f64 * group_w + k as f64 * 26.0,
+                y: top + plot_h - h,
+                width: 22.0,
+                height: h,
+                value: if usage.platform && whole > 0 { format!("{v:.0}%") } else { "—".into() },
+                class,
+            });
+        }
+    }
+    let labels = usage
+        .branches
+        .iter()
+        .enumerate()
+        .map(|(n, b)| (left + 20.0 + n as f64 * group_w + 13.0 * series.len() as f64 - 2.0, b.branch.clone()))
+        .collect();
+    let grid = (0..=4)
+        .map(|i| (top + plot_h - plot_h * i as f64 / 4.0, format!("{}%", i * 25)))
+        .collect();
+    Chart {
+        title: title.into(),
+        width: left + 40.0 + group_w * usage.branches.len().max(1) as f64,
+        height: top + plot_h + 60.0,
+        bars,
+        legend: series.iter().map(|(name, class, _)| (name.to_string(), *class)).collect(),
+        base: top + plot_h,
+        grid,
+        labels,
+    }
+}
+
+#[derive(Serialize)]
+struct Dashboard<'a> {
+    organization: &'a str,
+    as_of: String,
+    generated: String,
+    platform: bool,
+    branches: Vec<BranchView>,
+    totals: BranchView,
+    joined_chart: Chart,
+    audience_chart: Chart,
+    gantt: Option<render::Gantt>,
+    plans: &'a [String],
+    items: Vec<&'a status::ItemStatus>,
+    owners: &'a [status::Group],
+}
+
+pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>) -> anyhow::Result<String> {
+    let engine = crate::letters::Engine::new(Some(&cfg.root.join("templates")))?;
+    let view = |name: String, b: &[&measure::BranchUsage]| {
+        let s = |f: fn(&measure::BranchUsage) -> usize| b.iter().map(|x| f(x)).sum::<usize>();
+        BranchView {
+            students_share: share(s(|x| x.students_joined), s(|x| x.students), usage.platform),
+            parents_share: share(s(|x| x.parents_joined), s(|x| x.parents), usage.platform),
+            staff_share: share(s(|x| x.staff_joined), s(|x| x.staff), usage.platform),
+            links_share: share(s(|x| x.links), s(|x| x.chats_required), usage.platform),
+            students: s(|x| x.students),
+            parents: s(|x| x.parents),
+            staff: s(|x| x.staff),
+            groups: s(|x| x.groups),
+            groups_complete: s(|x| x.groups_complete),
+            plan: report.and_then(|r| r.by_branch.iter().find(|g| g.name == name).map(|g| g.counts.clone())),
+            name,
+        }
+    };
+    let branches: Vec<BranchView> = usage.branches.iter().map(|b| view(b.branch.clone(), &[b])).collect();
+    let all: Vec<&measure::BranchUsage> = usage.branches.iter().collect();
+    let totals = view(status::WHOLE.into(), &all);
+    let joined_chart = share_chart(
+        "Вступили в свои чаты, % (все аудитории)",
+        usage,
+        &[("все аудитории", "all", |b| {
+            (b.students_joined + b.parents_joined + b.staff_joined, b.students + b.parents + b.staff)
+        })],
+    );
+    let audience_chart = share_chart(
+        "Вступили в свои чаты по аудиториям, %",
+        usage,
+        &[
+            ("обучающиеся", "students", |b| (b.students_joined, b.students)),
+            ("родители", "parents", |b| (b.parents_joined, b.parents)),
+            ("сотрудники", "staff", |b| (b.staff_joined, b.staff)),
+        ],
+    );
+    let mut items: Vec<&status::ItemStatus> = report.map(|r| r.items.iter().collect()).unwrap_or_default();
+    items.sort_by_key(|i| (i.state, i.end, i.branch.clone(), i.id.clone()));
+    let no_plans: Vec<String> = Vec::new();
+    let d = Dashboard {
+        organization: &cfg.organization.name,
+        as_of: report
+            .map(|r| r.as_of)
+            .unwrap_or_else(crate::pipeline::today)
+            .format("%d.%m.%Y")
+            .to_string(),
+        generated: crate::pipeline::today().format("%d.%m.%Y").to_string(),
+        platform: usage.platform,
+        branches,
+        totals,
+        joined_chart,
+        audience_chart,
+        gantt: report.filter(|r| !r.items.is_empty()).map(render::gantt),
+        plans: report.map(|r| r.plans.as_slice()).unwrap_or(&no_plans),
+        items,
+        owners: report.map(|r| r.by_owner.as_slice()).unwrap_or(&[]),
+    };
+    Ok(engine.render("report/dashboard.html", &d)?)
+}
+
+/// The director's usage summary: one row per group, a total per branch, one for all.
+pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
+    let header: Vec<String> = [
+        "Филиал",
+        "Группа",
+        "Обучающихся",
+        "Обучающихся в чате группы",
+        "Доля обучающихся, %",
+        "Родителей",
+        "Родителей в чате",
+        "Доля родителей, %",
+        "Сотрудников",
+        "Сотрудников в чате сотрудников",
+        "Доля сотрудников, %",
+        "Чатов нужно",
+        "Чатов есть",
+        "Ссылок-приглашений",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let pct = |a: usize, b: usize| match (usage.platform, percent(a, b)) {
+        (true, Some(v)) => format!("{}", v.round() as i64),
+        _ => String::new(),
+    };
+    let known = |n: usize| if usage.platform { n.to_string() } else { String::new() };
+    let mut rows = Vec::new();
+    for b in &usage.branches {
+        let mut chats_present = 0;
+        for g in usage.groups.iter().filter(|g| g.branch == b.branch) {
+            chats_present += g.chats_present;
+            rows.push(vec![
+                g.branch.clone(),
+                g.group.clone(),
+                g.students.to_string(),
+                known(g.students_joined),
+                pct(g.students_joined, g.students),
+                g.parents.to_string(),
+                known(g.parents_joined),
+                pct(g.parents_joined, g.parents),
+                String::new(),
+                String::new(),
+                String::new(),
+                g.chats_required.to_string(),
+                known(g.chats_present),
+                known(g.links),
+            ]);
+        }
+        rows.push(vec![
+            b.branch.clone(),
+            "Итого по филиалу".into(),
+            b.students.to_string(),
+            known(b.students_joined),
+            pct(b.students_joined, b.students),
+            b.parents.to_string(),
+            known(b.parents_joined),
+            pct(b.parents_joined, b.parents),
+            b.staff.to_string(),
+            known(b.staff_joined),
+            pct(b.staff_joined, b.staff),
+            b.chats_required.to_string(),
+            known(chats_present),
+            known(b.links),
+        ]);
+    }
+    let s = |f: fn(&measure::BranchUsage) -> usize| usage.branches.iter().map(f).sum::<usize>();
+    let present: usize = usage.groups.iter().map(|g| g.chats_present).sum();
+    rows.push(vec![
+        "Всего".into(),
+        String::new(),
+        s(|b| b.students).to_string(),
+        known(s(|b| b.students_joined)),
+        pct(s(|b| b.students_joined), s(|b| b.students)),
+        s(|b| b.parents).to_string(),
+        known(s(|b| b.parents_joined)),
+        pct(s(|b| b.parents_joined), s(|b| b.parents)),
+        s(|b| b.staff).to_string(),
+        known(s(|b| b.staff_joined)),
+        pct(s(|b| b.staff_joined), s(|b| b.staff)),
+        s(|b| b.chats_required).to_string(),
+        known(present),
+        known(s(|b| b.links)),
+    ]);
+    Ok(crate::output::xlsx::workbook_bytes(&[crate::output::xlsx::SheetData {
+        name: "Использование".into(),
+        header,
+        rows,
+    }])?)
+}

@@ -190,7 +190,9 @@ enum PlanCmd {
         plan: Option<PathBuf>,
     },
     /// Turn the plan table a college already has (xlsx, xls, ods, csv, docx) into a plan file.
-    #[command(after_help = "Examples:\n  rollout plan import План_мероприятий.docx\n  rollout plan import plan.xlsx --to plans/binding.toml --force")]
+    #[command(
+        after_help = "Examples:\n  rollout plan import План_мероприятий.docx\n  rollout plan import plan.xlsx --to plans/binding.toml --force"
+    )]
     Import {
         file: PathBuf,
         /// The plan file to write (default: plans/<file name>.toml in the workspace).
@@ -654,7 +656,8 @@ fn write_report(
     let xlsx = rollout::report::usage_xlsx(usage).map_err(fail)?;
     rollout::output::ensure_dir(out_dir).map_err(|e| fail(e.into()))?;
     let path = out_dir.join("report.html");
-    rollout::output::write_private(&path, html.as_bytes()).map_err(|e| fail(anyhow::Error::new(e).context(format!("cannot write {}", path.display()))))?;
+    rollout::output::write_private(&path, html.as_bytes())
+        .map_err(|e| fail(anyhow::Error::new(e).context(format!("cannot write {}", path.display()))))?;
     let x = out_dir.join("usage.xlsx");
     rollout::output::write_private(&x, &xlsx).map_err(|e| fail(anyhow::Error::new(e).context(format!("cannot write {}", x.display()))))?;
     Ok(path)
@@ -712,7 +715,16 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             plan,
         } => {
             let cfg = load_config(&cli.config)?;
-            return plan_done(&cfg, id, branch.as_deref(), note, by.as_deref(), date.as_deref(), *undo, plan.as_deref());
+            return plan_done(
+                &cfg,
+                id,
+                branch.as_deref(),
+                note,
+                by.as_deref(),
+                date.as_deref(),
+                *undo,
+                plan.as_deref(),
+            );
         }
         _ => {}
     }
@@ -742,7 +754,11 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             rollout::output::ensure_dir(&dir).map_err(|e| Failure { code: 2, error: e.into() })?;
             let path = dir.join("calendar.ics");
             rollout::output::write_private(&path, ics.as_bytes()).map_err(|e| Failure { code: 2, error: e.into() })?;
-            println!("Календарь: {} ({})", path.display(), pipeline::ru_count(r.items.len(), ["событие", "события", "событий"]));
+            println!(
+                "Календарь: {} ({})",
+                path.display(),
+                pipeline::ru_count(r.items.len(), ["событие", "события", "событий"])
+            );
             Ok(0)
         }
         PlanCmd::Gantt { sel } => {
@@ -754,8 +770,10 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             let (plans, r) = plan_context(cli, &cfg, sel)?;
             let engine = rollout::letters::Engine::new(Some(&cfg.root.join("templates"))).map_err(usage)?;
             let horizon = (cfg.plans.warn_days * 2).max(14);
-            let mut letters: std::collections::BTreeMap<String, (Vec<&rollout::plans::status::ItemStatus>, Vec<&rollout::plans::status::ItemStatus>)> =
-                Default::default();
+            let mut letters: std::collections::BTreeMap<
+                String,
+                (Vec<&rollout::plans::status::ItemStatus>, Vec<&rollout::plans::status::ItemStatus>),
+            > = Default::default();
             for i in &r.items {
                 let overdue = i.state == State::Overdue;
                 let coming = !overdue && i.state != State::Done && i.days_left <= horizon;
@@ -831,7 +849,10 @@ fn plan_done(
     if of_id.is_empty() {
         let mut ids: Vec<&str> = plans.iter().flat_map(|p| &p.instances).map(|i| i.id.as_str()).collect();
         ids.dedup();
-        return Err(usage(anyhow::anyhow!("no milestone \"{id}\" in the plans; known: {}", ids.join(", "))));
+        return Err(usage(anyhow::anyhow!(
+            "no milestone \"{id}\" in the plans; known: {}",
+            ids.join(", ")
+        )));
     }
     if !of_id[0].manual() {
         return Err(usage(anyhow::anyhow!(
@@ -891,8 +912,16 @@ fn plan_done(
         .map_err(|e| Failure { code: 3, error: e.into() })?;
     println!(
         "{}: {id}{} — {} ({who})",
-        if undo { "Отметка снята" } else { "Отмечено как выполненное" },
-        if target.is_empty() { String::new() } else { format!(" · {target}") },
+        if undo {
+            "Отметка снята"
+        } else {
+            "Отмечено как выполненное"
+        },
+        if target.is_empty() {
+            String::new()
+        } else {
+            format!(" · {target}")
+        },
         day.format("%d.%m.%Y")
     );
     Ok(0)
@@ -900,7 +929,11 @@ fn plan_done(
 
 fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result<u8, Failure> {
     // The workspace is optional here: its branches and school terms help when it exists.
-    let cfg = if cli.config.is_file() { Some(load_config(&cli.config)?) } else { None };
+    let cfg = if cli.config.is_file() {
+        Some(load_config(&cli.config)?)
+    } else {
+        None
+    };
     let root = cfg.as_ref().map(|c| c.root.clone()).unwrap_or_else(|| PathBuf::from("."));
     if !file.is_file() {
         return Err(usage(anyhow::anyhow!("{}: no such file", file.display())));
@@ -924,7 +957,10 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
         }
     };
     let target = to.map(Path::to_path_buf).unwrap_or_else(|| {
-        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plan".into());
         let dir = cfg.as_ref().map(|c| c.plans.dir.clone()).unwrap_or_else(|| "plans".into());
         root.join(dir).join(format!("{stem}.toml"))
     });

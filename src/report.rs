@@ -30,7 +30,9 @@ pub fn load_plans(cfg: &Config, explicit: Option<&Path>) -> (Vec<Plan>, Vec<Plan
             if let Some(other) = seen.insert(id.to_string(), name.clone()) {
                 errors.push(PlanError::Invalid {
                     path: p.path.clone(),
-                    problems: vec![format!("milestone id \"{id}\" is also used in {other}: ids must differ across plans")],
+                    problems: vec![format!(
+                        "milestone id \"{id}\" is also used in {other}: ids must differ across plans"
+                    )],
                 });
             }
         }
@@ -117,7 +119,10 @@ fn share(part: usize, whole: usize, platform: bool) -> String {
 }
 
 /// Vertical bars per branch: one series per audience, percent on the y axis.
-fn share_chart(title: &str, usage: &Usage, series: &[(&str, &'static str, fn(&measure::BranchUsage) -> (usize, usize))]) -> Chart {
+/// A chart series: legend text, CSS class, and (part, whole) of a branch.
+type Series<'a> = (&'a str, &'static str, fn(&measure::BranchUsage) -> (usize, usize));
+
+fn share_chart(title: &str, usage: &Usage, series: &[Series<'_>]) -> Chart {
     // Wide enough for the branch's name under a single bar.
     let (left, top, plot_h, group_w) = (50.0, 20.0, 200.0, (40.0 + 26.0 * series.len() as f64).max(140.0));
     let mut bars = Vec::new();
@@ -132,7 +137,11 @@ fn share_chart(title: &str, usage: &Usage, series: &[(&str, &'static str, fn(&me
                 y: top + plot_h - h,
                 width: 22.0,
                 height: h,
-                value: if usage.platform && whole > 0 { format!("{v:.0}%") } else { "—".into() },
+                value: if usage.platform && whole > 0 {
+                    format!("{v:.0}%")
+                } else {
+                    "—".into()
+                },
                 class,
             });
         }
@@ -141,7 +150,12 @@ fn share_chart(title: &str, usage: &Usage, series: &[(&str, &'static str, fn(&me
         .branches
         .iter()
         .enumerate()
-        .map(|(n, b)| (left + 20.0 + n as f64 * group_w + 13.0 * series.len() as f64 - 2.0, b.branch.clone()))
+        .map(|(n, b)| {
+            (
+                left + 20.0 + n as f64 * group_w + 13.0 * series.len() as f64 - 2.0,
+                b.branch.clone(),
+            )
+        })
         .collect();
     let grid = (0..=4)
         .map(|i| (top + plot_h - plot_h * i as f64 / 4.0, format!("{}%", i * 25)))
@@ -199,7 +213,10 @@ pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>
         "Вступили в свои чаты, % (все аудитории)",
         usage,
         &[("все аудитории", "all", |b| {
-            (b.students_joined + b.parents_joined + b.staff_joined, b.students + b.parents + b.staff)
+            (
+                b.students_joined + b.parents_joined + b.staff_joined,
+                b.students + b.parents + b.staff,
+            )
         })],
     );
     let audience_chart = share_chart(

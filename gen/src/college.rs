@@ -944,6 +944,9 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     }
     t.push_str("\n# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n");
     std::fs::write(dir.join("rollout.toml"), t)?;
+    // The rollout plan the dashboard shows: written by hand, for these four branches.
+    std::fs::create_dir_all(dir.join("plans"))?;
+    std::fs::write(dir.join("plans/binding.toml"), include_str!("college-plan.toml"))?;
 
     // ---- the platform snapshot (written last: its draws never touch the roster files) ----
     {

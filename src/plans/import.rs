@@ -204,7 +204,11 @@ fn find_header(sheet: &Sheet) -> Option<(usize, Vec<(Col, usize)>)> {
 pub fn split_owners(raw: &str) -> Vec<String> {
     let initials = |w: &str| {
         let parts: Vec<&str> = w.split('.').collect();
-        w.ends_with('.') && parts.len() >= 2 && parts[..parts.len() - 1].iter().all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase))
+        w.ends_with('.')
+            && parts.len() >= 2
+            && parts[..parts.len() - 1]
+                .iter()
+                .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase))
     };
     let mut out = Vec::new();
     for part in raw.split([',', ';', '\n']) {
@@ -250,7 +254,10 @@ fn trailing_paren(comment: &str) -> Option<String> {
 
 fn looks_like_site(text: &str, resolver: Option<&crate::roster::BranchResolver>) -> bool {
     let k = crate::normalize::text_key(text);
-    resolver.is_some_and(|r| r.resolve(text).is_some()) || ["филиал", "корпус", "отделени", "площадк", "структурн"].iter().any(|w| k.contains(w))
+    resolver.is_some_and(|r| r.resolve(text).is_some())
+        || ["филиал", "корпус", "отделени", "площадк", "структурн"]
+            .iter()
+            .any(|w| k.contains(w))
 }
 
 fn slug(text: &str) -> String {
@@ -294,7 +301,12 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
     let text = |r: usize, k: Col| col(k).map(|c| strip_tags(&sheet.cell(r, c).as_text())).unwrap_or_default();
     let mut lines: Vec<Line> = Vec::new();
     for r in header + 1..sheet.rows.len() {
-        let (event, comment, owner, dl) = (text(r, Col::Event), text(r, Col::Comment), text(r, Col::Owner), text(r, Col::Deadline));
+        let (event, comment, owner, dl) = (
+            text(r, Col::Event),
+            text(r, Col::Comment),
+            text(r, Col::Owner),
+            text(r, Col::Deadline),
+        );
         if event.is_empty() && comment.is_empty() && owner.is_empty() && dl.is_empty() {
             continue;
         }
@@ -302,7 +314,11 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
         let continues = event.is_empty() && prev.is_some();
         lines.push(Line {
             row: r,
-            event: if continues { prev.map(|p| p.event.clone()).unwrap_or_default() } else { event },
+            event: if continues {
+                prev.map(|p| p.event.clone()).unwrap_or_default()
+            } else {
+                event
+            },
             comment,
             owners: if owner.is_empty() && continues {
                 prev.map(|p| p.owners.clone()).unwrap_or_default()
@@ -422,7 +438,11 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
             plan.milestones.push(MilestoneFile {
                 id: unique(base),
                 event: group[0].event.clone(),
-                deadline: if same_deadline { group[site_rows[0]].deadline.clone() } else { String::new() },
+                deadline: if same_deadline {
+                    group[site_rows[0]].deadline.clone()
+                } else {
+                    String::new()
+                },
                 scope: Scope::Branches,
                 completion: Some(Completion::Manual),
                 rows: site_rows
@@ -470,4 +490,47 @@ pub fn to_toml(plan: &PlanFile, source: &str) -> Result<String, toml::ser::Error
          # данным, замените `completion = \"manual\"` на, например,\n\
          # metrics = [{{ kind = \"staff_in_staff_chat\", target = 95 }}]\n\n{body}"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_split_at_commas_and_after_initials() {
+        assert_eq!(
+            split_owners("Накарякова Я.Н., Еремеева Л.С. Кураторы групп"),
+            ["Накарякова Я.Н.", "Еремеева Л.С.", "Кураторы групп"]
+        );
+        assert_eq!(
+            split_owners("Горржанинов И.А., Накарякова Я.Н., Турыгина Н.А., Еремеева Л.С. Кучукбаева Т.Г.").len(),
+            5
+        );
+        assert_eq!(split_owners("Кураторы групп"), ["Кураторы групп"]);
+        assert_eq!(split_owners(" ; "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_site_is_the_comments_trailing_parenthesis() {
+        assert_eq!(
+            trailing_paren("Создание чатов … в ЭПОС (Бардымский филиал)").as_deref(),
+            Some("Бардымский филиал")
+        );
+        assert_eq!(trailing_paren("Семинар (Чернушка).").as_deref(), Some("Чернушка"));
+        assert_eq!(trailing_paren("Семинар (Чернушка) для всех"), None);
+        assert!(looks_like_site("Бардымский филиал", None));
+        assert!(!looks_like_site("для выпускных групп", None));
+        assert_eq!(strip_tags("семинар <b>(Чернушка)</b>"), "семинар (Чернушка)");
+    }
+
+    #[test]
+    fn ids_are_readable_latin() {
+        assert_eq!(slug("Информирование сотрудников о переходе"), "informirovanie-sotrudnikov");
+        assert_eq!(slug("—"), "m");
+    }
+
+    #[test]
+    fn not_a_docx_is_said_so() {
+        assert!(read_docx(b"plain text").unwrap_err().contains("не документ Word"));
+    }
 }

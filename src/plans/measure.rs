@@ -75,10 +75,7 @@ pub struct MeasureInput<'a> {
 pub fn measure(inp: &MeasureInput<'_>) -> Usage {
     let roster = inp.roster;
     let chats = inp.chats.unwrap_or(&[]);
-    let placed: HashMap<i64, &Placement> = chats
-        .iter()
-        .filter_map(|(c, p)| Some((c.chat.chat_id, p.as_ref().ok()?)))
-        .collect();
+    let placed: HashMap<i64, &Placement> = chats.iter().filter_map(|(c, p)| Some((c.chat.chat_id, p.as_ref().ok()?))).collect();
     let present: HashSet<&Placement> = placed.values().copied().collect();
     let joined: HashSet<(&Placement, &str)> = inp
         .matches
@@ -196,11 +193,7 @@ impl Usage {
         if !self.platform {
             return None;
         }
-        let of: Vec<&BranchUsage> = self
-            .branches
-            .iter()
-            .filter(|b| branch.is_none_or(|x| x == b.branch))
-            .collect();
+        let of: Vec<&BranchUsage> = self.branches.iter().filter(|b| branch.is_none_or(|x| x == b.branch)).collect();
         if of.is_empty() {
             return None;
         }

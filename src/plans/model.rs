@@ -20,8 +20,8 @@
 //! ```
 
 use super::deadline::{self, Window};
-use chrono::Datelike;
 use crate::config::Config;
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -276,7 +276,9 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
             problems.push(format!("{at}: completion = \"manual\" and `metrics` together: keep one"));
         }
         if m.completion == Some(Completion::Metric) && m.metrics.is_empty() {
-            problems.push(format!("{at}: completion = \"metric\" needs `metrics = [{{ kind = …, target = … }}]`"));
+            problems.push(format!(
+                "{at}: completion = \"metric\" needs `metrics = [{{ kind = …, target = … }}]`"
+            ));
         }
         for x in &m.metrics {
             if !(0.0..=100.0).contains(&x.target) {
@@ -353,7 +355,9 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
             }
             Scope::Branches => {
                 if m.rows.is_empty() {
-                    problems.push(format!("{at}: scope = \"branches\" needs `[[milestones.rows]]` with a `branch` each"));
+                    problems.push(format!(
+                        "{at}: scope = \"branches\" needs `[[milestones.rows]]` with a `branch` each"
+                    ));
                 }
                 for r in &m.rows {
                     let b = site(&resolver, &r.branch);

@@ -14,11 +14,7 @@ fn site(branch: &str) -> &str {
 /// The status tables: per branch, per owner, then what needs attention.
 pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::io::Result<()> {
     let paint = |s: State, text: String| {
-        if colour {
-            format!("\x1b[{}m{text}\x1b[0m", s.ansi())
-        } else {
-            text
-        }
+        if colour { format!("\x1b[{}m{text}\x1b[0m", s.ansi()) } else { text }
     };
     for t in &r.plans {
         writeln!(w, "План: {t}")?;
@@ -76,7 +72,9 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
         Ok(())
     };
     table(w, "По площадкам:", &r.by_branch)?;
-    table(w, "По ответственным:", &r.by_owner)?;
+    if !r.by_owner.is_empty() {
+        table(w, "По ответственным:", &r.by_owner)?;
+    }
     let mut attention: Vec<&super::status::ItemStatus> = r
         .items
         .iter()
@@ -133,7 +131,12 @@ pub fn calendar(r: &StatusReport, org: &str, today: NaiveDate) -> String {
         if !i.owners.is_empty() {
             desc.push_str(&format!("Ответственные: {}\n", i.owners.join(", ")));
         }
-        desc.push_str(&format!("Срок: {}\nСостояние на {}: {}", i.deadline, r.as_of.format("%d.%m.%Y"), i.state.ru()));
+        desc.push_str(&format!(
+            "Срок: {}\nСостояние на {}: {}",
+            i.deadline,
+            r.as_of.format("%d.%m.%Y"),
+            i.state.ru()
+        ));
         let ev = icalendar::Event::new()
             .uid(&uid(&i.plan, &i.id, &i.branch))
             .timestamp(stamp)
@@ -151,12 +154,14 @@ pub fn calendar(r: &StatusReport, org: &str, today: NaiveDate) -> String {
 
 /// Mermaid `gantt` text: a section per site, a task per milestone.
 pub fn mermaid(r: &StatusReport) -> String {
+    // Mermaid reads «:» as the start of the task's data and «#», «;» as syntax.
     let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| if matches!(c, ':' | ';' | '#' | '\n' | '\r') { ' ' } else { c })
-            .collect::<String>()
-            .trim()
-            .to_string()
+        let t: String = s
+            .replace(':', " –")
+            .chars()
+            .map(|c| if matches!(c, ';' | '#') { ' ' } else { c })
+            .collect();
+        crate::normalize::clean_spaces(&t)
     };
     let mut out = String::from("gantt\n    dateFormat YYYY-MM-DD\n    axisFormat %d.%m\n");
     if let Some(t) = r.plans.first() {

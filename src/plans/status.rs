@@ -5,7 +5,7 @@
 //! so; a measured one when every metric reaches its target (now, for today or later; for an
 //! earlier day, when the state store saw it reach them on or before that day). Not done:
 //! overdue after the window's end; blocked when a milestone it depends on is not done
-//! and its own window has begun; at risk when the end is `warn_days` away or fewer;
+//! and its own window has begun (or ends within `warn_days`); at risk when the end is `warn_days` away or fewer;
 //! in progress inside the window; not started before it.
 
 use super::measure::Usage;
@@ -181,7 +181,7 @@ pub fn measures(i: &Instance, usage: &Usage) -> Vec<Measure> {
                 proxy: m.proxy,
                 met: value.is_some_and(|v| v + 1e-9 >= m.target),
                 text: format!(
-                    "{} (цель {}%){}",
+                    "{} (цель {}%{})",
                     value.map(|v| format!("{}%", pct(v))).unwrap_or_else(|| "нет данных".into()),
                     pct(m.target),
                     if m.proxy { ", косвенно" } else { "" }
@@ -220,10 +220,13 @@ fn dependency_keys<'a>(i: &Instance, dep: &str, all: &'a [&'a Instance]) -> Vec<
     if i.branch.is_none() { of } else { Vec::new() }
 }
 
+/// (done on, by whom, note, measures) of one instance.
+type Completed = (Option<String>, Option<String>, Option<String>, Vec<Measure>);
+
 pub fn status(inp: &Inputs<'_>) -> StatusReport {
     let all: Vec<&Instance> = inp.plans.iter().flat_map(|p| p.instances.iter()).collect();
     // Done-ness first: states need the dependencies'.
-    let mut done: BTreeMap<(String, String), (Option<String>, Option<String>, Option<String>, Vec<Measure>)> = BTreeMap::new();
+    let mut done: BTreeMap<(String, String), Completed> = BTreeMap::new();
     let mut is_done: BTreeMap<(String, String), bool> = BTreeMap::new();
     for i in &all {
         let key = i.key();
@@ -231,13 +234,15 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             let last = inp
                 .check_offs
                 .iter()
-                .filter(|c| c.milestone == key.0 && c.branch == key.1)
-                .filter(|c| day(&c.day).is_some_and(|d| d <= inp.as_of))
-                .next_back();
+                .rfind(|c| c.milestone == key.0 && c.branch == key.1 && day(&c.day).is_some_and(|d| d <= inp.as_of));
             let d = last.is_some_and(|c| c.done);
             is_done.insert(key.clone(), d);
             let (on, by, note) = match last.filter(|c| c.done) {
-                Some(c) => (Some(c.day.clone()), Some(c.who.clone()), (!c.note.is_empty()).then(|| c.note.clone())),
+                Some(c) => (
+                    Some(c.day.clone()),
+                    Some(c.who.clone()),
+                    (!c.note.is_empty()).then(|| c.note.clone()),
+                ),
                 None => (None, None, None),
             };
             done.insert(key, (on, by, note, Vec::new()));
@@ -277,7 +282,7 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             State::Done
         } else if inp.as_of > i.window.end {
             State::Overdue
-        } else if !blocked_by.is_empty() && started {
+        } else if !blocked_by.is_empty() && (started || days_left <= inp.warn_days) {
             State::Blocked
         } else if days_left <= inp.warn_days {
             State::AtRisk
@@ -361,7 +366,9 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
 
 /// Owners' names as the report shows them: the alias table's spelling.
 pub fn canonical_owners(plans: &[Plan], item: &ItemStatus) -> Vec<String> {
-    let plan = plans.iter().find(|p| p.path.file_name().is_some_and(|n| n.to_string_lossy() == item.plan));
+    let plan = plans
+        .iter()
+        .find(|p| p.path.file_name().is_some_and(|n| n.to_string_lossy() == item.plan));
     let mut v: Vec<String> = item
         .owners
         .iter()

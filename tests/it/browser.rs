@@ -109,3 +109,82 @@ fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
     let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slips.png");
     let _ = std::fs::copy(&shot, keep);
 }
+
+/// Pixels of `colour` (within a small tolerance) in a screenshot's rows `y0..y1`.
+fn count_colour(path: &Path, colour: (u8, u8, u8)) -> usize {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.line_size / w;
+    let close = |a: u8, b: u8| (a as i32 - b as i32).abs() <= 12;
+    let mut n = 0;
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * info.line_size + x * channels;
+            if close(buf[i], colour.0) && close(buf[i + 1], colour.1) && close(buf[i + 2], colour.2) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn the_dashboard_draws_its_charts_in_a_real_browser() {
+    let Some(bin) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing in CI: .ci/run installs it (apt-get install chromium)"
+        );
+        eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
+        return;
+    };
+    let ws = crate::util::Ws::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/college");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", src.display()))
+        .arg(ws.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = ws.run(&["report"]);
+    assert_eq!(r.code, 0, "{r}");
+    let page = ws.path().join("out/report.html");
+    let url = format!("file://{}", page.display());
+    let profile = tempfile::tempdir().unwrap();
+    let dom = run_chromium(&bin, profile.path(), &["--dump-dom", &url]);
+    assert!(
+        dom.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    // The Gantt chart: one bar per milestone instance of the sample plan (1 + 4 × 4 + 3).
+    assert_eq!(dom.matches("class=\"gantt-bar").count(), 20, "Gantt bars in the rendered DOM");
+    // One bar per branch in the share chart, each with its branch.
+    assert_eq!(dom.matches("branch-bar").count(), 4);
+    for b in ["Главный корпус", "Заречный филиал", "Лесной филиал", "Сосновский филиал"]
+    {
+        assert!(dom.contains(&format!("branch-bar\" data-branch=\"{b}\"")), "{b}");
+    }
+    let shot = ws.path().join("report.png");
+    let out = run_chromium(
+        &bin,
+        profile.path(),
+        &[&format!("--screenshot={}", shot.display()), "--window-size=1200,2000", &url],
+    );
+    assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.png");
+    let _ = std::fs::copy(&shot, keep);
+    // The charts are drawn: the share bars' blue, the parents' orange and the Gantt's
+    // overdue red cover real areas, not only the legend's 10-pixel swatches.
+    let blue = count_colour(&shot, (0x2f, 0x6f, 0xde));
+    let orange = count_colour(&shot, (0xf2, 0x9c, 0x1f));
+    let red = count_colour(&shot, (0xd9, 0x3a, 0x3a));
+    assert!(blue > 10_000, "share bars look blank: {blue} blue pixels");
+    assert!(orange > 3_000, "parents' bars look blank: {orange} orange pixels");
+    assert!(red > 1_000, "the Gantt chart looks blank: {red} red pixels");
+}

@@ -8,6 +8,7 @@ mod diff;
 mod layouts;
 mod letters;
 mod normalisation;
+mod plans;
 mod rules;
 mod samples;
 mod util;

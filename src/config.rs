@@ -381,6 +381,8 @@ pub struct Config {
     pub links: LinksConfig,
     pub letters: LettersConfig,
     pub plans: PlansConfig,
+    /// The organisation's time zone: what "today" is for deadlines.
+    pub tz: chrono_tz::Tz,
     /// School terms for deadlines (the defaults when `[calendar]` names none).
     pub terms: Vec<crate::plans::deadline::Term>,
     /// (month, day) the school year ends.
@@ -557,9 +559,14 @@ impl Config {
                 )),
             }
         }
-        if terms.is_empty() {
-            terms = crate::plans::deadline::default_terms();
-        }
+        // The calendar's terms replace the defaults of the same name; the others stay.
+        let mut all = crate::plans::deadline::default_terms();
+        all.retain(|d| {
+            !terms
+                .iter()
+                .any(|t| crate::normalize::text_key(&t.name) == crate::normalize::text_key(&d.name))
+        });
+        terms.extend(all);
         let school_year_end = match &raw.calendar.school_year_end {
             None if raw.organization.profile == Some(Profile::College) => (6, 30),
             None => (5, 31),
@@ -568,6 +575,13 @@ impl Config {
                 (6, 30)
             }),
         };
+        let tz = raw.organization.timezone.trim().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            problems.push(format!(
+                "[organization] timezone «{}» is not a time zone name such as \"Europe/Moscow\" or \"Asia/Yekaterinburg\"",
+                raw.organization.timezone
+            ));
+            chrono_tz::Europe::Moscow
+        });
         if raw.plans.warn_days < 0 {
             problems.push("[plans] warn_days: a number of days, 0 or more".into());
         }
@@ -599,6 +613,7 @@ impl Config {
             links: raw.links,
             letters: raw.letters,
             plans: raw.plans,
+            tz,
             terms,
             school_year_end,
             unknown_keys,

@@ -286,6 +286,7 @@ fn reset_sigpipe() {
 
 fn load_config(path: &Path) -> Result<Config, Failure> {
     let cfg = Config::load(path).map_err(usage)?;
+    pipeline::set_timezone(cfg.tz);
     for key in &cfg.unknown_keys {
         eprintln!("rollout: warning: {}: unknown key `{key}` (ignored)", path.display());
     }

@@ -29,12 +29,24 @@ pub fn load_salt(root: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(hexed)
 }
 
-/// "Today" for the organisation: `ROLLOUT_TODAY=YYYY-MM-DD` pins it (tests, replays).
+static TIMEZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// The organisation's time zone for [`today`] (`[organization] timezone`); set once, when the
+/// workspace's configuration is loaded.
+pub fn set_timezone(tz: chrono_tz::Tz) {
+    let _ = TIMEZONE.set(tz);
+}
+
+/// "Today" for the organisation, in its time zone: `ROLLOUT_TODAY=YYYY-MM-DD` pins it
+/// (tests, replays).
 pub fn today() -> NaiveDate {
     std::env::var("ROLLOUT_TODAY")
         .ok()
         .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
-        .unwrap_or_else(|| chrono::Local::now().date_naive())
+        .unwrap_or_else(|| match TIMEZONE.get() {
+            Some(tz) => chrono::Utc::now().with_timezone(tz).date_naive(),
+            None => chrono::Local::now().date_naive(),
+        })
 }
 
 pub struct Outcome {

@@ -724,3 +724,54 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn school_terms_come_from_the_workspace_calendar() {
+    let ws = Ws::new();
+    ws.config(
+        r#"
+[organization]
+name = "Школа"
+profile = "school"
+timezone = "Asia/Yekaterinburg"
+
+[calendar]
+school_year_end = "25.05"
+[[calendar.terms]]
+name = "I четверть"
+start = "02.09"
+end = "27.10"
+"#,
+    );
+    ws.write(
+        "plans/p.toml",
+        r#"
+[[milestones]]
+id = "a"
+event = "Первая четверть"
+deadline = "I четверть 2026"
+[[milestones]]
+id = "b"
+event = "До конца года"
+deadline = "до конца учебного года"
+[[milestones]]
+id = "c"
+event = "Вторая четверть (по умолчанию)"
+deadline = "II четверть"
+"#,
+    );
+    let j = status_json(&ws, "2026-11-22", "2026-11-22");
+    let item = |id: &str| j["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
+    assert_eq!(
+        (item("a")["start"].as_str(), item("a")["end"].as_str()),
+        (Some("2026-09-02"), Some("2026-10-27"))
+    );
+    // The neighbouring row is in October 2026: the school year 2026/27.
+    assert_eq!(item("b")["end"], "2027-05-25");
+    assert_eq!(item("c")["end"], "2026-12-28", "terms the calendar does not name keep the defaults");
+
+    ws.config("[organization]\nprofile = \"school\"\ntimezone = \"Europe/Mars\"\n[[calendar.terms]]\nname = \"I\"\nstart = \"1 сентября\"\nend = \"x\"\n");
+    let r = ws.run(&["plan", "status"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("Europe/Mars") && r.stderr.contains("calendar.terms"), "{r}");
+}

@@ -190,25 +190,22 @@ struct Dashboard<'a> {
 
 pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>) -> anyhow::Result<String> {
     let engine = crate::letters::Engine::new(Some(&cfg.root.join("templates")))?;
-    let view = |name: String, b: &[&measure::BranchUsage]| {
-        let s = |f: fn(&measure::BranchUsage) -> usize| b.iter().map(|x| f(x)).sum::<usize>();
-        BranchView {
-            students_share: share(s(|x| x.students_joined), s(|x| x.students), usage.platform),
-            parents_share: share(s(|x| x.parents_joined), s(|x| x.parents), usage.platform),
-            staff_share: share(s(|x| x.staff_joined), s(|x| x.staff), usage.platform),
-            links_share: share(s(|x| x.links), s(|x| x.chats_required), usage.platform),
-            students: s(|x| x.students),
-            parents: s(|x| x.parents),
-            staff: s(|x| x.staff),
-            groups: s(|x| x.groups),
-            groups_complete: s(|x| x.groups_complete),
-            plan: report.and_then(|r| r.by_branch.iter().find(|g| g.name == name).map(|g| g.counts.clone())),
-            name,
-        }
+    let view = |t: &measure::BranchUsage| BranchView {
+        students_share: share(t.students_joined, t.students, usage.platform),
+        parents_share: share(t.parents_joined, t.parents, usage.platform),
+        staff_share: share(t.staff_joined, t.staff, usage.platform),
+        links_share: share(t.links, t.chats_required, usage.platform),
+        students: t.students,
+        parents: t.parents,
+        staff: t.staff,
+        groups: t.groups,
+        groups_complete: t.groups_complete,
+        plan: report.and_then(|r| r.by_branch.iter().find(|g| g.name == t.branch).map(|g| g.counts.clone())),
+        name: t.branch.clone(),
     };
-    let branches: Vec<BranchView> = usage.branches.iter().map(|b| view(b.branch.clone(), &[b])).collect();
+    let branches: Vec<BranchView> = usage.branches.iter().map(view).collect();
     let all: Vec<&measure::BranchUsage> = usage.branches.iter().collect();
-    let totals = view(status::WHOLE.into(), &all);
+    let totals = view(&measure::BranchUsage::total(status::WHOLE, &all));
     let joined_chart = share_chart(
         "Вступили в свои чаты, % (все аудитории)",
         usage,
@@ -278,11 +275,28 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
         _ => String::new(),
     };
     let known = |n: usize| if usage.platform { n.to_string() } else { String::new() };
+    // A branch's or the organisation's total: the staff columns are filled only here.
+    let total_row = |first: &str, second: &str, b: &measure::BranchUsage| {
+        vec![
+            first.to_string(),
+            second.to_string(),
+            b.students.to_string(),
+            known(b.students_joined),
+            pct(b.students_joined, b.students),
+            b.parents.to_string(),
+            known(b.parents_joined),
+            pct(b.parents_joined, b.parents),
+            b.staff.to_string(),
+            known(b.staff_joined),
+            pct(b.staff_joined, b.staff),
+            b.chats_required.to_string(),
+            known(b.chats_present),
+            known(b.links),
+        ]
+    };
     let mut rows = Vec::new();
     for b in &usage.branches {
-        let mut chats_present = 0;
         for g in usage.groups.iter().filter(|g| g.branch == b.branch) {
-            chats_present += g.chats_present;
             rows.push(vec![
                 g.branch.clone(),
                 g.group.clone(),
@@ -300,41 +314,10 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
                 known(g.links),
             ]);
         }
-        rows.push(vec![
-            b.branch.clone(),
-            "Итого по филиалу".into(),
-            b.students.to_string(),
-            known(b.students_joined),
-            pct(b.students_joined, b.students),
-            b.parents.to_string(),
-            known(b.parents_joined),
-            pct(b.parents_joined, b.parents),
-            b.staff.to_string(),
-            known(b.staff_joined),
-            pct(b.staff_joined, b.staff),
-            b.chats_required.to_string(),
-            known(chats_present),
-            known(b.links),
-        ]);
+        rows.push(total_row(&b.branch, "Итого по филиалу", b));
     }
-    let s = |f: fn(&measure::BranchUsage) -> usize| usage.branches.iter().map(f).sum::<usize>();
-    let present: usize = usage.groups.iter().map(|g| g.chats_present).sum();
-    rows.push(vec![
-        "Всего".into(),
-        String::new(),
-        s(|b| b.students).to_string(),
-        known(s(|b| b.students_joined)),
-        pct(s(|b| b.students_joined), s(|b| b.students)),
-        s(|b| b.parents).to_string(),
-        known(s(|b| b.parents_joined)),
-        pct(s(|b| b.parents_joined), s(|b| b.parents)),
-        s(|b| b.staff).to_string(),
-        known(s(|b| b.staff_joined)),
-        pct(s(|b| b.staff_joined), s(|b| b.staff)),
-        s(|b| b.chats_required).to_string(),
-        known(present),
-        known(s(|b| b.links)),
-    ]);
+    let all: Vec<&measure::BranchUsage> = usage.branches.iter().collect();
+    rows.push(total_row("Всего", "", &measure::BranchUsage::total("Всего", &all)));
     Ok(crate::output::xlsx::workbook_bytes(&[crate::output::xlsx::SheetData {
         name: "Использование".into(),
         header,

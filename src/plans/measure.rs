@@ -46,7 +46,30 @@ pub struct BranchUsage {
     pub staff_joined: usize,
     pub staff_chat: bool,
     pub chats_required: usize,
+    pub chats_present: usize,
     pub links: usize,
+}
+
+impl BranchUsage {
+    /// The sum of several branches, named `name` (the staff chat: all of them have one).
+    pub fn total(name: &str, of: &[&BranchUsage]) -> BranchUsage {
+        let s = |f: fn(&BranchUsage) -> usize| of.iter().map(|b| f(b)).sum::<usize>();
+        BranchUsage {
+            branch: name.to_string(),
+            groups: s(|b| b.groups),
+            groups_complete: s(|b| b.groups_complete),
+            students: s(|b| b.students),
+            students_joined: s(|b| b.students_joined),
+            parents: s(|b| b.parents),
+            parents_joined: s(|b| b.parents_joined),
+            staff: s(|b| b.staff),
+            staff_joined: s(|b| b.staff_joined),
+            staff_chat: of.iter().all(|b| b.staff_chat),
+            chats_required: s(|b| b.chats_required),
+            chats_present: s(|b| b.chats_present),
+            links: s(|b| b.links),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -168,6 +191,7 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
             b.parents += u.parents;
             b.parents_joined += u.parents_joined;
             b.chats_required += u.chats_required;
+            b.chats_present += u.chats_present;
             b.links += u.links;
         }
     }
@@ -197,13 +221,13 @@ impl Usage {
         if of.is_empty() {
             return None;
         }
-        let sum = |f: fn(&BranchUsage) -> usize| of.iter().map(|b| f(b)).sum::<usize>();
+        let t = BranchUsage::total("", &of);
         match kind {
-            MetricKind::StaffInStaffChat => percent(sum(|b| b.staff_joined), sum(|b| b.staff)),
-            MetricKind::GroupsWithChats => percent(sum(|b| b.groups_complete), sum(|b| b.groups)),
-            MetricKind::StudentsJoined => percent(sum(|b| b.students_joined), sum(|b| b.students)),
-            MetricKind::ParentsJoined => percent(sum(|b| b.parents_joined), sum(|b| b.parents)),
-            MetricKind::LinkCoverage => percent(sum(|b| b.links), sum(|b| b.chats_required)),
+            MetricKind::StaffInStaffChat => percent(t.staff_joined, t.staff),
+            MetricKind::GroupsWithChats => percent(t.groups_complete, t.groups),
+            MetricKind::StudentsJoined => percent(t.students_joined, t.students),
+            MetricKind::ParentsJoined => percent(t.parents_joined, t.parents),
+            MetricKind::LinkCoverage => percent(t.links, t.chats_required),
         }
     }
 }

@@ -15,6 +15,19 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The browser; in CI its absence fails the test, elsewhere the test says it is skipped.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let bin = chromium();
+    if bin.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is missing in CI: .ci/run installs it (apt-get install chromium)"
+        );
+        eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
+    }
+    bin
+}
+
 fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
     Command::new(bin)
         .args([
@@ -36,12 +49,7 @@ fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Outp
 
 #[test]
 fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
-    let Some(bin) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is missing in CI: .ci/run installs it (apt-get install chromium)"
-        );
-        eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
+    let Some(bin) = chromium_or_skip() else {
         return;
     };
     let ws = crate::diff::college();
@@ -133,12 +141,7 @@ fn count_colour(path: &Path, colour: (u8, u8, u8)) -> usize {
 
 #[test]
 fn the_dashboard_draws_its_charts_in_a_real_browser() {
-    let Some(bin) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is missing in CI: .ci/run installs it (apt-get install chromium)"
-        );
-        eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
+    let Some(bin) = chromium_or_skip() else {
         return;
     };
     let ws = crate::util::Ws::new();

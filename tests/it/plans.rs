@@ -43,11 +43,16 @@ fn status_json(ws: &Ws, today: &str, as_of: &str) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"))
 }
 
-fn state(j: &Value, id: &str, branch: &str) -> String {
+/// The one status item of milestone `id` at `branch` ("" for the whole organisation).
+fn item(j: &Value, id: &str, branch: &str) -> Value {
     let items = j["items"].as_array().unwrap();
     let hit: Vec<&Value> = items.iter().filter(|i| i["id"] == id && i["branch"] == branch).collect();
     assert_eq!(hit.len(), 1, "one item {id} · {branch}");
-    hit[0]["state"].as_str().unwrap().to_string()
+    hit[0].clone()
+}
+
+fn state(j: &Value, id: &str, branch: &str) -> String {
+    item(j, id, branch)["state"].as_str().unwrap().to_string()
 }
 
 fn owner(j: &Value, name: &str) -> Option<Value> {
@@ -88,15 +93,14 @@ fn the_college_plan_is_transcribed_whole() {
     ] {
         state(&j, id, "");
     }
-    let item = |id: &str, b: &str| items.iter().find(|i| i["id"] == id && i["branch"] == b).unwrap().clone();
     // Deadlines as written, windows as read: the end is inclusive, the year from the neighbours.
-    let g = item("parents-meetings-graduating", "");
+    let g = item(&j, "parents-meetings-graduating", "");
     assert_eq!(g["deadline"], "23.03.2024г.");
     assert_eq!(g["end"], "2024-03-23");
-    let c = item("parents-meetings-continuing", "");
+    let c = item(&j, "parents-meetings-continuing", "");
     assert_eq!(c["deadline"], "в течение марта");
     assert_eq!((c["start"].as_str(), c["end"].as_str()), (Some("2024-03-01"), Some("2024-03-31")));
-    let s = item("staff-binding-chats", "Уинский филиал");
+    let s = item(&j, "staff-binding-chats", "Уинский филиал");
     assert_eq!((s["start"].as_str(), s["end"].as_str()), (Some("2024-02-26"), Some("2024-03-04")));
     assert_eq!(
         s["owners"],
@@ -105,7 +109,7 @@ fn the_college_plan_is_transcribed_whole() {
     );
     assert!(s["comment"].as_str().unwrap().ends_with("(Уинский филиал)"));
     // Measured milestones say how, and which are proxies.
-    let e = item("ej-admin-binding", "");
+    let e = item(&j, "ej-admin-binding", "");
     assert_eq!(e["manual"], false);
     assert_eq!(e["measures"][0]["kind"], "groups_with_chats");
     assert_eq!(e["measures"][0]["proxy"], true);
@@ -150,13 +154,7 @@ fn the_college_plan_at_several_days() {
     assert_eq!(state(&j, "staff-seminar", "Бардымский филиал"), "done");
     assert_eq!(state(&j, "staff-seminar", "Уинский филиал"), "at_risk");
     assert_eq!(state(&j, "ej-admin-binding", ""), "in_progress");
-    let done = j["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == "staff-seminar" && i["branch"] == "Бардымский филиал")
-        .unwrap()
-        .clone();
+    let done = item(&j, "staff-seminar", "Бардымский филиал");
     assert_eq!(done["done_on"], "2024-02-21");
     assert_eq!(done["done_by"], "Кучукбаева Т.Г.");
     assert_eq!(done["note"], "семинар проведён");
@@ -170,13 +168,7 @@ fn the_college_plan_at_several_days() {
     assert_eq!(state(&j, "staff-binding-chats", "Чернушка"), "blocked");
     assert_eq!(state(&j, "staff-binding-chats", "Бардымский филиал"), "at_risk");
     assert_eq!(state(&j, "ej-admin-binding", ""), "at_risk");
-    let blocked = j["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == "staff-binding-chats" && i["branch"] == "Чернушка")
-        .unwrap()
-        .clone();
+    let blocked = item(&j, "staff-binding-chats", "Чернушка");
     assert_eq!(blocked["blocked_by"], serde_json::json!(["staff-seminar"]));
     let by_branch = j["by_branch"].as_array().unwrap();
     let bard = by_branch.iter().find(|b| b["name"] == "Бардымский филиал").unwrap();
@@ -311,15 +303,9 @@ fn measured_milestones_complete_from_the_platform() {
         assert_eq!(state(&j, "chats", b), "done", "{b}");
     }
     assert_eq!(state(&j, "parents", ""), "done");
-    let item = j["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == "parents")
-        .unwrap()
-        .clone();
-    assert_eq!(item["measures"][0]["value"], 100.0);
-    assert_eq!(item["done_on"], "2026-11-22");
+    let parents = item(&j, "parents", "");
+    assert_eq!(parents["measures"][0]["value"], 100.0);
+    assert_eq!(parents["done_on"], "2026-11-22");
 
     // The Заречный parents' chat is gone: its groups lack a chat and its parent is not in one.
     let mut chats = crate::diff::base_chats();
@@ -333,22 +319,10 @@ fn measured_milestones_complete_from_the_platform() {
         "ends on the 30th, within warn_days"
     );
     assert_eq!(state(&j, "staff-chat", "Заречный филиал"), "done");
-    let item = j["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == "parents")
-        .unwrap()
-        .clone();
-    assert_eq!(item["state"], "planned", "December has not begun");
-    assert_eq!(item["measures"][0]["value"], 80.0, "4 of 5 parents");
-    let chats_zf = j["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == "chats" && i["branch"] == "Заречный филиал")
-        .unwrap()
-        .clone();
+    let parents = item(&j, "parents", "");
+    assert_eq!(parents["state"], "planned", "December has not begun");
+    assert_eq!(parents["measures"][0]["value"], 80.0, "4 of 5 parents");
+    let chats_zf = item(&j, "chats", "Заречный филиал");
     assert_eq!(chats_zf["measures"][0]["value"], 0.0);
 
     // A day before the metrics were first seen met, the milestone was not done.
@@ -761,14 +735,18 @@ deadline = "II четверть"
 "#,
     );
     let j = status_json(&ws, "2026-11-22", "2026-11-22");
-    let item = |id: &str| j["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
+    let a = item(&j, "a", "");
     assert_eq!(
-        (item("a")["start"].as_str(), item("a")["end"].as_str()),
+        (a["start"].as_str(), a["end"].as_str()),
         (Some("2026-09-02"), Some("2026-10-27"))
     );
     // The neighbouring row is in October 2026: the school year 2026/27.
-    assert_eq!(item("b")["end"], "2027-05-25");
-    assert_eq!(item("c")["end"], "2026-12-28", "terms the calendar does not name keep the defaults");
+    assert_eq!(item(&j, "b", "")["end"], "2027-05-25");
+    assert_eq!(
+        item(&j, "c", "")["end"],
+        "2026-12-28",
+        "terms the calendar does not name keep the defaults"
+    );
 
     ws.config("[organization]\nprofile = \"school\"\ntimezone = \"Europe/Mars\"\n[[calendar.terms]]\nname = \"I\"\nstart = \"1 сентября\"\nend = \"x\"\n");
     let r = ws.run(&["plan", "status"]);

@@ -124,6 +124,7 @@ enum Command {
         /// The day the plan status is for (YYYY-MM-DD; default: today).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// A snapshot folder or a member export (default: [platform] in rollout.toml).
         #[arg(long, value_name = "PATH")]
         platform: Option<PathBuf>,
     },
@@ -175,7 +176,8 @@ enum PlanCmd {
         /// The branch, for a milestone kept per branch.
         #[arg(long)]
         branch: Option<String>,
-        #[arg(long, default_value = "")]
+        /// What was done, for the history (e.g. «семинар проведён 21.02, 14 человек»).
+        #[arg(long, default_value = "", hide_default_value = true)]
         note: String,
         /// Who checks it off (default: the login name).
         #[arg(long)]
@@ -186,6 +188,7 @@ enum PlanCmd {
         /// Withdraw the check-off.
         #[arg(long)]
         undo: bool,
+        /// One plan file (default: every *.toml in [plans] dir).
         #[arg(long, value_name = "FILE")]
         plan: Option<PathBuf>,
     },
@@ -194,6 +197,7 @@ enum PlanCmd {
         after_help = "Examples:\n  rollout plan import План_мероприятий.docx\n  rollout plan import plan.xlsx --to plans/binding.toml --force"
     )]
     Import {
+        /// The plan table: .xlsx, .xls, .ods, .csv or .docx.
         file: PathBuf,
         /// The plan file to write (default: plans/<file name>.toml in the workspace).
         #[arg(long, value_name = "PATH")]
@@ -585,7 +589,11 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 };
                 let path = write_report(&cfg, &usage, status.as_ref(), &out_dir)?;
                 if !cli.quiet {
-                    println!("Отчёт: {}", path.display());
+                    println!(
+                        "Отчёт: {}; сводка для директора: {}",
+                        path.display(),
+                        out_dir.join("usage.xlsx").display()
+                    );
                 }
             }
             Ok(code)
@@ -608,8 +616,10 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 Some(rollout::report::plan_status(&cfg, &plans, &usage, &mut store, as_of).map_err(|e| Failure { code: 3, error: e })?)
             };
             let path = write_report(&cfg, &usage, status.as_ref(), &out_dir)?;
-            println!("Отчёт: {}", path.display());
-            println!("Сводка для директора: {}", out_dir.join("usage.xlsx").display());
+            if !cli.quiet {
+                println!("Отчёт: {}", path.display());
+                println!("Сводка для директора: {}", out_dir.join("usage.xlsx").display());
+            }
             Ok(0)
         }
     }
@@ -738,7 +748,7 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             if *json {
                 let _ = serde_json::to_writer_pretty(&mut out, &r);
                 let _ = writeln!(out);
-            } else {
+            } else if !cli.quiet {
                 let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                 let _ = rollout::plans::render::print_status(&mut out, &r, colour);
             }
@@ -770,7 +780,7 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
         PlanCmd::Remind { sel } => {
             let (plans, r) = plan_context(cli, &cfg, sel)?;
             let engine = rollout::letters::Engine::new(Some(&cfg.root.join("templates"))).map_err(usage)?;
-            let horizon = (cfg.plans.warn_days * 2).max(14);
+            let horizon = rollout::plans::render::remind_horizon(cfg.plans.warn_days);
             let mut letters: std::collections::BTreeMap<
                 String,
                 (Vec<&rollout::plans::status::ItemStatus>, Vec<&rollout::plans::status::ItemStatus>),
@@ -805,11 +815,13 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             }
             let dir = out_dir.join("plan").join("remind");
             write_fresh_dir(&dir, &files).map_err(|e| Failure { code: 2, error: e })?;
-            println!(
-                "Напоминания: {} — {}",
-                pipeline::ru_count(files.len(), ["письмо", "письма", "писем"]),
-                dir.display()
-            );
+            if !cli.quiet {
+                println!(
+                    "Напоминания: {} — {}",
+                    pipeline::ru_count(files.len(), ["письмо", "письма", "писем"]),
+                    dir.display()
+                );
+            }
             Ok(0)
         }
         PlanCmd::Import { .. } | PlanCmd::Done { .. } => unreachable!("handled above"),
@@ -901,6 +913,22 @@ fn plan_done(
         .or_else(|| std::env::var("LOGNAME").ok())
         .unwrap_or_else(|| "неизвестно".into());
     let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
+    let last = store
+        .check_offs()
+        .map_err(|e| Failure { code: 3, error: e.into() })?
+        .into_iter()
+        .rfind(|c| c.milestone == id && c.branch == target);
+    match (&last, undo) {
+        (Some(c), false) if c.done => println!(
+            "Уже отмечено {} ({}); записываю ещё одну отметку — в истории останутся обе.",
+            c.day, c.who
+        ),
+        (None, true) => return Err(usage(anyhow::anyhow!("\"{id}\" has not been checked off: nothing to withdraw"))),
+        (Some(c), true) if !c.done => {
+            return Err(usage(anyhow::anyhow!("the check-off of \"{id}\" is already withdrawn ({})", c.day)));
+        }
+        _ => {}
+    }
     store
         .check_off(&rollout::state::CheckOff {
             milestone: id.to_string(),
@@ -944,7 +972,30 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
         error: anyhow::anyhow!("{}: {e}", file.display()),
     })?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let plan = match rollout::plans::import::import(&wb, cfg.as_ref(), &name) {
+    let target = to.map(Path::to_path_buf).unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plan".into());
+        let dir = cfg.as_ref().map(|c| c.plans.dir.clone()).unwrap_or_else(|| "plans".into());
+        root.join(dir).join(format!("{stem}.toml"))
+    });
+    // Ids the workspace's other plans use: the new plan's must differ.
+    let mut taken = std::collections::BTreeSet::new();
+    if let Some(c) = &cfg {
+        for p in rollout::plans::model::plan_paths(c, None) {
+            if p.canonicalize().ok() == target.canonicalize().ok() {
+                continue;
+            }
+            if let Ok(f) = std::fs::read_to_string(&p)
+                .map_err(|_| ())
+                .and_then(|t| toml::from_str::<rollout::plans::model::PlanFile>(&t).map_err(|_| ()))
+            {
+                taken.extend(f.milestones.into_iter().map(|m| m.id));
+            }
+        }
+    }
+    let imported = match rollout::plans::import::import(&wb, cfg.as_ref(), &name, &taken, pipeline::today()) {
         Ok(p) => p,
         Err(problems) => {
             for p in &problems {
@@ -957,14 +1008,10 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
             return Ok(1);
         }
     };
-    let target = to.map(Path::to_path_buf).unwrap_or_else(|| {
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "plan".into());
-        let dir = cfg.as_ref().map(|c| c.plans.dir.clone()).unwrap_or_else(|| "plans".into());
-        root.join(dir).join(format!("{stem}.toml"))
-    });
+    for w in &imported.warnings {
+        eprintln!("{}: внимание: {w}", file.display());
+    }
+    let plan = imported.plan;
     if target.exists() && !force {
         return Err(usage(anyhow::anyhow!(
             "{} exists: pass --force to replace it, or --to another path",

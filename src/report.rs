@@ -21,22 +21,33 @@ pub fn load_plans(cfg: &Config, explicit: Option<&Path>) -> (Vec<Plan>, Vec<Plan
             Err(e) => errors.push(e),
         }
     }
-    // Ids must name one milestone across the plans loaded together.
+    // Ids must name one milestone across the plans loaded together: a plan that reuses one
+    // is left out whole, so every command sees the same plans.
     let mut seen: std::collections::BTreeMap<String, String> = Default::default();
-    for p in &plans {
+    let mut kept = Vec::new();
+    for p in plans {
         let name = p.path.display().to_string();
         let ids: std::collections::BTreeSet<&str> = p.instances.iter().map(|i| i.id.as_str()).collect();
-        for id in ids {
-            if let Some(other) = seen.insert(id.to_string(), name.clone()) {
-                errors.push(PlanError::Invalid {
-                    path: p.path.clone(),
-                    problems: vec![format!(
-                        "milestone id \"{id}\" is also used in {other}: ids must differ across plans"
-                    )],
-                });
+        let clashes: Vec<String> = ids
+            .iter()
+            .filter_map(|id| seen.get(*id).map(|other| format!("\"{id}\" (also in {other})")))
+            .collect();
+        if clashes.is_empty() {
+            for id in ids {
+                seen.insert(id.to_string(), name.clone());
             }
+            kept.push(p);
+        } else {
+            errors.push(PlanError::Invalid {
+                path: p.path.clone(),
+                problems: vec![format!(
+                    "milestone ids used by another plan: {}; rename them here (ids name milestones in `rollout plan done`)",
+                    clashes.join(", ")
+                )],
+            });
         }
     }
+    let plans = kept;
     (plans, errors)
 }
 
@@ -204,8 +215,15 @@ pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>
         name: t.branch.clone(),
     };
     let branches: Vec<BranchView> = usage.branches.iter().map(view).collect();
-    let all: Vec<&measure::BranchUsage> = usage.branches.iter().collect();
-    let totals = view(&measure::BranchUsage::total(status::WHOLE, &all));
+    let mut totals = view(&usage.total);
+    // The whole organisation's plan: every milestone, at every site.
+    totals.plan = report.map(|r| {
+        let mut c = status::Counts::default();
+        for i in &r.items {
+            c.add(i.state);
+        }
+        c
+    });
     let joined_chart = share_chart(
         "Вступили в свои чаты, % (все аудитории)",
         usage,
@@ -316,8 +334,7 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
         }
         rows.push(total_row(&b.branch, "Итого по филиалу", b));
     }
-    let all: Vec<&measure::BranchUsage> = usage.branches.iter().collect();
-    rows.push(total_row("Всего", "", &measure::BranchUsage::total("Всего", &all)));
+    rows.push(total_row("Всего", "", &usage.total));
     Ok(crate::output::xlsx::workbook_bytes(&[crate::output::xlsx::SheetData {
         name: "Использование".into(),
         header,

@@ -36,6 +36,9 @@ pub fn default_terms() -> Vec<Term> {
         t("IV четверть", (4, 1), (5, 26)),
         t("I полугодие", (9, 1), (12, 28)),
         t("II полугодие", (1, 9), (5, 31)),
+        t("I триместр", (9, 1), (11, 30)),
+        t("II триместр", (12, 1), (2, 28)),
+        t("III триместр", (3, 1), (5, 31)),
     ]
 }
 
@@ -52,7 +55,9 @@ pub struct Context<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeadlineError {
-    #[error("срок «{0}» не распознан: пишите, например, «20.02.2024 - 29.02.2024», «до 01.03.2024», «в течение марта», «II квартал»")]
+    #[error(
+        "срок «{0}» не распознан: пишите, например, «20.02.2024 - 29.02.2024», «до 01.03.2024», «1–15 марта», «в течение марта», «март–апрель 2024», «II квартал», «I четверть»"
+    )]
     Unreadable(String),
     #[error("в сроке «{0}» нет года, и в соседних строках его тоже нет: допишите год")]
     NoYear(String),
@@ -60,6 +65,10 @@ pub enum DeadlineError {
     Impossible(String),
     #[error("срок «{0}»: конец раньше начала")]
     Reversed(String),
+    #[error("«{0}» — это не срок: для постоянной работы укажите период, например «в течение учебного года» или «до 31.05.2025»")]
+    NoDeadline(String),
+    #[error("срок «{0}»: такого периода нет в [[calendar.terms]] rollout.toml — добавьте его (name, start, end)")]
+    NoTerm(String),
 }
 
 const MONTHS: [(&str, u32); 12] = [
@@ -143,122 +152,183 @@ pub fn year_in(text: &str) -> Option<i32> {
         .find(|y| (1990..=2100).contains(y))
 }
 
-pub fn parse(raw: &str, ctx: &Context<'_>) -> Result<Window, DeadlineError> {
-    let text = crate::normalize::clean_spaces(raw).replace(['–', '—'], "-");
-    let lower = text.to_lowercase().replace('ё', "е");
-    let unreadable = || DeadlineError::Unreadable(raw.trim().to_string());
-    let year = |given: Option<i32>| {
-        given
-            .or(ctx.year)
-            .or_else(|| year_in(&text))
-            .ok_or_else(|| DeadlineError::NoYear(raw.trim().to_string()))
-    };
-    // A window of two numeric dates: «20.02.2024- 29.02.2024г.», «26.02 - 04.03.2024».
-    let dates: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == '-' || c == '—')
-        .map(|w| w.trim_end_matches(['г', '.', ',']).trim_end_matches("года"))
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
-        .collect();
-    let words: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok {
+    Num(u32),
+    Year(i32),
+    Date(u32, u32, Option<i32>),
+    Month(u32),
+    Roman(u32),
+    Dash,
+    Quarter,
+    Term(&'static str),
+    /// «учебного года», «учебный год»
+    SchoolYear,
+    /// «года», «год» not after a year: «в течение года»
+    YearWord,
+}
+
+/// One side of a window, before years are settled.
+#[derive(Debug, Clone, Copy)]
+enum Point {
+    Day(u32, u32),
+    DayOnly(u32),
+    Month(u32),
+}
+
+/// Words that say nothing about the dates, only how they are put.
+const FILLER: [&str; 16] = [
+    "в",
+    "во",
+    "течение",
+    "теч",
+    "срок",
+    "срока",
+    "числа",
+    "включительно",
+    "с",
+    "со",
+    "на",
+    "период",
+    "месяца",
+    "г",
+    "г.",
+    "гг",
+];
+
+/// Words that mean "ends on": «до», «к», «по», «не позднее».
+const UNTIL: [&str; 5] = ["до", "к", "по", "позднее", "позже"];
+
+fn tokens(text: &str) -> Result<(Vec<Tok>, bool, bool), &'static str> {
+    let (mut toks, mut until, mut end_of) = (Vec::new(), false, false);
+    // ISO dates («2024-03-15») first: the dash splits ranges below.
+    let text: String = text
+        .split_whitespace()
+        .map(|w| match NaiveDate::parse_from_str(w.trim_end_matches(['.', ',']), "%Y-%m-%d") {
+            Ok(d) => d.format("%d.%m.%Y").to_string(),
+            Err(_) => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('-', " - ");
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .map(|w| w.trim_matches(|c: char| matches!(c, '(' | ')' | '«' | '»' | '"')))
         .filter(|w| !w.is_empty())
         .collect();
-    let has = |w: &str| words.contains(&w);
-    if dates.len() == 2 {
-        let (d1, m1, y1) = numeric_date(dates[0]).ok_or_else(unreadable)?;
-        let (d2, m2, y2) = numeric_date(dates[1]).ok_or_else(unreadable)?;
-        let y2 = year(y2)?;
-        let y1 = y1.unwrap_or(if m1 > m2 { y2 - 1 } else { y2 });
-        let (s, e) = (ymd(y1, m1, d1, raw)?, ymd(y2, m2, d2, raw)?);
-        if e < s {
-            return Err(DeadlineError::Reversed(raw.trim().to_string()));
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let bare = w.trim_end_matches(['.', ',']);
+        let digits_year = bare.trim_end_matches("года").trim_end_matches(['г', '.']);
+        i += 1;
+        if w == "-" {
+            toks.push(Tok::Dash);
+        } else if digits_year.len() == 4 && digits_year.chars().all(|c| c.is_ascii_digit()) {
+            toks.push(Tok::Year(digits_year.parse().unwrap_or(0)));
+            // «2024 года», «2024 г.»
+            if words
+                .get(i)
+                .is_some_and(|n| matches!(n.trim_end_matches('.'), "г" | "года" | "год" | "гг"))
+            {
+                i += 1;
+            }
+        } else if bare.chars().all(|c| c.is_ascii_digit()) && !bare.is_empty() {
+            toks.push(Tok::Num(bare.parse().map_err(|_| "число")?));
+        } else if bare.chars().next().is_some_and(|c| c.is_ascii_digit()) && bare.contains('.') {
+            let (d, m, y) = numeric_date(w).ok_or("дата")?;
+            toks.push(Tok::Date(d, m, y));
+        } else if let Some(n) = roman(w).filter(|_| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')) {
+            toks.push(Tok::Roman(n));
+        } else if let Some(m) = month_of(bare) {
+            toks.push(Tok::Month(m));
+        } else if bare.starts_with("квартал") {
+            toks.push(Tok::Quarter);
+        } else if let Some(kind) = ["четверт", "полугоди", "триместр"].into_iter().find(|k| bare.starts_with(k)) {
+            toks.push(Tok::Term(kind));
+        } else if bare.starts_with("учебн") {
+            toks.push(Tok::SchoolYear);
+            if words
+                .get(i)
+                .is_some_and(|n| matches!(n.trim_end_matches('.'), "года" | "год" | "году"))
+            {
+                i += 1;
+            }
+        } else if matches!(bare, "года" | "год" | "году") {
+            toks.push(Tok::YearWord);
+        } else if matches!(bare, "конца" | "окончания" | "конец") {
+            end_of = true;
+        } else if UNTIL.contains(&bare) {
+            until = true;
+        } else if bare == "не" && words.get(i).is_some_and(|n| matches!(*n, "позднее" | "позже")) {
+            until = true;
+            i += 1;
+        } else if FILLER.contains(&bare) {
+        } else if [
+            "постоянно",
+            "ежемесячно",
+            "еженедельно",
+            "ежедневно",
+            "ежегодно",
+            "мере",
+            "необходимости",
+        ]
+        .contains(&bare)
+        {
+            return Err("periodic");
+        } else {
+            return Err("word");
         }
-        return Ok(Window { start: Some(s), end: e });
     }
-    let until = has("до") || has("к") || has("по");
-    // «до конца учебного года»
-    // The school year a term or its end belongs to, from the neighbouring date.
-    let school_year_start = match (year_in(&text), ctx.year, ctx.month) {
-        (None, Some(y), Some(m)) => Some(if m >= 8 { y } else { y - 1 }),
+    Ok((toks, until, end_of))
+}
+
+pub fn parse(raw: &str, ctx: &Context<'_>) -> Result<Window, DeadlineError> {
+    let text = crate::normalize::clean_spaces(raw).replace(['–', '—', '−'], "-");
+    let lower = text.to_lowercase().replace('ё', "е");
+    let unreadable = || DeadlineError::Unreadable(raw.trim().to_string());
+    let (toks, until, end_of) = match tokens(&lower) {
+        Ok(t) => t,
+        Err("periodic") => return Err(DeadlineError::NoDeadline(raw.trim().to_string())),
+        Err(_) => return Err(unreadable()),
+    };
+    let fallback = |given: Option<i32>| given.or(ctx.year).ok_or_else(|| DeadlineError::NoYear(raw.trim().to_string()));
+    // The school year a term, or the school year itself, belongs to: from the neighbouring date.
+    let school_year_start = match (toks.iter().any(|t| matches!(t, Tok::Year(_))), ctx.year, ctx.month) {
+        (false, Some(y), Some(m)) => Some(if m >= 8 { y } else { y - 1 }),
         _ => None,
     };
-    if lower.contains("конца учебного года") || lower.contains("окончания учебного года") {
-        let y = match school_year_start {
-            Some(s) => s + 1,
-            None => year(None)?,
-        };
-        let (m, d) = ctx.school_year_end;
-        return Ok(Window {
-            start: None,
-            end: ymd(y, m, d, raw)?,
-        });
-    }
-    if dates.len() == 1 {
-        let (d, m, y) = numeric_date(dates[0]).ok_or_else(unreadable)?;
-        let day = ymd(year(y)?, m, d, raw)?;
-        return Ok(Window {
-            start: if until { None } else { Some(day) },
-            end: day,
-        });
-    }
-    // «до 1 марта», «к 1 сентября 2024», «15 мая».
-    for (i, w) in words.iter().enumerate() {
-        if let Ok(d) = w.parse::<u32>()
-            && let Some(m) = words.get(i + 1).and_then(|n| month_of(n))
-        {
-            let y = words
-                .get(i + 2)
-                .and_then(|y| y.trim_end_matches(['г', '.']).parse::<i32>().ok())
-                .filter(|y| *y > 1900);
-            let day = ymd(year(y)?, m, d, raw)?;
-            return Ok(Window {
-                start: if until { None } else { Some(day) },
-                end: day,
-            });
+    let written_year = toks.iter().find_map(|t| if let Tok::Year(y) = t { Some(*y) } else { None });
+    let sides: Vec<&[Tok]> = toks.split(|t| *t == Tok::Dash).collect();
+    let window = |start: Option<NaiveDate>, end: NaiveDate| -> Result<Window, DeadlineError> {
+        match start {
+            Some(s) if end < s => Err(DeadlineError::Reversed(raw.trim().to_string())),
+            _ => Ok(Window { start, end }),
         }
-    }
-    // «в течение марта», «март 2024», «до конца марта».
-    if let Some(m) = words.iter().find_map(|w| month_of(w)) {
-        let y = year(year_in(&text))?;
-        let first = ymd(y, m, 1, raw)?;
-        let last = last_day(y, m);
-        return Ok(Window {
-            start: if until { None } else { Some(first) },
-            end: last,
-        });
-    }
-    // «II квартал»
-    if let Some(i) = words.iter().position(|w| w.starts_with("квартал")) {
-        let q = i
-            .checked_sub(1)
-            .and_then(|j| roman(words[j]))
-            .or_else(|| words.get(i + 1).and_then(|w| roman(w)))
-            .ok_or_else(unreadable)?;
-        let y = year(year_in(&text))?;
-        let m = (q - 1) * 3 + 1;
-        return Ok(Window {
-            start: Some(ymd(y, m, 1, raw)?),
-            end: last_day(y, m + 2),
-        });
-    }
-    // School terms: «I четверть», «II полугодие».
-    for kind in ["четверт", "полугоди", "триместр"] {
-        if let Some(i) = words.iter().position(|w| w.starts_with(kind)) {
-            let n = i.checked_sub(1).and_then(|j| roman(words[j])).ok_or_else(unreadable)?;
-            let wanted = crate::normalize::text_key(&format!("{} {}", ["I", "II", "III", "IV"][(n as usize - 1).min(3)], words[i]));
+    };
+    // Whole periods: quarters, terms, the school year, a year.
+    match toks.as_slice() {
+        [Tok::Roman(q), Tok::Quarter]
+        | [Tok::Roman(q), Tok::Quarter, Tok::Year(_)]
+        | [Tok::Quarter, Tok::Roman(q)]
+        | [Tok::Quarter, Tok::Roman(q), Tok::Year(_)] => {
+            let y = fallback(written_year)?;
+            let m = (q - 1) * 3 + 1;
+            let (s, e) = (ymd(y, m, 1, raw)?, last_day(y, m + 2));
+            return window(if until { None } else { Some(s) }, e);
+        }
+        [Tok::Roman(n), Tok::Term(kind)] | [Tok::Roman(n), Tok::Term(kind), Tok::Year(_)] => {
+            let romans = ["i", "ii", "iii", "iv"];
+            let r = romans[(*n as usize - 1).min(3)];
             let term = ctx
                 .terms
                 .iter()
-                .find(|t| {
-                    crate::normalize::text_key(&t.name) == wanted
-                        || crate::normalize::text_key(&t.name)
-                            .starts_with(&format!("{} {kind}", ["i", "ii", "iii", "iv"][(n as usize - 1).min(3)]))
-                })
-                .ok_or_else(|| DeadlineError::Unreadable(format!("{} (нет такого периода в [calendar] terms)", raw.trim())))?;
+                .find(|t| crate::normalize::text_key(&t.name).starts_with(&format!("{r} {kind}")))
+                .ok_or_else(|| DeadlineError::NoTerm(raw.trim().to_string()))?;
             let y = match school_year_start {
                 Some(s) if term.start.0 >= 8 => s,
                 Some(s) => s + 1,
-                None => year(year_in(&text))?,
+                None => fallback(written_year)?,
             };
             let start = ymd(y, term.start.0, term.start.1, raw)?;
             let end_year = if (term.end.0, term.end.1) < (term.start.0, term.start.1) {
@@ -266,13 +336,97 @@ pub fn parse(raw: &str, ctx: &Context<'_>) -> Result<Window, DeadlineError> {
             } else {
                 y
             };
-            return Ok(Window {
-                start: Some(start),
-                end: ymd(end_year, term.end.0, term.end.1, raw)?,
-            });
+            let end = ymd(end_year, term.end.0, term.end.1, raw)?;
+            return window(if until { None } else { Some(start) }, end);
         }
+        [Tok::SchoolYear] | [Tok::SchoolYear, Tok::Year(_)] => {
+            // The school year ending in the written year, or the neighbours' school year.
+            let end_year = match school_year_start {
+                Some(s) => s + 1,
+                None => fallback(written_year)?,
+            };
+            let (m, d) = ctx.school_year_end;
+            let end = ymd(end_year, m, d, raw)?;
+            let start = (!until && !end_of).then(|| ymd(end_year - 1, 9, 1, raw)).transpose()?;
+            return window(start, end);
+        }
+        [Tok::YearWord] | [Tok::Year(_)] | [Tok::Year(_), Tok::YearWord] => {
+            let y = fallback(written_year)?;
+            let start = (!until && !end_of).then(|| ymd(y, 1, 1, raw)).transpose()?;
+            return window(start, ymd(y, 12, 31, raw)?);
+        }
+        _ => {}
     }
-    Err(unreadable())
+    // Days and months, one or two sides of a dash.
+    let point = |side: &[Tok]| -> Option<(Point, Option<i32>)> {
+        match side {
+            [Tok::Date(d, m, y)] => Some((Point::Day(*d, *m), *y)),
+            [Tok::Date(d, m, None), Tok::Year(y)] => Some((Point::Day(*d, *m), Some(*y))),
+            [Tok::Num(d), Tok::Month(m)] => Some((Point::Day(*d, *m), None)),
+            [Tok::Num(d), Tok::Month(m), Tok::Year(y)] => Some((Point::Day(*d, *m), Some(*y))),
+            [Tok::Num(d)] => Some((Point::DayOnly(*d), None)),
+            [Tok::Month(m)] => Some((Point::Month(*m), None)),
+            [Tok::Month(m), Tok::Year(y)] => Some((Point::Month(*m), Some(*y))),
+            _ => None,
+        }
+    };
+    let first = |p: Point, y: i32| -> Result<NaiveDate, DeadlineError> {
+        match p {
+            Point::Day(d, m) => ymd(y, m, d, raw),
+            Point::Month(m) => ymd(y, m, 1, raw),
+            Point::DayOnly(_) => Err(unreadable()),
+        }
+    };
+    let last = |p: Point, y: i32| -> Result<NaiveDate, DeadlineError> {
+        match p {
+            Point::Day(d, m) => ymd(y, m, d, raw),
+            Point::Month(m) => Ok(last_day(y, m)),
+            Point::DayOnly(_) => Err(unreadable()),
+        }
+    };
+    let month_of_point = |p: Point| match p {
+        Point::Day(_, m) | Point::Month(m) => Some(m),
+        Point::DayOnly(_) => None,
+    };
+    match sides.as_slice() {
+        [one] => {
+            let (p, y) = point(one).ok_or_else(unreadable)?;
+            let y = fallback(y)?;
+            match p {
+                // «до марта»: by the first of March; «до конца марта»: its last day.
+                Point::Month(m) if until && !end_of => window(None, ymd(y, m, 1, raw)?),
+                Point::DayOnly(_) => Err(unreadable()),
+                _ => window(if until || end_of { None } else { Some(first(p, y)?) }, last(p, y)?),
+            }
+        }
+        [a, b] => {
+            let (pa, ya) = point(a).ok_or_else(unreadable)?;
+            let (pb, yb) = point(b).ok_or_else(unreadable)?;
+            // «20 – 29 февраля»: the left day takes the right's month.
+            let pa = match (pa, pb) {
+                (Point::DayOnly(d), Point::Day(_, m)) => Point::Day(d, m),
+                (Point::DayOnly(_), _) => return Err(unreadable()),
+                _ => pa,
+            };
+            if matches!(pb, Point::DayOnly(_))
+                || matches!((pa, pb), (Point::Day(..), Point::Month(..)) | (Point::Month(..), Point::Day(..)))
+            {
+                return Err(unreadable());
+            }
+            let (ma, mb) = (month_of_point(pa).unwrap_or(1), month_of_point(pb).unwrap_or(1));
+            let (y1, y2) = match (ya, yb) {
+                (Some(a), Some(b)) => (a, b),
+                (None, Some(b)) => (if ma > mb { b - 1 } else { b }, b),
+                (Some(a), None) => (a, if mb < ma { a + 1 } else { a }),
+                (None, None) => {
+                    let b = fallback(None)?;
+                    (if ma > mb { b - 1 } else { b }, b)
+                }
+            };
+            window(Some(first(pa, y1)?), last(pb, y2)?)
+        }
+        _ => Err(unreadable()),
+    }
 }
 
 #[cfg(test)]
@@ -436,6 +590,47 @@ mod tests {
         assert_eq!(parse("IV четверть", &ctx(2024, 3)).unwrap().end, d(2024, 5, 26));
         // A year written in the cell wins.
         assert_eq!(parse("III четверть 2028", &ctx(2026, 11)).unwrap().start, Some(d(2028, 1, 9)));
+    }
+
+    #[test]
+    fn ranges_of_days_and_months() {
+        let w = |s: &str, y| p(s, y).map(|w| (w.start, w.end));
+        assert_eq!(w("20 – 29 февраля", Some(2024)), Ok((Some(d(2024, 2, 20)), d(2024, 2, 29))));
+        assert_eq!(w("1-15 марта 2024", None), Ok((Some(d(2024, 3, 1)), d(2024, 3, 15))));
+        assert_eq!(w("20 февраля - 5 марта 2024", None), Ok((Some(d(2024, 2, 20)), d(2024, 3, 5))));
+        assert_eq!(w("март-апрель 2024", None), Ok((Some(d(2024, 3, 1)), d(2024, 4, 30))));
+        assert_eq!(w("в течение февраля-марта", Some(2024)), Ok((Some(d(2024, 2, 1)), d(2024, 3, 31))));
+        assert_eq!(w("сентябрь - октябрь 2024", None), Ok((Some(d(2024, 9, 1)), d(2024, 10, 31))));
+        assert_eq!(w("декабрь 2023 - январь 2024", None), Ok((Some(d(2023, 12, 1)), d(2024, 1, 31))));
+        assert_eq!(w("декабрь - январь 2025", None), Ok((Some(d(2024, 12, 1)), d(2025, 1, 31))));
+        assert_eq!(w("2024-03-15", None), Ok((Some(d(2024, 3, 15)), d(2024, 3, 15))));
+        assert_eq!(w("не позднее 15 марта", Some(2024)), Ok((None, d(2024, 3, 15))));
+        assert_eq!(w("до конца марта", Some(2024)), Ok((None, d(2024, 3, 31))));
+        assert_eq!(w("до марта", Some(2024)), Ok((None, d(2024, 3, 1))));
+        assert_eq!(w("в течение учебного года", Some(2024)), Ok((Some(d(2023, 9, 1)), d(2024, 6, 30))));
+        assert_eq!(w("в течение 2024 года", None), Ok((Some(d(2024, 1, 1)), d(2024, 12, 31))));
+        assert_eq!(w("III триместр", Some(2024)).unwrap().1, d(2024, 5, 31));
+    }
+
+    #[test]
+    fn what_is_not_a_deadline_is_refused() {
+        for bad in [
+            "после 8 марта",
+            "апрель или май",
+            "в теченіе марта",
+            "март 2024 года года",
+            "1 - 2",
+            "15 - март",
+        ] {
+            assert!(
+                matches!(p(bad, Some(2024)), Err(DeadlineError::Unreadable(_))),
+                "{bad}: {:?}",
+                p(bad, Some(2024))
+            );
+        }
+        assert!(matches!(p("постоянно", Some(2024)), Err(DeadlineError::NoDeadline(_))));
+        assert!(matches!(p("ежемесячно", Some(2024)), Err(DeadlineError::NoDeadline(_))));
+        assert!(matches!(p("II семестр", Some(2024)), Err(DeadlineError::Unreadable(_))));
     }
 
     #[test]

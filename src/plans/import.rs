@@ -260,13 +260,59 @@ fn looks_like_site(text: &str, resolver: Option<&crate::roster::BranchResolver>)
             .any(|w| k.contains(w))
 }
 
+/// Russian → Latin for ids, letter by letter (as in passports since 2014, without apostrophes).
+fn translit(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| {
+            match c {
+                'а' => "a",
+                'б' => "b",
+                'в' => "v",
+                'г' => "g",
+                'д' => "d",
+                'е' | 'ё' | 'э' => "e",
+                'ж' => "zh",
+                'з' => "z",
+                'и' | 'й' => "i",
+                'к' => "k",
+                'л' => "l",
+                'м' => "m",
+                'н' => "n",
+                'о' => "o",
+                'п' => "p",
+                'р' => "r",
+                'с' => "s",
+                'т' => "t",
+                'у' => "u",
+                'ф' => "f",
+                'х' => "kh",
+                'ц' => "ts",
+                'ч' => "ch",
+                'ш' => "sh",
+                'щ' => "shch",
+                'ы' => "y",
+                'ю' => "iu",
+                'я' => "ia",
+                'ъ' | 'ь' => "",
+                c if c.is_ascii_alphanumeric() => return c.to_string(),
+                _ => "",
+            }
+            .to_string()
+        })
+        .collect()
+}
+
+/// An id from the first two words (and any number) of a text: «Собрание 4» → sobranie-4.
 fn slug(text: &str) -> String {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 2)
-        .take(2)
-        .map(crate::matching::names::latin_key)
+        .filter(|w| w.chars().count() > 2 || w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty())
+        .enumerate()
+        .filter(|(n, w)| *n < 2 || w.chars().all(|c| c.is_ascii_digit()))
+        .map(|(_, w)| translit(w))
         .filter(|w| !w.is_empty())
+        .take(3)
         .collect();
     if words.is_empty() { "m".into() } else { words.join("-") }
 }
@@ -279,16 +325,55 @@ struct Line {
     deadline: String,
 }
 
-/// Reads the plan table and returns the plan, or every problem with its cell.
-pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<PlanFile, Vec<ImportProblem>> {
+pub struct Imported {
+    pub plan: PlanFile,
+    /// Not errors, but worth a look: no owner, a window already over.
+    pub warnings: Vec<ImportProblem>,
+}
+
+/// Reads the plan table and returns the plan, or every problem with its cell. `taken`: ids
+/// other plans of the workspace use, so the new ones do not clash.
+pub fn import(
+    wb: &Workbook,
+    cfg: Option<&Config>,
+    source_name: &str,
+    taken: &std::collections::BTreeSet<String>,
+    today: chrono::NaiveDate,
+) -> Result<Imported, Vec<ImportProblem>> {
     let resolver = cfg.map(crate::roster::BranchResolver::new);
-    let Some((sheet, (header, cols))) = wb.sheets.iter().find_map(|s| Some((s, find_header(s)?))) else {
+    if wb.sheets.iter().all(|s| s.rows.iter().all(|r| r.iter().all(Cell::is_empty))) {
         return Err(vec![ImportProblem {
             sheet: String::new(),
             cell: "A1".into(),
-            message: "не найдена строка заголовка с колонками «Мероприятие» и «Срок исполнения»: добавьте её над таблицей".into(),
+            message: "файл пуст: в нём нет ни одной заполненной ячейки".into(),
+        }]);
+    }
+    let Some((sheet, (header, cols))) = wb.sheets.iter().find_map(|s| Some((s, find_header(s)?))) else {
+        let names: Vec<String> = wb
+            .sheets
+            .iter()
+            .filter(|s| !s.name.is_empty())
+            .map(|s| format!("«{}»", s.name))
+            .collect();
+        return Err(vec![ImportProblem {
+            sheet: String::new(),
+            cell: "A1".into(),
+            message: format!(
+                "не найдена строка заголовка с колонками «Мероприятие» и «Срок исполнения»{}: добавьте её над таблицей",
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ни на одном листе ({})", names.join(", "))
+                }
+            ),
         }]);
     };
+    // A title row above the header names the plan.
+    let title = sheet.rows[..header]
+        .iter()
+        .flat_map(|r| r.iter())
+        .map(|c| strip_tags(&c.as_text()))
+        .find(|t| t.chars().count() > 5);
     let cell_ref = |r: usize, c: usize| {
         if wb.is_text {
             format!("строка {}, поле {}", r + 1, c + 1)
@@ -394,15 +479,26 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
         return Err(problems);
     }
     // Rows of one event: consecutive lines with the same event text.
+    let mut warnings = Vec::new();
+    let ocol = col(Col::Owner).unwrap_or(0);
+    for l in &lines {
+        if l.owners.is_empty() {
+            warnings.push(ImportProblem {
+                sheet: sheet_name.clone(),
+                cell: cell_ref(l.row, ocol),
+                message: "ответственный не указан: напоминания по этой вехе никому не уйдут".into(),
+            });
+        }
+    }
     let mut plan = PlanFile {
-        title: format!("План из «{source_name}»"),
+        title: title.unwrap_or_else(|| format!("План из «{source_name}»")),
         source: Some(source_name.to_string()),
         year: years.iter().flatten().next().map(|y| y.0),
         aliases: Default::default(),
         coordinators: Default::default(),
         milestones: Vec::new(),
     };
-    let mut used: Vec<String> = Vec::new();
+    let mut used: Vec<String> = taken.iter().cloned().collect();
     let mut unique = |base: String| {
         let mut id = base.clone();
         let mut k = 2;
@@ -432,6 +528,29 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
             sites
         };
         let site_rows: Vec<usize> = (0..group.len()).filter(|k| sites[*k].is_some()).collect();
+        // With branches in rollout.toml, a site must be one of them (a typo would make a new one).
+        if let (Some(c), Some(r)) = (cfg, resolver.as_ref())
+            && !c.implicit_branch
+        {
+            for k in &site_rows {
+                let named = sites[*k].clone().unwrap_or_default();
+                if r.resolve(&named).is_none() {
+                    let known: Vec<&str> = c.branches.iter().map(|b| b.name.as_str()).collect();
+                    let near = known
+                        .iter()
+                        .max_by(|a, b| strsim::jaro_winkler(&named, a).total_cmp(&strsim::jaro_winkler(&named, b)))
+                        .filter(|b| strsim::jaro_winkler(&named, b) > 0.85);
+                    problems.push(ImportProblem {
+                        sheet: sheet_name.clone(),
+                        cell: cell_ref(group[*k].row, col(Col::Comment).unwrap_or(0)),
+                        message: format!(
+                            "площадка «{named}» — не филиал из rollout.toml{}; добавьте её в [[branches]] (или в aliases)",
+                            near.map(|b| format!(" (может быть, «{b}»?)")).unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
         if !site_rows.is_empty() {
             let same_deadline = site_rows.iter().all(|k| group[*k].deadline == group[site_rows[0]].deadline);
             let base = slug(&group[0].event);
@@ -461,12 +580,15 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
             if sites[k].is_some() {
                 continue;
             }
-            let base = match trailing_paren(&l.comment) {
-                Some(p) if group.len() > 1 => format!("{}-{}", slug(&l.event), slug(&p)),
-                _ => slug(&l.event),
+            let cohort = trailing_paren(&l.comment).filter(|_| group.len() > 1);
+            let base = match &cohort {
+                Some(p) => format!("{}-{}", slug(&l.event), slug(p)),
+                None => slug(&l.event),
             };
             plan.milestones.push(MilestoneFile {
                 id: unique(base),
+                // Rows of one event tell apart by their «(…)»: «… (для выпускных групп)».
+                title: cohort.map(|p| format!("{} ({p})", super::model::short_title(&l.event))),
                 event: l.event.clone(),
                 comment: l.comment.clone(),
                 owners: l.owners.clone(),
@@ -478,7 +600,41 @@ pub fn import(wb: &Workbook, cfg: Option<&Config>, source_name: &str) -> Result<
         }
         i = j;
     }
-    Ok(plan)
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // A window already over when imported is worth a look: a missing or wrong year?
+    let terms2 = terms.clone();
+    for (n, l) in lines.iter().enumerate() {
+        let year = years[..n]
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .or_else(|| years[n + 1..].iter().flatten().next())
+            .copied();
+        let ctx = deadline::Context {
+            year: year.map(|y| y.0),
+            month: year.map(|y| y.1),
+            terms: &terms2,
+            school_year_end,
+        };
+        if deadline::year_in(&l.deadline).is_none()
+            && let Ok(w) = deadline::parse(&l.deadline, &ctx)
+            && w.end < today
+        {
+            warnings.push(ImportProblem {
+                sheet: sheet_name.clone(),
+                cell: cell_ref(l.row, dcol),
+                message: format!(
+                    "в сроке «{}» нет года; по соседним строкам это {} — уже прошло. Если год другой, впишите его",
+                    l.deadline,
+                    w.end.format("%d.%m.%Y")
+                ),
+            });
+        }
+    }
+    Ok(Imported { plan, warnings })
 }
 
 /// The plan file's text: a note on where it came from, then the TOML.
@@ -526,6 +682,8 @@ mod tests {
     #[test]
     fn ids_are_readable_latin() {
         assert_eq!(slug("Информирование сотрудников о переходе"), "informirovanie-sotrudnikov");
+        assert_eq!(slug("Обучение преподавателей по созданию чатов"), "obuchenie-prepodavatelei");
+        assert_eq!(slug("Собрание 4"), "sobranie-4");
         assert_eq!(slug("—"), "m");
     }
 

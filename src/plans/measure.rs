@@ -50,34 +50,14 @@ pub struct BranchUsage {
     pub links: usize,
 }
 
-impl BranchUsage {
-    /// The sum of several branches, named `name` (the staff chat: all of them have one).
-    pub fn total(name: &str, of: &[&BranchUsage]) -> BranchUsage {
-        let s = |f: fn(&BranchUsage) -> usize| of.iter().map(|b| f(b)).sum::<usize>();
-        BranchUsage {
-            branch: name.to_string(),
-            groups: s(|b| b.groups),
-            groups_complete: s(|b| b.groups_complete),
-            students: s(|b| b.students),
-            students_joined: s(|b| b.students_joined),
-            parents: s(|b| b.parents),
-            parents_joined: s(|b| b.parents_joined),
-            staff: s(|b| b.staff),
-            staff_joined: s(|b| b.staff_joined),
-            staff_chat: of.iter().all(|b| b.staff_chat),
-            chats_required: s(|b| b.chats_required),
-            chats_present: s(|b| b.chats_present),
-            links: s(|b| b.links),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Usage {
     /// False when no platform source is configured: shares are unknown, not zero.
     pub platform: bool,
     pub groups: Vec<GroupUsage>,
     pub branches: Vec<BranchUsage>,
+    /// The whole organisation: each person once.
+    pub total: BranchUsage,
 }
 
 /// A share in percent, None when there is nobody to count.
@@ -172,41 +152,70 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
             u.parents_joined = parents.iter().filter(|id| joined.contains(&(&p, **id))).count();
         }
     }
-    let mut branches: Vec<BranchUsage> = inp
-        .cfg
-        .branches
-        .iter()
-        .map(|b| BranchUsage {
-            branch: b.name.clone(),
-            staff_chat: present.contains(&place(&b.name, None, ChatAudience::Staff)),
+    // Per person, the chats they need (branch, placement): a person counts once per branch
+    // (and once in the total), joined when in every chat they need there.
+    let mut needs: [BTreeMap<&str, Vec<Placement>>; 3] = Default::default();
+    for st in students.values() {
+        for g in &st.groups {
+            needs[0]
+                .entry(st.id.as_str())
+                .or_default()
+                .push(place(&g.branch, Some(&g.group), ChatAudience::Students));
+        }
+    }
+    for ((b, g), parents) in &parents_of {
+        for id in parents {
+            needs[1].entry(id).or_default().push(place(b, Some(g), ChatAudience::Parents));
+        }
+    }
+    for p in roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
+        for b in &p.branches {
+            needs[2].entry(p.id.as_str()).or_default().push(place(b, None, ChatAudience::Staff));
+        }
+    }
+    let count = |k: usize, branch: Option<&str>| -> (usize, usize) {
+        let (mut people, mut done) = (0, 0);
+        for (id, places) in &needs[k] {
+            let here: Vec<&Placement> = places.iter().filter(|p| branch.is_none_or(|b| p.branch == b)).collect();
+            if !here.is_empty() {
+                people += 1;
+                done += here.iter().all(|p| joined.contains(&(*p, *id))) as usize;
+            }
+        }
+        (people, done)
+    };
+    let usage_of = |name: &str, branch: Option<&str>| {
+        let mut b = BranchUsage {
+            branch: name.to_string(),
+            staff_chat: match branch {
+                Some(x) => present.contains(&place(x, None, ChatAudience::Staff)),
+                None => inp
+                    .cfg
+                    .branches
+                    .iter()
+                    .all(|x| present.contains(&place(&x.name, None, ChatAudience::Staff))),
+            },
             ..Default::default()
-        })
-        .collect();
-    for u in groups.values() {
-        if let Some(b) = branches.iter_mut().find(|b| b.branch == u.branch) {
+        };
+        for u in groups.values().filter(|u| branch.is_none_or(|x| u.branch == x)) {
             b.groups += 1;
             b.groups_complete += u.complete() as usize;
-            b.students += u.students;
-            b.students_joined += u.students_joined;
-            b.parents += u.parents;
-            b.parents_joined += u.parents_joined;
             b.chats_required += u.chats_required;
             b.chats_present += u.chats_present;
             b.links += u.links;
         }
-    }
-    for p in roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
-        for name in &p.branches {
-            if let Some(b) = branches.iter_mut().find(|b| &b.branch == name) {
-                b.staff += 1;
-                b.staff_joined += joined.contains(&(&place(name, None, ChatAudience::Staff), p.id.as_str())) as usize;
-            }
-        }
-    }
+        (b.students, b.students_joined) = count(0, branch);
+        (b.parents, b.parents_joined) = count(1, branch);
+        (b.staff, b.staff_joined) = count(2, branch);
+        b
+    };
+    let branches: Vec<BranchUsage> = inp.cfg.branches.iter().map(|b| usage_of(&b.name, Some(&b.name))).collect();
+    let total = usage_of(super::status::WHOLE, None);
     Usage {
         platform: inp.chats.is_some(),
         groups: groups.into_values().collect(),
         branches,
+        total,
     }
 }
 
@@ -217,11 +226,10 @@ impl Usage {
         if !self.platform {
             return None;
         }
-        let of: Vec<&BranchUsage> = self.branches.iter().filter(|b| branch.is_none_or(|x| x == b.branch)).collect();
-        if of.is_empty() {
-            return None;
-        }
-        let t = BranchUsage::total("", &of);
+        let t = match branch {
+            None => &self.total,
+            Some(x) => self.branches.iter().find(|b| b.branch == x)?,
+        };
         match kind {
             MetricKind::StaffInStaffChat => percent(t.staff_joined, t.staff),
             MetricKind::GroupsWithChats => percent(t.groups_complete, t.groups),

@@ -346,6 +346,11 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
                 }
             }
             Scope::EachBranch => {
+                if !m.rows.is_empty() {
+                    problems.push(format!(
+                        "{at}: `rows` are for scope = \"branches\"; each_branch makes one milestone per branch of rollout.toml from the milestone's own comment and owners"
+                    ));
+                }
                 if let Some(w) = base {
                     for b in &cfg.branches {
                         let owners = owners_at(&m.owners, Some(&b.name));
@@ -361,6 +366,21 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
                 }
                 for r in &m.rows {
                     let b = site(&resolver, &r.branch);
+                    // With branches in rollout.toml a site must be one: a typo would be a new site.
+                    if !cfg.implicit_branch && resolver.resolve(&r.branch).is_none() {
+                        let near = cfg
+                            .branches
+                            .iter()
+                            .map(|x| (strsim::jaro_winkler(&r.branch, &x.name), &x.name))
+                            .filter(|(score, _)| *score > 0.85)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, n)| format!(" (did you mean «{n}»?)"))
+                            .unwrap_or_default();
+                        problems.push(format!(
+                            "{at}: branch «{}» is not a branch of rollout.toml{near}; add it to [[branches]] (or to a branch's aliases)",
+                            r.branch
+                        ));
+                    }
                     let (deadline, w) = match &r.deadline {
                         Some(d) => (d.clone(), parse(d, &mut year).map_err(|e| problems.push(e)).ok()),
                         None => (m.deadline.clone(), base),

@@ -25,6 +25,13 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
         r.as_of.format("%d.%m.%Y"),
         r.warn_days
     )?;
+    if r.as_of != r.measured_on && r.items.iter().any(|i| !i.measures.is_empty()) {
+        writeln!(
+            w,
+            "Показатели платформы — на {}: прошлые дни они не описывают; вехи по ним считаются выполненными с того дня, когда цель была достигнута впервые",
+            r.measured_on.format("%d.%m.%Y")
+        )?;
+    }
     let header: Vec<&str> = ["", "всего"].into_iter().chain(State::ALL.iter().map(|s| s.ru())).collect();
     let table = |w: &mut dyn Write, title: &str, groups: &[super::status::Group]| -> std::io::Result<()> {
         writeln!(w, "{title}")?;
@@ -75,12 +82,28 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
     if !r.by_owner.is_empty() {
         table(w, "По ответственным:", &r.by_owner)?;
     }
+    // What needs attention: all that is late, blocked or at risk, and work in progress whose
+    // end is near (the reminders' horizon).
+    let horizon = remind_horizon(r.warn_days);
     let mut attention: Vec<&super::status::ItemStatus> = r
         .items
         .iter()
-        .filter(|i| matches!(i.state, State::Overdue | State::Blocked | State::AtRisk | State::InProgress))
+        .filter(|i| match i.state {
+            State::Overdue | State::Blocked | State::AtRisk => true,
+            State::InProgress => i.days_left <= horizon,
+            _ => false,
+        })
         .collect();
-    attention.sort_by_key(|i| (i.state, i.end, i.branch.clone(), i.id.clone()));
+    // Sites in the tables' order (rollout.toml's), the whole organisation first.
+    let order = |b: &str| r.by_branch.iter().position(|g| g.name == b).unwrap_or(usize::MAX);
+    attention.sort_by_key(|i| {
+        (
+            i.state,
+            i.end,
+            if i.branch.is_empty() { 0 } else { 1 + order(&i.branch) },
+            i.id.clone(),
+        )
+    });
     if !attention.is_empty() {
         writeln!(w, "Требуют внимания:")?;
     }
@@ -105,6 +128,12 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
         writeln!(w, "{line}")?;
     }
     Ok(())
+}
+
+/// How far ahead «coming» reaches in reminders and the attention list: twice `warn_days`,
+/// at least two weeks.
+pub fn remind_horizon(warn_days: i64) -> i64 {
+    (warn_days * 2).max(14)
 }
 
 /// A UID that stays the same for the same plan, milestone and branch.
@@ -140,7 +169,11 @@ pub fn calendar(r: &StatusReport, org: &str, today: NaiveDate) -> String {
         let ev = icalendar::Event::new()
             .uid(&uid(&i.plan, &i.id, &i.branch))
             .timestamp(stamp)
-            .summary(&format!("{} — {}", i.title, site(&i.branch)))
+            .summary(&if i.branch.is_empty() {
+                format!("{} — {WHOLE}", i.title)
+            } else {
+                i.label.clone()
+            })
             .description(&desc)
             .starts(start)
             // DTEND of an all-day event is exclusive: the day after the window's last.
@@ -229,10 +262,12 @@ pub struct Gantt {
 
 pub fn gantt(r: &StatusReport) -> Gantt {
     let (left, width, row) = (400.0, 1060.0, 22.0);
+    // Room on the right for the last tick's label.
+    let right = 40.0;
     let first = r.items.iter().map(|i| i.start.unwrap_or(i.end)).min().unwrap_or(r.as_of);
     let last = r.items.iter().map(|i| i.end).max().unwrap_or(r.as_of) + Duration::days(1);
     let days = ((last - first).num_days().max(1)) as f64;
-    let scale = (width - left - 20.0) / days;
+    let scale = (width - left - right) / days;
     let x_of = |d: NaiveDate| left + (d - first).num_days() as f64 * scale;
     let mut items: Vec<&super::status::ItemStatus> = r.items.iter().collect();
     items.sort_by_key(|i| (i.start.unwrap_or(i.end), i.end, i.id.clone(), i.branch.clone()));
@@ -246,12 +281,7 @@ pub fn gantt(r: &StatusReport) -> Gantt {
                 y: 30.0 + n as f64 * row,
                 x,
                 width: (x_of(i.end + Duration::days(1)) - x).max(3.0),
-                // A title that already names its site is not told it twice.
-                label: if i.branch.is_empty() || i.title.contains(&i.branch) {
-                    i.title.clone()
-                } else {
-                    format!("{} — {}", i.title, site(&i.branch))
-                },
+                label: i.label.clone(),
                 site: site(&i.branch).to_string(),
                 state: i.state,
                 state_ru: i.state.ru(),

@@ -80,6 +80,8 @@ pub struct ItemStatus {
     /// Empty for the whole organisation.
     pub branch: String,
     pub title: String,
+    /// The title with its site, unless the title already names it: for lists and charts.
+    pub label: String,
     pub event: String,
     pub comment: String,
     pub owners: Vec<String>,
@@ -96,6 +98,8 @@ pub struct ItemStatus {
     pub measures: Vec<Measure>,
     /// Milestones it waits for, as «id» or «id · branch».
     pub blocked_by: Vec<String>,
+    /// The same by their titles, for letters.
+    pub blocked_by_titles: Vec<String>,
     /// Days from the day to the end (negative when overdue).
     pub days_left: i64,
 }
@@ -144,6 +148,8 @@ pub struct Group {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub as_of: NaiveDate,
+    /// The day the metrics were measured (today): a status for another day uses them as they are now.
+    pub measured_on: NaiveDate,
     pub warn_days: i64,
     pub plans: Vec<String>,
     pub items: Vec<ItemStatus>,
@@ -198,6 +204,15 @@ fn pct(v: f64) -> String {
         format!("{}", r as i64)
     } else {
         format!("{r:.1}").replace('.', ",")
+    }
+}
+
+/// «Семинар — Лесной филиал», but «Семинар (Лесной филиал)» as it is.
+pub fn label(title: &str, branch: &str) -> String {
+    if branch.is_empty() || title.contains(branch) {
+        title.to_string()
+    } else {
+        format!("{title} — {branch}")
     }
 }
 
@@ -265,13 +280,17 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
         let key = i.key();
         let (done_on, done_by, note, measures) = done.remove(&key).unwrap_or_default();
         let finished = is_done.get(&key).copied().unwrap_or(false);
-        let mut blocked_by = Vec::new();
+        let (mut blocked_by, mut blocked_by_titles) = (Vec::new(), Vec::new());
         for dep in &i.depends_on {
             for x in dependency_keys(i, dep, &all) {
                 if !is_done.get(&x.key()).copied().unwrap_or(false) {
                     blocked_by.push(match &x.branch {
                         Some(b) if i.branch.is_none() => format!("{} · {b}", x.id),
                         _ => x.id.clone(),
+                    });
+                    blocked_by_titles.push(match &x.branch {
+                        Some(b) if i.branch.is_none() => label(&x.title, b),
+                        _ => format!("«{}»", x.title),
                     });
                 }
             }
@@ -296,6 +315,7 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             plan: i.plan.clone(),
             branch: i.branch.clone().unwrap_or_default(),
             title: i.title.clone(),
+            label: label(&i.title, i.branch.as_deref().unwrap_or("")),
             event: i.event.clone(),
             comment: i.comment.clone(),
             owners: i.owners.clone(),
@@ -310,6 +330,7 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             note,
             measures,
             blocked_by,
+            blocked_by_titles,
             days_left,
         });
     }
@@ -356,6 +377,7 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
     let by_owner = owners.into_iter().map(|(name, counts)| Group { name, counts }).collect();
     StatusReport {
         as_of: inp.as_of,
+        measured_on: inp.today,
         warn_days: inp.warn_days,
         plans: inp.plans.iter().map(|p| p.title.clone()).collect(),
         items,

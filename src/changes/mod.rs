@@ -295,6 +295,14 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
             }
             Status::Review => {
                 maybe_present.insert((m.chat_id, pid));
+                // Candidates tied with the best are as possibly present: which of them is
+                // "best" must not depend on the workspace's salted ids.
+                let top = m.candidates.first().map(|c| c.1).unwrap_or(m.confidence);
+                for (id, conf) in &m.candidates {
+                    if (conf - top).abs() < 1e-9 {
+                        maybe_present.insert((m.chat_id, id.as_str()));
+                    }
+                }
             }
             _ => {}
         }

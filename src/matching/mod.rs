@@ -517,10 +517,12 @@ impl<'a> Matcher<'a> {
                 self.cfg.review + 0.02
             };
         }
+        // Ties go by name, so the order does not hang on the workspace's salted ids.
+        let tie = |c: &Cand| (c.surname.clone(), c.first.clone(), c.patronymic.clone(), c.id.clone());
         scored.sort_by(|a, b| {
             b.conf
                 .total_cmp(&a.conf)
-                .then_with(|| self.cands[a.idx].id.cmp(&self.cands[b.idx].id))
+                .then_with(|| tie(&self.cands[a.idx]).cmp(&tie(&self.cands[b.idx])))
         });
         let Some(top) = scored.first() else { return out };
         let c = &self.cands[top.idx];

@@ -144,15 +144,7 @@ fn the_dashboard_draws_its_charts_in_a_real_browser() {
     let Some(bin) = chromium_or_skip() else {
         return;
     };
-    let ws = crate::util::Ws::new();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/college");
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(format!("{}/.", src.display()))
-        .arg(ws.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let ws = crate::samples::sample("college");
     let r = ws.run(&["report"]);
     assert_eq!(r.code, 0, "{r}");
     let page = ws.path().join("out/report.html");

@@ -676,9 +676,7 @@ fn the_dashboard_and_the_usage_summary() {
 
 #[test]
 fn run_on_the_sample_college_ends_with_the_dashboard() {
-    let ws = Ws::new();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/college");
-    copy_dir(&src, ws.path());
+    let ws = crate::samples::sample("college");
     let r = ws.run(&["run"]);
     assert!(r.code <= 1, "{r}");
     let last = r.stdout.trim_end().lines().last().unwrap_or("");
@@ -688,19 +686,6 @@ fn run_on_the_sample_college_ends_with_the_dashboard() {
     // The sample plan: 1 + 4 × 4 per-branch + 3 organisation-wide.
     assert_eq!(html.matches("class=\"gantt-bar").count(), 20);
     assert!(ws.path().join("out/usage.xlsx").is_file());
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

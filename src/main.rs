@@ -629,7 +629,8 @@ fn parse_day(s: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
     match s {
         None => Ok(pipeline::today()),
         Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .map_err(|_| usage(anyhow::anyhow!("«{d}» is not a date: write it as YYYY-MM-DD, e.g. 2024-03-01"))),
+            .or_else(|_| chrono::NaiveDate::parse_from_str(d.trim(), "%d.%m.%Y"))
+            .map_err(|_| usage(anyhow::anyhow!("«{d}» is not a date: write it as 2024-03-01 or 01.03.2024"))),
     }
 }
 
@@ -911,6 +912,7 @@ fn plan_done(
         .map(str::to_string)
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("LOGNAME").ok())
+        .or_else(login_name)
         .unwrap_or_else(|| "неизвестно".into());
     let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
     let last = store
@@ -954,6 +956,22 @@ fn plan_done(
         day.format("%d.%m.%Y")
     );
     Ok(0)
+}
+
+/// The login name of the user running rollout, from the password database.
+fn login_name() -> Option<String> {
+    #[cfg(unix)]
+    // SAFETY: getpwuid returns a pointer into static storage or null; the name is copied out
+    // before any other call could overwrite it.
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        if pw.is_null() || (*pw).pw_name.is_null() {
+            return None;
+        }
+        return std::ffi::CStr::from_ptr((*pw).pw_name).to_str().ok().map(str::to_string);
+    }
+    #[allow(unreachable_code)]
+    None
 }
 
 fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result<u8, Failure> {

@@ -281,7 +281,12 @@ pub fn gantt(r: &StatusReport) -> Gantt {
                 y: 30.0 + n as f64 * row,
                 x,
                 width: (x_of(i.end + Duration::days(1)) - x).max(3.0),
-                label: i.label.clone(),
+                // The site first: a long title is cut at the end, and the site tells rows apart.
+                label: if i.branch.is_empty() || i.title.contains(&i.branch) {
+                    i.title.clone()
+                } else {
+                    format!("{} · {}", i.branch, i.title)
+                },
                 site: site(&i.branch).to_string(),
                 state: i.state,
                 state_ru: i.state.ru(),

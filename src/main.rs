@@ -676,11 +676,7 @@ fn write_report(
 }
 
 /// Plans, the measured usage (only when a milestone is measured) and the status on the day.
-fn plan_context(
-    cli: &Cli,
-    cfg: &Config,
-    sel: &PlanSel,
-) -> Result<(Vec<rollout::plans::model::Plan>, rollout::plans::status::StatusReport), Failure> {
+fn plan_context(cfg: &Config, sel: &PlanSel) -> Result<(Vec<rollout::plans::model::Plan>, rollout::plans::status::StatusReport), Failure> {
     let as_of = parse_day(sel.as_of.as_deref())?;
     if let Some(p) = &sel.plan
         && !p.is_file()
@@ -708,7 +704,6 @@ fn plan_context(
             Default::default(),
         )
     };
-    let _ = cli;
     let report = rollout::report::plan_status(cfg, &plans, &usage, &mut store, as_of).map_err(|e| Failure { code: 3, error: e })?;
     Ok((plans, report))
 }
@@ -744,7 +739,7 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
     let out_dir = pipeline::default_out(&cfg, cli.out.as_deref());
     match cmd {
         PlanCmd::Status { sel, json } => {
-            let (_, r) = plan_context(cli, &cfg, sel)?;
+            let (_, r) = plan_context(&cfg, sel)?;
             let mut out = std::io::stdout().lock();
             if *json {
                 let _ = serde_json::to_writer_pretty(&mut out, &r);
@@ -760,7 +755,7 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             })
         }
         PlanCmd::Calendar { sel } => {
-            let (_, r) = plan_context(cli, &cfg, sel)?;
+            let (_, r) = plan_context(&cfg, sel)?;
             let ics = rollout::plans::render::calendar(&r, &cfg.organization.name, pipeline::today());
             let dir = out_dir.join("plan");
             rollout::output::ensure_dir(&dir).map_err(|e| Failure { code: 2, error: e.into() })?;
@@ -774,12 +769,12 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
             Ok(0)
         }
         PlanCmd::Gantt { sel } => {
-            let (_, r) = plan_context(cli, &cfg, sel)?;
+            let (_, r) = plan_context(&cfg, sel)?;
             print!("{}", rollout::plans::render::mermaid(&r));
             Ok(0)
         }
         PlanCmd::Remind { sel } => {
-            let (plans, r) = plan_context(cli, &cfg, sel)?;
+            let (plans, r) = plan_context(&cfg, sel)?;
             let engine = rollout::letters::Engine::new(Some(&cfg.root.join("templates"))).map_err(usage)?;
             let horizon = rollout::plans::render::remind_horizon(cfg.plans.warn_days);
             let mut letters: std::collections::BTreeMap<
@@ -812,10 +807,10 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
                         }),
                     )
                     .map_err(usage)?;
-                files.push((format!("{}.txt", rollout::letters::file_safe(owner)), text));
+                files.push((format!("{}.txt", rollout::letters::file_safe(owner)), text.into_bytes()));
             }
             let dir = out_dir.join("plan").join("remind");
-            write_fresh_dir(&dir, &files).map_err(|e| Failure { code: 2, error: e })?;
+            rollout::output::replace_dir(&dir, &files).map_err(|e| Failure { code: 2, error: e })?;
             if !cli.quiet {
                 println!(
                     "Напоминания: {} — {}",
@@ -827,21 +822,6 @@ fn plan_command(cli: &Cli, cmd: &PlanCmd) -> Result<u8, Failure> {
         }
         PlanCmd::Import { .. } | PlanCmd::Done { .. } => unreachable!("handled above"),
     }
-}
-
-/// Writes files into a fresh folder and swaps it in: never a mix of old and new.
-fn write_fresh_dir(dir: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    rollout::output::ensure_dir(parent)?;
-    let tmp = parent.join(format!(".tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    rollout::output::ensure_dir(&tmp)?;
-    for (name, text) in files {
-        rollout::output::write_private(&tmp.join(name), text.as_bytes())?;
-    }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&tmp, dir).with_context(|| format!("cannot write {}", dir.display()))?;
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1144,23 +1124,7 @@ fn link_context(
 
 /// Writes the letters into a fresh folder and swaps it in: never a mix of old and new.
 fn write_letters(dir: &Path, r: &rollout::letters::Rendered) -> anyhow::Result<()> {
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    rollout::output::ensure_dir(parent)?;
-    let tmp = parent.join(format!(".letters-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    rollout::output::ensure_dir(&tmp)?;
-    for (rel, bytes) in &r.files {
-        let path = tmp.join(rel);
-        if let Some(p) = path.parent() {
-            rollout::output::ensure_dir(p).with_context(|| format!("cannot create {}", p.display()))?;
-        }
-        rollout::output::write_private(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
-    }
-    std::fs::rename(&tmp, dir).with_context(|| format!("cannot move the letters into {}", dir.display()))?;
-    Ok(())
+    rollout::output::replace_dir(dir, &r.files)
 }
 
 fn write_link_status(out: &Path, checks: &[pipeline::LinkCheck], store: &Store) -> anyhow::Result<()> {

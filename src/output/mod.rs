@@ -90,6 +90,30 @@ pub fn excel_csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// Writes `files` (paths relative to `dir`) owner-only into a fresh folder beside `dir` and
+/// swaps it in: readers never see a mix of old and new files, and a failure leaves the old.
+pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    ensure_dir(parent)?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = parent.join(format!(".{name}-tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    ensure_dir(&tmp)?;
+    for (rel, bytes) in files {
+        let path = tmp.join(rel);
+        if let Some(p) = path.parent() {
+            ensure_dir(p).with_context(|| format!("cannot create {}", p.display()))?;
+        }
+        write_private(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
+    }
+    std::fs::rename(&tmp, dir).with_context(|| format!("cannot move the files into {}", dir.display()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -634,6 +634,44 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_is_an_error_not_a_panic() {
+        for s in [
+            "",
+            "-",
+            "- -",
+            "0.0",
+            "99.99.9999",
+            "1-",
+            "-5 марта",
+            "31-1 марта",
+            "II",
+            "квартал",
+            "I четверть -",
+            "2024",
+            "99999999999999999999",
+            "1.1.1",
+            "....",
+            "0 марта",
+            "32 марта",
+            "V квартал",
+            "IV четверть - III четверть",
+            "29.02.2023",
+            "2024-13-45",
+            "до",
+            "с по",
+            "—",
+            "I I I",
+            "март - 5 апреля",
+            "01.03.2024 - 02.03.2024 - 03.03.2024",
+        ] {
+            let _ = p(s, Some(2024));
+            let _ = p(s, None);
+        }
+        assert!(p("", Some(2024)).is_err());
+        assert!(p("32 марта", Some(2024)).is_err());
+    }
+
+    #[test]
     fn errors_say_what_is_wrong() {
         assert!(matches!(p("в течение марта", None), Err(DeadlineError::NoYear(_))));
         assert!(matches!(p("когда-нибудь", Some(2024)), Err(DeadlineError::Unreadable(_))));

@@ -438,6 +438,7 @@ pub fn import(
         .collect();
     let mut problems = Vec::new();
     let dcol = col(Col::Deadline).unwrap_or(0);
+    let mut inferred_past = Vec::new();
     for (n, l) in lines.iter().enumerate() {
         let year = years[..n]
             .iter()
@@ -460,12 +461,15 @@ pub fn import(
             terms: &terms,
             school_year_end,
         };
-        if let Err(e) = deadline::parse(&l.deadline, &ctx) {
-            problems.push(ImportProblem {
+        match deadline::parse(&l.deadline, &ctx) {
+            // A window already over is worth a look when its year was inferred.
+            Ok(w) if w.end < today && deadline::year_in(&l.deadline).is_none() => inferred_past.push((l.row, w.end, l.deadline.clone())),
+            Ok(_) => {}
+            Err(e) => problems.push(ImportProblem {
                 sheet: sheet_name.clone(),
                 cell: cell_ref(l.row, dcol),
                 message: e.to_string(),
-            });
+            }),
         }
         if l.event.is_empty() {
             problems.push(ImportProblem {
@@ -603,36 +607,15 @@ pub fn import(
     if !problems.is_empty() {
         return Err(problems);
     }
-    // A window already over when imported is worth a look: a missing or wrong year?
-    let terms2 = terms.clone();
-    for (n, l) in lines.iter().enumerate() {
-        let year = years[..n]
-            .iter()
-            .rev()
-            .flatten()
-            .next()
-            .or_else(|| years[n + 1..].iter().flatten().next())
-            .copied();
-        let ctx = deadline::Context {
-            year: year.map(|y| y.0),
-            month: year.map(|y| y.1),
-            terms: &terms2,
-            school_year_end,
-        };
-        if deadline::year_in(&l.deadline).is_none()
-            && let Ok(w) = deadline::parse(&l.deadline, &ctx)
-            && w.end < today
-        {
-            warnings.push(ImportProblem {
-                sheet: sheet_name.clone(),
-                cell: cell_ref(l.row, dcol),
-                message: format!(
-                    "в сроке «{}» нет года; по соседним строкам это {} — уже прошло. Если год другой, впишите его",
-                    l.deadline,
-                    w.end.format("%d.%m.%Y")
-                ),
-            });
-        }
+    for (row, end, written) in inferred_past {
+        warnings.push(ImportProblem {
+            sheet: sheet_name.clone(),
+            cell: cell_ref(row, dcol),
+            message: format!(
+                "в сроке «{written}» нет года; по соседним строкам это {} — уже прошло. Если год другой, впишите его",
+                end.format("%d.%m.%Y")
+            ),
+        });
     }
     Ok(Imported { plan, warnings })
 }

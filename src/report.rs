@@ -59,16 +59,25 @@ pub fn needs_measures(plans: &[Plan]) -> bool {
 /// milestones are met now (so later status on earlier days can tell when they were).
 pub fn plan_status(cfg: &Config, plans: &[Plan], usage: &Usage, store: &mut Store, as_of: NaiveDate) -> anyhow::Result<StatusReport> {
     let today = crate::pipeline::today();
+    // Today's measurements join the history: a status for a later day can tell when.
     if usage.platform {
-        let (mut met, mut not_met) = (Vec::new(), Vec::new());
+        let day = today.format("%Y-%m-%d").to_string();
+        let mut rows = Vec::new();
         for i in plans.iter().flat_map(|p| &p.instances).filter(|i| !i.manual()) {
-            let ok = status::measures(i, usage).iter().all(|m| m.met);
-            if ok { &mut met } else { &mut not_met }.push(i.key());
+            for m in status::measures(i, usage) {
+                rows.push(crate::state::Measurement {
+                    day: day.clone(),
+                    milestone: i.id.clone(),
+                    branch: i.branch.clone().unwrap_or_default(),
+                    kind: m.kind.code().to_string(),
+                    value: m.value,
+                });
+            }
         }
-        store.set_plan_met(&met, &not_met, &today.format("%Y-%m-%d").to_string())?;
+        store.record_measures(&rows)?;
     }
     let check_offs = store.check_offs()?;
-    let met = store.plan_met()?;
+    let history = store.plan_measures()?;
     let branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
     Ok(status::status(&status::Inputs {
         plans,
@@ -76,7 +85,7 @@ pub fn plan_status(cfg: &Config, plans: &[Plan], usage: &Usage, store: &mut Stor
         today,
         warn_days: cfg.plans.warn_days,
         check_offs: &check_offs,
-        met: &met,
+        history: &history,
         usage,
         branches: &branches,
     }))

@@ -122,6 +122,17 @@ pub enum MetricKind {
 }
 
 impl MetricKind {
+    /// As written in plan files and kept in the state store.
+    pub fn code(self) -> &'static str {
+        match self {
+            MetricKind::StaffInStaffChat => "staff_in_staff_chat",
+            MetricKind::GroupsWithChats => "groups_with_chats",
+            MetricKind::StudentsJoined => "students_joined",
+            MetricKind::ParentsJoined => "parents_joined",
+            MetricKind::LinkCoverage => "link_coverage",
+        }
+    }
+
     pub fn ru(self) -> &'static str {
         match self {
             MetricKind::StaffInStaffChat => "сотрудники в чате сотрудников",

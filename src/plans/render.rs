@@ -25,12 +25,16 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
         r.as_of.format("%d.%m.%Y"),
         r.warn_days
     )?;
-    if r.as_of != r.measured_on && r.items.iter().any(|i| !i.measures.is_empty()) {
-        writeln!(
-            w,
-            "Показатели платформы — на {}: прошлые дни они не описывают; вехи по ним считаются выполненными с того дня, когда цель была достигнута впервые",
-            r.measured_on.format("%d.%m.%Y")
-        )?;
+    if r.items.iter().any(|i| !i.measures.is_empty()) {
+        if r.as_of < r.measured_on {
+            writeln!(
+                w,
+                "Показатели платформы — последний замер на {} или раньше (замер делают plan status, report и run)",
+                r.as_of.format("%d.%m.%Y")
+            )?;
+        } else if r.as_of > r.measured_on {
+            writeln!(w, "Показатели платформы — сегодняшние ({})", r.measured_on.format("%d.%m.%Y"))?;
+        }
     }
     let header: Vec<&str> = ["", "всего"].into_iter().chain(State::ALL.iter().map(|s| s.ru())).collect();
     let table = |w: &mut dyn Write, title: &str, groups: &[super::status::Group]| -> std::io::Result<()> {

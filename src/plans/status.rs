@@ -166,8 +166,8 @@ pub struct Inputs<'a> {
     pub today: NaiveDate,
     pub warn_days: i64,
     pub check_offs: &'a [CheckOff],
-    /// (milestone, branch) → first day the metrics were seen met.
-    pub met: &'a BTreeMap<(String, String), String>,
+    /// Every recorded measurement, oldest first (today's included).
+    pub history: &'a [crate::state::Measurement],
     pub usage: &'a Usage,
     /// Branch order for the summary (rollout.toml's).
     pub branches: &'a [String],
@@ -177,23 +177,7 @@ pub struct Inputs<'a> {
 pub fn measures(i: &Instance, usage: &Usage) -> Vec<Measure> {
     i.metrics
         .iter()
-        .map(|m| {
-            let value = usage.metric(m.kind, i.branch.as_deref());
-            Measure {
-                kind: m.kind,
-                title: m.kind.ru(),
-                value,
-                target: m.target,
-                proxy: m.proxy,
-                met: value.is_some_and(|v| v + 1e-9 >= m.target),
-                text: format!(
-                    "{} (цель {}%{})",
-                    value.map(|v| format!("{}%", pct(v))).unwrap_or_else(|| "нет данных".into()),
-                    pct(m.target),
-                    if m.proxy { ", косвенно" } else { "" }
-                ),
-            }
-        })
+        .map(|m| measure(m.kind, m.target, m.proxy, usage.metric(m.kind, i.branch.as_deref())))
         .collect()
 }
 
@@ -214,6 +198,60 @@ pub fn label(title: &str, branch: &str) -> String {
     } else {
         format!("{title} — {branch}")
     }
+}
+
+fn measure(kind: MetricKind, target: f64, proxy: bool, value: Option<f64>) -> Measure {
+    Measure {
+        kind,
+        title: kind.ru(),
+        value,
+        target,
+        proxy,
+        met: value.is_some_and(|v| v + 1e-9 >= target),
+        text: format!(
+            "{} (цель {}%{})",
+            value.map(|v| format!("{}%", pct(v))).unwrap_or_else(|| "нет данных".into()),
+            pct(target),
+            if proxy { ", косвенно" } else { "" }
+        ),
+    }
+}
+
+/// The metrics as last recorded on or before `on` (none recorded: no data).
+fn measures_on(i: &Instance, history: &[crate::state::Measurement], on: NaiveDate) -> Vec<Measure> {
+    let branch = i.branch.clone().unwrap_or_default();
+    i.metrics
+        .iter()
+        .map(|m| {
+            let value = history
+                .iter()
+                .rfind(|h| h.milestone == i.id && h.branch == branch && h.kind == m.kind.code() && day(&h.day).is_some_and(|d| d <= on))
+                .and_then(|h| h.value);
+            measure(m.kind, m.target, m.proxy, value)
+        })
+        .collect()
+}
+
+/// The first day of the latest unbroken run of recorded days, up to `until`, on which every
+/// metric of `i` met its target.
+fn met_since(i: &Instance, history: &[crate::state::Measurement], until: NaiveDate) -> Option<NaiveDate> {
+    let mut days: Vec<NaiveDate> = history
+        .iter()
+        .filter(|h| h.milestone == i.id && h.branch == i.branch.clone().unwrap_or_default())
+        .filter_map(|h| day(&h.day))
+        .filter(|d| *d <= until)
+        .collect();
+    days.sort();
+    days.dedup();
+    let mut since = None;
+    for d in days {
+        if measures_on(i, history, d).iter().all(|m| m.met) {
+            since.get_or_insert(d);
+        } else {
+            since = None;
+        }
+    }
+    since
 }
 
 fn day(s: &str) -> Option<NaiveDate> {
@@ -262,16 +300,20 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             };
             done.insert(key, (on, by, note, Vec::new()));
         } else {
-            let ms = measures(i, inp.usage);
-            let met_now = ms.iter().all(|m| m.met);
-            let first = inp.met.get(&key).and_then(|d| day(d));
-            let d = if inp.as_of >= inp.today {
-                met_now
+            // Today or later: as measured now. An earlier day: as last measured by then.
+            let ms = if inp.as_of >= inp.today {
+                measures(i, inp.usage)
             } else {
-                first.is_some_and(|f| f <= inp.as_of)
+                measures_on(i, inp.history, inp.as_of)
             };
+            let d = ms.iter().all(|m| m.met);
             is_done.insert(key.clone(), d);
-            let on = d.then(|| first.unwrap_or(inp.today).format("%Y-%m-%d").to_string());
+            let on = d.then(|| {
+                met_since(i, inp.history, inp.as_of.min(inp.today))
+                    .unwrap_or(inp.today)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            });
             done.insert(key, (on, None, None, ms));
         }
     }

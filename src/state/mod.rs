@@ -54,9 +54,20 @@ CREATE TABLE IF NOT EXISTS chat_joins (chat_id INTEGER PRIMARY KEY, last_join IN
 CREATE TABLE IF NOT EXISTS plan_checkoffs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, milestone TEXT NOT NULL, branch TEXT NOT NULL,
   action TEXT NOT NULL CHECK (action IN ('done', 'undone')), day TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS plan_met (
-  milestone TEXT NOT NULL, branch TEXT NOT NULL, first_met TEXT NOT NULL, PRIMARY KEY (milestone, branch));
+CREATE TABLE IF NOT EXISTS plan_measures (
+  day TEXT NOT NULL, milestone TEXT NOT NULL, branch TEXT NOT NULL, kind TEXT NOT NULL, value REAL,
+  PRIMARY KEY (day, milestone, branch, kind));
 ";
+
+/// One metric of one milestone instance as measured on a day (None: not measurable).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Measurement {
+    pub day: String,
+    pub milestone: String,
+    pub branch: String,
+    pub kind: String,
+    pub value: Option<f64>,
+}
 
 /// One check-off (or its withdrawal) of a plan milestone: the history is kept whole.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -494,36 +505,40 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The day each measured milestone first reached its targets.
-    pub fn plan_met(&self) -> Result<BTreeMap<(String, String), String>, StateError> {
+    /// Every measurement of the plans' metrics, oldest first: (day, milestone, branch, kind, value).
+    pub fn plan_measures(&self) -> Result<Vec<Measurement>, StateError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT milestone, branch, first_met FROM plan_met")
+            .prepare("SELECT day, milestone, branch, kind, value FROM plan_measures ORDER BY day")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
+            .query_map([], |r| {
+                Ok(Measurement {
+                    day: r.get(0)?,
+                    milestone: r.get(1)?,
+                    branch: r.get(2)?,
+                    kind: r.get(3)?,
+                    value: r.get(4)?,
+                })
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Records today for milestones met now and not met before; forgets those no longer met.
-    pub fn set_plan_met(&mut self, met: &[(String, String)], not_met: &[(String, String)], today: &str) -> Result<(), StateError> {
+    /// Records today's measurements (a later run on the same day replaces them).
+    pub fn record_measures(&mut self, rows: &[Measurement]) -> Result<(), StateError> {
         let path = self.path.clone();
         let sql = |source| StateError::Sql {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(sql)?;
-        for (m, b) in met {
+        for m in rows {
             tx.execute(
-                "INSERT OR IGNORE INTO plan_met (milestone, branch, first_met) VALUES (?1, ?2, ?3)",
-                params![m, b, today],
+                "INSERT OR REPLACE INTO plan_measures (day, milestone, branch, kind, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.day, m.milestone, m.branch, m.kind, m.value],
             )
             .map_err(sql)?;
-        }
-        for (m, b) in not_met {
-            tx.execute("DELETE FROM plan_met WHERE milestone = ?1 AND branch = ?2", params![m, b])
-                .map_err(sql)?;
         }
         tx.commit().map_err(sql)
     }

@@ -328,9 +328,16 @@ fn measured_milestones_complete_from_the_platform() {
     let chats_zf = item(&j, "chats", "Заречный филиал");
     assert_eq!(chats_zf["measures"][0]["value"], 0.0);
 
-    // A day before the metrics were first seen met, the milestone was not done.
+    // A day before the first measurement: nothing was measured, nothing measured was done.
     let j = status_json(&ws, "2026-11-23", "2026-11-21");
     assert_eq!(state(&j, "chats", "Главный корпус"), "in_progress");
+    assert_eq!(item(&j, "chats", "Главный корпус")["measures"][0]["value"], Value::Null);
+    // The 22nd as it was measured then: every parent in a chat, Заречный's chats complete.
+    let j = status_json(&ws, "2026-11-23", "2026-11-22");
+    assert_eq!(item(&j, "parents", "")["measures"][0]["value"], 100.0);
+    assert_eq!(state(&j, "chats", "Заречный филиал"), "done");
+    let r = ws.run_env(&["plan", "status", "--as-of", "2026-11-22"], &[("ROLLOUT_TODAY", "2026-11-23")]);
+    assert!(r.stdout.contains("последний замер на 22.11.2026 или раньше"), "{r}");
     // December: the parents' milestone is blocked by Заречный's chats.
     let j = status_json(&ws, "2026-12-05", "2026-12-05");
     assert_eq!(state(&j, "chats", "Заречный филиал"), "overdue");

@@ -577,7 +577,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 let mut store = Store::open(&cfg.root).map_err(|e| Failure { code: 3, error: e.into() })?;
                 let (plans, errors) = rollout::report::load_plans(&cfg, None);
                 for e in &errors {
-                    eprintln!("rollout: warning: the plan is left out of the dashboard: {e}");
+                    eprintln!("rollout: внимание: план не вошёл в отчёт: {e}");
                 }
                 let status = if plans.is_empty() {
                     None
@@ -636,7 +636,7 @@ fn parse_day(s: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
 
 fn plan_errors(errors: Vec<rollout::plans::model::PlanError>) -> Failure {
     let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-    usage(anyhow::anyhow!("the plan cannot be used:\n{}", text.join("\n")))
+    usage(anyhow::anyhow!("план нельзя использовать:\n{}", text.join("\n")))
 }
 
 /// Usage per group and branch; without a platform, shares are unknown.
@@ -681,7 +681,7 @@ fn plan_context(cfg: &Config, sel: &PlanSel) -> Result<(Vec<rollout::plans::mode
     if let Some(p) = &sel.plan
         && !p.is_file()
     {
-        return Err(usage(anyhow::anyhow!("--plan {}: no such file", p.display())));
+        return Err(usage(anyhow::anyhow!("--plan {}: файла нет", p.display())));
     }
     let (plans, errors) = rollout::report::load_plans(cfg, sel.plan.as_deref());
     if !errors.is_empty() {
@@ -689,7 +689,7 @@ fn plan_context(cfg: &Config, sel: &PlanSel) -> Result<(Vec<rollout::plans::mode
     }
     if plans.is_empty() {
         return Err(usage(anyhow::anyhow!(
-            "no plans in {}: put a plan file there (see plans/college-binding.toml) or make one with `rollout plan import FILE`",
+            "в {} нет планов: положите туда файл плана (образец — plans/college-binding.toml) или сделайте его из таблицы: rollout plan import ФАЙЛ",
             cfg.root.join(&cfg.plans.dir).display()
         )));
     }
@@ -843,14 +843,11 @@ fn plan_done(
     if of_id.is_empty() {
         let mut ids: Vec<&str> = plans.iter().flat_map(|p| &p.instances).map(|i| i.id.as_str()).collect();
         ids.dedup();
-        return Err(usage(anyhow::anyhow!(
-            "no milestone \"{id}\" in the plans; known: {}",
-            ids.join(", ")
-        )));
+        return Err(usage(anyhow::anyhow!("вехи \"{id}\" в планах нет; есть: {}", ids.join(", "))));
     }
     if !of_id[0].manual() {
         return Err(usage(anyhow::anyhow!(
-            "\"{id}\" is measured from data (its metrics decide when it is done), so it is not checked off by hand"
+            "веха \"{id}\" измеряется по данным (выполнена, когда метрики достигли цели) и вручную не отмечается"
         )));
     }
     let sites: Vec<&str> = of_id.iter().filter_map(|i| i.branch.as_deref()).collect();
@@ -858,12 +855,12 @@ fn plan_done(
         (None, true) => String::new(),
         (Some(b), true) => {
             return Err(usage(anyhow::anyhow!(
-                "\"{id}\" is for the whole organisation: leave out --branch (got «{b}»)"
+                "веха \"{id}\" — на всю организацию: уберите --branch (указано «{b}»)"
             )));
         }
         (None, false) => {
             return Err(usage(anyhow::anyhow!(
-                "\"{id}\" is kept per branch: add --branch, one of: {}",
+                "веха \"{id}\" ведётся по филиалам: добавьте --branch, одно из: {}",
                 sites.join(", ")
             )));
         }
@@ -877,7 +874,7 @@ fn plan_done(
                 Some(s) => s.to_string(),
                 None => {
                     return Err(usage(anyhow::anyhow!(
-                        "\"{id}\" has no row for «{b}»; its branches: {}",
+                        "у вехи \"{id}\" нет строки для «{b}»; её филиалы: {}",
                         sites.join(", ")
                     )));
                 }
@@ -886,7 +883,10 @@ fn plan_done(
     };
     let day = parse_day(date)?;
     if day > pipeline::today() {
-        return Err(usage(anyhow::anyhow!("--date {day} is in the future")));
+        return Err(usage(anyhow::anyhow!(
+            "--date {}: этот день ещё не наступил",
+            day.format("%d.%m.%Y")
+        )));
     }
     let who = by
         .map(str::to_string)
@@ -905,9 +905,9 @@ fn plan_done(
             "Уже отмечено {} ({}); записываю ещё одну отметку — в истории останутся обе.",
             c.day, c.who
         ),
-        (None, true) => return Err(usage(anyhow::anyhow!("\"{id}\" has not been checked off: nothing to withdraw"))),
+        (None, true) => return Err(usage(anyhow::anyhow!("веха \"{id}\" не отмечена — снимать нечего"))),
         (Some(c), true) if !c.done => {
-            return Err(usage(anyhow::anyhow!("the check-off of \"{id}\" is already withdrawn ({})", c.day)));
+            return Err(usage(anyhow::anyhow!("отметка вехи \"{id}\" уже снята ({})", c.day)));
         }
         _ => {}
     }
@@ -963,7 +963,7 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
     };
     let root = cfg.as_ref().map(|c| c.root.clone()).unwrap_or_else(|| PathBuf::from("."));
     if !file.is_file() {
-        return Err(usage(anyhow::anyhow!("{}: no such file", file.display())));
+        return Err(usage(anyhow::anyhow!("{}: файла нет", file.display())));
     }
     let wb = rollout::plans::import::read_tables(file).map_err(|e| Failure {
         code: 3,
@@ -1012,7 +1012,7 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
     let plan = imported.plan;
     if target.exists() && !force {
         return Err(usage(anyhow::anyhow!(
-            "{} exists: pass --force to replace it, or --to another path",
+            "{} уже есть: чтобы заменить, добавьте --force, или укажите другой файл в --to",
             target.display()
         )));
     }

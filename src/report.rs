@@ -30,7 +30,7 @@ pub fn load_plans(cfg: &Config, explicit: Option<&Path>) -> (Vec<Plan>, Vec<Plan
         let ids: std::collections::BTreeSet<&str> = p.instances.iter().map(|i| i.id.as_str()).collect();
         let clashes: Vec<String> = ids
             .iter()
-            .filter_map(|id| seen.get(*id).map(|other| format!("\"{id}\" (also in {other})")))
+            .filter_map(|id| seen.get(*id).map(|other| format!("\"{id}\" (есть и в {other})")))
             .collect();
         if clashes.is_empty() {
             for id in ids {
@@ -41,7 +41,7 @@ pub fn load_plans(cfg: &Config, explicit: Option<&Path>) -> (Vec<Plan>, Vec<Plan
             errors.push(PlanError::Invalid {
                 path: p.path.clone(),
                 problems: vec![format!(
-                    "milestone ids used by another plan: {}; rename them here (ids name milestones in `rollout plan done`)",
+                    "id вех уже заняты другим планом: {}; переименуйте их здесь (по id вехи отмечают в `rollout plan done`)",
                     clashes.join(", ")
                 )],
             });

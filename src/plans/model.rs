@@ -205,7 +205,7 @@ impl Plan {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("cannot read {path}: {source}")]
+    #[error("не удаётся прочитать {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -268,37 +268,37 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
     // The year of the neighbouring rows: the last one seen that names its year.
     let mut year: (Option<i32>, Option<u32>) = (file.year, None);
     for (n, m) in file.milestones.iter().enumerate() {
-        let at = format!("milestone {} («{}»)", n + 1, m.id);
+        let at = format!("веха {} («{}»)", n + 1, m.id);
         if m.id.trim().is_empty() || m.id.contains(char::is_whitespace) {
-            problems.push(format!("{at}: `id` must be one word, such as \"staff-seminar\""));
+            problems.push(format!("{at}: `id` — одно слово латиницей, например \"staff-seminar\""));
         }
         if !seen.insert(m.id.as_str()) {
-            problems.push(format!("{at}: the id is used twice"));
+            problems.push(format!("{at}: такой id уже есть в этом плане"));
         }
         for d in &m.depends_on {
             if !ids.contains(d.as_str()) {
-                problems.push(format!("{at}: depends_on \"{d}\" is not a milestone of this plan"));
+                problems.push(format!("{at}: в depends_on указана веха \"{d}\", которой нет в этом плане"));
             }
             if d == &m.id {
-                problems.push(format!("{at}: depends on itself"));
+                problems.push(format!("{at}: веха зависит сама от себя"));
             }
         }
         if m.completion == Some(Completion::Manual) && !m.metrics.is_empty() {
-            problems.push(format!("{at}: completion = \"manual\" and `metrics` together: keep one"));
+            problems.push(format!("{at}: completion = \"manual\" и `metrics` вместе — оставьте одно"));
         }
         if m.completion == Some(Completion::Metric) && m.metrics.is_empty() {
             problems.push(format!(
-                "{at}: completion = \"metric\" needs `metrics = [{{ kind = …, target = … }}]`"
+                "{at}: для completion = \"metric\" нужны `metrics = [{{ kind = …, target = … }}]`"
             ));
         }
         for x in &m.metrics {
             if !(0.0..=100.0).contains(&x.target) {
-                problems.push(format!("{at}: metric target {} is not a percent from 0 to 100", x.target));
+                problems.push(format!("{at}: цель метрики {} — не процент от 0 до 100", x.target));
             }
         }
         let parse = |raw: &str, year: &mut (Option<i32>, Option<u32>)| -> Result<Window, String> {
             if raw.trim().is_empty() {
-                return Err(format!("{at}: no `deadline`"));
+                return Err(format!("{at}: не указан срок (`deadline`)"));
             }
             let ctx = deadline::Context {
                 year: year.0,
@@ -350,7 +350,7 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
         match m.scope {
             Scope::Organization => {
                 if !m.rows.is_empty() {
-                    problems.push(format!("{at}: `rows` are for scope = \"branches\""));
+                    problems.push(format!("{at}: `rows` бывают только при scope = \"branches\""));
                 }
                 if let Some(w) = base {
                     instances.push(make(None, m.comment.clone(), owners_at(&m.owners, None), m.deadline.clone(), w));
@@ -359,7 +359,7 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
             Scope::EachBranch => {
                 if !m.rows.is_empty() {
                     problems.push(format!(
-                        "{at}: `rows` are for scope = \"branches\"; each_branch makes one milestone per branch of rollout.toml from the milestone's own comment and owners"
+                        "{at}: `rows` бывают только при scope = \"branches\"; при each_branch веха повторяется для каждого филиала rollout.toml со своими comment и owners"
                     ));
                 }
                 if let Some(w) = base {
@@ -372,7 +372,7 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
             Scope::Branches => {
                 if m.rows.is_empty() {
                     problems.push(format!(
-                        "{at}: scope = \"branches\" needs `[[milestones.rows]]` with a `branch` each"
+                        "{at}: при scope = \"branches\" нужны строки `[[milestones.rows]]`, в каждой — `branch`"
                     ));
                 }
                 for r in &m.rows {
@@ -385,10 +385,10 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
                             .map(|x| (strsim::jaro_winkler(&r.branch, &x.name), &x.name))
                             .filter(|(score, _)| *score > 0.85)
                             .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .map(|(_, n)| format!(" (did you mean «{n}»?)"))
+                            .map(|(_, n)| format!(" (может быть, «{n}»?)"))
                             .unwrap_or_default();
                         problems.push(format!(
-                            "{at}: branch «{}» is not a branch of rollout.toml{near}; add it to [[branches]] (or to a branch's aliases)",
+                            "{at}: площадка «{}» — не филиал из rollout.toml{near}; добавьте её в [[branches]] (или в aliases филиала)",
                             r.branch
                         ));
                     }
@@ -398,7 +398,7 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
                     };
                     let Some(w) = w else {
                         if r.deadline.is_none() && m.deadline.trim().is_empty() {
-                            problems.push(format!("{at}, {}: no `deadline`", r.branch));
+                            problems.push(format!("{at}, {}: не указан срок (`deadline`)", r.branch));
                         }
                         continue;
                     };
@@ -411,7 +411,7 @@ pub fn expand(file: &PlanFile, path: &Path, cfg: &Config) -> Result<Plan, PlanEr
     }
     // A dependency cycle would block its milestones forever.
     if let Some(cycle) = find_cycle(file) {
-        problems.push(format!("depends_on makes a cycle: {}", cycle.join(" → ")));
+        problems.push(format!("depends_on замыкается в круг: {}", cycle.join(" → ")));
     }
     if !problems.is_empty() {
         return Err(PlanError::Invalid {

@@ -217,11 +217,11 @@ fn the_college_plan_at_several_days() {
 fn check_offs_are_refused_with_a_reason() {
     let ws = seed_ws();
     let cases: [(&[&str], &str); 5] = [
-        (&["plan", "done", "nope"], "no milestone \"nope\""),
-        (&["plan", "done", "staff-seminar"], "add --branch"),
-        (&["plan", "done", "staff-seminar", "--branch", "Пермь"], "no row for «Пермь»"),
-        (&["plan", "done", "teachers-training", "--branch", "Чернушка"], "whole organisation"),
-        (&["plan", "done", "ej-admin-binding"], "measured from data"),
+        (&["plan", "done", "nope"], "вехи \"nope\" в планах нет"),
+        (&["plan", "done", "staff-seminar"], "добавьте --branch"),
+        (&["plan", "done", "staff-seminar", "--branch", "Пермь"], "нет строки для «Пермь»"),
+        (&["plan", "done", "teachers-training", "--branch", "Чернушка"], "на всю организацию"),
+        (&["plan", "done", "ej-admin-binding"], "измеряется по данным"),
     ];
     for (args, msg) in cases {
         let r = ws.run_env(args, &[("ROLLOUT_TODAY", "2024-02-21")]);
@@ -258,7 +258,7 @@ depends_on = ["a"]
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("bad.toml"), "{r}");
     assert!(r.stderr.contains("«когда-нибудь» не распознан"), "{r}");
-    assert!(r.stderr.contains("cycle"), "{r}");
+    assert!(r.stderr.contains("замыкается в круг"), "{r}");
 }
 
 /// The fixture college of the diff tests with a plan measured from its platform.
@@ -781,7 +781,7 @@ fn plans_that_share_an_id_leave_the_later_one_out_everywhere() {
         "{r}"
     );
     let r = ws.run(&["run"]);
-    assert!(r.stderr.contains("left out of the dashboard"), "{r}");
+    assert!(r.stderr.contains("план не вошёл в отчёт"), "{r}");
     assert_eq!(
         ws.read("out/report.html").matches("class=\"gantt-bar").count(),
         16,
@@ -797,7 +797,7 @@ fn rows_name_real_branches() {
     let r = ws.run(&["plan", "status"]);
     assert_eq!(r.code, 2, "{r}");
     assert!(
-        r.stderr.contains("«Уинскій филиал» is not a branch") && r.stderr.contains("did you mean «Уинский филиал»"),
+        r.stderr.contains("площадка «Уинскій филиал» — не филиал") && r.stderr.contains("может быть, «Уинский филиал»?"),
         "{r}"
     );
     ws.write(
@@ -806,7 +806,7 @@ fn rows_name_real_branches() {
     );
     let r = ws.run(&["plan", "status"]);
     assert_eq!(r.code, 2, "{r}");
-    assert!(r.stderr.contains("`rows` are for scope = \"branches\""), "{r}");
+    assert!(r.stderr.contains("`rows` бывают только при scope = \"branches\""), "{r}");
     // An imported table naming a site rollout.toml does not know.
     ws.write(
         "t.csv",
@@ -846,7 +846,7 @@ fn checking_off_twice_or_withdrawing_nothing_is_said() {
     let today = [("ROLLOUT_TODAY", "2024-03-10")];
     let r = ws.run_env(&["plan", "done", "teachers-training", "--undo"], &today);
     assert_eq!(r.code, 2, "{r}");
-    assert!(r.stderr.contains("nothing to withdraw"), "{r}");
+    assert!(r.stderr.contains("снимать нечего"), "{r}");
     assert_eq!(ws.run_env(&["plan", "done", "teachers-training"], &today).code, 0);
     let r = ws.run_env(&["plan", "done", "teachers-training"], &today);
     assert_eq!(r.code, 0, "{r}");

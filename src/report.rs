@@ -302,44 +302,31 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
         _ => String::new(),
     };
     let known = |n: usize| if usage.platform { n.to_string() } else { String::new() };
-    // A branch's or the organisation's total: the staff columns are filled only here.
+    // (count, in the chat, share) for one audience; blank for staff on a group's row.
+    let audience = |joined: usize, whole: usize| [whole.to_string(), known(joined), pct(joined, whole)];
+    let row = |first: &str, second: &str, [s, p, st]: [[String; 3]; 3], required: usize, present: usize, links: usize| {
+        let mut r = vec![first.to_string(), second.to_string()];
+        r.extend(s.into_iter().chain(p).chain(st));
+        r.extend([required.to_string(), known(present), known(links)]);
+        r
+    };
     let total_row = |first: &str, second: &str, b: &measure::BranchUsage| {
-        vec![
-            first.to_string(),
-            second.to_string(),
-            b.students.to_string(),
-            known(b.students_joined),
-            pct(b.students_joined, b.students),
-            b.parents.to_string(),
-            known(b.parents_joined),
-            pct(b.parents_joined, b.parents),
-            b.staff.to_string(),
-            known(b.staff_joined),
-            pct(b.staff_joined, b.staff),
-            b.chats_required.to_string(),
-            known(b.chats_present),
-            known(b.links),
-        ]
+        let cols = [
+            audience(b.students_joined, b.students),
+            audience(b.parents_joined, b.parents),
+            audience(b.staff_joined, b.staff),
+        ];
+        row(first, second, cols, b.chats_required, b.chats_present, b.links)
     };
     let mut rows = Vec::new();
     for b in &usage.branches {
         for g in usage.groups.iter().filter(|g| g.branch == b.branch) {
-            rows.push(vec![
-                g.branch.clone(),
-                g.group.clone(),
-                g.students.to_string(),
-                known(g.students_joined),
-                pct(g.students_joined, g.students),
-                g.parents.to_string(),
-                known(g.parents_joined),
-                pct(g.parents_joined, g.parents),
-                String::new(),
-                String::new(),
-                String::new(),
-                g.chats_required.to_string(),
-                known(g.chats_present),
-                known(g.links),
-            ]);
+            let cols = [
+                audience(g.students_joined, g.students),
+                audience(g.parents_joined, g.parents),
+                Default::default(),
+            ];
+            rows.push(row(&g.branch, &g.group, cols, g.chats_required, g.chats_present, g.links));
         }
         rows.push(total_row(&b.branch, "Итого по филиалу", b));
     }

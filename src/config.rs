@@ -394,6 +394,11 @@ pub struct Config {
 pub const IMPLICIT_BRANCH: &str = "Основная площадка";
 
 impl Config {
+    /// Today for the organisation, in `[organization] timezone` (the one clock).
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::clock::today(self.tz)
+    }
+
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),

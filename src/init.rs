@@ -22,6 +22,7 @@ pub fn render_config(profile: Profile, name: &str) -> String {
             Audience::Students => "чат обучающихся",
             Audience::Parents => "чат родителей",
             Audience::Staff => "чат сотрудников",
+            Audience::Teachers => "чат учителей группы",
         })
         .collect();
     let branches = match profile {

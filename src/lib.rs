@@ -5,7 +5,10 @@
 //! groups) → problems; `output` writes what people and machines read.
 
 pub mod changes;
+pub mod clock;
 pub mod config;
+pub mod error;
+pub mod human;
 pub mod ingest;
 pub mod init;
 pub mod letters;
@@ -13,7 +16,6 @@ pub mod links;
 pub mod matching;
 pub mod normalize;
 pub mod output;
-pub mod pipeline;
 pub mod plans;
 pub mod platform;
 pub mod problem;
@@ -21,3 +23,4 @@ pub mod profile;
 pub mod report;
 pub mod roster;
 pub mod state;
+pub mod summary;

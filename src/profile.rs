@@ -12,12 +12,63 @@ pub enum Profile {
     Supplementary,
 }
 
-/// Who a chat or a link is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Who a chat or a link is for: the one audience type of the tool (chats, links, the
+/// change set, the state store, the reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Audience {
     Students,
     Parents,
     Staff,
+    /// A chat of one group's teachers (seed 001, 2.15): matched against staff; no invites.
+    Teachers,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 4] = [Audience::Students, Audience::Parents, Audience::Staff, Audience::Teachers];
+
+    /// The stable code in machine outputs and the state store.
+    pub fn code(self) -> &'static str {
+        match self {
+            Audience::Students => "students",
+            Audience::Parents => "parents",
+            Audience::Staff => "staff",
+            Audience::Teachers => "teachers",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Audience> {
+        Audience::ALL.into_iter().find(|a| a.code() == s)
+    }
+
+    /// The audience for people reading a report: «обучающиеся», «родители» …
+    pub fn ru(self) -> &'static str {
+        match self {
+            Audience::Students => "обучающиеся",
+            Audience::Parents => "родители",
+            Audience::Staff => "сотрудники",
+            Audience::Teachers => "учителя группы",
+        }
+    }
+
+    /// The same for an audience code as stored; empty for an unknown code.
+    pub fn code_ru(code: &str) -> &'static str {
+        Audience::from_code(code).map(Audience::ru).unwrap_or("")
+    }
+
+    /// How a new chat's title names the audience.
+    pub fn title_ru(self, profile: Profile) -> &'static str {
+        match (self, profile) {
+            (Audience::Students, Profile::School) => "Ученики",
+            (Audience::Students, Profile::College) => "Студенты",
+            (Audience::Students, _) => "Обучающиеся",
+            (Audience::Parents, _) => "Родители",
+            (Audience::Staff, Profile::College) => "Преподаватели",
+            (Audience::Staff, Profile::School) => "Учительская",
+            (Audience::Staff, _) => "Сотрудники",
+            (Audience::Teachers, _) => "Учителя",
+        }
+    }
 }
 
 impl Profile {

@@ -57,8 +57,14 @@ pub fn needs_measures(plans: &[Plan]) -> bool {
 
 /// The status on `as_of`; when `as_of` is today or later, records which measured
 /// milestones are met now (so later status on earlier days can tell when they were).
-pub fn plan_status(cfg: &Config, plans: &[Plan], usage: &Usage, store: &mut Store, as_of: NaiveDate) -> anyhow::Result<StatusReport> {
-    let today = crate::pipeline::today();
+pub fn plan_status(
+    cfg: &Config,
+    plans: &[Plan],
+    usage: &Usage,
+    store: &mut Store,
+    as_of: NaiveDate,
+    today: NaiveDate,
+) -> anyhow::Result<StatusReport> {
     // Today's measurements join the history: a status for a later day can tell when.
     if usage.platform {
         let day = today.format("%Y-%m-%d").to_string();
@@ -208,7 +214,7 @@ struct Dashboard<'a> {
     owners: &'a [status::Group],
 }
 
-pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>) -> anyhow::Result<String> {
+pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>, today: NaiveDate) -> anyhow::Result<String> {
     let engine = crate::letters::Engine::new(Some(&cfg.root.join("templates")))?;
     let view = |t: &measure::BranchUsage| BranchView {
         students_share: share(t.students_joined, t.students, usage.platform),
@@ -259,10 +265,10 @@ pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>
         organization: &cfg.organization.name,
         as_of: report
             .map(|r| r.as_of)
-            .unwrap_or_else(crate::pipeline::today)
+            .unwrap_or(today)
             .format("%d.%m.%Y")
             .to_string(),
-        generated: crate::pipeline::today().format("%d.%m.%Y").to_string(),
+        generated: today.format("%d.%m.%Y").to_string(),
         platform: usage.platform,
         branches,
         totals,
@@ -336,4 +342,17 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
         header,
         rows,
     }])?)
+}
+
+/// Writes `OUT/report.html` and `OUT/usage.xlsx`; returns the dashboard's path.
+pub fn write(cfg: &Config, usage: &Usage, status: Option<&StatusReport>, out_dir: &Path, today: NaiveDate) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let html = dashboard_html(cfg, usage, status, today)?;
+    let xlsx = usage_xlsx(usage)?;
+    crate::output::ensure_dir(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let path = out_dir.join("report.html");
+    crate::output::write_private(&path, html.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    let x = out_dir.join("usage.xlsx");
+    crate::output::write_private(&x, &xlsx).with_context(|| format!("cannot write {}", x.display()))?;
+    Ok(path)
 }

@@ -6,7 +6,7 @@
 use super::{Action, ActionKind};
 use crate::config::Config;
 use crate::platform::ChatState;
-use crate::platform::place::Placement;
+use crate::platform::place::{Audience, Placement};
 use crate::roster::{PersonKind, Roster};
 use std::collections::BTreeMap;
 
@@ -17,12 +17,16 @@ pub struct Assessment {
     pub sizes: BTreeMap<(String, String), usize>,
 }
 
-fn kind_for(audience: &str) -> PersonKind {
+fn kind_for(audience: Audience) -> PersonKind {
     match audience {
-        "students" => PersonKind::Student,
-        "parents" => PersonKind::Parent,
-        _ => PersonKind::Staff,
+        Audience::Students => PersonKind::Student,
+        Audience::Parents => PersonKind::Parent,
+        Audience::Staff | Audience::Teachers => PersonKind::Staff,
     }
+}
+
+fn audience_ru(code: &str) -> &'static str {
+    Audience::from_code(code).map(Audience::ru).unwrap_or("")
 }
 
 pub fn roster_sizes(cfg: &Config, roster: &Roster) -> BTreeMap<(String, String), usize> {
@@ -47,15 +51,16 @@ pub fn assess(
     // 1. No roster data for a branch and kind: its removals are dropped, never planned.
     let mut dropped: BTreeMap<(String, String), usize> = BTreeMap::new();
     actions.retain(|a| {
-        if a.kind != ActionKind::Remove {
+        if a.kind() != ActionKind::Remove {
             return true;
         }
-        let (Some(b), Some(aud)) = (&a.branch, &a.audience) else {
+        let (Some(b), Some(aud)) = (a.branch(), a.audience()) else {
             return true;
         };
         let kind = kind_for(aud);
-        if sizes.get(&(b.clone(), kind.code().to_string())).copied().unwrap_or(0) == 0 {
-            *dropped.entry((b.clone(), aud.clone())).or_default() += 1;
+        if sizes.get(&(b.to_string(), kind.code().to_string())).copied().unwrap_or(0) == 0 {
+            // Keyed by the audience's code: the order of the held reasons stays put.
+            *dropped.entry((b.to_string(), aud.code().to_string())).or_default() += 1;
             return false;
         }
         true
@@ -63,7 +68,7 @@ pub fn assess(
     for ((b, aud), n) in &dropped {
         held.push(format!(
             "{b}: в источниках нет ни одного человека для аудитории «{}» (файл не найден, пуст или не прочитан) — {n} удалений не планируется; проверьте источники этого филиала",
-            crate::platform::place::ChatAudience::code_ru(aud)
+            audience_ru(aud)
         ));
     }
     // 2. A sharp shrink since the last accepted run.
@@ -74,7 +79,7 @@ pub fn assess(
             accept_sizes = false;
             let removals = actions
                 .iter()
-                .filter(|a| a.kind == ActionKind::Remove && a.branch.as_deref() == Some(b))
+                .filter(|a| a.kind() == ActionKind::Remove && a.branch() == Some(b.as_str()))
                 .count();
             held.push(format!(
                 "{b}: список ({k}) сократился с {prev} до {now} человек с прошлого запуска (больше чем на {:.0}%) — возможно, файл обрезан; {removals} удалений ждут подтверждения (rollout approve)",
@@ -91,9 +96,9 @@ pub fn assess(
         }
     }
     let mut removals: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for a in actions.iter().filter(|a| a.kind == ActionKind::Remove) {
-        if let (Some(b), Some(aud)) = (&a.branch, &a.audience) {
-            *removals.entry((b.clone(), aud.clone())).or_default() += 1;
+    for a in actions.iter().filter(|a| a.kind() == ActionKind::Remove) {
+        if let (Some(b), Some(aud)) = (a.branch(), a.audience()) {
+            *removals.entry((b.to_string(), aud.code().to_string())).or_default() += 1;
         }
     }
     for ((b, aud), n) in &removals {
@@ -106,9 +111,9 @@ pub fn assess(
             };
             held.push(format!(
                 "{b}, {}: {} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}; проверьте и подтвердите (rollout approve)",
-                crate::platform::place::ChatAudience::code_ru(aud),
-                crate::pipeline::ru_count(*n, ["удаление", "удаления", "удалений"]),
-                crate::pipeline::ru_count(of, ["участника", "участников", "участников"])
+                audience_ru(aud),
+                crate::human::ru_count(*n, ["удаление", "удаления", "удалений"]),
+                crate::human::ru_count(of, ["участника", "участников", "участников"])
             ));
         }
     }

@@ -7,7 +7,7 @@ use crate::changes::{ActionKind, ChangeSet};
 use crate::config::Config;
 use crate::links::LinkRecord;
 use crate::output::xlsx::SheetData;
-use crate::platform::place::{ChatAudience, Placement};
+use crate::platform::place::{Audience, Placement};
 use crate::roster::{Person, PersonKind, Roster};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -235,10 +235,10 @@ fn greeting(p: &Person) -> String {
     format!("{word} {} {}", p.name.first_name, p.name.patronymic).trim().to_string()
 }
 
-fn audience_word(a: ChatAudience, profile: crate::profile::Profile) -> String {
+fn audience_word(a: Audience, profile: crate::profile::Profile) -> String {
     match a {
-        ChatAudience::Parents => "Чат родителей".into(),
-        ChatAudience::Students => format!(
+        Audience::Parents => "Чат родителей".into(),
+        Audience::Students => format!(
             "Чат {}",
             match profile {
                 crate::profile::Profile::School => "учеников",
@@ -246,8 +246,8 @@ fn audience_word(a: ChatAudience, profile: crate::profile::Profile) -> String {
                 _ => "обучающихся",
             }
         ),
-        ChatAudience::Staff => "Чат сотрудников".into(),
-        ChatAudience::Teachers => "Чат учителей".into(),
+        Audience::Staff => "Чат сотрудников".into(),
+        Audience::Teachers => "Чат учителей".into(),
     }
 }
 
@@ -295,17 +295,8 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         .map(|c| {
             c.actions
                 .iter()
-                .filter(|a| matches!(a.kind, ActionKind::Invite | ActionKind::SetupChat | ActionKind::Move))
-                .filter_map(|a| {
-                    Some((
-                        a.person_id.clone()?,
-                        Placement {
-                            branch: a.branch.clone()?,
-                            group: a.group.clone(),
-                            audience: ChatAudience::from_code(a.audience.as_deref()?)?,
-                        },
-                    ))
-                })
+                .filter(|a| matches!(a.kind(), ActionKind::Invite | ActionKind::SetupChat | ActionKind::Move))
+                .filter_map(|a| Some((a.person_id()?.to_string(), a.place()?.clone())))
                 .collect()
         })
         .unwrap_or_default();
@@ -315,14 +306,8 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         .map(|c| {
             c.actions
                 .iter()
-                .filter(|a| a.kind == ActionKind::SetupChat)
-                .filter_map(|a| {
-                    Some(Placement {
-                        branch: a.branch.clone()?,
-                        group: a.group.clone(),
-                        audience: ChatAudience::from_code(a.audience.as_deref()?)?,
-                    })
-                })
+                .filter(|a| a.kind() == ActionKind::SetupChat)
+                .filter_map(|a| a.place().cloned())
                 .collect()
         })
         .unwrap_or_default();
@@ -355,7 +340,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 let place = Placement {
                     branch: g.branch.clone(),
                     group: Some(g.group.clone()),
-                    audience: ChatAudience::Parents,
+                    audience: Audience::Parents,
                 };
                 wanted |= must_join(&p.id, &place);
                 // Primary grades (1–4): a child may be registered with a parent's e-mail (seed 001, 2.8).
@@ -470,7 +455,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         out.eml += part.iter().filter(|(n, _)| n.ends_with(".eml")).count();
         out.files.extend(part);
     }
-    crate::pipeline::timing("letters: parents", started);
+    crate::human::timing("letters: parents", started);
     let started = std::time::Instant::now();
     // ---- Staff: the staff chat of each branch they work in.
     for p in inp.roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
@@ -480,7 +465,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
             let place = Placement {
                 branch: b.clone(),
                 group: None,
-                audience: ChatAudience::Staff,
+                audience: Audience::Staff,
             };
             wanted |= must_join(&p.id, &place);
             if let Some(link) = link_of(&place) {
@@ -508,12 +493,12 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
     }
 
     // ---- Slips per group, and the curators' packets.
-    let audiences: Vec<ChatAudience> = profile
+    let audiences: Vec<Audience> = profile
         .group_audiences()
         .iter()
         .map(|a| match a {
-            crate::profile::Audience::Students => ChatAudience::Students,
-            _ => ChatAudience::Parents,
+            crate::profile::Audience::Students => Audience::Students,
+            _ => Audience::Parents,
         })
         .collect();
     let mut group_pending: HashMap<(String, String), Vec<Pending>> = HashMap::new();
@@ -547,11 +532,11 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
             for s in &students {
                 // Who a slip is for: the student, or the student's parents.
                 let persons: Vec<&Person> = match a {
-                    ChatAudience::Students => vec![*s],
+                    Audience::Students => vec![*s],
                     _ => parents_of.get(s.id.as_str()).cloned().unwrap_or_default(),
                 };
                 let waiting: Vec<&&Person> = persons.iter().filter(|p| must_join(&p.id, &place)).collect();
-                if waiting.is_empty() && !(matches!(a, ChatAudience::Parents) && persons.is_empty() && opts.all) {
+                if waiting.is_empty() && !(matches!(a, Audience::Parents) && persons.is_empty() && opts.all) {
                     continue;
                 }
                 for p in &waiting {
@@ -585,7 +570,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 }
                 slips.push(Slip {
                     who: match a {
-                        ChatAudience::Students => "Приглашение в чат группы".into(),
+                        Audience::Students => "Приглашение в чат группы".into(),
                         _ => "Родителям".into(),
                     },
                     name: s.name.full(),
@@ -667,7 +652,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
         out.curators += 1;
     }
 
-    crate::pipeline::timing("letters: staff, slips, curators", started);
+    crate::human::timing("letters: staff, slips, curators", started);
     let started = std::time::Instant::now();
     // ---- Mailing lists.
     let header: Vec<String> = ["ФИО", "Кто", "E-mail", "Телефон", "Дети", "Группы", "Ссылки", "ID"]
@@ -740,7 +725,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
     for part in built {
         out.files.extend(part?);
     }
-    crate::pipeline::timing("letters: lists", started);
+    crate::human::timing("letters: lists", started);
     out.files.push((
         "lists/sms-excel.csv".into(),
         crate::output::excel_csv_bytes(&["Телефон", "ФИО", "Группы", "Текст SMS"], &sms_rows),
@@ -799,4 +784,30 @@ pub fn rules_lines(engine: &Engine, org: &str) -> Result<Vec<String>, LetterErro
         .map(|l| l.trim_end().to_string())
         .filter(|l| !l.is_empty())
         .collect())
+}
+
+/// `plan remind`: one letter per owner with their overdue and coming milestones, as
+/// (file name, bytes).
+pub fn plan_reminders(
+    engine: &Engine,
+    cfg: &Config,
+    reminders: &crate::plans::render::Reminders<'_>,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<(String, Vec<u8>)>, LetterError> {
+    let mut files = Vec::new();
+    for (owner, (overdue, coming)) in reminders {
+        let text = engine.render(
+            "letters/plan-remind.txt",
+            &serde_json::json!({
+                "owner": owner,
+                "organization": cfg.organization.name,
+                "as_of": as_of.format("%d.%m.%Y").to_string(),
+                "overdue": overdue,
+                "coming": coming,
+                "signature": cfg.letters.signature,
+            }),
+        )?;
+        files.push((format!("{}.txt", file_safe(owner)), text.into_bytes()));
+    }
+    Ok(files)
 }

@@ -3,13 +3,19 @@
 //! store, and hand the right one to the right person. Links are secrets: masked on screen,
 //! never logged.
 
+pub mod checklist;
+pub mod set;
+
+pub use checklist::{CheckKind, LinkCheck};
+pub use set::LinkSet;
+
 use crate::ingest::header::classify;
 use crate::ingest::isolate::read_in_process;
 use crate::ingest::read::ReadOptions;
 use crate::ingest::table::a1;
 use crate::normalize::clean_spaces;
 use crate::platform::ChatState;
-use crate::platform::place::{ChatAudience, ChatPlacer, Placement};
+use crate::platform::place::{Audience, ChatPlacer, Placement};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -251,20 +257,20 @@ fn mask_or_text(raw: &str) -> String {
     }
 }
 
-fn audience_from(s: &str) -> Option<ChatAudience> {
+fn audience_from(s: &str) -> Option<Audience> {
     let k = crate::normalize::text_key(s);
     if k.starts_with("студент") || k.starts_with("обучающ") || k.starts_with("ученик") || k == "students" || k.starts_with("дет")
     {
-        Some(ChatAudience::Students)
+        Some(Audience::Students)
     } else if k.starts_with("родител") || k == "parents" {
-        Some(ChatAudience::Parents)
+        Some(Audience::Parents)
     } else if k.starts_with("сотрудник")
         || k.starts_with("преподават")
         || k.starts_with("учител")
         || k.starts_with("педагог")
         || k == "staff"
     {
-        Some(ChatAudience::Staff)
+        Some(Audience::Staff)
     } else {
         None
     }

@@ -8,7 +8,7 @@ pub mod names;
 
 use crate::config::MatchingConfig;
 use crate::normalize::names::PersonName;
-use crate::platform::place::{ChatAudience, Placement};
+use crate::platform::place::{Audience, Placement};
 use crate::platform::{ChatState, Member};
 use crate::roster::{PersonKind, Roster};
 use names::{first_sim, is_latin, latin_key, norm, part_sim};
@@ -119,7 +119,7 @@ impl Expected {
                             Placement {
                                 branch: g.branch.clone(),
                                 group: Some(g.group.clone()),
-                                audience: ChatAudience::Students,
+                                audience: Audience::Students,
                             },
                             &p.id,
                         );
@@ -131,7 +131,7 @@ impl Expected {
                             Placement {
                                 branch: b.clone(),
                                 group: None,
-                                audience: ChatAudience::Staff,
+                                audience: Audience::Staff,
                             },
                             &p.id,
                         );
@@ -147,7 +147,7 @@ impl Expected {
                         Placement {
                             branch: gr.branch.clone(),
                             group: Some(gr.group.clone()),
-                            audience: ChatAudience::Parents,
+                            audience: Audience::Parents,
                         },
                         &g.parent_id,
                     );
@@ -158,11 +158,7 @@ impl Expected {
             e.curators.insert((g.branch.clone(), g.name.clone()), g.curator_ids.clone());
             for c in &g.curator_ids {
                 for a in audiences {
-                    let audience = match a {
-                        Audience::Students => ChatAudience::Students,
-                        Audience::Parents => ChatAudience::Parents,
-                        Audience::Staff => ChatAudience::Staff,
-                    };
+                    let audience = *a;
                     put(
                         Placement {
                             branch: g.branch.clone(),
@@ -176,7 +172,7 @@ impl Expected {
                     Placement {
                         branch: g.branch.clone(),
                         group: Some(g.name.clone()),
-                        audience: ChatAudience::Teachers,
+                        audience: Audience::Teachers,
                     },
                     c,
                 );
@@ -379,9 +375,9 @@ impl<'a> Matcher<'a> {
         }
         let kind_fits = matches!(
             (p.audience, c.kind),
-            (ChatAudience::Students, PersonKind::Student)
-                | (ChatAudience::Parents, PersonKind::Parent)
-                | (ChatAudience::Staff | ChatAudience::Teachers, PersonKind::Staff)
+            (Audience::Students, PersonKind::Student)
+                | (Audience::Parents, PersonKind::Parent)
+                | (Audience::Staff | Audience::Teachers, PersonKind::Staff)
                 | (_, PersonKind::Staff)
         );
         if !kind_fits {

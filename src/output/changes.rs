@@ -127,7 +127,7 @@ fn changes_xlsx(
         let acts: Vec<&crate::changes::Action> = c
             .actions
             .iter()
-            .filter(|a| a.branch.as_deref().unwrap_or("") == b.as_str())
+            .filter(|a| a.branch().unwrap_or("") == b.as_str())
             .collect();
         if acts.is_empty() {
             continue;
@@ -141,7 +141,7 @@ fn changes_xlsx(
         row.extend(
             ActionKind::ALL
                 .iter()
-                .map(|k| acts.iter().filter(|a| a.kind == *k).count().to_string()),
+                .map(|k| acts.iter().filter(|a| a.kind() == *k).count().to_string()),
         );
         summary.rows.push(row);
         sheets.push(SheetData {
@@ -167,22 +167,18 @@ fn changes_xlsx(
                 .iter()
                 .map(|a| {
                     vec![
-                        a.kind.title_ru().to_string(),
-                        a.group.clone().unwrap_or_default(),
-                        a.audience
-                            .as_deref()
-                            .map(crate::platform::place::ChatAudience::code_ru)
-                            .unwrap_or("")
-                            .to_string(),
-                        a.person_id.as_deref().and_then(|p| names.get(p).cloned()).unwrap_or_default(),
-                        a.person_id.clone().unwrap_or_default(),
-                        a.chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
-                        match (a.chat_id.or(a.from_chat_id), a.user_id) {
-                            (Some(ch), Some(u)) => shown.get(&(a.from_chat_id.unwrap_or(ch), u)).cloned().unwrap_or_default(),
+                        a.kind().title_ru().to_string(),
+                        a.group().unwrap_or_default().to_string(),
+                        a.audience().map(|x| x.ru()).unwrap_or("").to_string(),
+                        a.person_id().and_then(|p| names.get(p).cloned()).unwrap_or_default(),
+                        a.person_id().unwrap_or_default().to_string(),
+                        a.chat_id().and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
+                        match (a.chat_id().or(a.from_chat_id()), a.user_id()) {
+                            (Some(ch), Some(u)) => shown.get(&(a.from_chat_id().unwrap_or(ch), u)).cloned().unwrap_or_default(),
                             _ => String::new(),
                         },
-                        a.user_id.map(|u| u.to_string()).unwrap_or_default(),
-                        a.from_chat_id.and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
+                        a.user_id().map(|u| u.to_string()).unwrap_or_default(),
+                        a.from_chat_id().and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),
                         a.reason.text.clone(),
                         a.source
                             .as_ref()

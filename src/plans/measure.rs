@@ -6,8 +6,7 @@ use super::model::MetricKind;
 use crate::config::Config;
 use crate::matching::{MemberMatch, Status};
 use crate::platform::ChatState;
-use crate::platform::place::{ChatAudience, Placement};
-use crate::profile::Audience;
+use crate::platform::place::{Audience, Placement};
 use crate::roster::{PersonKind, Roster};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -86,17 +85,7 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
         .filter(|m| m.status == Status::Matched && !m.departed)
         .filter_map(|m| Some((*placed.get(&m.chat_id)?, m.person_id.as_deref()?)))
         .collect();
-    let audiences: Vec<ChatAudience> = inp
-        .cfg
-        .profile
-        .group_audiences()
-        .iter()
-        .map(|a| match a {
-            Audience::Students => ChatAudience::Students,
-            Audience::Parents => ChatAudience::Parents,
-            Audience::Staff => ChatAudience::Staff,
-        })
-        .collect();
+    let audiences: Vec<Audience> = inp.cfg.profile.group_audiences().to_vec();
     let place = |branch: &str, group: Option<&str>, audience| Placement {
         branch: branch.to_string(),
         group: group.map(str::to_string),
@@ -130,7 +119,7 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
         for g in &s.groups {
             if let Some(u) = groups.get_mut(&(g.branch.clone(), g.group.clone())) {
                 u.students += 1;
-                u.students_joined += joined.contains(&(&place(&g.branch, Some(&g.group), ChatAudience::Students), s.id.as_str())) as usize;
+                u.students_joined += joined.contains(&(&place(&g.branch, Some(&g.group), Audience::Students), s.id.as_str())) as usize;
             }
         }
     }
@@ -147,7 +136,7 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
     }
     for (key, parents) in &parents_of {
         if let Some(u) = groups.get_mut(key) {
-            let p = place(&key.0, Some(&key.1), ChatAudience::Parents);
+            let p = place(&key.0, Some(&key.1), Audience::Parents);
             u.parents = parents.len();
             u.parents_joined = parents.iter().filter(|id| joined.contains(&(&p, **id))).count();
         }
@@ -160,17 +149,17 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
             needs[0]
                 .entry(st.id.as_str())
                 .or_default()
-                .push(place(&g.branch, Some(&g.group), ChatAudience::Students));
+                .push(place(&g.branch, Some(&g.group), Audience::Students));
         }
     }
     for ((b, g), parents) in &parents_of {
         for id in parents {
-            needs[1].entry(id).or_default().push(place(b, Some(g), ChatAudience::Parents));
+            needs[1].entry(id).or_default().push(place(b, Some(g), Audience::Parents));
         }
     }
     for p in roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
         for b in &p.branches {
-            needs[2].entry(p.id.as_str()).or_default().push(place(b, None, ChatAudience::Staff));
+            needs[2].entry(p.id.as_str()).or_default().push(place(b, None, Audience::Staff));
         }
     }
     let count = |k: usize, branch: Option<&str>| -> (usize, usize) {
@@ -188,12 +177,12 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
         let mut b = BranchUsage {
             branch: name.to_string(),
             staff_chat: match branch {
-                Some(x) => present.contains(&place(x, None, ChatAudience::Staff)),
+                Some(x) => present.contains(&place(x, None, Audience::Staff)),
                 None => inp
                     .cfg
                     .branches
                     .iter()
-                    .all(|x| present.contains(&place(&x.name, None, ChatAudience::Staff))),
+                    .all(|x| present.contains(&place(&x.name, None, Audience::Staff))),
             },
             ..Default::default()
         };

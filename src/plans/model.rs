@@ -214,6 +214,24 @@ pub enum PlanError {
 }
 
 /// The plan files a command works on: `--plan FILE`, or every `*.toml` in `[plans] dir`.
+/// The milestone ids the workspace's plans use, leaving out the plan at `except` (the one
+/// an import is about to replace): a new plan's ids must differ from these.
+pub fn ids_in_workspace(cfg: &Config, except: &Path) -> BTreeSet<String> {
+    let mut taken = BTreeSet::new();
+    for p in plan_paths(cfg, None) {
+        if p.canonicalize().ok() == except.canonicalize().ok() {
+            continue;
+        }
+        if let Ok(f) = std::fs::read_to_string(&p)
+            .map_err(|_| ())
+            .and_then(|t| toml::from_str::<PlanFile>(&t).map_err(|_| ()))
+        {
+            taken.extend(f.milestones.into_iter().map(|m| m.id));
+        }
+    }
+    taken
+}
+
 pub fn plan_paths(cfg: &Config, explicit: Option<&Path>) -> Vec<PathBuf> {
     if let Some(p) = explicit {
         return vec![p.to_path_buf()];

@@ -1,7 +1,7 @@
 //! A plan's status as a terminal table, an iCalendar file, mermaid gantt text, and the
 //! geometry of the SVG Gantt chart the dashboard draws.
 
-use super::status::{State, StatusReport, WHOLE};
+use super::status::{ItemStatus, State, StatusReport, WHOLE};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -51,7 +51,7 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
             })
             .collect();
         let mut buf = Vec::new();
-        crate::pipeline::print_table(&mut buf, &header, &rows)?;
+        crate::human::print_table(&mut buf, &header, &rows)?;
         let text = String::from_utf8_lossy(&buf).into_owned();
         if !colour {
             return w.write_all(text.as_bytes());
@@ -136,6 +136,28 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
 
 /// How far ahead «coming» reaches in reminders and the attention list: twice `warn_days`,
 /// at least two weeks.
+/// Each owner's overdue and coming milestones (aliases merged), for `plan remind`.
+pub type Reminders<'a> = std::collections::BTreeMap<String, (Vec<&'a ItemStatus>, Vec<&'a ItemStatus>)>;
+
+/// What each owner must hear about: overdue items, and items not done that end within
+/// the horizon ([`remind_horizon`]).
+pub fn reminders<'a>(plans: &[super::model::Plan], r: &'a StatusReport, warn_days: i64) -> Reminders<'a> {
+    let horizon = remind_horizon(warn_days);
+    let mut letters = Reminders::new();
+    for i in &r.items {
+        let overdue = i.state == State::Overdue;
+        let coming = !overdue && i.state != State::Done && i.days_left <= horizon;
+        if !overdue && !coming {
+            continue;
+        }
+        for o in super::status::canonical_owners(plans, i) {
+            let e = letters.entry(o).or_default();
+            if overdue { &mut e.0 } else { &mut e.1 }.push(i);
+        }
+    }
+    letters
+}
+
 pub fn remind_horizon(warn_days: i64) -> i64 {
     (warn_days * 2).max(14)
 }

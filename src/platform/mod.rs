@@ -101,3 +101,47 @@ pub trait Platform {
     fn describe(&self) -> String;
     fn load(&self) -> Result<PlatformState, PlatformError>;
 }
+
+/// Where the platform is read from: `--platform PATH` (a folder is a snapshot, a file an
+/// export), else `[platform] snapshot` or `export` of rollout.toml. The live API joins here.
+pub enum PlatformSource {
+    Snapshot(snapshot::SnapshotFolder),
+    Export(export::MemberExport),
+}
+
+impl PlatformSource {
+    pub fn describe(&self) -> String {
+        match self {
+            PlatformSource::Snapshot(s) => s.describe(),
+            PlatformSource::Export(e) => e.describe(),
+        }
+    }
+
+    pub fn load(&self) -> Result<PlatformState, PlatformError> {
+        match self {
+            PlatformSource::Snapshot(s) => s.load(),
+            PlatformSource::Export(e) => e.load(),
+        }
+    }
+}
+
+/// The platform source a command reads; None when nothing is configured.
+pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>) -> Option<PlatformSource> {
+    let of_path = |p: PathBuf| {
+        if p.is_dir() {
+            PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: p })
+        } else {
+            PlatformSource::Export(export::MemberExport { path: p })
+        }
+    };
+    if let Some(p) = over {
+        return Some(of_path(p.to_path_buf()));
+    }
+    if let Some(s) = &cfg.platform.snapshot {
+        return Some(PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: cfg.root.join(s) }));
+    }
+    cfg.platform
+        .export
+        .as_ref()
+        .map(|e| PlatformSource::Export(export::MemberExport { path: cfg.root.join(e) }))
+}

@@ -10,73 +10,14 @@ use crate::normalize::text_key;
 use crate::roster::{BranchResolver, Roster};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChatAudience {
-    Students,
-    Parents,
-    Staff,
-    /// A chat of one group's teachers (seed 001, 2.15): matched against staff; no invites.
-    Teachers,
-}
-
-impl ChatAudience {
-    pub fn code(self) -> &'static str {
-        match self {
-            ChatAudience::Students => "students",
-            ChatAudience::Parents => "parents",
-            ChatAudience::Staff => "staff",
-            ChatAudience::Teachers => "teachers",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<ChatAudience> {
-        [
-            ChatAudience::Students,
-            ChatAudience::Parents,
-            ChatAudience::Staff,
-            ChatAudience::Teachers,
-        ]
-        .into_iter()
-        .find(|a| a.code() == s)
-    }
-
-    /// The audience for people reading a report: «обучающиеся», «родители» …
-    pub fn ru(self) -> &'static str {
-        match self {
-            ChatAudience::Students => "обучающиеся",
-            ChatAudience::Parents => "родители",
-            ChatAudience::Staff => "сотрудники",
-            ChatAudience::Teachers => "учителя группы",
-        }
-    }
-
-    /// The same for an audience code as stored in the change set; empty for an unknown code.
-    pub fn code_ru(code: &str) -> &'static str {
-        ChatAudience::from_code(code).map(ChatAudience::ru).unwrap_or("")
-    }
-
-    /// How a new chat's title names the audience.
-    pub fn title_ru(self, profile: crate::profile::Profile) -> &'static str {
-        use crate::profile::Profile;
-        match (self, profile) {
-            (ChatAudience::Students, Profile::School) => "Ученики",
-            (ChatAudience::Students, Profile::College) => "Студенты",
-            (ChatAudience::Students, _) => "Обучающиеся",
-            (ChatAudience::Parents, _) => "Родители",
-            (ChatAudience::Staff, Profile::College) => "Преподаватели",
-            (ChatAudience::Staff, Profile::School) => "Учительская",
-            (ChatAudience::Staff, _) => "Сотрудники",
-            (ChatAudience::Teachers, _) => "Учителя",
-        }
-    }
-}
+pub use crate::profile::Audience;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Placement {
     pub branch: String,
     /// None for a branch's staff chat.
     pub group: Option<String>,
-    pub audience: ChatAudience,
+    pub audience: Audience,
 }
 
 pub struct ChatPlacer<'a> {
@@ -121,7 +62,7 @@ impl<'a> ChatPlacer<'a> {
     /// The placement, or why there is none (in Russian, for the review list).
     pub fn place(&self, chat: &Chat) -> Result<Placement, String> {
         if let Some(e) = self.cfg.chat_map.iter().find(|e| e.chat_id == chat.chat_id) {
-            let audience = ChatAudience::from_code(&e.audience).ok_or("неизвестная аудитория в [[chats]]")?;
+            let audience = Audience::from_code(&e.audience).ok_or("неизвестная аудитория в [[chats]]")?;
             let branch = match &e.branch {
                 Some(b) => self
                     .branches
@@ -145,13 +86,13 @@ impl<'a> ChatPlacer<'a> {
         match group {
             Some((branch, name)) => {
                 let audience = if parents {
-                    ChatAudience::Parents
+                    Audience::Parents
                 } else if staff {
-                    ChatAudience::Teachers
+                    Audience::Teachers
                 } else {
                     // «5А класс», «ИС-24-1 Студенты», or the bare group name.
                     let _ = students;
-                    ChatAudience::Students
+                    Audience::Students
                 };
                 Ok(Placement {
                     branch,
@@ -166,7 +107,7 @@ impl<'a> ChatPlacer<'a> {
                 Ok(Placement {
                     branch,
                     group: None,
-                    audience: ChatAudience::Staff,
+                    audience: Audience::Staff,
                 })
             }
             None => Err("в названии нет известной группы и понятной аудитории: добавьте чат в [[chats]] или переименуйте".into()),

@@ -1,9 +1,11 @@
 //! The roster stage: raw records from every source → one clean, merged roster.
 
 mod build;
+mod load;
 mod model;
 
 pub use build::{BuildContext, NaturalKey, build, natural_cmp};
+pub use load::{Loaded, load};
 pub use model::*;
 
 use crate::config::Config;

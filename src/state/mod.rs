@@ -3,6 +3,12 @@
 //! earlier rosters (so a departed student and their parents can be removed), the last
 //! accepted roster sizes, and approvals of change sets. It keeps ids, never names.
 
+mod remember;
+mod salt;
+
+pub use remember::{LinkRow, PurgeRefused, check_purge};
+pub use salt::load_salt;
+
 use crate::matching::Known;
 use crate::roster::{PersonKind, Roster};
 use rusqlite::{Connection, OptionalExtension, params};

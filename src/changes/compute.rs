@@ -1,0 +1,158 @@
+//! The diff stage end to end: place the chats, match members to people, derive the change
+//! set, assess its safety and hash its inputs. Reads the state store, writes nothing.
+
+use super::{ChangeSet, ChangeStatus, DiffInput, safety};
+use crate::config::Config;
+use crate::human::timing;
+use crate::matching::{Expected, Matcher, MemberMatch, Status as MatchStatus, Tier};
+use crate::platform::place::{ChatPlacer, Placement};
+use crate::platform::{ChatState, PlatformState};
+use crate::roster::{Loaded, PersonKind};
+use crate::state::Store;
+use anyhow::Context;
+use std::collections::HashSet;
+
+/// A platform chat with its placement (or why it has none).
+pub type PlacedChat = (ChatState, Result<Placement, String>);
+
+pub struct DiffOutcome {
+    pub changes: ChangeSet,
+    pub matches: Vec<MemberMatch>,
+    pub chats: Vec<PlacedChat>,
+    pub assessment: safety::Assessment,
+}
+
+impl DiffOutcome {
+    /// The automatic matches worth remembering: made where the person belongs, of someone
+    /// still on the roster, not already a remembered identity.
+    pub fn matches_to_remember(&self) -> Vec<(i64, String, PersonKind)> {
+        let placed: HashSet<i64> = self.chats.iter().filter(|(_, p)| p.is_ok()).map(|(c, _)| c.chat.chat_id).collect();
+        self.matches
+            .iter()
+            .filter(|m| m.status == MatchStatus::Matched && !m.departed && m.tier != Tier::Known)
+            .filter(|m| placed.contains(&m.chat_id))
+            .filter_map(|m| Some((m.user_id, m.person_id.clone()?, m.kind?)))
+            .collect()
+    }
+
+    /// The roster sizes to keep as the reference, when this run may set them.
+    pub fn sizes_to_accept(&self) -> Option<&std::collections::BTreeMap<(String, String), usize>> {
+        self.assessment.accept_sizes.then_some(&self.assessment.sizes)
+    }
+}
+
+/// Places every chat of the platform.
+pub fn place_chats(cfg: &Config, loaded: &Loaded, state: PlatformState) -> (Vec<PlacedChat>, Vec<(String, Vec<u8>)>) {
+    let placer = ChatPlacer::new(cfg, &loaded.roster);
+    let chats = state
+        .chats
+        .into_iter()
+        .map(|c| {
+            let p = placer.place(&c.chat);
+            (c, p)
+        })
+        .collect();
+    (chats, state.fingerprint)
+}
+
+/// Computes the change set.
+pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Store) -> anyhow::Result<DiffOutcome> {
+    let t = std::time::Instant::now();
+    let (chats, fingerprint) = place_chats(cfg, loaded, state);
+    let expected = Expected::build(&loaded.roster, cfg.profile);
+    let known = store.known()?;
+    let matcher = Matcher::new(&loaded.roster, cfg.matching.clone(), &expected, &known);
+    let for_matching: Vec<(&ChatState, Option<Placement>)> = chats.iter().map(|(c, p)| (c, p.as_ref().ok().cloned())).collect();
+    let matches = matcher.match_all(&for_matching);
+    timing("match", t);
+    let children = store.children_of()?;
+    let input = DiffInput {
+        cfg,
+        roster: &loaded.roster,
+        chats: &chats,
+        matches: &matches,
+        expected: &expected,
+        children_history: &children,
+    };
+    let mut actions = super::diff(&input);
+    let previous = store.roster_sizes()?;
+    let assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
+    // The hash: sources, rollout.toml, the platform as read, people's decisions, and the
+    // remembered identities that made removals (no timestamps).
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for (rel, path) in &loaded.sources {
+        parts.push((
+            format!("source:{rel}"),
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ));
+    }
+    parts.push((
+        "config".into(),
+        std::fs::read(&cfg.path).with_context(|| format!("cannot read {}", cfg.path.display()))?,
+    ));
+    let mut fp = fingerprint;
+    fp.sort();
+    parts.extend(fp.into_iter().map(|(n, b)| (format!("platform:{n}"), b)));
+    parts.push(("decisions".into(), store.decisions()?.join("\n").into_bytes()));
+    // Remembered identities in use: confirmations are in `decisions`; automatic ones are
+    // used only for departed people, listed here.
+    let mut departed: Vec<String> = matches
+        .iter()
+        .filter(|m| m.departed || m.tier == Tier::Known)
+        .map(|m| format!("{}|{}", m.user_id, m.person_id.clone().unwrap_or_default()))
+        .collect();
+    departed.sort();
+    departed.dedup();
+    parts.push(("remembered".into(), departed.join("\n").into_bytes()));
+    let hash = super::inputs_hash(&parts);
+    let status = if store.is_approved(&hash)? {
+        ChangeStatus::Approved
+    } else if assessment.held_reasons.is_empty() {
+        ChangeStatus::Ready
+    } else {
+        ChangeStatus::Held
+    };
+    let changes = ChangeSet {
+        version: 1,
+        hash,
+        status,
+        held_reasons: assessment.held_reasons.clone(),
+        actions,
+    };
+    Ok(DiffOutcome {
+        changes,
+        matches,
+        chats,
+        assessment,
+    })
+}
+
+/// Why `rollout approve HASH` refuses.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApproveError {
+    #[error(
+        "«{0}» is not a change set hash: give the hash `rollout diff` printed (at least 8 characters)"
+    )]
+    NotAHash(String),
+    #[error(
+        "refused: the change set {given} no longer matches its inputs (sources, rollout.toml, the platform or decisions changed; now {now}). Run `rollout diff` again and review the new change set (if it was made with --platform, pass the same --platform here)"
+    )]
+    Stale { given: String, now: String },
+}
+
+/// Checks that `given` (the full hash or its first 8+ characters, as the summary prints
+/// it) names the change set recomputed from the current inputs.
+pub fn check_approval(given: &str, current: &ChangeSet) -> Result<(), ApproveError> {
+    let g = given.trim().trim_end_matches('…').to_lowercase();
+    if g.len() < 8 || !g.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ApproveError::NotAHash(given.trim().to_string()));
+    }
+    if !current.hash.starts_with(&g) {
+        return Err(ApproveError::Stale {
+            given: given.trim().to_string(),
+            now: current.hash.clone(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,563 @@
+//! The change set as set algebra. Two sets of memberships (chat, person):
+//! - *should*: who the roster and the profile expect in each placed chat
+//!   ([`Expected`]);
+//! - *is*: who the matches put there (automatic matches of people on the roster), with
+//!   *maybe* beside it for members in review (never invited twice).
+//!
+//! Invites are *should − is − maybe* (minus people a move already brings in), chats to set
+//! up are placements with nobody's chat, moves and reviews come from *is − should*,
+//! removals from members who left the roster, admin rights from curators in *is*. Nothing
+//! is concluded about a chat whose member list is unknown.
+
+use super::{Action, ActionKind, Change, ReasonCode, Source, new_chat_title};
+use crate::config::Config;
+use crate::matching::{Expected, MemberMatch, ReviewWhy, Status};
+use crate::platform::place::{Audience, Placement};
+use crate::roster::{Person, PersonKind, Roster};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Everything the diff reads.
+pub struct DiffInput<'a> {
+    pub cfg: &'a Config,
+    pub roster: &'a Roster,
+    pub chats: &'a [super::PlacedChat],
+    pub matches: &'a [MemberMatch],
+    pub expected: &'a Expected,
+    /// Every parent → students they were ever seen with (state store).
+    pub children_history: &'a HashMap<String, Vec<String>>,
+}
+
+/// The platform side: which chat is which placement, and who is in it.
+struct Memberships<'a> {
+    /// chat id → placement.
+    place_of: HashMap<i64, &'a Placement>,
+    /// placement → chat id (the first chat of a placement wins).
+    chat_of: BTreeMap<&'a Placement, i64>,
+    /// Chats whose member list is known in full.
+    known: HashSet<i64>,
+    /// (chat, person) → member: the memberships that exist.
+    is: HashMap<(i64, &'a str), i64>,
+    /// (chat, person): memberships that may exist (the best candidates of a review).
+    maybe: HashSet<(i64, &'a str)>,
+    /// (chat, user) → admin or owner.
+    admin: HashMap<(i64, i64), bool>,
+}
+
+impl<'a> Memberships<'a> {
+    fn new(input: &DiffInput<'a>) -> Memberships<'a> {
+        let mut m = Memberships {
+            place_of: HashMap::new(),
+            chat_of: BTreeMap::new(),
+            known: HashSet::new(),
+            is: HashMap::new(),
+            maybe: HashSet::new(),
+            admin: HashMap::new(),
+        };
+        for (cs, placement) in input.chats {
+            if let Ok(p) = placement {
+                m.place_of.insert(cs.chat.chat_id, p);
+                m.chat_of.entry(p).or_insert(cs.chat.chat_id);
+                if cs.members_known {
+                    m.known.insert(cs.chat.chat_id);
+                }
+            }
+            for member in &cs.members {
+                m.admin.insert((cs.chat.chat_id, member.user_id), member.is_admin || member.is_owner);
+            }
+        }
+        for x in input.matches {
+            let Some(pid) = x.person_id.as_deref() else { continue };
+            match x.status {
+                Status::Matched if !x.departed => {
+                    m.is.insert((x.chat_id, pid), x.user_id);
+                }
+                Status::Review => {
+                    m.maybe.insert((x.chat_id, pid));
+                    // Candidates tied with the best are as possibly present: which of them is
+                    // "best" must not depend on the workspace's salted ids.
+                    let top = x.candidates.first().map(|c| c.1).unwrap_or(x.confidence);
+                    for (id, conf) in &x.candidates {
+                        if (conf - top).abs() < 1e-9 {
+                            m.maybe.insert((x.chat_id, id.as_str()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        m
+    }
+
+    fn chat(&self, branch: &str, group: &str, audience: Audience) -> Option<i64> {
+        self.chat_of
+            .get(&Placement {
+                branch: branch.to_string(),
+                group: Some(group.to_string()),
+                audience,
+            })
+            .copied()
+    }
+}
+
+/// Derives the change set, in a stable order.
+pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
+    let people: HashMap<&str, &Person> = input.roster.people.iter().map(|p| (p.id.as_str(), p)).collect();
+    let m = Memberships::new(input);
+    let mut actions = chat_reviews(input);
+    actions.extend(member_actions(input, &m, &people));
+    let moving: HashSet<(i64, String)> = actions
+        .iter()
+        .filter(|a| a.kind() == ActionKind::Move)
+        .filter_map(|a| Some((a.chat_id()?, a.person_id()?.to_string())))
+        .collect();
+    actions.extend(missing(input, &m, &people, &moving));
+    actions.extend(admins(input, &m, &people));
+    sort(input.cfg, &mut actions);
+    actions
+}
+
+fn source_of(people: &HashMap<&str, &Person>, id: &str) -> Option<Source> {
+    Source::of(people.get(id).and_then(|p| p.found_at.first()))
+}
+
+/// Chats that cannot be used as they are: unplaced, a second chat for one placement, a
+/// member list not saved in full.
+fn chat_reviews(input: &DiffInput<'_>) -> Vec<Action> {
+    let mut out = Vec::new();
+    let mut first: BTreeMap<&Placement, &crate::platform::Chat> = BTreeMap::new();
+    for (cs, placement) in input.chats {
+        let title = cs.chat.title.as_deref().unwrap_or("");
+        let review = |place: Option<&Placement>, code, text| {
+            Action::new(
+                Change::Review {
+                    place: place.cloned(),
+                    person_id: None,
+                    chat_id: cs.chat.chat_id,
+                    user_id: None,
+                },
+                code,
+                text,
+                None,
+            )
+        };
+        match placement {
+            Ok(p) => {
+                if let Some(f) = first.get(p) {
+                    out.push(review(
+                        Some(p),
+                        ReasonCode::DuplicateChat,
+                        format!(
+                            "второй чат для той же группы и аудитории: «{title}» и «{}» — оставьте один (приглашения считаются по первому)",
+                            f.title.as_deref().unwrap_or("")
+                        ),
+                    ));
+                }
+                first.entry(p).or_insert(&cs.chat);
+                if !cs.members_known {
+                    out.push(review(
+                        Some(p),
+                        ReasonCode::MembersUnknown,
+                        "список участников чата не сохранён или неполон (marker не null): по нему ничего не рассчитано; сохраните снимок заново со всеми страницами".into(),
+                    ));
+                }
+            }
+            Err(why) => out.push(review(
+                None,
+                ReasonCode::ChatUnplaced,
+                format!("чат «{title}» не удалось отнести к группе и аудитории: {why}"),
+            )),
+        }
+    }
+    out
+}
+
+/// Every member of a known chat: unknown and uncertain members are reviewed, members who
+/// left the roster are removed, and *is − should* becomes moves and reviews.
+fn member_actions(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Person>) -> Vec<Action> {
+    let mut out = Vec::new();
+    for x in input.matches {
+        if !m.known.contains(&x.chat_id) {
+            continue;
+        }
+        let place = m.place_of.get(&x.chat_id).copied();
+        match (x.status, x.person_id.as_deref()) {
+            (Status::Unknown, _) => out.push(Action::new(
+                Change::Review {
+                    place: place.cloned(),
+                    person_id: None,
+                    chat_id: x.chat_id,
+                    user_id: Some(x.user_id),
+                },
+                ReasonCode::UnknownMember,
+                format!(
+                    "участник «{}» не найден в списках: если это человек организации — rollout confirm {} ID; если посторонний — удалите его из чата вручную",
+                    x.display_name, x.user_id
+                ),
+                None,
+            )),
+            (Status::Review, pid) => out.push(uncertain(x, place, pid, people)),
+            (Status::Matched, Some(pid)) if x.departed => {
+                if let Some(a) = place.and_then(|p| departed(input, x, p, pid, people)) {
+                    out.push(a);
+                }
+            }
+            (Status::Matched, Some(pid)) => {
+                let Some(place) = place else { continue };
+                if !input.expected.expects(place, pid) {
+                    out.extend(unexpected(input, m, x, place, pid, people));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A member in review: the question for the coordinator, naming every candidate where
+/// there are several.
+fn uncertain(x: &MemberMatch, place: Option<&Placement>, pid: Option<&str>, people: &HashMap<&str, &Person>) -> Action {
+    let (code, text) = match &x.review {
+        Some(ReviewWhy::TwoAccounts) => (
+            ReasonCode::TwoAccounts,
+            "у человека, похоже, два аккаунта в чатах: оставьте один".to_string(),
+        ),
+        Some(ReviewWhy::DroppedRecord(why)) => (
+            ReasonCode::DroppedRecord,
+            format!("участник похож на человека, чья запись исключена из-за ошибки в данных ({why}): исправьте источник; удалять нельзя"),
+        ),
+        Some(ReviewWhy::Ambiguous) => {
+            // Every candidate is named: a coordinator must not confirm whoever is shown first.
+            let ids: Vec<&String> = if x.first_only_candidates.len() > 1 {
+                x.first_only_candidates.iter().collect()
+            } else {
+                x.candidates.iter().map(|(p, _)| p).collect()
+            };
+            let names: Vec<String> = ids
+                .iter()
+                .take(5)
+                .map(|id| format!("{} ({id})", people.get(id.as_str()).map(|p| p.name.full()).unwrap_or_default()))
+                .collect();
+            (
+                ReasonCode::AmbiguousMatch,
+                format!(
+                    "подходят несколько человек: {} — подтвердите нужного: rollout confirm {} ID",
+                    names.join("; "),
+                    x.user_id
+                ),
+            )
+        }
+        _ => (
+            ReasonCode::WeakMatch,
+            format!(
+                "совпадение неуверенное ({:.2}): подтвердите — rollout confirm {} {} — или отклоните — rollout reject {} {}",
+                x.confidence,
+                x.user_id,
+                pid.unwrap_or("ID"),
+                x.user_id,
+                pid.unwrap_or("ID")
+            ),
+        ),
+    };
+    // An ambiguous match names no one person: the text lists the candidates.
+    let pid = if x.review == Some(ReviewWhy::Ambiguous) { None } else { pid };
+    Action::new(
+        Change::Review {
+            place: place.cloned(),
+            person_id: pid.map(str::to_string),
+            chat_id: x.chat_id,
+            user_id: Some(x.user_id),
+        },
+        code,
+        format!("«{}»: {text}", x.display_name),
+        pid.and_then(|p| source_of(people, p)),
+    )
+}
+
+/// A member remembered as someone no longer on the roster: removed (seed 001, 2.29), a
+/// parent only when none of their children is still enrolled.
+fn departed(input: &DiffInput<'_>, x: &MemberMatch, place: &Placement, pid: &str, people: &HashMap<&str, &Person>) -> Option<Action> {
+    let (code, text) = match x.kind {
+        Some(PersonKind::Student) => (
+            ReasonCode::DepartedStudent,
+            "обучающегося больше нет в списках (выбыл): удалить из чата",
+        ),
+        Some(PersonKind::Staff) => (
+            ReasonCode::StaffLeft,
+            "сотрудника больше нет в списках (уволился): удалить из чата",
+        ),
+        _ => {
+            let kids = input.children_history.get(pid).map(Vec::as_slice).unwrap_or_default();
+            if kids.iter().any(|k| people.contains_key(k.as_str())) {
+                return None;
+            }
+            (
+                ReasonCode::DepartedParent,
+                "родитель выбывшего обучающегося: удалить из чата вместе с ребёнком (других его детей в списках нет)",
+            )
+        }
+    };
+    Some(Action::new(
+        Change::Remove {
+            place: place.clone(),
+            person_id: pid.to_string(),
+            chat_id: x.chat_id,
+            user_id: x.user_id,
+        },
+        code,
+        text.to_string(),
+        None,
+    ))
+}
+
+/// A membership in *is − should*: a student or parent in another group's chat moves when
+/// their own chat is clear, anything else is a question.
+fn unexpected(
+    input: &DiffInput<'_>,
+    m: &Memberships<'_>,
+    x: &MemberMatch,
+    place: &Placement,
+    pid: &str,
+    people: &HashMap<&str, &Person>,
+) -> Option<Action> {
+    let person = people.get(pid).copied();
+    let source = source_of(people, pid);
+    let review = |code, text: &str| {
+        Some(Action::new(
+            Change::Review {
+                place: Some(place.clone()),
+                person_id: Some(pid.to_string()),
+                chat_id: x.chat_id,
+                user_id: Some(x.user_id),
+            },
+            code,
+            text.to_string(),
+            source.clone(),
+        ))
+    };
+    match (place.audience, person.map(|p| p.kind)) {
+        (Audience::Students, Some(PersonKind::Student)) => {
+            let person = person?;
+            let own: Vec<i64> = person
+                .groups
+                .iter()
+                .filter_map(|g| m.chat(&g.branch, &g.group, Audience::Students))
+                .collect();
+            let in_own = own.iter().any(|c| m.is.contains_key(&(*c, pid)));
+            if input.cfg.profile.allows_several_groups() || in_own {
+                return review(
+                    ReasonCode::TwoGroupChats,
+                    "обучающийся состоит в чатах двух групп, а по списку — в одной: уберите лишний чат",
+                );
+            }
+            let target = person.groups.first().map(|g| Placement {
+                branch: g.branch.clone(),
+                group: Some(g.group.clone()),
+                audience: Audience::Students,
+            });
+            let own_group = person.groups.first().map(|g| g.group.as_str()).unwrap_or_default();
+            Some(Action::new(
+                Change::Move {
+                    place: target.unwrap_or_else(|| place.clone()),
+                    person_id: pid.to_string(),
+                    chat_id: own.first().copied(),
+                    user_id: x.user_id,
+                    from_chat_id: x.chat_id,
+                },
+                ReasonCode::WrongGroupChat,
+                format!(
+                    "обучающийся сидит в чате группы {}, а учится в {own_group}: перевести",
+                    place.group.as_deref().unwrap_or("")
+                ),
+                source,
+            ))
+        }
+        (Audience::Parents, Some(PersonKind::Parent)) => {
+            let kids_places: Vec<Placement> = input
+                .roster
+                .guardians
+                .iter()
+                .filter(|g| g.parent_id == pid)
+                .filter_map(|g| people.get(g.student_id.as_str()))
+                .flat_map(|k| k.groups.iter())
+                .map(|g| Placement {
+                    branch: g.branch.clone(),
+                    group: Some(g.group.clone()),
+                    audience: Audience::Parents,
+                })
+                .collect();
+            // The children's chats the parent is not in yet.
+            let targets: Vec<&Placement> = kids_places
+                .iter()
+                .filter(|p| !m.is.keys().any(|(c, q)| *q == pid && m.chat_of.get(p) == Some(c)))
+                .collect();
+            match targets.as_slice() {
+                [only] => Some(Action::new(
+                    Change::Move {
+                        place: (*only).clone(),
+                        person_id: pid.to_string(),
+                        chat_id: m.chat_of.get(*only).copied(),
+                        user_id: x.user_id,
+                        from_chat_id: x.chat_id,
+                    },
+                    ReasonCode::WrongGroupChat,
+                    format!(
+                        "ребёнок учится в {}, а родитель в чате {}: перевести",
+                        only.group.as_deref().unwrap_or(""),
+                        place.group.as_deref().unwrap_or("")
+                    ),
+                    source,
+                )),
+                _ => review(ReasonCode::ParentNotOfGroup, "родитель в чате группы, где нет его детей: проверьте"),
+            }
+        }
+        (Audience::Students, Some(PersonKind::Parent)) => review(
+            ReasonCode::ParentInStudentsChat,
+            "родитель в чате обучающихся — возможно, ребёнок зарегистрирован с почты родителя (п. 2.8): проверьте, не удаляйте",
+        ),
+        (Audience::Parents, Some(PersonKind::Student)) | (Audience::Staff, Some(PersonKind::Student | PersonKind::Parent)) => {
+            review(ReasonCode::WrongAudience, "человек в чате не своей аудитории: проверьте")
+        }
+        // Staff may sit in group chats (teachers of the group); staff of another branch in a
+        // staff chat is a question.
+        (Audience::Staff, Some(PersonKind::Staff)) => review(
+            ReasonCode::StaffOtherBranch,
+            "сотрудник другого филиала в чате сотрудников этого филиала: проверьте",
+        ),
+        _ => None,
+    }
+}
+
+/// *should − is*: a placement with no chat is a chat to set up; in a known chat, everyone
+/// expected who is neither in it, nor possibly in it, nor moving into it is invited.
+fn missing(
+    input: &DiffInput<'_>,
+    m: &Memberships<'_>,
+    people: &HashMap<&str, &Person>,
+    moving: &HashSet<(i64, String)>,
+) -> Vec<Action> {
+    let mut out = Vec::new();
+    for (place, expected) in &input.expected.by_placement {
+        if place.audience == Audience::Teachers {
+            continue;
+        }
+        match m.chat_of.get(place) {
+            None => {
+                let found = place
+                    .group
+                    .as_ref()
+                    .and_then(|g| input.roster.groups.iter().find(|x| x.branch == place.branch && &x.name == g))
+                    .map(|g| g.found_at.clone());
+                let title = new_chat_title(input.cfg, place);
+                out.push(Action::new(
+                    Change::SetupChat { place: place.clone() },
+                    ReasonCode::ChatMissing,
+                    format!(
+                        "чата нет на платформе: создайте «{title}» и добавьте бота; затем пригласите {} чел.",
+                        expected.len()
+                    ),
+                    Source::of(found.as_ref()),
+                ));
+            }
+            Some(&chat) if m.known.contains(&chat) => {
+                let curators = place
+                    .group
+                    .as_ref()
+                    .and_then(|g| input.expected.curators.get(&(place.branch.clone(), g.clone())));
+                for pid in expected {
+                    let key = (chat, pid.as_str());
+                    if m.is.contains_key(&key) || m.maybe.contains(&key) || moving.contains(&(chat, pid.clone())) {
+                        continue;
+                    }
+                    let curator = curators.is_some_and(|c| c.contains(pid));
+                    let (code, text) = match people.get(pid.as_str()).map(|p| p.kind) {
+                        _ if curator => (
+                            ReasonCode::CuratorNotInChat,
+                            format!("{} группы не в чате", input.cfg.profile.curator_word()),
+                        ),
+                        Some(PersonKind::Student) => (
+                            ReasonCode::StudentNotInChat,
+                            "обучающийся ещё не вступил в чат своей группы".into(),
+                        ),
+                        Some(PersonKind::Parent) => (
+                            ReasonCode::ParentNotInChat,
+                            "родитель ещё не вступил в родительский чат группы ребёнка".into(),
+                        ),
+                        _ => (
+                            ReasonCode::StaffNotInChat,
+                            "сотрудник ещё не вступил в чат сотрудников своего филиала".into(),
+                        ),
+                    };
+                    out.push(Action::new(
+                        Change::Invite {
+                            place: place.clone(),
+                            person_id: pid.clone(),
+                            chat_id: chat,
+                        },
+                        code,
+                        text,
+                        source_of(people, pid),
+                    ));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// Curators in their groups' chats (*is*) who are not admins there.
+fn admins(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Person>) -> Vec<Action> {
+    let mut out = Vec::new();
+    for (place, &chat) in &m.chat_of {
+        let Some(g) = &place.group else { continue };
+        if place.audience == Audience::Teachers {
+            continue;
+        }
+        for c in input
+            .expected
+            .curators
+            .get(&(place.branch.clone(), g.clone()))
+            .into_iter()
+            .flatten()
+        {
+            if let Some(&user) = m.is.get(&(chat, c.as_str()))
+                && !m.admin.get(&(chat, user)).copied().unwrap_or(false)
+            {
+                out.push(Action::new(
+                    Change::MakeAdmin {
+                        place: (*place).clone(),
+                        person_id: c.clone(),
+                        chat_id: chat,
+                        user_id: user,
+                    },
+                    ReasonCode::CuratorNotAdmin,
+                    format!(
+                        "{} группы — не администратор чата: назначьте его администратором",
+                        input.cfg.profile.curator_word()
+                    ),
+                    source_of(people, c),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A stable order: branch as in rollout.toml, group, audience, kind, chat, user, person;
+/// one action per id.
+fn sort(cfg: &Config, actions: &mut Vec<Action>) {
+    let order: HashMap<&str, usize> = cfg.branches.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
+    actions.sort_by_cached_key(|a| {
+        (
+            a.branch().and_then(|x| order.get(x).copied()).unwrap_or(usize::MAX),
+            crate::roster::NaturalKey::new(a.group().unwrap_or("")),
+            a.audience().map(Audience::code),
+            a.kind(),
+            a.chat_id(),
+            a.user_id(),
+            a.person_id().map(str::to_string),
+            a.id.clone(),
+        )
+    });
+    actions.dedup_by(|a, b| a.id == b.id);
+}

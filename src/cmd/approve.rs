@@ -1,0 +1,34 @@
+//! `rollout approve HASH`: approve a held change set; refused if its inputs changed since.
+
+use super::{Global, Workspace, say};
+use rollout::error::{Done, Error, Result};
+use rollout::human::ru_count;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The hash `rollout diff` printed (the full one, or its first 8+ characters).
+    hash: String,
+    /// The platform source the change set was made from, if not [platform] in rollout.toml.
+    #[arg(long, value_name = "PATH")]
+    platform: Option<PathBuf>,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Done> {
+    let ws = Workspace::load(g)?;
+    let loaded = ws.roster(true)?;
+    let mut store = ws.store()?;
+    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?.ok_or_else(|| {
+        Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform")
+    })?;
+    rollout::changes::check_approval(&a.hash, &d.changes).map_err(Error::usage)?;
+    store.approve(&d.changes.hash, &ws.today.format("%Y-%m-%d").to_string())?;
+    // An approved shrink becomes the new reference size.
+    store.set_roster_sizes(&d.assessment.sizes)?;
+    say!(
+        "Набор изменений {} подтверждён ({}).",
+        d.changes.hash,
+        ru_count(d.changes.actions.len(), ["действие", "действия", "действий"])
+    );
+    Ok(Done::Clean)
+}

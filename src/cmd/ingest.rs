@@ -1,0 +1,78 @@
+//! `rollout ingest`, `check` and `run`: the roster from the sources; `run` goes on through
+//! the diff (when a platform is configured) to the dashboard.
+
+use super::{Global, Workspace, say};
+use rollout::error::{Done, Error, Result};
+use rollout::roster::Loaded;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Ingest,
+    Check,
+    Run,
+}
+
+fn outcome(o: &Loaded) -> Done {
+    if o.unreadable > 0 {
+        Done::Unreadable
+    } else {
+        Done::problems_if(!o.problems.is_empty() || o.no_sources() || !o.unlisted.is_empty())
+    }
+}
+
+pub fn run(g: &Global, stage: Stage) -> Result<Done> {
+    let ws = Workspace::load(g)?;
+    let loaded = ws.roster(g.quiet)?;
+    let writes_roster = stage != Stage::Check;
+    let t = std::time::Instant::now();
+    super::write_roster(&ws, &loaded, writes_roster)?;
+    rollout::human::timing("write", t);
+    if !g.quiet {
+        let mut text = Vec::new();
+        let _ = rollout::summary::print_roster_summary(&mut text, &ws.cfg, &loaded);
+        if writes_roster {
+            text.extend(format!("Реестр записан: {}\n", ws.out.join("roster").display()).into_bytes());
+        }
+        let _ = rollout::summary::print_problem_summary(&mut text, &loaded, &ws.out.join("problems.xlsx"));
+        super::print_raw(&text);
+    }
+    let mut done = outcome(&loaded);
+    if stage == Stage::Run {
+        done = done.max(dashboard(g, &ws, &loaded)?);
+    }
+    Ok(done)
+}
+
+/// The rest of `run`: the diff when a platform is configured, then the dashboard — roster,
+/// platform and plans in one page.
+fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
+    let mut done = Done::Clean;
+    let mut diff = None;
+    if rollout::platform::source(&ws.cfg, None).is_some() {
+        let (d, outcome) = super::diff::stage(ws, loaded, None, g.quiet)?;
+        done = d;
+        diff = Some(outcome);
+    }
+    let chats = diff.as_ref().map(|d| d.chats.as_slice()).unwrap_or(&[]);
+    let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, chats);
+    let usage = super::measure_usage(ws, loaded, diff.as_ref(), chats, &links);
+    let mut store = ws.store()?;
+    let (plans, errors) = rollout::report::load_plans(&ws.cfg, None);
+    for e in &errors {
+        eprintln!("rollout: внимание: план не вошёл в отчёт: {e}");
+    }
+    let status = if plans.is_empty() {
+        None
+    } else {
+        Some(rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut store, ws.today, ws.today).map_err(Error::Unreadable)?)
+    };
+    let path = rollout::report::write(&ws.cfg, &usage, status.as_ref(), &ws.out, ws.today).map_err(Error::Output)?;
+    if !g.quiet {
+        say!(
+            "Отчёт: {}; сводка для директора: {}",
+            path.display(),
+            ws.out.join("usage.xlsx").display()
+        );
+    }
+    Ok(done)
+}

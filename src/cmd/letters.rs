@@ -1,0 +1,69 @@
+//! `rollout letters`: letters, mailing lists, QR slips and .eml files.
+
+use super::{Global, Workspace, say};
+use rollout::error::{Done, Error, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Letters for everyone, not only those who still have to join.
+    #[arg(long)]
+    all: bool,
+    /// Skip the printable QR slips.
+    #[arg(long)]
+    no_qr: bool,
+    /// Skip the .eml files.
+    #[arg(long)]
+    no_eml: bool,
+    #[arg(long, value_name = "PATH")]
+    platform: Option<PathBuf>,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Done> {
+    let ws = Workspace::load(g)?;
+    let loaded = ws.roster(g.quiet)?;
+    // Letters name people by id: the roster they refer to is written beside them.
+    super::write_roster(&ws, &loaded, true)?;
+    let ctx = super::link_context(&ws, &loaded, a.platform.as_deref())?;
+    let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
+    let rules = rollout::letters::rules_lines(&engine, &ws.cfg.organization.name).map_err(Error::usage)?;
+    let inputs = rollout::letters::Inputs {
+        cfg: &ws.cfg,
+        roster: &loaded.roster,
+        links: &ctx.links.current,
+        changes: ctx.diff.as_ref().map(|d| &d.changes),
+        rules,
+    };
+    let date = ws.today.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
+    let opts = rollout::letters::Options {
+        all: a.all,
+        qr: !a.no_qr,
+        eml: !a.no_eml,
+        date,
+    };
+    let r = rollout::letters::render(&engine, &inputs, &opts).map_err(Error::usage)?;
+    let dir = ws.out.join("letters");
+    // A fresh folder swapped in: never a mix of old and new letters.
+    rollout::output::replace_dir(&dir, &r.files).map_err(Error::Output)?;
+    for p in &ctx.links.problems {
+        say!("Ссылка не принята: {} {} {} — {} ({})", p.file, p.sheet, p.cell, p.message, p.found);
+    }
+    say!(
+        "Письма: родителям {}, кураторам {}, сотрудникам {}; листков с QR {}; .eml {}; SMS {}; на печать {} — {}",
+        r.parents,
+        r.curators,
+        r.staff,
+        r.slips,
+        r.eml,
+        r.sms,
+        r.print,
+        dir.display()
+    );
+    if r.without_link > 0 {
+        say!("Без ссылки (чата нет): {} — см. rollout links status", r.without_link);
+    }
+    if ctx.diff.is_none() && !a.all {
+        say!("Платформа не задана ([platform]): письма подготовлены для всех.");
+    }
+    Ok(Done::problems_if(!ctx.links.problems.is_empty()))
+}

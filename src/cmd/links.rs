@@ -1,0 +1,56 @@
+//! `rollout links status`: the admin's checklist of invite links.
+
+use super::{Global, Workspace, say};
+use rollout::error::{Done, Error, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand)]
+pub enum LinksCmd {
+    /// Per branch: groups without a link, links gone from the platform, links to rotate,
+    /// chats nobody joined lately although people still have to join.
+    #[command(after_help = "Examples:\n  rollout links status")]
+    Status {
+        #[arg(long, value_name = "PATH")]
+        platform: Option<PathBuf>,
+    },
+}
+
+pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
+    let LinksCmd::Status { platform } = cmd;
+    let ws = Workspace::load(g)?;
+    let loaded = ws.roster(true)?;
+    let ctx = super::link_context(&ws, &loaded, platform.as_deref())?;
+    let checks = rollout::links::checklist::checklist(
+        &ws.cfg,
+        &loaded.roster,
+        &ctx.links,
+        ctx.diff.as_ref().map(|d| &d.changes),
+        &ctx.store,
+        &ctx.chats,
+        ws.today,
+    )?;
+    rollout::links::checklist::write_status(&ws.out, &checks, &ctx.store).map_err(Error::Output)?;
+    say!(
+        "Ссылок: {}; к проверке: {}",
+        ctx.links.current.len(),
+        checks.len() + ctx.links.problems.len()
+    );
+    for p in &ctx.links.problems {
+        say!("  ! ссылка не принята: {} {} {} — {} ({})", p.file, p.sheet, p.cell, p.message, p.found);
+    }
+    let mut branch = "";
+    for c in &checks {
+        if c.branch != branch {
+            branch = &c.branch;
+            say!("{branch}:");
+        }
+        say!(
+            "  [ ] {}: {} {} — {}",
+            c.kind.ru(),
+            if c.group.is_empty() { "чат сотрудников" } else { c.group.as_str() },
+            c.audience.ru(),
+            c.detail
+        );
+    }
+    Ok(Done::problems_if(!checks.is_empty() || !ctx.links.problems.is_empty()))
+}

@@ -1,0 +1,306 @@
+//! One module per subcommand (as xsv does): each has its clap arguments and a `run` that
+//! calls the library's stages and prints for people. `execute` is the one dispatch.
+
+pub mod approve;
+pub mod decide;
+pub mod diff;
+pub mod ingest;
+pub mod init;
+pub mod letters;
+pub mod links;
+pub mod plan;
+pub mod purge;
+pub mod read_source;
+pub mod report;
+
+use clap::{Parser, Subcommand};
+use rollout::changes::{DiffOutcome, PlacedChat};
+use rollout::config::Config;
+use rollout::error::{Done, Error, Result};
+use rollout::ingest::ReadMode;
+use rollout::links::LinkSet;
+use rollout::roster::Loaded;
+use rollout::state::Store;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Writes a line to stdout; a closed pipe (`rollout check | head`) ends the program
+/// quietly with success, as for any Unix tool.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::cmd::stdout_failed(e);
+        }
+    }};
+}
+pub(crate) use say;
+
+/// Writes text as it is to stdout (a closed pipe ends the program with success).
+pub fn print_raw(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|_| out.flush()) {
+        stdout_failed(e);
+    }
+}
+
+/// What a failed write to stdout means: a closed pipe is success; anything else is
+/// reported.
+pub fn stdout_failed(e: std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("rollout: error: cannot write to standard output: {e}");
+}
+
+const EXAMPLES: &str = "Examples:
+  rollout init my-college --profile college    write a starter workspace
+  rollout run --config my-college/rollout.toml  run every stage, print a summary
+  rollout check                                 report problems in the sources
+  rollout ingest --out /tmp/out                 write the clean roster to /tmp/out/roster/";
+
+#[derive(Parser)]
+#[command(name = "rollout", version, about = "Move a whole educational organisation onto the Sferum / MAX platform and keep it in sync",
+    after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(clap::Args)]
+pub struct Global {
+    /// The workspace file.
+    #[arg(long, global = true, default_value = "rollout.toml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// Where generated files go (default: out/ next to the config).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary tables.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Write a starter workspace: rollout.toml with every key commented, sources/, plans/, templates/.
+    #[command(after_help = "Examples:\n  rollout init my-school --profile school\n  rollout init . --profile kindergarten --force")]
+    Init(init::Args),
+    /// Read every source into the clean roster (OUT/roster/) and report problems (OUT/problems.csv).
+    #[command(after_help = "Examples:\n  rollout ingest\n  rollout ingest --config samples/college/rollout.toml --out /tmp/college")]
+    Ingest,
+    /// Check the sources and report every problem (OUT/problems.csv, OUT/problems.xlsx).
+    #[command(after_help = "Examples:\n  rollout check\n  rollout check --config samples/college/rollout.toml")]
+    Check,
+    /// Diff the roster against the platform: OUT/matches.csv, OUT/changes.json, OUT/changes.xlsx.
+    #[command(
+        after_help = "Examples:\n  rollout diff\n  rollout diff --platform platform/          a snapshot folder\n  rollout diff --platform members.xlsx       a member export"
+    )]
+    Diff(diff::Args),
+    /// Settle a review item: this platform account is this roster person.
+    #[command(after_help = "Examples:\n  rollout confirm 700123 s1a2b3c4d5e")]
+    Confirm(decide::Args),
+    /// Settle a review item: this platform account is not this roster person.
+    #[command(after_help = "Examples:\n  rollout reject 700123 s1a2b3c4d5e")]
+    Reject(decide::Args),
+    /// Approve a held change set by its hash; refused if its inputs changed since.
+    #[command(after_help = "Examples:\n  rollout approve 3f2a…   (the hash rollout diff printed)")]
+    Approve(approve::Args),
+    /// Delete what the state store keeps about people no longer on the roster.
+    #[command(after_help = "Examples:\n  rollout purge --before 2026-09-01")]
+    Purge(purge::Args),
+    /// Letters, mailing lists, QR slips and .eml files for people who still have to join.
+    #[command(
+        after_help = "Examples:\n  rollout letters              only people the change set says must still join\n  rollout letters --all        everyone\n  rollout letters --no-qr      without the printable slips"
+    )]
+    Letters(letters::Args),
+    /// Invite links: the registry and the admin's checklist.
+    Links {
+        #[command(subcommand)]
+        cmd: links::LinksCmd,
+    },
+    /// Rollout plans: status per branch and owner, check-offs, import, calendar, Gantt, reminders.
+    Plan {
+        #[command(subcommand)]
+        cmd: plan::PlanCmd,
+    },
+    /// The dashboard (OUT/report.html, opens offline) and the director's usage summary (OUT/usage.xlsx).
+    #[command(after_help = "Examples:\n  rollout report\n  rollout report --as-of 2027-03-01")]
+    Report(report::Args),
+    /// The main job: every stage in order, with a short summary at the end.
+    #[command(after_help = "Examples:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
+    Run,
+    /// Internal: read one source file and print it as JSON (the isolated reader).
+    #[command(name = "__read-source", hide = true)]
+    ReadSource(read_source::Args),
+}
+
+/// The one dispatch.
+pub fn execute(cli: Cli) -> Result<Done> {
+    let g = &cli.global;
+    match cli.command {
+        Command::ReadSource(a) => Ok(read_source::run(a)),
+        Command::Init(a) => init::run(a),
+        Command::Ingest => ingest::run(g, ingest::Stage::Ingest),
+        Command::Check => ingest::run(g, ingest::Stage::Check),
+        Command::Run => ingest::run(g, ingest::Stage::Run),
+        Command::Diff(a) => diff::run(g, a),
+        Command::Confirm(a) => decide::run(g, a, true),
+        Command::Reject(a) => decide::run(g, a, false),
+        Command::Approve(a) => approve::run(g, a),
+        Command::Purge(a) => purge::run(g, a),
+        Command::Letters(a) => letters::run(g, a),
+        Command::Links { cmd } => links::run(g, cmd),
+        Command::Plan { cmd } => plan::run(g, cmd),
+        Command::Report(a) => report::run(g, a),
+    }
+}
+
+/// A loaded workspace: its configuration, where outputs go, and today.
+pub struct Workspace {
+    pub cfg: Config,
+    pub out: PathBuf,
+    pub today: chrono::NaiveDate,
+}
+
+impl Workspace {
+    pub fn load(g: &Global) -> Result<Workspace> {
+        let cfg = load_config(&g.config)?;
+        let out = g.out.clone().unwrap_or_else(|| cfg.root.join("out"));
+        let today = cfg.today();
+        Ok(Workspace { cfg, out, today })
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::open(&self.cfg.root)?)
+    }
+
+    /// Reads every source and builds the roster (a progress bar unless `quiet`).
+    pub fn roster(&self, quiet: bool) -> Result<Loaded> {
+        let salt = rollout::state::load_salt(&self.cfg.root)?;
+        let pb = progress_bar(quiet);
+        Ok(rollout::roster::load(&self.cfg, &salt, self.today, &read_mode(), &pb))
+    }
+}
+
+pub fn load_config(path: &Path) -> Result<Config> {
+    let cfg = Config::load(path)?;
+    for key in &cfg.unknown_keys {
+        eprintln!("rollout: warning: {}: unknown key `{key}` (ignored)", path.display());
+    }
+    if cfg.platform.base_url.is_some() || cfg.platform.token_file.is_some() {
+        eprintln!(
+            "rollout: внимание: {}: [platform] base_url и token_file пока не используется — живое подключение к платформе появится позже; сейчас платформа читается из snapshot или export",
+            path.display()
+        );
+    }
+    Ok(cfg)
+}
+
+pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} чтение файлов {pos}/{len} {wide_bar} {elapsed}") {
+        pb.set_style(style);
+    }
+    pb
+}
+
+fn read_mode() -> ReadMode {
+    match std::env::current_exe() {
+        Ok(exe) => ReadMode::Isolated { exe },
+        Err(_) => ReadMode::InProcess,
+    }
+}
+
+/// A day typed by the user: ISO or ДД.ММ.ГГГГ; none is `today`.
+pub fn parse_day(s: Option<&str>, today: chrono::NaiveDate) -> Result<chrono::NaiveDate> {
+    match s {
+        None => Ok(today),
+        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(d.trim(), "%d.%m.%Y"))
+            .map_err(|_| Error::msg(format!("«{d}» is not a date: write it as 2024-03-01 or 01.03.2024"))),
+    }
+}
+
+fn check_platform_path(platform: Option<&Path>) -> Result<()> {
+    match platform {
+        Some(p) if !p.exists() => Err(Error::msg(format!(
+            "--platform {}: no such folder or file (a snapshot folder or a member export)",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The change set from the configured (or given) platform source; None when there is none.
+pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, store: &Store) -> Result<Option<DiffOutcome>> {
+    check_platform_path(platform)?;
+    let Some(source) = rollout::platform::source(&ws.cfg, platform) else {
+        return Ok(None);
+    };
+    let state = source.load().map_err(|e| {
+        Error::Unreadable(anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe())))
+    })?;
+    let d = rollout::changes::compute(&ws.cfg, loaded, state, store).map_err(Error::Unreadable)?;
+    Ok(Some(d))
+}
+
+/// What `letters`, `links status`, `report` and measured plans start from: the platform and
+/// its change set, the current links — recorded in the state store (link history, joins).
+pub struct LinkContext {
+    pub store: Store,
+    pub diff: Option<DiffOutcome>,
+    pub chats: Vec<PlacedChat>,
+    pub links: LinkSet,
+}
+
+pub fn link_context(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>) -> Result<LinkContext> {
+    let mut store = ws.store()?;
+    let mut diff = diff_if_platform(ws, loaded, platform, &store)?;
+    let chats = diff.as_mut().map(|d| std::mem::take(&mut d.chats)).unwrap_or_default();
+    let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats);
+    store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
+    Ok(LinkContext {
+        store,
+        diff,
+        chats,
+        links,
+    })
+}
+
+/// Usage per group and branch; without a platform, shares are unknown.
+pub fn measure_usage(
+    ws: &Workspace,
+    loaded: &Loaded,
+    diff: Option<&DiffOutcome>,
+    chats: &[PlacedChat],
+    links: &LinkSet,
+) -> rollout::plans::measure::Usage {
+    let linked = links.current.keys().cloned().collect();
+    rollout::plans::measure::measure(&rollout::plans::measure::MeasureInput {
+        cfg: &ws.cfg,
+        roster: &loaded.roster,
+        chats: diff.map(|_| chats),
+        matches: diff.map(|d| d.matches.as_slice()).unwrap_or(&[]),
+        linked: &linked,
+    })
+}
+
+/// The roster and the problems, written to OUT (an output that cannot be written is exit 2).
+pub fn write_roster(ws: &Workspace, loaded: &Loaded, roster: bool) -> Result<()> {
+    use anyhow::Context;
+    rollout::output::ensure_dir(&ws.out)
+        .with_context(|| format!("cannot create {}", ws.out.display()))
+        .map_err(Error::Output)?;
+    if roster {
+        let branches: Vec<String> = ws.cfg.branches.iter().map(|b| b.name.clone()).collect();
+        rollout::output::roster::write_roster(&ws.out, &loaded.roster, &branches).map_err(Error::Output)?;
+    }
+    rollout::output::roster::write_problems(&ws.out, &loaded.problems).map_err(Error::Output)
+}

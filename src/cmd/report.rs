@@ -1,0 +1,38 @@
+//! `rollout report`: the dashboard and the director's usage summary.
+
+use super::{Global, Workspace, say};
+use rollout::error::{Done, Error, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The day the plan status is for (YYYY-MM-DD; default: today).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// A snapshot folder or a member export (default: [platform] in rollout.toml).
+    #[arg(long, value_name = "PATH")]
+    platform: Option<PathBuf>,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Done> {
+    let ws = Workspace::load(g)?;
+    let as_of = super::parse_day(a.as_of.as_deref(), ws.today)?;
+    let loaded = ws.roster(g.quiet)?;
+    let mut ctx = super::link_context(&ws, &loaded, a.platform.as_deref())?;
+    let usage = super::measure_usage(&ws, &loaded, ctx.diff.as_ref(), &ctx.chats, &ctx.links);
+    let (plans, errors) = rollout::report::load_plans(&ws.cfg, None);
+    if !errors.is_empty() {
+        return Err(super::plan::plan_errors(errors));
+    }
+    let status = if plans.is_empty() {
+        None
+    } else {
+        Some(rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut ctx.store, as_of, ws.today).map_err(Error::Unreadable)?)
+    };
+    let path = rollout::report::write(&ws.cfg, &usage, status.as_ref(), &ws.out, ws.today).map_err(Error::Output)?;
+    if !g.quiet {
+        say!("Отчёт: {}", path.display());
+        say!("Сводка для директора: {}", ws.out.join("usage.xlsx").display());
+    }
+    Ok(Done::Clean)
+}

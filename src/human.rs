@@ -1,0 +1,75 @@
+//! Output for people on a terminal: aligned tables, Russian plurals, stage timings.
+
+use std::io::Write;
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+/// Prints a table with aligned columns.
+pub fn print_table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(x) = widths.get_mut(i) {
+                *x = (*x).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let head: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+    writeln!(w, "  {}", line(&head))?;
+    for r in rows {
+        writeln!(w, "  {}", line(r))?;
+    }
+    Ok(())
+}
+
+/// «1 файл», «3 файла», «5 файлов».
+pub fn ru_count(n: usize, forms: [&str; 3]) -> String {
+    let (n10, n100) = (n % 10, n % 100);
+    let form = if n10 == 1 && n100 != 11 {
+        forms[0]
+    } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
+        forms[1]
+    } else {
+        forms[2]
+    };
+    format!("{n} {form}")
+}
+
+/// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr.
+pub fn timing(stage: &str, since: std::time::Instant) {
+    if std::env::var_os("ROLLOUT_TIMING").is_some() {
+        eprintln!("timing: {stage} {:.3} s", since.elapsed().as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals() {
+        let f = ["файл", "файла", "файлов"];
+        assert_eq!(ru_count(1, f), "1 файл");
+        assert_eq!(ru_count(3, f), "3 файла");
+        assert_eq!(ru_count(11, f), "11 файлов");
+        assert_eq!(ru_count(22, f), "22 файла");
+        assert_eq!(ru_count(25, f), "25 файлов");
+    }
+}

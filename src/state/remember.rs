@@ -1,0 +1,62 @@
+//! What a run remembers, in one place per kind of run: the diff (automatic matches, the
+//! roster's people and guardianships, accepted roster sizes) and the links (their history
+//! and the latest join per chat).
+
+use super::{StateError, Store};
+use crate::roster::{PersonKind, Roster};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// One current link as the store keeps it: branch, group ("" for a staff chat), audience
+/// code, link, source.
+pub type LinkRow = (String, String, String, String, String);
+
+impl Store {
+    /// After a diff's outputs are written: its automatic matches, the roster's people and
+    /// guardianships, and its roster sizes when they may become the reference.
+    pub fn record_diff(
+        &mut self,
+        auto: &[(i64, String, PersonKind)],
+        roster: &Roster,
+        sizes: Option<&BTreeMap<(String, String), usize>>,
+        today: NaiveDate,
+    ) -> Result<(), StateError> {
+        let day = today.format("%Y-%m-%d").to_string();
+        self.remember(auto, &day)?;
+        self.record_people(roster, &day)?;
+        if let Some(s) = sizes {
+            self.set_roster_sizes(s)?;
+        }
+        Ok(())
+    }
+
+    /// The links seen today and the latest join time per chat (ms since the epoch).
+    pub fn record_links(&mut self, links: &[LinkRow], joins: &[(i64, i64)], today: NaiveDate) -> Result<(), StateError> {
+        self.sync_links(links, &today.format("%Y-%m-%d").to_string())?;
+        self.record_joins(joins)
+    }
+}
+
+/// Why `rollout purge` refuses to forget.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PurgeRefused {
+    #[error(
+        "--before {0} is in the future: purge forgets people no longer on the roster who were last seen before that date, and a future date would also forget today's departures (their removals would be lost)"
+    )]
+    Future(String),
+    #[error("some sources could not be read: purge refused, it would forget people who are still on the roster")]
+    SourcesUnreadable,
+}
+
+/// Purge forgets people by the roster: never with a day to come, never from a roster that
+/// misses a source.
+pub fn check_purge(before: NaiveDate, given: &str, today: NaiveDate, unreadable_sources: usize) -> Result<(), PurgeRefused> {
+    if before > today {
+        return Err(PurgeRefused::Future(given.to_string()));
+    }
+    if unreadable_sources > 0 {
+        return Err(PurgeRefused::SourcesUnreadable);
+    }
+    Ok(())
+}

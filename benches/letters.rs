@@ -6,7 +6,7 @@ use rollout::config::Config;
 use rollout::letters::{Engine, Inputs, Options, render, rules_lines};
 use rollout::links::LinkRecord;
 use rollout::normalize::names::PersonName;
-use rollout::platform::place::{ChatAudience, Placement};
+use rollout::platform::place::{Audience, Placement};
 use rollout::problem::Location;
 use rollout::roster::{Group, GroupRef, Guardian, Person, PersonKind, Roster};
 use std::collections::BTreeMap;
@@ -116,7 +116,7 @@ fn region(parents: usize) -> (Config, Roster, BTreeMap<Placement, LinkRecord>) {
             curator_ids: vec![curator],
             found_at: Location::default(),
         });
-        for a in [ChatAudience::Students, ChatAudience::Parents] {
+        for a in [Audience::Students, Audience::Parents] {
             let p = Placement {
                 branch: branch.clone(),
                 group: Some(name.clone()),

@@ -384,7 +384,7 @@ pub struct Config {
     /// The organisation's time zone: what "today" is for deadlines.
     pub tz: chrono_tz::Tz,
     /// School terms for deadlines (the defaults when `[calendar]` names none).
-    pub terms: Vec<crate::plans::deadline::Term>,
+    pub terms: Vec<Term>,
     /// (month, day) the school year ends.
     pub school_year_end: (u32, u32),
     /// Keys the file has that rollout does not know, as dotted paths.
@@ -553,7 +553,7 @@ impl Config {
         let mut terms = Vec::new();
         for t in &raw.calendar.terms {
             match (day_month(&t.start), day_month(&t.end)) {
-                (Some(start), Some(end)) => terms.push(crate::plans::deadline::Term {
+                (Some(start), Some(end)) => terms.push(Term {
                     name: t.name.clone(),
                     start,
                     end,
@@ -565,7 +565,7 @@ impl Config {
             }
         }
         // The calendar's terms replace the defaults of the same name; the others stay.
-        let mut all = crate::plans::deadline::default_terms();
+        let mut all = default_terms();
         all.retain(|d| {
             !terms
                 .iter()
@@ -631,6 +631,34 @@ impl Config {
             .find(|b| b.main)
             .or(if self.branches.len() == 1 { self.branches.first() } else { None })
     }
+}
+
+/// A school term: «I четверть», «II полугодие» (month, day), from `[[calendar.terms]]`
+/// over the defaults; plans read deadlines such as «II четверть» with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub name: String,
+    pub start: (u32, u32),
+    pub end: (u32, u32),
+}
+
+pub fn default_terms() -> Vec<Term> {
+    let t = |name: &str, s: (u32, u32), e: (u32, u32)| Term {
+        name: name.into(),
+        start: s,
+        end: e,
+    };
+    vec![
+        t("I четверть", (9, 1), (10, 26)),
+        t("II четверть", (11, 5), (12, 28)),
+        t("III четверть", (1, 9), (3, 22)),
+        t("IV четверть", (4, 1), (5, 26)),
+        t("I полугодие", (9, 1), (12, 28)),
+        t("II полугодие", (1, 9), (5, 31)),
+        t("I триместр", (9, 1), (11, 30)),
+        t("II триместр", (12, 1), (2, 28)),
+        t("III триместр", (3, 1), (5, 31)),
+    ]
 }
 
 #[cfg(test)]

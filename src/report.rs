@@ -211,7 +211,7 @@ struct Dashboard<'a> {
     gantt: Option<render::Gantt>,
     plans: &'a [String],
     items: Vec<&'a status::ItemStatus>,
-    owners: &'a [status::Group],
+    owners: &'a [status::Tally],
 }
 
 pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>, today: NaiveDate) -> anyhow::Result<String> {

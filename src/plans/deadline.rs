@@ -15,32 +15,7 @@ pub struct Window {
     pub end: NaiveDate,
 }
 
-/// A school term: «I четверть», «II полугодие» (month, day).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
-    pub name: String,
-    pub start: (u32, u32),
-    pub end: (u32, u32),
-}
-
-pub fn default_terms() -> Vec<Term> {
-    let t = |name: &str, s: (u32, u32), e: (u32, u32)| Term {
-        name: name.into(),
-        start: s,
-        end: e,
-    };
-    vec![
-        t("I четверть", (9, 1), (10, 26)),
-        t("II четверть", (11, 5), (12, 28)),
-        t("III четверть", (1, 9), (3, 22)),
-        t("IV четверть", (4, 1), (5, 26)),
-        t("I полугодие", (9, 1), (12, 28)),
-        t("II полугодие", (1, 9), (5, 31)),
-        t("I триместр", (9, 1), (11, 30)),
-        t("II триместр", (12, 1), (2, 28)),
-        t("III триместр", (3, 1), (5, 31)),
-    ]
-}
+pub use crate::config::{Term, default_terms};
 
 pub struct Context<'a> {
     /// The year of the neighbouring rows, when this row does not say it.

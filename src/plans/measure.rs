@@ -60,6 +60,9 @@ pub struct Usage {
 }
 
 /// A share in percent, None when there is nobody to count.
+/// How the whole organisation is named where a branch would be.
+pub const WHOLE: &str = "Вся организация";
+
 pub fn percent(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
 }
@@ -199,7 +202,7 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
         b
     };
     let branches: Vec<BranchUsage> = inp.cfg.branches.iter().map(|b| usage_of(&b.name, Some(&b.name))).collect();
-    let total = usage_of(super::status::WHOLE, None);
+    let total = usage_of(WHOLE, None);
     Usage {
         platform: inp.chats.is_some(),
         groups: groups.into_values().collect(),

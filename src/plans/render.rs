@@ -37,7 +37,7 @@ pub fn print_status(w: &mut dyn Write, r: &StatusReport, colour: bool) -> std::i
         }
     }
     let header: Vec<&str> = ["", "всего"].into_iter().chain(State::ALL.iter().map(|s| s.ru())).collect();
-    let table = |w: &mut dyn Write, title: &str, groups: &[super::status::Group]| -> std::io::Result<()> {
+    let table = |w: &mut dyn Write, title: &str, groups: &[super::status::Tally]| -> std::io::Result<()> {
         writeln!(w, "{title}")?;
         let rows: Vec<Vec<String>> = groups
             .iter()

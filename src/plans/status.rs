@@ -8,6 +8,7 @@
 //! and its own window has begun (or ends within `warn_days`); at risk when the end is `warn_days` away or fewer;
 //! in progress inside the window; not started before it.
 
+pub use super::measure::WHOLE;
 use super::measure::Usage;
 use super::model::{Instance, MetricKind, Plan};
 use crate::state::CheckOff;
@@ -139,8 +140,9 @@ impl Counts {
     }
 }
 
+/// Milestone counts by state for one branch or one owner.
 #[derive(Debug, Clone, Serialize)]
-pub struct Group {
+pub struct Tally {
     pub name: String,
     pub counts: Counts,
 }
@@ -153,12 +155,11 @@ pub struct StatusReport {
     pub warn_days: i64,
     pub plans: Vec<String>,
     pub items: Vec<ItemStatus>,
-    pub by_branch: Vec<Group>,
-    pub by_owner: Vec<Group>,
+    pub by_branch: Vec<Tally>,
+    pub by_owner: Vec<Tally>,
 }
 
 /// The label a branch-less (organisation-wide) milestone is listed under.
-pub const WHOLE: &str = "Вся организация";
 
 pub struct Inputs<'a> {
     pub plans: &'a [Plan],
@@ -383,14 +384,14 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             names.push(it.branch.clone());
         }
     }
-    let mut by_branch: Vec<Group> = names
+    let mut by_branch: Vec<Tally> = names
         .iter()
-        .map(|n| Group {
+        .map(|n| Tally {
             name: n.clone(),
             counts: Counts::default(),
         })
         .collect();
-    by_branch.push(Group {
+    by_branch.push(Tally {
         name: WHOLE.into(),
         counts: Counts::default(),
     });
@@ -416,7 +417,7 @@ pub fn status(inp: &Inputs<'_>) -> StatusReport {
             owners.entry(n).or_default().add(it.state);
         }
     }
-    let by_owner = owners.into_iter().map(|(name, counts)| Group { name, counts }).collect();
+    let by_owner = owners.into_iter().map(|(name, counts)| Tally { name, counts }).collect();
     StatusReport {
         as_of: inp.as_of,
         measured_on: inp.today,

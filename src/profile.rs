@@ -51,11 +51,6 @@ impl Audience {
         }
     }
 
-    /// The same for an audience code as stored; empty for an unknown code.
-    pub fn code_ru(code: &str) -> &'static str {
-        Audience::from_code(code).map(Audience::ru).unwrap_or("")
-    }
-
     /// How a new chat's title names the audience.
     pub fn title_ru(self, profile: Profile) -> &'static str {
         match (self, profile) {

@@ -60,7 +60,7 @@ pub struct Usage {
 }
 
 /// A share in percent, None when there is nobody to count.
-/// How the whole organisation is named where a branch would be.
+/// The label a branch-less (organisation-wide) milestone is listed under.
 pub const WHOLE: &str = "Вся организация";
 
 pub fn percent(part: usize, whole: usize) -> Option<f64> {

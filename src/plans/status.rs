@@ -159,8 +159,6 @@ pub struct StatusReport {
     pub by_owner: Vec<Tally>,
 }
 
-/// The label a branch-less (organisation-wide) milestone is listed under.
-
 pub struct Inputs<'a> {
     pub plans: &'a [Plan],
     pub as_of: NaiveDate,

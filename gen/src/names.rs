@@ -334,50 +334,10 @@ pub fn name_key(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace('ё', "е")
 }
 
-/// Passport-style Latin transliteration, lower case, letters only.
+/// Latin transliteration (the common spelling: й → y, я → ya), lower case, letters and
+/// digits only.
 pub fn translit(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.to_lowercase().chars() {
-        let t = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' | 'ё' | 'э' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' => "i",
-            'й' => "y",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
-            'ы' => "y",
-            'ю' => "yu",
-            'я' => "ya",
-            'ъ' | 'ь' | '-' | ' ' => "",
-            c if c.is_ascii_alphanumeric() => {
-                out.push(c);
-                continue;
-            }
-            _ => "",
-        };
-        out.push_str(t);
-    }
-    out
+    translit::ascii_key(s, translit::Style::Common)
 }
 
 /// Replace Cyrillic letters by their Latin look-alikes where one exists (А→A, С→C, Т→T…).

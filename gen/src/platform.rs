@@ -370,64 +370,8 @@ pub fn diminutive(first: &str) -> Option<&'static str> {
 /// GOST-like Latin transliteration keeping capitals and hyphens: «Пётр Щукин» →
 /// «Pyotr Shchukin» (`yo`) or «Petr Shchukin».
 pub fn latin(s: &str, yo: bool) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        let upper = c.is_uppercase();
-        let lc = c.to_lowercase().next().unwrap_or(c);
-        let t: &str = match lc {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' | 'э' => "e",
-            'ё' => {
-                if yo {
-                    "yo"
-                } else {
-                    "e"
-                }
-            }
-            'ж' => "zh",
-            'з' => "z",
-            'и' => "i",
-            'й' => "y",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
-            'ы' => "y",
-            'ю' => "yu",
-            'я' => "ya",
-            'ъ' | 'ь' => "",
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        if upper {
-            let mut cs = t.chars();
-            if let Some(f) = cs.next() {
-                out.push(f.to_ascii_uppercase());
-                out.extend(cs);
-            }
-        } else {
-            out.push_str(t);
-        }
-    }
-    out
+    let style = if yo { translit::Style::CommonYo } else { translit::Style::Common };
+    translit::transliterate(s, style)
 }
 
 const TYPO_LETTERS: &[char] = &['а', 'о', 'е', 'и', 'у', 'ы', 'к', 'л', 'м', 'н', 'п', 'р', 'с', 'т', 'в', 'г', 'д'];

@@ -122,53 +122,11 @@ pub fn is_latin(token: &str) -> bool {
     token.chars().any(|c| c.is_ascii_alphabetic()) && !token.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
 }
 
-/// Russian → Latin (close to ICAO/GOST 2013), then squashed so common spelling
-/// variants of one transliteration compare equal («Aleksandr» / «Alexander», «Yulia» / «Yuliya»).
+/// Russian → Latin (the common spelling, `translit::Style::Common`), then squashed so common
+/// spelling variants of one transliteration compare equal («Aleksandr» / «Alexander»,
+/// «Yulia» / «Yuliya»).
 pub fn latin_key(s: &str) -> String {
-    let mut out = String::new();
-    for c in norm(s).chars() {
-        let t = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' => "i",
-            'й' => "y",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
-            'ъ' => "",
-            'ы' => "y",
-            'ь' => "",
-            'э' => "e",
-            'ю' => "yu",
-            'я' => "ya",
-            c if c.is_ascii_alphabetic() => {
-                out.push(c);
-                continue;
-            }
-            _ => "",
-        };
-        out.push_str(t);
-    }
-    squash(&out)
+    squash(&translit::ascii_key(&norm(s), translit::Style::Common))
 }
 
 fn squash(s: &str) -> String {

@@ -1,7 +1,9 @@
 //! Normalisation of the values people type: names, group names, dates, phones, e-mails,
-//! СНИЛС. Pure functions; the roster builder decides what a failure means.
+//! СНИЛС. Pure functions; `fields` says what is wrong with a cell, the roster builder says
+//! where it is and what is left out.
 
 pub mod dates;
+pub mod fields;
 pub mod groups;
 pub mod names;
 pub mod phones;

@@ -260,49 +260,6 @@ fn looks_like_site(text: &str, resolver: Option<&crate::roster::BranchResolver>)
             .any(|w| k.contains(w))
 }
 
-/// Russian → Latin for ids, letter by letter (as in passports since 2014, without apostrophes).
-fn translit(word: &str) -> String {
-    word.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| {
-            match c {
-                'а' => "a",
-                'б' => "b",
-                'в' => "v",
-                'г' => "g",
-                'д' => "d",
-                'е' | 'ё' | 'э' => "e",
-                'ж' => "zh",
-                'з' => "z",
-                'и' | 'й' => "i",
-                'к' => "k",
-                'л' => "l",
-                'м' => "m",
-                'н' => "n",
-                'о' => "o",
-                'п' => "p",
-                'р' => "r",
-                'с' => "s",
-                'т' => "t",
-                'у' => "u",
-                'ф' => "f",
-                'х' => "kh",
-                'ц' => "ts",
-                'ч' => "ch",
-                'ш' => "sh",
-                'щ' => "shch",
-                'ы' => "y",
-                'ю' => "iu",
-                'я' => "ia",
-                'ъ' | 'ь' => "",
-                c if c.is_ascii_alphanumeric() => return c.to_string(),
-                _ => "",
-            }
-            .to_string()
-        })
-        .collect()
-}
-
 /// An id from the first two words (and any number) of a text: «Собрание 4» → sobranie-4.
 fn slug(text: &str) -> String {
     let words: Vec<String> = text
@@ -310,7 +267,8 @@ fn slug(text: &str) -> String {
         .filter(|w| w.chars().count() > 2 || w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty())
         .enumerate()
         .filter(|(n, w)| *n < 2 || w.chars().all(|c| c.is_ascii_digit()))
-        .map(|(_, w)| translit(w))
+        // Letter by letter, as in passports since 2014 (й → i, я → ia), without apostrophes.
+        .map(|(_, w)| translit::ascii_key(w, translit::Style::Passport))
         .filter(|w| !w.is_empty())
         .take(3)
         .collect();

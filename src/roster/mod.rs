@@ -1,12 +1,21 @@
-//! The roster stage: raw records from every source → one clean, merged roster.
+//! The roster stage: raw records from every source → one clean, merged roster, built in
+//! passes (see `build`): resolve sources → parse fields → merge students, parents, staff →
+//! groups and the cross-record rules.
 
 mod build;
+mod fields;
+mod groups;
 mod load;
+mod merge;
 mod model;
+mod order;
+mod rules;
+mod sources;
 
-pub use build::{BuildContext, NaturalKey, build, natural_cmp};
+pub use build::{BuildContext, build};
 pub use load::{Loaded, load};
 pub use model::*;
+pub use order::{NaturalKey, natural_cmp};
 
 use crate::config::Config;
 use crate::normalize::text_key;

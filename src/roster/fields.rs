@@ -1,0 +1,254 @@
+//! Pass 2: every resolved record's values parsed (names, dates, phones, e-mails, СНИЛС,
+//! groups by the branch majority) into observations of students, parents and staff.
+
+use super::build::{BuildContext, Findings};
+use super::model::PersonKind;
+use super::sources::Resolved;
+use crate::config::SourceKind;
+use crate::ingest::layout::{RawRecord, Value};
+use crate::ingest::table::Cell;
+use crate::ingest::{Ingested, IngestedSheet};
+use crate::normalize::fields::{self as parse_field, DateCell, Invalid};
+use crate::normalize::names::PersonName;
+use crate::problem::{Location, Rule};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One record's parsed values, located, before merging.
+#[derive(Debug, Clone)]
+pub(super) struct Observation {
+    pub kind: PersonKind,
+    pub name: PersonName,
+    pub key: String,
+    pub birth: Option<NaiveDate>,
+    /// Whether any birth-date cell was filled (a bad date is not a missing one).
+    pub birth_given: bool,
+    pub branch: String,
+    pub group: Option<String>,
+    pub course: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub snils: Option<String>,
+    pub login: Option<String>,
+    pub id: Option<String>,
+    pub position: Option<String>,
+    pub curates: Vec<String>,
+    pub relation: Option<String>,
+    /// Parents' rows: the child.
+    pub child: Option<Box<Observation>>,
+    pub loc: Location,
+    pub source: usize,
+    /// From a student list (not a child seen in a parents' export).
+    pub from_list: bool,
+    /// Where the group is named for this record (a cell, a group row, or the sheet).
+    pub group_loc: Option<Location>,
+    /// The birth-date cell of the row, filled or not.
+    pub birth_at: Option<Location>,
+}
+
+/// The observations of one build, by kind, in the order of the sources.
+pub(super) struct Observations {
+    pub students: Vec<Observation>,
+    pub parents: Vec<Observation>,
+    pub staff: Vec<Observation>,
+}
+
+pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &Resolved<'_>, found: &mut Findings) -> Observations {
+    let namer = &resolved.namer;
+    // Rows whose branch cannot be told, per sheet: (rows, first name cell, groups named).
+    let mut branchless: BTreeMap<(usize, String), (usize, Location, BTreeSet<String>)> = BTreeMap::new();
+    let mut out = Observations {
+        students: Vec::new(),
+        parents: Vec::new(),
+        staff: Vec::new(),
+    };
+    for p in &resolved.records {
+        let rec = p.rec;
+        let sheet = p.sheet;
+        let name_loc = ing.location(sheet, &rec.name_at());
+        let Some(branch) = p.branch.clone() else {
+            let entry = branchless
+                .entry((sheet.source, sheet.sheet.clone()))
+                .or_insert_with(|| (0, name_loc.clone(), BTreeSet::new()));
+            entry.0 += 1;
+            if let Some((g, _)) = &p.raw_group {
+                entry.2.insert(g.clone());
+            }
+            found.leave_out(kind_of(p.kind), Rule::UnknownBranch, name_of(rec), None, name_loc);
+            continue;
+        };
+        let Some(name) = name_of(rec) else {
+            found.problem(
+                Rule::MissingName,
+                name_loc.clone(),
+                Some(&branch),
+                "",
+                "ФИО не читается; впишите фамилию и имя",
+            );
+            found.leave_out(kind_of(p.kind), Rule::MissingName, None, Some(branch), name_loc);
+            continue;
+        };
+        let group = p.raw_group.as_ref().map(|(g, _)| namer.canonical(&branch, g));
+        let course = rec
+            .course
+            .as_ref()
+            .map(|v| v.text())
+            .or_else(|| rec.group_context.as_ref().and_then(|g| g.course.clone()));
+        let mut cells = Cells {
+            ing,
+            sheet,
+            branch: &branch,
+            found,
+        };
+        let mut obs = Observation {
+            kind: kind_of(p.kind),
+            key: name.key(),
+            name,
+            birth: None,
+            birth_given: false,
+            branch: branch.clone(),
+            group,
+            course,
+            phone: None,
+            email: None,
+            snils: None,
+            login: rec.login.as_ref().map(|v| v.text()),
+            id: rec.id.as_ref().map(|v| v.text()),
+            position: rec.position.as_ref().map(|v| v.text()),
+            curates: Vec::new(),
+            relation: rec.relation.as_ref().map(|v| v.text()),
+            child: None,
+            loc: name_loc.clone(),
+            source: sheet.source,
+            from_list: true,
+            group_loc: p.raw_group.as_ref().map(|(_, l)| l.clone()),
+            birth_at: rec.birth_date_at.as_ref().map(|a| ing.location(sheet, a)),
+        };
+        obs.phone = cells.parse(&rec.phone, parse_field::phone);
+        obs.email = cells.parse(&rec.email, parse_field::email);
+        match p.kind {
+            SourceKind::Students => {
+                (obs.birth, obs.birth_given) = cells.birth_date(&rec.birth_date, ctx.today);
+                obs.snils = cells.parse(&rec.snils, |t| parse_field::snils_hash(t, ctx.salt));
+                if obs.group.is_none() {
+                    found.problem(
+                        Rule::MissingGroup,
+                        name_loc.clone(),
+                        Some(&branch),
+                        obs.name.full(),
+                        "группа не указана: добавьте столбец «Группа», строку «Группа …» над списком или назовите лист именем группы",
+                    );
+                    found.leave_out(
+                        PersonKind::Student,
+                        Rule::MissingGroup,
+                        Some(obs.name.clone()),
+                        Some(branch),
+                        name_loc,
+                    );
+                    continue;
+                }
+                out.students.push(obs);
+            }
+            SourceKind::Parents => {
+                let child_name = rec.child.as_ref().and_then(|v| PersonName::parse_fio(&v.text()));
+                let (birth, given) = cells.birth_date(&rec.birth_date, ctx.today);
+                if let Some(cn) = child_name {
+                    let child_loc = ing.location(sheet, &rec.child.as_ref().map(|v| v.at.clone()).unwrap_or_default());
+                    let mut child = obs.clone();
+                    child.kind = PersonKind::Student;
+                    child.key = cn.key();
+                    child.name = cn;
+                    child.birth = birth;
+                    child.birth_given = given;
+                    child.phone = None;
+                    child.email = None;
+                    child.relation = None;
+                    child.loc = child_loc;
+                    child.from_list = false;
+                    obs.child = Some(Box::new(child));
+                }
+                out.parents.push(obs);
+            }
+            SourceKind::Staff => {
+                obs.curates = rec.curates.as_ref().map(|v| parse_field::group_list(&v.text())).unwrap_or_default();
+                obs.curates = obs.curates.iter().map(|g| namer.canonical(&branch, g)).collect();
+                out.staff.push(obs);
+            }
+        }
+    }
+
+    let known: Vec<String> = ctx.cfg.branches.iter().map(|x| format!("«{}»", x.name)).collect();
+    for ((_, _), (n, loc, groups)) in branchless {
+        let groups_note = if groups.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = groups.iter().take(5).cloned().collect();
+            format!("группы {} не найдены в списках обучающихся ни одного филиала; ", list.join(", "))
+        };
+        found.problem(Rule::UnknownBranch, loc, None, format!("строк без филиала: {n}"),
+            format!("{groups_note}не понять, к какому филиалу относятся строки этого листа; укажите branch = \"…\" в [[sources]] для этого файла или добавьте столбец «Филиал» (известны {})", known.join(", ")));
+    }
+    out
+}
+
+/// The cells of one record: a value that does not parse is reported at its cell, in the
+/// record's branch, and left out.
+struct Cells<'c> {
+    ing: &'c Ingested,
+    sheet: &'c IngestedSheet,
+    branch: &'c str,
+    found: &'c mut Findings,
+}
+
+impl Cells<'_> {
+    fn report(&mut self, invalid: Invalid, at: &str) {
+        let problem = invalid.at(self.ing.location(self.sheet, at));
+        self.found.push(problem, Some(self.branch));
+    }
+
+    fn parse(&mut self, v: &Option<Value>, parse: impl Fn(&str) -> Result<String, Invalid>) -> Option<String> {
+        let v = v.as_ref()?;
+        match parse(&v.text()) {
+            Ok(x) => Some(x),
+            Err(invalid) => {
+                self.report(invalid, &v.at);
+                None
+            }
+        }
+    }
+
+    /// The date, and whether the cell was filled at all (a bad date is not a missing one).
+    fn birth_date(&mut self, v: &Option<Value>, today: NaiveDate) -> (Option<NaiveDate>, bool) {
+        let Some(v) = v else { return (None, false) };
+        let cell = match &v.cell {
+            Cell::Date(y, m, d) => DateCell::Date(*y, *m, *d),
+            Cell::Number(n) => DateCell::Number(*n),
+            Cell::Text(t) => DateCell::Text(t),
+            _ => DateCell::Other,
+        };
+        match parse_field::birth_date(cell, || v.text(), today) {
+            Ok(d) => (Some(d), true),
+            Err(invalid) => {
+                self.report(invalid, &v.at);
+                (None, true)
+            }
+        }
+    }
+}
+
+/// The person a record is about, from one «ФИО» cell or three.
+pub(super) fn name_of(rec: &RawRecord) -> Option<PersonName> {
+    if let Some(f) = &rec.fio {
+        return PersonName::parse_fio(&f.text());
+    }
+    let t = |v: &Option<Value>| v.as_ref().map(|v| v.text()).unwrap_or_default();
+    PersonName::from_parts(&t(&rec.surname), &t(&rec.first_name), &t(&rec.patronymic))
+}
+
+pub(super) fn kind_of(k: SourceKind) -> PersonKind {
+    match k {
+        SourceKind::Students => PersonKind::Student,
+        SourceKind::Parents => PersonKind::Parent,
+        SourceKind::Staff => PersonKind::Staff,
+    }
+}

@@ -1,0 +1,84 @@
+//! Pass 3: observations clustered into people — students first, then parents (who point at
+//! the merged children), then staff — each person with a stable, salted id.
+
+pub(super) mod parents;
+pub(super) mod staff;
+pub(super) mod students;
+
+use crate::normalize::names::PersonName;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Person ids: a salted hash of what identifies the person, unique within one roster.
+pub(in crate::roster) struct Ids<'a> {
+    salt: &'a [u8],
+    used: BTreeSet<String>,
+}
+
+impl<'a> Ids<'a> {
+    pub fn new(salt: &'a [u8]) -> Self {
+        Ids {
+            salt,
+            used: BTreeSet::new(),
+        }
+    }
+
+    /// `prefix` and 10 hex digits of the hash of `key`; a second person with the same key
+    /// gets `-2`, a third `-3`.
+    fn mint(&mut self, prefix: &str, key: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(self.salt);
+        h.update(b"person:");
+        h.update(key.as_bytes());
+        let base = format!("{prefix}{}", &hex::encode(h.finalize())[..10]);
+        let mut id = base.clone();
+        let mut n = 2;
+        while !self.used.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind((0..n).collect())
+    }
+    fn find(&mut self, x: usize) -> usize {
+        let mut r = x;
+        while self.0[r] != r {
+            r = self.0[r];
+        }
+        let mut x = x;
+        while self.0[x] != r {
+            let next = self.0[x];
+            self.0[x] = r;
+            x = next;
+        }
+        r
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi] = lo;
+        }
+    }
+    /// The clusters, each in index order, ordered by their first index.
+    fn clusters(&mut self) -> Vec<Vec<usize>> {
+        let mut map: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..self.0.len() {
+            let r = self.find(i);
+            map.entry(r).or_default().push(i);
+        }
+        map.into_values().collect()
+    }
+}
+
+/// Spellings with ё are the careful ones: keep the one with the most.
+fn yo_count(n: &PersonName) -> usize {
+    n.full().chars().filter(|c| matches!(c, 'ё' | 'Ё')).count()
+}

@@ -11,22 +11,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The workspace secret (`.rollout/salt`, owner-only) behind person ids and СНИЛС
-/// hashes: ids are stable across runs in one workspace and reveal nothing outside it.
+/// The workspace secret: see [`crate::state::load_salt`].
 pub fn load_salt(root: &Path) -> anyhow::Result<Vec<u8>> {
-    let dir = root.join(".rollout");
-    let path = dir.join("salt");
-    if let Ok(s) = std::fs::read(&path)
-        && s.len() >= 16
-    {
-        return Ok(s);
-    }
-    crate::output::ensure_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut salt = vec![0u8; 32];
-    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
-    let hexed = hex::encode(&salt).into_bytes();
-    crate::output::write_private(&path, &hexed).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(hexed)
+    Ok(crate::state::load_salt(root)?)
 }
 
 static TIMEZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();

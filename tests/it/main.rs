@@ -11,4 +11,5 @@ mod normalisation;
 mod plans;
 mod rules;
 mod samples;
+mod state;
 mod util;

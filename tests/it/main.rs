@@ -12,4 +12,5 @@ mod plans;
 mod rules;
 mod samples;
 mod state;
+mod structure;
 mod util;

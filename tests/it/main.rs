@@ -7,6 +7,7 @@ mod cli;
 mod diff;
 mod layouts;
 mod letters;
+mod links;
 mod normalisation;
 mod plans;
 mod rules;

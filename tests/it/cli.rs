@@ -113,6 +113,7 @@ fn unknown_keys_are_reported_not_ignored() {
     ));
     ws.write("a.csv", "ФИО;Класс;Дата рождения\nКлючев Кирилл Ильич;5А;01.01.2015\n");
     let r = ws.run(&["check"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(
         r.stderr.contains("unknown key `sources.0.brnch`"),
         "a readable path for a key in a list\n{r}"
@@ -167,6 +168,7 @@ fn outputs_follow_the_conventions() {
          =HYPERLINK(\"http://x\") Злой;5А;@Злобин Зиновий;+79120000000;z@mail.ru\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.read("out/roster/people.csv");
     assert!(
         people.starts_with("person_id,kind,surname,first_name,patronymic,birth_date,branch,group,phone,email\r\n"),
@@ -245,6 +247,7 @@ fn columns_override_header_detection() {
     ));
     ws.write("sources/odd.csv", "Кто;Где учится;Д.Р.\nСвоеобразный Савва Ильич;4Б;01.01.2016\n");
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let p = find_person(&people, "Своеобразный", "Савва");
     assert_eq!(p.len(), 1, "{r}");
@@ -323,6 +326,7 @@ fn the_summary_speaks_russian_with_proper_plurals() {
     ws.config(SCHOOL_TOML);
     ws.write("sources/a.csv", "ФИО;Класс;Дата рождения\nАлов Алик Ильич;5А;01.01.2015\n");
     let r = ws.run(&["check"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(r.stdout.contains("Источники: 1 файл"), "{r}");
     assert!(r.stdout.contains("1 ученик, 0 родителей, 0 сотрудников, 1 группа"), "{r}");
     assert!(r.stdout.contains("problems.xlsx"), "people are pointed at the Excel file\n{r}");

@@ -88,7 +88,8 @@ fn parent_letters_cover_every_child_and_carry_the_rules() {
 #[test]
 fn markup_in_a_name_arrives_escaped() {
     let ws = ws();
-    ws.run(&["letters"]);
+    let r = ws.run(&["letters"]);
+    assert_eq!(r.code, 0, "{r}");
     let people = ws.people();
     let script = people
         .iter()
@@ -165,7 +166,8 @@ fn staff_letters_and_slips() {
 #[test]
 fn eml_files_are_rfc5322_with_encoded_headers() {
     let ws = ws();
-    ws.run(&["letters"]);
+    let r = ws.run(&["letters"]);
+    assert_eq!(r.code, 0, "{r}");
     let petrov = find_person(&ws.people(), "Петров", "Сергей")[0]["person_id"].clone();
     // Петров has no e-mail: no .eml, he is on the SMS list.
     assert!(!ws.path().join(format!("out/letters/parents/{petrov}.eml")).exists());
@@ -180,7 +182,8 @@ fn eml_files_are_rfc5322_with_encoded_headers() {
             )
             .replace("Кем приходится;Телефон", "Кем приходится;Телефон;E-mail"),
     );
-    ws.run(&["letters"]);
+    let r = ws.run(&["letters"]);
+    assert_eq!(r.code, 0, "{r}");
     let eml = ws.read(&format!("out/letters/parents/{petrov}.eml"));
     for h in [
         "From: ",
@@ -204,7 +207,8 @@ fn mailing_lists_per_branch_and_group_are_neutralised() {
     let mut chats = base_chats();
     chats.push((109, "Родители @ИС-3", vec![(95, "Фаина", "Формулова", false)]));
     write_snapshot(&ws, &chats);
-    ws.run(&["letters", "--all"]);
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
     assert!(files(&ws, "out/letters/lists").contains(&"Главный_корпус.xlsx".to_string()));
     let csv = ws.read("out/letters/lists/Главный_корпус-excel.csv");
     assert!(
@@ -240,6 +244,7 @@ pub(crate) fn calamine_sheets(p: &std::path::Path) -> Vec<String> {
 fn letters_files_are_owner_only_and_links_stay_out_of_the_terminal() {
     let ws = ws();
     let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
     assert!(
         !r.stdout.contains("https://max.ru/join/tok") && !r.stderr.contains("join/tok"),
         "no links on screen\n{r}"
@@ -255,6 +260,7 @@ fn letters_files_are_owner_only_and_links_stay_out_of_the_terminal() {
         }
     }
     let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(!r.stdout.contains("tok10"), "links are masked\n{r}");
 }
 
@@ -262,7 +268,8 @@ fn letters_files_are_owner_only_and_links_stay_out_of_the_terminal() {
 fn templates_can_be_overridden_from_the_workspace() {
     let ws = ws();
     ws.write("templates/letters/rules.txt", "Наши правила: вежливость и {{ org }}.\n");
-    ws.run(&["letters", "--all"]);
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
     let petrov = find_person(&ws.people(), "Петров", "Сергей")[0]["person_id"].clone();
     let text = ws.read(&format!("out/letters/parents/{petrov}.txt"));
     assert!(text.contains("Наши правила: вежливость и Тестовый колледж."), "{text}");

@@ -24,7 +24,8 @@ fn the_link_registry_accepts_platform_links_and_rejects_others_with_their_cell()
     assert!(r.stdout.contains("это не ссылка-приглашение"), "{r}");
     assert_eq!(r.code, 1, "{r}");
     // The file fills the gap the platform leaves (ЗФ-1 parents), and letters use it.
-    ws.run(&["letters", "--all"]);
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 1, "{r}");
     let orlova = find_person(&ws.people(), "Орлова", "Ольга")[0]["person_id"].clone();
     assert!(
         ws.read(&format!("out/letters/parents/{orlova}.txt"))
@@ -42,6 +43,7 @@ fn the_link_registry_accepts_platform_links_and_rejects_others_with_their_cell()
     chats.retain(|c| c.0 != 106 && c.0 != 102);
     write_snapshot(&ws, &chats);
     let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(r.stdout.contains("ссылка пропала: ИС-1 родители"), "{r}");
     let hist = calamine_sheets(&ws.path().join("out/links/status.xlsx"));
     assert!(hist.contains(&"История ссылок".to_string()));
@@ -52,6 +54,7 @@ fn links_to_rotate_and_chats_nobody_joins_are_on_the_checklist() {
     let ws = ws();
     // First seen in January; the fixture's members all joined in October 2025.
     let r = ws.run_env(&["links", "status"], &[("ROLLOUT_TODAY", "2026-01-10")]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(!r.stdout.contains("пора заменить"), "{r}");
     let r = ws.run_env(&["links", "status"], &[("ROLLOUT_TODAY", "2026-11-22")]);
     assert_eq!(r.code, 1, "{r}");

@@ -5,7 +5,8 @@ use crate::diff::{PARENTS, STUDENTS, base_chats, college, write_snapshot};
 use crate::util::*;
 
 /// The fixture college with a fixed workspace secret (stable person ids for snapshots),
-/// a parent whose name carries markup and one whose name looks like a formula.
+/// a parent whose name carries markup (and an apostrophe, which survives normalisation
+/// and must be escaped in HTML) and one whose name looks like a formula.
 pub(crate) fn ws() -> Ws {
     let ws = college();
     ws.write(".rollout/salt", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
@@ -16,7 +17,7 @@ pub(crate) fn ws() -> Ws {
     ws.write(
         "sources/parents.csv",
         format!(
-            "{PARENTS}Скриптов Семён Ильич;ИС-2;ГК;<script>alert(1)</script> Мама;мать;89120000009\nСкриптов Семён Ильич;ИС-2;ГК;Скриптов Илья Петрович;отец;\nФормулов Фома Ильич;@ИС-3;ГК;Формулова Фаина Ильинична;мать;89120000011\n"
+            "{PARENTS}Скриптов Семён Ильич;ИС-2;ГК;<script>alert(1)</script> Д'Арк Мама;мать;89120000009\nСкриптов Семён Ильич;ИС-2;ГК;Скриптов Илья Петрович;отец;\nФормулов Фома Ильич;@ИС-3;ГК;Формулова Фаина Ильинична;мать;89120000011\n"
         ),
     );
     ws.config(&format!(
@@ -91,20 +92,26 @@ fn markup_in_a_name_arrives_escaped() {
     let r = ws.run(&["letters"]);
     assert_eq!(r.code, 0, "{r}");
     let people = ws.people();
+    // Normalisation keeps the name's letters as text («<script>alert(1)</script> Д'Арк Мама»
+    // becomes «Script Alert Script Д'Арк Мама»); the apostrophe it keeps must reach HTML escaped.
     let script = people
         .iter()
-        .find(|p| p["surname"].contains("script") || p["first_name"].contains("script"))
-        .map(|p| p["person_id"].clone());
-    // The name's letters survive normalisation as text; whatever is left, no live tag is.
+        .find(|p| p["surname"].to_lowercase().contains("script"))
+        .unwrap_or_else(|| panic!("the parent whose name carried markup is on the roster\n{r}"));
+    let name = format!("{} {} {}", script["surname"], script["first_name"], script["patronymic"]);
+    assert_eq!(name, "Script Alert Script Д'Арк Мама");
+    let escaped = name.replace('\'', "&#39;");
     for dir in ["out/letters/parents", "out/letters/curators"] {
         for f in files(&ws, dir).into_iter().filter(|f| f.ends_with(".html")) {
             let html = ws.read(&format!("{dir}/{f}"));
             assert!(!html.contains("<script"), "{dir}/{f} has a live script tag");
+            assert!(!html.contains(&name), "{dir}/{f} has the name unescaped:\n{html}");
         }
     }
+    // The curator's packet lists the parent, who has not joined yet, with the name escaped.
     let curator = find_person(&people, "Смирнова", "Ольга")[0]["person_id"].clone();
     let packet = ws.read(&format!("out/letters/curators/{curator}.html"));
-    let _ = script;
+    assert!(packet.contains(&format!("<td>{escaped}</td>")), "{packet}");
     insta::assert_snapshot!("curator_html", packet);
     assert!(packet.contains("ИС-2") && packet.contains("Ещё не вступили"), "{packet}");
     assert!(packet.contains("Петров Сергей Олегович"), "who still has to join");

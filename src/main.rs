@@ -281,10 +281,17 @@ fn main() -> ExitCode {
 
 /// A closed pipe (`rollout check | head`) ends the program quietly, as for any Unix tool.
 fn reset_sigpipe() {
+    /// The reader has gone: stop at once, successfully (as the default action would, but
+    /// with status 0 instead of death by SIGPIPE).
     #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any output.
+    extern "C" fn closed_pipe(_: libc::c_int) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(0) }
+    }
+    #[cfg(unix)]
+    // SAFETY: installing a handler that only calls _exit, before any output.
     unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGPIPE, closed_pipe as extern "C" fn(libc::c_int) as libc::sighandler_t);
     }
 }
 

@@ -2,16 +2,19 @@
 //! person or matched in earlier runs, rejections, the people and guardianships seen on
 //! earlier rosters (so a departed student and their parents can be removed), the last
 //! accepted roster sizes, and approvals of change sets. It keeps ids, never names.
+//!
+//! The schema has a version (`PRAGMA user_version`): opening a store runs, in one
+//! transaction, every migration from the store's version to [`SCHEMA_VERSION`]. Version 0
+//! is a store without a version, as made before versions existed. A store newer than this
+//! code is refused untouched.
 
 mod remember;
-mod salt;
 
 pub use remember::{LinkRow, PurgeRefused, check_purge};
-pub use salt::load_salt;
 
 use crate::matching::Known;
 use crate::roster::{PersonKind, Roster};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +25,25 @@ pub enum StateError {
     Sql { path: PathBuf, source: rusqlite::Error },
     #[error("cannot create {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error(
+        "хранилище состояния {path} создано более новой версией rollout (версия схемы {found}, \
+         эта версия знает версии до {known}); обновите rollout — хранилище оставлено как есть"
+    )]
+    Newer { path: PathBuf, found: i64, known: i64 },
+    #[error("cannot create {path}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no system randomness: {0}")]
+    Randomness(String),
 }
 
 pub struct Store {
@@ -41,7 +63,16 @@ pub fn kind_from(s: &str) -> PersonKind {
     }
 }
 
-const SCHEMA: &str = "
+/// The schema version this code writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`. Append only: a migration
+/// that has shipped is never edited.
+const MIGRATIONS: &[&str] = &[SCHEMA_1];
+
+/// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
+/// 0 → 1 only set the version on a store made by that code.
+const SCHEMA_1: &str = "
 CREATE TABLE IF NOT EXISTS identities (
   user_id INTEGER NOT NULL, person_id TEXT NOT NULL, kind TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('confirmed', 'auto', 'rejected')),
@@ -100,6 +131,64 @@ pub struct LinkHistory {
     pub retired: Option<String>,
 }
 
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Brings the store to [`SCHEMA_VERSION`] in one transaction (all or nothing), or refuses a
+/// store made by a newer version without touching it.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
+    let sql = |source| StateError::Sql {
+        path: path.to_path_buf(),
+        source,
+    };
+    let newer = |found| StateError::Newer {
+        path: path.to_path_buf(),
+        found,
+        known: SCHEMA_VERSION,
+    };
+    let found = user_version(conn).map_err(sql)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found > SCHEMA_VERSION {
+        return Err(newer(found));
+    }
+    // Immediate: a second process opening the same old store waits, then sees it upgraded.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+    let found = user_version(&tx).map_err(sql)?;
+    if found > SCHEMA_VERSION {
+        return Err(newer(found));
+    }
+    for step in &MIGRATIONS[found.max(0) as usize..] {
+        tx.execute_batch(step).map_err(sql)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
+    tx.commit().map_err(sql)
+}
+
+/// The workspace secret (`.rollout/salt`, owner-only) behind person ids and СНИЛС
+/// hashes: ids are stable across runs in one workspace and reveal nothing outside it.
+/// Made (32 random bytes, hex) when missing or shorter than 16 bytes.
+pub fn load_salt(root: &Path) -> Result<Vec<u8>, StateError> {
+    let dir = root.join(".rollout");
+    let path = dir.join("salt");
+    if let Ok(s) = std::fs::read(&path)
+        && s.len() >= 16
+    {
+        return Ok(s);
+    }
+    crate::output::ensure_dir(&dir).map_err(|source| StateError::CreateDir { path: dir.clone(), source })?;
+    let mut salt = vec![0u8; 32];
+    getrandom::fill(&mut salt).map_err(|e| StateError::Randomness(e.to_string()))?;
+    let hexed = hex::encode(&salt).into_bytes();
+    crate::output::write_private(&path, &hexed).map_err(|source| StateError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(hexed)
+}
+
 impl Store {
     pub fn open(root: &Path) -> Result<Store, StateError> {
         let dir = root.join(".rollout");
@@ -122,9 +211,14 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let conn = Connection::open(&path).map_err(sql)?;
-        conn.execute_batch(SCHEMA).map_err(sql)?;
+        let mut conn = Connection::open(&path).map_err(sql)?;
+        migrate(&mut conn, &path)?;
         Ok(Store { conn, path })
+    }
+
+    /// The store's schema version.
+    pub fn schema_version(&self) -> Result<i64, StateError> {
+        user_version(&self.conn).map_err(|e| self.err(e))
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
@@ -547,5 +641,76 @@ impl Store {
             .map_err(sql)?;
         }
         tx.commit().map_err(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store as the code before schema versions made it: the tables, version 0.
+    fn unversioned_store(root: &Path) {
+        std::fs::create_dir_all(root.join(".rollout")).unwrap();
+        let conn = Connection::open(root.join(".rollout/state.db")).unwrap();
+        conn.execute_batch(SCHEMA_1).unwrap();
+        conn.execute(
+            "INSERT INTO identities (user_id, person_id, kind, status, updated) VALUES (7, 'p1', 'parent', 'confirmed', '2026-11-20')",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_new_store_has_the_current_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn an_unversioned_store_is_upgraded_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        unversioned_store(dir.path());
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.decisions().unwrap(), vec!["7|p1|confirmed".to_string()]);
+        drop(store);
+        // Opening again is a no-op.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.decisions().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_newer_store_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        unversioned_store(dir.path());
+        let db = dir.path().join(".rollout/state.db");
+        Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let before = std::fs::read(&db).unwrap();
+        let err = Store::open(dir.path()).err().expect("a newer store is refused");
+        assert!(
+            matches!(err, StateError::Newer { found, .. } if found == SCHEMA_VERSION + 1),
+            "{err}"
+        );
+        assert!(err.to_string().contains("более новой версией rollout"), "{err}");
+        assert_eq!(std::fs::read(&db).unwrap(), before, "the store is left as it was");
+    }
+
+    #[test]
+    fn the_salt_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let salt = load_salt(dir.path()).unwrap();
+        assert_eq!(salt.len(), 64);
+        assert_eq!(std::fs::read(dir.path().join(".rollout/salt")).unwrap(), salt);
+        assert_eq!(load_salt(dir.path()).unwrap(), salt);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(".rollout/salt")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }

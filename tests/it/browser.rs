@@ -1,31 +1,49 @@
 //! The printable slips in a real headless browser (Debian's chromium): the rendered DOM
 //! holds one QR per slip, and a screenshot is not blank inside the slips. `.ci/run`
-//! installs chromium; on a developer machine without it the test says so and stops.
+//! installs chromium and sets CI=true, where a missing browser fails the tests; on a
+//! developer machine without it each test prints a SKIPPED line and stops.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
+/// The browser, or why there is none.
+fn chromium() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var("ROLLOUT_CHROMIUM") {
-        return Some(PathBuf::from(p));
+        let p = PathBuf::from(p);
+        return if p.is_file() {
+            Ok(p)
+        } else {
+            Err(format!("ROLLOUT_CHROMIUM={} is not a file", p.display()))
+        };
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+    let known = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+    known
         .iter()
         .map(PathBuf::from)
         .find(|p| p.is_file())
+        .ok_or_else(|| format!("no chromium on this machine (looked for {})", known.join(", ")))
 }
 
-/// The browser; in CI its absence fails the test, elsewhere the test says it is skipped.
-fn chromium_or_skip() -> Option<PathBuf> {
-    let bin = chromium();
-    if bin.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is missing in CI: .ci/run installs it (apt-get install chromium)"
-        );
-        eprintln!("SKIPPED: no chromium on this machine (apt-get install chromium fonts-dejavu-core)");
+/// The browser. Without one the test fails under `CI=true` (`.ci/run` installs it), and
+/// elsewhere says SKIPPED on the terminal — past the test harness's capture, so a skip is
+/// never mistaken for a pass — and stops.
+fn chromium_or_skip(test: &str) -> Option<PathBuf> {
+    match chromium() {
+        Ok(bin) => Some(bin),
+        Err(why) => {
+            let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+            assert!(
+                !ci,
+                "{test}: {why}, and CI=true: the browser test must run in CI (.ci/run installs chromium: apt-get install chromium fonts-dejavu-core)"
+            );
+            let line = format!("SKIPPED {test}: {why} (apt-get install chromium fonts-dejavu-core, or set ROLLOUT_CHROMIUM)\n");
+            eprint!("{line}");
+            // eprint! is captured by the test harness; the terminal is not.
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            None
+        }
     }
-    bin
 }
 
 fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
@@ -49,7 +67,7 @@ fn run_chromium(bin: &Path, profile: &Path, args: &[&str]) -> std::process::Outp
 
 #[test]
 fn the_slips_page_renders_one_qr_per_slip_in_a_real_browser() {
-    let Some(bin) = chromium_or_skip() else {
+    let Some(bin) = chromium_or_skip("the_slips_page_renders_one_qr_per_slip_in_a_real_browser") else {
         return;
     };
     let ws = crate::diff::college();
@@ -141,7 +159,7 @@ fn count_colour(path: &Path, colour: (u8, u8, u8)) -> usize {
 
 #[test]
 fn the_dashboard_draws_its_charts_in_a_real_browser() {
-    let Some(bin) = chromium_or_skip() else {
+    let Some(bin) = chromium_or_skip("the_dashboard_draws_its_charts_in_a_real_browser") else {
         return;
     };
     let ws = crate::samples::sample("college");

@@ -113,6 +113,7 @@ fn unknown_keys_are_reported_not_ignored() {
     ));
     ws.write("a.csv", "ФИО;Класс;Дата рождения\nКлючев Кирилл Ильич;5А;01.01.2015\n");
     let r = ws.run(&["check"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(
         r.stderr.contains("unknown key `sources.0.brnch`"),
         "a readable path for a key in a list\n{r}"
@@ -167,6 +168,7 @@ fn outputs_follow_the_conventions() {
          =HYPERLINK(\"http://x\") Злой;5А;@Злобин Зиновий;+79120000000;z@mail.ru\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.read("out/roster/people.csv");
     assert!(
         people.starts_with("person_id,kind,surname,first_name,patronymic,birth_date,branch,group,phone,email\r\n"),
@@ -245,6 +247,7 @@ fn columns_override_header_detection() {
     ));
     ws.write("sources/odd.csv", "Кто;Где учится;Д.Р.\nСвоеобразный Савва Ильич;4Б;01.01.2016\n");
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let p = find_person(&people, "Своеобразный", "Савва");
     assert_eq!(p.len(), 1, "{r}");
@@ -263,20 +266,27 @@ fn help_has_examples() {
 
 #[test]
 fn a_closed_pipe_is_not_an_error() {
-    let ws = Ws::new();
-    ws.config(SCHOOL_TOML);
-    ws.write("sources/a.csv", "ФИО;Класс\nБезДаты Борис;5А\n");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ROLLOUT_TODAY=2026-11-22 '{}' check | head -c 1 >/dev/null; echo ${{PIPESTATUS:-0}}",
-            env!("CARGO_BIN_EXE_rollout")
-        ))
+    // A clean change set: `diff` ends with 0 and prints its summary.
+    let ws = crate::diff::college();
+    crate::diff::write_snapshot(&ws, &crate::diff::base_chats());
+    // The reading end is closed before rollout prints its summary: every write to stdout
+    // meets a closed pipe (as in `rollout diff | head -c 0`), deterministically.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollout"))
+        .arg("diff")
         .current_dir(ws.path())
+        .env("ROLLOUT_TODAY", "2026-11-22")
+        .stdout(writer)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "{stderr}");
+    // Done, and quietly: the same exit status as with a reader that read everything.
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(!r.stdout.is_empty(), "diff prints a summary\n{r}");
+    assert_eq!(out.status.code(), Some(0), "a closed pipe: {}\n{stderr}", out.status);
 }
 
 #[test]
@@ -323,6 +333,7 @@ fn the_summary_speaks_russian_with_proper_plurals() {
     ws.config(SCHOOL_TOML);
     ws.write("sources/a.csv", "ФИО;Класс;Дата рождения\nАлов Алик Ильич;5А;01.01.2015\n");
     let r = ws.run(&["check"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(r.stdout.contains("Источники: 1 файл"), "{r}");
     assert!(r.stdout.contains("1 ученик, 0 родителей, 0 сотрудников, 1 группа"), "{r}");
     assert!(r.stdout.contains("problems.xlsx"), "people are pointed at the Excel file\n{r}");

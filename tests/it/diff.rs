@@ -205,6 +205,7 @@ fn every_action_kind() {
     chats[0].2.push((99, "Котик", "", false));
     write_snapshot(&ws, &chats);
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     let setup = actions(&c, "setup_chat");
     assert_eq!(setup.len(), 1, "{r}");
@@ -263,13 +264,15 @@ fn move_a_student_sitting_in_the_old_group_chat() {
     chats[2].2.retain(|m| m.0 != 23);
     chats[0].2.push((23, "Пётр", "Семёнов", false));
     write_snapshot(&ws, &chats);
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     // A full name outside one's own chats is never matched automatically.
     assert_eq!(match_of(&ws, 101, 23)["status"], "review");
     let pid = person_id(&ws, "Семёнов", "Пётр");
     let r = ws.run(&["confirm", "23", &pid]);
     assert_eq!(r.code, 0, "{r}");
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     let mv = actions(&c, "move");
     assert_eq!(mv.len(), 1, "{c:#}");
@@ -293,7 +296,8 @@ fn move_a_student_sitting_in_the_old_group_chat() {
 fn departed() -> Ws {
     let ws = college();
     write_snapshot(&ws, &base_chats());
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     ws.write(
         "sources/students.csv",
         STUDENTS.replace("Иванов Иван Иванович;ИС-1;ГК;01.01.2008\n", ""),
@@ -342,7 +346,8 @@ fn removals_over_the_threshold_hold_the_change_set_until_approved() {
     let hash = c["hash"].as_str().unwrap().to_string();
     let r = ws.run(&["approve", &hash]);
     assert_eq!(r.code, 0, "{r}");
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     assert_eq!(c["status"], "approved");
     assert_eq!(c["hash"].as_str().unwrap(), hash, "the same inputs give the same hash");
@@ -351,7 +356,8 @@ fn removals_over_the_threshold_hold_the_change_set_until_approved() {
 #[test]
 fn a_stale_change_set_is_refused() {
     let ws = departed();
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
     let hash = changes(&ws)["hash"].as_str().unwrap().to_string();
     // The sources change after the change set was made.
     ws.write(
@@ -363,7 +369,8 @@ fn a_stale_change_set_is_refused() {
     let r = ws.run(&["approve", &hash]);
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("refused") && r.stderr.contains("rollout diff"), "{r}");
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
     assert_eq!(changes(&ws)["status"], "held", "not approved");
 }
 
@@ -371,7 +378,8 @@ fn a_stale_change_set_is_refused() {
 fn a_sharply_shrunk_roster_holds_the_change_set() {
     let ws = college();
     write_snapshot(&ws, &base_chats());
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     // A truncated export: only two students of the main site are left.
     let truncated: String = STUDENTS
         .lines()
@@ -383,6 +391,7 @@ fn a_sharply_shrunk_roster_holds_the_change_set() {
     ws.write("sources/students.csv", truncated);
     ws.config(&format!("{TOML}\n[safety]\nmax_remove = \"100%\"\n"));
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
     let c = changes(&ws);
     assert_eq!(c["status"], "held", "{r}");
     let reasons: Vec<&str> = c["held_reasons"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
@@ -394,7 +403,8 @@ fn a_sharply_shrunk_roster_holds_the_change_set() {
         "{reasons:?}"
     );
     // It stays held on the next run too: the shrink is measured against the last accepted run.
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
     assert_eq!(changes(&ws)["status"], "held");
 }
 
@@ -402,13 +412,15 @@ fn a_sharply_shrunk_roster_holds_the_change_set() {
 fn a_branch_missing_from_the_sources_yields_no_removals() {
     let ws = college();
     write_snapshot(&ws, &base_chats());
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     // The Заречный rows are gone (a file not delivered): its students look departed.
     let without = |text: &str| text.lines().filter(|l| !l.contains("Заречный")).collect::<Vec<_>>().join("\n") + "\n";
     ws.write("sources/students.csv", without(STUDENTS));
     ws.write("sources/parents.csv", without(PARENTS));
     ws.config(&format!("{TOML}\n[safety]\nmax_remove = \"100%\"\nmax_shrink = \"100%\"\n"));
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
     let c = changes(&ws);
     assert!(actions(&c, "remove").iter().all(|a| a["branch"] != "Заречный филиал"), "{r}");
     assert_eq!(c["status"], "held");
@@ -425,9 +437,11 @@ fn a_branch_missing_from_the_sources_yields_no_removals() {
 fn the_change_set_is_byte_identical_for_the_same_inputs() {
     let ws = college();
     write_snapshot(&ws, &base_chats());
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let first = std::fs::read(ws.path().join("out/changes.json")).unwrap();
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let second = std::fs::read(ws.path().join("out/changes.json")).unwrap();
     assert_eq!(first, second);
     let c: serde_json::Value = serde_json::from_slice(&first).unwrap();
@@ -455,6 +469,7 @@ fn noisy(user: i64, first: &str, last: &str, surname: &str, first_name: &str) {
     chats[0].2.push((user, f, l, false));
     write_snapshot(&ws, &chats);
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let m = match_of(&ws, 101, user);
     assert_eq!(m["status"], "matched", "«{first} {last}»: {m:?}\n{r}");
     assert_eq!(m["person_id"], person_id(&ws, surname, first_name), "«{first} {last}»");
@@ -516,6 +531,7 @@ fn strangers_departed_and_doubtful_members_are_never_removed() {
     ]);
     write_snapshot(&ws, &chats);
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     assert!(actions(&c, "remove").is_empty(), "{r}");
     let code = |u: i64| -> String {
@@ -544,6 +560,7 @@ fn namesakes_are_told_apart_by_their_chats_and_siblings_parents_sit_in_both() {
     chats[2].2.push((70, "Иван", "Иванов", false));
     write_snapshot(&ws, &chats);
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let people = ws.people();
     let ivanovs: Vec<&Row> = find_person(&people, "Иванов", "Иван");
     assert_eq!(ivanovs.len(), 2, "{r}");
@@ -566,6 +583,7 @@ fn a_student_left_out_for_a_data_error_is_reviewed_not_removed() {
     );
     write_snapshot(&ws, &base_chats());
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     let rev: Vec<_> = actions(&c, "review").into_iter().filter(|a| a["user_id"] == 1).collect();
     assert_eq!(rev.len(), 1, "{r}");
@@ -591,6 +609,7 @@ fn chats_are_placed_from_titles_and_the_chats_table() {
     chats.push((202, "Учителя ИС-1", vec![(90, "Галина", "Учителева", false)]));
     write_snapshot(&ws, &chats);
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     assert!(actions(&c, "setup_chat").is_empty(), "the [[chats.map]] entry places chat 200\n{r}");
     let unplaced: Vec<_> = actions(&c, "review")
@@ -618,12 +637,14 @@ fn reject_and_purge() {
     chats[0].2.retain(|m| m.0 != 2);
     chats[0].2.push((2, "Маша", "Петрова", false));
     write_snapshot(&ws, &chats);
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let pid = person_id(&ws, "Петрова", "Мария");
     assert_eq!(match_of(&ws, 101, 2)["person_id"], pid);
     let r = ws.run(&["reject", "2", &pid]);
     assert_eq!(r.code, 0, "{r}");
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     assert_ne!(match_of(&ws, 101, 2)["person_id"], pid, "a rejected pair is never matched again");
     let r = ws.run(&["confirm", "2", "s0000000000"]);
     assert_eq!(r.code, 2, "an unknown person id is refused\n{r}");
@@ -647,6 +668,7 @@ fn a_member_export_matches_by_phone() {
     ws.config(&TOML.replace("snapshot = \"platform/\"", "export = \"members.csv\""));
     ws.write("members.csv", "ID;ФИО;Чат;Роль;Телефон\n500;Мама Ивана;Родители ИС-1;участник;+7 912 000-00-01\n501;Галина Учителева;Родители ИС-1;администратор;\n");
     let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let m = ws.csv("out/matches.csv");
     let mama = m.iter().find(|x| x["user_id"] == "500").unwrap();
     assert_eq!((mama["tier"].as_str(), mama["status"].as_str()), ("contact", "matched"), "{r}");
@@ -679,7 +701,8 @@ fn a_second_chat_for_the_same_group_and_audience_is_reviewed() {
     let mut chats = base_chats();
     chats.push((300, "Родители группы ИС-1", vec![(12, "Сергей", "Петров", false)]));
     write_snapshot(&ws, &chats);
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
     let dup: Vec<_> = actions(&c, "review")
         .into_iter()
@@ -695,7 +718,7 @@ fn a_second_chat_for_the_same_group_and_audience_is_reviewed() {
 fn matching_on_the_college_sample_makes_no_wrong_automatic_match() {
     let ws = crate::samples::sample("college");
     let r = ws.run(&["run"]);
-    assert!(matches!(r.code, 0 | 1), "{r}");
+    assert_eq!(r.code, 1, "{r}");
     let truth: serde_json::Value = serde_json::from_str(&ws.read("platform-truth.json")).unwrap();
     let people = ws.people();
     let norm = |s: &str| s.to_lowercase().replace('ё', "е");
@@ -769,9 +792,11 @@ fn matching_on_the_college_sample_makes_no_wrong_automatic_match() {
 #[test]
 fn regression_a_second_diff_on_the_same_inputs_gives_the_same_bytes() {
     let ws = crate::samples::sample("college");
-    ws.run(&["run"]);
+    let r = ws.run(&["run"]);
+    assert_eq!(r.code, 1, "{r}");
     let first = std::fs::read(ws.path().join("out/changes.json")).unwrap();
-    ws.run(&["diff"]);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
     let second = std::fs::read(ws.path().join("out/changes.json")).unwrap();
     assert!(first == second, "the change set changed between two runs on the same inputs");
 }

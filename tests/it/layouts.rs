@@ -28,6 +28,7 @@ fn flat_table_with_title_rows_merged_titles_and_totals() {
     ));
     ws.write("sources/flat.xlsx", flat_with_titles());
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(people.len(), 3, "{r}");
     let ivanov = find_person(&people, "Иванов", "Иван");
@@ -67,6 +68,7 @@ fn merged_group_cell_applies_to_every_row_it_spans() {
     sp.merges = vec![(1, 0, 3, 0)];
     ws.write("sources/m.xlsx", xlsx(&[sp]));
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     for (sur, first) in [("Орлов", "Олег"), ("Соколова", "Софья"), ("Зайцев", "Захар")] {
         assert_eq!(find_person(&people, sur, first)[0]["group"], "ТМ-23-1", "{sur}\n{r}");
@@ -108,6 +110,7 @@ fn group_header_rows_with_repeated_headers_and_blank_rows() {
         )]),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(find_person(&people, "Антонов", "Антон")[0]["group"], "ЗФ-24-1", "{r}");
     let b = find_person(&people, "Борисова", "Бэлла");
@@ -156,6 +159,7 @@ fn one_sheet_per_group() {
         ]),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(find_person(&people, "Кузнецов", "Кирилл")[0]["group"], "5А", "{r}");
     assert_eq!(find_person(&people, "Лебедева", "Лиза")[0]["group"], "5Б");
@@ -232,6 +236,7 @@ fn parents_export_one_row_per_parent() {
     ws.config(SCHOOL_TOML);
     ws.write("sources/parents.xlsx", parents_export());
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let students: Vec<_> = people.iter().filter(|p| p["kind"] == "student").collect();
     assert_eq!(students.len(), 4, "the same student on two rows is one person\n{r}");
@@ -294,6 +299,7 @@ fn staff_list_with_two_branches_and_curated_groups() {
         )]),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 0, "{r}");
     let people = ws.people();
     let smirnova = find_person(&people, "Смирнова", "Елена");
     assert_eq!(smirnova.len(), 1, "one person working in two branches\n{r}");
@@ -324,6 +330,7 @@ fn html_table_saved_as_xls_is_read_with_a_warning() {
          <tr><td>Гаврилов Глеб Павлович</td><td>01.09.2013</td><td>7в</td></tr></table></body></html>",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(find_person(&people, "Гаврилов", "Глеб")[0]["group"], "7В", "{r}");
     let p = ws.problems();
@@ -341,6 +348,7 @@ fn windows_1251_csv_with_semicolons() {
     let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
     ws.write("sources/9.csv", bytes);
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let d = find_person(&people, "Дмитриев", "Денис");
     assert_eq!(d.len(), 1, "{r}");
@@ -358,6 +366,7 @@ fn real_biff_xls_is_read() {
     let fixture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/class-6a.xls")).unwrap();
     ws.write("sources/class-6a.xls", fixture);
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(people.len(), 3, "{r}");
     assert!(people.iter().all(|p| p["group"] == "6А"));

@@ -21,6 +21,7 @@ fn names_are_split_trimmed_and_proper_cased() {
         )]),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let p = find_person(&people, "Петрова-Водкина", "Елена");
     assert_eq!(p.len(), 1, "hyphenated ALL CAPS surname\n{r}");
@@ -41,6 +42,7 @@ fn surname_first_name_patronymic_columns() {
         "Фамилия;Имя;Отчество;Класс;Дата рождения\nСИДОРОВ;ПАВЕЛ;;6а;2014-09-09\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let p = ws.people();
     let s = find_person(&p, "Сидоров", "Павел");
     assert_eq!(s.len(), 1, "{r}");
@@ -58,6 +60,7 @@ fn ё_and_е_are_one_person_when_matching() {
         "ФИО обучающегося;Класс;ФИО родителя;Телефон\nСеменов Петр Ильич;7А;Семенова Анна Петровна;89120001122\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let students: Vec<_> = people.iter().filter(|p| p["kind"] == "student").collect();
     assert_eq!(students.len(), 1, "{r}");
@@ -92,6 +95,7 @@ fn group_names_are_normalised() {
     ];
     ws.write("sources/g.xlsx", xlsx(&[sheet("Лист1", text_rows(rows))]));
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let group = |s: &str| find_person(&people, s, s)[0]["group"].clone();
     assert_eq!(group("Аа"), "ТМ-23", "{r}");
@@ -115,6 +119,7 @@ fn class_letters_and_separators() {
         "ФИО;Класс;Дата рождения\nАа Аа;5а;01.01.2015\nБб Бб;5 А;01.01.2015\nВв Вв;5-А;01.01.2015\nГг Гг;5A;01.01.2015\nДд Дд;10 б;01.01.2010\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let groups: Vec<String> = ws.csv("out/roster/groups.csv").iter().map(|g| g["group"].clone()).collect();
     assert_eq!(groups, vec!["5А", "10Б"], "{r}");
 }
@@ -140,6 +145,7 @@ fn dates_in_every_form() {
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dates-1904.xlsx")).unwrap(),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let bd = |s: &str| find_person(&people, s, s)[0]["birth_date"].clone();
     for n in ["Аа", "Вв", "Гг", "Дд"] {
@@ -184,6 +190,7 @@ fn phones_to_e164_and_emails() {
     rows.push(vec![s("Зз Зз"), s("1А"), s("Рз Рз"), C::N(79123456784.0), C::E]);
     ws.write("sources/p.xlsx", xlsx(&[sheet("Родители", rows)]));
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let ph = |s: &str| find_person(&people, s, s)[0]["phone"].clone();
     assert_eq!(ph("Ра"), "+79123456789", "{r}");
@@ -220,6 +227,7 @@ fn snils_is_validated_merges_records_and_is_never_written_in_clear() {
         "ФИО;Класс;Дата рождения;СНИЛС\nСнилсов Семен Ильич;8А;02.01.2012;11223344595\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(find_person(&people, "Снилсов", "Семён").len(), 1, "merged by СНИЛС\n{r}");
     let p = ws.problems();
@@ -254,6 +262,7 @@ fn people_are_one_record_across_files() {
          Другой Дмитрий Ильич;05.05.2015;5Б;Общий Илья Петрович;отец;89120000099\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     assert_eq!(people.iter().filter(|p| p["kind"] == "student").count(), 3, "{r}");
     let fathers = find_person(&people, "Общий", "Илья");
@@ -273,10 +282,12 @@ fn person_ids_are_stable_across_runs() {
     let ws = Ws::new();
     ws.config(SCHOOL_TOML);
     ws.write("sources/x.csv", "ФИО;Класс;Дата рождения\nСтабильный Сергей Ильич;9Б;03.03.2011\n");
-    ws.run(&["ingest"]);
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let first = ws.people()[0]["person_id"].clone();
     ws.write("sources/y.csv", "ФИО;Класс;Дата рождения\nНовый Никита Ильич;9Б;03.04.2011\n");
-    ws.run(&["ingest"]);
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let again = find_person(&ws.people(), "Стабильный", "Сергей")[0]["person_id"].clone();
     assert_eq!(first, again);
     assert!(!first.contains("Стабильный"), "ids reveal nothing");
@@ -297,6 +308,7 @@ fn regression_ids_survive_a_new_phone_and_conflicting_birth_dates_are_reported()
         "ФИО обучающегося;Класс;Дата рождения;ФИО родителя;Телефон\nБелоусов Игорь Фёдорович;5А;29.05.2015;Белоусова Анна Петровна;89120000001\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let people = ws.people();
     let kids = find_person(&people, "Белоусов", "Игорь");
     assert_eq!(kids.len(), 1, "one student\n{r}");
@@ -310,7 +322,8 @@ fn regression_ids_survive_a_new_phone_and_conflicting_birth_dates_are_reported()
         "sources/parents.csv",
         "ФИО обучающегося;Класс;Дата рождения;ФИО родителя;Телефон\nБелоусов Игорь Фёдорович;5А;28.05.2015;Белоусова Анна Петровна;89120000099\n",
     );
-    ws.run(&["ingest"]);
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let after = find_person(&ws.people(), "Белоусова", "Анна")[0]["person_id"].clone();
     assert_eq!(before, after, "a new phone number keeps the parent's id");
 }

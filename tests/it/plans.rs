@@ -39,8 +39,15 @@ fn seed_ws() -> Ws {
 
 fn status_json(ws: &Ws, today: &str, as_of: &str) -> Value {
     let r = ws.run_env(&["plan", "status", "--json", "--as-of", as_of], &[("ROLLOUT_TODAY", today)]);
-    assert!(r.code == 0 || r.code == 1, "{r}");
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"))
+    let j: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
+    // 1 exactly when something is overdue or blocked.
+    let late = j["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| matches!(i["state"].as_str(), Some("overdue" | "blocked")));
+    assert_eq!(r.code, i32::from(late), "{r}");
+    j
 }
 
 /// The one status item of milestone `id` at `branch` ("" for the whole organisation).
@@ -337,6 +344,7 @@ fn measured_milestones_complete_from_the_platform() {
     assert_eq!(item(&j, "parents", "")["measures"][0]["value"], 100.0);
     assert_eq!(state(&j, "chats", "Заречный филиал"), "done");
     let r = ws.run_env(&["plan", "status", "--as-of", "2026-11-22"], &[("ROLLOUT_TODAY", "2026-11-23")]);
+    assert_eq!(r.code, 0, "{r}");
     assert!(r.stdout.contains("последний замер на 22.11.2026 или раньше"), "{r}");
     // December: the parents' milestone is blocked by Заречный's chats.
     let j = status_json(&ws, "2026-12-05", "2026-12-05");
@@ -349,7 +357,7 @@ fn without_a_platform_measured_milestones_have_no_data() {
     let ws = measured_ws();
     ws.config(&crate::diff::TOML.replace("[platform]\nsnapshot = \"platform/\"\n", ""));
     let r = ws.run(&["plan", "status"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     assert!(r.stdout.contains("нет данных (цель 95%, косвенно)"), "{r}");
 }
 
@@ -505,7 +513,7 @@ fn check_imported(ws: &Ws, plan: &str) {
     assert!(text.contains("branch = \"Бардымский филиал\""), "{text}");
     let j = {
         let r = ws.run_env(&["plan", "status", "--json", "--plan", plan], &[("ROLLOUT_TODAY", "2024-02-19")]);
-        assert!(r.code <= 1, "{r}");
+        assert_eq!(r.code, 1, "{r}");
         serde_json::from_str::<Value>(&r.stdout).unwrap()
     };
     let items = j["items"].as_array().unwrap();
@@ -685,7 +693,7 @@ fn the_dashboard_and_the_usage_summary() {
 fn run_on_the_sample_college_ends_with_the_dashboard() {
     let ws = crate::samples::sample("college");
     let r = ws.run(&["run"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 1, "{r}");
     let last = r.stdout.trim_end().lines().last().unwrap_or("");
     assert!(last.contains("report.html") && last.contains("usage.xlsx"), "{r}");
     let html = ws.read("out/report.html");
@@ -757,7 +765,7 @@ fn a_second_import_does_not_reuse_milestone_ids() {
     let r = ws.run(&["plan", "import", "b.csv"]);
     assert_eq!(r.code, 0, "{r}");
     let r = ws.run_env(&["plan", "status", "--json"], &[("ROLLOUT_TODAY", "2024-02-19")]);
-    assert!(r.code <= 1, "both plans load together: {r}");
+    assert_eq!(r.code, 1, "both plans load together: {r}");
     let j: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(j["plans"].as_array().unwrap().len(), 3, "the college plan and two imports");
     // The title row above the header names the plan.
@@ -781,6 +789,7 @@ fn plans_that_share_an_id_leave_the_later_one_out_everywhere() {
         "{r}"
     );
     let r = ws.run(&["run"]);
+    assert_eq!(r.code, 1, "{r}");
     assert!(r.stderr.contains("план не вошёл в отчёт"), "{r}");
     assert_eq!(
         ws.read("out/report.html").matches("class=\"gantt-bar").count(),

@@ -20,6 +20,7 @@ fn student_in_two_groups_is_left_out_and_located() {
     );
     ws.write("sources/b.csv", "ФИО;Класс;Дата рождения\nДвойкин Денис Ильич;5Б;01.01.2015\n");
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let p = ws.problems();
     let two = with_rule(&p, "student-in-two-groups");
     assert_eq!(two.len(), 1, "{r}");
@@ -45,6 +46,7 @@ fn several_groups_are_fine_in_supplementary_education() {
         "ФИО;Объединение;Дата рождения\nКружков Кирилл Ильич;Юный техник;01.01.2014\nКружков Кирилл Ильич;Шахматы;01.01.2014\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let p = find_person(&ws.people(), "Кружков", "Кирилл")[0].clone();
     assert_eq!(p["group"], "Юный техник|Шахматы", "{r}");
     assert!(with_rule(&ws.problems(), "student-in-two-groups").is_empty());
@@ -66,6 +68,7 @@ fn missing_group_and_missing_name() {
         )]),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let p = ws.problems();
     let mg = with_rule(&p, "missing-group");
     assert_eq!(mg.len(), 1, "{r}");
@@ -94,6 +97,7 @@ fn unknown_branch_in_a_row_and_a_row_whose_branch_cannot_be_told() {
         )]),
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let p = ws.problems();
     let ub = with_rule(&p, "unknown-branch");
     assert_eq!(ub.len(), 2, "{r}");
@@ -115,6 +119,7 @@ fn branch_from_the_file_name() {
         "ФИО;Группа;Дата рождения\nФайлов Фома Ильич;ЗФ-1;01.01.2008\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     assert_eq!(ws.people()[0]["branch"], "Заречный филиал", "{r}");
 }
 
@@ -127,6 +132,7 @@ fn duplicate_rows_are_merged_with_a_warning() {
         "ФИО;Класс;Дата рождения\nПовторов Павел Ильич;5А;01.01.2015\nДругой Дмитрий;5А;01.01.2015\nПовторов Павел Ильич;5А;01.01.2015\n",
     );
     let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
     let d = with_rule(&ws.problems(), "duplicate-person")
         .into_iter()
         .cloned()
@@ -143,6 +149,7 @@ fn student_without_parents_only_where_the_profile_expects_parents() {
         ws.config(&format!("[organization]\nname = \"x\"\nprofile = \"{profile}\"\n"));
         ws.write("sources/a.csv", "ФИО;Группа;Дата рождения\nСирота Савва Ильич;1;01.01.2015\n");
         let r = ws.run(&["ingest"]);
+        assert_eq!(r.code, 1, "{r}");
         assert_eq!(
             with_rule(&ws.problems(), "student-without-parents").len(),
             expected,

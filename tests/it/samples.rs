@@ -157,7 +157,7 @@ fn the_change_set_does_not_depend_on_the_workspace_salt() {
         .map(|_| {
             let ws = sample("college");
             let r = ws.run(&["diff"]);
-            assert!(r.code <= 1, "{r}");
+            assert_eq!(r.code, 0, "{r}");
             change_set_by_name(&ws)
         })
         .collect();

@@ -6,6 +6,7 @@
 
 pub mod changes;
 pub mod config;
+pub mod fields;
 pub mod ingest;
 pub mod init;
 pub mod letters;

@@ -1,6 +1,7 @@
 //! Reading one source file into a `Workbook`, whatever its format. Runs inside the
 //! isolated reader process (see `isolate`), so a hostile file can only hurt that process.
 
+pub use super::table::ReadOptions;
 use super::table::{Cell, Merge, ReadNote, Sheet, Workbook};
 use super::{html, text};
 use calamine::{Data, Reader, Sheets};
@@ -20,13 +21,6 @@ pub enum ReadError {
     Corrupt(String),
     #[error("{0}")]
     Text(String),
-}
-
-/// Options a `[[sources]]` entry may give for text files.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ReadOptions {
-    pub encoding: Option<String>,
-    pub delimiter: Option<String>,
 }
 
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Workbook, ReadError> {

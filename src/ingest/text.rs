@@ -1,8 +1,7 @@
 //! CSV/TSV/TXT: detect the encoding (UTF-8 with or without BOM, UTF-16 with BOM,
 //! Windows-1251 and its Cyrillic cousins) and the delimiter (`;` `,` tab), then split.
 
-use super::read::ReadOptions;
-use super::table::{Cell, ReadNote, Sheet, Workbook};
+use super::table::{Cell, ReadNote, ReadOptions, Sheet, Workbook};
 pub use crate::fields::delimiter_byte;
 use encoding_rs::{Encoding, IBM866, KOI8_R, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1251};
 

@@ -965,9 +965,10 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
     if !file.is_file() {
         return Err(usage(anyhow::anyhow!("{}: файла нет", file.display())));
     }
-    let wb = rollout::plans::import::read_tables(file).map_err(|e| Failure {
+    let reader = rollout::ingest::Reader::for_workspace(cfg.as_ref(), read_mode());
+    let wb = rollout::plans::import::read_tables(&reader, file).map_err(|e| Failure {
         code: 3,
-        error: anyhow::anyhow!("{}: {e}", file.display()),
+        error: e.into(),
     })?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let target = to.map(Path::to_path_buf).unwrap_or_else(|| {

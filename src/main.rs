@@ -475,7 +475,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 let _ = writeln!(
                     out,
                     "Ссылка не принята: {} {} {} — {} ({})",
-                    p.file, p.sheet, p.cell, p.message, p.found
+                    p.location.file, p.location.sheet, p.location.cell, p.message, p.found
                 );
             }
             let _ = writeln!(
@@ -519,7 +519,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 let _ = writeln!(
                     out,
                     "  ! ссылка не принята: {} {} {} — {} ({})",
-                    p.file, p.sheet, p.cell, p.message, p.found
+                    p.location.file, p.location.sheet, p.location.cell, p.message, p.found
                 );
             }
             let mut branch = String::new();

@@ -293,7 +293,7 @@ pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Plat
         if p.is_dir() {
             Box::new(SnapshotFolder { dir: p })
         } else {
-            Box::new(MemberExport { path: p })
+            Box::new(MemberExport { path: p, reader: ingest::Reader::for_config(cfg, ReadMode::current()) })
         }
     };
     if let Some(p) = over {
@@ -305,7 +305,7 @@ pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Plat
     cfg.platform
         .export
         .as_ref()
-        .map(|e| Box::new(MemberExport { path: cfg.root.join(e) }) as Box<dyn Platform>)
+        .map(|e| Box::new(MemberExport { path: cfg.root.join(e), reader: ingest::Reader::for_config(cfg, ReadMode::current()) }) as Box<dyn Platform>)
 }
 
 pub struct DiffOutcome {
@@ -490,7 +490,7 @@ pub fn collect_links(cfg: &Config, o: &Outcome, chats: &[(ChatState, Result<Plac
         let path = cfg.root.join(f);
         let placer = ChatPlacer::new(cfg, &o.roster);
         let resolver = roster::BranchResolver::new(cfg);
-        let (recs, probs) = links::from_file(&path, f, &placer, &resolver);
+        let (recs, probs) = links::from_file(&ingest::Reader::for_config(cfg, ReadMode::current()), &path, f, &placer, &resolver);
         file = recs;
         problems.extend(probs);
     }

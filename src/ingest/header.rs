@@ -455,4 +455,63 @@ mod tests {
         let s = sheet(&[&["Примечания"], &["Списки сверены с журналом."]]);
         assert!(find_header(&s, &BTreeMap::new()).is_none());
     }
+
+    #[test]
+    fn a_member_export_header_with_the_roster_synonyms() {
+        let s = sheet(&[
+            &["Выгрузка участников чатов"],
+            &[],
+            &["ID", "Имя", "Фамилия", "Чат", "ID чата", "Роль в чате", "Телефон"],
+            &["500", "Анна", "Иванова", "Родители ИС-1", "-101", "участник", "+7 912 000-00-01"],
+        ]);
+        let h = find_header(&s, &BTreeMap::new()).unwrap();
+        assert_eq!(h.row, 2);
+        let cols: Vec<Option<usize>> = [
+            Field::Id,
+            Field::FirstName,
+            Field::Surname,
+            Field::Chat,
+            Field::ChatId,
+            Field::Role,
+            Field::Phone,
+        ]
+        .into_iter()
+        .map(|f| h.col(f))
+        .collect();
+        assert_eq!(cols, (0..7).map(Some).collect::<Vec<_>>());
+        // One «ФИО» column works as well as «Имя» and «Фамилия».
+        let s = sheet(&[&["ID", "ФИО", "Чат"], &["1", "Иванов Иван", "ИС-1"]]);
+        let h = find_header(&s, &BTreeMap::new()).unwrap();
+        assert_eq!((h.row, h.col(Field::Fio), h.col(Field::Chat)), (0, Some(1), Some(2)));
+    }
+
+    #[test]
+    fn synonyms_match_as_told_and_in_order() {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum K {
+            A,
+            B,
+        }
+        let syn = Synonyms {
+            rules: &[
+                (K::A, Match::Exact, &["код"]),
+                (K::A, Match::Words, &["номер"]),
+                (K::B, Match::Prefix, &["аудитори"]),
+                (K::B, Match::Contains, &["срок", "номер"]),
+            ],
+            max_len: 40,
+        };
+        assert_eq!(syn.classify("Код"), Some(K::A));
+        assert_eq!(syn.classify("Код группы"), None);
+        assert_eq!(syn.classify("Номер (телефона)"), Some(K::A), "the first rule that matches wins");
+        assert_eq!(syn.classify("Номерок"), Some(K::B), "not the word: a later rule decides");
+        assert_eq!(syn.classify("Аудитория"), Some(K::B));
+        assert_eq!(syn.classify("Срок исполнения"), Some(K::B));
+        assert_eq!(syn.classify("Срок исполнения мероприятия"), None, "longer than max_len: a title");
+        let s = sheet(&[&["Код"], &["Срок", "Код", "Аудитория"], &["Код", "Срок"]]);
+        let h = find_first(&s, 10, |t| syn.classify(t), |h| h.columns.len() == 2).unwrap();
+        assert_eq!(h.row, 1, "the first complete row");
+        assert_eq!((h.col(K::A), h.col(K::B)), (Some(1), Some(0)), "the first column of each kind");
+        assert!(find_first(&s, 1, |t| syn.classify(t), |h| h.columns.len() == 2).is_none());
+    }
 }

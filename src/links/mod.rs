@@ -322,4 +322,40 @@ mod tests {
             "https://sferum.ru/?p=messages&join=XyZ…"
         );
     }
+
+    #[test]
+    fn a_links_file_header_below_a_title() {
+        use crate::ingest::table::Cell;
+        let text = |r: &[&str]| {
+            r.iter()
+                .map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) })
+                .collect()
+        };
+        let sheet = Sheet {
+            name: "Ссылки".into(),
+            rows: vec![
+                text(&["Ссылки на чаты, 2026"]),
+                text(&["№", "Корпус", "Класс", "Аудитория чата", "Ссылка на чат"]),
+                text(&["1", "ГК", "ИС-1", "родители", "https://max.ru/join/x"]),
+            ],
+            merges: vec![],
+        };
+        let h = find_header(&sheet).unwrap();
+        assert_eq!(h.row, 1);
+        let cols: Vec<Option<usize>> = [LinkColumn::Branch, LinkColumn::Group, LinkColumn::Audience, LinkColumn::Link]
+            .into_iter()
+            .map(|c| h.col(c))
+            .collect();
+        assert_eq!(cols, [Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(link_column("Link"), Some(LinkColumn::Link));
+        assert_eq!(link_column("Для кого"), Some(LinkColumn::Audience));
+        assert_eq!(link_column("Филиал"), Some(LinkColumn::Branch));
+        assert_eq!(link_column("ФИО"), None, "a roster column a links file does not use");
+        // Without a «Ссылка» column there is no header.
+        let no_link = Sheet {
+            rows: vec![text(&["Филиал", "Группа", "Аудитория"])],
+            ..sheet
+        };
+        assert!(find_header(&no_link).is_none());
+    }
 }

@@ -9,6 +9,7 @@ mod layouts;
 mod letters;
 mod normalisation;
 mod plans;
+mod reading;
 mod rules;
 mod samples;
 mod util;

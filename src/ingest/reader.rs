@@ -29,27 +29,6 @@ impl ReadMode {
     }
 }
 
-impl Budget {
-    /// The `[ingest]` limits of the workspace.
-    pub fn of(cfg: &Config) -> Budget {
-        Budget {
-            max_memory_mb: cfg.ingest.max_memory_mb,
-            max_seconds: cfg.ingest.max_seconds,
-        }
-    }
-}
-
-impl Default for Budget {
-    /// The `[ingest]` defaults, for reading without a workspace.
-    fn default() -> Self {
-        let d = crate::config::IngestConfig::default();
-        Budget {
-            max_memory_mb: d.max_memory_mb,
-            max_seconds: d.max_seconds,
-        }
-    }
-}
-
 /// Reads tables: the mode and the budget every read goes through.
 #[derive(Debug, Clone)]
 pub struct Reader {

@@ -966,10 +966,7 @@ fn plan_import(cli: &Cli, file: &Path, to: Option<&Path>, force: bool) -> Result
         return Err(usage(anyhow::anyhow!("{}: файла нет", file.display())));
     }
     let reader = rollout::ingest::Reader::for_workspace(cfg.as_ref(), read_mode());
-    let wb = rollout::plans::import::read_tables(&reader, file).map_err(|e| Failure {
-        code: 3,
-        error: e.into(),
-    })?;
+    let wb = rollout::plans::import::read_tables(&reader, file).map_err(|e| Failure { code: 3, error: e.into() })?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let target = to.map(Path::to_path_buf).unwrap_or_else(|| {
         let stem = file

@@ -293,7 +293,10 @@ pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Plat
         if p.is_dir() {
             Box::new(SnapshotFolder { dir: p })
         } else {
-            Box::new(MemberExport { path: p, reader: ingest::Reader::for_config(cfg, ReadMode::current()) })
+            Box::new(MemberExport {
+                path: p,
+                reader: ingest::Reader::for_config(cfg, ReadMode::current()),
+            })
         }
     };
     if let Some(p) = over {
@@ -302,10 +305,12 @@ pub fn platform_source(cfg: &Config, over: Option<&Path>) -> Option<Box<dyn Plat
     if let Some(s) = &cfg.platform.snapshot {
         return Some(Box::new(SnapshotFolder { dir: cfg.root.join(s) }));
     }
-    cfg.platform
-        .export
-        .as_ref()
-        .map(|e| Box::new(MemberExport { path: cfg.root.join(e), reader: ingest::Reader::for_config(cfg, ReadMode::current()) }) as Box<dyn Platform>)
+    cfg.platform.export.as_ref().map(|e| {
+        Box::new(MemberExport {
+            path: cfg.root.join(e),
+            reader: ingest::Reader::for_config(cfg, ReadMode::current()),
+        }) as Box<dyn Platform>
+    })
 }
 
 pub struct DiffOutcome {

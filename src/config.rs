@@ -481,11 +481,11 @@ impl Config {
                     problems.push("[[sources]]: an entry has an empty `path`".into());
                 }
                 for field in s.columns.values() {
-                    if crate::ingest::header::Field::from_name(field).is_none() {
+                    if crate::fields::Field::from_name(field).is_none() {
                         problems.push(format!(
                             "[[sources]] {}: unknown field «{field}» in `columns`; known: {}",
                             s.path,
-                            crate::ingest::header::Field::names().join(", ")
+                            crate::fields::Field::names().join(", ")
                         ));
                     }
                 }
@@ -495,7 +495,7 @@ impl Config {
                     problems.push(format!("[[sources]] {}: unknown encoding «{enc}»", s.path));
                 }
                 if let Some(d) = &s.delimiter
-                    && crate::ingest::text::delimiter_byte(d).is_none()
+                    && crate::fields::delimiter_byte(d).is_none()
                 {
                     problems.push(format!(
                         "[[sources]] {}: `delimiter` must be one character such as \";\", \",\" or \"\\t\"",

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fields;
 pub mod human;
 pub mod ingest;
 pub mod init;

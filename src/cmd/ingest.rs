@@ -48,13 +48,13 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
 fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
     let mut done = Done::Clean;
     let mut diff = None;
-    if rollout::platform::source(&ws.cfg, None).is_some() {
+    if rollout::platform::source(&ws.cfg, None, &ws.reader()).is_some() {
         let (d, outcome) = super::diff::stage(ws, loaded, None, g.quiet)?;
         done = d;
         diff = Some(outcome);
     }
     let chats = diff.as_ref().map(|d| d.chats.as_slice()).unwrap_or(&[]);
-    let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, chats);
+    let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, chats, &ws.reader());
     let usage = super::measure_usage(ws, loaded, diff.as_ref(), chats, &links);
     let mut store = ws.store()?;
     let (plans, errors) = rollout::report::load_plans(&ws.cfg, None);

@@ -36,7 +36,7 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
         checks.len() + ctx.links.problems.len()
     );
     for p in &ctx.links.problems {
-        say!("  ! ссылка не принята: {} {} {} — {} ({})", p.file, p.sheet, p.cell, p.message, p.found);
+        say!("  ! ссылка не принята: {} {} {} — {} ({})", p.location.file, p.location.sheet, p.location.cell, p.message, p.found);
     }
     let mut branch = "";
     for c in &checks {

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use rollout::changes::{DiffOutcome, PlacedChat};
 use rollout::config::Config;
 use rollout::error::{Done, Error, Result};
-use rollout::ingest::ReadMode;
+use rollout::ingest::{ReadMode, Reader};
 use rollout::links::LinkSet;
 use rollout::roster::Loaded;
 use rollout::state::Store;
@@ -174,6 +174,11 @@ impl Workspace {
         Ok(Workspace { cfg, out, today })
     }
 
+    /// How tables are read: the isolated, budgeted child process of `[ingest]`.
+    pub fn reader(&self) -> Reader {
+        Reader::for_config(&self.cfg, ReadMode::current())
+    }
+
     pub fn store(&self) -> Result<Store> {
         Ok(Store::open(&self.cfg.root)?)
     }
@@ -182,7 +187,7 @@ impl Workspace {
     pub fn roster(&self, quiet: bool) -> Result<Loaded> {
         let salt = rollout::state::load_salt(&self.cfg.root)?;
         let pb = progress_bar(quiet);
-        Ok(rollout::roster::load(&self.cfg, &salt, self.today, &read_mode(), &pb))
+        Ok(rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb))
     }
 }
 
@@ -211,13 +216,6 @@ pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
     pb
 }
 
-fn read_mode() -> ReadMode {
-    match std::env::current_exe() {
-        Ok(exe) => ReadMode::Isolated { exe },
-        Err(_) => ReadMode::InProcess,
-    }
-}
-
 /// A day typed by the user: ISO or ДД.ММ.ГГГГ; none is `today`.
 pub fn parse_day(s: Option<&str>, today: chrono::NaiveDate) -> Result<chrono::NaiveDate> {
     match s {
@@ -241,7 +239,7 @@ fn check_platform_path(platform: Option<&Path>) -> Result<()> {
 /// The change set from the configured (or given) platform source; None when there is none.
 pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, store: &Store) -> Result<Option<DiffOutcome>> {
     check_platform_path(platform)?;
-    let Some(source) = rollout::platform::source(&ws.cfg, platform) else {
+    let Some(source) = rollout::platform::source(&ws.cfg, platform, &ws.reader()) else {
         return Ok(None);
     };
     let state = source.load().map_err(|e| {
@@ -264,7 +262,7 @@ pub fn link_context(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>) ->
     let mut store = ws.store()?;
     let mut diff = diff_if_platform(ws, loaded, platform, &store)?;
     let chats = diff.as_mut().map(|d| std::mem::take(&mut d.chats)).unwrap_or_default();
-    let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats);
+    let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats, &ws.reader());
     store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
     Ok(LinkContext {
         store,

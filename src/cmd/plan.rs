@@ -246,8 +246,8 @@ fn import(g: &Global, file: &Path, to: Option<&Path>, force: bool) -> Result<Don
     if !file.is_file() {
         return Err(Error::msg(format!("{}: файла нет", file.display())));
     }
-    let wb = rollout::plans::import::read_tables(file)
-        .map_err(|e| Error::Unreadable(anyhow::anyhow!("{}: {e}", file.display())))?;
+    let reader = rollout::ingest::Reader::for_workspace(cfg.as_ref(), rollout::ingest::ReadMode::current());
+    let wb = rollout::plans::import::read_tables(&reader, file).map_err(Error::unreadable)?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let target = to.map(Path::to_path_buf).unwrap_or_else(|| {
         let stem = file

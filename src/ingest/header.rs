@@ -2,39 +2,65 @@
 //! synonyms of known columns, in Russian and English.
 
 use super::table::Sheet;
+pub use crate::fields::Field;
 use crate::normalize::text_key;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Field {
-    Fio,
-    Surname,
-    FirstName,
-    Patronymic,
-    BirthDate,
-    Group,
-    Course,
-    Branch,
-    Position,
-    Curates,
-    Student,
-    Parent,
-    Relation,
-    Phone,
-    Email,
-    Snils,
-    Login,
-    Id,
-    /// Member exports: the chat a member sits in, its id, and the member's role.
-    Chat,
-    ChatId,
-    Role,
+/// How a heading is compared with a synonym, after `text_key` (lower case, ё = е,
+/// punctuation dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// The heading is the synonym.
+    Exact,
+    /// The heading is the synonym or starts with it and a space: «Телефон (мобильный)».
+    Words,
+    /// The heading starts with the synonym: «аудитория» in «Аудитория чата».
+    Prefix,
+    /// The heading contains the synonym: «срок» in «Срок исполнения».
+    Contains,
 }
 
-/// Synonyms, compared after `text_key` (lower case, ё = е, punctuation dropped).
-const SYNONYMS: &[(Field, &[&str])] = &[
+/// The headings of one kind of table: rules tried in order, the first that matches names
+/// the column. Each table the tool reads has its own (rosters and member exports share
+/// `ROSTER`; links files and plan tables keep theirs next to their reader).
+#[derive(Debug, Clone, Copy)]
+pub struct Synonyms<C: 'static> {
+    pub rules: &'static [(C, Match, &'static [&'static str])],
+    /// A heading longer than this (in bytes of its key) names nothing: it is a title.
+    pub max_len: usize,
+}
+
+impl<C: Copy> Synonyms<C> {
+    /// Which column a heading names, if any.
+    pub fn classify(&self, heading: &str) -> Option<C> {
+        let key = text_key(heading);
+        if key.is_empty() || key.len() > self.max_len {
+            return None;
+        }
+        let hit = |how: Match, syn: &str| match how {
+            Match::Exact => key == syn,
+            Match::Words => key == syn || key.strip_prefix(syn).is_some_and(|rest| rest.starts_with(' ')),
+            Match::Prefix => key.starts_with(syn),
+            Match::Contains => key.contains(syn),
+        };
+        self.rules
+            .iter()
+            .find(|(_, how, syns)| syns.iter().any(|s| hit(*how, s)))
+            .map(|(c, _, _)| *c)
+    }
+}
+
+/// The columns of roster sources and member exports.
+pub const ROSTER: Synonyms<Field> = Synonyms {
+    rules: ROSTER_RULES,
+    max_len: 120,
+};
+
+/// Synonyms: every exact one first, then the longer headings that start with one.
+const ROSTER_RULES: &[(Field, Match, &[&str])] = &[
     (
         Field::Fio,
+        Match::Exact,
         &[
             "фио",
             "ф и о",
@@ -53,11 +79,12 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "фио полностью",
         ],
     ),
-    (Field::Surname, &["фамилия", "surname", "last name"]),
-    (Field::FirstName, &["имя", "first name", "given name"]),
-    (Field::Patronymic, &["отчество", "patronymic", "middle name"]),
+    (Field::Surname, Match::Exact, &["фамилия", "surname", "last name"]),
+    (Field::FirstName, Match::Exact, &["имя", "first name", "given name"]),
+    (Field::Patronymic, Match::Exact, &["отчество", "patronymic", "middle name"]),
     (
         Field::BirthDate,
+        Match::Exact,
         &[
             "дата рождения",
             "д р",
@@ -74,6 +101,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (
         Field::Group,
+        Match::Exact,
         &[
             "класс",
             "группа",
@@ -88,9 +116,14 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "возрастная группа",
         ],
     ),
-    (Field::Course, &["курс", "параллель", "год обучения", "course", "grade"]),
+    (
+        Field::Course,
+        Match::Exact,
+        &["курс", "параллель", "год обучения", "course", "grade"],
+    ),
     (
         Field::Branch,
+        Match::Exact,
         &[
             "филиал",
             "подразделение",
@@ -102,9 +135,10 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "место работы",
         ],
     ),
-    (Field::Position, &["должность", "position", "занимаемая должность"]),
+    (Field::Position, Match::Exact, &["должность", "position", "занимаемая должность"]),
     (
         Field::Curates,
+        Match::Exact,
         &[
             "классное руководство",
             "куратор",
@@ -119,6 +153,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (
         Field::Student,
+        Match::Exact,
         &[
             "обучающийся",
             "обучающиеся",
@@ -138,6 +173,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (
         Field::Parent,
+        Match::Exact,
         &[
             "родитель",
             "родители",
@@ -153,6 +189,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (
         Field::Relation,
+        Match::Exact,
         &[
             "кем приходится",
             "степень родства",
@@ -165,6 +202,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (
         Field::Phone,
+        Match::Exact,
         &[
             "телефон",
             "моб телефон",
@@ -181,6 +219,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     ),
     (
         Field::Email,
+        Match::Exact,
         &[
             "e mail",
             "email",
@@ -192,146 +231,55 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "mail",
         ],
     ),
-    (Field::Snils, &["снилс", "страховой номер", "snils"]),
-    (Field::Login, &["логин", "login"]),
-    (Field::Id, &["id", "идентификатор", "ид", "user id", "id пользователя", "user_id"]),
-    (Field::Chat, &["чат", "беседа", "название чата", "чат группы", "chat", "chat title"]),
-    (Field::ChatId, &["id чата", "chat id", "chat_id", "идентификатор чата"]),
-    (Field::Role, &["роль", "role", "роль в чате", "статус в чате"]),
-];
-
-impl Field {
-    pub const ALL: [Field; 21] = [
-        Field::Fio,
-        Field::Surname,
-        Field::FirstName,
-        Field::Patronymic,
-        Field::BirthDate,
-        Field::Group,
-        Field::Course,
-        Field::Branch,
-        Field::Position,
-        Field::Curates,
-        Field::Student,
-        Field::Parent,
-        Field::Relation,
-        Field::Phone,
-        Field::Email,
-        Field::Snils,
-        Field::Login,
+    (Field::Snils, Match::Exact, &["снилс", "страховой номер", "snils"]),
+    (Field::Login, Match::Exact, &["логин", "login"]),
+    (
         Field::Id,
+        Match::Exact,
+        &["id", "идентификатор", "ид", "user id", "id пользователя", "user_id"],
+    ),
+    (
         Field::Chat,
+        Match::Exact,
+        &["чат", "беседа", "название чата", "чат группы", "chat", "chat title"],
+    ),
+    (
         Field::ChatId,
-        Field::Role,
-    ];
-
-    /// The name used in `columns = { … }` of a `[[sources]]` entry.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Fio => "fio",
-            Field::Surname => "surname",
-            Field::FirstName => "first_name",
-            Field::Patronymic => "patronymic",
-            Field::BirthDate => "birth_date",
-            Field::Group => "group",
-            Field::Course => "course",
-            Field::Branch => "branch",
-            Field::Position => "position",
-            Field::Curates => "curated_groups",
-            Field::Student => "student",
-            Field::Parent => "parent",
-            Field::Relation => "relation",
-            Field::Phone => "phone",
-            Field::Email => "email",
-            Field::Snils => "snils",
-            Field::Login => "login",
-            Field::Id => "id",
-            Field::Chat => "chat",
-            Field::ChatId => "chat_id",
-            Field::Role => "role",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.name() == s.trim())
-    }
-
-    pub fn names() -> Vec<&'static str> {
-        Field::ALL.iter().map(|f| f.name()).collect()
-    }
-
-    /// What a person would write as this column's header.
-    pub fn title_ru(self) -> &'static str {
-        match self {
-            Field::Fio => "ФИО",
-            Field::Surname => "Фамилия",
-            Field::FirstName => "Имя",
-            Field::Patronymic => "Отчество",
-            Field::BirthDate => "Дата рождения",
-            Field::Group => "Группа / Класс",
-            Field::Course => "Курс",
-            Field::Branch => "Филиал",
-            Field::Position => "Должность",
-            Field::Curates => "Классное руководство",
-            Field::Student => "ФИО обучающегося",
-            Field::Parent => "ФИО родителя",
-            Field::Relation => "Кем приходится",
-            Field::Phone => "Телефон",
-            Field::Email => "E-mail",
-            Field::Snils => "СНИЛС",
-            Field::Login => "Логин",
-            Field::Id => "ID",
-            Field::Chat => "Чат",
-            Field::ChatId => "ID чата",
-            Field::Role => "Роль",
-        }
-    }
-}
+        Match::Exact,
+        &["id чата", "chat id", "chat_id", "идентификатор чата"],
+    ),
+    (Field::Role, Match::Exact, &["роль", "role", "роль в чате", "статус в чате"]),
+    // Longer headers: «ФИО родителя (законного представителя)», «Телефон (мобильный)».
+    (
+        Field::Parent,
+        Match::Words,
+        &["фио родителя", "родитель", "фио законного", "законный представитель"],
+    ),
+    (
+        Field::Student,
+        Match::Words,
+        &["фио обучающегося", "фио ученика", "фио ребенка", "фио воспитанника", "фио студента"],
+    ),
+    (Field::BirthDate, Match::Words, &["дата рождения"]),
+    (
+        Field::Phone,
+        Match::Words,
+        &["телефон", "моб", "контактный телефон", "мобильный телефон"],
+    ),
+    (
+        Field::Email,
+        Match::Words,
+        &["e mail", "email", "электронная почта", "адрес электронной"],
+    ),
+    (Field::Snils, Match::Words, &["снилс"]),
+    (Field::Fio, Match::Words, &["фио"]),
+    (Field::Relation, Match::Words, &["кем приходится", "степень родства"]),
+    (Field::Curates, Match::Words, &["классное руководство", "куратор групп"]),
+];
 
 /// Which field a header cell names, if any.
 pub fn classify(cell: &str) -> Option<Field> {
-    let key = text_key(cell);
-    if key.is_empty() || key.len() > 120 {
-        return None;
-    }
-    for (field, syns) in SYNONYMS {
-        if syns.contains(&key.as_str()) {
-            return Some(*field);
-        }
-    }
-    // Longer headers: «ФИО родителя (законного представителя)», «Телефон (мобильный)».
-    let starts = |p: &str| key == p || key.starts_with(&format!("{p} "));
-    if starts("фио родителя") || starts("родитель") || starts("фио законного") || starts("законный представитель")
-    {
-        return Some(Field::Parent);
-    }
-    if starts("фио обучающегося") || starts("фио ученика") || starts("фио ребенка") || starts("фио воспитанника") || starts("фио студента")
-    {
-        return Some(Field::Student);
-    }
-    if starts("дата рождения") {
-        return Some(Field::BirthDate);
-    }
-    if starts("телефон") || starts("моб") || starts("контактный телефон") || starts("мобильный телефон")
-    {
-        return Some(Field::Phone);
-    }
-    if starts("e mail") || starts("email") || starts("электронная почта") || starts("адрес электронной") {
-        return Some(Field::Email);
-    }
-    if starts("снилс") {
-        return Some(Field::Snils);
-    }
-    if starts("фио") {
-        return Some(Field::Fio);
-    }
-    if starts("кем приходится") || starts("степень родства") {
-        return Some(Field::Relation);
-    }
-    if starts("классное руководство") || starts("куратор групп") {
-        return Some(Field::Curates);
-    }
-    None
+    ROSTER.classify(cell)
 }
 
 /// A header row: field → column, with the texts as found.
@@ -396,6 +344,41 @@ pub fn find_header(sheet: &Sheet, overrides: &BTreeMap<String, Field>) -> Option
         }
     }
     best
+}
+
+/// A header row of a table with its own vocabulary: the first column of each kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderRow<C: Ord> {
+    pub row: usize,
+    pub columns: BTreeMap<C, usize>,
+}
+
+impl<C: Ord + Copy> HeaderRow<C> {
+    pub fn col(&self, c: C) -> Option<usize> {
+        self.columns.get(&c).copied()
+    }
+}
+
+/// The first row among the top `scan_rows` whose headings, read with `classify`, make a
+/// `complete` header (links files: a «Ссылка» column; plan tables: an event and a deadline).
+pub fn find_first<C: Ord + Copy>(
+    sheet: &Sheet,
+    scan_rows: usize,
+    classify: impl Fn(&str) -> Option<C>,
+    complete: impl Fn(&HeaderRow<C>) -> bool,
+) -> Option<HeaderRow<C>> {
+    sheet.rows.iter().take(scan_rows).enumerate().find_map(|(row, cells)| {
+        let mut h = HeaderRow {
+            row,
+            columns: BTreeMap::new(),
+        };
+        for (c, cell) in cells.iter().enumerate() {
+            if let Some(kind) = classify(&cell.as_text()) {
+                h.columns.entry(kind).or_insert(c);
+            }
+        }
+        complete(&h).then_some(h)
+    })
 }
 
 /// Whether `row` repeats the header (the group-header layout repeats it under each group).
@@ -471,5 +454,64 @@ mod tests {
     fn no_header() {
         let s = sheet(&[&["Примечания"], &["Списки сверены с журналом."]]);
         assert!(find_header(&s, &BTreeMap::new()).is_none());
+    }
+
+    #[test]
+    fn a_member_export_header_with_the_roster_synonyms() {
+        let s = sheet(&[
+            &["Выгрузка участников чатов"],
+            &[],
+            &["ID", "Имя", "Фамилия", "Чат", "ID чата", "Роль в чате", "Телефон"],
+            &["500", "Анна", "Иванова", "Родители ИС-1", "-101", "участник", "+7 912 000-00-01"],
+        ]);
+        let h = find_header(&s, &BTreeMap::new()).unwrap();
+        assert_eq!(h.row, 2);
+        let cols: Vec<Option<usize>> = [
+            Field::Id,
+            Field::FirstName,
+            Field::Surname,
+            Field::Chat,
+            Field::ChatId,
+            Field::Role,
+            Field::Phone,
+        ]
+        .into_iter()
+        .map(|f| h.col(f))
+        .collect();
+        assert_eq!(cols, (0..7).map(Some).collect::<Vec<_>>());
+        // One «ФИО» column works as well as «Имя» and «Фамилия».
+        let s = sheet(&[&["ID", "ФИО", "Чат"], &["1", "Иванов Иван", "ИС-1"]]);
+        let h = find_header(&s, &BTreeMap::new()).unwrap();
+        assert_eq!((h.row, h.col(Field::Fio), h.col(Field::Chat)), (0, Some(1), Some(2)));
+    }
+
+    #[test]
+    fn synonyms_match_as_told_and_in_order() {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum K {
+            A,
+            B,
+        }
+        let syn = Synonyms {
+            rules: &[
+                (K::A, Match::Exact, &["код"]),
+                (K::A, Match::Words, &["номер"]),
+                (K::B, Match::Prefix, &["аудитори"]),
+                (K::B, Match::Contains, &["срок", "номер"]),
+            ],
+            max_len: 40,
+        };
+        assert_eq!(syn.classify("Код"), Some(K::A));
+        assert_eq!(syn.classify("Код группы"), None);
+        assert_eq!(syn.classify("Номер (телефона)"), Some(K::A), "the first rule that matches wins");
+        assert_eq!(syn.classify("Номерок"), Some(K::B), "not the word: a later rule decides");
+        assert_eq!(syn.classify("Аудитория"), Some(K::B));
+        assert_eq!(syn.classify("Срок исполнения"), Some(K::B));
+        assert_eq!(syn.classify("Срок исполнения мероприятия"), None, "longer than max_len: a title");
+        let s = sheet(&[&["Код"], &["Срок", "Код", "Аудитория"], &["Код", "Срок"]]);
+        let h = find_first(&s, 10, |t| syn.classify(t), |h| h.columns.len() == 2).unwrap();
+        assert_eq!(h.row, 1, "the first complete row");
+        assert_eq!((h.col(K::A), h.col(K::B)), (Some(1), Some(0)), "the first column of each kind");
+        assert!(find_first(&s, 1, |t| syn.classify(t), |h| h.columns.len() == 2).is_none());
     }
 }

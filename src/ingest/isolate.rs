@@ -1,10 +1,13 @@
-//! Each source is read in a child process (`rollout __read-source`) under a memory limit
-//! (RLIMIT_DATA) and a wall-clock limit, so a file built to exhaust memory or time — or a
-//! reader bug that panics — ends in a clear error naming the file and never takes the
-//! whole run down. The child prints the workbook as JSON on stdout.
+//! Each table (a source, a member export, a links file, a plan table) is read in a child
+//! process (`rollout __read-source`) under a memory limit (RLIMIT_DATA) and a wall-clock
+//! limit, so a file built to exhaust memory or time — or a reader bug that panics — ends
+//! in a clear error naming the file and never takes the whole run down. The child prints
+//! the workbook as JSON on stdout. `reader::Reader` chooses between this and reading in
+//! this process.
 
 use super::read::{ReadOptions, read_file};
 use super::table::Workbook;
+use crate::config::Config;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -16,6 +19,27 @@ use wait_timeout::ChildExt;
 pub struct Budget {
     pub max_memory_mb: u64,
     pub max_seconds: u64,
+}
+
+impl Budget {
+    /// The `[ingest]` limits of the workspace.
+    pub fn of(cfg: &Config) -> Budget {
+        Budget {
+            max_memory_mb: cfg.ingest.max_memory_mb,
+            max_seconds: cfg.ingest.max_seconds,
+        }
+    }
+}
+
+impl Default for Budget {
+    /// The `[ingest]` defaults, for reading without a workspace.
+    fn default() -> Self {
+        let d = crate::config::IngestConfig::default();
+        Budget {
+            max_memory_mb: d.max_memory_mb,
+            max_seconds: d.max_seconds,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +87,7 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panic".into())
 }
 
-/// Reads in this process, catching panics; for library tests and `--no-isolation`.
+/// Reads in this process, catching panics; for library tests.
 pub fn read_in_process(path: &Path, opts: &ReadOptions) -> Result<Workbook, IsolatedError> {
     match std::panic::catch_unwind(|| read_file(path, opts)) {
         Ok(Ok(wb)) => Ok(wb),

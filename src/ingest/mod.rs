@@ -1,19 +1,25 @@
 //! Ingest: find the sources, read each within its budget (in parallel, isolated), find
 //! the header of every sheet and extract raw records. A bad file is a problem, never the
-//! end of the run.
+//! end of the run. Every other table the tool reads (member exports, links files, plan
+//! tables) goes through the same `Reader` and the same header finder.
 
+pub mod docx;
 pub mod header;
 pub mod html;
 pub mod isolate;
 pub mod layout;
 pub mod read;
+pub mod reader;
 pub mod table;
 pub mod text;
+
+pub use read::Formats;
+pub use reader::{ReadMode, Reader, UnreadableTable};
 
 use crate::config::{Config, SourceConfig};
 use crate::problem::{Location, Problem, Rule};
 use header::Field;
-use isolate::{Budget, IsolatedError};
+use isolate::IsolatedError;
 use read::ReadOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,15 +36,7 @@ pub struct Source {
     pub spec: Option<SourceConfig>,
 }
 
-/// How files are read: in a child process under the budget (the binary), or in this
-/// process (library tests).
-#[derive(Debug, Clone)]
-pub enum ReadMode {
-    Isolated { exe: PathBuf },
-    InProcess,
-}
-
-pub const SUPPORTED: [&str; 8] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "tsv", "txt"];
+pub const SUPPORTED: [&str; 8] = read::SPREADSHEETS;
 
 fn rel_path(root: &Path, p: &Path) -> String {
     p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
@@ -164,32 +162,26 @@ impl Ingested {
 pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) -> Ingested {
     let (sources, mut problems) = discover(cfg);
     let mut unreadable = problems.len();
-    let budget = Budget {
-        max_memory_mb: cfg.ingest.max_memory_mb,
-        max_seconds: cfg.ingest.max_seconds,
-    };
+    let reader = Reader::for_config(cfg, mode.clone());
     progress.set_length(sources.len() as u64);
-    let results = read_all(&sources, mode, budget, cfg.ingest.jobs, progress);
+    let results = read_all(&sources, &reader, cfg.ingest.jobs, progress);
     let mut sheets = Vec::new();
     for (i, (source, result)) in sources.iter().zip(results).enumerate() {
-        let loc = Location {
-            file: source.rel.clone(),
-            ..Default::default()
-        };
         match result {
             Ok(wb) => {
                 let (s, p) = sheets_of(i, source, wb);
                 sheets.extend(s);
                 problems.extend(p);
             }
-            Err(e @ (IsolatedError::OverMemory(_) | IsolatedError::OverTime(_))) => {
+            Err(error) => {
                 unreadable += 1;
-                problems.push(Problem::new(Rule::FileOverBudget, loc, e.to_string(),
-                    "файл слишком велик или повреждён: пересохраните его в Excel/LibreOffice (xlsx) или увеличьте [ingest] max_memory_mb / max_seconds"));
-            }
-            Err(e) => {
-                unreadable += 1;
-                problems.push(Problem::new(Rule::FileUnreadable, loc, e.to_string(), unreadable_fix(&e)));
+                problems.push(
+                    UnreadableTable {
+                        file: source.rel.clone(),
+                        error,
+                    }
+                    .problem(),
+                );
             }
         }
     }
@@ -202,22 +194,7 @@ pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) 
     }
 }
 
-fn unreadable_fix(e: &IsolatedError) -> String {
-    let s = e.to_string();
-    if s.contains("паролем") {
-        "снимите пароль: откройте файл, «Файл → Сведения → Защитить книгу → Зашифровать паролем», удалите пароль и сохраните".into()
-    } else {
-        "откройте файл в Excel или LibreOffice и сохраните как .xlsx; если он не открывается, запросите выгрузку заново".into()
-    }
-}
-
-fn read_all(
-    sources: &[Source],
-    mode: &ReadMode,
-    budget: Budget,
-    jobs: usize,
-    progress: &indicatif::ProgressBar,
-) -> Vec<Result<Workbook, IsolatedError>> {
+fn read_all(sources: &[Source], reader: &Reader, jobs: usize, progress: &indicatif::ProgressBar) -> Vec<Result<Workbook, IsolatedError>> {
     let jobs = if jobs == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
     } else {
@@ -235,10 +212,7 @@ fn read_all(
                         encoding: src.spec.as_ref().and_then(|s| s.encoding.clone()),
                         delimiter: src.spec.as_ref().and_then(|s| s.delimiter.clone()),
                     };
-                    let r = match mode {
-                        ReadMode::Isolated { exe } => isolate::read_isolated(exe, &src.path, &opts, budget),
-                        ReadMode::InProcess => isolate::read_in_process(&src.path, &opts),
-                    };
+                    let r = reader.read(&src.path, &opts, Formats::Spreadsheets);
                     if let Ok(mut guard) = results.lock() {
                         guard[i] = Some(r);
                     }

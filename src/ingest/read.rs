@@ -1,8 +1,9 @@
-//! Reading one source file into a `Workbook`, whatever its format. Runs inside the
-//! isolated reader process (see `isolate`), so a hostile file can only hurt that process.
+//! Reading one file into a `Workbook`, whatever its format. Runs inside the isolated
+//! reader process (see `isolate`), so a hostile file can only hurt that process.
 
+pub use super::table::ReadOptions;
 use super::table::{Cell, Merge, ReadNote, Sheet, Workbook};
-use super::{html, text};
+use super::{docx, html, text};
 use calamine::{Data, Reader, Sheets};
 use std::io::{BufReader, Cursor};
 use std::path::Path;
@@ -20,19 +21,46 @@ pub enum ReadError {
     Corrupt(String),
     #[error("{0}")]
     Text(String),
+    /// A Word document that holds no readable table, or a type the caller does not take.
+    #[error("{0}")]
+    Document(String),
 }
 
-/// Options a `[[sources]]` entry may give for text files.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ReadOptions {
-    pub encoding: Option<String>,
-    pub delimiter: Option<String>,
+/// Which formats a caller takes: rosters, member exports and links files are spreadsheets
+/// or text; a plan table may also be a Word document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formats {
+    Spreadsheets,
+    WithDocuments,
 }
 
+pub const SPREADSHEETS: [&str; 8] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "tsv", "txt"];
+
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase()
+}
+
+/// Refuses a file whose type the caller does not take, before anything reads it.
+pub fn check_format(path: &Path, formats: Formats) -> Result<(), ReadError> {
+    let ext = extension(path);
+    let known = SPREADSHEETS.contains(&ext.as_str()) || formats == Formats::WithDocuments && ext == "docx";
+    if known { Ok(()) } else { Err(unknown_type(&ext, formats)) }
+}
+
+fn unknown_type(ext: &str, formats: Formats) -> ReadError {
+    match formats {
+        Formats::Spreadsheets => ReadError::Format(format!("неизвестный тип файла «.{ext}»; нужны xlsx, xls, ods, csv")),
+        Formats::WithDocuments => ReadError::Document(format!("неизвестный тип файла «.{ext}»; нужны xlsx, xls, ods, csv или docx")),
+    }
+}
+
+/// Reads a file of any format the reader knows; which of them a caller takes is checked
+/// before (`check_format`).
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Workbook, ReadError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    let ext = extension(path);
     let bytes = std::fs::read(path)?;
     match ext.as_str() {
+        "docx" => docx::read_docx(&bytes).map_err(ReadError::Document),
         "csv" | "tsv" | "txt" => text::read_text(&bytes, &ext, opts).map_err(ReadError::Text),
         "xls" | "xlsx" | "xlsm" | "xlsb" | "ods" => {
             if html::looks_like_html(&bytes) {
@@ -45,9 +73,7 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Workbook, ReadError>
             }
             read_workbook(bytes, &ext)
         }
-        other => Err(ReadError::Format(format!(
-            "неизвестный тип файла «.{other}»; нужны xlsx, xls, ods, csv"
-        ))),
+        other => Err(unknown_type(other, Formats::Spreadsheets)),
     }
 }
 

@@ -3,6 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Options a `[[sources]]` entry may give for text files.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ReadOptions {
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub enum Cell {
     #[default]

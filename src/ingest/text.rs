@@ -1,17 +1,9 @@
 //! CSV/TSV/TXT: detect the encoding (UTF-8 with or without BOM, UTF-16 with BOM,
 //! Windows-1251 and its Cyrillic cousins) and the delimiter (`;` `,` tab), then split.
 
-use super::read::ReadOptions;
-use super::table::{Cell, ReadNote, Sheet, Workbook};
+use super::table::{Cell, ReadNote, ReadOptions, Sheet, Workbook};
+pub use crate::fields::delimiter_byte;
 use encoding_rs::{Encoding, IBM866, KOI8_R, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1251};
-
-pub fn delimiter_byte(d: &str) -> Option<u8> {
-    match d {
-        "\\t" | "\t" | "tab" | "TAB" => Some(b'\t'),
-        s if s.len() == 1 && s.is_ascii() => Some(s.as_bytes()[0]),
-        _ => None,
-    }
-}
 
 /// How Russian a decoded text looks: share of letters that are common Cyrillic ones,
 /// penalising box-drawing and control characters that a wrong code page produces.

@@ -9,13 +9,13 @@ pub mod set;
 pub use checklist::{CheckKind, LinkCheck};
 pub use set::LinkSet;
 
-use crate::ingest::header::classify;
-use crate::ingest::isolate::read_in_process;
-use crate::ingest::read::ReadOptions;
-use crate::ingest::table::a1;
+use crate::ingest::header::{self, Field, HeaderRow, Match, Synonyms};
+use crate::ingest::table::{Sheet, a1};
+use crate::ingest::{Formats, Reader};
 use crate::normalize::clean_spaces;
 use crate::platform::ChatState;
 use crate::platform::place::{Audience, ChatPlacer, Placement};
+use crate::problem::Location;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -74,12 +74,11 @@ pub struct LinkRecord {
     pub chat_id: Option<i64>,
 }
 
-/// A link that could not be taken, with where it came from.
+/// A link that could not be taken, with where it came from (a platform chat is file
+/// «platform», sheet its title, cell its id).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkProblem {
-    pub file: String,
-    pub sheet: String,
-    pub cell: String,
+    pub location: Location,
     pub found: String,
     pub message: String,
 }
@@ -100,9 +99,11 @@ pub fn from_platform(chats: &[(ChatState, Result<Placement, String>)]) -> (Vec<L
                 chat_id: Some(cs.chat.chat_id),
             }),
             Err(m) => problems.push(LinkProblem {
-                file: "platform".into(),
-                sheet: cs.chat.title.clone().unwrap_or_default(),
-                cell: cs.chat.chat_id.to_string(),
+                location: Location {
+                    file: "platform".into(),
+                    sheet: cs.chat.title.clone().unwrap_or_default(),
+                    cell: cs.chat.chat_id.to_string(),
+                },
                 found: mask(raw),
                 message: m,
             }),
@@ -111,9 +112,43 @@ pub fn from_platform(chats: &[(ChatState, Result<Placement, String>)]) -> (Vec<L
     (out, problems)
 }
 
+/// The columns of a links file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum LinkColumn {
+    Link,
+    Audience,
+    Group,
+    Branch,
+}
+
+/// «Ссылка» and «Аудитория»; the group and the branch are named as in rosters.
+const HEADINGS: Synonyms<LinkColumn> = Synonyms {
+    rules: &[
+        (LinkColumn::Link, Match::Exact, &["ссылка", "link", "invite link"]),
+        (LinkColumn::Link, Match::Words, &["ссылка"]),
+        (LinkColumn::Audience, Match::Prefix, &["аудитория"]),
+        (LinkColumn::Audience, Match::Exact, &["для кого", "audience"]),
+    ],
+    max_len: usize::MAX,
+};
+
+fn link_column(heading: &str) -> Option<LinkColumn> {
+    HEADINGS.classify(heading).or_else(|| match header::classify(heading)? {
+        Field::Group => Some(LinkColumn::Group),
+        Field::Branch => Some(LinkColumn::Branch),
+        _ => None,
+    })
+}
+
+/// The header of a links file: the first of the top 20 rows with a «Ссылка» column.
+fn find_header(sheet: &Sheet) -> Option<HeaderRow<LinkColumn>> {
+    header::find_first(sheet, 20, link_column, |h| h.columns.contains_key(&LinkColumn::Link))
+}
+
 /// A links file: columns «Филиал», «Группа», «Аудитория» (студенты/родители/сотрудники…),
-/// «Ссылка».
+/// «Ссылка». Read like every table (isolated, under the budget); `rel` names it.
 pub fn from_file(
+    reader: &Reader,
     path: &Path,
     rel: &str,
     placer: &ChatPlacer<'_>,
@@ -121,66 +156,44 @@ pub fn from_file(
 ) -> (Vec<LinkRecord>, Vec<LinkProblem>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    let wb = match read_in_process(path, &ReadOptions::default()) {
+    let wb = match reader.read_table(path, rel, Formats::Spreadsheets) {
         Ok(wb) => wb,
         Err(e) => {
             problems.push(LinkProblem {
-                file: rel.into(),
-                sheet: String::new(),
-                cell: String::new(),
+                location: e.location(),
                 found: String::new(),
-                message: e.to_string(),
+                message: e.error.to_string(),
             });
             return (out, problems);
         }
     };
-    for mut sheet in wb.sheets {
-        sheet.fill_merges();
-        // The header: a «Ссылка» column and the group column.
-        let link_col_of = |row: usize| -> Option<usize> {
-            sheet.rows.get(row)?.iter().position(|c| {
-                let k = crate::normalize::text_key(&c.as_text());
-                k == "ссылка" || k.starts_with("ссылка ") || k == "link" || k == "invite link"
-            })
-        };
-        let Some((hrow, link_col)) = (0..sheet.rows.len().min(20)).find_map(|r| link_col_of(r).map(|c| (r, c))) else {
+    for sheet in wb.sheets {
+        let Some(h) = find_header(&sheet) else {
             problems.push(LinkProblem {
-                file: rel.into(),
-                sheet: sheet.name.clone(),
-                cell: String::new(),
+                location: Location {
+                    file: rel.into(),
+                    sheet: sheet.name.clone(),
+                    cell: String::new(),
+                },
                 found: String::new(),
                 message: "нет столбца «Ссылка»; нужны столбцы «Филиал», «Группа», «Аудитория», «Ссылка»".into(),
             });
             continue;
         };
-        let cols: BTreeMap<&str, usize> = sheet.rows[hrow]
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let t = c.as_text();
-                let k = crate::normalize::text_key(&t);
-                if k.starts_with("аудитория") || k == "для кого" || k == "audience" {
-                    Some(("audience", i))
-                } else {
-                    match classify(&t) {
-                        Some(crate::ingest::header::Field::Group) => Some(("group", i)),
-                        Some(crate::ingest::header::Field::Branch) => Some(("branch", i)),
-                        _ => None,
-                    }
-                }
-            })
-            .collect();
+        let (hrow, link_col) = (h.row, h.col(LinkColumn::Link).unwrap_or_default());
         for r in hrow + 1..sheet.rows.len() {
-            let text = |c: Option<&usize>| c.map(|c| clean_spaces(&sheet.cell(r, *c).as_text())).unwrap_or_default();
-            let raw = text(Some(&link_col));
+            let text = |c: Option<usize>| c.map(|c| clean_spaces(&sheet.cell(r, c).as_text())).unwrap_or_default();
+            let raw = text(Some(link_col));
             if raw.is_empty() {
                 continue;
             }
             let cell = a1(r, link_col);
             let problem = |message: String, found: String| LinkProblem {
-                file: rel.into(),
-                sheet: sheet.name.clone(),
-                cell: cell.clone(),
+                location: Location {
+                    file: rel.into(),
+                    sheet: sheet.name.clone(),
+                    cell: cell.clone(),
+                },
                 found,
                 message,
             };
@@ -191,7 +204,7 @@ pub fn from_file(
                     continue;
                 }
             };
-            let audience_text = text(cols.get("audience"));
+            let audience_text = text(h.col(LinkColumn::Audience));
             let audience = match audience_from(&audience_text) {
                 Some(a) => a,
                 None if audience_text.is_empty() => {
@@ -209,12 +222,12 @@ pub fn from_file(
                     continue;
                 }
             };
-            let branch_text = text(cols.get("branch"));
+            let branch_text = text(h.col(LinkColumn::Branch));
             if !branch_text.is_empty() && resolver.resolve(&branch_text).is_none() {
                 problems.push(problem(format!("филиала «{branch_text}» нет в rollout.toml"), branch_text.clone()));
                 continue;
             }
-            let group_text = text(cols.get("group"));
+            let group_text = text(h.col(LinkColumn::Group));
             // Place it like a chat title would be placed.
             let title = format!("{group_text} {} {branch_text}", audience.title_ru(crate::profile::Profile::College));
             let chat = crate::platform::Chat {
@@ -314,5 +327,41 @@ mod tests {
             mask("https://sferum.ru/?p=messages&join=XyZ987"),
             "https://sferum.ru/?p=messages&join=XyZ…"
         );
+    }
+
+    #[test]
+    fn a_links_file_header_below_a_title() {
+        use crate::ingest::table::Cell;
+        let text = |r: &[&str]| {
+            r.iter()
+                .map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) })
+                .collect()
+        };
+        let sheet = Sheet {
+            name: "Ссылки".into(),
+            rows: vec![
+                text(&["Ссылки на чаты, 2026"]),
+                text(&["№", "Корпус", "Класс", "Аудитория чата", "Ссылка на чат"]),
+                text(&["1", "ГК", "ИС-1", "родители", "https://max.ru/join/x"]),
+            ],
+            merges: vec![],
+        };
+        let h = find_header(&sheet).unwrap();
+        assert_eq!(h.row, 1);
+        let cols: Vec<Option<usize>> = [LinkColumn::Branch, LinkColumn::Group, LinkColumn::Audience, LinkColumn::Link]
+            .into_iter()
+            .map(|c| h.col(c))
+            .collect();
+        assert_eq!(cols, [Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(link_column("Link"), Some(LinkColumn::Link));
+        assert_eq!(link_column("Для кого"), Some(LinkColumn::Audience));
+        assert_eq!(link_column("Филиал"), Some(LinkColumn::Branch));
+        assert_eq!(link_column("ФИО"), None, "a roster column a links file does not use");
+        // Without a «Ссылка» column there is no header.
+        let no_link = Sheet {
+            rows: vec![text(&["Филиал", "Группа", "Аудитория"])],
+            ..sheet
+        };
+        assert!(find_header(&no_link).is_none());
     }
 }

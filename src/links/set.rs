@@ -4,6 +4,7 @@
 use super::{LinkProblem, LinkRecord};
 use crate::changes::PlacedChat;
 use crate::config::Config;
+use crate::ingest::Reader;
 use crate::platform::place::{ChatPlacer, Placement};
 use crate::roster::{BranchResolver, Roster};
 use crate::state::LinkRow;
@@ -46,14 +47,14 @@ pub fn latest_joins(chats: &[PlacedChat]) -> Vec<(i64, i64)> {
 }
 
 /// The current links: the platform's, and the `[links] file` where the platform has none.
-pub fn collect(cfg: &Config, roster: &Roster, chats: &[PlacedChat]) -> LinkSet {
+pub fn collect(cfg: &Config, roster: &Roster, chats: &[PlacedChat], reader: &Reader) -> LinkSet {
     let (platform, mut problems) = super::from_platform(chats);
     let mut file = Vec::new();
     if let Some(f) = &cfg.links.file {
         let path = cfg.root.join(f);
         let placer = ChatPlacer::new(cfg, roster);
         let resolver = BranchResolver::new(cfg);
-        let (recs, probs) = super::from_file(&path, f, &placer, &resolver);
+        let (recs, probs) = super::from_file(reader, &path, f, &placer, &resolver);
         file = recs;
         problems.extend(probs);
     }

@@ -7,154 +7,48 @@
 use super::deadline;
 use super::model::{Completion, MilestoneFile, PlanFile, Row, Scope};
 use crate::config::Config;
+use crate::ingest::header::{self, HeaderRow, Match, Synonyms};
 use crate::ingest::table::{Cell, Sheet, Workbook, a1};
+use crate::ingest::{Formats, Reader, UnreadableTable};
+use crate::problem::Location;
 use chrono::Datelike;
-use std::io::Read;
 use std::path::Path;
 
-/// A problem that points at a cell.
+/// A problem that points at a cell of the plan table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportProblem {
-    pub sheet: String,
-    pub cell: String,
+    pub location: Location,
     pub message: String,
+}
+
+impl ImportProblem {
+    fn new(location: Location, message: impl Into<String>) -> Self {
+        ImportProblem {
+            location,
+            message: message.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for ImportProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.sheet.is_empty() {
-            write!(f, "ячейка {}: {}", self.cell, self.message)
+        // The file is named by whoever prints the problem.
+        let Location { sheet, cell, .. } = &self.location;
+        if sheet.is_empty() {
+            write!(f, "ячейка {cell}: {}", self.message)
         } else {
-            write!(f, "лист «{}», ячейка {}: {}", self.sheet, self.cell, self.message)
+            write!(f, "лист «{sheet}», ячейка {cell}: {}", self.message)
         }
     }
 }
 
-/// The tables of a file: spreadsheets and CSV through the ingest readers, .docx here.
-pub fn read_tables(path: &Path) -> Result<Workbook, String> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
-    if ext == "docx" {
-        let bytes = std::fs::read(path).map_err(|e| format!("файл не открывается: {e}"))?;
-        return read_docx(&bytes);
-    }
-    if !matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "csv" | "tsv" | "txt") {
-        return Err(format!("неизвестный тип файла «.{ext}»; нужны xlsx, xls, ods, csv или docx"));
-    }
-    let mut wb = crate::ingest::read::read_file(path, &Default::default()).map_err(|e| e.to_string())?;
-    for s in &mut wb.sheets {
-        s.fill_merges();
-    }
-    Ok(wb)
+/// The tables of a plan file (spreadsheet, CSV or a Word document's tables), read like
+/// every other table; an unreadable file is named as `path` shows it.
+pub fn read_tables(reader: &Reader, path: &Path) -> Result<Workbook, UnreadableTable> {
+    reader.read_table(path, &path.display().to_string(), Formats::WithDocuments)
 }
 
-/// Every table of a Word document, one "sheet" each («Таблица 1» …). A vertically merged
-/// cell continues the one above (left empty here, as the import expects); a cell spanning
-/// columns is followed by empty cells so columns stay aligned.
-pub fn read_docx(bytes: &[u8]) -> Result<Workbook, String> {
-    use quick_xml::events::Event;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("это не документ Word (.docx): {e}"))?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .map_err(|_| "в документе нет word/document.xml: это не .docx".to_string())?
-        .read_to_string(&mut xml)
-        .map_err(|e| format!("документ повреждён: {e}"))?;
-    let mut reader = quick_xml::Reader::from_str(&xml);
-    let mut wb = Workbook::default();
-    let mut depth = 0usize; // table nesting
-    let (mut rows, mut row, mut cell): (Vec<Vec<Cell>>, Vec<Cell>, String) = (Vec::new(), Vec::new(), String::new());
-    let (mut in_text, mut span, mut para_open) = (false, 1usize, false);
-    loop {
-        let ev = reader.read_event().map_err(|e| format!("документ повреждён: {e}"))?;
-        match ev {
-            Event::Start(e) | Event::Empty(e) => {
-                let name = e.local_name();
-                match name.as_ref() {
-                    "tbl" => {
-                        depth += 1;
-                        if depth == 1 {
-                            rows.clear();
-                        }
-                    }
-                    "tr" if depth == 1 => row.clear(),
-                    "tc" if depth == 1 => {
-                        cell.clear();
-                        span = 1;
-                        para_open = false;
-                    }
-                    "gridSpan" if depth == 1 => {
-                        span = e
-                            .attributes()
-                            .flatten()
-                            .find(|a| a.key.local_name().as_ref() == "val")
-                            .and_then(|a| a.value.parse().ok())
-                            .unwrap_or(1);
-                    }
-                    "p" if depth == 1 => {
-                        if para_open && !cell.is_empty() {
-                            cell.push(' ');
-                        }
-                        para_open = true;
-                    }
-                    "t" => in_text = true,
-                    "tab" | "br" if depth == 1 && !cell.ends_with(' ') => cell.push(' '),
-                    _ => {}
-                }
-            }
-            Event::Text(t) if in_text && depth == 1 => {
-                let text = t.xml10_content();
-                cell.push_str(&text);
-            }
-            Event::GeneralRef(r) if in_text && depth == 1 => {
-                let name: &str = &r;
-                let named = match name {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    _ => None,
-                };
-                let numeric = name.strip_prefix('#').and_then(|n| match n.strip_prefix(['x', 'X']) {
-                    Some(h) => u32::from_str_radix(h, 16).ok(),
-                    None => n.parse().ok(),
-                });
-                if let Some(c) = named.or_else(|| numeric.and_then(char::from_u32)) {
-                    cell.push(c);
-                }
-            }
-            Event::End(e) => match e.local_name().as_ref() {
-                "t" => in_text = false,
-                "tc" if depth == 1 => {
-                    let text = crate::normalize::clean_spaces(&cell);
-                    row.push(if text.is_empty() { Cell::Empty } else { Cell::Text(text) });
-                    for _ in 1..span {
-                        row.push(Cell::Empty);
-                    }
-                }
-                "tr" if depth == 1 => rows.push(std::mem::take(&mut row)),
-                "tbl" => {
-                    if depth == 1 {
-                        wb.sheets.push(Sheet {
-                            name: format!("Таблица {}", wb.sheets.len() + 1),
-                            rows: std::mem::take(&mut rows),
-                            merges: Vec::new(),
-                        });
-                    }
-                    depth = depth.saturating_sub(1);
-                }
-                _ => {}
-            },
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if wb.sheets.is_empty() {
-        return Err("в документе нет таблиц".into());
-    }
-    Ok(wb)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Col {
     Event,
     Comment,
@@ -162,41 +56,26 @@ enum Col {
     Deadline,
 }
 
-fn heading(text: &str) -> Option<Col> {
-    let k = crate::normalize::text_key(text);
-    if k.contains("мероприят") || k.contains("наименование работ") || k == "задача" {
-        Some(Col::Event)
-    } else if k.contains("коммент") || k.contains("примечан") || k.contains("содержание") {
-        Some(Col::Comment)
-    } else if k.contains("ответствен") || k.contains("исполнител") {
-        Some(Col::Owner)
-    } else if k.contains("срок") || k.contains("дата") {
-        Some(Col::Deadline)
-    } else {
-        None
-    }
-}
+/// The headings of a plan table, by the word stems they contain.
+const HEADINGS: Synonyms<Col> = Synonyms {
+    rules: &[
+        (Col::Event, Match::Contains, &["мероприят", "наименование работ"]),
+        (Col::Event, Match::Exact, &["задача"]),
+        (Col::Comment, Match::Contains, &["коммент", "примечан", "содержание"]),
+        (Col::Owner, Match::Contains, &["ответствен", "исполнител"]),
+        (Col::Deadline, Match::Contains, &["срок", "дата"]),
+    ],
+    max_len: usize::MAX,
+};
 
-/// The header row and the columns it names: the first row naming an event and a deadline.
-fn find_header(sheet: &Sheet) -> Option<(usize, Vec<(Col, usize)>)> {
-    for (r, row) in sheet.rows.iter().enumerate().take(30) {
-        let cols: Vec<(Col, usize)> = row
-            .iter()
-            .enumerate()
-            .filter_map(|(c, cell)| Some((heading(&cell.as_text())?, c)))
-            .collect();
-        let has = |x: Col| cols.iter().any(|(k, _)| *k == x);
-        if has(Col::Event) && has(Col::Deadline) {
-            let mut first: Vec<(Col, usize)> = Vec::new();
-            for (k, c) in cols {
-                if !first.iter().any(|(x, _)| *x == k) {
-                    first.push((k, c));
-                }
-            }
-            return Some((r, first));
-        }
-    }
-    None
+/// The header row: the first among the top 30 naming an event and a deadline.
+fn find_header(sheet: &Sheet) -> Option<HeaderRow<Col>> {
+    header::find_first(
+        sheet,
+        30,
+        |t| HEADINGS.classify(t),
+        |h| h.columns.contains_key(&Col::Event) && h.columns.contains_key(&Col::Deadline),
+    )
 }
 
 /// «Накарякова Я.Н., Еремеева Л.С. Кураторы групп» → three owners: commas, and the end of
@@ -300,23 +179,29 @@ pub fn import(
 ) -> Result<Imported, Vec<ImportProblem>> {
     let resolver = cfg.map(crate::roster::BranchResolver::new);
     if wb.sheets.iter().all(|s| s.rows.iter().all(|r| r.iter().all(Cell::is_empty))) {
-        return Err(vec![ImportProblem {
-            sheet: String::new(),
-            cell: "A1".into(),
-            message: "файл пуст: в нём нет ни одной заполненной ячейки".into(),
-        }]);
+        return Err(vec![ImportProblem::new(
+            Location {
+                file: source_name.to_string(),
+                cell: "A1".into(),
+                ..Default::default()
+            },
+            "файл пуст: в нём нет ни одной заполненной ячейки",
+        )]);
     }
-    let Some((sheet, (header, cols))) = wb.sheets.iter().find_map(|s| Some((s, find_header(s)?))) else {
+    let Some((sheet, found)) = wb.sheets.iter().find_map(|s| Some((s, find_header(s)?))) else {
         let names: Vec<String> = wb
             .sheets
             .iter()
             .filter(|s| !s.name.is_empty())
             .map(|s| format!("«{}»", s.name))
             .collect();
-        return Err(vec![ImportProblem {
-            sheet: String::new(),
-            cell: "A1".into(),
-            message: format!(
+        return Err(vec![ImportProblem::new(
+            Location {
+                file: source_name.to_string(),
+                cell: "A1".into(),
+                ..Default::default()
+            },
+            format!(
                 "не найдена строка заголовка с колонками «Мероприятие» и «Срок исполнения»{}: добавьте её над таблицей",
                 if names.is_empty() {
                     String::new()
@@ -324,8 +209,9 @@ pub fn import(
                     format!(" ни на одном листе ({})", names.join(", "))
                 }
             ),
-        }]);
+        )]);
     };
+    let header = found.row;
     // A title row above the header names the plan.
     let title = sheet.rows[..header]
         .iter()
@@ -340,7 +226,12 @@ pub fn import(
         }
     };
     let sheet_name = if wb.is_text { String::new() } else { sheet.name.clone() };
-    let col = |k: Col| cols.iter().find(|(x, _)| *x == k).map(|(_, c)| *c);
+    let at = |cell: String| Location {
+        file: source_name.to_string(),
+        sheet: sheet_name.clone(),
+        cell,
+    };
+    let col = |k: Col| found.col(k);
     let text = |r: usize, k: Col| col(k).map(|c| strip_tags(&sheet.cell(r, c).as_text())).unwrap_or_default();
     let mut lines: Vec<Line> = Vec::new();
     for r in header + 1..sheet.rows.len() {
@@ -406,11 +297,10 @@ pub fn import(
             .or_else(|| years[n + 1..].iter().flatten().next())
             .copied();
         if l.deadline.is_empty() {
-            problems.push(ImportProblem {
-                sheet: sheet_name.clone(),
-                cell: cell_ref(l.row, dcol),
-                message: "срок не указан: впишите срок исполнения".into(),
-            });
+            problems.push(ImportProblem::new(
+                at(cell_ref(l.row, dcol)),
+                "срок не указан: впишите срок исполнения",
+            ));
             continue;
         }
         let ctx = deadline::Context {
@@ -423,18 +313,13 @@ pub fn import(
             // A window already over is worth a look when its year was inferred.
             Ok(w) if w.end < today && deadline::year_in(&l.deadline).is_none() => inferred_past.push((l.row, w.end, l.deadline.clone())),
             Ok(_) => {}
-            Err(e) => problems.push(ImportProblem {
-                sheet: sheet_name.clone(),
-                cell: cell_ref(l.row, dcol),
-                message: e.to_string(),
-            }),
+            Err(e) => problems.push(ImportProblem::new(at(cell_ref(l.row, dcol)), e.to_string())),
         }
         if l.event.is_empty() {
-            problems.push(ImportProblem {
-                sheet: sheet_name.clone(),
-                cell: cell_ref(l.row, col(Col::Event).unwrap_or(0)),
-                message: "у первой строки таблицы нет мероприятия".into(),
-            });
+            problems.push(ImportProblem::new(
+                at(cell_ref(l.row, col(Col::Event).unwrap_or(0))),
+                "у первой строки таблицы нет мероприятия",
+            ));
         }
     }
     if !problems.is_empty() {
@@ -445,11 +330,10 @@ pub fn import(
     let ocol = col(Col::Owner).unwrap_or(0);
     for l in &lines {
         if l.owners.is_empty() {
-            warnings.push(ImportProblem {
-                sheet: sheet_name.clone(),
-                cell: cell_ref(l.row, ocol),
-                message: "ответственный не указан: напоминания по этой вехе никому не уйдут".into(),
-            });
+            warnings.push(ImportProblem::new(
+                at(cell_ref(l.row, ocol)),
+                "ответственный не указан: напоминания по этой вехе никому не уйдут",
+            ));
         }
     }
     let mut plan = PlanFile {
@@ -502,14 +386,13 @@ pub fn import(
                         .iter()
                         .max_by(|a, b| strsim::jaro_winkler(&named, a).total_cmp(&strsim::jaro_winkler(&named, b)))
                         .filter(|b| strsim::jaro_winkler(&named, b) > 0.85);
-                    problems.push(ImportProblem {
-                        sheet: sheet_name.clone(),
-                        cell: cell_ref(group[*k].row, col(Col::Comment).unwrap_or(0)),
-                        message: format!(
+                    problems.push(ImportProblem::new(
+                        at(cell_ref(group[*k].row, col(Col::Comment).unwrap_or(0))),
+                        format!(
                             "площадка «{named}» — не филиал из rollout.toml{}; добавьте её в [[branches]] (или в aliases)",
                             near.map(|b| format!(" (может быть, «{b}»?)")).unwrap_or_default()
                         ),
-                    });
+                    ));
                 }
             }
         }
@@ -566,14 +449,13 @@ pub fn import(
         return Err(problems);
     }
     for (row, end, written) in inferred_past {
-        warnings.push(ImportProblem {
-            sheet: sheet_name.clone(),
-            cell: cell_ref(row, dcol),
-            message: format!(
+        warnings.push(ImportProblem::new(
+            at(cell_ref(row, dcol)),
+            format!(
                 "в сроке «{written}» нет года; по соседним строкам это {} — уже прошло. Если год другой, впишите его",
                 end.format("%d.%m.%Y")
             ),
-        });
+        ));
     }
     Ok(Imported { plan, warnings })
 }
@@ -626,10 +508,5 @@ mod tests {
         assert_eq!(slug("Обучение преподавателей по созданию чатов"), "obuchenie-prepodavatelei");
         assert_eq!(slug("Собрание 4"), "sobranie-4");
         assert_eq!(slug("—"), "m");
-    }
-
-    #[test]
-    fn not_a_docx_is_said_so() {
-        assert!(read_docx(b"plain text").unwrap_err().contains("не документ Word"));
     }
 }

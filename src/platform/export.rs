@@ -1,11 +1,11 @@
 //! A member export spreadsheet or CSV: one row per (chat, member) with an id, the name
 //! (ФИО, or Имя + Фамилия), the chat (title, and its id when the export has one), a role,
-//! and where available a phone or e-mail. Header-detected like rosters.
+//! and where available a phone or e-mail. Read like every table (isolated, under the
+//! budget) and header-detected with the roster vocabulary (`header::ROSTER`).
 
 use super::{Chat, ChatState, Member, Platform, PlatformError, PlatformState};
 use crate::ingest::header::{Field, find_header};
-use crate::ingest::isolate::read_in_process;
-use crate::ingest::read::ReadOptions;
+use crate::ingest::{Formats, Reader};
 use crate::normalize::{clean_spaces, email, phones, text_key};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 pub struct MemberExport {
     pub path: PathBuf,
+    pub reader: Reader,
 }
 
 /// A stable id for a chat known only by its title.
@@ -35,11 +36,13 @@ impl Platform for MemberExport {
             path: self.path.clone(),
             source,
         })?;
-        let wb = read_in_process(&self.path, &ReadOptions::default()).map_err(|e| err(e.to_string()))?;
+        let wb = self
+            .reader
+            .read_table(&self.path, &self.path.display().to_string(), Formats::Spreadsheets)
+            .map_err(|e| err(e.error.to_string()))?;
         let mut chats: BTreeMap<i64, ChatState> = BTreeMap::new();
         let mut any_header = false;
-        for mut sheet in wb.sheets {
-            sheet.fill_merges();
+        for sheet in wb.sheets {
             let Some(h) = find_header(&sheet, &Default::default()) else {
                 continue;
             };

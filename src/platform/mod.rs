@@ -125,13 +125,17 @@ impl PlatformSource {
     }
 }
 
-/// The platform source a command reads; None when nothing is configured.
-pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>) -> Option<PlatformSource> {
+/// The platform source a command reads (a member export is read with `reader`); None when
+/// nothing is configured.
+pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>, reader: &crate::ingest::Reader) -> Option<PlatformSource> {
     let of_path = |p: PathBuf| {
         if p.is_dir() {
             PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: p })
         } else {
-            PlatformSource::Export(export::MemberExport { path: p })
+            PlatformSource::Export(export::MemberExport {
+                path: p,
+                reader: reader.clone(),
+            })
         }
     };
     if let Some(p) = over {
@@ -143,5 +147,10 @@ pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>) -> Op
     cfg.platform
         .export
         .as_ref()
-        .map(|e| PlatformSource::Export(export::MemberExport { path: cfg.root.join(e) }))
+        .map(|e| {
+            PlatformSource::Export(export::MemberExport {
+                path: cfg.root.join(e),
+                reader: reader.clone(),
+            })
+        })
 }

@@ -11,6 +11,7 @@ mod letters;
 mod links;
 mod normalisation;
 mod plans;
+mod reading;
 mod rules;
 mod samples;
 mod state;

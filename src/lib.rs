@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod fields;
+pub mod files;
 pub mod human;
 pub mod ingest;
 pub mod init;

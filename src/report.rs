@@ -263,11 +263,7 @@ pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>
     let no_plans: Vec<String> = Vec::new();
     let d = Dashboard {
         organization: &cfg.organization.name,
-        as_of: report
-            .map(|r| r.as_of)
-            .unwrap_or(today)
-            .format("%d.%m.%Y")
-            .to_string(),
+        as_of: report.map(|r| r.as_of).unwrap_or(today).format("%d.%m.%Y").to_string(),
         generated: today.format("%d.%m.%Y").to_string(),
         platform: usage.platform,
         branches,
@@ -345,7 +341,13 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Writes `OUT/report.html` and `OUT/usage.xlsx`; returns the dashboard's path.
-pub fn write(cfg: &Config, usage: &Usage, status: Option<&StatusReport>, out_dir: &Path, today: NaiveDate) -> anyhow::Result<std::path::PathBuf> {
+pub fn write(
+    cfg: &Config,
+    usage: &Usage,
+    status: Option<&StatusReport>,
+    out_dir: &Path,
+    today: NaiveDate,
+) -> anyhow::Result<std::path::PathBuf> {
     use anyhow::Context;
     let html = dashboard_html(cfg, usage, status, today)?;
     let xlsx = usage_xlsx(usage)?;

@@ -137,11 +137,7 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
     let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
     branches.push(String::new());
     for b in &branches {
-        let of_branch: Vec<&Action> = c
-            .actions
-            .iter()
-            .filter(|a| a.branch().unwrap_or("") == b.as_str())
-            .collect();
+        let of_branch: Vec<&Action> = c.actions.iter().filter(|a| a.branch().unwrap_or("") == b.as_str()).collect();
         if of_branch.is_empty() {
             continue;
         }
@@ -150,7 +146,11 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
         } else {
             b.clone()
         }];
-        row.extend(kinds.iter().map(|k| of_branch.iter().filter(|a| a.kind() == *k).count().to_string()));
+        row.extend(
+            kinds
+                .iter()
+                .map(|k| of_branch.iter().filter(|a| a.kind() == *k).count().to_string()),
+        );
         rows.push(row);
     }
     let header: Vec<&str> = std::iter::once("филиал").chain(kinds.iter().map(|k| k.title_ru())).collect();
@@ -163,4 +163,3 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
     }
     Ok(())
 }
-

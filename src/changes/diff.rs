@@ -62,7 +62,8 @@ impl<'a> Memberships<'a> {
                 }
             }
             for member in &cs.members {
-                m.admin.insert((cs.chat.chat_id, member.user_id), member.is_admin || member.is_owner);
+                m.admin
+                    .insert((cs.chat.chat_id, member.user_id), member.is_admin || member.is_owner);
             }
         }
         for x in input.matches {
@@ -281,10 +282,7 @@ fn departed(input: &DiffInput<'_>, x: &MemberMatch, place: &Placement, pid: &str
             ReasonCode::DepartedStudent,
             "обучающегося больше нет в списках (выбыл): удалить из чата",
         ),
-        Some(PersonKind::Staff) => (
-            ReasonCode::StaffLeft,
-            "сотрудника больше нет в списках (уволился): удалить из чата",
-        ),
+        Some(PersonKind::Staff) => (ReasonCode::StaffLeft, "сотрудника больше нет в списках (уволился): удалить из чата"),
         _ => {
             let kids = input.children_history.get(pid).map(Vec::as_slice).unwrap_or_default();
             if kids.iter().any(|k| people.contains_key(k.as_str())) {
@@ -429,12 +427,7 @@ fn unexpected(
 
 /// *should − is*: a placement with no chat is a chat to set up; in a known chat, everyone
 /// expected who is neither in it, nor possibly in it, nor moving into it is invited.
-fn missing(
-    input: &DiffInput<'_>,
-    m: &Memberships<'_>,
-    people: &HashMap<&str, &Person>,
-    moving: &HashSet<(i64, String)>,
-) -> Vec<Action> {
+fn missing(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Person>, moving: &HashSet<(i64, String)>) -> Vec<Action> {
     let mut out = Vec::new();
     for (place, expected) in &input.expected.by_placement {
         if place.audience == Audience::Teachers {
@@ -474,10 +467,7 @@ fn missing(
                             ReasonCode::CuratorNotInChat,
                             format!("{} группы не в чате", input.cfg.profile.curator_word()),
                         ),
-                        Some(PersonKind::Student) => (
-                            ReasonCode::StudentNotInChat,
-                            "обучающийся ещё не вступил в чат своей группы".into(),
-                        ),
+                        Some(PersonKind::Student) => (ReasonCode::StudentNotInChat, "обучающийся ещё не вступил в чат своей группы".into()),
                         Some(PersonKind::Parent) => (
                             ReasonCode::ParentNotInChat,
                             "родитель ещё не вступил в родительский чат группы ребёнка".into(),

@@ -502,7 +502,19 @@ mod tests {
             None,
         );
         let text = serde_json::to_string(&a).unwrap();
-        let order = ["id", "kind", "branch", "group", "audience", "person_id", "chat_id", "user_id", "from_chat_id", "reason", "source"];
+        let order = [
+            "id",
+            "kind",
+            "branch",
+            "group",
+            "audience",
+            "person_id",
+            "chat_id",
+            "user_id",
+            "from_chat_id",
+            "reason",
+            "source",
+        ];
         let at: Vec<usize> = order.iter().map(|k| text.find(&format!("\"{k}\":")).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
         let v = serde_json::to_value(&a).unwrap();

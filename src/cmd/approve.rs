@@ -18,9 +18,8 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
     let loaded = ws.roster(true)?;
     let mut store = ws.store()?;
-    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?.ok_or_else(|| {
-        Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform")
-    })?;
+    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?
+        .ok_or_else(|| Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform"))?;
     rollout::changes::check_approval(&a.hash, &d.changes).map_err(Error::usage)?;
     store.approve(&d.changes.hash, &ws.today.format("%Y-%m-%d").to_string())?;
     // An approved shrink becomes the new reference size.

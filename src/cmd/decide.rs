@@ -27,7 +27,11 @@ pub fn run(g: &Global, a: Args, confirm: bool) -> Result<Done> {
     }
     say!(
         "{} участник {} — {}. Выполните rollout diff, чтобы пересчитать набор изменений.",
-        if confirm { "Подтверждено:" } else { "Отклонено:" },
+        if confirm {
+            "Подтверждено:"
+        } else {
+            "Отклонено:"
+        },
         a.user_id,
         a.person_id
     );

@@ -25,9 +25,8 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
 /// The diff stage: compute, write the files, then remember this run in the state store.
 pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bool) -> Result<(Done, DiffOutcome)> {
     let mut store = ws.store()?;
-    let d = super::diff_if_platform(ws, loaded, platform, &store)?.ok_or_else(|| {
-        Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH")
-    })?;
+    let d = super::diff_if_platform(ws, loaded, platform, &store)?
+        .ok_or_else(|| Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH"))?;
     rollout::output::changes::write_diff(&ws.out, &ws.cfg, &loaded.roster, &d.chats, &d.matches, &d.changes).map_err(Error::Output)?;
     store.record_diff(&d.matches_to_remember(), &loaded.roster, d.sizes_to_accept(), ws.today)?;
     if !quiet {

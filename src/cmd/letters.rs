@@ -46,7 +46,14 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     // A fresh folder swapped in: never a mix of old and new letters.
     rollout::output::replace_dir(&dir, &r.files).map_err(Error::Output)?;
     for p in &ctx.links.problems {
-        say!("Ссылка не принята: {} {} {} — {} ({})", p.location.file, p.location.sheet, p.location.cell, p.message, p.found);
+        say!(
+            "Ссылка не принята: {} {} {} — {} ({})",
+            p.location.file,
+            p.location.sheet,
+            p.location.cell,
+            p.message,
+            p.found
+        );
     }
     say!(
         "Письма: родителям {}, кураторам {}, сотрудникам {}; листков с QR {}; .eml {}; SMS {}; на печать {} — {}",

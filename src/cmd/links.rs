@@ -36,7 +36,14 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
         checks.len() + ctx.links.problems.len()
     );
     for p in &ctx.links.problems {
-        say!("  ! ссылка не принята: {} {} {} — {} ({})", p.location.file, p.location.sheet, p.location.cell, p.message, p.found);
+        say!(
+            "  ! ссылка не принята: {} {} {} — {} ({})",
+            p.location.file,
+            p.location.sheet,
+            p.location.cell,
+            p.message,
+            p.found
+        );
     }
     let mut branch = "";
     for c in &checks {
@@ -47,7 +54,11 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
         say!(
             "  [ ] {}: {} {} — {}",
             c.kind.ru(),
-            if c.group.is_empty() { "чат сотрудников" } else { c.group.as_str() },
+            if c.group.is_empty() {
+                "чат сотрудников"
+            } else {
+                c.group.as_str()
+            },
             c.audience.ru(),
             c.detail
         );

@@ -242,9 +242,9 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     let Some(source) = rollout::platform::source(&ws.cfg, platform, &ws.reader()) else {
         return Ok(None);
     };
-    let state = source.load().map_err(|e| {
-        Error::Unreadable(anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe())))
-    })?;
+    let state = source
+        .load()
+        .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe()))))?;
     let d = rollout::changes::compute(&ws.cfg, loaded, state, store).map_err(Error::Unreadable)?;
     Ok(Some(d))
 }
@@ -264,12 +264,7 @@ pub fn link_context(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>) ->
     let chats = diff.as_mut().map(|d| std::mem::take(&mut d.chats)).unwrap_or_default();
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats, &ws.reader());
     store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
-    Ok(LinkContext {
-        store,
-        diff,
-        chats,
-        links,
-    })
+    Ok(LinkContext { store, diff, chats, links })
 }
 
 /// Usage per group and branch; without a platform, shares are unknown.

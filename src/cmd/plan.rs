@@ -114,7 +114,9 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 let _ = rollout::plans::render::print_status(&mut text, &r, colour);
                 super::print_raw(&text);
             }
-            Ok(Done::problems_if(r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked))))
+            Ok(Done::problems_if(
+                r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked)),
+            ))
         }
         PlanCmd::Calendar { sel } => {
             let ws = Workspace::load(g)?;
@@ -203,10 +205,7 @@ fn done(g: &Global, a: DoneArgs) -> Result<Done> {
     let target = checkoff::target(&plans, &ws.cfg, &a.id, a.branch.as_deref()).map_err(Error::usage)?;
     let day = super::parse_day(a.date.as_deref(), ws.today)?;
     let mut store = ws.store()?;
-    let last = store
-        .check_offs()?
-        .into_iter()
-        .rfind(|c| c.milestone == a.id && c.branch == target);
+    let last = store.check_offs()?.into_iter().rfind(|c| c.milestone == a.id && c.branch == target);
     let repeated = checkoff::allowed(&a.id, last.as_ref(), a.undo, day, ws.today).map_err(Error::usage)?;
     if let (true, Some(c)) = (repeated, &last) {
         say!(
@@ -226,9 +225,17 @@ fn done(g: &Global, a: DoneArgs) -> Result<Done> {
     })?;
     say!(
         "{}: {}{} — {} ({who})",
-        if a.undo { "Отметка снята" } else { "Отмечено как выполненное" },
+        if a.undo {
+            "Отметка снята"
+        } else {
+            "Отмечено как выполненное"
+        },
         a.id,
-        if target.is_empty() { String::new() } else { format!(" · {target}") },
+        if target.is_empty() {
+            String::new()
+        } else {
+            format!(" · {target}")
+        },
         day.format("%d.%m.%Y")
     );
     Ok(Done::Clean)

@@ -203,10 +203,19 @@ pub fn write_status(out: &Path, checks: &[LinkCheck], store: &Store) -> anyhow::
         },
         SheetData {
             name: "История ссылок".into(),
-            header: ["Филиал", "Группа", "Аудитория", "Ссылка", "Источник", "Впервые", "Последний раз", "Выведена"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            header: [
+                "Филиал",
+                "Группа",
+                "Аудитория",
+                "Ссылка",
+                "Источник",
+                "Впервые",
+                "Последний раз",
+                "Выведена",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             rows: history,
         },
     ];

@@ -124,11 +124,7 @@ fn changes_xlsx(
     branches.push(String::new());
     let mut sheets = Vec::new();
     for b in &branches {
-        let acts: Vec<&crate::changes::Action> = c
-            .actions
-            .iter()
-            .filter(|a| a.branch().unwrap_or("") == b.as_str())
-            .collect();
+        let acts: Vec<&crate::changes::Action> = c.actions.iter().filter(|a| a.branch().unwrap_or("") == b.as_str()).collect();
         if acts.is_empty() {
             continue;
         }

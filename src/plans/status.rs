@@ -8,8 +8,8 @@
 //! and its own window has begun (or ends within `warn_days`); at risk when the end is `warn_days` away or fewer;
 //! in progress inside the window; not started before it.
 
-pub use super::measure::WHOLE;
 use super::measure::Usage;
+pub use super::measure::WHOLE;
 use super::model::{Instance, MetricKind, Plan};
 use crate::state::CheckOff;
 use chrono::NaiveDate;

@@ -144,13 +144,10 @@ pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>, reade
     if let Some(s) = &cfg.platform.snapshot {
         return Some(PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: cfg.root.join(s) }));
     }
-    cfg.platform
-        .export
-        .as_ref()
-        .map(|e| {
-            PlatformSource::Export(export::MemberExport {
-                path: cfg.root.join(e),
-                reader: reader.clone(),
-            })
+    cfg.platform.export.as_ref().map(|e| {
+        PlatformSource::Export(export::MemberExport {
+            path: cfg.root.join(e),
+            reader: reader.clone(),
         })
+    })
 }

@@ -14,51 +14,12 @@
 use super::model::*;
 use super::order::NaturalKey;
 use super::{fields, groups, merge, rules, sources};
-use crate::config::Config;
 use crate::ingest::Ingested;
-use crate::normalize::names::PersonName;
-use crate::problem::{Location, Problem, Rule};
-use chrono::NaiveDate;
+use crate::problem::Problem;
 use std::collections::HashMap;
 
-pub struct BuildContext<'a> {
-    pub cfg: &'a Config,
-    /// Workspace secret for ids and СНИЛС hashes.
-    pub salt: &'a [u8],
-    pub today: NaiveDate,
-}
-
-/// What the passes found wrong: problems for the report, and records left out.
-#[derive(Debug, Default)]
-pub(super) struct Findings {
-    pub problems: Vec<Problem>,
-    pub dropped: Vec<Dropped>,
-}
-
-impl Findings {
-    pub fn problem(&mut self, rule: Rule, loc: Location, branch: Option<&str>, found: impl Into<String>, fix: impl Into<String>) {
-        self.push(Problem::new(rule, loc, found, fix), branch);
-    }
-
-    pub fn push(&mut self, mut problem: Problem, branch: Option<&str>) {
-        if let Some(b) = branch {
-            problem.branch = b.to_string();
-        }
-        self.problems.push(problem);
-    }
-
-    /// A record left out for `rule`.
-    pub fn leave_out(&mut self, kind: PersonKind, rule: Rule, name: Option<PersonName>, branch: Option<String>, location: Location) {
-        self.dropped.push(Dropped {
-            kind,
-            rule,
-            name,
-            branch,
-            group: None,
-            location,
-        });
-    }
-}
+pub use super::context::BuildContext;
+use super::context::Findings;
 
 pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
     let mut found = Findings::default();

@@ -1,11 +1,11 @@
 //! Pass 2: every resolved record's values parsed (names, dates, phones, e-mails, СНИЛС,
 //! groups by the branch majority) into observations of students, parents and staff.
 
-use super::build::{BuildContext, Findings};
+use super::context::{BuildContext, Findings, kind_of, name_of};
 use super::model::PersonKind;
 use super::sources::Resolved;
 use crate::config::SourceKind;
-use crate::ingest::layout::{RawRecord, Value};
+use crate::ingest::layout::Value;
 use crate::ingest::table::Cell;
 use crate::ingest::{Ingested, IngestedSheet};
 use crate::normalize::fields::{self as parse_field, DateCell, Invalid};
@@ -233,22 +233,5 @@ impl Cells<'_> {
                 (None, true)
             }
         }
-    }
-}
-
-/// The person a record is about, from one «ФИО» cell or three.
-pub(super) fn name_of(rec: &RawRecord) -> Option<PersonName> {
-    if let Some(f) = &rec.fio {
-        return PersonName::parse_fio(&f.text());
-    }
-    let t = |v: &Option<Value>| v.as_ref().map(|v| v.text()).unwrap_or_default();
-    PersonName::from_parts(&t(&rec.surname), &t(&rec.first_name), &t(&rec.patronymic))
-}
-
-pub(super) fn kind_of(k: SourceKind) -> PersonKind {
-    match k {
-        SourceKind::Students => PersonKind::Student,
-        SourceKind::Parents => PersonKind::Parent,
-        SourceKind::Staff => PersonKind::Staff,
     }
 }

@@ -1,7 +1,7 @@
 //! Pass 4: the groups — every group a student is in or a curator is named for, with its
 //! curators (from the staff lists and from group rows «Куратор: Иванова И.И.») and course.
 
-use super::build::Findings;
+use super::context::Findings;
 use super::merge::staff::Curators;
 use super::merge::students::GroupSightings;
 use super::model::{Group, Person};

@@ -1,6 +1,6 @@
 //! Rules across records, checked on the built roster.
 
-use super::build::Findings;
+use super::context::Findings;
 use super::model::{PersonKind, Roster};
 use crate::problem::Rule;
 use crate::profile::Profile;

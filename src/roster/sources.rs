@@ -2,8 +2,7 @@
 //! branch (so the next pass can name groups by the branch majority).
 
 use super::BranchResolver;
-use super::build::Findings;
-use super::fields::{kind_of, name_of};
+use super::context::{Findings, kind_of, name_of};
 use crate::config::{Config, SourceKind};
 use crate::ingest::layout::RawRecord;
 use crate::ingest::{Ingested, IngestedSheet};

@@ -178,11 +178,11 @@ pub fn load_salt(root: &Path) -> Result<Vec<u8>, StateError> {
     {
         return Ok(s);
     }
-    crate::output::ensure_dir(&dir).map_err(|source| StateError::CreateDir { path: dir.clone(), source })?;
+    crate::files::ensure_dir(&dir).map_err(|source| StateError::CreateDir { path: dir.clone(), source })?;
     let mut salt = vec![0u8; 32];
     getrandom::fill(&mut salt).map_err(|e| StateError::Randomness(e.to_string()))?;
     let hexed = hex::encode(&salt).into_bytes();
-    crate::output::write_private(&path, &hexed).map_err(|source| StateError::Write {
+    crate::files::write_private(&path, &hexed).map_err(|source| StateError::Write {
         path: path.clone(),
         source,
     })?;
@@ -192,7 +192,7 @@ pub fn load_salt(root: &Path) -> Result<Vec<u8>, StateError> {
 impl Store {
     pub fn open(root: &Path) -> Result<Store, StateError> {
         let dir = root.join(".rollout");
-        crate::output::ensure_dir(&dir).map_err(|source| StateError::Io { path: dir.clone(), source })?;
+        crate::files::ensure_dir(&dir).map_err(|source| StateError::Io { path: dir.clone(), source })?;
         let path = dir.join("state.db");
         if !path.exists() {
             let mut opts = std::fs::OpenOptions::new();

@@ -1,7 +1,7 @@
 //! Parents: one person per name + phone, name + e-mail, or name + child; each linked to the
 //! merged children their rows name.
 
-use super::super::build::Findings;
+use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{Guardian, Person, PersonKind};
 use super::{Ids, UnionFind, yo_count};

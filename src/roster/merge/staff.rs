@@ -1,7 +1,7 @@
 //! Staff: one person per name (a second branch is a second workplace), unless both rows
 //! carry different phones and e-mails.
 
-use super::super::build::Findings;
+use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{Person, PersonKind, StaffRole};
 use super::{Ids, UnionFind, yo_count};

@@ -1,7 +1,7 @@
 //! Students: merged by СНИЛС, name + birth date, and name + group; children named in
 //! parents' exports join the pool so they merge with the lists.
 
-use super::super::build::Findings;
+use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{GroupRef, Person, PersonKind};
 use super::{Ids, UnionFind, yo_count};

@@ -1,0 +1,65 @@
+//! What every pass of the roster build shares: the context it runs in, and the one sink of
+//! what it finds wrong (so problems keep the order in which the passes meet them).
+
+use super::model::*;
+use crate::config::{Config, SourceKind};
+use crate::ingest::layout::{RawRecord, Value};
+use crate::normalize::names::PersonName;
+use crate::problem::{Location, Problem, Rule};
+use chrono::NaiveDate;
+
+pub struct BuildContext<'a> {
+    pub cfg: &'a Config,
+    /// Workspace secret for ids and СНИЛС hashes.
+    pub salt: &'a [u8],
+    pub today: NaiveDate,
+}
+
+/// What the passes found wrong: problems for the report, and records left out.
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    pub problems: Vec<Problem>,
+    pub dropped: Vec<Dropped>,
+}
+
+impl Findings {
+    pub fn problem(&mut self, rule: Rule, loc: Location, branch: Option<&str>, found: impl Into<String>, fix: impl Into<String>) {
+        self.push(Problem::new(rule, loc, found, fix), branch);
+    }
+
+    pub fn push(&mut self, mut problem: Problem, branch: Option<&str>) {
+        if let Some(b) = branch {
+            problem.branch = b.to_string();
+        }
+        self.problems.push(problem);
+    }
+
+    /// A record left out for `rule`.
+    pub fn leave_out(&mut self, kind: PersonKind, rule: Rule, name: Option<PersonName>, branch: Option<String>, location: Location) {
+        self.dropped.push(Dropped {
+            kind,
+            rule,
+            name,
+            branch,
+            group: None,
+            location,
+        });
+    }
+}
+
+/// The person a record is about, from one «ФИО» cell or three.
+pub(super) fn name_of(rec: &RawRecord) -> Option<PersonName> {
+    if let Some(f) = &rec.fio {
+        return PersonName::parse_fio(&f.text());
+    }
+    let t = |v: &Option<Value>| v.as_ref().map(|v| v.text()).unwrap_or_default();
+    PersonName::from_parts(&t(&rec.surname), &t(&rec.first_name), &t(&rec.patronymic))
+}
+
+pub(super) fn kind_of(k: SourceKind) -> PersonKind {
+    match k {
+        SourceKind::Students => PersonKind::Student,
+        SourceKind::Parents => PersonKind::Parent,
+        SourceKind::Staff => PersonKind::Staff,
+    }
+}

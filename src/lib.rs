@@ -10,6 +10,8 @@ pub mod config;
 pub mod error;
 pub mod fields;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod human;
 pub mod ingest;
 pub mod init;

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod diff;
+mod fuzz_replay;
 mod house;
 mod layouts;
 mod letters;

@@ -12,6 +12,7 @@ mod letters;
 mod links;
 mod normalisation;
 mod plans;
+mod properties;
 mod reading;
 mod rules;
 mod samples;

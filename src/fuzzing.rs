@@ -28,8 +28,11 @@ impl Drop for Scratch {
     }
 }
 
+/// A fuzz target's body: any bytes in, no panic out.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name (the fuzz target's and the corpus folder's).
-pub const TARGETS: [(&str, fn(&[u8])); 10] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("dates", dates),
     ("deadline", deadline),
     ("docx", docx),

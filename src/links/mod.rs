@@ -24,11 +24,15 @@ use std::path::Path;
 /// `https://sferum.ru/?p=messages&join=…`.
 pub fn validate(raw: &str) -> Result<String, String> {
     let s = raw.trim();
-    let token_ok = |t: &str| !t.is_empty() && t.len() <= 200 && t.chars().all(|c| c.is_ascii_alphanumeric() || "-_/=+.".contains(c));
+    // A MAX token sits in the path: only `[A-Za-z0-9_-]{1,256}`, so no `..`, `/` or `%`
+    // can lead anywhere else. A VK-era Sferum token sits in the query and is base64.
+    let max_token = |t: &str| (1..=256).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let sferum_token =
+        |t: &str| (1..=256).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric() || "-_+/=".contains(c)) && !t.contains("..");
     for prefix in ["https://max.ru/join/", "https://web.max.ru/join/"] {
         if let Some(t) = s.strip_prefix(prefix) {
-            let t = t.trim_end_matches('/');
-            return if token_ok(t) {
+            let t = t.strip_suffix('/').unwrap_or(t);
+            return if max_token(t) {
                 Ok(format!("{prefix}{t}"))
             } else {
                 Err("в ссылке после /join/ должен быть код приглашения".into())
@@ -41,7 +45,7 @@ pub fn validate(raw: &str) -> Result<String, String> {
         for pair in q.split('&') {
             match pair.split_once('=') {
                 Some(("p", "messages")) => messages = true,
-                Some(("join", t)) if token_ok(t) => join = Some(t),
+                Some(("join", t)) if sferum_token(t) => join = Some(t),
                 _ => {}
             }
         }

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod diff;
+mod help;
 mod house;
 mod layouts;
 mod letters;

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The hash `rollout diff` printed (the full one, or its first 8+ characters).
+    /// Хеш, который вывел rollout diff (целиком или первые 8 и более знаков).
+    #[arg(value_name = "ХЕШ")]
     hash: String,
-    /// The platform source the change set was made from, if not [platform] in rollout.toml.
-    #[arg(long, value_name = "PATH")]
+    /// Источник платформы, по которому сделан набор изменений, если не [platform] из rollout.toml.
+    #[arg(long, value_name = "ПУТЬ")]
     platform: Option<PathBuf>,
 }
 

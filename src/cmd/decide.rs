@@ -5,7 +5,11 @@ use rollout::error::{Done, Error, Result};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Номер аккаунта на платформе (из OUT/matches.csv).
+    #[arg(value_name = "USER_ID")]
     user_id: i64,
+    /// Номер человека в реестре (из OUT/matches.csv или OUT/roster/people.csv).
+    #[arg(value_name = "PERSON_ID")]
     person_id: String,
 }
 

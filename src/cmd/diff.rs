@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A snapshot folder or a member export file (default: [platform] in rollout.toml).
-    #[arg(long, value_name = "PATH")]
+    /// Папка снимка платформы или файл выгрузки участников (по умолчанию: [platform] из rollout.toml).
+    #[arg(long, value_name = "ПУТЬ")]
     platform: Option<PathBuf>,
 }
 

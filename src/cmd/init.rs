@@ -7,22 +7,25 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The folder to create (default: the current folder).
-    #[arg(default_value = ".")]
+    /// Папка рабочего места (по умолчанию: текущая папка).
+    #[arg(default_value = ".", hide_default_value = true, value_name = "ПАПКА")]
     dir: PathBuf,
-    /// school | college | kindergarten | supplementary
-    #[arg(long, value_parser = parse_profile)]
+    /// Профиль организации: school — школа, college — колледж, kindergarten — детский сад, supplementary — дополнительное образование.
+    #[arg(long, value_parser = parse_profile, value_name = "ПРОФИЛЬ")]
     profile: Profile,
-    /// The organisation's name for rollout.toml.
-    #[arg(long, default_value = "")]
+    /// Название организации для rollout.toml.
+    #[arg(long, default_value = "", hide_default_value = true, value_name = "НАЗВАНИЕ")]
     name: String,
-    /// Write into a non-empty folder (an existing rollout.toml is replaced).
+    /// Писать в непустую папку (существующий rollout.toml будет заменён).
     #[arg(long)]
     force: bool,
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::from_code(s).ok_or_else(|| "expected one of: school, college, kindergarten, supplementary".to_string())
+    Profile::from_code(s).ok_or_else(|| {
+        "нужен один из профилей school (школа), college (колледж), kindergarten (детский сад), supplementary (дополнительное образование)"
+            .to_string()
+    })
 }
 
 pub fn run(a: Args) -> Result<Done> {

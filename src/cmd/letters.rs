@@ -6,16 +6,17 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Letters for everyone, not only those who still have to join.
+    /// Письма всем, а не только тем, кому ещё нужно вступить.
     #[arg(long)]
     all: bool,
-    /// Skip the printable QR slips.
+    /// Без листков с QR-кодами для печати.
     #[arg(long)]
     no_qr: bool,
-    /// Skip the .eml files.
+    /// Без файлов .eml.
     #[arg(long)]
     no_eml: bool,
-    #[arg(long, value_name = "PATH")]
+    /// Папка снимка платформы или файл выгрузки участников (по умолчанию: [platform] из rollout.toml).
+    #[arg(long, value_name = "ПУТЬ")]
     platform: Option<PathBuf>,
 }
 

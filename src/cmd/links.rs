@@ -6,11 +6,12 @@ use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
 pub enum LinksCmd {
-    /// Per branch: groups without a link, links gone from the platform, links to rotate,
-    /// chats nobody joined lately although people still have to join.
-    #[command(after_help = "Examples:\n  rollout links status")]
+    /// По филиалам: группы без ссылки, ссылки, пропавшие с платформы, ссылки, которые пора
+    /// заменить, чаты, в которые давно никто не вступал, хотя вступить ещё нужно.
+    #[command(after_help = "Примеры:\n  rollout links status")]
     Status {
-        #[arg(long, value_name = "PATH")]
+        /// Папка снимка платформы или файл выгрузки участников (по умолчанию: [platform] из rollout.toml).
+        #[arg(long, value_name = "ПУТЬ")]
         platform: Option<PathBuf>,
     },
 }

@@ -2,6 +2,7 @@
 //! calls the library's stages and prints for people. `execute` is the one dispatch.
 
 pub mod approve;
+pub mod clap_ru;
 pub mod decide;
 pub mod diff;
 pub mod ingest;
@@ -54,14 +55,17 @@ pub fn stdout_failed(e: std::io::Error) {
     eprintln!("rollout: error: cannot write to standard output: {e}");
 }
 
-const EXAMPLES: &str = "Examples:
-  rollout init my-college --profile college    write a starter workspace
-  rollout run --config my-college/rollout.toml  run every stage, print a summary
-  rollout check                                 report problems in the sources
-  rollout ingest --out /tmp/out                 write the clean roster to /tmp/out/roster/";
+const EXAMPLES: &str = "Примеры:
+  rollout init мой-колледж --profile college      создать рабочее место
+  rollout run --config мой-колледж/rollout.toml   выполнить все этапы и вывести сводку
+  rollout check                                   проверить источники и перечислить проблемы
+  rollout ingest --out /tmp/out                   записать чистый реестр в /tmp/out/roster/
+
+Справка по команде: rollout КОМАНДА --help";
 
 #[derive(Parser)]
-#[command(name = "rollout", version, about = "Move a whole educational organisation onto the Sferum / MAX platform and keep it in sync",
+#[command(name = "rollout", version,
+    about = "Переводит всю образовательную организацию на платформу «Сферум» в мессенджере MAX и поддерживает списки в актуальном виде",
     after_help = EXAMPLES)]
 pub struct Cli {
     #[command(flatten)]
@@ -73,67 +77,69 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(clap::Args)]
 pub struct Global {
-    /// The workspace file.
-    #[arg(long, global = true, default_value = "rollout.toml", value_name = "PATH")]
+    /// Файл рабочего места.
+    #[arg(long, global = true, default_value = "rollout.toml", value_name = "ПУТЬ")]
     pub config: PathBuf,
-    /// Where generated files go (default: out/ next to the config).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Куда записывать результаты (по умолчанию: out/ рядом с файлом рабочего места).
+    #[arg(long, global = true, value_name = "ПАПКА")]
     pub out: Option<PathBuf>,
-    /// No progress bar and no summary tables.
+    /// Без индикатора хода работы и без сводных таблиц.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Write a starter workspace: rollout.toml with every key commented, sources/, plans/, templates/.
-    #[command(after_help = "Examples:\n  rollout init my-school --profile school\n  rollout init . --profile kindergarten --force")]
-    Init(init::Args),
-    /// Read every source into the clean roster (OUT/roster/) and report problems (OUT/problems.csv).
-    #[command(after_help = "Examples:\n  rollout ingest\n  rollout ingest --config samples/college/rollout.toml --out /tmp/college")]
-    Ingest,
-    /// Check the sources and report every problem (OUT/problems.csv, OUT/problems.xlsx).
-    #[command(after_help = "Examples:\n  rollout check\n  rollout check --config samples/college/rollout.toml")]
-    Check,
-    /// Diff the roster against the platform: OUT/matches.csv, OUT/changes.json, OUT/changes.xlsx.
+    /// Создать рабочее место: rollout.toml с пояснением каждого ключа, папки sources/, plans/, templates/.
     #[command(
-        after_help = "Examples:\n  rollout diff\n  rollout diff --platform platform/          a snapshot folder\n  rollout diff --platform members.xlsx       a member export"
+        after_help = "Примеры:\n  rollout init моя-школа --profile school --name \"МБОУ «СОШ № 1»\"\n  rollout init . --profile kindergarten --force"
+    )]
+    Init(init::Args),
+    /// Прочитать все источники в чистый реестр (OUT/roster/) и перечислить проблемы (OUT/problems.csv).
+    #[command(after_help = "Примеры:\n  rollout ingest\n  rollout ingest --config samples/college/rollout.toml --out /tmp/college")]
+    Ingest,
+    /// Проверить источники и перечислить все проблемы (OUT/problems.csv, OUT/problems.xlsx).
+    #[command(after_help = "Примеры:\n  rollout check\n  rollout check --config samples/college/rollout.toml")]
+    Check,
+    /// Сверить реестр с платформой: OUT/matches.csv, OUT/changes.json, OUT/changes.xlsx.
+    #[command(
+        after_help = "Примеры:\n  rollout diff\n  rollout diff --platform platform/          папка снимка\n  rollout diff --platform members.xlsx       выгрузка участников"
     )]
     Diff(diff::Args),
-    /// Settle a review item: this platform account is this roster person.
-    #[command(after_help = "Examples:\n  rollout confirm 700123 s1a2b3c4d5e")]
+    /// Подтвердить сопоставление на проверке: этот аккаунт платформы — этот человек из реестра.
+    #[command(after_help = "Примеры:\n  rollout confirm 700123 s1a2b3c4d5e")]
     Confirm(decide::Args),
-    /// Settle a review item: this platform account is not this roster person.
-    #[command(after_help = "Examples:\n  rollout reject 700123 s1a2b3c4d5e")]
+    /// Отклонить сопоставление на проверке: этот аккаунт платформы — не этот человек из реестра.
+    #[command(after_help = "Примеры:\n  rollout reject 700123 s1a2b3c4d5e")]
     Reject(decide::Args),
-    /// Approve a held change set by its hash; refused if its inputs changed since.
-    #[command(after_help = "Examples:\n  rollout approve 3f2a…   (the hash rollout diff printed)")]
+    /// Утвердить задержанный набор изменений по его хешу; отказ, если исходные данные с тех пор изменились.
+    #[command(after_help = "Примеры:\n  rollout approve 3f2a…   (хеш, который вывел rollout diff)")]
     Approve(approve::Args),
-    /// Delete what the state store keeps about people no longer on the roster.
-    #[command(after_help = "Examples:\n  rollout purge --before 2026-09-01")]
+    /// Удалить из хранилища состояния сведения о людях, которых больше нет в реестре.
+    #[command(after_help = "Примеры:\n  rollout purge --before 2026-09-01")]
     Purge(purge::Args),
-    /// Letters, mailing lists, QR slips and .eml files for people who still have to join.
+    /// Письма, списки рассылки, листки с QR-кодами и файлы .eml для тех, кому ещё нужно вступить в чаты.
     #[command(
-        after_help = "Examples:\n  rollout letters              only people the change set says must still join\n  rollout letters --all        everyone\n  rollout letters --no-qr      without the printable slips"
+        after_help = "Примеры:\n  rollout letters              только тем, кому по набору изменений ещё нужно вступить\n  rollout letters --all        всем\n  rollout letters --no-qr      без листков для печати"
     )]
     Letters(letters::Args),
-    /// Invite links: the registry and the admin's checklist.
+    /// Ссылки-приглашения: реестр ссылок и перечень дел администратора.
     Links {
         #[command(subcommand)]
         cmd: links::LinksCmd,
     },
-    /// Rollout plans: status per branch and owner, check-offs, import, calendar, Gantt, reminders.
+    /// Планы перехода: состояние по филиалам и ответственным, отметки о выполнении, импорт, календарь, диаграмма Ганта, напоминания.
     Plan {
         #[command(subcommand)]
         cmd: plan::PlanCmd,
     },
-    /// The dashboard (OUT/report.html, opens offline) and the director's usage summary (OUT/usage.xlsx).
-    #[command(after_help = "Examples:\n  rollout report\n  rollout report --as-of 2027-03-01")]
+    /// Панель (OUT/report.html, открывается без интернета) и сводка для директора (OUT/usage.xlsx).
+    #[command(after_help = "Примеры:\n  rollout report\n  rollout report --as-of 01.03.2027")]
     Report(report::Args),
-    /// The main job: every stage in order, with a short summary at the end.
-    #[command(after_help = "Examples:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
+    /// Основная работа: все этапы по порядку и короткая сводка в конце.
+    #[command(after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
     Run,
-    /// Internal: read one source file and print it as JSON (the isolated reader).
+    /// Служебная: прочитать один файл-источник и вывести его в JSON (изолированное чтение).
     #[command(name = "__read-source", hide = true)]
     ReadSource(read_source::Args),
 }

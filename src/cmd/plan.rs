@@ -10,50 +10,51 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand)]
 pub enum PlanCmd {
-    /// Where each milestone stands, per branch and per owner.
+    /// Состояние каждого пункта плана по филиалам и ответственным.
     #[command(
-        after_help = "Examples:\n  rollout plan status\n  rollout plan status --as-of 2024-03-01\n  rollout plan status --json --plan plans/college-binding.toml"
+        after_help = "Примеры:\n  rollout plan status\n  rollout plan status --as-of 01.03.2024\n  rollout plan status --json --plan plans/college-binding.toml"
     )]
     Status {
         #[command(flatten)]
         sel: PlanSel,
-        /// Print JSON instead of tables.
+        /// Вывести JSON вместо таблиц.
         #[arg(long)]
         json: bool,
     },
-    /// Check off a manual milestone (kept with who, when and the note; history is kept).
+    /// Отметить выполнение пункта, который отмечают вручную (кто, когда и примечание хранятся со всей историей).
     #[command(
-        after_help = "Examples:\n  rollout plan done staff-seminar --branch \"Бардымский филиал\" --note \"семинар проведён 21.02\"\n  rollout plan done ej-binding --undo --note \"отметили по ошибке\""
+        after_help = "Примеры:\n  rollout plan done staff-seminar --branch \"Бардымский филиал\" --note \"семинар проведён 21.02\"\n  rollout plan done ej-binding --undo --note \"отметили по ошибке\""
     )]
     Done(DoneArgs),
-    /// Turn the plan table a college already has (xlsx, xls, ods, csv, docx) into a plan file.
+    /// Перевести таблицу плана, которая уже есть у организации (xlsx, xls, ods, csv, docx), в файл плана.
     #[command(
-        after_help = "Examples:\n  rollout plan import План_мероприятий.docx\n  rollout plan import plan.xlsx --to plans/binding.toml --force"
+        after_help = "Примеры:\n  rollout plan import План_мероприятий.docx\n  rollout plan import план.xlsx --to plans/binding.toml --force"
     )]
     Import {
-        /// The plan table: .xlsx, .xls, .ods, .csv or .docx.
+        /// Таблица плана: .xlsx, .xls, .ods, .csv или .docx.
+        #[arg(value_name = "ФАЙЛ")]
         file: PathBuf,
-        /// The plan file to write (default: plans/<file name>.toml in the workspace).
-        #[arg(long, value_name = "PATH")]
+        /// Куда записать файл плана (по умолчанию: plans/<имя таблицы>.toml в рабочем месте).
+        #[arg(long, value_name = "ПУТЬ")]
         to: Option<PathBuf>,
-        /// Replace an existing plan file.
+        /// Заменить существующий файл плана.
         #[arg(long)]
         force: bool,
     },
-    /// An .ics calendar with one all-day event per milestone (OUT/plan/calendar.ics).
-    #[command(after_help = "Examples:\n  rollout plan calendar")]
+    /// Календарь .ics: по событию на весь день на каждый пункт плана (OUT/plan/calendar.ics).
+    #[command(after_help = "Примеры:\n  rollout plan calendar")]
     Calendar {
         #[command(flatten)]
         sel: PlanSel,
     },
-    /// Mermaid gantt text on stdout.
-    #[command(after_help = "Examples:\n  rollout plan gantt > plan.mmd")]
+    /// Диаграмма Ганта в формате mermaid — в стандартный вывод.
+    #[command(after_help = "Примеры:\n  rollout plan gantt > план.mmd")]
     Gantt {
         #[command(flatten)]
         sel: PlanSel,
     },
-    /// A letter to each owner with their overdue and coming milestones (OUT/plan/remind/).
-    #[command(after_help = "Examples:\n  rollout plan remind\n  rollout plan remind --as-of 2024-02-26")]
+    /// Письмо каждому ответственному: его просроченные и ближайшие пункты плана (OUT/plan/remind/).
+    #[command(after_help = "Примеры:\n  rollout plan remind\n  rollout plan remind --as-of 26.02.2024")]
     Remind {
         #[command(flatten)]
         sel: PlanSel,
@@ -62,38 +63,38 @@ pub enum PlanCmd {
 
 #[derive(clap::Args)]
 pub struct DoneArgs {
-    /// The milestone id (see rollout plan status).
+    /// Идентификатор пункта плана (его показывает rollout plan status).
     id: String,
-    /// The branch, for a milestone kept per branch.
-    #[arg(long)]
+    /// Филиал — для пункта, который ведётся по филиалам.
+    #[arg(long, value_name = "ФИЛИАЛ")]
     branch: Option<String>,
-    /// What was done, for the history (e.g. «семинар проведён 21.02, 14 человек»).
-    #[arg(long, default_value = "", hide_default_value = true)]
+    /// Что сделано, для истории (например, «семинар проведён 21.02, 14 человек»).
+    #[arg(long, default_value = "", hide_default_value = true, value_name = "ТЕКСТ")]
     note: String,
-    /// Who checks it off (default: the login name).
-    #[arg(long)]
+    /// Кто отмечает (по умолчанию: имя пользователя в системе).
+    #[arg(long, value_name = "КТО")]
     by: Option<String>,
-    /// The day it was done (YYYY-MM-DD; default: today).
-    #[arg(long, value_name = "DATE")]
+    /// День выполнения (дд.мм.гггг или гггг-мм-дд; по умолчанию: сегодня).
+    #[arg(long, value_name = "ДАТА")]
     date: Option<String>,
-    /// Withdraw the check-off.
+    /// Снять отметку.
     #[arg(long)]
     undo: bool,
-    /// One plan file (default: every *.toml in [plans] dir).
-    #[arg(long, value_name = "FILE")]
+    /// Один файл плана (по умолчанию: все файлы *.toml в папке планов).
+    #[arg(long, value_name = "ФАЙЛ")]
     plan: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
 pub struct PlanSel {
-    /// The day (YYYY-MM-DD; default: today).
-    #[arg(long, value_name = "DATE")]
+    /// День, на который показать состояние (дд.мм.гггг или гггг-мм-дд; по умолчанию: сегодня).
+    #[arg(long, value_name = "ДАТА")]
     as_of: Option<String>,
-    /// One plan file (default: every *.toml in [plans] dir).
-    #[arg(long, value_name = "FILE")]
+    /// Один файл плана (по умолчанию: все файлы *.toml в папке планов).
+    #[arg(long, value_name = "ФАЙЛ")]
     plan: Option<PathBuf>,
-    /// A snapshot folder or a member export, for measured milestones.
-    #[arg(long, value_name = "PATH")]
+    /// Папка снимка платформы или файл выгрузки участников — для пунктов, которые измеряются.
+    #[arg(long, value_name = "ПУТЬ")]
     platform: Option<PathBuf>,
 }
 

@@ -6,8 +6,8 @@ use rollout::state::{PurgeRefused, check_purge};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Forget people last seen before this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    /// Забыть тех, кто последний раз встречался раньше этого дня (гггг-мм-дд).
+    #[arg(long, value_name = "ДАТА")]
     before: String,
 }
 

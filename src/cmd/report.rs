@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The day the plan status is for (YYYY-MM-DD; default: today).
-    #[arg(long, value_name = "DATE")]
+    /// День, на который показать состояние планов (дд.мм.гггг или гггг-мм-дд; по умолчанию: сегодня).
+    #[arg(long, value_name = "ДАТА")]
     as_of: Option<String>,
-    /// A snapshot folder or a member export (default: [platform] in rollout.toml).
-    #[arg(long, value_name = "PATH")]
+    /// Папка снимка платформы или файл выгрузки участников (по умолчанию: [platform] из rollout.toml).
+    #[arg(long, value_name = "ПУТЬ")]
     platform: Option<PathBuf>,
 }
 

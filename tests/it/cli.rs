@@ -71,7 +71,13 @@ fn init_rejects_an_unknown_profile() {
     let ws = Ws::new();
     let r = ws.run(&["init", "w", "--profile", "university"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("school, college, kindergarten, supplementary"), "{r}");
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(
+            "rollout: ошибка: недопустимое значение «university» для --profile <ПРОФИЛЬ>: нужен один из профилей school (школа), college (колледж), kindergarten (детский сад), supplementary (дополнительное образование)"
+        ),
+        "{r}"
+    );
 }
 
 #[test]
@@ -260,7 +266,7 @@ fn help_has_examples() {
     let ws = Ws::new();
     let r = ws.run(&["--help"]);
     assert_eq!(r.code, 0);
-    assert!(r.stdout.contains("Examples:") && r.stdout.contains("rollout init"), "{r}");
+    assert!(r.stdout.contains("Примеры:") && r.stdout.contains("rollout init"), "{r}");
     assert!(!r.stdout.contains("__read-source"), "the internal reader is hidden");
 }
 

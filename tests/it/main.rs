@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod diff;
 mod fuzz_replay;
+mod help;
 mod hostile;
 mod house;
 mod layouts;

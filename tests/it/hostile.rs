@@ -55,3 +55,28 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A 300-character name must not fail what is written under it (letters, slips, reminders):
+/// generated file names are capped in bytes and keep a short hash so they stay unique.
+#[test]
+fn a_very_long_name_still_gets_its_file() {
+    let ws = crate::util::Ws::new();
+    ws.config("[organization]\nname = \"Дом творчества\"\nprofile = \"supplementary\"\n");
+    let long = "Заместитель директора по учебно-воспитательной работе ".repeat(6);
+    let other = format!("{}2", long.trim_end());
+    ws.write(
+        "plans/plan.toml",
+        format!(
+            "title = \"План\"\n\n[[milestones]]\nid = \"a\"\ntitle = \"Семинар\"\nevent = \"Семинар\"\nowners = [\"{}\", \"{other}\"]\ndeadline = \"01.11.2026\"\ncompletion = \"manual\"\n",
+            long.trim_end()
+        ),
+    );
+    let r = ws.run(&["plan", "remind", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    let names: Vec<String> = std::fs::read_dir(ws.path().join("out/plan/remind"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "one letter per owner, names kept apart: {names:?}\n{r}");
+    assert!(names.iter().all(|n| n.len() <= 120), "file names are capped: {names:?}");
+}

@@ -10,6 +10,7 @@ use crate::output::xlsx::SheetData;
 use crate::platform::place::{Audience, Placement};
 use crate::roster::{Person, PersonKind, Roster};
 use serde::Serialize;
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -214,9 +215,24 @@ pub struct Options {
 
 /// File-name-safe text: ids and group names only ever reach here.
 pub fn file_safe(s: &str) -> String {
-    s.chars()
+    /// Bytes a generated name may take: far below the 255 of most file systems, with room
+    /// for an extension and a `.tmp` prefix.
+    const MAX: usize = 100;
+    let safe: String = s
+        .chars()
         .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-        .collect()
+        .collect();
+    if safe.len() <= MAX {
+        return safe;
+    }
+    // Cut at a character boundary and keep the whole name's hash: two long names that
+    // share their beginning still get two files.
+    let hash = hex::encode(sha2::Sha256::digest(s.as_bytes()));
+    let mut cut = MAX - 9;
+    while !safe.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{}", &safe[..cut], &hash[..8])
 }
 
 fn greeting(p: &Person) -> String {

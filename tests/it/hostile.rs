@@ -80,3 +80,30 @@ fn a_very_long_name_still_gets_its_file() {
     assert_eq!(names.len(), 2, "one letter per owner, names kept apart: {names:?}\n{r}");
     assert!(names.iter().all(|n| n.len() <= 120), "file names are capped: {names:?}");
 }
+
+/// Every folder the tool creates is owner-only, the nested ones too (slips/ was 0755).
+#[test]
+fn every_folder_written_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = ws();
+    ws.config(crate::diff::TOML);
+    write_snapshot(&ws, &base_chats());
+    let r = ws.run(&["letters", "--all", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(ws.path().join("out/letters/slips").is_dir(), "the slips are written\n{r}");
+    let mut open = Vec::new();
+    let mut stack = vec![ws.path().join("out")];
+    while let Some(d) = stack.pop() {
+        let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+        if mode != 0o700 {
+            open.push(format!("{} {:o}", d.display(), mode));
+        }
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    assert!(open.is_empty(), "folders others can read: {open:?}");
+}

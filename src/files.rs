@@ -4,14 +4,23 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Creates a folder owner-only; an existing folder keeps the rights its owner gave it.
+/// Creates a folder owner-only, and every missing folder above it too; an existing folder
+/// keeps the rights its owner gave it.
 pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
+    #[cfg(unix)]
+    {
+        // The umask may take bits away; owner-only is what is meant.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
@@ -21,7 +30,7 @@ pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
 /// Writes `bytes` to `path` atomically and owner-only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    ensure_dir(dir)?;
     let tmp: PathBuf = dir.join(format!(
         ".{}.tmp-{}",
         path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),

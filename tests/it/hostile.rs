@@ -107,3 +107,27 @@ fn every_folder_written_is_owner_only() {
     }
     assert!(open.is_empty(), "folders others can read: {open:?}");
 }
+
+/// NUL, other control characters and bidirectional overrides typed into a display name
+/// never reach an output: a U+202E in matches.csv would show a name reversed.
+#[test]
+fn control_and_bidi_characters_are_stripped_from_names() {
+    let ws = ws();
+    ws.config(crate::diff::TOML);
+    let mut chats = base_chats();
+    chats[0].2.push((77, "Зло\u{202e}дей\u{0}", "Ха\u{200f}кер\u{7}", false));
+    write_snapshot(&ws, &chats);
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    let matches = ws.read("out/matches.csv");
+    let changes = ws.read("out/changes.json");
+    for (what, text) in [("matches.csv", &matches), ("changes.json", &changes)] {
+        let bad: Vec<String> = text
+            .chars()
+            .filter(|c| (c.is_control() && !matches!(c, '\n' | '\r')) || ('\u{200e}'..='\u{200f}').contains(c) || ('\u{202a}'..='\u{202e}').contains(c) || ('\u{2066}'..='\u{2069}').contains(c))
+            .map(|c| format!("U+{:04X}", c as u32))
+            .collect();
+        assert!(bad.is_empty(), "{what} carries {bad:?}");
+    }
+    assert!(matches.contains("Злодей Хакер"), "the name itself stays, without the marks\n{matches}");
+}

@@ -10,7 +10,25 @@ pub mod phones;
 pub mod snils;
 
 /// Collapses whitespace (including NBSP) to single spaces and trims.
+/// Characters that are never part of a name: control characters (NUL, BEL, …), the
+/// bidirectional marks and overrides (U+200E/F, U+202A–E, U+2066–9, U+061C) and the
+/// zero-width ones. A U+202E in a name would show it reversed in every table.
+pub fn is_invisible(c: char) -> bool {
+    (c.is_control() && !c.is_whitespace())
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}')
+}
+
+/// Text without [`is_invisible`] characters.
+pub fn strip_invisible(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(is_invisible) {
+        s.chars().filter(|c| !is_invisible(*c)).collect::<String>().into()
+    } else {
+        s.into()
+    }
+}
+
 pub fn clean_spaces(s: &str) -> String {
+    let s = strip_invisible(s);
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{feff}') {
         if word.is_empty() {

@@ -54,10 +54,12 @@ pub struct Member {
 impl Member {
     /// The name as people typed it.
     pub fn display_name(&self) -> String {
-        let last = self.last_name.as_deref().unwrap_or("").trim();
-        let first = self.first_name.trim();
+        use crate::normalize::strip_invisible;
+        let last = strip_invisible(self.last_name.as_deref().unwrap_or(""));
+        let first = strip_invisible(&self.first_name);
+        let (last, first) = (last.trim(), first.trim());
         if first.is_empty() && last.is_empty() {
-            return self.name.clone().unwrap_or_default().trim().to_string();
+            return strip_invisible(self.name.as_deref().unwrap_or_default()).trim().to_string();
         }
         if last.is_empty() {
             first.to_string()

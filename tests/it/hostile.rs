@@ -124,10 +124,18 @@ fn control_and_bidi_characters_are_stripped_from_names() {
     for (what, text) in [("matches.csv", &matches), ("changes.json", &changes)] {
         let bad: Vec<String> = text
             .chars()
-            .filter(|c| (c.is_control() && !matches!(c, '\n' | '\r')) || ('\u{200e}'..='\u{200f}').contains(c) || ('\u{202a}'..='\u{202e}').contains(c) || ('\u{2066}'..='\u{2069}').contains(c))
+            .filter(|c| {
+                (c.is_control() && !matches!(c, '\n' | '\r'))
+                    || ('\u{200e}'..='\u{200f}').contains(c)
+                    || ('\u{202a}'..='\u{202e}').contains(c)
+                    || ('\u{2066}'..='\u{2069}').contains(c)
+            })
             .map(|c| format!("U+{:04X}", c as u32))
             .collect();
         assert!(bad.is_empty(), "{what} carries {bad:?}");
     }
-    assert!(matches.contains("Злодей Хакер"), "the name itself stays, without the marks\n{matches}");
+    assert!(
+        matches.contains("Злодей Хакер"),
+        "the name itself stays, without the marks\n{matches}"
+    );
 }

@@ -139,3 +139,51 @@ fn control_and_bidi_characters_are_stripped_from_names() {
         "the name itself stays, without the marks\n{matches}"
     );
 }
+
+/// One corrupt member file makes that chat's members unknown — as a missing file does —
+/// and names the file; the other chats go on.
+#[test]
+fn a_corrupt_member_file_makes_one_chat_unknown_not_the_platform() {
+    let ws = ws();
+    ws.config(crate::diff::TOML);
+    write_snapshot(&ws, &base_chats());
+    ws.write("platform/members/102.json", "{\"members\": [{\"user_id\": 11, ");
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "a change set is made\n{r}");
+    let warning = "rollout: внимание: platform/members/102.json: файл участников повреждён — участники чата 102 считаются неизвестными";
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with(warning)),
+        "want a line starting with\n{warning}\n{r}"
+    );
+    let changes: serde_json::Value = serde_json::from_str(&ws.read("out/changes.json")).unwrap();
+    let unknown: Vec<&serde_json::Value> = changes["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["reason"]["code"] == "members_unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0]["chat_id"], 102);
+}
+
+/// A chat listed twice in chats.json is read once, and the repeat is named.
+#[test]
+fn a_chat_listed_twice_is_read_once() {
+    let ws = ws();
+    ws.config(crate::diff::TOML);
+    write_snapshot(&ws, &base_chats());
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    let once = ws.read("out/changes.json");
+    let mut list: serde_json::Value = serde_json::from_str(&ws.read("platform/chats.json")).unwrap();
+    let first = list["chats"][0].clone();
+    list["chats"].as_array_mut().unwrap().push(first);
+    ws.write("platform/chats.json", serde_json::to_vec(&list).unwrap());
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    let warning = "rollout: внимание: platform/chats.json: чат 101 записан дважды — прочитан один раз";
+    assert!(r.stderr.lines().any(|l| l == warning), "want the line\n{warning}\n{r}");
+    let twice: serde_json::Value = serde_json::from_str(&ws.read("out/changes.json")).unwrap();
+    let once: serde_json::Value = serde_json::from_str(&once).unwrap();
+    assert_eq!(twice["actions"], once["actions"], "the same actions as with the chat listed once");
+}

@@ -251,6 +251,9 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     let state = source
         .load()
         .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe()))))?;
+    for w in &state.warnings {
+        eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
+    }
     let d = rollout::changes::compute(&ws.cfg, loaded, state, store).map_err(Error::Unreadable)?;
     Ok(Some(d))
 }

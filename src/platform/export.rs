@@ -122,6 +122,7 @@ impl Platform for MemberExport {
         let mut state = PlatformState {
             chats: chats.into_values().collect(),
             fingerprint: vec![("export".into(), bytes)],
+            warnings: Vec::new(),
         };
         for c in &mut state.chats {
             c.chat.participants_count = Some(c.members.len() as i64);

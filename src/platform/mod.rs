@@ -84,6 +84,38 @@ pub struct PlatformState {
     pub chats: Vec<ChatState>,
     /// Every input file's bytes in a stable order, for the change set's hash.
     pub fingerprint: Vec<(String, Vec<u8>)>,
+    /// What was wrong but did not stop the read (a chat's member list unreadable, a chat
+    /// listed twice); the commands print them.
+    pub warnings: Vec<PlatformWarning>,
+}
+
+/// Something wrong in the platform data that leaves the rest usable.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PlatformWarning {
+    /// A member file that cannot be read: the chat's members are unknown, as if missing.
+    CorruptMembers { path: PathBuf, chat_id: i64, message: String },
+    /// The same chat twice in the chat list: read once.
+    DuplicateChat { path: PathBuf, chat_id: i64 },
+}
+
+impl PlatformWarning {
+    /// The Russian line for people, with paths shown relative to `root` where they are in it.
+    pub fn describe(&self, root: &std::path::Path) -> String {
+        let shown = |p: &std::path::Path| {
+            let rel = p.strip_prefix(root).unwrap_or(p);
+            rel.display().to_string()
+        };
+        match self {
+            PlatformWarning::CorruptMembers { path, chat_id, message } => format!(
+                "{}: файл участников повреждён — участники чата {chat_id} считаются неизвестными, по этому чату ничего не рассчитано; сохраните снимок заново ({message})",
+                shown(path)
+            ),
+            PlatformWarning::DuplicateChat { path, chat_id } => {
+                format!("{}: чат {chat_id} записан дважды — прочитан один раз", shown(path))
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 //! `members/<chat_id>.json` = `{"members": [ChatMember, …], "marker": null}` — exactly what
 //! the Bot API returns, so the live adapter can save it and this can read it.
 
-use super::{Chat, ChatState, Member, Platform, PlatformError, PlatformState};
+use super::{Chat, ChatState, Member, Platform, PlatformError, PlatformState, PlatformWarning};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -43,15 +43,39 @@ impl Platform for SnapshotFolder {
         })?;
         let mut state = PlatformState::default();
         state.fingerprint.push(("chats.json".into(), bytes));
+        let mut seen = std::collections::HashSet::new();
         for chat in list.chats {
+            if !seen.insert(chat.chat_id) {
+                state.warnings.push(PlatformWarning::DuplicateChat {
+                    path: chats_path.clone(),
+                    chat_id: chat.chat_id,
+                });
+                continue;
+            }
             let path = self.dir.join("members").join(format!("{}.json", chat.chat_id));
-            let members_known = path.is_file();
+            let mut members_known = path.is_file();
             let members = if members_known {
                 let bytes = read(&path)?;
-                let ml: MemberList = serde_json::from_slice(&bytes).map_err(|e| PlatformError::Shape {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
+                let ml: MemberList = match serde_json::from_slice(&bytes) {
+                    Ok(ml) => ml,
+                    // A corrupt member file is a missing one: the chat is unknown, the
+                    // others go on. Its bytes still count in the hash.
+                    Err(e) => {
+                        state.warnings.push(PlatformWarning::CorruptMembers {
+                            path: path.clone(),
+                            chat_id: chat.chat_id,
+                            message: e.to_string(),
+                        });
+                        state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
+                        members_known = false;
+                        state.chats.push(ChatState {
+                            chat,
+                            members: Vec::new(),
+                            members_known,
+                        });
+                        continue;
+                    }
+                };
                 state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
                 // A list with a marker has more pages that were not saved: treat the chat's
                 // members as unknown rather than conclude anything from a part of them.

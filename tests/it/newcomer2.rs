@@ -101,3 +101,41 @@ fn an_approved_change_set_says_its_removals_are_allowed_and_asks_nothing_more() 
         ])
     );
 }
+
+// 6. `approve HASH` before any change set was made said it «no longer matches its inputs».
+#[test]
+fn approve_before_any_diff_says_there_is_no_change_set_yet() {
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    let r = ws.run(&["approve", "0123456789abcdef"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: набора изменений ещё нет: сначала выполните rollout diff и проверьте его",
+        "{r}"
+    );
+}
+
+#[test]
+fn approve_of_another_hash_after_a_diff_is_refused_in_russian() {
+    let ws = departed();
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
+    let now = changes(&ws)["hash"].as_str().unwrap().to_string();
+    let r = ws.run(&["approve", "0123456789abcdef"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        format!(
+            "rollout: ошибка: отказано: набор изменений 0123456789abcdef не совпадает с тем, что получается сейчас (изменились источники, rollout.toml, данные платформы или решения; текущий — {now}). Выполните rollout diff заново и проверьте новый набор (если набор делался с --platform, укажите тот же --platform и здесь)"
+        ),
+        "{r}"
+    );
+    let r = ws.run(&["approve", "12ab"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: «12ab» — не хеш набора изменений: укажите хеш, который напечатал rollout diff (не меньше 8 знаков)",
+        "{r}"
+    );
+}

@@ -139,3 +139,72 @@ fn approve_of_another_hash_after_a_diff_is_refused_in_russian() {
         "{r}"
     );
 }
+
+// 7. `confirm 999 PERSON` recorded an account that is on no platform and no review list.
+fn identities_of(ws: &Ws, user_id: i64) -> i64 {
+    let conn = rusqlite::Connection::open(ws.path().join(".rollout/state.db")).unwrap();
+    conn.query_row("SELECT count(*) FROM identities WHERE user_id = ?1", [user_id], |r| r.get(0))
+        .unwrap()
+}
+
+fn person_id(ws: &Ws, surname: &str, first: &str) -> String {
+    let people = ws.people();
+    let p = find_person(&people, surname, first);
+    assert_eq!(p.len(), 1, "{surname} {first}");
+    p[0]["person_id"].clone()
+}
+
+#[test]
+fn confirm_of_an_account_in_no_chat_of_the_platform_is_refused() {
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    let pid = person_id(&ws, "Петрова", "Мария");
+    let r = ws.run(&["confirm", "999", &pid]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: аккаунта 999 нет ни в одном чате платформы: подтверждать и отклонять можно только участников чатов — их ID в out/matches.csv и в списке «проверить» out/changes.xlsx",
+        "{r}"
+    );
+    assert_eq!(identities_of(&ws, 999), 0, "nothing recorded");
+    let r = ws.run(&["reject", "999", &pid]);
+    assert_eq!(r.code, 2, "{r}");
+    // A member of a chat is still confirmed.
+    let r = ws.run(&["confirm", "2", &pid]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        r.stdout,
+        format!("Подтверждено: участник 2 — {pid}. Выполните rollout diff, чтобы пересчитать набор изменений.\n")
+    );
+}
+
+#[test]
+fn confirm_without_a_platform_is_refused_saying_why() {
+    let ws = college_without_platform();
+    let r = ws.run(&["ingest"]);
+    assert!(r.code <= 1, "{r}");
+    let pid = person_id(&ws, "Петрова", "Мария");
+    let r = ws.run(&["confirm", "999", &pid]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: нельзя проверить аккаунт 999: данных платформы нет — укажите [platform] snapshot или export в rollout.toml",
+        "{r}"
+    );
+    assert!(!ws.path().join(".rollout/state.db").exists() || identities_of(&ws, 999) == 0);
+}
+
+#[test]
+fn confirm_of_a_person_not_on_the_roster_is_refused_in_russian() {
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    let r = ws.run(&["confirm", "2", "s0000000000"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: человека s0000000000 нет в реестре: ID людей — в out/roster/people.csv, кандидаты для проверки — в out/changes.xlsx",
+        "{r}"
+    );
+}

@@ -208,3 +208,78 @@ fn confirm_of_a_person_not_on_the_roster_is_refused_in_russian() {
         "{r}"
     );
 }
+
+// 9. The dashboard's Gantt axis showed 43 month ticks without years for a plan over years.
+#[test]
+fn the_gantt_axis_of_a_plan_over_several_years_names_the_years_and_keeps_few_ticks() {
+    let ws = college_without_platform();
+    ws.write(
+        "plans/long.toml",
+        r#"title = "Долгий план"
+
+[[milestones]]
+id = "start"
+title = "Начало"
+event = "Начало перехода"
+deadline = "01.01.2024 - 31.01.2024"
+completion = "manual"
+
+[[milestones]]
+id = "finish"
+title = "Конец"
+event = "Конец перехода"
+deadline = "до 31.07.2027"
+completion = "manual"
+"#,
+    );
+    let r = ws.run(&["report"]);
+    assert!(r.code <= 1, "{r}");
+    let html = ws.read("out/report.html");
+    let svg = &html[html.find("<svg id=\"gantt\"").expect("the Gantt chart")..];
+    let svg = &svg[..svg.find("</svg>").unwrap()];
+    let labels: Vec<&str> = svg
+        .split("y=\"14\">")
+        .skip(1)
+        .map(|s| &s[..s.find("</text>").unwrap()])
+        .collect();
+    assert_eq!(
+        labels,
+        ["янв 2024", "май", "сен", "янв 2025", "май", "сен", "янв 2026", "май", "сен", "янв 2027", "май"],
+        "{svg}"
+    );
+}
+
+#[test]
+fn the_gantt_axis_of_a_plan_within_a_year_names_its_year_once() {
+    let ws = college_without_platform();
+    ws.write(
+        "plans/short.toml",
+        r#"title = "План на осень"
+
+[[milestones]]
+id = "start"
+title = "Начало"
+event = "Начало перехода"
+deadline = "01.09.2026 - 30.09.2026"
+completion = "manual"
+
+[[milestones]]
+id = "finish"
+title = "Конец"
+event = "Конец перехода"
+deadline = "до 15.12.2026"
+completion = "manual"
+"#,
+    );
+    let r = ws.run(&["report"]);
+    assert!(r.code <= 1, "{r}");
+    let html = ws.read("out/report.html");
+    let svg = &html[html.find("<svg id=\"gantt\"").expect("the Gantt chart")..];
+    let svg = &svg[..svg.find("</svg>").unwrap()];
+    let labels: Vec<&str> = svg
+        .split("y=\"14\">")
+        .skip(1)
+        .map(|s| &s[..s.find("</text>").unwrap()])
+        .collect();
+    assert_eq!(labels, ["сен 2026", "окт", "ноя", "дек"], "{svg}");
+}

@@ -283,3 +283,28 @@ completion = "manual"
         .collect();
     assert_eq!(labels, ["сен 2026", "окт", "ноя", "дек"], "{svg}");
 }
+
+// 10. An explicitly listed `~$…xlsx` (Excel's lock file) was «damaged» with a zip error.
+#[test]
+fn an_excel_lock_file_listed_in_sources_is_named_as_such() {
+    let ws = college_without_platform();
+    ws.write("sources/~$Список.xlsx", b"\x0bUser Name  \x00\x00\x00\x00 lock");
+    ws.config(&format!(
+        "{}\n[[sources]]\npath = \"sources/students.csv\"\n\n[[sources]]\npath = \"sources/~$Список.xlsx\"\n",
+        TOML.replace("[platform]\nsnapshot = \"platform/\"\n", "")
+    ));
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 3, "{r}");
+    let problems = ws.problems();
+    let lock = with_rule(&problems, "file-unreadable");
+    assert_eq!(lock.len(), 1, "{problems:?}");
+    assert_eq!(lock[0]["file"], "sources/~$Список.xlsx");
+    assert_eq!(
+        lock[0]["found"],
+        "это не список, а файл блокировки Excel: он лежит рядом с книгой, пока она открыта в Excel, и данных не содержит"
+    );
+    assert_eq!(
+        lock[0]["fix"],
+        "закройте книгу в Excel (файл блокировки исчезнет сам) или уберите эту запись из [[sources]] в rollout.toml и укажите саму книгу"
+    );
+}

@@ -308,3 +308,119 @@ fn an_excel_lock_file_listed_in_sources_is_named_as_such() {
         "закройте книгу в Excel (файл блокировки исчезнет сам) или уберите эту запись из [[sources]] в rollout.toml и укажите саму книгу"
     );
 }
+
+// 11. Wording: the count agrees with its verbs; a CSV line and field are not a «ячейка»;
+// reminders give the year; a review says where the person is on the roster.
+#[test]
+fn unlisted_files_agree_with_their_count() {
+    let ws = college_without_platform();
+    let base = TOML.replace("[platform]\nsnapshot = \"platform/\"\n", "");
+    ws.config(&format!(
+        "{base}\n[[sources]]\npath = \"sources/students.csv\"\n\n[[sources]]\npath = \"sources/parents.csv\"\n"
+    ));
+    let r = ws.run(&["check"]);
+    assert!(
+        stdout_lines(&r).contains(&"Внимание: 1 файл в sources/ не перечислен в [[sources]] и не прочитан: sources/staff.csv (когда [[sources]] задан, читаются только перечисленные файлы)"),
+        "{r}"
+    );
+    ws.config(&format!("{base}\n[[sources]]\npath = \"sources/students.csv\"\n"));
+    let r = ws.run(&["check"]);
+    assert!(
+        stdout_lines(&r).contains(&"Внимание: 2 файла в sources/ не перечислены в [[sources]] и не прочитаны: sources/parents.csv, sources/staff.csv (когда [[sources]] задан, читаются только перечисленные файлы)"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_wrong_deadline_in_a_csv_plan_names_its_line_and_field() {
+    let ws = college_without_platform();
+    ws.write(
+        "plan.csv",
+        "Мероприятие;Ответственный;Срок исполнения\nСеминар;Иванов И.И.;31.02.2024\n",
+    );
+    let r = ws.run(&["plan", "import", "plan.csv"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(
+        r.stderr.lines().next().unwrap_or(""),
+        "plan.csv: строка 2, поле 3: срок «31.02.2024»: такой даты не бывает",
+        "{r}"
+    );
+}
+
+#[test]
+fn reminders_give_each_deadline_with_its_year() {
+    let ws = college_without_platform();
+    ws.write(
+        "plans/p.toml",
+        r#"title = "План перехода"
+year = 2026
+
+[[milestones]]
+id = "seminar"
+title = "Семинар"
+event = "Семинар для сотрудников"
+owners = ["Иванова И.И."]
+deadline = "до 25 ноября"
+completion = "manual"
+
+[[milestones]]
+id = "binding"
+title = "Привязка"
+event = "Привязка профилей"
+owners = ["Иванова И.И."]
+deadline = "02.11 - 13.11"
+completion = "manual"
+"#,
+    );
+    let r = ws.run(&["plan", "remind"]);
+    assert_eq!(r.code, 0, "{r}");
+    let letter = ws.read("out/plan/remind/Иванова_И_И_.txt");
+    let lines: Vec<&str> = letter.lines().collect();
+    assert!(lines.contains(&"— Привязка: срок 13.11.2026 (02.11 - 13.11)"), "{letter}");
+    assert!(
+        lines.contains(&"— Семинар: срок 25.11.2026 (до 25 ноября), осталось 3 дн."),
+        "{letter}"
+    );
+}
+
+#[test]
+fn a_reviewed_member_listed_in_another_group_is_told_where_the_roster_has_them() {
+    let ws = college();
+    let mut chats = base_chats();
+    // Сидоров (ИС-1) sits in ИС-2's chat only; Иванова (a parent of ИС-1) in ИС-2's parents'
+    // chat too; Попов (a student of ИС-2) in ИС-1's parents' chat.
+    chats[0].2.retain(|m| m.0 != 3);
+    chats[2].2.push((3, "Алексей", "Сидоров", false));
+    chats[3].2.push((11, "Анна", "Иванова", false));
+    chats[1].2.push((21, "Сергей", "Попов", false));
+    write_snapshot(&ws, &chats);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    let sid = person_id(&ws, "Сидоров", "Алексей");
+    let c = changes(&ws);
+    let reason = |user: i64, chat: i64| -> String {
+        c["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["kind"] == "review" && a["user_id"] == user && a["chat_id"] == chat)
+            .unwrap_or_else(|| panic!("no review of {user} in {chat}: {c}"))["reason"]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        reason(3, 103),
+        format!(
+            "«Алексей Сидоров»: совпадение неуверенное (0.91); по спискам — в группе ИС-1: подтвердите — rollout confirm 3 {sid} — или отклоните — rollout reject 3 {sid}"
+        )
+    );
+    assert_eq!(
+        reason(11, 104),
+        "родитель в чате группы ИС-2, где нет его детей; по спискам его дети — в группе ИС-1: проверьте"
+    );
+    assert_eq!(
+        reason(21, 102),
+        "человек в чате не своей аудитории: по спискам — обучающийся группы ИС-2; проверьте"
+    );
+}

@@ -424,3 +424,70 @@ fn a_reviewed_member_listed_in_another_group_is_told_where_the_roster_has_them()
         "человек в чате не своей аудитории: по спискам — обучающийся группы ИС-2; проверьте"
     );
 }
+
+// The Russian texts of purge, diff and init; `purge --before` takes дд.мм.гггг too.
+#[test]
+fn purge_takes_a_russian_date_and_refuses_in_russian() {
+    let ws = departed();
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 1, "{r}");
+    let r = ws.run(&["purge", "--before", "01.01.2100"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: --before 01.01.2100 — дата в будущем: purge забывает тех, кого нет в списках и кто последний раз встречался до этой даты, а с будущей датой забылись бы и сегодняшние выбывшие (их удаления из чатов были бы потеряны)",
+        "{r}"
+    );
+    let r = ws.run(&["purge", "--before", "вчера"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: --before «вчера» — не дата: напишите её как 01.09.2026 или 2026-09-01",
+        "{r}"
+    );
+    let r = ws.run_env(&["purge", "--before", "01.12.2026"], &[("ROLLOUT_TODAY", "2027-03-01")]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        r.stdout,
+        "Удалены сведения о 2 людях, которых нет в списках и которые последний раз встречались до 01.12.2026.\n"
+    );
+    // Nothing left to forget: the count still agrees.
+    let r = ws.run_env(&["purge", "--before", "2026-12-01"], &[("ROLLOUT_TODAY", "2027-03-01")]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        r.stdout,
+        "Удалены сведения о 0 людях, которых нет в списках и которые последний раз встречались до 01.12.2026.\n"
+    );
+}
+
+#[test]
+fn purge_with_an_unreadable_source_is_refused_in_russian() {
+    let ws = college_without_platform();
+    ws.write("sources/broken.xlsx", b"not a workbook at all");
+    let r = ws.run(&["purge", "--before", "01.11.2026"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: часть источников не прочитана: purge отменён — он забыл бы людей, которые ещё есть в списках; исправьте источники (out/problems.xlsx) и повторите",
+        "{r}"
+    );
+}
+
+#[test]
+fn diff_and_approve_without_a_platform_say_so_in_russian() {
+    let ws = college_without_platform();
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 2, "{r}");
+    let no_platform = "rollout: ошибка: данных платформы нет: укажите [platform] snapshot или export в rollout.toml или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)";
+    assert_eq!(error_line(&r), no_platform, "{r}");
+}
+
+#[test]
+fn init_with_an_unknown_profile_lists_the_profiles_in_russian() {
+    let ws = Ws::new();
+    let r = ws.run(&["init", "new", "--profile", "university"]);
+    assert_eq!(r.code, 2, "{r}");
+    let want = "профиль «university» неизвестен: выберите school (школа), college (колледж), kindergarten (детский сад) или supplementary (дополнительное образование)";
+    // clap frames the message with the flag it belongs to; the message is ours, whole.
+    assert!(r.stderr.lines().any(|l| l.ends_with(&format!(": {want}"))), "{r}");
+}

@@ -158,8 +158,13 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
     for r in &c.held_reasons {
         writeln!(w, "  ! {r}")?;
     }
-    if c.status == ChangeStatus::Held {
-        writeln!(w, "Удаления не выполняются, пока набор не подтверждён: rollout approve {}", c.hash)?;
+    match c.status {
+        ChangeStatus::Held => writeln!(w, "Удаления не выполняются, пока набор не подтверждён: rollout approve {}", c.hash)?,
+        ChangeStatus::Approved if !c.held_reasons.is_empty() => writeln!(
+            w,
+            "Набор изменений подтверждён: удаления, которые его задерживали, разрешены; подтверждать его снова не нужно."
+        )?,
+        _ => {}
     }
     Ok(())
 }

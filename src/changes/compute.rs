@@ -116,7 +116,11 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
         version: 1,
         hash,
         status,
-        held_reasons: assessment.held_reasons.clone(),
+        held_reasons: assessment
+            .held_reasons
+            .iter()
+            .map(|h| h.text(status == ChangeStatus::Approved))
+            .collect(),
         actions,
     };
     Ok(DiffOutcome {

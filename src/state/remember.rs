@@ -12,16 +12,19 @@ use std::collections::BTreeMap;
 pub type LinkRow = (String, String, String, String, String);
 
 impl Store {
-    /// After a diff's outputs are written: its automatic matches, the roster's people and
-    /// guardianships, and its roster sizes when they may become the reference.
+    /// After a diff's outputs are written: the change set's hash as shown, its automatic
+    /// matches, the roster's people and guardianships, and its roster sizes when they may
+    /// become the reference.
     pub fn record_diff(
         &mut self,
+        shown: &str,
         auto: &[(i64, String, PersonKind)],
         roster: &Roster,
         sizes: Option<&BTreeMap<(String, String), usize>>,
         today: NaiveDate,
     ) -> Result<(), StateError> {
         let day = today.format("%Y-%m-%d").to_string();
+        self.record_shown(shown, &day)?;
         self.remember(auto, &day)?;
         self.record_people(roster, &day)?;
         if let Some(s) = sizes {
@@ -34,6 +37,27 @@ impl Store {
     pub fn record_links(&mut self, links: &[LinkRow], joins: &[(i64, i64)], today: NaiveDate) -> Result<(), StateError> {
         self.sync_links(links, &today.format("%Y-%m-%d").to_string())?;
         self.record_joins(joins)
+    }
+}
+
+impl Store {
+    /// A change set hash shown to the user today.
+    fn record_shown(&mut self, hash: &str, day: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO shown_change_sets (hash, first_shown, last_shown) VALUES (?1, ?2, ?2)
+                 ON CONFLICT(hash) DO UPDATE SET last_shown = excluded.last_shown",
+                rusqlite::params![hash, day],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether any change set was ever shown (`diff` or `run` with a platform).
+    pub fn any_change_set_shown(&self) -> Result<bool, StateError> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM shown_change_sets)", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 }
 

@@ -22,7 +22,11 @@ pub struct Args {
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::from_code(s).ok_or_else(|| "expected one of: school, college, kindergarten, supplementary".to_string())
+    Profile::from_code(s).ok_or_else(|| {
+        format!(
+            "профиль «{s}» неизвестен: выберите school (школа), college (колледж), kindergarten (детский сад) или supplementary (дополнительное образование)"
+        )
+    })
 }
 
 pub fn run(a: Args) -> Result<Done> {

@@ -66,18 +66,21 @@ impl Store {
 #[non_exhaustive]
 pub enum PurgeRefused {
     #[error(
-        "--before {0} is in the future: purge forgets people no longer on the roster who were last seen before that date, and a future date would also forget today's departures (their removals would be lost)"
+        "--before {} — дата в будущем: purge забывает тех, кого нет в списках и кто последний раз встречался до этой даты, а с будущей датой забылись бы и сегодняшние выбывшие (их удаления из чатов были бы потеряны)",
+        .0.format("%d.%m.%Y")
     )]
-    Future(String),
-    #[error("some sources could not be read: purge refused, it would forget people who are still on the roster")]
+    Future(NaiveDate),
+    #[error(
+        "часть источников не прочитана: purge отменён — он забыл бы людей, которые ещё есть в списках; исправьте источники (out/problems.xlsx) и повторите"
+    )]
     SourcesUnreadable,
 }
 
 /// Purge forgets people by the roster: never with a day to come, never from a roster that
 /// misses a source.
-pub fn check_purge(before: NaiveDate, given: &str, today: NaiveDate, unreadable_sources: usize) -> Result<(), PurgeRefused> {
+pub fn check_purge(before: NaiveDate, today: NaiveDate, unreadable_sources: usize) -> Result<(), PurgeRefused> {
     if before > today {
-        return Err(PurgeRefused::Future(given.to_string()));
+        return Err(PurgeRefused::Future(before));
     }
     if unreadable_sources > 0 {
         return Err(PurgeRefused::SourcesUnreadable);

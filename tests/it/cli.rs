@@ -71,7 +71,10 @@ fn init_rejects_an_unknown_profile() {
     let ws = Ws::new();
     let r = ws.run(&["init", "w", "--profile", "university"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("school, college, kindergarten, supplementary"), "{r}");
+    assert!(
+        r.stderr.contains("профиль «university» неизвестен: выберите school (школа), college (колледж), kindergarten (детский сад) или supplementary (дополнительное образование)"),
+        "{r}"
+    );
 }
 
 #[test]
@@ -310,7 +313,7 @@ fn files_not_listed_in_sources_are_named() {
     );
     let r = ws.run(&["check"]);
     assert!(
-        r.stdout.contains("sources/forgotten.xlsx") && r.stdout.contains("не перечислены в [[sources]]"),
+        r.stdout.contains("sources/forgotten.xlsx") && r.stdout.contains("1 файл в sources/ не перечислен в [[sources]] и не прочитан"),
         "{r}"
     );
     assert_eq!(r.code, 1, "{r}");

@@ -83,12 +83,12 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     for (rel, path) in &loaded.sources {
         parts.push((
             format!("source:{rel}"),
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+            std::fs::read(path).with_context(|| format!("не удалось прочитать {}", path.display()))?,
         ));
     }
     parts.push((
         "config".into(),
-        std::fs::read(&cfg.path).with_context(|| format!("cannot read {}", cfg.path.display()))?,
+        std::fs::read(&cfg.path).with_context(|| format!("не удалось прочитать {}", cfg.path.display()))?,
     ));
     let mut fp = fingerprint;
     fp.sort();

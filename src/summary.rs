@@ -39,8 +39,16 @@ pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Loaded) -> std:
             w,
             "Внимание: {} в sources/ {} в [[sources]] и не {}: {}{} (когда [[sources]] задан, читаются только перечисленные файлы)",
             ru_count(o.unlisted.len(), ["файл", "файла", "файлов"]),
-            if one(o.unlisted.len()) { "не перечислен" } else { "не перечислены" },
-            if one(o.unlisted.len()) { "прочитан" } else { "прочитаны" },
+            if one(o.unlisted.len()) {
+                "не перечислен"
+            } else {
+                "не перечислены"
+            },
+            if one(o.unlisted.len()) {
+                "прочитан"
+            } else {
+                "прочитаны"
+            },
             list.join(", "),
             if o.unlisted.len() > 5 { ", …" } else { "" }
         )?;

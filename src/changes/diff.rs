@@ -509,7 +509,10 @@ fn unexpected(
                 }
                 None => String::new(),
             };
-            review(ReasonCode::WrongAudience, &format!("человек в чате не своей аудитории{who}; проверьте"))
+            review(
+                ReasonCode::WrongAudience,
+                &format!("человек в чате не своей аудитории{who}; проверьте"),
+            )
         }
         // Staff may sit in group chats (teachers of the group); staff of another branch in a
         // staff chat is a question.

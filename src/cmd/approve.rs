@@ -19,11 +19,12 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let mut store = ws.store()?;
     // A hash of a change set never made is not stale: there is none yet.
     if !store.any_change_set_shown()? {
-        return Err(Error::msg("набора изменений ещё нет: сначала выполните rollout diff и проверьте его"));
+        return Err(Error::msg(
+            "набора изменений ещё нет: сначала выполните rollout diff и проверьте его",
+        ));
     }
     let loaded = ws.roster(true)?;
-    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?
-        .ok_or_else(|| Error::msg(super::diff::NO_PLATFORM))?;
+    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?.ok_or_else(|| Error::msg(super::diff::NO_PLATFORM))?;
     rollout::changes::check_approval(&a.hash, &d.changes).map_err(Error::usage)?;
     store.approve(&d.changes.hash, &ws.today.format("%Y-%m-%d").to_string())?;
     // An approved shrink becomes the new reference size.

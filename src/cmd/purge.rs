@@ -16,7 +16,12 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let given = a.before.trim();
     let date = chrono::NaiveDate::parse_from_str(given, "%d.%m.%Y")
         .or_else(|_| chrono::NaiveDate::parse_from_str(given, "%Y-%m-%d"))
-        .map_err(|_| Error::msg(format!("--before «{}» — не дата: напишите её как 01.09.2026 или 2026-09-01", a.before)))?;
+        .map_err(|_| {
+            Error::msg(format!(
+                "--before «{}» — не дата: напишите её как 01.09.2026 или 2026-09-01",
+                a.before
+            ))
+        })?;
     let ws = Workspace::load(g)?;
     check_purge(date, ws.today, 0).map_err(Error::usage)?;
     let loaded = ws.roster(true)?;
@@ -29,7 +34,11 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let n = store.purge(&current, &date.format("%Y-%m-%d").to_string())?;
     say!(
         "Удалены сведения о {n} {}, которых нет в списках и которые последний раз встречались до {}.",
-        if n % 10 == 1 && n % 100 != 11 { "человеке" } else { "людях" },
+        if n % 10 == 1 && n % 100 != 11 {
+            "человеке"
+        } else {
+            "людях"
+        },
         date.format("%d.%m.%Y")
     );
     Ok(Done::Clean)

@@ -342,11 +342,7 @@ pub fn gantt(r: &StatusReport) -> Gantt {
             d += Duration::days(1);
         }
     } else {
-        let firsts: Vec<NaiveDate> = first
-            .iter_days()
-            .take_while(|d| *d <= last)
-            .filter(|d| d.day() == 1)
-            .collect();
+        let firsts: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).filter(|d| d.day() == 1).collect();
         let step = [1, 2, 3, 4, 6, 12]
             .into_iter()
             .find(|s| firsts.iter().filter(|d| d.month0() % s == 0).count() <= 12)

@@ -368,7 +368,10 @@ fn a_stale_change_set_is_refused() {
     );
     let r = ws.run(&["approve", &hash]);
     assert_eq!(r.code, 2, "{r}");
-    assert!(r.stderr.contains("отказано: набор изменений") && r.stderr.contains("rollout diff"), "{r}");
+    assert!(
+        r.stderr.contains("отказано: набор изменений") && r.stderr.contains("rollout diff"),
+        "{r}"
+    );
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 1, "{r}");
     assert_eq!(changes(&ws)["status"], "held", "not approved");

@@ -71,10 +71,7 @@ fn an_approved_change_set_says_its_removals_are_allowed_and_asks_nothing_more() 
 
     let r = ws.run(&["approve", &hash]);
     assert_eq!(r.code, 0, "{r}");
-    assert_eq!(
-        r.stdout,
-        format!("Набор изменений {hash} подтверждён (2 действия).\n")
-    );
+    assert_eq!(r.stdout, format!("Набор изменений {hash} подтверждён (2 действия).\n"));
 
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 0, "{r}");
@@ -237,14 +234,22 @@ completion = "manual"
     let html = ws.read("out/report.html");
     let svg = &html[html.find("<svg id=\"gantt\"").expect("the Gantt chart")..];
     let svg = &svg[..svg.find("</svg>").unwrap()];
-    let labels: Vec<&str> = svg
-        .split("y=\"14\">")
-        .skip(1)
-        .map(|s| &s[..s.find("</text>").unwrap()])
-        .collect();
+    let labels: Vec<&str> = svg.split("y=\"14\">").skip(1).map(|s| &s[..s.find("</text>").unwrap()]).collect();
     assert_eq!(
         labels,
-        ["янв 2024", "май", "сен", "янв 2025", "май", "сен", "янв 2026", "май", "сен", "янв 2027", "май"],
+        [
+            "янв 2024",
+            "май",
+            "сен",
+            "янв 2025",
+            "май",
+            "сен",
+            "янв 2026",
+            "май",
+            "сен",
+            "янв 2027",
+            "май"
+        ],
         "{svg}"
     );
 }
@@ -276,11 +281,7 @@ completion = "manual"
     let html = ws.read("out/report.html");
     let svg = &html[html.find("<svg id=\"gantt\"").expect("the Gantt chart")..];
     let svg = &svg[..svg.find("</svg>").unwrap()];
-    let labels: Vec<&str> = svg
-        .split("y=\"14\">")
-        .skip(1)
-        .map(|s| &s[..s.find("</text>").unwrap()])
-        .collect();
+    let labels: Vec<&str> = svg.split("y=\"14\">").skip(1).map(|s| &s[..s.find("</text>").unwrap()]).collect();
     assert_eq!(labels, ["сен 2026", "окт", "ноя", "дек"], "{svg}");
 }
 

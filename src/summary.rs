@@ -11,6 +11,12 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+/// Whether a count takes a verb in the singular: «1 файл не прочитан», «21 файл …», but
+/// «2 файла … не прочитаны», «11 файлов …».
+fn one(n: usize) -> bool {
+    n % 10 == 1 && n % 100 != 11
+}
+
 pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Loaded) -> std::io::Result<()> {
     if o.files == 0 && o.unreadable == 0 {
         writeln!(
@@ -31,8 +37,18 @@ pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Loaded) -> std:
         let list: Vec<&str> = o.unlisted.iter().take(5).map(String::as_str).collect();
         writeln!(
             w,
-            "Внимание: {} в sources/ не перечислены в [[sources]] и не прочитаны: {}{} (когда [[sources]] задан, читаются только перечисленные файлы)",
+            "Внимание: {} в sources/ {} в [[sources]] и не {}: {}{} (когда [[sources]] задан, читаются только перечисленные файлы)",
             ru_count(o.unlisted.len(), ["файл", "файла", "файлов"]),
+            if one(o.unlisted.len()) {
+                "не перечислен"
+            } else {
+                "не перечислены"
+            },
+            if one(o.unlisted.len()) {
+                "прочитан"
+            } else {
+                "прочитаны"
+            },
             list.join(", "),
             if o.unlisted.len() > 5 { ", …" } else { "" }
         )?;
@@ -158,8 +174,13 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
     for r in &c.held_reasons {
         writeln!(w, "  ! {r}")?;
     }
-    if c.status == ChangeStatus::Held {
-        writeln!(w, "Удаления не выполняются, пока набор не подтверждён: rollout approve {}", c.hash)?;
+    match c.status {
+        ChangeStatus::Held => writeln!(w, "Удаления не выполняются, пока набор не подтверждён: rollout approve {}", c.hash)?,
+        ChangeStatus::Approved if !c.held_reasons.is_empty() => writeln!(
+            w,
+            "Набор изменений подтверждён: удаления, которые его задерживали, разрешены; подтверждать его снова не нужно."
+        )?,
+        _ => {}
     }
     Ok(())
 }

@@ -83,12 +83,12 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     for (rel, path) in &loaded.sources {
         parts.push((
             format!("source:{rel}"),
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+            std::fs::read(path).with_context(|| format!("не удалось прочитать {}", path.display()))?,
         ));
     }
     parts.push((
         "config".into(),
-        std::fs::read(&cfg.path).with_context(|| format!("cannot read {}", cfg.path.display()))?,
+        std::fs::read(&cfg.path).with_context(|| format!("не удалось прочитать {}", cfg.path.display()))?,
     ));
     let mut fp = fingerprint;
     fp.sort();
@@ -116,7 +116,11 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
         version: 1,
         hash,
         status,
-        held_reasons: assessment.held_reasons.clone(),
+        held_reasons: assessment
+            .held_reasons
+            .iter()
+            .map(|h| h.text(status == ChangeStatus::Approved))
+            .collect(),
         actions,
     };
     Ok(DiffOutcome {
@@ -131,10 +135,10 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApproveError {
-    #[error("«{0}» is not a change set hash: give the hash `rollout diff` printed (at least 8 characters)")]
+    #[error("«{0}» — не хеш набора изменений: укажите хеш, который напечатал rollout diff (не меньше 8 знаков)")]
     NotAHash(String),
     #[error(
-        "refused: the change set {given} no longer matches its inputs (sources, rollout.toml, the platform or decisions changed; now {now}). Run `rollout diff` again and review the new change set (if it was made with --platform, pass the same --platform here)"
+        "отказано: набор изменений {given} не совпадает с тем, что получается сейчас (изменились источники, rollout.toml, данные платформы или решения; текущий — {now}). Выполните rollout diff заново и проверьте новый набор (если набор делался с --platform, укажите тот же --platform и здесь)"
     )]
     Stale { given: String, now: String },
 }

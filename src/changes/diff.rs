@@ -13,6 +13,7 @@ use super::{Action, ActionKind, Change, ReasonCode, Source, new_chat_title};
 use crate::config::Config;
 use crate::matching::{Expected, MemberMatch, ReviewWhy, Status};
 use crate::platform::place::{Audience, Placement};
+use crate::profile::Profile;
 use crate::roster::{Person, PersonKind, Roster};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -196,7 +197,7 @@ fn member_actions(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&
                 ),
                 None,
             )),
-            (Status::Review, pid) => out.push(uncertain(x, place, pid, people)),
+            (Status::Review, pid) => out.push(uncertain(input, x, place, pid, people)),
             (Status::Matched, Some(pid)) if x.departed => {
                 if let Some(a) = place.and_then(|p| departed(input, x, p, pid, people)) {
                     out.push(a);
@@ -216,7 +217,13 @@ fn member_actions(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&
 
 /// A member in review: the question for the coordinator, naming every candidate where
 /// there are several.
-fn uncertain(x: &MemberMatch, place: Option<&Placement>, pid: Option<&str>, people: &HashMap<&str, &Person>) -> Action {
+fn uncertain(
+    input: &DiffInput<'_>,
+    x: &MemberMatch,
+    place: Option<&Placement>,
+    pid: Option<&str>,
+    people: &HashMap<&str, &Person>,
+) -> Action {
     let (code, text) = match &x.review {
         Some(ReviewWhy::TwoAccounts) => (
             ReasonCode::TwoAccounts,
@@ -250,8 +257,11 @@ fn uncertain(x: &MemberMatch, place: Option<&Placement>, pid: Option<&str>, peop
         _ => (
             ReasonCode::WeakMatch,
             format!(
-                "совпадение неуверенное ({:.2}): подтвердите — rollout confirm {} {} — или отклоните — rollout reject {} {}",
+                "совпадение неуверенное ({:.2}){}: подтвердите — rollout confirm {} {} — или отклоните — rollout reject {} {}",
                 x.confidence,
+                pid.and_then(|p| elsewhere(input, place, p, people))
+                    .map(|w| format!("; по спискам — {w}"))
+                    .unwrap_or_default(),
                 x.user_id,
                 pid.unwrap_or("ID"),
                 x.user_id,
@@ -272,6 +282,61 @@ fn uncertain(x: &MemberMatch, place: Option<&Placement>, pid: Option<&str>, peop
         format!("«{}»: {text}", x.display_name),
         pid.and_then(|p| source_of(people, p)),
     )
+}
+
+/// «в группе ИС-1», «в классах 5А, 6Б»: where the roster has someone.
+fn in_groups(profile: Profile, groups: &[&str]) -> String {
+    let word = match (profile, groups.len() > 1) {
+        (Profile::School, false) => "в классе",
+        (Profile::School, true) => "в классах",
+        (Profile::Supplementary, false) => "в объединении",
+        (Profile::Supplementary, true) => "в объединениях",
+        (_, false) => "в группе",
+        (_, true) => "в группах",
+    };
+    format!("{word} {}", groups.join(", "))
+}
+
+/// «группы ИС-2», «класса 5А».
+fn of_group(profile: Profile, group: &str) -> String {
+    let word = match profile {
+        Profile::School => "класса",
+        Profile::Supplementary => "объединения",
+        _ => "группы",
+    };
+    format!("{word} {group}")
+}
+
+/// The groups of a parent's children on the roster, in order, once each.
+fn children_groups<'a>(roster: &Roster, parent: &str, people: &HashMap<&str, &'a Person>) -> Vec<&'a str> {
+    let mut out: Vec<&'a str> = Vec::new();
+    for g in roster.guardians.iter().filter(|g| g.parent_id == parent) {
+        for r in people.get(g.student_id.as_str()).into_iter().flat_map(|k| k.groups.iter()) {
+            if !out.contains(&r.group.as_str()) {
+                out.push(r.group.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// Where the roster has a person whose chat is another group's: their groups (a student)
+/// or their children's (a parent); None when the chat is one of them or has no group.
+fn elsewhere(input: &DiffInput<'_>, place: Option<&Placement>, pid: &str, people: &HashMap<&str, &Person>) -> Option<String> {
+    let chat_group = place?.group.as_deref()?;
+    let person = people.get(pid)?;
+    let profile = input.cfg.profile;
+    match person.kind {
+        PersonKind::Student => {
+            let groups: Vec<&str> = person.groups.iter().map(|g| g.group.as_str()).collect();
+            (!groups.is_empty() && !groups.contains(&chat_group)).then(|| in_groups(profile, &groups))
+        }
+        PersonKind::Parent => {
+            let kids = children_groups(input.roster, pid, people);
+            (!kids.is_empty() && !kids.contains(&chat_group)).then(|| format!("дети {}", in_groups(profile, &kids)))
+        }
+        PersonKind::Staff => None,
+    }
 }
 
 /// A member remembered as someone no longer on the roster: removed (seed 001, 2.29), a
@@ -342,9 +407,14 @@ fn unexpected(
                 .collect();
             let in_own = own.iter().any(|c| m.is.contains_key(&(*c, pid)));
             if input.cfg.profile.allows_several_groups() || in_own {
+                let groups: Vec<&str> = person.groups.iter().map(|g| g.group.as_str()).collect();
                 return review(
                     ReasonCode::TwoGroupChats,
-                    "обучающийся состоит в чатах двух групп, а по списку — в одной: уберите лишний чат",
+                    &format!(
+                        "обучающийся состоит в чатах двух групп, а по спискам — {}{}: уберите лишний чат",
+                        if groups.len() == 1 { "только " } else { "" },
+                        in_groups(input.cfg.profile, &groups)
+                    ),
                 );
             }
             let target = person.groups.first().map(|g| Placement {
@@ -405,7 +475,17 @@ fn unexpected(
                     ),
                     source,
                 )),
-                _ => review(ReasonCode::ParentNotOfGroup, "родитель в чате группы, где нет его детей: проверьте"),
+                _ => {
+                    let kids: Vec<&str> = kids_places.iter().filter_map(|p| p.group.as_deref()).collect();
+                    let mut text = format!(
+                        "родитель в чате {}, где нет его детей",
+                        of_group(input.cfg.profile, place.group.as_deref().unwrap_or(""))
+                    );
+                    if !kids.is_empty() {
+                        text.push_str(&format!("; по спискам его дети — {}", in_groups(input.cfg.profile, &kids)));
+                    }
+                    review(ReasonCode::ParentNotOfGroup, &format!("{text}: проверьте"))
+                }
             }
         }
         (Audience::Students, Some(PersonKind::Parent)) => review(
@@ -413,7 +493,26 @@ fn unexpected(
             "родитель в чате обучающихся — возможно, ребёнок зарегистрирован с почты родителя (п. 2.8): проверьте, не удаляйте",
         ),
         (Audience::Parents, Some(PersonKind::Student)) | (Audience::Staff, Some(PersonKind::Student | PersonKind::Parent)) => {
-            review(ReasonCode::WrongAudience, "человек в чате не своей аудитории: проверьте")
+            let profile = input.cfg.profile;
+            let who = match person {
+                Some(p) if p.kind == PersonKind::Student => {
+                    let groups: Vec<&str> = p.groups.iter().map(|g| g.group.as_str()).collect();
+                    format!(": по спискам — обучающийся {}", of_group(profile, &groups.join(", ")))
+                }
+                Some(_) => {
+                    let kids = children_groups(input.roster, pid, people);
+                    if kids.is_empty() {
+                        ": по спискам — родитель".to_string()
+                    } else {
+                        format!(": по спискам — родитель, его дети — {}", in_groups(profile, &kids))
+                    }
+                }
+                None => String::new(),
+            };
+            review(
+                ReasonCode::WrongAudience,
+                &format!("человек в чате не своей аудитории{who}; проверьте"),
+            )
         }
         // Staff may sit in group chats (teachers of the group); staff of another branch in a
         // staff chat is a question.

@@ -11,10 +11,58 @@ use crate::roster::{PersonKind, Roster};
 use std::collections::BTreeMap;
 
 pub struct Assessment {
-    pub held_reasons: Vec<String>,
+    pub held_reasons: Vec<Hold>,
     /// Whether this run's roster sizes may become the new reference (no sharp shrink).
     pub accept_sizes: bool,
     pub sizes: BTreeMap<(String, String), usize>,
+}
+
+/// Why the change set is held (or, once approved, was): a fact, then what it asks of the
+/// user — a held set asks to be approved, an approved one says its removals are allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    fact: String,
+    ask: Ask,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ask {
+    /// Nothing to approve: removals that were never planned.
+    Nothing,
+    /// A shrink holding this many removals.
+    Shrink(usize),
+    /// Removals over the threshold.
+    Threshold,
+}
+
+impl Hold {
+    /// The text people read, as the change set stands (approved or not).
+    pub fn text(&self, approved: bool) -> String {
+        let tail = match (self.ask, approved) {
+            (Ask::Nothing, _) => return self.fact.clone(),
+            (Ask::Shrink(n), false) => format!(
+                "; {} подтверждения (rollout approve)",
+                crate::human::ru_count(n, ["удаление ждёт", "удаления ждут", "удалений ждут"])
+            ),
+            (Ask::Shrink(n), true) => format!(
+                "; подтверждено, {}",
+                crate::human::ru_count(n, ["удаление разрешено", "удаления разрешены", "удалений разрешено"])
+            ),
+            (Ask::Threshold, false) => "; проверьте и подтвердите (rollout approve)".to_string(),
+            (Ask::Threshold, true) => "; подтверждено, удаления разрешены".to_string(),
+        };
+        format!("{}{tail}", self.fact)
+    }
+}
+
+/// Whose list it is, in the genitive: «список родителей».
+fn list_of(kind: &str) -> &'static str {
+    match kind {
+        "student" => "обучающихся",
+        "parent" => "родителей",
+        "staff" => "сотрудников",
+        _ => "людей",
+    }
 }
 
 fn kind_for(audience: Audience) -> PersonKind {
@@ -66,10 +114,13 @@ pub fn assess(
         true
     });
     for ((b, aud), n) in &dropped {
-        held.push(format!(
-            "{b}: в источниках нет ни одного человека для аудитории «{}» (файл не найден, пуст или не прочитан) — {n} удалений не планируется; проверьте источники этого филиала",
-            audience_ru(aud)
-        ));
+        held.push(Hold {
+            fact: format!(
+                "{b}: в источниках нет ни одного человека для аудитории «{}» (файл не найден, пуст или не прочитан) — удалений не планируется (их было бы {n}); проверьте источники этого филиала",
+                audience_ru(aud)
+            ),
+            ask: Ask::Nothing,
+        });
     }
     // 2. A sharp shrink since the last accepted run.
     let mut accept_sizes = true;
@@ -81,10 +132,14 @@ pub fn assess(
                 .iter()
                 .filter(|a| a.kind() == ActionKind::Remove && a.branch() == Some(b.as_str()))
                 .count();
-            held.push(format!(
-                "{b}: список ({k}) сократился с {prev} до {now} человек с прошлого запуска (больше чем на {:.0}%) — возможно, файл обрезан; {removals} удалений ждут подтверждения (rollout approve)",
-                cfg.safety.max_shrink * 100.0
-            ));
+            held.push(Hold {
+                fact: format!(
+                    "{b}: список {} сократился с {prev} до {now} человек с прошлого запуска (больше чем на {:.0}%) — возможно, файл обрезан",
+                    list_of(k),
+                    cfg.safety.max_shrink * 100.0
+                ),
+                ask: Ask::Shrink(removals),
+            });
         }
     }
     // 3. Removal thresholds per branch and audience, against the members of those chats.
@@ -109,12 +164,15 @@ pub fn assess(
                 crate::config::Limit::Share(s) => format!("{:.0}%", s * 100.0),
                 crate::config::Limit::Count(c) => format!("{c}"),
             };
-            held.push(format!(
-                "{b}, {}: {} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}; проверьте и подтвердите (rollout approve)",
-                audience_ru(aud),
-                crate::human::ru_count(*n, ["удаление", "удаления", "удалений"]),
-                crate::human::ru_count(of, ["участника", "участников", "участников"])
-            ));
+            held.push(Hold {
+                fact: format!(
+                    "{b}, {}: {} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}",
+                    audience_ru(aud),
+                    crate::human::ru_count(*n, ["удаление", "удаления", "удалений"]),
+                    crate::human::ru_count(of, ["участника", "участников", "участников"])
+                ),
+                ask: Ask::Threshold,
+            });
         }
     }
     Assessment {

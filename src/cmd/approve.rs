@@ -17,10 +17,15 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
-    let loaded = ws.roster(true)?;
     let mut store = ws.store()?;
-    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?
-        .ok_or_else(|| Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform"))?;
+    // A hash of a change set never made is not stale: there is none yet.
+    if !store.any_change_set_shown()? {
+        return Err(Error::msg(
+            "набора изменений ещё нет: сначала выполните rollout diff и проверьте его",
+        ));
+    }
+    let loaded = ws.roster(true)?;
+    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?.ok_or_else(|| Error::msg(super::diff::NO_PLATFORM))?;
     rollout::changes::check_approval(&a.hash, &d.changes).map_err(Error::usage)?;
     store.approve(&d.changes.hash, &ws.today.format("%Y-%m-%d").to_string())?;
     // An approved shrink becomes the new reference size.

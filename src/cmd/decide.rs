@@ -1,6 +1,7 @@
 //! `rollout confirm` / `rollout reject`: settle a review item (kept in the state store).
 
 use super::{Global, Workspace, say};
+use anyhow::Context;
 use rollout::error::{Done, Error, Result};
 
 #[derive(clap::Args)]
@@ -18,10 +19,11 @@ pub fn run(g: &Global, a: Args, confirm: bool) -> Result<Done> {
     let loaded = ws.roster(true)?;
     let person = loaded.roster.people.iter().find(|p| p.id == a.person_id).ok_or_else(|| {
         Error::msg(format!(
-            "no person {} on the roster (see out/roster/people.csv or the review list in out/changes.xlsx)",
+            "человека {} нет в реестре: ID людей — в out/roster/people.csv, кандидаты для проверки — в out/changes.xlsx",
             a.person_id
         ))
     })?;
+    check_account(&ws, a.user_id)?;
     let mut store = ws.store()?;
     let today = ws.today.format("%Y-%m-%d").to_string();
     if confirm {
@@ -40,4 +42,25 @@ pub fn run(g: &Global, a: Args, confirm: bool) -> Result<Done> {
         a.person_id
     );
     Ok(Done::Clean)
+}
+
+/// A decision is about an account the platform has: the user id must be a member of some
+/// chat of the current platform source (a typo would otherwise be remembered for good).
+fn check_account(ws: &Workspace, user_id: i64) -> Result<()> {
+    let source = rollout::platform::source(&ws.cfg, None, &ws.reader()).ok_or_else(|| {
+        Error::msg(format!(
+            "нельзя проверить аккаунт {user_id}: данных платформы нет — укажите [platform] snapshot или export в rollout.toml"
+        ))
+    })?;
+    let state = source
+        .load()
+        .context("не удалось прочитать данные платформы")
+        .map_err(Error::Unreadable)?;
+    if state.chats.iter().any(|c| c.members.iter().any(|m| m.user_id == user_id)) {
+        Ok(())
+    } else {
+        Err(Error::msg(format!(
+            "аккаунта {user_id} нет ни в одном чате платформы: подтверждать и отклонять можно только участников чатов — их ID в out/matches.csv и в списке «проверить» out/changes.xlsx"
+        )))
+    }
 }

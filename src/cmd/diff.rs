@@ -22,13 +22,21 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     Ok(done.max(if loaded.unreadable > 0 { Done::Unreadable } else { Done::Clean }))
 }
 
+/// What `diff` and `approve` say without any platform source.
+pub const NO_PLATFORM: &str = "данных платформы нет: укажите [platform] snapshot или export в rollout.toml или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)";
+
 /// The diff stage: compute, write the files, then remember this run in the state store.
 pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bool) -> Result<(Done, DiffOutcome)> {
     let mut store = ws.store()?;
-    let d = super::diff_if_platform(ws, loaded, platform, &store)?
-        .ok_or_else(|| Error::msg("no platform source: set [platform] snapshot or export in rollout.toml, or pass --platform PATH"))?;
+    let d = super::diff_if_platform(ws, loaded, platform, &store)?.ok_or_else(|| Error::msg(NO_PLATFORM))?;
     rollout::output::changes::write_diff(&ws.out, &ws.cfg, &loaded.roster, &d.chats, &d.matches, &d.changes).map_err(Error::Output)?;
-    store.record_diff(&d.matches_to_remember(), &loaded.roster, d.sizes_to_accept(), ws.today)?;
+    store.record_diff(
+        &d.changes.hash,
+        &d.matches_to_remember(),
+        &loaded.roster,
+        d.sizes_to_accept(),
+        ws.today,
+    )?;
     if !quiet {
         let mut text = Vec::new();
         let _ = rollout::summary::print_diff_summary(&mut text, &ws.cfg, &d, &ws.out);

@@ -12,12 +12,20 @@ pub struct Args {
 }
 
 pub fn run(g: &Global, a: Args) -> Result<Done> {
-    let date = chrono::NaiveDate::parse_from_str(a.before.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::msg(format!("--before takes a date as YYYY-MM-DD, got «{}»", a.before)))?;
+    // Every date a user types: дд.мм.гггг or ISO.
+    let given = a.before.trim();
+    let date = chrono::NaiveDate::parse_from_str(given, "%d.%m.%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(given, "%Y-%m-%d"))
+        .map_err(|_| {
+            Error::msg(format!(
+                "--before «{}» — не дата: напишите её как 01.09.2026 или 2026-09-01",
+                a.before
+            ))
+        })?;
     let ws = Workspace::load(g)?;
-    check_purge(date, &a.before, ws.today, 0).map_err(Error::usage)?;
+    check_purge(date, ws.today, 0).map_err(Error::usage)?;
     let loaded = ws.roster(true)?;
-    check_purge(date, &a.before, ws.today, loaded.unreadable).map_err(|e| match e {
+    check_purge(date, ws.today, loaded.unreadable).map_err(|e| match e {
         PurgeRefused::SourcesUnreadable => Error::unreadable(e),
         _ => Error::usage(e),
     })?;
@@ -25,7 +33,12 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let mut store = ws.store()?;
     let n = store.purge(&current, &date.format("%Y-%m-%d").to_string())?;
     say!(
-        "Удалены сведения о {n} людях, которых нет в списках и которые последний раз встречались до {}.",
+        "Удалены сведения о {n} {}, которых нет в списках и которые последний раз встречались до {}.",
+        if n % 10 == 1 && n % 100 != 11 {
+            "человеке"
+        } else {
+            "людях"
+        },
         date.format("%d.%m.%Y")
     );
     Ok(Done::Clean)

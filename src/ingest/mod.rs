@@ -69,7 +69,17 @@ pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
         Some(list) => {
             for spec in list {
                 let path = cfg.root.join(&spec.path);
-                if path.is_file() {
+                if path.is_file() && is_lock_file(&path) {
+                    problems.push(Problem::new(
+                        Rule::FileUnreadable,
+                        Location {
+                            file: spec.path.clone(),
+                            ..Default::default()
+                        },
+                        "это не список, а файл блокировки Excel: он лежит рядом с книгой, пока она открыта в Excel, и данных не содержит",
+                        "закройте книгу в Excel (файл блокировки исчезнет сам) или уберите эту запись из [[sources]] в rollout.toml и укажите саму книгу",
+                    ));
+                } else if path.is_file() {
                     out.push(Source {
                         rel: rel_path(&cfg.root, &path),
                         path,
@@ -108,6 +118,13 @@ pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
         }
     }
     (out, problems)
+}
+
+/// The lock file Excel (`~$Книга.xlsx`) or LibreOffice (`.~lock.Книга.xlsx#`) keeps beside
+/// a workbook while it is open: no data, and no zip inside.
+fn is_lock_file(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.starts_with("~$") || name.starts_with(".~lock")
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -34,7 +34,10 @@ impl std::fmt::Display for ImportProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The file is named by whoever prints the problem.
         let Location { sheet, cell, .. } = &self.location;
-        if sheet.is_empty() {
+        if cell.starts_with("строка") {
+            // A text file's place reads as it is: «строка 5, поле 4».
+            write!(f, "{cell}: {}", self.message)
+        } else if sheet.is_empty() {
             write!(f, "ячейка {cell}: {}", self.message)
         } else {
             write!(f, "лист «{sheet}», ячейка {cell}: {}", self.message)

@@ -2,7 +2,7 @@
 //! geometry of the SVG Gantt chart the dashboard draws.
 
 use super::status::{ItemStatus, State, StatusReport, WHOLE};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -286,6 +286,9 @@ pub struct Gantt {
     pub today_x: Option<f64>,
 }
 
+/// Months as the axis names them.
+const MONTHS_SHORT: [&str; 12] = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"];
+
 pub fn gantt(r: &StatusReport) -> Gantt {
     let (left, width, row) = (400.0, 1060.0, 22.0);
     // Room on the right for the last tick's label.
@@ -323,23 +326,38 @@ pub fn gantt(r: &StatusReport) -> Gantt {
             }
         })
         .collect();
-    // A tick on the first of each month (or each week for a short plan).
+    // A tick on the first of a month — every month, or every 2, 3, 4, 6 or 12 so that at most
+    // 12 are labelled, at the year's start among them — naming the year on the first tick and
+    // at each January; each Monday for a short plan.
     let mut ticks = Vec::new();
-    let weekly = days <= 62.0;
-    let mut d = first;
-    while d <= last {
-        let mark = if weekly {
-            d.format("%u").to_string() == "1"
-        } else {
-            d.format("%d").to_string() == "01"
-        };
-        if mark {
+    if days <= 62.0 {
+        let mut d = first;
+        while d <= last {
+            if d.weekday() == chrono::Weekday::Mon {
+                ticks.push(Tick {
+                    x: x_of(d),
+                    label: d.format("%d.%m").to_string(),
+                });
+            }
+            d += Duration::days(1);
+        }
+    } else {
+        let firsts: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).filter(|d| d.day() == 1).collect();
+        let step = [1, 2, 3, 4, 6, 12]
+            .into_iter()
+            .find(|s| firsts.iter().filter(|d| d.month0() % s == 0).count() <= 12)
+            .unwrap_or(12);
+        for (n, d) in firsts.iter().filter(|d| d.month0() % step == 0).enumerate() {
+            let month = MONTHS_SHORT[d.month0() as usize];
             ticks.push(Tick {
-                x: x_of(d),
-                label: d.format("%d.%m").to_string(),
+                x: x_of(*d),
+                label: if n == 0 || d.month() == 1 {
+                    format!("{month} {}", d.year())
+                } else {
+                    month.to_string()
+                },
             });
         }
-        d += Duration::days(1);
     }
     let today_x = (r.as_of >= first && r.as_of <= last).then(|| x_of(r.as_of));
     Gantt {

@@ -68,7 +68,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`. Append only: a migration
 /// that has shipped is never edited.
-const MIGRATIONS: &[&str] = &[SCHEMA_1];
+const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2];
 
 /// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
 /// 0 → 1 only set the version on a store made by that code.
@@ -94,6 +94,12 @@ CREATE TABLE IF NOT EXISTS plan_checkoffs (
 CREATE TABLE IF NOT EXISTS plan_measures (
   day TEXT NOT NULL, milestone TEXT NOT NULL, branch TEXT NOT NULL, kind TEXT NOT NULL, value REAL,
   PRIMARY KEY (day, milestone, branch, kind));
+";
+
+/// Version 2: every change set hash `diff` (and `run`) showed, so `approve` can tell a
+/// change set that was never made from one whose inputs changed.
+const SCHEMA_2: &str = "
+CREATE TABLE IF NOT EXISTS shown_change_sets (hash TEXT PRIMARY KEY, first_shown TEXT, last_shown TEXT);
 ";
 
 /// One metric of one milestone instance as measured on a day (None: not measurable).

@@ -368,7 +368,10 @@ fn a_stale_change_set_is_refused() {
     );
     let r = ws.run(&["approve", &hash]);
     assert_eq!(r.code, 2, "{r}");
-    assert!(r.stderr.contains("refused") && r.stderr.contains("rollout diff"), "{r}");
+    assert!(
+        r.stderr.contains("отказано: набор изменений") && r.stderr.contains("rollout diff"),
+        "{r}"
+    );
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 1, "{r}");
     assert_eq!(changes(&ws)["status"], "held", "not approved");
@@ -653,7 +656,7 @@ fn reject_and_purge() {
     // A future date would forget today's departures too: refused.
     let r = gone.run(&["purge", "--before", "2100-01-01"]);
     assert_eq!(r.code, 2, "{r}");
-    assert!(r.stderr.contains("future"), "{r}");
+    assert!(r.stderr.contains("дата в будущем"), "{r}");
     // Months later, people last seen on 22.11.2026 and gone from the roster are forgotten.
     let r = gone.run_env(&["purge", "--before", "2026-12-01"], &[("ROLLOUT_TODAY", "2027-03-01")]);
     assert_eq!(r.code, 0, "{r}");

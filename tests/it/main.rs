@@ -12,6 +12,7 @@ mod house;
 mod layouts;
 mod letters;
 mod links;
+mod newcomer2;
 mod normalisation;
 mod plans;
 mod properties;

@@ -9,6 +9,7 @@ mod house;
 mod layouts;
 mod letters;
 mod links;
+mod newcomer;
 mod normalisation;
 mod plans;
 mod reading;

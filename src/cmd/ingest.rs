@@ -22,6 +22,10 @@ fn outcome(o: &Loaded) -> Done {
 
 pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    if stage == Stage::Run {
+        // The dashboard is titled with the name: refused before any work is done.
+        super::require_org_name(&ws)?;
+    }
     let loaded = ws.roster(g.quiet)?;
     let writes_roster = stage != Stage::Check;
     let t = std::time::Instant::now();

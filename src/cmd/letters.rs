@@ -21,6 +21,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    super::require_org_name(&ws)?;
     let loaded = ws.roster(g.quiet)?;
     // Letters name people by id: the roster they refer to is written beside them.
     super::write_roster(&ws, &loaded, true)?;

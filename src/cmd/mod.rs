@@ -191,6 +191,18 @@ impl Workspace {
     }
 }
 
+/// Letters, SMS, reminders, the calendar and the report are signed or titled with the
+/// organisation's name: the commands that render for people refuse an empty one.
+pub fn require_org_name(ws: &Workspace) -> Result<()> {
+    if ws.cfg.organization.name.trim().is_empty() {
+        return Err(Error::msg(format!(
+            "{}: не задано название организации ([organization] name) — им подписаны письма и озаглавлен отчёт; впишите его, например: name = \"ГБПОУ «Колледж»\"",
+            ws.cfg.path.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn load_config(path: &Path) -> Result<Config> {
     let cfg = Config::load(path)?;
     for key in &cfg.unknown_keys {

@@ -113,3 +113,53 @@ fn init_without_a_name_asks_for_it_and_commands_that_render_refuse_an_empty_name
     assert_eq!(r.code, 1, "no sources yet\n{r}");
 }
 
+// 2. Letters without a sender.
+
+const NO_SENDER: &str = "rollout: внимание: не задан отправитель писем ([letters] from в rollout.toml) — файлы .eml не записаны; впишите, например: from = \"Колледж <info@college.ru>\"";
+
+#[test]
+fn letters_without_a_sender_warn_and_write_no_eml() {
+    let ws = sample("college");
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(lines(&r.stderr), [NO_SENDER], "{r}");
+    assert!(
+        has_line(
+            &r.stdout,
+            "Письма: родителям 634, кураторам 16, сотрудникам 34; листков с QR 832; .eml 0; SMS 256; на печать 2 — ./out/letters"
+        ),
+        "{r}"
+    );
+    let eml: Vec<String> = files_under(&ws.path().join("out/letters"))
+        .into_iter()
+        .filter(|f| f.ends_with(".eml"))
+        .collect();
+    assert!(eml.is_empty(), "{eml:?}");
+    // A sender without an address is no sender either.
+    ws.config(&format!("{}\n[letters]\nfrom = \"Колледж\"\n", ws.read("rollout.toml")));
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        lines(&r.stderr),
+        ["rollout: внимание: в [letters] from («Колледж») нет адреса e-mail — файлы .eml не записаны; впишите, например: from = \"Колледж <info@college.ru>\""],
+        "{r}"
+    );
+    // --no-eml asked for none: nothing to warn about.
+    let r = ws.run(&["letters", "--all", "--no-eml"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(r.stderr, "", "{r}");
+    // With a sender, the .eml files are written and nothing is said.
+    let text = ws.read("rollout.toml").replace("from = \"Колледж\"", "from = \"Колледж <info@college.example>\"");
+    ws.config(&text);
+    let r = ws.run(&["letters", "--all"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(r.stderr, "", "{r}");
+    assert!(
+        has_line(
+            &r.stdout,
+            "Письма: родителям 634, кураторам 16, сотрудникам 34; листков с QR 832; .eml 376; SMS 256; на печать 2 — ./out/letters"
+        ),
+        "{r}"
+    );
+}
+

@@ -163,3 +163,96 @@ fn letters_without_a_sender_warn_and_write_no_eml() {
     );
 }
 
+// 3. A platform snapshot that is not there.
+
+const NO_SNAPSHOT: &str = "rollout: внимание: не удалось прочитать платформу (снимок ./platform/) — сделано всё, что можно без неё; показатели платформы: «нет данных»";
+
+fn warned_once(r: &Run, warning: &str) {
+    assert_eq!(r.stderr.lines().filter(|l| *l == warning).count(), 1, "one warning\n{r}");
+    assert!(
+        r.stderr.lines().all(|l| l == warning || l.starts_with("  ")),
+        "nothing but the warning and its causes\n{r}"
+    );
+    assert!(r.stderr.lines().count() > 1, "the cause is said\n{r}");
+}
+
+#[test]
+fn without_the_platform_snapshot_commands_do_their_work_and_exit_3() {
+    let ws = sample("college");
+    std::fs::remove_dir_all(ws.path().join("platform")).unwrap();
+
+    let r = ws.run(&["plan", "status"]);
+    assert_eq!(r.code, 3, "{r}");
+    warned_once(&r, NO_SNAPSHOT);
+    assert!(
+        has_line(
+            &r.stdout,
+            "  [просрочено] admin-binding · Вся организация — срок 13.11.2026 (02.11.2026 - 13.11.2026); отв.: Ершова М.А."
+        ),
+        "manual milestones show\n{r}"
+    );
+    assert!(r.stdout.contains("нет данных"), "measured milestones have no data\n{r}");
+
+    let r = ws.run(&["report"]);
+    assert_eq!(r.code, 3, "{r}");
+    warned_once(&r, NO_SNAPSHOT);
+    assert_eq!(
+        lines(&r.stdout),
+        ["Отчёт: ./out/report.html", "Сводка для директора: ./out/usage.xlsx"],
+        "{r}"
+    );
+    assert!(ws.read("out/report.html").contains("нет данных"));
+
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 3, "{r}");
+    warned_once(&r, NO_SNAPSHOT);
+    assert!(
+        has_line(
+            &r.stdout,
+            "Данных платформы нет (платформа не прочитана): какие чаты и ссылки уже есть, неизвестно — задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file)."
+        ),
+        "{r}"
+    );
+    assert!(ws.path().join("out/links/status.xlsx").exists());
+
+    let r = ws.run(&["letters"]);
+    assert_eq!(r.code, 3, "{r}");
+    warned_once(&r, NO_SNAPSHOT);
+    assert!(
+        has_line(&r.stdout, "Данных платформы нет (платформа не прочитана): письма подготовлены для всех."),
+        "{r}"
+    );
+    assert!(ws.path().join("out/letters/parents").is_dir());
+
+    std::fs::remove_dir_all(ws.path().join("out")).unwrap();
+    let r = ws.run(&["run"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert_eq!(r.stderr.lines().filter(|l| *l == NO_SNAPSHOT).count(), 1, "{r}");
+    for f in ["out/roster/people.csv", "out/problems.csv", "out/report.html", "out/usage.xlsx"] {
+        assert!(ws.path().join(f).exists(), "{f}\n{r}");
+    }
+    assert!(
+        has_line(&r.stdout, "Отчёт: ./out/report.html; сводка для директора: ./out/usage.xlsx"),
+        "{r}"
+    );
+
+    // The diff needs the platform: it stops, saying which.
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert_eq!(error_line(&r), "rollout: ошибка: не удалось прочитать платформу (снимок ./platform/)", "{r}");
+}
+
+#[test]
+fn without_the_member_export_the_report_is_made_and_exit_is_3() {
+    let ws = sample("college");
+    without_platform(&ws);
+    ws.config(&format!("{}[platform]\nexport = \"members.xlsx\"\n", ws.read("rollout.toml")));
+    let r = ws.run(&["report"]);
+    assert_eq!(r.code, 3, "{r}");
+    warned_once(
+        &r,
+        "rollout: внимание: не удалось прочитать платформу (выгрузка участников ./members.xlsx) — сделано всё, что можно без неё; показатели платформы: «нет данных»",
+    );
+    assert!(ws.read("out/report.html").contains("нет данных"));
+}
+

@@ -53,9 +53,13 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
     let mut done = Done::Clean;
     let mut diff = None;
     if rollout::platform::source(&ws.cfg, None, &ws.reader()).is_some() {
-        let (d, outcome) = super::diff::stage(ws, loaded, None, g.quiet)?;
-        done = d;
-        diff = Some(outcome);
+        match super::tolerate_platform(super::diff::stage(ws, loaded, None, g.quiet))? {
+            Ok((d, outcome)) => {
+                done = d;
+                diff = Some(outcome);
+            }
+            Err(why) => done = why.done(),
+        }
     }
     let chats = diff.as_ref().map(|d| d.chats.as_slice()).unwrap_or(&[]);
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, chats, &ws.reader());

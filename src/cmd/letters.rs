@@ -80,7 +80,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         say!("Без ссылки (чата нет): {} — см. rollout links status", r.without_link);
     }
     if ctx.diff.is_none() && !a.all {
-        say!("Платформа не задана ([platform]): письма подготовлены для всех.");
+        say!("Данных платформы нет ({}): письма подготовлены для всех.", ctx.platform.why_none());
     }
-    Ok(Done::problems_if(!ctx.links.problems.is_empty()))
+    Ok(Done::problems_if(!ctx.links.problems.is_empty()).max(ctx.platform.done()))
 }

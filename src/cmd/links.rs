@@ -35,6 +35,17 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
         ctx.links.current.len(),
         checks.len() + ctx.links.problems.len()
     );
+    if ctx.diff.is_none() {
+        say!(
+            "Данных платформы нет ({}): какие чаты и ссылки уже есть, неизвестно — {}",
+            ctx.platform.why_none(),
+            if ws.cfg.links.file.is_some() {
+                "проверены только ссылки из файла ссылок."
+            } else {
+                "задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file)."
+            }
+        );
+    }
     for p in &ctx.links.problems {
         say!(
             "  ! ссылка не принята: {} {} {} — {} ({})",
@@ -63,5 +74,5 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
             c.detail
         );
     }
-    Ok(Done::problems_if(!checks.is_empty() || !ctx.links.problems.is_empty()))
+    Ok(Done::problems_if(!checks.is_empty() || !ctx.links.problems.is_empty()).max(ctx.platform.done()))
 }

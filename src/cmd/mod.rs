@@ -249,6 +249,7 @@ fn check_platform_path(platform: Option<&Path>) -> Result<()> {
 }
 
 /// The change set from the configured (or given) platform source; None when there is none.
+/// A platform that cannot be read is `Error::Unreadable` with `PlatformUnreadable` on top.
 pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, store: &Store) -> Result<Option<DiffOutcome>> {
     check_platform_path(platform)?;
     let Some(source) = rollout::platform::source(&ws.cfg, platform, &ws.reader()) else {
@@ -256,9 +257,81 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     };
     let state = source
         .load()
-        .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe()))))?;
+        .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(PlatformUnreadable(describe_source(&source)))))?;
     let d = rollout::changes::compute(&ws.cfg, loaded, state, store).map_err(Error::Unreadable)?;
     Ok(Some(d))
+}
+
+/// What a platform source is, for people.
+fn describe_source(source: &rollout::platform::PlatformSource) -> String {
+    use rollout::platform::PlatformSource;
+    match source {
+        PlatformSource::Snapshot(s) => format!("снимок {}", s.dir.display()),
+        PlatformSource::Export(e) => format!("выгрузка участников {}", e.path.display()),
+    }
+}
+
+/// The top of the error when the platform source could not be read.
+#[derive(Debug)]
+pub struct PlatformUnreadable(String);
+
+impl std::fmt::Display for PlatformUnreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "не удалось прочитать платформу ({})", self.0)
+    }
+}
+
+/// Whether the platform data a command had to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformData {
+    Read,
+    /// No `[platform]` source and no `--platform`.
+    NotConfigured,
+    /// A source is configured but could not be read (warned once).
+    Unreadable,
+}
+
+impl PlatformData {
+    /// Exit 3 once the work is done when the platform could not be read (DESIGN: a source
+    /// or the platform that could not be read at all).
+    pub fn done(self) -> Done {
+        if self == PlatformData::Unreadable {
+            Done::Unreadable
+        } else {
+            Done::Clean
+        }
+    }
+
+    /// Why there is no platform data, for a sentence: «Данных платформы нет (…)».
+    pub fn why_none(self) -> &'static str {
+        match self {
+            PlatformData::Unreadable => "платформа не прочитана",
+            _ => "[platform] не задан",
+        }
+    }
+}
+
+/// The commands that report for people (letters, links status, report, plans, the
+/// dashboard of `run`) go on without the platform when it cannot be read: one warning
+/// with its causes, then `PlatformData::Unreadable`. Any other error stays an error.
+pub fn tolerate_platform<T>(r: Result<T>) -> Result<std::result::Result<T, PlatformData>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(Error::Unreadable(e)) if e.downcast_ref::<PlatformUnreadable>().is_some() => {
+            let mut chain = e.chain().map(|c| c.to_string());
+            let top = chain.next().unwrap_or_default();
+            eprintln!("rollout: внимание: {top} — сделано всё, что можно без неё; показатели платформы: «нет данных»");
+            let mut last = top;
+            for cause in chain {
+                if !last.contains(&cause) {
+                    eprintln!("  причина: {cause}");
+                }
+                last = cause;
+            }
+            Ok(Err(PlatformData::Unreadable))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// What `letters`, `links status`, `report` and measured plans start from: the platform and
@@ -266,17 +339,32 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
 pub struct LinkContext {
     pub store: Store,
     pub diff: Option<DiffOutcome>,
+    pub platform: PlatformData,
     pub chats: Vec<PlacedChat>,
     pub links: LinkSet,
 }
 
 pub fn link_context(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>) -> Result<LinkContext> {
     let mut store = ws.store()?;
-    let mut diff = diff_if_platform(ws, loaded, platform, &store)?;
+    let (mut diff, platform) = match tolerate_platform(diff_if_platform(ws, loaded, platform, &store))? {
+        Ok(Some(d)) => (Some(d), PlatformData::Read),
+        Ok(None) => (None, PlatformData::NotConfigured),
+        Err(why) => (None, why),
+    };
     let chats = diff.as_mut().map(|d| std::mem::take(&mut d.chats)).unwrap_or_default();
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats, &ws.reader());
-    store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
-    Ok(LinkContext { store, diff, chats, links })
+    // An unread platform says nothing about its links: the history is left as it was
+    // rather than retiring every platform link.
+    if platform != PlatformData::Unreadable {
+        store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
+    }
+    Ok(LinkContext {
+        store,
+        diff,
+        platform,
+        chats,
+        links,
+    })
 }
 
 /// Usage per group and branch; without a platform, shares are unknown.

@@ -103,7 +103,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
         PlanCmd::Done(a) => done(g, a),
         PlanCmd::Status { sel, json } => {
             let ws = Workspace::load(g)?;
-            let (_, r) = context(&ws, &sel)?;
+            let (_, r, platform) = context(&ws, &sel)?;
             if json {
                 let mut text = serde_json::to_vec_pretty(&r).map_err(Error::output)?;
                 text.push(b'\n');
@@ -116,12 +116,13 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
             }
             Ok(Done::problems_if(
                 r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked)),
-            ))
+            )
+            .max(platform.done()))
         }
         PlanCmd::Calendar { sel } => {
             let ws = Workspace::load(g)?;
             super::require_org_name(&ws)?;
-            let (_, r) = context(&ws, &sel)?;
+            let (_, r, platform) = context(&ws, &sel)?;
             let ics = rollout::plans::render::calendar(&r, &ws.cfg.organization.name, ws.today);
             let dir = ws.out.join("plan");
             rollout::output::ensure_dir(&dir).map_err(Error::output)?;
@@ -132,19 +133,19 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 path.display(),
                 ru_count(r.items.len(), ["событие", "события", "событий"])
             );
-            Ok(Done::Clean)
+            Ok(platform.done())
         }
         PlanCmd::Gantt { sel } => {
             let ws = Workspace::load(g)?;
-            let (_, r) = context(&ws, &sel)?;
+            let (_, r, platform) = context(&ws, &sel)?;
             let text = rollout::plans::render::mermaid(&r);
             super::print_raw(text.as_bytes());
-            Ok(Done::Clean)
+            Ok(platform.done())
         }
         PlanCmd::Remind { sel } => {
             let ws = Workspace::load(g)?;
             super::require_org_name(&ws)?;
-            let (plans, r) = context(&ws, &sel)?;
+            let (plans, r, platform) = context(&ws, &sel)?;
             let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
             let reminders = rollout::plans::render::reminders(&plans, &r, ws.cfg.plans.warn_days);
             let files = rollout::letters::plan_reminders(&engine, &ws.cfg, &reminders, r.as_of).map_err(Error::usage)?;
@@ -157,7 +158,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                     dir.display()
                 );
             }
-            Ok(Done::Clean)
+            Ok(platform.done())
         }
     }
 }
@@ -168,7 +169,7 @@ pub fn plan_errors(errors: Vec<PlanError>) -> Error {
 }
 
 /// Plans, the measured usage (only when a milestone is measured) and the status on the day.
-fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport)> {
+fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport, super::PlatformData)> {
     let as_of = super::parse_day(sel.as_of.as_deref(), ws.today)?;
     if let Some(p) = &sel.plan
         && !p.is_file()
@@ -185,16 +186,17 @@ fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport)> {
             ws.cfg.root.join(&ws.cfg.plans.dir).display()
         )));
     }
-    let (mut store, usage) = if rollout::report::needs_measures(&plans) {
+    // The platform is read only for measured milestones.
+    let (mut store, usage, platform) = if rollout::report::needs_measures(&plans) {
         let loaded = ws.roster(true)?;
         let ctx = super::link_context(ws, &loaded, sel.platform.as_deref())?;
         let u = super::measure_usage(ws, &loaded, ctx.diff.as_ref(), &ctx.chats, &ctx.links);
-        (ctx.store, u)
+        (ctx.store, u, ctx.platform)
     } else {
-        (ws.store()?, Default::default())
+        (ws.store()?, Default::default(), super::PlatformData::NotConfigured)
     };
     let report = rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut store, as_of, ws.today).map_err(Error::Unreadable)?;
-    Ok((plans, report))
+    Ok((plans, report, platform))
 }
 
 fn done(g: &Global, a: DoneArgs) -> Result<Done> {

@@ -35,5 +35,5 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         say!("Отчёт: {}", path.display());
         say!("Сводка для директора: {}", ws.out.join("usage.xlsx").display());
     }
-    Ok(Done::Clean)
+    Ok(ctx.platform.done())
 }

@@ -264,3 +264,50 @@ fn without_the_member_export_the_report_is_made_and_exit_is_3() {
     assert!(ws.read("out/report.html").contains("нет данных"));
 }
 
+// 4. No platform configured.
+
+#[test]
+fn links_status_without_a_platform_says_there_is_no_platform_data() {
+    let ws = sample("college");
+    // Links seen on the platform once are in the history: they are not "gone" when the
+    // platform is simply not configured any more.
+    assert_eq!(ws.run(&["links", "status"]).code, 1);
+    without_platform(&ws);
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(r.stderr, "", "{r}");
+    assert_eq!(
+        lines(&r.stdout),
+        [
+            "Ссылок: 0; к проверке: 0",
+            "Данных платформы нет ([platform] не задан): какие чаты и ссылки уже есть, неизвестно — задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file).",
+        ],
+        "{r}"
+    );
+    // Links from a links file are still checked; nobody is told to create a chat.
+    ws.config(&format!("{}\n[links]\nfile = \"links.csv\"\n", ws.read("rollout.toml")));
+    ws.write(
+        "links.csv",
+        "Филиал;Группа;Аудитория;Ссылка\nГК;ИС-24-1;родители;https://max.ru/join/FromFile1\nГК;ИС-24-2;студенты;https://evil.example/join/x\n",
+    );
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(
+        has_line(
+            &r.stdout,
+            "Данных платформы нет ([platform] не задан): какие чаты и ссылки уже есть, неизвестно — проверены только ссылки из файла ссылок."
+        ),
+        "{r}"
+    );
+    assert!(r.stdout.lines().any(|l| l.starts_with("  ! ссылка не принята: links.csv")), "{r}");
+    assert!(
+        has_line(
+            &r.stdout,
+            "  [ ] нет ссылки: ИС-24-2 обучающиеся — в файле ссылок нет ссылки на этот чат: впишите её (есть ли чат на платформе, неизвестно — данных платформы нет)"
+        ),
+        "{r}"
+    );
+    assert!(!r.stdout.contains("создайте чат"), "{r}");
+    assert!(!r.stdout.contains("ИС-24-1 родители"), "the file's link counts\n{r}");
+}
+

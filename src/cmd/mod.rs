@@ -353,9 +353,18 @@ pub fn link_context(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>) ->
     };
     let chats = diff.as_mut().map(|d| std::mem::take(&mut d.chats)).unwrap_or_default();
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats, &ws.reader());
-    // An unread platform says nothing about its links: the history is left as it was
-    // rather than retiring every platform link.
-    if platform != PlatformData::Unreadable {
+    // Without platform data nothing is known about the platform's links: the history
+    // keeps them rather than retiring each. A workspace that never had a platform keeps
+    // the history of its links file.
+    let platform_links_known = match platform {
+        PlatformData::Read => true,
+        PlatformData::Unreadable => false,
+        PlatformData::NotConfigured => !store
+            .link_history()?
+            .iter()
+            .any(|h| h.retired.is_none() && h.source.starts_with("platform:")),
+    };
+    if platform_links_known {
         store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
     }
     Ok(LinkContext {

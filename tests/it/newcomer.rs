@@ -311,3 +311,60 @@ fn links_status_without_a_platform_says_there_is_no_platform_data() {
     assert!(!r.stdout.contains("ИС-24-1 родители"), "the file's link counts\n{r}");
 }
 
+// 8. No sources: the last good outputs stay.
+
+#[test]
+fn missing_or_empty_sources_keep_the_last_good_roster() {
+    let ws = sample("school");
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
+    let people = ws.read("out/roster/people.csv");
+    let problems = ws.read("out/problems.csv");
+    assert!(people.lines().count() > 100);
+    // An empty sources/ folder, then none at all.
+    for f in std::fs::read_dir(ws.path().join("sources")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    for round in ["empty", "missing"] {
+        let r = ws.run(&["ingest"]);
+        assert_eq!(r.code, 1, "{round}\n{r}");
+        assert_eq!(
+            lines(&r.stderr),
+            ["rollout: внимание: источников нет — реестр и список проблем не обновлены: в ./out остались прежние"],
+            "{round}\n{r}"
+        );
+        assert!(!r.stdout.contains("Реестр записан"), "{round}\n{r}");
+        assert_eq!(ws.read("out/roster/people.csv"), people, "{round}");
+        assert_eq!(ws.read("out/problems.csv"), problems, "{round}");
+        std::fs::remove_dir_all(ws.path().join("sources")).unwrap_or_default();
+    }
+    // A fresh workspace: nothing to keep, nothing written.
+    std::fs::remove_dir_all(ws.path().join("out")).unwrap();
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(lines(&r.stderr), ["rollout: внимание: источников нет — реестр не записан"], "{r}");
+    assert!(!ws.path().join("out/roster").exists(), "{r}");
+}
+
+#[test]
+fn sources_that_all_fail_to_read_keep_the_last_good_roster() {
+    let ws = sample("college");
+    assert_eq!(ws.run(&["ingest"]).code, 1);
+    let people = ws.read("out/roster/people.csv");
+    for f in std::fs::read_dir(ws.path().join("sources")).unwrap() {
+        std::fs::write(f.unwrap().path(), b"\x00\x01 not a table \xff\xfe").unwrap();
+    }
+    let r = ws.run(&["ingest"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(
+        has_line(
+            &r.stderr,
+            "rollout: внимание: данные не прочитаны ни из одного источника — реестр не обновлён: в ./out/roster остался прежний"
+        ),
+        "{r}"
+    );
+    assert_eq!(ws.read("out/roster/people.csv"), people);
+    // The problems say why nothing was read.
+    assert!(!with_rule(&ws.problems(), "file-unreadable").is_empty(), "{r}");
+}
+

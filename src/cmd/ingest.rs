@@ -29,12 +29,12 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     let loaded = ws.roster(g.quiet)?;
     let writes_roster = stage != Stage::Check;
     let t = std::time::Instant::now();
-    super::write_roster(&ws, &loaded, writes_roster)?;
+    let written = super::write_roster(&ws, &loaded, writes_roster)?;
     rollout::human::timing("write", t);
     if !g.quiet {
         let mut text = Vec::new();
         let _ = rollout::summary::print_roster_summary(&mut text, &ws.cfg, &loaded);
-        if writes_roster {
+        if written {
             text.extend(format!("Реестр записан: {}\n", ws.out.join("roster").display()).into_bytes());
         }
         let _ = rollout::summary::print_problem_summary(&mut text, &loaded, &ws.out.join("problems.xlsx"));

@@ -394,15 +394,44 @@ pub fn measure_usage(
     })
 }
 
-/// The roster and the problems, written to OUT (an output that cannot be written is exit 2).
-pub fn write_roster(ws: &Workspace, loaded: &Loaded, roster: bool) -> Result<()> {
+/// The roster (when `roster`) and the problems, written to OUT (an output that cannot be
+/// written is exit 2); true when the roster was written. No data read from any source
+/// makes no roster: the last good one stays, and with no source at all the problems too.
+pub fn write_roster(ws: &Workspace, loaded: &Loaded, roster: bool) -> Result<bool> {
     use anyhow::Context;
+    if loaded.sheets == 0 {
+        let had_roster = ws.out.join("roster").join("people.csv").exists();
+        let had_problems = ws.out.join("problems.csv").exists();
+        let out = ws.out.display();
+        if loaded.files == 0 && loaded.unreadable == 0 && loaded.unlisted.is_empty() {
+            if roster && had_roster {
+                eprintln!("rollout: внимание: источников нет — реестр и список проблем не обновлены: в {out} остались прежние");
+            } else if !roster && had_problems {
+                eprintln!("rollout: внимание: источников нет — список проблем не обновлён: в {out} остался прежний");
+            } else if roster {
+                eprintln!("rollout: внимание: источников нет — реестр не записан");
+            }
+            return Ok(false);
+        }
+        if roster {
+            if had_roster {
+                eprintln!(
+                    "rollout: внимание: данные не прочитаны ни из одного источника — реестр не обновлён: в {} остался прежний",
+                    ws.out.join("roster").display()
+                );
+            } else {
+                eprintln!("rollout: внимание: данные не прочитаны ни из одного источника — реестр не записан");
+            }
+        }
+    }
     rollout::output::ensure_dir(&ws.out)
-        .with_context(|| format!("cannot create {}", ws.out.display()))
+        .with_context(|| format!("не удалось создать папку {}", ws.out.display()))
         .map_err(Error::Output)?;
-    if roster {
+    let written = roster && loaded.sheets > 0;
+    if written {
         let branches: Vec<String> = ws.cfg.branches.iter().map(|b| b.name.clone()).collect();
         rollout::output::roster::write_roster(&ws.out, &loaded.roster, &branches).map_err(Error::Output)?;
     }
-    rollout::output::roster::write_problems(&ws.out, &loaded.problems).map_err(Error::Output)
+    rollout::output::roster::write_problems(&ws.out, &loaded.problems).map_err(Error::Output)?;
+    Ok(written)
 }

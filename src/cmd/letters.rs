@@ -35,15 +35,6 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         changes: ctx.diff.as_ref().map(|d| &d.changes),
         rules,
     };
-    if !a.no_eml && rollout::letters::sender(&ws.cfg).is_none() {
-        let example = "впишите, например: from = \"Колледж <info@college.ru>\"";
-        match ws.cfg.letters.from.as_deref() {
-            None => eprintln!(
-                "rollout: внимание: не задан отправитель писем ([letters] from в rollout.toml) — файлы .eml не записаны; {example}"
-            ),
-            Some(f) => eprintln!("rollout: внимание: в [letters] from («{f}») нет адреса e-mail — файлы .eml не записаны; {example}"),
-        }
-    }
     let date = ws.today.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
     let opts = rollout::letters::Options {
         all: a.all,
@@ -55,6 +46,15 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let dir = ws.out.join("letters");
     // A fresh folder swapped in: never a mix of old and new letters.
     rollout::output::replace_dir(&dir, &r.files).map_err(Error::Output)?;
+    if !a.no_eml && rollout::letters::sender(&ws.cfg).is_none() {
+        let example = "впишите, например: from = \"Колледж <info@college.ru>\"";
+        match ws.cfg.letters.from.as_deref() {
+            None => eprintln!(
+                "rollout: внимание: не задан отправитель писем ([letters] from в rollout.toml) — файлы .eml не записаны; {example}"
+            ),
+            Some(f) => eprintln!("rollout: внимание: в [letters] from («{f}») нет адреса e-mail — файлы .eml не записаны; {example}"),
+        }
+    }
     for p in &ctx.links.problems {
         say!(
             "Ссылка не принята: {} {} {} — {} ({})",

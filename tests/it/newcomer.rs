@@ -368,3 +368,29 @@ fn sources_that_all_fail_to_read_keep_the_last_good_roster() {
     assert!(!with_rule(&ws.problems(), "file-unreadable").is_empty(), "{r}");
 }
 
+// 11 (one part). The staff chat is named once.
+
+#[test]
+fn links_status_names_the_staff_chat_once() {
+    let ws = sample("college");
+    // The Сосновский branch's staff chat («Педагоги СФ») is not on the platform.
+    let chats: serde_json::Value = serde_json::from_str(&ws.read("platform/chats.json")).unwrap();
+    let kept: Vec<&serde_json::Value> = chats["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["title"] != "Педагоги СФ")
+        .collect();
+    ws.write("platform/chats.json", serde_json::json!({ "chats": kept }).to_string());
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(
+        has_line(
+            &r.stdout,
+            "  [ ] нет ссылки: чат сотрудников — ссылки нет: создайте чат (или добавьте ссылку в файл ссылок)"
+        ),
+        "{r}"
+    );
+    assert!(!r.stdout.contains("чат сотрудников сотрудники"), "{r}");
+}
+

@@ -62,17 +62,13 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
             branch = &c.branch;
             say!("{branch}:");
         }
-        say!(
-            "  [ ] {}: {} {} — {}",
-            c.kind.ru(),
-            if c.group.is_empty() {
-                "чат сотрудников"
-            } else {
-                c.group.as_str()
-            },
-            c.audience.ru(),
-            c.detail
-        );
+        // A group's chat is «ИС-24-1 родители»; a branch's staff chat is named once.
+        let chat = if c.group.is_empty() {
+            "чат сотрудников".to_string()
+        } else {
+            format!("{} {}", c.group, c.audience.ru())
+        };
+        say!("  [ ] {}: {chat} — {}", c.kind.ru(), c.detail);
     }
     Ok(Done::problems_if(!checks.is_empty() || !ctx.links.problems.is_empty()).max(ctx.platform.done()))
 }

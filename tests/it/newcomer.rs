@@ -394,3 +394,58 @@ fn links_status_names_the_staff_chat_once() {
     assert!(!r.stdout.contains("чат сотрудников сотрудники"), "{r}");
 }
 
+// The commands' own messages in Russian.
+
+#[test]
+fn the_commands_own_messages_are_russian() {
+    let ws = Ws::new();
+    ws.config(&COLLEGE_TOML.replace("profile = \"college\"", "profile = \"college\"\ncolour = \"red\""));
+    let r = ws.run(&["check"]);
+    assert!(
+        has_line(
+            &r.stderr,
+            "rollout: внимание: rollout.toml: неизвестный ключ `organization.colour` (пропущен)"
+        ),
+        "{r}"
+    );
+
+    let ws = sample("college");
+    let r = ws.run(&["report", "--as-of", "31.02.2026"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: «31.02.2026» — не дата: напишите её как 01.03.2024 или 2024-03-01",
+        "{r}"
+    );
+
+    let r = ws.run(&["links", "status", "--platform", "nowhere"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: --platform nowhere: такой папки или файла нет (нужна папка снимка платформы или файл выгрузки участников)",
+        "{r}"
+    );
+
+    let done = [
+        "plan",
+        "done",
+        "staff-seminar",
+        "--branch",
+        "Главный корпус",
+        "--date",
+        "20.11.2026",
+        "--by",
+        "Ершова М.А.",
+    ];
+    assert_eq!(ws.run(&done).code, 0);
+    let r = ws.run(&done);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        lines(&r.stdout),
+        [
+            "Уже отмечено 20.11.2026 (Ершова М.А.); записываю ещё одну отметку — в истории останутся обе.",
+            "Отмечено как выполненное: staff-seminar · Главный корпус — 20.11.2026 (Ершова М.А.)",
+        ],
+        "{r}"
+    );
+}

@@ -51,7 +51,7 @@ pub fn stdout_failed(e: std::io::Error) {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    eprintln!("rollout: error: cannot write to standard output: {e}");
+    eprintln!("rollout: ошибка: не удалось писать в стандартный вывод: {e}");
 }
 
 const EXAMPLES: &str = "Examples:
@@ -206,7 +206,7 @@ pub fn require_org_name(ws: &Workspace) -> Result<()> {
 pub fn load_config(path: &Path) -> Result<Config> {
     let cfg = Config::load(path)?;
     for key in &cfg.unknown_keys {
-        eprintln!("rollout: warning: {}: unknown key `{key}` (ignored)", path.display());
+        eprintln!("rollout: внимание: {}: неизвестный ключ `{key}` (пропущен)", path.display());
     }
     if cfg.platform.base_url.is_some() || cfg.platform.token_file.is_some() {
         eprintln!(
@@ -234,14 +234,14 @@ pub fn parse_day(s: Option<&str>, today: chrono::NaiveDate) -> Result<chrono::Na
         None => Ok(today),
         Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
             .or_else(|_| chrono::NaiveDate::parse_from_str(d.trim(), "%d.%m.%Y"))
-            .map_err(|_| Error::msg(format!("«{d}» is not a date: write it as 2024-03-01 or 01.03.2024"))),
+            .map_err(|_| Error::msg(format!("«{d}» — не дата: напишите её как 01.03.2024 или 2024-03-01"))),
     }
 }
 
 fn check_platform_path(platform: Option<&Path>) -> Result<()> {
     match platform {
         Some(p) if !p.exists() => Err(Error::msg(format!(
-            "--platform {}: no such folder or file (a snapshot folder or a member export)",
+            "--platform {}: такой папки или файла нет (нужна папка снимка платформы или файл выгрузки участников)",
             p.display()
         ))),
         _ => Ok(()),

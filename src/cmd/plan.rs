@@ -212,9 +212,12 @@ fn done(g: &Global, a: DoneArgs) -> Result<Done> {
     let last = store.check_offs()?.into_iter().rfind(|c| c.milestone == a.id && c.branch == target);
     let repeated = checkoff::allowed(&a.id, last.as_ref(), a.undo, day, ws.today).map_err(Error::usage)?;
     if let (true, Some(c)) = (repeated, &last) {
+        // The store keeps ISO days; people read дд.мм.гггг.
+        let day = chrono::NaiveDate::parse_from_str(&c.day, "%Y-%m-%d")
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_else(|_| c.day.clone());
         say!(
-            "Уже отмечено {} ({}); записываю ещё одну отметку — в истории останутся обе.",
-            c.day,
+            "Уже отмечено {day} ({}); записываю ещё одну отметку — в истории останутся обе.",
             c.who
         );
     }

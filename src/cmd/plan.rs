@@ -114,10 +114,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 let _ = rollout::plans::render::print_status(&mut text, &r, colour);
                 super::print_raw(&text);
             }
-            Ok(Done::problems_if(
-                r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked)),
-            )
-            .max(platform.done()))
+            Ok(Done::problems_if(r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked))).max(platform.done()))
         }
         PlanCmd::Calendar { sel } => {
             let ws = Workspace::load(g)?;

@@ -93,13 +93,7 @@ fn init_without_a_name_asks_for_it_and_commands_that_render_refuse_an_empty_name
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/college/plans"),
         &ws.path().join("ws/plans"),
     );
-    for args in [
-        &["letters"][..],
-        &["report"],
-        &["run"],
-        &["plan", "remind"],
-        &["plan", "calendar"],
-    ] {
+    for args in [&["letters"][..], &["report"], &["run"], &["plan", "remind"], &["plan", "calendar"]] {
         let mut all = args.to_vec();
         all.extend(["--config", "ws/rollout.toml"]);
         let r = ws.run(&all);
@@ -141,7 +135,9 @@ fn letters_without_a_sender_warn_and_write_no_eml() {
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(
         lines(&r.stderr),
-        ["rollout: внимание: в [letters] from («Колледж») нет адреса e-mail — файлы .eml не записаны; впишите, например: from = \"Колледж <info@college.ru>\""],
+        [
+            "rollout: внимание: в [letters] from («Колледж») нет адреса e-mail — файлы .eml не записаны; впишите, например: from = \"Колледж <info@college.ru>\""
+        ],
         "{r}"
     );
     // --no-eml asked for none: nothing to warn about.
@@ -149,7 +145,9 @@ fn letters_without_a_sender_warn_and_write_no_eml() {
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(r.stderr, "", "{r}");
     // With a sender, the .eml files are written and nothing is said.
-    let text = ws.read("rollout.toml").replace("from = \"Колледж\"", "from = \"Колледж <info@college.example>\"");
+    let text = ws
+        .read("rollout.toml")
+        .replace("from = \"Колледж\"", "from = \"Колледж <info@college.example>\"");
     ws.config(&text);
     let r = ws.run(&["letters", "--all"]);
     assert_eq!(r.code, 0, "{r}");
@@ -220,7 +218,10 @@ fn without_the_platform_snapshot_commands_do_their_work_and_exit_3() {
     assert_eq!(r.code, 3, "{r}");
     warned_once(&r, NO_SNAPSHOT);
     assert!(
-        has_line(&r.stdout, "Данных платформы нет (платформа не прочитана): письма подготовлены для всех."),
+        has_line(
+            &r.stdout,
+            "Данных платформы нет (платформа не прочитана): письма подготовлены для всех."
+        ),
         "{r}"
     );
     // Without any link only the curators' letters (their lists) can be made.
@@ -247,7 +248,11 @@ fn without_the_platform_snapshot_commands_do_their_work_and_exit_3() {
     // The diff needs the platform: it stops, saying which.
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 3, "{r}");
-    assert_eq!(error_line(&r), "rollout: ошибка: не удалось прочитать платформу (снимок ./platform/)", "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: не удалось прочитать платформу (снимок ./platform/)",
+        "{r}"
+    );
 }
 
 #[test]

@@ -31,7 +31,17 @@ pub fn render_config(profile: Profile, name: &str) -> String {
         }
         _ => "# [[branches]]\n# name = \"Главный корпус\"\n# main = true\n# aliases = [\"Корпус 1\"]\n",
     };
-    TEMPLATE
+    // Without --name the file still gets written, with a reminder above the empty name:
+    // commands that render for people refuse an empty name.
+    let template = if name.trim().is_empty() {
+        TEMPLATE.replace(
+            "name = \"{{name}}\"",
+            "# Впишите название организации: им подписаны письма и озаглавлен отчёт (без него они не собираются).\nname = \"{{name}}\"",
+        )
+    } else {
+        TEMPLATE.to_string()
+    };
+    template
         .replace("{{name}}", &name.replace('\\', "\\\\").replace('"', "\\\""))
         .replace("{{profile}}", profile.code())
         .replace("{{group_word}}", profile.group_word())

@@ -22,15 +22,19 @@ fn outcome(o: &Loaded) -> Done {
 
 pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    if stage == Stage::Run {
+        // The dashboard is titled with the name: refused before any work is done.
+        super::require_org_name(&ws)?;
+    }
     let loaded = ws.roster(g.quiet)?;
     let writes_roster = stage != Stage::Check;
     let t = std::time::Instant::now();
-    super::write_roster(&ws, &loaded, writes_roster)?;
+    let written = super::write_roster(&ws, &loaded, writes_roster)?;
     rollout::human::timing("write", t);
     if !g.quiet {
         let mut text = Vec::new();
         let _ = rollout::summary::print_roster_summary(&mut text, &ws.cfg, &loaded);
-        if writes_roster {
+        if written {
             text.extend(format!("Реестр записан: {}\n", ws.out.join("roster").display()).into_bytes());
         }
         let _ = rollout::summary::print_problem_summary(&mut text, &loaded, &ws.out.join("problems.xlsx"));
@@ -49,9 +53,13 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
     let mut done = Done::Clean;
     let mut diff = None;
     if rollout::platform::source(&ws.cfg, None, &ws.reader()).is_some() {
-        let (d, outcome) = super::diff::stage(ws, loaded, None, g.quiet)?;
-        done = d;
-        diff = Some(outcome);
+        match super::tolerate_platform(super::diff::stage(ws, loaded, None, g.quiet))? {
+            Ok((d, outcome)) => {
+                done = d;
+                diff = Some(outcome);
+            }
+            Err(why) => done = why.done(),
+        }
     }
     let chats = diff.as_ref().map(|d| d.chats.as_slice()).unwrap_or(&[]);
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, chats, &ws.reader());

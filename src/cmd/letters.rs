@@ -22,6 +22,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    super::require_org_name(&ws)?;
     let loaded = ws.roster(g.quiet)?;
     // Letters name people by id: the roster they refer to is written beside them.
     super::write_roster(&ws, &loaded, true)?;
@@ -46,6 +47,15 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let dir = ws.out.join("letters");
     // A fresh folder swapped in: never a mix of old and new letters.
     rollout::output::replace_dir(&dir, &r.files).map_err(Error::Output)?;
+    if !a.no_eml && rollout::letters::sender(&ws.cfg).is_none() {
+        let example = "впишите, например: from = \"Колледж <info@college.ru>\"";
+        match ws.cfg.letters.from.as_deref() {
+            None => eprintln!(
+                "rollout: внимание: не задан отправитель писем ([letters] from в rollout.toml) — файлы .eml не записаны; {example}"
+            ),
+            Some(f) => eprintln!("rollout: внимание: в [letters] from («{f}») нет адреса e-mail — файлы .eml не записаны; {example}"),
+        }
+    }
     for p in &ctx.links.problems {
         say!(
             "Ссылка не принята: {} {} {} — {} ({})",
@@ -71,7 +81,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         say!("Без ссылки (чата нет): {} — см. rollout links status", r.without_link);
     }
     if ctx.diff.is_none() && !a.all {
-        say!("Платформа не задана ([platform]): письма подготовлены для всех.");
+        say!("Данных платформы нет ({}): письма подготовлены для всех.", ctx.platform.why_none());
     }
-    Ok(Done::problems_if(!ctx.links.problems.is_empty()))
+    Ok(Done::problems_if(!ctx.links.problems.is_empty()).max(ctx.platform.done()))
 }

@@ -36,6 +36,17 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
         ctx.links.current.len(),
         checks.len() + ctx.links.problems.len()
     );
+    if ctx.diff.is_none() {
+        say!(
+            "Данных платформы нет ({}): какие чаты и ссылки уже есть, неизвестно — {}",
+            ctx.platform.why_none(),
+            if ws.cfg.links.file.is_some() {
+                "проверены только ссылки из файла ссылок."
+            } else {
+                "задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file)."
+            }
+        );
+    }
     for p in &ctx.links.problems {
         say!(
             "  ! ссылка не принята: {} {} {} — {} ({})",
@@ -52,17 +63,13 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
             branch = &c.branch;
             say!("{branch}:");
         }
-        say!(
-            "  [ ] {}: {} {} — {}",
-            c.kind.ru(),
-            if c.group.is_empty() {
-                "чат сотрудников"
-            } else {
-                c.group.as_str()
-            },
-            c.audience.ru(),
-            c.detail
-        );
+        // A group's chat is «ИС-24-1 родители»; a branch's staff chat is named once.
+        let chat = if c.group.is_empty() {
+            "чат сотрудников".to_string()
+        } else {
+            format!("{} {}", c.group, c.audience.ru())
+        };
+        say!("  [ ] {}: {chat} — {}", c.kind.ru(), c.detail);
     }
-    Ok(Done::problems_if(!checks.is_empty() || !ctx.links.problems.is_empty()))
+    Ok(Done::problems_if(!checks.is_empty() || !ctx.links.problems.is_empty()).max(ctx.platform.done()))
 }

@@ -52,7 +52,7 @@ pub fn stdout_failed(e: std::io::Error) {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    eprintln!("rollout: error: cannot write to standard output: {e}");
+    eprintln!("rollout: ошибка: не удалось писать в стандартный вывод: {e}");
 }
 
 const EXAMPLES: &str = "Примеры:
@@ -197,10 +197,22 @@ impl Workspace {
     }
 }
 
+/// Letters, SMS, reminders, the calendar and the report are signed or titled with the
+/// organisation's name: the commands that render for people refuse an empty one.
+pub fn require_org_name(ws: &Workspace) -> Result<()> {
+    if ws.cfg.organization.name.trim().is_empty() {
+        return Err(Error::msg(format!(
+            "{}: не задано название организации ([organization] name) — им подписаны письма и озаглавлен отчёт; впишите его, например: name = \"ГБПОУ «Колледж»\"",
+            ws.cfg.path.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn load_config(path: &Path) -> Result<Config> {
     let cfg = Config::load(path)?;
     for key in &cfg.unknown_keys {
-        eprintln!("rollout: warning: {}: unknown key `{key}` (ignored)", path.display());
+        eprintln!("rollout: внимание: {}: неизвестный ключ `{key}` (пропущен)", path.display());
     }
     if cfg.platform.base_url.is_some() || cfg.platform.token_file.is_some() {
         eprintln!(
@@ -228,14 +240,14 @@ pub fn parse_day(s: Option<&str>, today: chrono::NaiveDate) -> Result<chrono::Na
         None => Ok(today),
         Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
             .or_else(|_| chrono::NaiveDate::parse_from_str(d.trim(), "%d.%m.%Y"))
-            .map_err(|_| Error::msg(format!("«{d}» is not a date: write it as 2024-03-01 or 01.03.2024"))),
+            .map_err(|_| Error::msg(format!("«{d}» — не дата: напишите её как 01.03.2024 или 2024-03-01"))),
     }
 }
 
 fn check_platform_path(platform: Option<&Path>) -> Result<()> {
     match platform {
         Some(p) if !p.exists() => Err(Error::msg(format!(
-            "--platform {}: no such folder or file (a snapshot folder or a member export)",
+            "--platform {}: такой папки или файла нет (нужна папка снимка платформы или файл выгрузки участников)",
             p.display()
         ))),
         _ => Ok(()),
@@ -243,6 +255,7 @@ fn check_platform_path(platform: Option<&Path>) -> Result<()> {
 }
 
 /// The change set from the configured (or given) platform source; None when there is none.
+/// A platform that cannot be read is `Error::Unreadable` with `PlatformUnreadable` on top.
 pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, store: &Store) -> Result<Option<DiffOutcome>> {
     check_platform_path(platform)?;
     let Some(source) = rollout::platform::source(&ws.cfg, platform, &ws.reader()) else {
@@ -250,7 +263,7 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     };
     let state = source
         .load()
-        .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(format!("cannot read the platform ({})", source.describe()))))?;
+        .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(PlatformUnreadable(describe_source(&source)))))?;
     for w in &state.warnings {
         eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
     }
@@ -258,22 +271,118 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     Ok(Some(d))
 }
 
+/// What a platform source is, for people.
+fn describe_source(source: &rollout::platform::PlatformSource) -> String {
+    use rollout::platform::PlatformSource;
+    match source {
+        PlatformSource::Snapshot(s) => format!("снимок {}", s.dir.display()),
+        PlatformSource::Export(e) => format!("выгрузка участников {}", e.path.display()),
+    }
+}
+
+/// The top of the error when the platform source could not be read.
+#[derive(Debug)]
+pub struct PlatformUnreadable(String);
+
+impl std::fmt::Display for PlatformUnreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "не удалось прочитать платформу ({})", self.0)
+    }
+}
+
+/// Whether the platform data a command had to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformData {
+    Read,
+    /// No `[platform]` source and no `--platform`.
+    NotConfigured,
+    /// A source is configured but could not be read (warned once).
+    Unreadable,
+}
+
+impl PlatformData {
+    /// Exit 3 once the work is done when the platform could not be read (DESIGN: a source
+    /// or the platform that could not be read at all).
+    pub fn done(self) -> Done {
+        if self == PlatformData::Unreadable {
+            Done::Unreadable
+        } else {
+            Done::Clean
+        }
+    }
+
+    /// Why there is no platform data, for a sentence: «Данных платформы нет (…)».
+    pub fn why_none(self) -> &'static str {
+        match self {
+            PlatformData::Unreadable => "платформа не прочитана",
+            _ => "[platform] не задан",
+        }
+    }
+}
+
+/// The commands that report for people (letters, links status, report, plans, the
+/// dashboard of `run`) go on without the platform when it cannot be read: one warning
+/// with its causes, then `PlatformData::Unreadable`. Any other error stays an error.
+pub fn tolerate_platform<T>(r: Result<T>) -> Result<std::result::Result<T, PlatformData>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(Error::Unreadable(e)) if e.downcast_ref::<PlatformUnreadable>().is_some() => {
+            let mut chain = e.chain().map(|c| c.to_string());
+            let top = chain.next().unwrap_or_default();
+            eprintln!("rollout: внимание: {top} — сделано всё, что можно без неё; показатели платформы: «нет данных»");
+            let mut last = top;
+            for cause in chain {
+                if !last.contains(&cause) {
+                    eprintln!("  причина: {cause}");
+                }
+                last = cause;
+            }
+            Ok(Err(PlatformData::Unreadable))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What `letters`, `links status`, `report` and measured plans start from: the platform and
 /// its change set, the current links — recorded in the state store (link history, joins).
 pub struct LinkContext {
     pub store: Store,
     pub diff: Option<DiffOutcome>,
+    pub platform: PlatformData,
     pub chats: Vec<PlacedChat>,
     pub links: LinkSet,
 }
 
 pub fn link_context(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>) -> Result<LinkContext> {
     let mut store = ws.store()?;
-    let mut diff = diff_if_platform(ws, loaded, platform, &store)?;
+    let (mut diff, platform) = match tolerate_platform(diff_if_platform(ws, loaded, platform, &store))? {
+        Ok(Some(d)) => (Some(d), PlatformData::Read),
+        Ok(None) => (None, PlatformData::NotConfigured),
+        Err(why) => (None, why),
+    };
     let chats = diff.as_mut().map(|d| std::mem::take(&mut d.chats)).unwrap_or_default();
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, &chats, &ws.reader());
-    store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
-    Ok(LinkContext { store, diff, chats, links })
+    // Without platform data nothing is known about the platform's links: the history
+    // keeps them rather than retiring each. A workspace that never had a platform keeps
+    // the history of its links file.
+    let platform_links_known = match platform {
+        PlatformData::Read => true,
+        PlatformData::Unreadable => false,
+        PlatformData::NotConfigured => !store
+            .link_history()?
+            .iter()
+            .any(|h| h.retired.is_none() && h.source.starts_with("platform:")),
+    };
+    if platform_links_known {
+        store.record_links(&links.rows(), &rollout::links::set::latest_joins(&chats), ws.today)?;
+    }
+    Ok(LinkContext {
+        store,
+        diff,
+        platform,
+        chats,
+        links,
+    })
 }
 
 /// Usage per group and branch; without a platform, shares are unknown.
@@ -294,15 +403,44 @@ pub fn measure_usage(
     })
 }
 
-/// The roster and the problems, written to OUT (an output that cannot be written is exit 2).
-pub fn write_roster(ws: &Workspace, loaded: &Loaded, roster: bool) -> Result<()> {
+/// The roster (when `roster`) and the problems, written to OUT (an output that cannot be
+/// written is exit 2); true when the roster was written. No data read from any source
+/// makes no roster: the last good one stays, and with no source at all the problems too.
+pub fn write_roster(ws: &Workspace, loaded: &Loaded, roster: bool) -> Result<bool> {
     use anyhow::Context;
+    if loaded.sheets == 0 {
+        let had_roster = ws.out.join("roster").join("people.csv").exists();
+        let had_problems = ws.out.join("problems.csv").exists();
+        let out = ws.out.display();
+        if loaded.files == 0 && loaded.unreadable == 0 && loaded.unlisted.is_empty() {
+            if roster && had_roster {
+                eprintln!("rollout: внимание: источников нет — реестр и список проблем не обновлены: в {out} остались прежние");
+            } else if !roster && had_problems {
+                eprintln!("rollout: внимание: источников нет — список проблем не обновлён: в {out} остался прежний");
+            } else if roster {
+                eprintln!("rollout: внимание: источников нет — реестр не записан");
+            }
+            return Ok(false);
+        }
+        if roster {
+            if had_roster {
+                eprintln!(
+                    "rollout: внимание: данные не прочитаны ни из одного источника — реестр не обновлён: в {} остался прежний",
+                    ws.out.join("roster").display()
+                );
+            } else {
+                eprintln!("rollout: внимание: данные не прочитаны ни из одного источника — реестр не записан");
+            }
+        }
+    }
     rollout::output::ensure_dir(&ws.out)
-        .with_context(|| format!("cannot create {}", ws.out.display()))
+        .with_context(|| format!("не удалось создать папку {}", ws.out.display()))
         .map_err(Error::Output)?;
-    if roster {
+    let written = roster && loaded.sheets > 0;
+    if written {
         let branches: Vec<String> = ws.cfg.branches.iter().map(|b| b.name.clone()).collect();
         rollout::output::roster::write_roster(&ws.out, &loaded.roster, &branches).map_err(Error::Output)?;
     }
-    rollout::output::roster::write_problems(&ws.out, &loaded.problems).map_err(Error::Output)
+    rollout::output::roster::write_problems(&ws.out, &loaded.problems).map_err(Error::Output)?;
+    Ok(written)
 }

@@ -104,7 +104,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
         PlanCmd::Done(a) => done(g, a),
         PlanCmd::Status { sel, json } => {
             let ws = Workspace::load(g)?;
-            let (_, r) = context(&ws, &sel)?;
+            let (_, r, platform) = context(&ws, &sel)?;
             if json {
                 let mut text = serde_json::to_vec_pretty(&r).map_err(Error::output)?;
                 text.push(b'\n');
@@ -115,13 +115,12 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 let _ = rollout::plans::render::print_status(&mut text, &r, colour);
                 super::print_raw(&text);
             }
-            Ok(Done::problems_if(
-                r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked)),
-            ))
+            Ok(Done::problems_if(r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked))).max(platform.done()))
         }
         PlanCmd::Calendar { sel } => {
             let ws = Workspace::load(g)?;
-            let (_, r) = context(&ws, &sel)?;
+            super::require_org_name(&ws)?;
+            let (_, r, platform) = context(&ws, &sel)?;
             let ics = rollout::plans::render::calendar(&r, &ws.cfg.organization.name, ws.today);
             let dir = ws.out.join("plan");
             rollout::output::ensure_dir(&dir).map_err(Error::output)?;
@@ -132,18 +131,19 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 path.display(),
                 ru_count(r.items.len(), ["событие", "события", "событий"])
             );
-            Ok(Done::Clean)
+            Ok(platform.done())
         }
         PlanCmd::Gantt { sel } => {
             let ws = Workspace::load(g)?;
-            let (_, r) = context(&ws, &sel)?;
+            let (_, r, platform) = context(&ws, &sel)?;
             let text = rollout::plans::render::mermaid(&r);
             super::print_raw(text.as_bytes());
-            Ok(Done::Clean)
+            Ok(platform.done())
         }
         PlanCmd::Remind { sel } => {
             let ws = Workspace::load(g)?;
-            let (plans, r) = context(&ws, &sel)?;
+            super::require_org_name(&ws)?;
+            let (plans, r, platform) = context(&ws, &sel)?;
             let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
             let reminders = rollout::plans::render::reminders(&plans, &r, ws.cfg.plans.warn_days);
             let files = rollout::letters::plan_reminders(&engine, &ws.cfg, &reminders, r.as_of).map_err(Error::usage)?;
@@ -156,7 +156,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                     dir.display()
                 );
             }
-            Ok(Done::Clean)
+            Ok(platform.done())
         }
     }
 }
@@ -167,7 +167,7 @@ pub fn plan_errors(errors: Vec<PlanError>) -> Error {
 }
 
 /// Plans, the measured usage (only when a milestone is measured) and the status on the day.
-fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport)> {
+fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport, super::PlatformData)> {
     let as_of = super::parse_day(sel.as_of.as_deref(), ws.today)?;
     if let Some(p) = &sel.plan
         && !p.is_file()
@@ -184,16 +184,17 @@ fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport)> {
             ws.cfg.root.join(&ws.cfg.plans.dir).display()
         )));
     }
-    let (mut store, usage) = if rollout::report::needs_measures(&plans) {
+    // The platform is read only for measured milestones.
+    let (mut store, usage, platform) = if rollout::report::needs_measures(&plans) {
         let loaded = ws.roster(true)?;
         let ctx = super::link_context(ws, &loaded, sel.platform.as_deref())?;
         let u = super::measure_usage(ws, &loaded, ctx.diff.as_ref(), &ctx.chats, &ctx.links);
-        (ctx.store, u)
+        (ctx.store, u, ctx.platform)
     } else {
-        (ws.store()?, Default::default())
+        (ws.store()?, Default::default(), super::PlatformData::NotConfigured)
     };
     let report = rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut store, as_of, ws.today).map_err(Error::Unreadable)?;
-    Ok((plans, report))
+    Ok((plans, report, platform))
 }
 
 fn done(g: &Global, a: DoneArgs) -> Result<Done> {
@@ -209,9 +210,12 @@ fn done(g: &Global, a: DoneArgs) -> Result<Done> {
     let last = store.check_offs()?.into_iter().rfind(|c| c.milestone == a.id && c.branch == target);
     let repeated = checkoff::allowed(&a.id, last.as_ref(), a.undo, day, ws.today).map_err(Error::usage)?;
     if let (true, Some(c)) = (repeated, &last) {
+        // The store keeps ISO days; people read дд.мм.гггг.
+        let day = chrono::NaiveDate::parse_from_str(&c.day, "%Y-%m-%d")
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_else(|_| c.day.clone());
         say!(
-            "Уже отмечено {} ({}); записываю ещё одну отметку — в истории останутся обе.",
-            c.day,
+            "Уже отмечено {day} ({}); записываю ещё одну отметку — в истории останутся обе.",
             c.who
         );
     }

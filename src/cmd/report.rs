@@ -16,6 +16,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    super::require_org_name(&ws)?;
     let as_of = super::parse_day(a.as_of.as_deref(), ws.today)?;
     let loaded = ws.roster(g.quiet)?;
     let mut ctx = super::link_context(&ws, &loaded, a.platform.as_deref())?;
@@ -34,5 +35,5 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         say!("Отчёт: {}", path.display());
         say!("Сводка для директора: {}", ws.out.join("usage.xlsx").display());
     }
-    Ok(Done::Clean)
+    Ok(ctx.platform.done())
 }

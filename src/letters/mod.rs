@@ -444,8 +444,9 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                         let html = engine.render("letters/parent.html", &ctx)?;
                         if opts.eml
                             && let Some(mail) = &p.email
+                            && let Some(from) = sender(cfg)
                         {
-                            files.push((format!("parents/{}.eml", p.id), eml(cfg, p, mail, &text, opts.date)));
+                            files.push((format!("parents/{}.eml", p.id), eml(cfg, &from, p, mail, &text, opts.date)));
                         }
                         files.push((format!("parents/{}.txt", p.id), text.into_bytes()));
                         files.push((format!("parents/{}.html", p.id), html.into_bytes()));
@@ -765,11 +766,10 @@ fn sms_text(org: &str, children: &[ChildLink]) -> String {
 }
 
 /// An RFC 5322 message (UTF-8, encoded headers) with the plain-text letter.
-fn eml(cfg: &Config, p: &Person, to: &str, text: &str, date: i64) -> Vec<u8> {
+fn eml(cfg: &Config, from: &(String, String), p: &Person, to: &str, text: &str, date: i64) -> Vec<u8> {
     use mail_builder::MessageBuilder;
-    let (from_name, from_addr) = parse_from(cfg.letters.from.as_deref().unwrap_or(""), &cfg.organization.name);
     let msg = MessageBuilder::new()
-        .from((from_name, from_addr))
+        .from(from.clone())
         .to((p.name.full(), to.to_string()))
         .subject(format!("Чаты родителей в «Сферуме» — {}", cfg.organization.name))
         .date(date)
@@ -780,13 +780,20 @@ fn eml(cfg: &Config, p: &Person, to: &str, text: &str, date: i64) -> Vec<u8> {
     buf
 }
 
-/// «Колледж <info@college.ru>» → (name, address).
-fn parse_from(from: &str, org: &str) -> (String, String) {
-    match (from.find('<'), from.rfind('>')) {
+/// The sender of .eml letters, `[letters] from` as (name, address); None without an
+/// address: no .eml is written from a made-up one.
+pub fn sender(cfg: &Config) -> Option<(String, String)> {
+    parse_from(cfg.letters.from.as_deref()?, &cfg.organization.name)
+}
+
+/// «Колледж <info@college.ru>» → (name, address); «info@college.ru» is signed with the
+/// organisation's name.
+fn parse_from(from: &str, org: &str) -> Option<(String, String)> {
+    let (name, addr) = match (from.find('<'), from.rfind('>')) {
         (Some(a), Some(b)) if b > a => (from[..a].trim().trim_matches('"').to_string(), from[a + 1..b].trim().to_string()),
-        _ if from.contains('@') => (org.to_string(), from.trim().to_string()),
-        _ => (org.to_string(), "noreply@localhost".to_string()),
-    }
+        _ => (org.to_string(), from.trim().to_string()),
+    };
+    addr.contains('@').then_some((name, addr))
 }
 
 pub fn rules_lines(engine: &Engine, org: &str) -> Result<Vec<String>, LetterError> {

@@ -60,6 +60,10 @@ pub fn checklist(
     today: NaiveDate,
 ) -> Result<Vec<LinkCheck>, StateError> {
     let chat_exists: HashSet<&Placement> = chats.iter().filter_map(|(_, p)| p.as_ref().ok()).collect();
+    // Without platform data (no change set) nobody knows which chats and links exist: a
+    // missing link is only a gap in the links file, when there is one.
+    let platform_known = changes.is_some();
+    let file_only = !platform_known && cfg.links.file.is_some();
     let expected = Expected::build(roster, cfg.profile);
     let history = store.link_history()?;
     let joins = store.last_joins()?;
@@ -67,15 +71,21 @@ pub fn checklist(
     let key = |p: &Placement| (p.branch.clone(), p.group.clone().unwrap_or_default(), p.audience);
     let same = |h: &LinkHistory, b: &str, g: &str, a: Audience| h.branch == b && h.group == g && h.audience == a.code();
     for p in expected.by_placement.keys().filter(|p| p.audience != Audience::Teachers) {
-        if !links.current.contains_key(p) {
+        if (platform_known || file_only) && !links.current.contains_key(p) {
             let (b, g, a) = key(p);
-            let gone = history.iter().any(|h| same(h, &b, &g, a));
+            let gone = history
+                .iter()
+                .any(|h| same(h, &b, &g, a) && (platform_known || h.source.starts_with("file:")));
             out.push(LinkCheck {
                 branch: b,
                 kind: if gone { CheckKind::Disappeared } else { CheckKind::Missing },
                 group: g,
                 audience: a,
-                detail: if gone {
+                detail: if file_only && gone {
+                    "ссылки больше нет в файле ссылок: впишите её снова или новую (есть ли чат на платформе, неизвестно — данных платформы нет)".into()
+                } else if file_only {
+                    "в файле ссылок нет ссылки на этот чат: впишите её (есть ли чат на платформе, неизвестно — данных платформы нет)".into()
+                } else if gone {
                     "ссылки больше нет ни на платформе, ни в файле ссылок: проверьте чат и внесите новую ссылку".into()
                 } else if chat_exists.contains(p) {
                     "чат есть, но в снимке у него нет ссылки: сделайте бота администратором чата или впишите ссылку в файл ссылок".into()

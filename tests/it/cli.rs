@@ -49,7 +49,7 @@ fn init_writes_a_starter_workspace_for_each_profile() {
         let r = ws.run(&["check", "--config", "w/rollout.toml"]);
         assert_eq!(r.code, 1, "{r}");
         assert!(r.stdout.contains("Источников нет"), "{r}");
-        assert!(!r.stderr.contains("unknown key"), "{r}");
+        assert!(!r.stderr.contains("неизвестный ключ"), "{r}");
     }
 }
 
@@ -121,11 +121,11 @@ fn unknown_keys_are_reported_not_ignored() {
     let r = ws.run(&["check"]);
     assert_eq!(r.code, 1, "{r}");
     assert!(
-        r.stderr.contains("unknown key `sources.0.brnch`"),
+        r.stderr.contains("неизвестный ключ `sources.0.brnch`"),
         "a readable path for a key in a list\n{r}"
     );
-    assert!(r.stderr.contains("unknown key `organization.colour`"), "{r}");
-    assert!(r.stderr.contains("unknown key `ingest.max_secs`"), "{r}");
+    assert!(r.stderr.contains("неизвестный ключ `organization.colour`"), "{r}");
+    assert!(r.stderr.contains("неизвестный ключ `ingest.max_secs`"), "{r}");
 }
 
 #[test]

@@ -105,5 +105,5 @@ fn live_platform_keys_are_accepted_and_said_to_be_unused_yet() {
         "rollout.toml"
     );
     assert!(r.stderr.lines().any(|l| l == line), "want the line\n{line}\n{r}");
-    assert!(!r.stderr.contains("unknown key"), "{r}");
+    assert!(!r.stderr.contains("неизвестный ключ"), "{r}");
 }

@@ -13,6 +13,7 @@ mod layouts;
 mod letters;
 mod links;
 mod newcomer2;
+mod newcomer;
 mod normalisation;
 mod plans;
 mod properties;

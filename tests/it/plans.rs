@@ -859,5 +859,5 @@ fn checking_off_twice_or_withdrawing_nothing_is_said() {
     assert_eq!(ws.run_env(&["plan", "done", "teachers-training"], &today).code, 0);
     let r = ws.run_env(&["plan", "done", "teachers-training"], &today);
     assert_eq!(r.code, 0, "{r}");
-    assert!(r.stdout.contains("Уже отмечено 2024-03-10"), "{r}");
+    assert!(r.stdout.contains("Уже отмечено 10.03.2024"), "{r}");
 }

@@ -9,6 +9,7 @@ mod house;
 mod layouts;
 mod letters;
 mod links;
+mod messages;
 mod normalisation;
 mod plans;
 mod reading;

@@ -351,10 +351,10 @@ pub fn write(
     use anyhow::Context;
     let html = dashboard_html(cfg, usage, status, today)?;
     let xlsx = usage_xlsx(usage)?;
-    crate::output::ensure_dir(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    crate::output::ensure_dir(out_dir).with_context(|| format!("не удалось создать папку {}", out_dir.display()))?;
     let path = out_dir.join("report.html");
-    crate::output::write_private(&path, html.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::output::write_private(&path, html.as_bytes()).with_context(|| format!("не удалось записать {}", path.display()))?;
     let x = out_dir.join("usage.xlsx");
-    crate::output::write_private(&x, &xlsx).with_context(|| format!("cannot write {}", x.display()))?;
+    crate::output::write_private(&x, &xlsx).with_context(|| format!("не удалось записать {}", x.display()))?;
     Ok(path)
 }

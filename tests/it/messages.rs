@@ -42,7 +42,7 @@ fn a_config_syntax_error_names_the_line_and_column_in_russian() {
     assert_eq!(
         lines(&r),
         [
-            "rollout: ошибка: rollout.toml, строка 1, столбец 14: не закрыт заголовок таблицы: нужна `]`",
+            "rollout: ошибка: rollout.toml, строка 1, столбец 14: не закрыт заголовок таблицы: ожидается `]`",
             "  1 | [organization",
             "    |              ^",
         ],

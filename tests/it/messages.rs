@@ -220,3 +220,22 @@ fn the_link_history_shows_audiences_sources_and_days_for_people() {
         .unwrap_or_else(|| panic!("{rows:?}"));
     assert_eq!(gone[5..], ["22.11.2026", "22.11.2026", "23.11.2026"]);
 }
+
+#[test]
+fn the_dashboard_shows_the_day_of_a_check_off_as_people_write_it() {
+    let ws = crate::letters::ws();
+    ws.write(
+        "plans/p.toml",
+        "[[milestones]]\nid = \"seminar\"\nevent = \"Семинар для кураторов\"\ndeadline = \"до 01.12.2026\"\n",
+    );
+    let r = ws.run(&["plan", "done", "seminar", "--by", "Иванова И.И.", "--date", "2026-11-20"]);
+    assert_eq!(r.code, 0, "{r}");
+    let r = ws.run(&["report", "-q"]);
+    assert!(r.code <= 1, "{r}");
+    let html = ws.read("out/report.html");
+    assert!(
+        html.contains("<td>отметка ответственного: 20.11.2026, Иванова И.И.</td>"),
+        "{}",
+        html.lines().find(|l| l.contains("отметка ответственного")).unwrap_or(&html)
+    );
+}

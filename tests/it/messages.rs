@@ -239,3 +239,22 @@ fn the_dashboard_shows_the_day_of_a_check_off_as_people_write_it() {
         html.lines().find(|l| l.contains("отметка ответственного")).unwrap_or(&html)
     );
 }
+
+#[test]
+fn a_plan_file_syntax_error_names_the_line_in_russian() {
+    let ws = Ws::new();
+    ws.config(SCHOOL_TOML);
+    ws.write("plans/p.toml", "[[milestones]]\nid = \"a\"\nevent = Семинар\n");
+    let r = ws.run(&["plan", "status"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        lines(&r),
+        [
+            "rollout: ошибка: план нельзя использовать:",
+            "./plans/p.toml, строка 3, столбец 9: текст нужно взять в кавычки",
+            "  3 | event = Семинар",
+            "    |         ^^^^^^^",
+        ],
+        "{r}"
+    );
+}

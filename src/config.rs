@@ -40,34 +40,12 @@ fn read_cause(e: &std::io::Error) -> String {
 
 /// A TOML error in Russian, with the line and column and the line itself.
 fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
-    let (at, snippet) = match e.span() {
-        Some(span) => {
-            let start = span.start.min(text.len());
-            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-            let line_no = text[..start].matches('\n').count() + 1;
-            let line = text[line_start..line_end].trim_end_matches('\r');
-            let col = text[line_start..start].chars().count() + 1;
-            let end = span.end.clamp(start, line_end);
-            let width = text[start..end].chars().count().max(1);
-            let num = line_no.to_string();
-            (
-                format!(", строка {line_no}, столбец {col}"),
-                format!(
-                    "\n  {num} | {line}\n  {} | {}{}",
-                    " ".repeat(num.len()),
-                    " ".repeat(col - 1),
-                    "^".repeat(width)
-                ),
-            )
-        }
-        None => (String::new(), String::new()),
-    };
+    let t = crate::serde_ru::toml_error(text, e);
     ConfigError::Parse {
         path: path.to_path_buf(),
-        at,
-        message: crate::serde_ru::toml_message(e.message()),
-        snippet,
+        at: t.at,
+        message: t.message,
+        snippet: t.snippet,
     }
 }
 

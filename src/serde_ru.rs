@@ -67,6 +67,45 @@ fn kind_ru(s: &str) -> String {
     s.to_string()
 }
 
+/// A TOML error for people: where (`at`: «, строка 3, столбец 11», empty when unknown),
+/// what (in Russian), and the line with a caret under the place (`snippet`, from a newline).
+pub struct TomlError {
+    pub at: String,
+    pub message: String,
+    pub snippet: String,
+}
+
+pub fn toml_error(text: &str, e: &toml::de::Error) -> TomlError {
+    let (at, snippet) = match e.span() {
+        Some(span) => {
+            let start = span.start.min(text.len());
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+            let line_no = text[..start].matches('\n').count() + 1;
+            let line = text[line_start..line_end].trim_end_matches('\r');
+            let col = text[line_start..start].chars().count() + 1;
+            let end = span.end.clamp(start, line_end);
+            let width = text[start..end].chars().count().max(1);
+            let num = line_no.to_string();
+            (
+                format!(", строка {line_no}, столбец {col}"),
+                format!(
+                    "\n  {num} | {line}\n  {} | {}{}",
+                    " ".repeat(num.len()),
+                    " ".repeat(col - 1),
+                    "^".repeat(width)
+                ),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    TomlError {
+        at,
+        message: toml_message(e.message()),
+        snippet,
+    }
+}
+
 /// A TOML parse or data error.
 pub fn toml_message(m: &str) -> String {
     if let Some(ru) = data_message(m) {
@@ -101,7 +140,8 @@ pub fn toml_message(m: &str) -> String {
         ("invalid integer number", "неверно записано число"),
     ];
     match SYNTAX.iter().find(|(en, _)| *en == what) {
-        Some((_, ru)) => match expected {
+        // Only tokens are worth naming («`]`»); the parser's grammar words are not.
+        Some((_, ru)) => match expected.filter(|e| e.contains('`')) {
             Some(e) => format!("{ru}: ожидается {}", e.replace("newline", "перевод строки").replace(" or ", " или ")),
             None => ru.to_string(),
         },

@@ -443,9 +443,8 @@ impl Config {
         let mut unknown = Vec::new();
         let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, path, &e))?;
         // serde_ignored writes `?` for an Option level: «sources.?.0.brnch» → «sources.0.brnch».
-        let raw: RawConfig =
-            serde_ignored::deserialize(de, |p| unknown.push(p.to_string().replace(".?", "").replace("?.", "")))
-                .map_err(|e| toml_error(text, path, &e))?;
+        let raw: RawConfig = serde_ignored::deserialize(de, |p| unknown.push(p.to_string().replace(".?", "").replace("?.", "")))
+            .map_err(|e| toml_error(text, path, &e))?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         Config::validate(raw, path, root, unknown)
@@ -483,7 +482,10 @@ impl Config {
                 if let Some(other) = seen.insert(key, b.name.clone())
                     && other != b.name
                 {
-                    problems.push(format!("[[branches]]: «{n}» — название или вариант сразу двух филиалов: «{other}» и «{}»", b.name));
+                    problems.push(format!(
+                        "[[branches]]: «{n}» — название или вариант сразу двух филиалов: «{other}» и «{}»",
+                        b.name
+                    ));
                 }
             }
         }
@@ -517,7 +519,10 @@ impl Config {
                 if let Some(enc) = &s.encoding
                     && encoding_rs::Encoding::for_label(enc.as_bytes()).is_none()
                 {
-                    problems.push(format!("[[sources]] {}: неизвестная кодировка «{enc}» (например, utf-8, windows-1251, koi8-r)", s.path));
+                    problems.push(format!(
+                        "[[sources]] {}: неизвестная кодировка «{enc}» (например, utf-8, windows-1251, koi8-r)",
+                        s.path
+                    ));
                 }
                 if let Some(d) = &s.delimiter
                     && crate::fields::delimiter_byte(d).is_none()
@@ -547,10 +552,7 @@ impl Config {
             if let Some(b) = &e.branch
                 && !seen.contains_key(&crate::normalize::text_key(b))
             {
-                problems.push(format!(
-                    "[[chats]] chat_id {}: филиала «{b}» нет среди [[branches]]",
-                    e.chat_id
-                ));
+                problems.push(format!("[[chats]] chat_id {}: филиала «{b}» нет среди [[branches]]", e.chat_id));
             }
         }
         let m = &raw.matching;

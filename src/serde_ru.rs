@@ -24,7 +24,10 @@ pub fn data_message(m: &str) -> Option<String> {
     if let Some(field) = m.strip_prefix("duplicate field ") {
         return Some(format!("поле {field} указано дважды"));
     }
-    for (prefix, ru) in [("invalid type: ", "неверный тип значения"), ("invalid value: ", "недопустимое значение")] {
+    for (prefix, ru) in [
+        ("invalid type: ", "неверный тип значения"),
+        ("invalid value: ", "недопустимое значение"),
+    ] {
         if let Some(rest) = m.strip_prefix(prefix) {
             let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
             let found = kind_ru(found);
@@ -121,7 +124,10 @@ pub fn toml_message(m: &str) -> String {
         ("unclosed array", "не закрыт список"),
         ("unclosed inline table", "не закрыта таблица в фигурных скобках"),
         ("invalid key", "недопустимый ключ"),
-        ("invalid unquoted key", "недопустимый ключ (ключ с пробелами или русскими буквами берут в кавычки)"),
+        (
+            "invalid unquoted key",
+            "недопустимый ключ (ключ с пробелами или русскими буквами берут в кавычки)",
+        ),
         ("unquoted keys cannot be empty", "пустой ключ"),
         ("missing value", "нет значения"),
         ("missing value for key", "у ключа нет значения"),
@@ -142,7 +148,10 @@ pub fn toml_message(m: &str) -> String {
     match SYNTAX.iter().find(|(en, _)| *en == what) {
         // Only tokens are worth naming («`]`»); the parser's grammar words are not.
         Some((_, ru)) => match expected.filter(|e| e.contains('`')) {
-            Some(e) => format!("{ru}: ожидается {}", e.replace("newline", "перевод строки").replace(" or ", " или ")),
+            Some(e) => format!(
+                "{ru}: ожидается {}",
+                e.replace("newline", "перевод строки").replace(" or ", " или ")
+            ),
             None => ru.to_string(),
         },
         None => format!("ошибка записи TOML ({m})"),
@@ -176,7 +185,10 @@ mod tests {
             toml_message("unknown variant `university`, expected one of `school`, `college`"),
             "недопустимое значение «university»; допустимые: school, college"
         );
-        assert_eq!(toml_message("unclosed table, expected `]`"), "не закрыт заголовок таблицы: ожидается `]`");
+        assert_eq!(
+            toml_message("unclosed table, expected `]`"),
+            "не закрыт заголовок таблицы: ожидается `]`"
+        );
         assert_eq!(toml_message("missing field `name`"), "не хватает поля `name`");
         assert_eq!(
             toml_message("invalid type: string \"x\", expected a boolean"),

@@ -4,13 +4,13 @@
 use super::set::LinkSet;
 use crate::changes::{ActionKind, ChangeSet, PlacedChat};
 use crate::config::Config;
+use crate::human::day_ru;
 use crate::matching::Expected;
 use crate::output::xlsx::{SheetData, workbook_bytes};
 use crate::output::{excel_csv_bytes, write_private};
 use crate::platform::place::{Audience, Placement};
 use crate::roster::Roster;
 use crate::state::{LinkHistory, StateError, Store};
-use crate::human::day_ru;
 use anyhow::Context;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};

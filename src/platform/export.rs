@@ -18,7 +18,11 @@ pub struct MemberExport {
 
 /// «лист «Участники»: » — nothing for a CSV file, which has no sheets.
 fn in_sheet(name: &str) -> String {
-    if name.is_empty() { String::new() } else { format!("лист «{name}»: ") }
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("лист «{name}»: ")
+    }
 }
 
 /// A stable id for a chat known only by its title.

@@ -60,8 +60,7 @@ fn init_refuses_a_non_empty_folder_without_force() {
     let r = ws.run(&["init", "w", "--profile", "school"]);
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
-        r.stderr,
-        "rollout: ошибка: папка w не пуста; чтобы всё же создать рабочее место в ней, добавьте --force\n",
+        r.stderr, "rollout: ошибка: папка w не пуста; чтобы всё же создать рабочее место в ней, добавьте --force\n",
         "{r}"
     );
     assert!(!ws.path().join("w/rollout.toml").exists());
@@ -307,7 +306,9 @@ fn a_missing_profile_is_a_configuration_error() {
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("[organization] не указан profile"), "{r}");
     assert!(
-        r.stderr.lines().any(|l| l == "  неизвестный ключ `organization.profle` — опечатка?"),
+        r.stderr
+            .lines()
+            .any(|l| l == "  неизвестный ключ `organization.profle` — опечатка?"),
         "the typo is named\n{r}"
     );
 }

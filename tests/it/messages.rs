@@ -58,7 +58,9 @@ fn a_config_without_profile_says_which_profiles_there_are() {
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
         lines(&r),
-        ["rollout: ошибка: rollout.toml: [organization] не указан profile — school (школа), college (колледж), kindergarten (детский сад) или supplementary (дополнительное образование)"],
+        [
+            "rollout: ошибка: rollout.toml: [organization] не указан profile — school (школа), college (колледж), kindergarten (детский сад) или supplementary (дополнительное образование)"
+        ],
         "{r}"
     );
 }
@@ -137,9 +139,8 @@ fn a_member_export_without_an_id_column_says_what_is_missing() {
     assert_eq!(r.code, 3, "{r}");
     assert!(r.stderr.starts_with("rollout: ошибка: "), "{r}");
     assert!(
-        lines(&r).contains(
-            &"  причина: ./members.csv: нет столбца с ID участника («ID», «user_id»); без него участников нельзя сопоставить"
-        ),
+        lines(&r)
+            .contains(&"  причина: ./members.csv: нет столбца с ID участника («ID», «user_id»); без него участников нельзя сопоставить"),
         "{r}"
     );
 }
@@ -153,7 +154,10 @@ fn an_output_that_cannot_be_written_is_named_with_the_russian_os_cause() {
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
         lines(&r),
-        ["rollout: ошибка: не удалось записать ./out/problems.csv", "  причина: это папка, а не файл"],
+        [
+            "rollout: ошибка: не удалось записать ./out/problems.csv",
+            "  причина: это папка, а не файл"
+        ],
         "{r}"
     );
 }

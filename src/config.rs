@@ -9,12 +9,44 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}\nhint: run `rollout init` to create a workspace, or pass --config PATH")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    /// The file cannot be read; `cause` is worded in the message (not a source, so the
+    /// binary does not print it twice).
+    #[error(
+        "не удалось прочитать {path}: {}\n  подсказка: создайте рабочее место командой `rollout init ПАПКА --profile ПРОФИЛЬ` или укажите файл настроек: --config ПУТЬ",
+        read_cause(.cause)
+    )]
+    Read { path: PathBuf, cause: std::io::Error },
+    /// Not TOML, or a value of the wrong kind: `at` is «, строка 3, столбец 11» when known,
+    /// `snippet` the line with a caret under the place.
+    #[error("{path}{at}: {message}{snippet}")]
+    Parse {
+        path: PathBuf,
+        at: String,
+        message: String,
+        snippet: String,
+    },
     #[error("{path}: {}", .problems.join("\n  "))]
     Invalid { path: PathBuf, problems: Vec<String> },
+}
+
+/// «файла нет» for the file the user named; the other OS causes as the house words them.
+fn read_cause(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "файла нет".into()
+    } else {
+        crate::files::io_ru(e)
+    }
+}
+
+/// A TOML error in Russian, with the line and column and the line itself.
+fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
+    let t = crate::serde_ru::toml_error(text, e);
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        at: t.at,
+        message: t.message,
+        snippet: t.snippet,
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -400,27 +432,19 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Config::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut unknown = Vec::new();
-        let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, path, &e))?;
         // serde_ignored writes `?` for an Option level: «sources.?.0.brnch» → «sources.0.brnch».
-        let raw: RawConfig =
-            serde_ignored::deserialize(de, |p| unknown.push(p.to_string().replace(".?", "").replace("?.", ""))).map_err(|e| {
-                ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                }
-            })?;
+        let raw: RawConfig = serde_ignored::deserialize(de, |p| unknown.push(p.to_string().replace(".?", "").replace("?.", "")))
+            .map_err(|e| toml_error(text, path, &e))?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         Config::validate(raw, path, root, unknown)
@@ -429,7 +453,7 @@ impl Config {
     fn validate(raw: RawConfig, path: &Path, root: PathBuf, unknown_keys: Vec<String>) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
         if raw.organization.profile.is_none() {
-            problems.push("[organization]: `profile` is required — school, college, kindergarten or supplementary".to_string());
+            problems.push("[organization] не указан profile — school (школа), college (колледж), kindergarten (детский сад) или supplementary (дополнительное образование)".to_string());
         }
         let implicit_branch = raw.branches.is_empty();
         let branches: Vec<Branch> = if implicit_branch {
@@ -451,19 +475,22 @@ impl Config {
         let mut seen = BTreeMap::new();
         for b in &branches {
             if b.name.is_empty() {
-                problems.push("[[branches]]: a branch has an empty name".to_string());
+                problems.push("[[branches]]: у филиала пустое название (name)".to_string());
             }
             for n in std::iter::once(&b.name).chain(&b.aliases) {
                 let key = crate::normalize::text_key(n);
                 if let Some(other) = seen.insert(key, b.name.clone())
                     && other != b.name
                 {
-                    problems.push(format!("[[branches]]: «{n}» names both «{other}» and «{}»", b.name));
+                    problems.push(format!(
+                        "[[branches]]: «{n}» — название или вариант сразу двух филиалов: «{other}» и «{}»",
+                        b.name
+                    ));
                 }
             }
         }
         if branches.iter().filter(|b| b.main).count() > 1 {
-            problems.push("[[branches]]: more than one branch has `main = true`".into());
+            problems.push("[[branches]]: `main = true` стоит у нескольких филиалов — главный может быть только один".into());
         }
         if let Some(sources) = &raw.sources {
             for s in sources {
@@ -472,18 +499,18 @@ impl Config {
                 {
                     let known: Vec<String> = branches.iter().map(|x| format!("\"{}\"", x.name)).collect();
                     problems.push(format!(
-                        "[[sources]] {}: branch \"{b}\" is not a branch of [[branches]] (names and aliases); known: {}",
+                        "[[sources]] {}: филиала «{b}» нет среди [[branches]] (названия и aliases); есть: {}",
                         s.path,
                         known.join(", ")
                     ));
                 }
                 if s.path.trim().is_empty() {
-                    problems.push("[[sources]]: an entry has an empty `path`".into());
+                    problems.push("[[sources]]: у одной из записей пустой `path`".into());
                 }
                 for field in s.columns.values() {
                     if crate::fields::Field::from_name(field).is_none() {
                         problems.push(format!(
-                            "[[sources]] {}: unknown field «{field}» in `columns`; known: {}",
+                            "[[sources]] {}: в `columns` неизвестное поле «{field}»; есть: {}",
                             s.path,
                             crate::fields::Field::names().join(", ")
                         ));
@@ -492,20 +519,23 @@ impl Config {
                 if let Some(enc) = &s.encoding
                     && encoding_rs::Encoding::for_label(enc.as_bytes()).is_none()
                 {
-                    problems.push(format!("[[sources]] {}: unknown encoding «{enc}»", s.path));
+                    problems.push(format!(
+                        "[[sources]] {}: неизвестная кодировка «{enc}» (например, utf-8, windows-1251, koi8-r)",
+                        s.path
+                    ));
                 }
                 if let Some(d) = &s.delimiter
                     && crate::fields::delimiter_byte(d).is_none()
                 {
                     problems.push(format!(
-                        "[[sources]] {}: `delimiter` must be one character such as \";\", \",\" or \"\\t\"",
+                        "[[sources]] {}: `delimiter` — один символ, например \";\", \",\" или \"\\t\"",
                         s.path
                     ));
                 }
             }
         }
         if raw.ingest.max_seconds == 0 || raw.ingest.max_memory_mb < 64 {
-            problems.push("[ingest]: max_seconds must be at least 1 and max_memory_mb at least 64".into());
+            problems.push("[ingest]: max_seconds — не меньше 1, max_memory_mb — не меньше 64".into());
         }
         let (chat_title, chat_map) = match raw.chats {
             None => (None, Vec::new()),
@@ -515,24 +545,26 @@ impl Config {
         for e in &chat_map {
             if !["students", "parents", "staff", "teachers"].contains(&e.audience.as_str()) {
                 problems.push(format!(
-                    "[[chats]] chat_id {}: audience must be students, parents, staff or teachers",
-                    e.chat_id
+                    "[[chats]] chat_id {}: audience «{}» — нужно students (обучающиеся), parents (родители), staff (сотрудники) или teachers (учителя группы)",
+                    e.chat_id, e.audience
                 ));
             }
             if let Some(b) = &e.branch
                 && !seen.contains_key(&crate::normalize::text_key(b))
             {
-                problems.push(format!(
-                    "[[chats]] chat_id {}: branch \"{b}\" is not a branch of [[branches]]",
-                    e.chat_id
-                ));
+                problems.push(format!("[[chats]] chat_id {}: филиала «{b}» нет среди [[branches]]", e.chat_id));
             }
         }
         let m = &raw.matching;
         if !(0.0..=1.0).contains(&m.auto) || !(0.0..=1.0).contains(&m.review) || m.review > m.auto {
-            problems.push("[matching]: auto and review must be between 0 and 1, review ≤ auto".into());
+            problems.push("[matching]: auto и review — числа от 0 до 1, review не больше auto".into());
         }
         let mut safety = SafetyConfig::default();
+        // A value as the user wrote it: a string without its quotes.
+        let shown = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
         let limit = |v: &toml::Value| match v {
             toml::Value::String(s) => Limit::parse(s),
             toml::Value::Integer(i) if *i >= 0 => Some(Limit::Count(*i as usize)),
@@ -541,13 +573,16 @@ impl Config {
         if let Some(v) = &raw.safety.max_remove {
             match limit(v) {
                 Some(l) => safety.max_remove = l,
-                None => problems.push("[safety] max_remove: a share such as \"10%\" or a count such as 5".into()),
+                None => problems.push(format!(
+                    "[safety] max_remove = «{}»: нужна доля, например \"10%\", или число, например 5",
+                    shown(v)
+                )),
             }
         }
         if let Some(v) = &raw.safety.max_shrink {
             match limit(v) {
                 Some(Limit::Share(s)) => safety.max_shrink = s,
-                _ => problems.push("[safety] max_shrink: a share such as \"30%\"".into()),
+                _ => problems.push(format!("[safety] max_shrink = «{}»: нужна доля, например \"30%\"", shown(v))),
             }
         }
         let mut terms = Vec::new();
@@ -559,7 +594,7 @@ impl Config {
                     end,
                 }),
                 _ => problems.push(format!(
-                    "[[calendar.terms]] «{}»: start and end are days such as \"01.09\" and \"26.10\"",
+                    "[[calendar.terms]] «{}»: start и end — дни вида \"01.09\" и \"26.10\"",
                     t.name
                 )),
             }
@@ -576,24 +611,24 @@ impl Config {
             None if raw.organization.profile == Some(Profile::College) => (6, 30),
             None => (5, 31),
             Some(s) => day_month(s).unwrap_or_else(|| {
-                problems.push("[calendar] school_year_end: a day such as \"30.06\"".into());
+                problems.push(format!("[calendar] school_year_end = «{s}»: нужен день вида \"30.06\""));
                 (6, 30)
             }),
         };
         let tz = raw.organization.timezone.trim().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
             problems.push(format!(
-                "[organization] timezone «{}» is not a time zone name such as \"Europe/Moscow\" or \"Asia/Yekaterinburg\"",
+                "[organization] timezone «{}» — не название часового пояса; например, \"Europe/Moscow\" или \"Asia/Yekaterinburg\"",
                 raw.organization.timezone
             ));
             chrono_tz::Europe::Moscow
         });
         if raw.plans.warn_days < 0 {
-            problems.push("[plans] warn_days: a number of days, 0 or more".into());
+            problems.push("[plans] warn_days: число дней, 0 или больше".into());
         }
         if !problems.is_empty() {
             // A typo in a key is the usual cause of a missing one: name them together.
             for k in &unknown_keys {
-                problems.push(format!("unknown key `{k}` — a typo?"));
+                problems.push(format!("неизвестный ключ `{k}` — опечатка?"));
             }
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),

@@ -46,6 +46,18 @@ impl Error {
     }
 }
 
+/// A link of a cause chain as a Russian user reads it: an OS error or an SQLite error in
+/// Russian ([`crate::files::io_ru`], [`crate::state::sql_ru`]), any other as it displays.
+pub fn cause_ru(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        crate::files::io_ru(io)
+    } else if let Some(sql) = e.downcast_ref::<rusqlite::Error>() {
+        crate::state::sql_ru(sql)
+    } else {
+        e.to_string()
+    }
+}
+
 impl From<crate::state::StateError> for Error {
     fn from(e: crate::state::StateError) -> Error {
         Error::Unreadable(e.into())

@@ -64,13 +64,42 @@ pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()
     for (rel, bytes) in files {
         let path = tmp.join(rel);
         if let Some(p) = path.parent() {
-            ensure_dir(p).with_context(|| format!("cannot create {}", p.display()))?;
+            ensure_dir(p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
         }
-        write_private(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
     }
     if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
+        std::fs::remove_dir_all(dir).with_context(|| format!("не удалось заменить {}", dir.display()))?;
     }
-    std::fs::rename(&tmp, dir).with_context(|| format!("cannot move the files into {}", dir.display()))?;
+    std::fs::rename(&tmp, dir).with_context(|| format!("не удалось перенести новые файлы в {}", dir.display()))?;
     Ok(())
+}
+
+/// An OS error as a Russian user reads it: the common kinds in Russian, any other kind
+/// with the system's own text.
+pub fn io_ru(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "файла или папки нет".into(),
+        K::PermissionDenied => "нет прав".into(),
+        K::AlreadyExists => "такой файл или папка уже есть".into(),
+        K::IsADirectory => "это папка, а не файл".into(),
+        K::NotADirectory => "в пути файл там, где должна быть папка".into(),
+        K::DirectoryNotEmpty => "папка не пуста".into(),
+        K::StorageFull => "нет места на диске".into(),
+        K::ReadOnlyFilesystem => "диск только для чтения".into(),
+        K::InvalidData => "данные повреждены или не в той кодировке".into(),
+        K::UnexpectedEof => "файл обрывается раньше времени".into(),
+        K::TimedOut => "время ожидания истекло".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// [`io_ru`] as a `Display` cause: `{}` of `IoRu(&e)`.
+pub struct IoRu<'a>(pub &'a std::io::Error);
+
+impl std::fmt::Display for IoRu<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&io_ru(self.0))
+    }
 }

@@ -52,6 +52,15 @@ pub fn ru_count(n: usize, forms: [&str; 3]) -> String {
     format!("{n} {form}")
 }
 
+/// A day as people read it, дд.мм.гггг; a stored ISO day («2026-11-22») is converted,
+/// anything else is shown as it is.
+pub fn day_ru(iso: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(iso.trim(), "%Y-%m-%d") {
+        Ok(d) => d.format("%d.%m.%Y").to_string(),
+        Err(_) => iso.to_string(),
+    }
+}
+
 /// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr.
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("ROLLOUT_TIMING").is_some() {
@@ -71,5 +80,11 @@ mod tests {
         assert_eq!(ru_count(11, f), "11 файлов");
         assert_eq!(ru_count(22, f), "22 файла");
         assert_eq!(ru_count(25, f), "25 файлов");
+    }
+
+    #[test]
+    fn days_for_people() {
+        assert_eq!(day_ru("2026-11-22"), "22.11.2026");
+        assert_eq!(day_ru(""), "");
     }
 }

@@ -8,9 +8,9 @@ const TEMPLATE: &str = include_str!("../templates/init/rollout.toml");
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InitError {
-    #[error("{0} is not empty; use --force to write the workspace there anyway")]
+    #[error("папка {0} не пуста; чтобы всё же создать рабочее место в ней, добавьте --force")]
     NotEmpty(String),
-    #[error("cannot write {path}: {source}")]
+    #[error("не удалось записать {path}: {}", crate::files::IoRu(.source))]
     Io { path: String, source: std::io::Error },
 }
 

@@ -26,5 +26,6 @@ pub mod problem;
 pub mod profile;
 pub mod report;
 pub mod roster;
+pub mod serde_ru;
 pub mod state;
 pub mod summary;

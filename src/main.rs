@@ -163,15 +163,19 @@ fn error_code(e: &Error) -> u8 {
     }
 }
 
-/// The whole cause chain, without repeating a cause the message already quotes.
+/// The whole cause chain in Russian, without repeating a cause a line above already says;
+/// OS and SQLite errors read as [`rollout::error::cause_ru`] words them.
 fn report(e: &Error) {
     let mut chain = e.chain();
-    let top = chain.next().map(|c| c.to_string()).unwrap_or_default();
-    eprintln!("rollout: error: {top}");
+    let top = chain.next().map(rollout::error::cause_ru).unwrap_or_default();
+    eprintln!("rollout: ошибка: {top}");
+    let mut said = top;
     for cause in chain {
-        let c = cause.to_string();
-        if !top.contains(&c) {
-            eprintln!("  caused by: {c}");
+        let c = rollout::error::cause_ru(cause);
+        if !said.contains(&c) {
+            eprintln!("  причина: {c}");
+            said.push('\n');
+            said.push_str(&c);
         }
     }
 }

@@ -17,6 +17,14 @@ impl Severity {
             Severity::Warning => "warning",
         }
     }
+
+    /// The label for people (problems.xlsx, problems-excel.csv).
+    pub fn ru(self) -> &'static str {
+        match self {
+            Severity::Error => "ошибка",
+            Severity::Warning => "предупреждение",
+        }
+    }
 }
 
 /// Stable rule codes; `the README (Problem rules)` says what each means and how it is counted.

@@ -210,7 +210,7 @@ struct Dashboard<'a> {
     audience_chart: Chart,
     gantt: Option<render::Gantt>,
     plans: &'a [String],
-    items: Vec<&'a status::ItemStatus>,
+    items: Vec<status::ItemStatus>,
     owners: &'a [status::Tally],
 }
 
@@ -258,7 +258,19 @@ pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>
             ("сотрудники", "staff", |b| (b.staff_joined, b.staff)),
         ],
     );
-    let mut items: Vec<&status::ItemStatus> = report.map(|r| r.items.iter().collect()).unwrap_or_default();
+    // The day a milestone was done, as people write it (the status keeps it ISO for --json).
+    let mut items: Vec<status::ItemStatus> = report
+        .map(|r| {
+            r.items
+                .iter()
+                .cloned()
+                .map(|mut i| {
+                    i.done_on = i.done_on.as_deref().map(crate::human::day_ru);
+                    i
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     items.sort_by_key(|i| (i.state, i.end, i.branch.clone(), i.id.clone()));
     let no_plans: Vec<String> = Vec::new();
     let d = Dashboard {
@@ -351,10 +363,10 @@ pub fn write(
     use anyhow::Context;
     let html = dashboard_html(cfg, usage, status, today)?;
     let xlsx = usage_xlsx(usage)?;
-    crate::output::ensure_dir(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    crate::output::ensure_dir(out_dir).with_context(|| format!("не удалось создать папку {}", out_dir.display()))?;
     let path = out_dir.join("report.html");
-    crate::output::write_private(&path, html.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::output::write_private(&path, html.as_bytes()).with_context(|| format!("не удалось записать {}", path.display()))?;
     let x = out_dir.join("usage.xlsx");
-    crate::output::write_private(&x, &xlsx).with_context(|| format!("cannot write {}", x.display()))?;
+    crate::output::write_private(&x, &xlsx).with_context(|| format!("не удалось записать {}", x.display()))?;
     Ok(path)
 }

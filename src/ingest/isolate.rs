@@ -53,7 +53,7 @@ pub enum IsolatedError {
     Unreadable(String),
     #[error("программа чтения не справилась с файлом ({0}); сообщите разработчикам, если можете передать файл")]
     Crashed(String),
-    #[error("не запускается процесс чтения: {0}")]
+    #[error("не запускается процесс чтения: {}", crate::files::IoRu(.0))]
     Spawn(std::io::Error),
 }
 
@@ -165,12 +165,15 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
                 return Err(IsolatedError::OverMemory(budget.max_memory_mb));
             }
         }
-        return Err(IsolatedError::Crashed(format!("reader exited with {status}")));
+        return Err(IsolatedError::Crashed(match status.code() {
+            Some(code) => format!("процесс чтения завершился с кодом {code}"),
+            None => "процесс чтения прерван".to_string(),
+        }));
     }
     match serde_json::from_slice::<Reply>(&out) {
         Ok(Reply::Ok(wb)) => Ok(wb),
         Ok(Reply::Err(e)) => Err(IsolatedError::Unreadable(e)),
         Ok(Reply::Panic(p)) => Err(IsolatedError::Crashed(p)),
-        Err(e) => Err(IsolatedError::Crashed(format!("unreadable reply from the reader: {e}"))),
+        Err(e) => Err(IsolatedError::Crashed(format!("непонятный ответ процесса чтения: {e}"))),
     }
 }

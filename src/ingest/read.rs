@@ -11,7 +11,7 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
-    #[error("файл не открывается: {0}")]
+    #[error("файл не открывается: {}", crate::files::IoRu(.0))]
     Io(#[from] std::io::Error),
     #[error("книга защищена паролем")]
     Encrypted,

@@ -31,10 +31,10 @@ pub const TEMPLATES: [(&str, &str); 8] = [
 #[non_exhaustive]
 pub enum LetterError {
     #[error(
-        "template {name}: {message}\nhint: built-in templates are in templates/letters/ of rollout; a workspace may override them in templates/letters/"
+        "шаблон {name}: {message}\n  подсказка: встроенные шаблоны лежат в templates/letters/ исходников rollout; рабочее место может заменить любой из них своим файлом с тем же именем в templates/letters/"
     )]
     Template { name: String, message: String },
-    #[error("cannot read {path}: {source}")]
+    #[error("не удалось прочитать {path}: {}", crate::files::IoRu(.source))]
     Io { path: String, source: std::io::Error },
 }
 

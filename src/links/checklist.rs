@@ -4,12 +4,14 @@
 use super::set::LinkSet;
 use crate::changes::{ActionKind, ChangeSet, PlacedChat};
 use crate::config::Config;
+use crate::human::day_ru;
 use crate::matching::Expected;
 use crate::output::xlsx::{SheetData, workbook_bytes};
 use crate::output::{excel_csv_bytes, write_private};
 use crate::platform::place::{Audience, Placement};
 use crate::roster::Roster;
 use crate::state::{LinkHistory, StateError, Store};
+use anyhow::Context;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -174,8 +176,9 @@ impl CheckKind {
 /// `OUT/links/status-excel.csv`.
 pub fn write_status(out: &Path, checks: &[LinkCheck], store: &Store) -> anyhow::Result<()> {
     let dir = out.join("links");
-    crate::output::ensure_dir(out)?;
-    crate::output::ensure_dir(&dir)?;
+    for d in [out, dir.as_path()] {
+        crate::output::ensure_dir(d).with_context(|| format!("не удалось создать папку {}", d.display()))?;
+    }
     let rows: Vec<Vec<String>> = checks
         .iter()
         .map(|c| {
@@ -196,12 +199,12 @@ pub fn write_status(out: &Path, checks: &[LinkCheck], store: &Store) -> anyhow::
             vec![
                 h.branch,
                 h.group,
-                h.audience,
+                Audience::from_code(&h.audience).map_or(h.audience.clone(), |a| a.ru().to_string()),
                 h.link,
-                h.source,
-                h.first_seen,
-                h.last_seen,
-                h.retired.unwrap_or_default(),
+                source_ru(&h.source),
+                day_ru(&h.first_seen),
+                day_ru(&h.last_seen),
+                h.retired.as_deref().map(day_ru).unwrap_or_default(),
             ]
         })
         .collect();
@@ -229,7 +232,23 @@ pub fn write_status(out: &Path, checks: &[LinkCheck], store: &Store) -> anyhow::
             rows: history,
         },
     ];
-    write_private(&dir.join("status.xlsx"), &workbook_bytes(&sheets)?)?;
-    write_private(&dir.join("status-excel.csv"), &excel_csv_bytes(&header, &rows))?;
+    for (name, bytes) in [
+        ("status.xlsx", workbook_bytes(&sheets)?),
+        ("status-excel.csv", excel_csv_bytes(&header, &rows)),
+    ] {
+        let path = dir.join(name);
+        write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
+    }
     Ok(())
+}
+
+/// Where a link came from, for people: «платформа, чат 101», «файл links.xlsx Лист1 D2».
+fn source_ru(code: &str) -> String {
+    if let Some(chat) = code.strip_prefix("platform:") {
+        format!("платформа, чат {chat}")
+    } else if let Some(file) = code.strip_prefix("file:") {
+        format!("файл {}", file.split_whitespace().collect::<Vec<_>>().join(" "))
+    } else {
+        code.to_string()
+    }
 }

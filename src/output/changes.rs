@@ -82,7 +82,7 @@ pub fn write_diff(
     matches: &[MemberMatch],
     c: &ChangeSet,
 ) -> anyhow::Result<()> {
-    ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("matches.csv", csv_bytes(&MATCHES_HEADER, &matches_rows(matches))),
         ("changes.json", changes_json(c)?),
@@ -95,7 +95,7 @@ pub fn write_diff(
     ];
     for (name, bytes) in files {
         let path = out.join(name);
-        write_private(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
     }
     Ok(())
 }

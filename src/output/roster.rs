@@ -55,8 +55,8 @@ pub fn people_rows(roster: &Roster) -> Vec<Vec<String>> {
 
 pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow::Result<()> {
     let dir = out.join("roster");
-    ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
-    ensure_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
+    ensure_dir(&dir).with_context(|| format!("не удалось создать папку {}", dir.display()))?;
     let people = people_rows(roster);
     let groups: Vec<Vec<String>> = roster
         .groups
@@ -97,7 +97,7 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     ];
     for (name, bytes) in files {
         let path = dir.join(name);
-        write_private(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
     }
     Ok(())
 }
@@ -181,21 +181,16 @@ fn problem_rows(problems: &[Problem]) -> Vec<Vec<String>> {
 }
 
 pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
-    ensure_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     let rows = problem_rows(problems);
     let csv = csv_bytes(&PROBLEMS_HEADER, &rows);
-    let severity_ru = |s: &str| {
-        if s == "error" {
-            "ошибка"
-        } else {
-            "предупреждение"
-        }
-    };
-    let ru_rows: Vec<Vec<String>> = rows
+    // The files for people show the severity in Russian; problems.csv keeps its codes.
+    let ru_rows: Vec<Vec<String>> = problems
         .iter()
-        .map(|r| {
+        .zip(&rows)
+        .map(|(p, r)| {
             let mut r = r.clone();
-            r[1] = severity_ru(&r[1]).to_string();
+            r[1] = p.severity().ru().to_string();
             r
         })
         .collect();
@@ -230,15 +225,7 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
                 vec![
                     rule.clone(),
                     r.map(|r| r.title_ru()).unwrap_or("").into(),
-                    r.map(|r| {
-                        if r.severity() == crate::problem::Severity::Error {
-                            "ошибка"
-                        } else {
-                            "предупреждение"
-                        }
-                    })
-                    .unwrap_or("")
-                    .into(),
+                    r.map(|r| r.severity().ru()).unwrap_or("").into(),
                     branch.clone(),
                     n.to_string(),
                 ]
@@ -260,11 +247,12 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
         .iter()
         .map(|s| s.to_string())
         .collect(),
-        rows,
+        rows: ru_rows,
     };
     let xlsx = workbook_bytes(&[summary, list])?;
-    write_private(&out.join("problems.csv"), &csv).context("cannot write problems.csv")?;
-    write_private(&out.join("problems.xlsx"), &xlsx).context("cannot write problems.xlsx")?;
-    write_private(&out.join("problems-excel.csv"), &excel_csv).context("cannot write problems-excel.csv")?;
+    for (name, bytes) in [("problems.csv", csv), ("problems.xlsx", xlsx), ("problems-excel.csv", excel_csv)] {
+        let path = out.join(name);
+        write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
+    }
     Ok(())
 }

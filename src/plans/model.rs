@@ -205,10 +205,16 @@ impl Plan {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("не удаётся прочитать {path}: {source}")]
+    #[error("не удалось прочитать {path}: {}", crate::files::IoRu(.source))]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    /// `at` and `snippet` as in `serde_ru::TomlError`.
+    #[error("{path}{at}: {message}{snippet}")]
+    Parse {
+        path: PathBuf,
+        at: String,
+        message: String,
+        snippet: String,
+    },
     #[error("{path}:\n  - {}", problems.join("\n  - "))]
     Invalid { path: PathBuf, problems: Vec<String> },
 }
@@ -254,9 +260,14 @@ pub fn load(path: &Path, cfg: &Config) -> Result<Plan, PlanError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let file: PlanFile = toml::from_str(&text).map_err(|e| PlanError::Parse {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    let file: PlanFile = toml::from_str(&text).map_err(|e| {
+        let t = crate::serde_ru::toml_error(&text, &e);
+        PlanError::Parse {
+            path: path.to_path_buf(),
+            at: t.at,
+            message: t.message,
+            snippet: t.snippet,
+        }
     })?;
     expand(&file, path, cfg)
 }

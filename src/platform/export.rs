@@ -16,6 +16,15 @@ pub struct MemberExport {
     pub reader: Reader,
 }
 
+/// «лист «Участники»: » — nothing for a CSV file, which has no sheets.
+fn in_sheet(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("лист «{name}»: ")
+    }
+}
+
 /// A stable id for a chat known only by its title.
 fn chat_id_for(title: &str) -> i64 {
     let h = Sha256::digest(text_key(title).as_bytes());
@@ -24,7 +33,7 @@ fn chat_id_for(title: &str) -> i64 {
 
 impl Platform for MemberExport {
     fn describe(&self) -> String {
-        format!("member export {}", self.path.display())
+        format!("выгрузка участников {}", self.path.display())
     }
 
     fn load(&self) -> Result<PlatformState, PlatformError> {
@@ -51,8 +60,8 @@ impl Platform for MemberExport {
             }
             let Some(id_col) = h.col(Field::Id) else {
                 return Err(err(format!(
-                    "лист «{}»: нет столбца с ID участника («ID», «user_id»); без него участников нельзя сопоставить",
-                    sheet.name
+                    "{}нет столбца с ID участника («ID», «user_id»); без него участников нельзя сопоставить",
+                    in_sheet(&sheet.name)
                 )));
             };
             any_header = true;
@@ -62,8 +71,8 @@ impl Platform for MemberExport {
                 let Ok(user_id) = id_text.parse::<i64>() else {
                     if !id_text.is_empty() {
                         return Err(err(format!(
-                            "лист «{}», ячейка {}: «{id_text}» — не числовой ID участника",
-                            sheet.name,
+                            "{}ячейка {}: «{id_text}» — не числовой ID участника",
+                            in_sheet(&sheet.name),
                             crate::ingest::table::a1(r, id_col)
                         )));
                     }

@@ -121,9 +121,10 @@ impl PlatformWarning {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlatformError {
-    #[error("cannot read {path}: {source}")]
+    #[error("не удалось прочитать {path}: {}", crate::files::IoRu(.source))]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: not the shape the MAX Bot API returns: {message}")]
+    /// `message` says where and why (`serde_ru::json_error`).
+    #[error("{path}, {message} — снимок платформы должен быть в том виде, в каком его отдаёт MAX Bot API")]
     Shape { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Export { path: PathBuf, message: String },
@@ -131,7 +132,7 @@ pub enum PlatformError {
 
 /// A source of platform state.
 pub trait Platform {
-    /// What it is, for messages («snapshot platform/»).
+    /// What it is, for messages («снимок platform/»).
     fn describe(&self) -> String;
     fn load(&self) -> Result<PlatformState, PlatformError>;
 }

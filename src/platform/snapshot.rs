@@ -31,7 +31,7 @@ fn read(path: &Path) -> Result<Vec<u8>, PlatformError> {
 
 impl Platform for SnapshotFolder {
     fn describe(&self) -> String {
-        format!("snapshot {}", self.dir.display())
+        format!("снимок {}", self.dir.display())
     }
 
     fn load(&self) -> Result<PlatformState, PlatformError> {
@@ -39,7 +39,7 @@ impl Platform for SnapshotFolder {
         let bytes = read(&chats_path)?;
         let list: ChatList = serde_json::from_slice(&bytes).map_err(|e| PlatformError::Shape {
             path: chats_path.clone(),
-            message: e.to_string(),
+            message: crate::serde_ru::json_error(&e),
         })?;
         let mut state = PlatformState::default();
         state.fingerprint.push(("chats.json".into(), bytes));
@@ -64,7 +64,7 @@ impl Platform for SnapshotFolder {
                         state.warnings.push(PlatformWarning::CorruptMembers {
                             path: path.clone(),
                             chat_id: chat.chat_id,
-                            message: e.to_string(),
+                            message: crate::serde_ru::json_error(&e),
                         });
                         state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
                         members_known = false;

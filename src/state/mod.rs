@@ -21,29 +21,44 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
-    #[error("state store {path}: {source}")]
+    #[error("хранилище состояния {path}: {}", sql_ru(.source))]
     Sql { path: PathBuf, source: rusqlite::Error },
-    #[error("cannot create {path}: {source}")]
+    #[error("не удалось создать {path}: {}", crate::files::IoRu(.source))]
     Io { path: PathBuf, source: std::io::Error },
     #[error(
         "хранилище состояния {path} создано более новой версией rollout (версия схемы {found}, \
-         эта версия знает версии до {known}); обновите rollout — хранилище оставлено как есть"
+         эта версия понимает схемы до {known}); обновите rollout — хранилище оставлено как есть"
     )]
     Newer { path: PathBuf, found: i64, known: i64 },
-    #[error("cannot create {path}")]
+    #[error("не удалось создать папку {path}")]
     CreateDir {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {path}")]
+    #[error("не удалось записать {path}")]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("no system randomness: {0}")]
+    #[error("система не дала случайных чисел для секрета рабочего места: {0}")]
     Randomness(String),
+}
+
+/// SQLite's usual failures in Russian; the others keep SQLite's text.
+pub fn sql_ru(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DatabaseBusy | C::DatabaseLocked) => "занято другой командой rollout — дождитесь её окончания".into(),
+        Some(C::ReadOnly) => "только для чтения — нет прав на запись".into(),
+        Some(C::NotADatabase) => "это не база SQLite (файл повреждён или подменён)".into(),
+        Some(C::DatabaseCorrupt) => "база повреждена".into(),
+        Some(C::DiskFull) => "нет места на диске".into(),
+        Some(C::CannotOpen) => "не открывается (нет папки или прав)".into(),
+        Some(C::PermissionDenied) => "нет прав".into(),
+        _ => e.to_string(),
+    }
 }
 
 pub struct Store {

@@ -26,7 +26,7 @@ fn college() -> Ws {
 
 fn assert_output_error(r: &Run, what: &str) {
     assert_eq!(r.code, 2, "{what}: an output that cannot be written is exit 2\n{r}");
-    assert!(r.stderr.starts_with("rollout: error: "), "{what}: the error is named\n{r}");
+    assert!(r.stderr.starts_with("rollout: ошибка: "), "{what}: the error is named\n{r}");
     assert!(!r.stderr.contains("panicked"), "{what}\n{r}");
 }
 

@@ -15,5 +15,7 @@ pub fn today_local() -> NaiveDate {
 
 fn pinned() -> Option<NaiveDate> {
     let s = std::env::var("ROLLOUT_TODAY").ok()?;
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y"))
+        .ok()
 }

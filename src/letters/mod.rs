@@ -461,7 +461,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 h.join().unwrap_or_else(|_| {
                     Err(LetterError::Template {
                         name: "letters".into(),
-                        message: "a rendering thread failed".into(),
+                        message: "поток подготовки писем завершился с ошибкой".into(),
                     })
                 })
             })
@@ -733,7 +733,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 h.join().unwrap_or_else(|_| {
                     Err(LetterError::Template {
                         name: "lists".into(),
-                        message: "a thread failed".into(),
+                        message: "поток подготовки писем завершился с ошибкой".into(),
                     })
                 })
             })

@@ -330,7 +330,8 @@ fn files_not_listed_in_sources_are_named() {
     );
     let r = ws.run(&["check"]);
     assert!(
-        r.stdout.contains("Внимание: 1 файл в sources/ не перечислен в [[sources]] и не прочитан: sources/forgotten.xlsx"),
+        r.stdout
+            .contains("Внимание: 1 файл в sources/ не перечислен в [[sources]] и не прочитан: sources/forgotten.xlsx"),
         "{r}"
     );
     assert_eq!(r.code, 1, "{r}");

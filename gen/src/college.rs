@@ -943,6 +943,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         t.push_str(&format!("kind = \"{kind}\"\n"));
     }
     t.push_str("\n# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n");
+    t.push_str("\n# Who the .eml letters are from (no .eml is written without it).\n[letters]\nfrom = \"Приёмная колледжа <priem@college.example>\"\n");
     std::fs::write(dir.join("rollout.toml"), t)?;
     // The rollout plan the dashboard shows: written by hand, for these four branches.
     std::fs::create_dir_all(dir.join("plans"))?;

@@ -313,7 +313,9 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
          # and its kind is told from its columns.\n\n\
                   [organization]\nname = {}\nprofile = \"school\"\ntimezone = \"Europe/Moscow\"\n\n\
          # What is on the platform: a snapshot in the shape the MAX Bot API returns.\n\
-         [platform]\nsnapshot = \"platform/\"\n",
+         [platform]\nsnapshot = \"platform/\"\n\n\
+         # Who the .eml letters are from (no .eml is written without it).\n\
+         [letters]\nfrom = \"Школа № 7 <school7@school.example>\"\n",
         toml_str(ORG)
     );
     std::fs::write(dir.join("rollout.toml"), toml)?;

@@ -187,3 +187,52 @@ fn a_chat_listed_twice_is_read_once() {
     let once: serde_json::Value = serde_json::from_str(&once).unwrap();
     assert_eq!(twice["actions"], once["actions"], "the same actions as with the chat listed once");
 }
+
+/// `approve` accepts only a change set `diff` showed and that still matches; refusing a
+/// stale one it never prints the new hash (approving that would skip the review).
+#[test]
+fn approve_takes_only_a_change_set_diff_showed() {
+    let ws = ws();
+    ws.config(crate::diff::TOML);
+    write_snapshot(&ws, &base_chats());
+    let hash = |ws: &crate::util::Ws| -> String {
+        let c: serde_json::Value = serde_json::from_str(&ws.read("out/changes.json")).unwrap();
+        c["hash"].as_str().unwrap().to_string()
+    };
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    let old = hash(&ws);
+    // The inputs change after the diff.
+    ws.config(&format!("{}\n# changed\n", crate::diff::TOML));
+    let r = ws.run(&["approve", &old]);
+    assert_eq!(r.code, 2, "a stale change set is refused\n{r}");
+    let hexes: Vec<&str> = r
+        .stderr
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|w| w.len() == 64 && *w != old)
+        .collect();
+    assert!(hexes.is_empty(), "the refusal shows another change set's hash {hexes:?}\n{r}");
+    // The current change set, learned elsewhere (a copy of the workspace), was never shown here.
+    let copy = crate::util::Ws::new();
+    crate::util::copy_dir(ws.path(), copy.path());
+    assert_eq!(copy.run(&["diff", "-q"]).code, 0);
+    let new = hash(&copy);
+    assert_ne!(new, old);
+    let r = ws.run(&["approve", &new]);
+    assert_eq!(r.code, 2, "a change set diff never showed is refused\n{r}");
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(
+            format!(
+                "rollout: ошибка: набор изменений {} ещё не показан: выполните rollout diff и проверьте его",
+                &new[..12]
+            )
+            .as_str()
+        ),
+        "{r}"
+    );
+    // Shown by diff, it is approved.
+    assert_eq!(ws.run(&["diff", "-q"]).code, 0);
+    let r = ws.run(&["approve", &new]);
+    assert_eq!(r.code, 0, "{r}");
+}

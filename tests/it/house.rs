@@ -1,21 +1,9 @@
 //! The house's promises through the binary: one exit code per kind of failure for every
 //! command, and keys that are accepted but not used yet say so.
 
+use crate::util::copy_dir;
 use crate::util::{Run, Ws};
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A copy of the sample college (sources, platform snapshot, plans).
 fn college() -> Ws {

@@ -3,21 +3,9 @@
 //! sources/ — and the Russian texts of the commands that met them. Each test asserts the
 //! whole line the user sees.
 
+use crate::util::copy_dir;
 use crate::util::*;
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A copy of a sample workspace (sources, platform snapshot, plans).
 fn sample(name: &str) -> Ws {

@@ -1,25 +1,10 @@
 //! The bundled samples: `rollout check` reports exactly what the generator planted —
 //! per rule the same count, and the same file, sheet and cell for each problem.
 
+use crate::util::copy_dir;
 use crate::util::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let name = e.file_name();
-        let name_s = name.to_string_lossy();
-        if name_s == "out" || name_s == ".rollout" {
-            continue;
-        }
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
 
 pub fn sample(name: &str) -> Ws {
     let ws = Ws::new();

@@ -216,3 +216,17 @@ aliases = ["Заречный"]
 "#;
 
 pub const SCHOOL_TOML: &str = "[organization]\nname = \"Школа\"\nprofile = \"school\"\n";
+
+/// Copies a folder with everything in it (fixtures and samples into a test's workspace).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}

@@ -137,15 +137,20 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
 pub enum ApproveError {
     #[error("«{0}» — не хеш набора изменений: укажите хеш, который напечатал rollout diff (не меньше 8 знаков)")]
     NotAHash(String),
+    /// The current change set is not shown: its hash stays unsaid, or it could be
+    /// approved without anyone having looked at it.
     #[error(
-        "отказано: набор изменений {given} не совпадает с тем, что получается сейчас (изменились источники, rollout.toml, данные платформы или решения; текущий — {now}). Выполните rollout diff заново и проверьте новый набор (если набор делался с --platform, укажите тот же --platform и здесь)"
+        "отказано: набор изменений {given} не совпадает с тем, что получается сейчас (изменились источники, rollout.toml, данные платформы или решения). Выполните rollout diff заново и проверьте новый набор (если набор делался с --platform, укажите тот же --platform и здесь)"
     )]
-    Stale { given: String, now: String },
+    Stale { given: String },
+    #[error("набор изменений {0} ещё не показан: выполните rollout diff и проверьте его")]
+    NotShown(String),
 }
 
 /// Checks that `given` (the full hash or its first 8+ characters, as the summary prints
-/// it) names the change set recomputed from the current inputs.
-pub fn check_approval(given: &str, current: &ChangeSet) -> Result<(), ApproveError> {
+/// it) names the change set recomputed from the current inputs, and that `diff` showed it
+/// (`shown`).
+pub fn check_approval(given: &str, current: &ChangeSet, shown: bool) -> Result<(), ApproveError> {
     let g = given.trim().trim_end_matches('…').to_lowercase();
     if g.len() < 8 || !g.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ApproveError::NotAHash(given.trim().to_string()));
@@ -153,8 +158,10 @@ pub fn check_approval(given: &str, current: &ChangeSet) -> Result<(), ApproveErr
     if !current.hash.starts_with(&g) {
         return Err(ApproveError::Stale {
             given: given.trim().to_string(),
-            now: current.hash.clone(),
         });
+    }
+    if !shown {
+        return Err(ApproveError::NotShown(current.hash[..12].to_string()));
     }
     Ok(())
 }

@@ -53,6 +53,15 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether `diff` (or `run`) showed the change set with this hash.
+    pub fn change_set_shown(&self, hash: &str) -> Result<bool, StateError> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM shown_change_sets WHERE hash = ?1)", [hash], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// Whether any change set was ever shown (`diff` or `run` with a platform).
     pub fn any_change_set_shown(&self) -> Result<bool, StateError> {
         self.conn

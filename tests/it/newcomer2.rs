@@ -120,11 +120,12 @@ fn approve_of_another_hash_after_a_diff_is_refused_in_russian() {
     assert_eq!(r.code, 1, "{r}");
     let now = changes(&ws)["hash"].as_str().unwrap().to_string();
     let r = ws.run(&["approve", "0123456789abcdef"]);
+    assert!(!r.stderr.contains(&now), "the refusal never names the current hash\n{r}");
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
         error_line(&r),
         format!(
-            "rollout: ошибка: отказано: набор изменений 0123456789abcdef не совпадает с тем, что получается сейчас (изменились источники, rollout.toml, данные платформы или решения; текущий — {now}). Выполните rollout diff заново и проверьте новый набор (если набор делался с --platform, укажите тот же --platform и здесь)"
+            "rollout: ошибка: отказано: набор изменений 0123456789abcdef не совпадает с тем, что получается сейчас (изменились источники, rollout.toml, данные платформы или решения). Выполните rollout diff заново и проверьте новый набор (если набор делался с --platform, укажите тот же --platform и здесь)"
         ),
         "{r}"
     );

@@ -236,3 +236,17 @@ fn approve_takes_only_a_change_set_diff_showed() {
     let r = ws.run(&["approve", &new]);
     assert_eq!(r.code, 0, "{r}");
 }
+
+/// Two [[branches]] with one name counted the branch twice (groups added up to 29 of 21):
+/// a configuration error naming it.
+#[test]
+fn a_branch_written_twice_is_a_configuration_error() {
+    let ws = crate::util::Ws::new();
+    ws.config(
+        "[organization]\nname = \"Колледж\"\nprofile = \"college\"\n\n[[branches]]\nname = \"Главный корпус\"\nmain = true\n\n[[branches]]\nname = \"Заречный филиал\"\n\n[[branches]]\nname = \"Главный корпус\"\n",
+    );
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 2, "{r}");
+    let want = "  [[branches]]: филиал «Главный корпус» записан дважды — оставьте один, другие написания перечислите в aliases";
+    assert!(r.stderr.lines().any(|l| l == want), "want the line\n{want}\n{r}");
+}

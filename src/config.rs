@@ -473,9 +473,15 @@ impl Config {
                 .collect()
         };
         let mut seen = BTreeMap::new();
+        let mut names = std::collections::BTreeSet::new();
         for b in &branches {
             if b.name.is_empty() {
                 problems.push("[[branches]]: у филиала пустое название (name)".to_string());
+            } else if !names.insert(crate::normalize::text_key(&b.name)) {
+                problems.push(format!(
+                    "[[branches]]: филиал «{}» записан дважды — оставьте один, другие написания перечислите в aliases",
+                    b.name
+                ));
             }
             for n in std::iter::once(&b.name).chain(&b.aliases) {
                 let key = crate::normalize::text_key(n);

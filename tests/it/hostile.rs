@@ -247,6 +247,6 @@ fn a_branch_written_twice_is_a_configuration_error() {
     );
     let r = ws.run(&["check"]);
     assert_eq!(r.code, 2, "{r}");
-    let want = "  [[branches]]: филиал «Главный корпус» записан дважды — оставьте один, другие написания перечислите в aliases";
+    let want = "rollout: ошибка: rollout.toml: [[branches]]: филиал «Главный корпус» записан дважды — оставьте один, другие написания перечислите в aliases";
     assert!(r.stderr.lines().any(|l| l == want), "want the line\n{want}\n{r}");
 }

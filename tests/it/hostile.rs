@@ -250,3 +250,21 @@ fn a_branch_written_twice_is_a_configuration_error() {
     let want = "rollout: ошибка: rollout.toml: [[branches]]: филиал «Главный корпус» записан дважды — оставьте один, другие написания перечислите в aliases";
     assert!(r.stderr.lines().any(|l| l == want), "want the line\n{want}\n{r}");
 }
+
+/// One bad plan file no longer hides every plan: the good ones are shown, the bad one is
+/// named, and the exit code says something needs attention.
+#[test]
+fn one_bad_plan_file_leaves_the_good_plans_shown() {
+    let ws = crate::util::Ws::new();
+    crate::util::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/college"), ws.path());
+    ws.write("plans/broken.toml", "title = \"Сломанный план\"\n[[milestones]]\nid = \n");
+    let want = "rollout: внимание: план не вошёл: plans/broken.toml";
+    let r = ws.run(&["plan", "status", "--json"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stdout.contains("\"plan\": \"binding.toml\""), "the good plan is shown\n{r}");
+    assert!(r.stderr.lines().any(|l| l.starts_with(want)), "want a line starting with\n{want}\n{r}");
+    let r = ws.run(&["report", "-q"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stderr.lines().any(|l| l.starts_with(want)), "{r}");
+    assert!(ws.read("out/report.html").contains("План перехода на ИКОП"), "the good plan is in the dashboard");
+}

@@ -65,9 +65,16 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
     let links = rollout::links::set::collect(&ws.cfg, &loaded.roster, chats, &ws.reader());
     let usage = super::measure_usage(ws, loaded, diff.as_ref(), chats, &links);
     let mut store = ws.store()?;
-    let (plans, errors) = rollout::report::load_plans(&ws.cfg, None);
-    for e in &errors {
-        eprintln!("rollout: внимание: план не вошёл в отчёт: {e}");
+    // Plans that do not load are named and left out; a workspace without plans has none.
+    let (plans, left_out) = super::plan::good_plans(ws, None).unwrap_or_else(|e| {
+        eprintln!(
+            "rollout: внимание: планы не вошли в отчёт: {}",
+            e.chain().next().map(|c| c.to_string()).unwrap_or_default()
+        );
+        (Vec::new(), true)
+    });
+    if left_out {
+        done = done.max(Done::Problems);
     }
     let status = if plans.is_empty() {
         None

@@ -104,7 +104,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
         PlanCmd::Done(a) => done(g, a),
         PlanCmd::Status { sel, json } => {
             let ws = Workspace::load(g)?;
-            let (_, r, platform) = context(&ws, &sel)?;
+            let (_, r, platform, left_out) = context(&ws, &sel)?;
             if json {
                 let mut text = serde_json::to_vec_pretty(&r).map_err(Error::output)?;
                 text.push(b'\n');
@@ -115,12 +115,15 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 let _ = rollout::plans::render::print_status(&mut text, &r, colour);
                 super::print_raw(&text);
             }
-            Ok(Done::problems_if(r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked))).max(platform.done()))
+            Ok(
+                Done::problems_if(left_out || r.items.iter().any(|i| matches!(i.state, State::Overdue | State::Blocked)))
+                    .max(platform.done()),
+            )
         }
         PlanCmd::Calendar { sel } => {
             let ws = Workspace::load(g)?;
             super::require_org_name(&ws)?;
-            let (_, r, platform) = context(&ws, &sel)?;
+            let (_, r, platform, left_out) = context(&ws, &sel)?;
             let ics = rollout::plans::render::calendar(&r, &ws.cfg.organization.name, ws.today);
             let dir = ws.out.join("plan");
             rollout::output::ensure_dir(&dir).map_err(Error::output)?;
@@ -131,19 +134,19 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                 path.display(),
                 ru_count(r.items.len(), ["событие", "события", "событий"])
             );
-            Ok(platform.done())
+            Ok(platform.done().max(Done::problems_if(left_out)))
         }
         PlanCmd::Gantt { sel } => {
             let ws = Workspace::load(g)?;
-            let (_, r, platform) = context(&ws, &sel)?;
+            let (_, r, platform, left_out) = context(&ws, &sel)?;
             let text = rollout::plans::render::mermaid(&r);
             super::print_raw(text.as_bytes());
-            Ok(platform.done())
+            Ok(platform.done().max(Done::problems_if(left_out)))
         }
         PlanCmd::Remind { sel } => {
             let ws = Workspace::load(g)?;
             super::require_org_name(&ws)?;
-            let (plans, r, platform) = context(&ws, &sel)?;
+            let (plans, r, platform, left_out) = context(&ws, &sel)?;
             let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
             let reminders = rollout::plans::render::reminders(&plans, &r, ws.cfg.plans.warn_days);
             let files = rollout::letters::plan_reminders(&engine, &ws.cfg, &reminders, r.as_of).map_err(Error::usage)?;
@@ -156,7 +159,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
                     dir.display()
                 );
             }
-            Ok(platform.done())
+            Ok(platform.done().max(Done::problems_if(left_out)))
         }
     }
 }
@@ -167,17 +170,28 @@ pub fn plan_errors(errors: Vec<PlanError>) -> Error {
 }
 
 /// Plans, the measured usage (only when a milestone is measured) and the status on the day.
-fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport, super::PlatformData)> {
+/// The plans that load. A bad plan file is named and left out, and the others are used
+/// (`true`: something was left out); only a plan asked for by `--plan`, or nothing good at
+/// all, stops the command.
+pub fn good_plans(ws: &Workspace, explicit: Option<&Path>) -> Result<(Vec<Plan>, bool)> {
+    let (plans, errors) = rollout::report::load_plans(&ws.cfg, explicit);
+    if !errors.is_empty() && (explicit.is_some() || plans.is_empty()) {
+        return Err(plan_errors(errors));
+    }
+    for e in &errors {
+        eprintln!("rollout: внимание: план не вошёл: {e}");
+    }
+    Ok((plans, !errors.is_empty()))
+}
+
+fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport, super::PlatformData, bool)> {
     let as_of = super::parse_day(sel.as_of.as_deref(), ws.today)?;
     if let Some(p) = &sel.plan
         && !p.is_file()
     {
         return Err(Error::msg(format!("--plan {}: файла нет", p.display())));
     }
-    let (plans, errors) = rollout::report::load_plans(&ws.cfg, sel.plan.as_deref());
-    if !errors.is_empty() {
-        return Err(plan_errors(errors));
-    }
+    let (plans, left_out) = good_plans(ws, sel.plan.as_deref())?;
     if plans.is_empty() {
         return Err(Error::msg(format!(
             "в {} нет планов: положите туда файл плана (образец — plans/college-binding.toml) или сделайте его из таблицы: rollout plan import ФАЙЛ",
@@ -194,7 +208,7 @@ fn context(ws: &Workspace, sel: &PlanSel) -> Result<(Vec<Plan>, StatusReport, su
         (ws.store()?, Default::default(), super::PlatformData::NotConfigured)
     };
     let report = rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut store, as_of, ws.today).map_err(Error::Unreadable)?;
-    Ok((plans, report, platform))
+    Ok((plans, report, platform, left_out))
 }
 
 fn done(g: &Global, a: DoneArgs) -> Result<Done> {

@@ -21,10 +21,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let loaded = ws.roster(g.quiet)?;
     let mut ctx = super::link_context(&ws, &loaded, a.platform.as_deref())?;
     let usage = super::measure_usage(&ws, &loaded, ctx.diff.as_ref(), &ctx.chats, &ctx.links);
-    let (plans, errors) = rollout::report::load_plans(&ws.cfg, None);
-    if !errors.is_empty() {
-        return Err(super::plan::plan_errors(errors));
-    }
+    let (plans, left_out) = super::plan::good_plans(&ws, None)?;
     let status = if plans.is_empty() {
         None
     } else {
@@ -35,5 +32,5 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         say!("Отчёт: {}", path.display());
         say!("Сводка для директора: {}", ws.out.join("usage.xlsx").display());
     }
-    Ok(ctx.platform.done())
+    Ok(ctx.platform.done().max(Done::problems_if(left_out)))
 }

@@ -258,13 +258,19 @@ fn one_bad_plan_file_leaves_the_good_plans_shown() {
     let ws = crate::util::Ws::new();
     crate::util::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/college"), ws.path());
     ws.write("plans/broken.toml", "title = \"Сломанный план\"\n[[milestones]]\nid = \n");
-    let want = "rollout: внимание: план не вошёл: plans/broken.toml";
+    let want = "rollout: внимание: план не вошёл: ./plans/broken.toml, строка 3, столбец 6";
     let r = ws.run(&["plan", "status", "--json"]);
     assert_eq!(r.code, 1, "{r}");
     assert!(r.stdout.contains("\"plan\": \"binding.toml\""), "the good plan is shown\n{r}");
-    assert!(r.stderr.lines().any(|l| l.starts_with(want)), "want a line starting with\n{want}\n{r}");
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with(want)),
+        "want a line starting with\n{want}\n{r}"
+    );
     let r = ws.run(&["report", "-q"]);
     assert_eq!(r.code, 1, "{r}");
     assert!(r.stderr.lines().any(|l| l.starts_with(want)), "{r}");
-    assert!(ws.read("out/report.html").contains("План перехода на ИКОП"), "the good plan is in the dashboard");
+    assert!(
+        ws.read("out/report.html").contains("План перехода на ИКОП"),
+        "the good plan is in the dashboard"
+    );
 }

@@ -30,15 +30,9 @@ fn has_line(text: &str, line: &str) -> bool {
     text.lines().any(|l| l == line)
 }
 
-/// The first line of stderr, the error the user reads. The prefix «rollout: error:» is
-/// being translated to «rollout: ошибка:» in main.rs on another branch; the old spelling
-/// is read as the new one until the branches meet.
+/// The first line of stderr, the error the user reads.
 fn error_line(r: &Run) -> String {
-    let first = r.stderr.lines().next().unwrap_or_default();
-    match first.strip_prefix("rollout: error: ") {
-        Some(rest) => format!("rollout: ошибка: {rest}"),
-        None => first.to_string(),
-    }
+    r.stderr.lines().next().unwrap_or_default().to_string()
 }
 
 /// Every file under a folder, relative paths.
@@ -102,6 +96,10 @@ const NO_SENDER: &str = "rollout: внимание: не задан отправ
 #[test]
 fn letters_without_a_sender_warn_and_write_no_eml() {
     let ws = sample("college");
+    // The sample names its sender: take it away.
+    let text = ws.read("rollout.toml");
+    let cut = text.find("\n# Who the .eml letters are from").expect("the sample's [letters]");
+    ws.config(&text[..cut + 1]);
     let r = ws.run(&["letters", "--all"]);
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(lines(&r.stderr), [NO_SENDER], "{r}");
@@ -439,6 +437,128 @@ fn the_commands_own_messages_are_russian() {
             "Уже отмечено 20.11.2026 (Ершова М.А.); записываю ещё одну отметку — в истории останутся обе.",
             "Отмечено как выполненное: staff-seminar · Главный корпус — 20.11.2026 (Ершова М.А.)",
         ],
+        "{r}"
+    );
+}
+
+// What a second newcomer trial found (issue 10, after the first fixes).
+
+#[test]
+fn a_pinned_day_that_is_not_a_date_is_an_error() {
+    let ws = sample("college");
+    let r = ws.run_env(&["plan", "status"], &[("ROLLOUT_TODAY", "31.02.2026")]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: ROLLOUT_TODAY = «31.02.2026» — не дата: напишите её как 01.03.2026 или 2026-03-01",
+        "{r}"
+    );
+}
+
+#[test]
+fn the_causes_of_an_unreadable_platform_are_russian() {
+    let ws = sample("college");
+    std::fs::remove_dir_all(ws.path().join("platform")).unwrap();
+    let r = ws.run(&["report", "-q"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(!r.stderr.contains("os error"), "an English system error reached the user\n{r}");
+}
+
+#[test]
+fn the_placeholders_of_confirm_are_russian() {
+    let ws = Ws::new();
+    let r = ws.run(&["confirm", "1"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: не указан обязательный аргумент <ID_ЧЕЛОВЕКА>",
+        "{r}"
+    );
+    let r = ws.run(&["confirm", "--help"]);
+    assert!(
+        has_line(&r.stdout, "Использование: rollout confirm [ПАРАМЕТРЫ] <ID_УЧАСТНИКА> <ID_ЧЕЛОВЕКА>"),
+        "{r}"
+    );
+}
+
+#[test]
+fn missing_sources_are_counted_as_sources() {
+    let ws = sample("college");
+    std::fs::remove_dir_all(ws.path().join("sources")).unwrap();
+    let r = ws.run(&["check"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(
+        has_line(&r.stdout, "Источники: 7 файлов, из них не прочитано 7; 0 листов с данными"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_run_that_read_no_source_keeps_the_last_change_set_and_dashboard() {
+    let ws = sample("college");
+    assert_eq!(ws.run(&["run", "-q"]).code, 1);
+    let before: Vec<Vec<u8>> = ["out/changes.json", "out/report.html", "out/usage.xlsx"]
+        .iter()
+        .map(|f| std::fs::read(ws.path().join(f)).unwrap())
+        .collect();
+    std::fs::remove_dir_all(ws.path().join("sources")).unwrap();
+    let r = ws.run(&["run"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(!r.stdout.contains("Набор изменений"), "no change set from an empty roster\n{r}");
+    let after: Vec<Vec<u8>> = ["out/changes.json", "out/report.html", "out/usage.xlsx"]
+        .iter()
+        .map(|f| std::fs::read(ws.path().join(f)).unwrap())
+        .collect();
+    assert!(before == after, "the last change set and dashboard are kept");
+}
+
+#[test]
+fn letters_without_the_platform_keep_the_last_letters() {
+    let ws = sample("college");
+    assert_eq!(ws.run(&["letters", "-q"]).code, 0);
+    let before = files_under(&ws.path().join("out/letters")).len();
+    assert!(before > 100);
+    std::fs::remove_dir_all(ws.path().join("platform")).unwrap();
+    let r = ws.run(&["letters"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert_eq!(
+        files_under(&ws.path().join("out/letters")).len(),
+        before,
+        "the last letters are kept\n{r}"
+    );
+    assert!(
+        has_line(
+            &r.stdout,
+            "Письма не обновлены: без данных платформы нет ссылок на чаты — в ./out/letters остались прежние"
+        ),
+        "{r}"
+    );
+}
+
+#[test]
+fn an_out_that_is_a_file_says_to_name_a_folder() {
+    let ws = sample("college");
+    ws.write("blockfile", "x");
+    let r = ws.run(&["check", "--out", "blockfile"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: blockfile — это файл, а не папка: укажите в --out папку",
+        "{r}"
+    );
+}
+
+#[test]
+fn wording_for_people() {
+    let ws = sample("college");
+    assert_eq!(ws.run(&["run", "-q"]).code, 1);
+    assert!(ws.read("out/report.html").contains("<title>Внедрение ИКОП «Сферум» — "));
+    let changes = ws.read("out/changes.json");
+    assert!(changes.contains("совпадение неуверенное (0,"), "a decimal comma");
+    let r = ws.run(&["plan", "done", "staff-seminar"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        error_line(&r).starts_with("rollout: ошибка: веха «staff-seminar» ведётся по филиалам"),
         "{r}"
     );
 }

@@ -257,8 +257,9 @@ fn uncertain(
         _ => (
             ReasonCode::WeakMatch,
             format!(
-                "совпадение неуверенное ({:.2}){}: подтвердите — rollout confirm {} {} — или отклоните — rollout reject {} {}",
-                x.confidence,
+                "совпадение неуверенное ({}){}: подтвердите — rollout confirm {} {} — или отклоните — rollout reject {} {}",
+                // A decimal comma, as people write it.
+                format!("{:.2}", x.confidence).replace('.', ","),
                 pid.and_then(|p| elsewhere(input, place, p, people))
                     .map(|w| format!("; по спискам — {w}"))
                     .unwrap_or_default(),

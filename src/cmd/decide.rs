@@ -7,10 +7,10 @@ use rollout::error::{Done, Error, Result};
 #[derive(clap::Args)]
 pub struct Args {
     /// Номер аккаунта на платформе (из OUT/matches.csv).
-    #[arg(value_name = "USER_ID")]
+    #[arg(value_name = "ID_УЧАСТНИКА")]
     user_id: i64,
     /// Номер человека в реестре (из OUT/matches.csv или OUT/roster/people.csv).
-    #[arg(value_name = "PERSON_ID")]
+    #[arg(value_name = "ID_ЧЕЛОВЕКА")]
     person_id: String,
 }
 

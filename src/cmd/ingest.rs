@@ -41,6 +41,15 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
         super::print_raw(&text);
     }
     let mut done = outcome(&loaded);
+    if stage == Stage::Run && loaded.sheets == 0 && !loaded.no_sources() {
+        // Nothing read: a change set and a dashboard from an empty roster would plan removals
+        // of everyone and replace the last good ones.
+        eprintln!(
+            "rollout: внимание: ни один источник не прочитан — сверка с платформой и отчёт не обновлены: в {} остались прежние",
+            ws.out.display()
+        );
+        return Ok(done);
+    }
     if stage == Stage::Run {
         done = done.max(dashboard(g, &ws, &loaded)?);
     }

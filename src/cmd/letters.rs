@@ -27,6 +27,15 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     // Letters name people by id: the roster they refer to is written beside them.
     super::write_roster(&ws, &loaded, true)?;
     let ctx = super::link_context(&ws, &loaded, a.platform.as_deref())?;
+    if ctx.platform == super::PlatformData::Unreadable {
+        // Without the platform there are no chats' links: letters made now would replace
+        // the last good ones with letters that lack them.
+        say!(
+            "Письма не обновлены: без данных платформы нет ссылок на чаты — в {} остались прежние",
+            ws.out.join("letters").display()
+        );
+        return Ok(ctx.platform.done());
+    }
     let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
     let rules = rollout::letters::rules_lines(&engine, &ws.cfg.organization.name).map_err(Error::usage)?;
     let inputs = rollout::letters::Inputs {

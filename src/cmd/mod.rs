@@ -176,6 +176,13 @@ impl Workspace {
     pub fn load(g: &Global) -> Result<Workspace> {
         let cfg = load_config(&g.config)?;
         let out = g.out.clone().unwrap_or_else(|| cfg.root.join("out"));
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Output(anyhow::anyhow!(
+                "{} — это файл, а не папка: укажите в --out папку",
+                out.display()
+            )));
+        }
+        rollout::clock::check_pinned().map_err(Error::msg)?;
         let today = cfg.today();
         Ok(Workspace { cfg, out, today })
     }
@@ -327,15 +334,15 @@ pub fn tolerate_platform<T>(r: Result<T>) -> Result<std::result::Result<T, Platf
     match r {
         Ok(v) => Ok(Ok(v)),
         Err(Error::Unreadable(e)) if e.downcast_ref::<PlatformUnreadable>().is_some() => {
-            let mut chain = e.chain().map(|c| c.to_string());
+            let mut chain = e.chain().map(rollout::error::cause_ru);
             let top = chain.next().unwrap_or_default();
             eprintln!("rollout: внимание: {top} — сделано всё, что можно без неё; показатели платформы: «нет данных»");
-            let mut last = top;
+            let mut said = top;
             for cause in chain {
-                if !last.contains(&cause) {
+                if !said.contains(&cause) {
                     eprintln!("  причина: {cause}");
+                    said.push_str(&cause);
                 }
-                last = cause;
             }
             Ok(Err(PlatformData::Unreadable))
         }

@@ -164,6 +164,8 @@ pub struct Ingested {
     pub problems: Vec<Problem>,
     /// Sources that could not be read at all.
     pub unreadable: usize,
+    /// Listed sources that are not there (counted in `unreadable` too).
+    pub missing: usize,
 }
 
 impl Ingested {
@@ -178,7 +180,9 @@ impl Ingested {
 
 pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) -> Ingested {
     let (sources, mut problems) = discover(cfg);
-    let mut unreadable = problems.len();
+    // Files [[sources]] lists that are not there: sources too, none of them read.
+    let missing = problems.len();
+    let mut unreadable = missing;
     let reader = Reader::for_config(cfg, mode.clone());
     progress.set_length(sources.len() as u64);
     let results = read_all(&sources, &reader, cfg.ingest.jobs, progress);
@@ -208,6 +212,7 @@ pub fn ingest(cfg: &Config, mode: &ReadMode, progress: &indicatif::ProgressBar) 
         sheets,
         problems,
         unreadable,
+        missing,
     }
 }
 

@@ -10,21 +10,21 @@ use chrono::NaiveDate;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckOffError {
-    #[error("вехи \"{id}\" в планах нет; есть: {known}")]
+    #[error("вехи «{id}» в планах нет; есть: {known}")]
     Unknown { id: String, known: String },
-    #[error("веха \"{0}\" измеряется по данным (выполнена, когда метрики достигли цели) и вручную не отмечается")]
+    #[error("веха «{0}» измеряется по данным (выполнена, когда метрики достигли цели) и вручную не отмечается")]
     Measured(String),
-    #[error("веха \"{id}\" — на всю организацию: уберите --branch (указано «{branch}»)")]
+    #[error("веха «{id}» — на всю организацию: уберите --branch (указано «{branch}»)")]
     WholeOrganisation { id: String, branch: String },
-    #[error("веха \"{id}\" ведётся по филиалам: добавьте --branch, одно из: {sites}")]
+    #[error("веха «{id}» ведётся по филиалам: добавьте --branch, одно из: {sites}")]
     BranchNeeded { id: String, sites: String },
-    #[error("у вехи \"{id}\" нет строки для «{branch}»; её филиалы: {sites}")]
+    #[error("у вехи «{id}» нет строки для «{branch}»; её филиалы: {sites}")]
     NoSuchSite { id: String, branch: String, sites: String },
     #[error("--date {0}: этот день ещё не наступил")]
     Future(String),
-    #[error("веха \"{0}\" не отмечена — снимать нечего")]
+    #[error("веха «{0}» не отмечена — снимать нечего")]
     NothingToUndo(String),
-    #[error("отметка вехи \"{id}\" уже снята ({day})")]
+    #[error("отметка вехи «{id}» уже снята ({day})")]
     AlreadyUndone { id: String, day: String },
 }
 

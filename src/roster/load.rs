@@ -79,7 +79,7 @@ pub fn load(cfg: &Config, salt: &[u8], today: NaiveDate, mode: &ReadMode, progre
         sources,
         roster,
         problems,
-        files: ing.sources.len(),
+        files: ing.sources.len() + ing.missing,
         sheets: ing.sheets.len(),
         unreadable: ing.unreadable,
     }

@@ -213,14 +213,14 @@ fn a_missing_required_argument_is_named() {
     assert_parse_error(
         &["confirm", "700123"],
         &[
-            "rollout: ошибка: не указан обязательный аргумент <PERSON_ID>",
+            "rollout: ошибка: не указан обязательный аргумент <ID_ЧЕЛОВЕКА>",
             "подробнее: rollout confirm --help",
         ],
     );
     assert_parse_error(
         &["reject"],
         &[
-            "rollout: ошибка: не указаны обязательные аргументы <USER_ID>, <PERSON_ID>",
+            "rollout: ошибка: не указаны обязательные аргументы <ID_УЧАСТНИКА>, <ID_ЧЕЛОВЕКА>",
             "подробнее: rollout reject --help",
         ],
     );
@@ -231,7 +231,7 @@ fn an_invalid_value_says_what_is_expected() {
     assert_parse_error(
         &["confirm", "abc", "s1a2b3c4d5e"],
         &[
-            "rollout: ошибка: недопустимое значение «abc» для <USER_ID>: нужно целое число",
+            "rollout: ошибка: недопустимое значение «abc» для <ID_УЧАСТНИКА>: нужно целое число",
             "подробнее: rollout confirm --help",
         ],
     );

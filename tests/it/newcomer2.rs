@@ -414,7 +414,7 @@ fn a_reviewed_member_listed_in_another_group_is_told_where_the_roster_has_them()
     assert_eq!(
         reason(3, 103),
         format!(
-            "«Алексей Сидоров»: совпадение неуверенное (0.91); по спискам — в группе ИС-1: подтвердите — rollout confirm 3 {sid} — или отклоните — rollout reject 3 {sid}"
+            "«Алексей Сидоров»: совпадение неуверенное (0,91); по спискам — в группе ИС-1: подтвердите — rollout confirm 3 {sid} — или отклоните — rollout reject 3 {sid}"
         )
     );
     assert_eq!(

@@ -224,7 +224,7 @@ fn the_college_plan_at_several_days() {
 fn check_offs_are_refused_with_a_reason() {
     let ws = seed_ws();
     let cases: [(&[&str], &str); 5] = [
-        (&["plan", "done", "nope"], "вехи \"nope\" в планах нет"),
+        (&["plan", "done", "nope"], "вехи «nope» в планах нет"),
         (&["plan", "done", "staff-seminar"], "добавьте --branch"),
         (&["plan", "done", "staff-seminar", "--branch", "Пермь"], "нет строки для «Пермь»"),
         (&["plan", "done", "teachers-training", "--branch", "Чернушка"], "на всю организацию"),

@@ -274,3 +274,26 @@ fn one_bad_plan_file_leaves_the_good_plans_shown() {
         "the good plan is in the dashboard"
     );
 }
+
+/// A name with a line break wrote an unparsable rollout.toml and exited 0: a name is one
+/// line, and whatever init writes must load.
+#[test]
+fn init_refuses_a_name_with_a_line_break_and_what_it_writes_loads() {
+    let ws = crate::util::Ws::new();
+    let r = ws.run(&["init", "w", "--profile", "school", "--name", "Школа\nВторая строка"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(
+            "rollout: ошибка: название организации — одна строка без управляющих символов (перевода строки, табуляции); укажите --name заново"
+        ),
+        "{r}"
+    );
+    assert!(!ws.path().join("w/rollout.toml").exists(), "nothing written\n{r}");
+    // Quotes and backslashes are kept as they are, and the file loads.
+    let r = ws.run(&["init", "w2", "--profile", "school", "--name", "МБОУ \"СОШ\" \\ № 1"]);
+    assert_eq!(r.code, 0, "{r}");
+    let r = ws.run(&["check", "--config", "w2/rollout.toml"]);
+    assert_eq!(r.code, 1, "no sources yet, but the file loads\n{r}");
+    assert!(ws.read("w2/rollout.toml").contains("name = \"МБОУ \\\"СОШ\\\" \\\\ № 1\""));
+}

@@ -12,6 +12,8 @@ pub enum InitError {
     NotEmpty(String),
     #[error("не удалось записать {path}: {}", crate::files::IoRu(.source))]
     Io { path: String, source: std::io::Error },
+    #[error("название организации — одна строка без управляющих символов (перевода строки, табуляции); укажите --name заново")]
+    BadName,
 }
 
 pub fn render_config(profile: Profile, name: &str) -> String {
@@ -55,6 +57,10 @@ pub fn init(dir: &Path, profile: Profile, name: &str, force: bool) -> Result<(),
         let path = path.display().to_string();
         move |source| InitError::Io { path, source }
     };
+    // A name is one line: a control character would make rollout.toml unreadable.
+    if name.chars().any(char::is_control) {
+        return Err(InitError::BadName);
+    }
     if dir.exists() {
         let non_empty = std::fs::read_dir(dir).map_err(io(dir))?.next().is_some();
         if non_empty && !force {

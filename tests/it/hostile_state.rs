@@ -1,0 +1,141 @@
+//! Lost state and races (issue 11, items 2 and 3): the workspace secret behind person ids
+//! is never regenerated silently, and two commands never write one workspace at once.
+
+use crate::diff::{base_chats, college, write_snapshot};
+use crate::util::*;
+use std::path::Path;
+
+fn changes(ws: &Ws) -> serde_json::Value {
+    serde_json::from_str(&ws.read("out/changes.json")).unwrap()
+}
+
+fn removals(ws: &Ws) -> usize {
+    changes(ws)["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "remove")
+        .count()
+}
+
+fn ids(ws: &Ws) -> Vec<String> {
+    let mut v: Vec<String> = ws.people().iter().map(|p| p["person_id"].clone()).collect();
+    v.sort();
+    v
+}
+
+/// The person ids the state store knows.
+fn known_ids(ws: &Ws) -> Vec<String> {
+    let conn = rusqlite::Connection::open(ws.path().join(".rollout/state.db")).unwrap();
+    let mut v: Vec<String> = conn
+        .prepare("SELECT person_id FROM people")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    v.sort();
+    v
+}
+
+/// A fresh college workspace with its platform snapshot (no salt: the first run makes it).
+fn fresh() -> Ws {
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    ws
+}
+
+/// The defect: `rm .rollout/salt` and every person id changed — the next diff planned
+/// the removal of people still on the roster. The secret now lives in the state store.
+#[test]
+fn losing_the_salt_file_changes_no_person_id() {
+    let ws = fresh();
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    let before = ids(&ws);
+    let _ = std::fs::remove_file(ws.path().join(".rollout/salt"));
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(ids(&ws), before, "person ids changed after the salt file went\n{r}");
+    assert_eq!(removals(&ws), 0, "{r}");
+    assert_eq!(known_ids(&ws), before, "the store knows no second set of ids");
+}
+
+fn state_v0() -> Ws {
+    let ws = Ws::new();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state-v0"), ws.path());
+    ws
+}
+
+/// Asserts the refusal: exit 2, the two lines, no roster written, the store untouched.
+fn assert_refused(ws: &Ws, why: &str) {
+    let db = ws.path().join(".rollout/state.db");
+    let before = std::fs::read(&db).unwrap();
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "rollout: ошибка: секрет рабочего места {why}, а хранилище состояния ./.rollout/state.db уже знает людей: 266 — с новым секретом у каждого сменился бы person_id, и сверка запланировала бы удаление тех, кто по-прежнему в реестре; новый секрет не создан"
+            )
+            .as_str(),
+            "  подсказка: восстановите папку .rollout/ из резервной копии (state.db, а если копия сделана версией rollout до 11-го выпуска, — и файл salt рядом с ним) и повторите команду",
+        ],
+        "{r}"
+    );
+    assert!(!ws.path().join("out/roster/people.csv").exists(), "no roster under new ids");
+    assert!(!r.stderr.contains("panicked"), "{r}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the store is left as it was");
+}
+
+/// A store that knows people and has lost its secret is refused: never a fresh salt.
+#[test]
+fn a_store_that_knows_people_without_its_salt_is_refused() {
+    let ws = state_v0();
+    std::fs::remove_file(ws.path().join(".rollout/salt")).unwrap();
+    assert_refused(&ws, "пропал (его нет ни в хранилище состояния, ни в файле ./.rollout/salt)");
+}
+
+#[test]
+fn an_unreadable_salt_is_refused() {
+    let ws = state_v0();
+    let salt = ws.path().join(".rollout/salt");
+    std::fs::remove_file(&salt).unwrap();
+    std::fs::create_dir(&salt).unwrap();
+    assert_refused(&ws, "не читается (./.rollout/salt: это папка, а не файл)");
+}
+
+#[test]
+fn a_truncated_salt_is_refused() {
+    let ws = state_v0();
+    ws.write(".rollout/salt", "0011");
+    assert_refused(&ws, "повреждён (./.rollout/salt: 4 байт вместо не менее 16)");
+}
+
+/// The old salt file is taken into the store once: ids stay, and the file goes (one copy
+/// of the secret, inside the owner-only store).
+#[test]
+fn the_salt_file_is_taken_into_the_store_once() {
+    let ws = state_v0();
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(!ws.path().join(".rollout/salt").exists(), "the file is gone once in the store");
+    let first = ids(&ws);
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(ids(&ws), first, "{r}");
+}
+
+/// A brand-new workspace gets a fresh random secret: two workspaces, two sets of ids.
+#[test]
+fn a_new_workspace_gets_its_own_secret() {
+    let a = fresh();
+    let b = fresh();
+    assert_eq!(a.run(&["ingest", "-q"]).code, 0);
+    assert_eq!(b.run(&["ingest", "-q"]).code, 0);
+    let (ia, ib) = (ids(&a), ids(&b));
+    assert_eq!(ia.len(), ib.len());
+    assert!(ia.iter().all(|i| !ib.contains(i)), "ids of two workspaces differ");
+}

@@ -191,7 +191,7 @@ impl Workspace {
 
     /// Reads every source and builds the roster (a progress bar unless `quiet`).
     pub fn roster(&self, quiet: bool) -> Result<Loaded> {
-        let salt = rollout::state::load_salt(&self.cfg.root)?;
+        let salt = self.store()?.salt()?;
         let pb = progress_bar(quiet);
         Ok(rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb))
     }

@@ -69,8 +69,7 @@ fn state_v0() -> Ws {
 
 /// Asserts the refusal: exit 2, the two lines, no roster written, the store untouched.
 fn assert_refused(ws: &Ws, why: &str) {
-    let db = ws.path().join(".rollout/state.db");
-    let before = std::fs::read(&db).unwrap();
+    let before = known_ids(ws);
     let r = ws.run(&["diff", "-q"]);
     assert_eq!(r.code, 2, "{r}");
     let lines: Vec<&str> = r.stderr.lines().collect();
@@ -81,13 +80,19 @@ fn assert_refused(ws: &Ws, why: &str) {
                 "rollout: ошибка: секрет рабочего места {why}, а хранилище состояния ./.rollout/state.db уже знает людей: 266 — с новым секретом у каждого сменился бы person_id, и сверка запланировала бы удаление тех, кто по-прежнему в реестре; новый секрет не создан"
             )
             .as_str(),
-            "  подсказка: восстановите папку .rollout/ из резервной копии (state.db, а если копия сделана версией rollout до 11-го выпуска, — и файл salt рядом с ним) и повторите команду",
+            "  подсказка: восстановите папку .rollout/ из резервной копии (state.db, а в копии от старой версии rollout — и файл salt рядом с ним) и повторите команду",
         ],
         "{r}"
     );
     assert!(!ws.path().join("out/roster/people.csv").exists(), "no roster under new ids");
     assert!(!r.stderr.contains("panicked"), "{r}");
-    assert_eq!(std::fs::read(&db).unwrap(), before, "the store is left as it was");
+    assert_eq!(known_ids(ws), before, "the store keeps every person it knew");
+    // No new secret was made (the table may not exist yet in a store never opened).
+    let conn = rusqlite::Connection::open(ws.path().join(".rollout/state.db")).unwrap();
+    let secrets: i64 = conn
+        .query_row("SELECT COUNT(*) FROM workspace_secret", [], |r| r.get(0))
+        .unwrap_or(0);
+    assert_eq!(secrets, 0, "no new secret");
 }
 
 /// A store that knows people and has lost its secret is refused: never a fresh salt.

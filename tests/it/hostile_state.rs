@@ -144,3 +144,88 @@ fn a_new_workspace_gets_its_own_secret() {
     assert_eq!(ia.len(), ib.len());
     assert!(ia.iter().all(|i| !ib.contains(i)), "ids of two workspaces differ");
 }
+
+/// The defect: two first runs at once each made a secret; the store kept people under both
+/// and the next run planned hundreds of false removals. Repeated: a race is not always lost.
+#[test]
+fn two_first_runs_at_once_give_one_set_of_person_ids() {
+    use std::process::{Command, Stdio};
+    for _ in 0..3 {
+        let ws = fresh();
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_rollout"))
+                .args(["run", "-q"])
+                .current_dir(ws.path())
+                .env("ROLLOUT_TODAY", "2026-11-22")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn rollout")
+        };
+        let (a, b) = (spawn(), spawn());
+        for out in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}\n{err}", out.status);
+            assert!(!err.contains("panicked") && !err.contains("ошибка"), "{err}");
+        }
+        let r = ws.run(&["diff", "-q"]);
+        assert_eq!(r.code, 0, "{r}");
+        assert_eq!(removals(&ws), 0, "{r}");
+        assert_eq!(known_ids(&ws), ids(&ws), "the store knows exactly the roster's ids");
+    }
+}
+
+/// Holds `.rollout/lock` as another rollout command would, naming itself in the file.
+fn hold_lock(ws: &Ws) -> std::fs::File {
+    use std::io::Write;
+    std::fs::create_dir_all(ws.path().join(".rollout")).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(ws.path().join(".rollout/lock"))
+        .unwrap();
+    f.lock().unwrap();
+    f.set_len(0).unwrap();
+    f.write_all("rollout run, процесс 4242".as_bytes()).unwrap();
+    f
+}
+
+const WAITING: &str = "rollout: внимание: рабочее место занято другой командой rollout (rollout run, процесс 4242) — жду…";
+
+#[test]
+fn a_held_workspace_makes_a_command_wait_then_give_up() {
+    let ws = fresh();
+    let _held = hold_lock(&ws);
+    let r = ws.run(&["--lock-timeout", "1", "check"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        r.stderr.lines().collect::<Vec<_>>(),
+        [
+            WAITING,
+            "rollout: ошибка: рабочее место занято другой командой rollout (rollout run, процесс 4242) дольше 1 с — дождитесь её окончания или задайте ожидание больше: --lock-timeout СЕКУНДЫ",
+        ],
+        "{r}"
+    );
+    assert!(!ws.path().join("out").exists(), "nothing written without the lock\n{r}");
+    // The help needs no workspace, so no lock.
+    let r = ws.run(&["--lock-timeout", "1", "check", "--help"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(!r.stderr.contains("занято"), "{r}");
+}
+
+#[test]
+fn a_waiting_command_goes_on_once_the_workspace_is_free() {
+    let ws = fresh();
+    let held = hold_lock(&ws);
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(held);
+    });
+    let r = ws.run(&["check"]);
+    release.join().unwrap();
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(r.stderr.lines().filter(|l| *l == WAITING).count(), 1, "said once\n{r}");
+    assert!(ws.path().join("out/problems.csv").exists(), "{r}");
+}

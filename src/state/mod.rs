@@ -8,8 +8,10 @@
 //! is a store without a version, as made before versions existed. A store newer than this
 //! code is refused untouched.
 
+mod lock;
 mod remember;
 
+pub use lock::{WorkspaceLock, lock_workspace};
 pub use remember::{LinkRow, PurgeRefused, check_purge};
 
 use crate::matching::Known;
@@ -51,6 +53,11 @@ pub enum StateError {
         store.display()
     )]
     SaltLost { store: PathBuf, people: usize, why: String },
+    /// Another rollout command held the workspace longer than `--lock-timeout`.
+    #[error(
+        "рабочее место занято другой командой rollout ({holder}) дольше {seconds} с — дождитесь её окончания или задайте ожидание больше: --lock-timeout СЕКУНДЫ"
+    )]
+    Busy { holder: String, seconds: u64 },
 }
 
 /// SQLite's usual failures in Russian; the others keep SQLite's text.

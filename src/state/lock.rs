@@ -96,11 +96,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let held = lock_workspace(dir.path(), "rollout run, процесс 1", Duration::from_secs(1), |_| {}).unwrap();
         let mut seen = Vec::new();
-        let err = lock_workspace(dir.path(), "rollout diff, процесс 2", Duration::from_millis(200), |o| {
+        let Err(err) = lock_workspace(dir.path(), "rollout diff, процесс 2", Duration::from_millis(200), |o| {
             seen.push(o.to_string())
-        })
-        .err()
-        .expect("busy");
+        }) else {
+            panic!("a held workspace is busy")
+        };
         assert_eq!(seen, ["rollout run, процесс 1"]);
         assert!(matches!(err, StateError::Busy { .. }), "{err}");
         drop(held);

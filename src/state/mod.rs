@@ -813,7 +813,7 @@ mod tests {
     fn a_store_that_knows_people_is_never_re_keyed() {
         let dir = tempfile::tempdir().unwrap();
         unversioned_store(dir.path());
-        let err = Store::open(dir.path()).unwrap().salt().err().expect("refused");
+        let err = Store::open(dir.path()).unwrap().salt().expect_err("refused");
         assert!(matches!(err, StateError::SaltLost { people: 1, .. }), "{err}");
     }
 }

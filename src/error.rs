@@ -60,7 +60,12 @@ pub fn cause_ru(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl From<crate::state::StateError> for Error {
     fn from(e: crate::state::StateError) -> Error {
-        Error::Unreadable(e.into())
+        match e {
+            // The user restores the secret from a backup, or waits for the other command:
+            // nothing was read wrong.
+            crate::state::StateError::SaltLost { .. } | crate::state::StateError::Busy { .. } => Error::Usage(e.into()),
+            e => Error::Unreadable(e.into()),
+        }
     }
 }
 

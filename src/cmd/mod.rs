@@ -86,6 +86,12 @@ pub struct Global {
     /// Без индикатора хода работы и без сводных таблиц.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Сколько секунд ждать, пока другая команда rollout закончит работу с этим рабочим местом (по умолчанию 60); потом — отказ.
+    #[arg(long, global = true, default_value_t = 60, hide_default_value = true, value_name = "СЕКУНДЫ")]
+    pub lock_timeout: u64,
+    /// The running command's name, for the workspace lock (set by `execute`).
+    #[arg(skip)]
+    pub command: &'static str,
 }
 
 #[derive(Subcommand)]
@@ -144,8 +150,31 @@ pub enum Command {
     ReadSource(read_source::Args),
 }
 
+impl Command {
+    /// The command's name as typed, for whoever waits for its workspace lock.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::Ingest => "ingest",
+            Command::Check => "check",
+            Command::Diff(_) => "diff",
+            Command::Confirm(_) => "confirm",
+            Command::Reject(_) => "reject",
+            Command::Approve(_) => "approve",
+            Command::Purge(_) => "purge",
+            Command::Letters(_) => "letters",
+            Command::Links { .. } => "links",
+            Command::Plan { .. } => "plan",
+            Command::Report(_) => "report",
+            Command::Run => "run",
+            Command::ReadSource(_) => "__read-source",
+        }
+    }
+}
+
 /// The one dispatch.
-pub fn execute(cli: Cli) -> Result<Done> {
+pub fn execute(mut cli: Cli) -> Result<Done> {
+    cli.global.command = cli.command.name();
     let g = &cli.global;
     match cli.command {
         Command::ReadSource(a) => Ok(read_source::run(a)),
@@ -165,16 +194,24 @@ pub fn execute(cli: Cli) -> Result<Done> {
     }
 }
 
-/// A loaded workspace: its configuration, where outputs go, and today.
+/// A loaded workspace: its configuration, where outputs go, and today. Loading it locks
+/// it (`.rollout/lock`) for as long as the command runs: every command that loads a
+/// workspace writes state or outputs (even `plan status` and `plan gantt` record the day's
+/// measures). `init`, `plan import`, `--help` and the reader child process load none.
 pub struct Workspace {
     pub cfg: Config,
     pub out: PathBuf,
     pub today: chrono::NaiveDate,
+    _lock: rollout::state::WorkspaceLock,
 }
 
 impl Workspace {
     pub fn load(g: &Global) -> Result<Workspace> {
         let cfg = load_config(&g.config)?;
+        let holder = format!("rollout {}, процесс {}", g.command, std::process::id());
+        let lock = rollout::state::lock_workspace(&cfg.root, &holder, std::time::Duration::from_secs(g.lock_timeout), |other| {
+            eprintln!("rollout: внимание: рабочее место занято другой командой rollout ({other}) — жду…")
+        })?;
         let out = g.out.clone().unwrap_or_else(|| cfg.root.join("out"));
         if out.exists() && !out.is_dir() {
             return Err(Error::Output(anyhow::anyhow!(
@@ -184,7 +221,12 @@ impl Workspace {
         }
         rollout::clock::check_pinned().map_err(Error::msg)?;
         let today = cfg.today();
-        Ok(Workspace { cfg, out, today })
+        Ok(Workspace {
+            cfg,
+            out,
+            today,
+            _lock: lock,
+        })
     }
 
     /// How tables are read: the isolated, budgeted child process of `[ingest]`.
@@ -198,7 +240,7 @@ impl Workspace {
 
     /// Reads every source and builds the roster (a progress bar unless `quiet`).
     pub fn roster(&self, quiet: bool) -> Result<Loaded> {
-        let salt = rollout::state::load_salt(&self.cfg.root)?;
+        let salt = self.store()?.salt()?;
         let pb = progress_bar(quiet);
         Ok(rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb))
     }

@@ -8,8 +8,10 @@
 //! is a store without a version, as made before versions existed. A store newer than this
 //! code is refused untouched.
 
+mod lock;
 mod remember;
 
+pub use lock::{WorkspaceLock, lock_workspace};
 pub use remember::{LinkRow, PurgeRefused, check_purge};
 
 use crate::matching::Known;
@@ -44,6 +46,18 @@ pub enum StateError {
     },
     #[error("система не дала случайных чисел для секрета рабочего места: {0}")]
     Randomness(String),
+    /// The store knows people but not the secret their ids were made with: a new one would
+    /// re-key everybody (and plan their removal), so none is made.
+    #[error(
+        "секрет рабочего места {why}, а хранилище состояния {} уже знает людей: {people} — с новым секретом у каждого сменился бы person_id, и сверка запланировала бы удаление тех, кто по-прежнему в реестре; новый секрет не создан\n  подсказка: восстановите папку .rollout/ из резервной копии (state.db, а в копии от старой версии rollout — и файл salt рядом с ним) и повторите команду",
+        store.display()
+    )]
+    SaltLost { store: PathBuf, people: usize, why: String },
+    /// Another rollout command held the workspace longer than `--lock-timeout`.
+    #[error(
+        "рабочее место занято другой командой rollout ({holder}) дольше {seconds} с — дождитесь её окончания или задайте ожидание больше: --lock-timeout СЕКУНДЫ"
+    )]
+    Busy { holder: String, seconds: u64 },
 }
 
 /// SQLite's usual failures in Russian; the others keep SQLite's text.
@@ -83,7 +97,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`. Append only: a migration
 /// that has shipped is never edited.
-const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2];
+const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3];
 
 /// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
 /// 0 → 1 only set the version on a store made by that code.
@@ -116,6 +130,16 @@ CREATE TABLE IF NOT EXISTS plan_measures (
 const SCHEMA_2: &str = "
 CREATE TABLE IF NOT EXISTS shown_change_sets (hash TEXT PRIMARY KEY, first_shown TEXT, last_shown TEXT);
 ";
+
+/// Version 3: the workspace secret behind person ids and СНИЛС hashes, inside the store
+/// with the ids it pins (it was the file `.rollout/salt`; [`Store::salt`] takes that file
+/// in once). One row.
+const SCHEMA_3: &str = "
+CREATE TABLE IF NOT EXISTS workspace_secret (id INTEGER PRIMARY KEY CHECK (id = 1), salt BLOB NOT NULL);
+";
+
+/// A secret shorter than this is damaged, not a secret.
+const MIN_SALT: usize = 16;
 
 /// One metric of one milestone instance as measured on a day (None: not measurable).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -188,28 +212,6 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
     tx.commit().map_err(sql)
 }
 
-/// The workspace secret (`.rollout/salt`, owner-only) behind person ids and СНИЛС
-/// hashes: ids are stable across runs in one workspace and reveal nothing outside it.
-/// Made (32 random bytes, hex) when missing or shorter than 16 bytes.
-pub fn load_salt(root: &Path) -> Result<Vec<u8>, StateError> {
-    let dir = root.join(".rollout");
-    let path = dir.join("salt");
-    if let Ok(s) = std::fs::read(&path)
-        && s.len() >= 16
-    {
-        return Ok(s);
-    }
-    crate::files::ensure_dir(&dir).map_err(|source| StateError::CreateDir { path: dir.clone(), source })?;
-    let mut salt = vec![0u8; 32];
-    getrandom::fill(&mut salt).map_err(|e| StateError::Randomness(e.to_string()))?;
-    let hexed = hex::encode(&salt).into_bytes();
-    crate::files::write_private(&path, &hexed).map_err(|source| StateError::Write {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(hexed)
-}
-
 impl Store {
     pub fn open(root: &Path) -> Result<Store, StateError> {
         let dir = root.join(".rollout");
@@ -235,6 +237,73 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(sql)?;
         migrate(&mut conn, &path)?;
         Ok(Store { conn, path })
+    }
+
+    /// The workspace secret behind person ids and СНИЛС hashes: ids are stable across runs
+    /// in one workspace and reveal nothing outside it. Kept in the store; a `.rollout/salt`
+    /// file from an older version is taken in once and then removed (one copy of the
+    /// secret, in the owner-only store). A store that knows nobody gets 32 fresh random
+    /// bytes (hex); a store that knows people and has no usable secret is refused
+    /// ([`StateError::SaltLost`]) — never re-keyed. One immediate transaction, so two
+    /// first runs cannot make two secrets.
+    pub fn salt(&mut self) -> Result<Vec<u8>, StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let file = path.with_file_name("salt");
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+        let kept: Option<Vec<u8>> = tx
+            .query_row("SELECT salt FROM workspace_secret WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        if let Some(s) = kept.filter(|s| s.len() >= MIN_SALT) {
+            return Ok(s);
+        }
+        let from_file = match std::fs::read(&file) {
+            Ok(s) if s.len() >= MIN_SALT => Ok(s),
+            Ok(s) => Err(format!(
+                "повреждён ({}: {} байт вместо не менее {MIN_SALT})",
+                file.display(),
+                s.len()
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(format!("пропал (его нет ни в хранилище состояния, ни в файле {})", file.display()))
+            }
+            Err(e) => Err(format!("не читается ({}: {})", file.display(), crate::files::IoRu(&e))),
+        };
+        let imported = from_file.is_ok();
+        let salt = match from_file {
+            Ok(s) => s,
+            Err(why) => {
+                let people: i64 = tx
+                    .query_row(
+                        "SELECT COUNT(*) FROM (SELECT person_id FROM people UNION SELECT person_id FROM identities)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql)?;
+                if people > 0 {
+                    return Err(StateError::SaltLost {
+                        store: path.clone(),
+                        people: people as usize,
+                        why,
+                    });
+                }
+                let mut salt = vec![0u8; 32];
+                getrandom::fill(&mut salt).map_err(|e| StateError::Randomness(e.to_string()))?;
+                hex::encode(&salt).into_bytes()
+            }
+        };
+        tx.execute("INSERT OR REPLACE INTO workspace_secret (id, salt) VALUES (1, ?1)", params![salt])
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        if imported {
+            // The store has it now; a file left behind (no rights to remove it) is never read again.
+            let _ = std::fs::remove_file(&file);
+        }
+        Ok(salt)
     }
 
     /// The store's schema version.
@@ -723,15 +792,28 @@ mod tests {
     #[test]
     fn the_salt_is_made_once_and_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let salt = load_salt(dir.path()).unwrap();
+        let salt = Store::open(dir.path()).unwrap().salt().unwrap();
         assert_eq!(salt.len(), 64);
-        assert_eq!(std::fs::read(dir.path().join(".rollout/salt")).unwrap(), salt);
-        assert_eq!(load_salt(dir.path()).unwrap(), salt);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(".rollout/salt")).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert_eq!(Store::open(dir.path()).unwrap().salt().unwrap(), salt);
+        assert!(!dir.path().join(".rollout/salt").exists(), "no second copy in a file");
+    }
+
+    #[test]
+    fn an_old_salt_file_is_taken_in_once() {
+        let dir = tempfile::tempdir().unwrap();
+        unversioned_store(dir.path());
+        std::fs::write(dir.path().join(".rollout/salt"), b"0123456789abcdef0123").unwrap();
+        let salt = Store::open(dir.path()).unwrap().salt().unwrap();
+        assert_eq!(salt, b"0123456789abcdef0123");
+        assert!(!dir.path().join(".rollout/salt").exists());
+        assert_eq!(Store::open(dir.path()).unwrap().salt().unwrap(), salt);
+    }
+
+    #[test]
+    fn a_store_that_knows_people_is_never_re_keyed() {
+        let dir = tempfile::tempdir().unwrap();
+        unversioned_store(dir.path());
+        let err = Store::open(dir.path()).unwrap().salt().expect_err("refused");
+        assert!(matches!(err, StateError::SaltLost { people: 1, .. }), "{err}");
     }
 }

@@ -222,7 +222,7 @@ fn outputs_follow_the_conventions() {
             "out/roster/roster.xlsx",
             "out/problems.csv",
             "out/problems.xlsx",
-            ".rollout/salt",
+            ".rollout/state.db",
         ] {
             let mode = std::fs::metadata(ws.path().join(f)).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{f} is {mode:o}");

@@ -17,14 +17,17 @@ targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
+# Build once, then run the built targets: edits to the sources while they run change nothing.
 cargo +nightly fuzz build
+bin="target/x86_64-unknown-linux-gnu/release"
 mkdir -p logs
 run_one() {
   local t="$1"
   mkdir -p "corpus/$t"
   # -rss_limit_mb: a parser that needs more than 2 GiB for a small input is a bug too.
-  cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 >"logs/$t.log" 2>&1
+  mkdir -p "artifacts/$t"
+  "$bin/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" -max_total_time="$seconds" \
+    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"logs/$t.log" 2>&1
   local rc=$?
   local execs cov
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$t.log" | grep -o '[0-9]*$' || true)
@@ -33,7 +36,7 @@ run_one() {
   return $rc
 }
 export -f run_one
-export seconds
+export seconds bin
 status=0
 printf '%s\n' "${targets[@]}" | xargs -P 2 -I{} bash -c 'run_one "$@"' _ {} || status=$?
 exit $status

@@ -26,8 +26,18 @@ const LOOKALIKES: [(char, char); 19] = [
     ('y', 'у'),
 ];
 
+/// The Cyrillic twin of a Latin letter. A lower-case letter whose capital has a twin counts
+/// too («m» → «м»): codes are upper-cased later, and «5m» must not become «5M» on one
+/// pass and «5М» on the next.
 fn cyrillic_for(c: char) -> Option<char> {
-    LOOKALIKES.iter().find(|(l, _)| *l == c).map(|(_, k)| *k)
+    let twin = |c: char| LOOKALIKES.iter().find(|(l, _)| *l == c).map(|(_, k)| *k);
+    twin(c).or_else(|| {
+        if c.is_ascii_lowercase() {
+            twin(c.to_ascii_uppercase()).and_then(|k| k.to_lowercase().next())
+        } else {
+            None
+        }
+    })
 }
 
 /// Latin look-alikes become Cyrillic when every Latin letter of the name has a Cyrillic twin.

@@ -10,11 +10,6 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
-/// Every `rollout: внимание:` line about a cut cell.
-fn cut_warnings(stderr: &str) -> Vec<&str> {
-    stderr.lines().filter(|l| l.contains("обрезан")).collect()
-}
-
 /// The text of every cell of a sheet of an xlsx, row by row.
 fn sheet_cells(path: &std::path::Path, sheet: &str) -> Vec<Vec<String>> {
     use calamine::{Reader, open_workbook_auto};

@@ -61,11 +61,21 @@ pub fn day_ru(iso: &str) -> String {
     }
 }
 
-/// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr.
+/// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr, and
+/// on Linux the process's peak resident memory so far.
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("ROLLOUT_TIMING").is_some() {
-        eprintln!("timing: {stage} {:.3} s", since.elapsed().as_secs_f64());
+        let peak = peak_rss_mib().map(|m| format!(", peak {m} MiB")).unwrap_or_default();
+        eprintln!("timing: {stage} {:.3} s{peak}", since.elapsed().as_secs_f64());
     }
+}
+
+/// VmHWM from /proc/self/status, in MiB.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 #[cfg(test)]

@@ -291,7 +291,8 @@ pub fn dashboard_html(cfg: &Config, usage: &Usage, report: Option<&StatusReport>
 }
 
 /// The director's usage summary: one row per group, a total per branch, one for all.
-pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
+/// `file` is where it will be written (warnings about cut cells name it).
+pub fn usage_xlsx(file: &Path, usage: &Usage) -> anyhow::Result<Vec<u8>> {
     let header: Vec<String> = [
         "Филиал",
         "Группа",
@@ -345,11 +346,14 @@ pub fn usage_xlsx(usage: &Usage) -> anyhow::Result<Vec<u8>> {
         rows.push(total_row(&b.branch, "Итого по филиалу", b));
     }
     rows.push(total_row("Всего", "", &usage.total));
-    Ok(crate::output::xlsx::workbook_bytes(&[crate::output::xlsx::SheetData {
-        name: "Использование".into(),
-        header,
-        rows,
-    }])?)
+    Ok(crate::output::xlsx::workbook_bytes(
+        file,
+        &[crate::output::xlsx::SheetData {
+            name: "Использование".into(),
+            header,
+            rows,
+        }],
+    )?)
 }
 
 /// Writes `OUT/report.html` and `OUT/usage.xlsx`; returns the dashboard's path.
@@ -362,7 +366,7 @@ pub fn write(
 ) -> anyhow::Result<std::path::PathBuf> {
     use anyhow::Context;
     let html = dashboard_html(cfg, usage, status, today)?;
-    let xlsx = usage_xlsx(usage)?;
+    let xlsx = usage_xlsx(&out_dir.join("usage.xlsx"), usage)?;
     crate::output::ensure_dir(out_dir).with_context(|| format!("не удалось создать папку {}", out_dir.display()))?;
     let path = out_dir.join("report.html");
     crate::output::write_private(&path, html.as_bytes()).with_context(|| format!("не удалось записать {}", path.display()))?;

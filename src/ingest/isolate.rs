@@ -127,11 +127,13 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
     let mut child = cmd.spawn().map_err(IsolatedError::Spawn)?;
     let mut stdout = child.stdout.take().expect("piped stdout");
     let stderr = child.stderr.take().expect("piped stderr");
-    // Drain both pipes while waiting, or a large workbook would block the child.
+    // Parse the reply as it arrives (never the whole JSON in memory besides the workbook
+    // it describes), draining the pipe to its end so the child never blocks on it.
     let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, &mut stdout);
+        let reply = Reply::deserialize(&mut serde_json::Deserializer::from_reader(&mut reader));
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        reply
     });
     let err_thread = std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -151,7 +153,9 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
             return Err(IsolatedError::OverTime(budget.max_seconds));
         }
     };
-    let out = out_thread.join().unwrap_or_default();
+    let reply = out_thread
+        .join()
+        .unwrap_or_else(|_| Err(serde::de::Error::custom("поток чтения ответа прервался")));
     let err = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
     if !status.success() {
         if err.contains("memory allocation") || err.contains("out of memory") || err.contains("capacity overflow") {
@@ -170,7 +174,7 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
             None => "процесс чтения прерван".to_string(),
         }));
     }
-    match serde_json::from_slice::<Reply>(&out) {
+    match reply {
         Ok(Reply::Ok(wb)) => Ok(wb),
         Ok(Reply::Err(e)) => Err(IsolatedError::Unreadable(e)),
         Ok(Reply::Panic(p)) => Err(IsolatedError::Crashed(p)),

@@ -31,32 +31,37 @@ pub struct GroupRow {
     pub at: String,
 }
 
+/// A field of a record: boxed, since most of a record's fields are absent in any one
+/// list and a record is kept for every row until the roster is built (700,000 rows of a
+/// large list must fit in memory).
+pub type Slot = Option<Box<Value>>;
+
 #[derive(Debug, Clone, Default)]
 pub struct RawRecord {
     pub kind: Option<SourceKind>,
     /// Zero-based row in the sheet.
     pub row: usize,
     /// The person the row is about (for a parents' export: the parent).
-    pub fio: Option<Value>,
-    pub surname: Option<Value>,
-    pub first_name: Option<Value>,
-    pub patronymic: Option<Value>,
-    pub birth_date: Option<Value>,
-    pub group: Option<Value>,
+    pub fio: Slot,
+    pub surname: Slot,
+    pub first_name: Slot,
+    pub patronymic: Slot,
+    pub birth_date: Slot,
+    pub group: Slot,
     /// From a group row, sheet name or title when there is no group column.
     pub group_context: Option<GroupRow>,
-    pub course: Option<Value>,
-    pub branch: Option<Value>,
-    pub position: Option<Value>,
-    pub curates: Option<Value>,
-    pub relation: Option<Value>,
-    pub phone: Option<Value>,
-    pub email: Option<Value>,
-    pub snils: Option<Value>,
-    pub login: Option<Value>,
-    pub id: Option<Value>,
+    pub course: Slot,
+    pub branch: Slot,
+    pub position: Slot,
+    pub curates: Slot,
+    pub relation: Slot,
+    pub phone: Slot,
+    pub email: Slot,
+    pub snils: Slot,
+    pub login: Slot,
+    pub id: Slot,
     /// Parents' export: the child the row is about.
-    pub child: Option<Value>,
+    pub child: Slot,
     /// The first cell of the row, for row-level problems with no name cell.
     pub first_cell: String,
     /// Where the birth date goes, even when the cell is empty (for «missing birth date»).
@@ -292,16 +297,16 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
             ..Default::default()
         });
     }
-    let get = |row: usize, f: Field| -> Option<Value> {
+    let get = |row: usize, f: Field| -> Slot {
         let c = header.col(f)?;
         let cell = sheet.cell(row, c);
         if cell.is_empty() {
             return None;
         }
-        Some(Value {
+        Some(Box::new(Value {
             cell: cell.clone(),
             at: a1(row, c),
-        })
+        }))
     };
     let mut extra_rows = 0;
     let mut first_extra = String::new();

@@ -712,7 +712,8 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                         } else {
                             file_safe(branch)
                         };
-                        let xlsx = crate::output::xlsx::workbook_bytes(&sheets).map_err(|e| LetterError::Template {
+                        let file = std::path::PathBuf::from(format!("letters/lists/{name}.xlsx"));
+                        let xlsx = crate::output::xlsx::workbook_bytes(&file, &sheets).map_err(|e| LetterError::Template {
                             name: "lists".into(),
                             message: e.to_string(),
                         })?;

@@ -233,7 +233,7 @@ pub fn write_status(out: &Path, checks: &[LinkCheck], store: &Store) -> anyhow::
         },
     ];
     for (name, bytes) in [
-        ("status.xlsx", workbook_bytes(&sheets)?),
+        ("status.xlsx", workbook_bytes(&dir.join("status.xlsx"), &sheets)?),
         ("status-excel.csv", excel_csv_bytes(&header, &rows)),
     ] {
         let path = dir.join(name);

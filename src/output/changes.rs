@@ -1,7 +1,7 @@
 //! The diff's files: `matches.csv`, `changes.json`, `changes.xlsx`, `matching-summary.json`.
 
-use super::xlsx::{SheetData, workbook_bytes};
-use super::{csv_bytes, ensure_dir, write_private};
+use super::xlsx::{SheetData, XlsxFailure, workbook_bytes};
+use super::{csv_bytes, ensure_dir};
 use crate::changes::{ActionKind, ChangeSet};
 use crate::config::Config;
 use crate::matching::{MemberMatch, Status};
@@ -83,30 +83,27 @@ pub fn write_diff(
     c: &ChangeSet,
 ) -> anyhow::Result<()> {
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
+    let xlsx = changes_xlsx(&out.join("changes.xlsx"), cfg, roster, chats, matches, c);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("matches.csv", csv_bytes(&MATCHES_HEADER, &matches_rows(matches))),
         ("changes.json", changes_json(c)?),
-        ("changes.xlsx", changes_xlsx(cfg, roster, chats, matches, c)?),
         ("matching-summary.json", {
             let mut v = serde_json::to_vec_pretty(&matching_summary(matches))?;
             v.push(b'\n');
             v
         }),
     ];
-    for (name, bytes) in files {
-        let path = out.join(name);
-        write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
-    }
-    Ok(())
+    super::roster::write_all(out, files, vec![("changes.xlsx", xlsx)])
 }
 
 fn changes_xlsx(
+    file: &Path,
     cfg: &Config,
     roster: &Roster,
     chats: &[(ChatState, Result<Placement, String>)],
     matches: &[MemberMatch],
     c: &ChangeSet,
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, XlsxFailure> {
     let names: HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
     let titles: HashMap<i64, String> = chats
         .iter()
@@ -208,5 +205,5 @@ fn changes_xlsx(
     }
     let mut all = vec![summary];
     all.extend(sheets);
-    Ok(workbook_bytes(&all)?)
+    workbook_bytes(file, &all)
 }

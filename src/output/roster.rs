@@ -1,6 +1,6 @@
 //! The roster and problem files (`OUT/roster/*.csv`, `roster.xlsx`, `problems.csv/xlsx`).
 
-use super::xlsx::{SheetData, workbook_bytes};
+use super::xlsx::{SheetData, XlsxFailure, workbook_bytes};
 use super::{csv_bytes, ensure_dir, excel_csv_bytes, write_private};
 use crate::problem::Problem;
 use crate::roster::{PersonKind, Roster};
@@ -87,22 +87,42 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
             ]
         })
         .collect();
-    // Build everything first, then write: an error leaves the previous files whole.
+    // Build everything first, then write: an error leaves the previous files whole. A
+    // workbook that cannot be built does not keep the CSV files from being written.
+    let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("people.csv", csv_bytes(&PEOPLE_HEADER, &people)),
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
         ("guardians.csv", csv_bytes(&GUARDIANS_HEADER, &guardians)),
         ("staff_roles.csv", csv_bytes(&STAFF_ROLES_HEADER, &roles)),
-        ("roster.xlsx", roster_xlsx(roster, branches)?),
     ];
+    write_all(&dir, files, vec![("roster.xlsx", xlsx)])
+}
+
+/// Writes `files`, then each workbook that could be built; a workbook that could not is
+/// the error returned after everything else is written.
+pub(crate) fn write_all(dir: &Path, files: Vec<(&str, Vec<u8>)>, books: Vec<(&str, Result<Vec<u8>, XlsxFailure>)>) -> anyhow::Result<()> {
     for (name, bytes) in files {
         let path = dir.join(name);
         write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
     }
-    Ok(())
+    let mut failed = None;
+    for (name, book) in books {
+        match book {
+            Ok(bytes) => {
+                let path = dir.join(name);
+                write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
+            }
+            Err(e) => failed = failed.or(Some(e)),
+        }
+    }
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
-fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> {
+fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<u8>, XlsxFailure> {
     // A class teacher must see whose parent a row is.
     let names: std::collections::HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
     let mut children: std::collections::HashMap<&str, Vec<String>> = Default::default();
@@ -159,7 +179,7 @@ fn roster_xlsx(roster: &Roster, branches: &[String]) -> anyhow::Result<Vec<u8>> 
                 .collect(),
         })
         .collect();
-    Ok(workbook_bytes(&sheets)?)
+    workbook_bytes(file, &sheets)
 }
 
 fn problem_rows(problems: &[Problem]) -> Vec<Vec<String>> {
@@ -249,10 +269,10 @@ pub fn write_problems(out: &Path, problems: &[Problem]) -> anyhow::Result<()> {
         .collect(),
         rows: ru_rows,
     };
-    let xlsx = workbook_bytes(&[summary, list])?;
-    for (name, bytes) in [("problems.csv", csv), ("problems.xlsx", xlsx), ("problems-excel.csv", excel_csv)] {
-        let path = out.join(name);
-        write_private(&path, &bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
-    }
-    Ok(())
+    let xlsx = workbook_bytes(&out.join("problems.xlsx"), &[summary, list]);
+    write_all(
+        out,
+        vec![("problems.csv", csv), ("problems-excel.csv", excel_csv)],
+        vec![("problems.xlsx", xlsx)],
+    )
 }

@@ -52,7 +52,7 @@ pub(super) fn name_of(rec: &RawRecord) -> Option<PersonName> {
     if let Some(f) = &rec.fio {
         return PersonName::parse_fio(&f.text());
     }
-    let t = |v: &Option<Value>| v.as_ref().map(|v| v.text()).unwrap_or_default();
+    let t = |v: &Option<Box<Value>>| v.as_ref().map(|v| v.text()).unwrap_or_default();
     PersonName::from_parts(&t(&rec.surname), &t(&rec.first_name), &t(&rec.patronymic))
 }
 

@@ -206,7 +206,7 @@ impl Cells<'_> {
         self.found.push(problem, Some(self.branch));
     }
 
-    fn parse(&mut self, v: &Option<Value>, parse: impl Fn(&str) -> Result<String, Invalid>) -> Option<String> {
+    fn parse(&mut self, v: &Option<Box<Value>>, parse: impl Fn(&str) -> Result<String, Invalid>) -> Option<String> {
         let v = v.as_ref()?;
         match parse(&v.text()) {
             Ok(x) => Some(x),
@@ -218,7 +218,7 @@ impl Cells<'_> {
     }
 
     /// The date, and whether the cell was filled at all (a bad date is not a missing one).
-    fn birth_date(&mut self, v: &Option<Value>, today: NaiveDate) -> (Option<NaiveDate>, bool) {
+    fn birth_date(&mut self, v: &Option<Box<Value>>, today: NaiveDate) -> (Option<NaiveDate>, bool) {
         let Some(v) = v else { return (None, false) };
         let cell = match &v.cell {
             Cell::Date(y, m, d) => DateCell::Date(*y, *m, *d),

@@ -28,11 +28,47 @@ fn tmp_path(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(dir.join(format!("{TMP_PREFIX}{}-{hex}", std::process::id())))
 }
 
+/// What the output folder's bookkeeping (`runlog`, above this leaf) does around each write:
+/// installed once by `runlog::begin`; without it, writes are neither checked nor listed.
+pub struct Hooks {
+    /// Whether `dir` is the output folder itself (which may be a link).
+    pub is_out_root: fn(&Path) -> bool,
+    /// Refuses to replace a file the tool did not write.
+    pub check_file: fn(&Path) -> std::io::Result<()>,
+    /// Refuses to replace a folder holding a file the tool did not write.
+    pub check_dir: fn(&Path) -> std::io::Result<()>,
+    /// Lists files as written (with a folder: exactly these under it).
+    pub record: fn(&[PathBuf], Option<&Path>) -> std::io::Result<()>,
+}
+
+static HOOKS: std::sync::OnceLock<Hooks> = std::sync::OnceLock::new();
+
+/// Installs the bookkeeping (once per process; later calls keep the first).
+pub fn set_hooks(h: Hooks) {
+    let _ = HOOKS.set(h);
+}
+
+fn hook_is_out_root(dir: &Path) -> bool {
+    HOOKS.get().is_some_and(|h| (h.is_out_root)(dir))
+}
+
+fn hook_check_file(path: &Path) -> std::io::Result<()> {
+    HOOKS.get().map_or(Ok(()), |h| (h.check_file)(path))
+}
+
+fn hook_check_dir(dir: &Path) -> std::io::Result<()> {
+    HOOKS.get().map_or(Ok(()), |h| (h.check_dir)(dir))
+}
+
+fn hook_record(paths: &[PathBuf], under: Option<&Path>) -> std::io::Result<()> {
+    HOOKS.get().map_or(Ok(()), |h| (h.record)(paths, under))
+}
+
 /// Creates a folder owner-only, and every missing folder above it too; an existing folder
 /// keeps the rights its owner gave it. A symbolic link in its place is refused (except the
 /// output folder `--out` itself, which a user may link elsewhere).
 pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
-    if is_symlink(dir) && !crate::runlog::is_out_root(dir) {
+    if is_symlink(dir) && !hook_is_out_root(dir) {
         return Err(refused(SYMLINK_REFUSED));
     }
     if dir.is_dir() {
@@ -60,13 +96,13 @@ pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
 /// being a symbolic link is refused; inside the output folder, a file rollout did not
 /// write (not in `OUT/run.json`) is never replaced.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::runlog::check_file(path)?;
+    hook_check_file(path)?;
     write_atomic(path, bytes, true)
 }
 
 /// [`write_private`] without the output folder's bookkeeping (run.json itself, files
 /// inside a folder being built for [`replace_dir`]).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], record: bool) -> std::io::Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8], record: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_dir(dir)?;
     if is_symlink(path) {
@@ -91,7 +127,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], record: bool) -> std::io::
     }
     if record {
         // Listed before it is in place: a run killed in between leaves a listed file.
-        if let Err(e) = crate::runlog::record(&[path.to_path_buf()], None) {
+        if let Err(e) = hook_record(&[path.to_path_buf()], None) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
@@ -113,7 +149,7 @@ pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()
     if is_symlink(dir) {
         return Err(refused(SYMLINK_REFUSED)).with_context(replace);
     }
-    crate::runlog::check_dir(dir).with_context(replace)?;
+    hook_check_dir(dir).with_context(replace)?;
     let tmp = tmp_path(parent)?;
     {
         let mut builder = std::fs::DirBuilder::new();
@@ -142,9 +178,9 @@ pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()
         }
         let new: Vec<PathBuf> = files.iter().map(|(rel, _)| dir.join(rel)).collect();
         // Listed before the swap (old and new together), then exactly the new ones.
-        crate::runlog::record(&new, None)?;
+        hook_record(&new, None)?;
         swap_in(&tmp, dir).with_context(replace)?;
-        crate::runlog::record(&new, Some(dir))?;
+        hook_record(&new, Some(dir))?;
         Ok(())
     })();
     if built.is_err() {

@@ -72,6 +72,12 @@ pub fn load(out: &Path) -> RunLog {
 /// failed runs left are removed, and every later write under `out` is checked and listed.
 pub fn begin(out: &Path, command: &str) {
     crate::files::remove_stale_temps(out);
+    crate::files::set_hooks(crate::files::Hooks {
+        is_out_root,
+        check_file,
+        check_dir,
+        record,
+    });
     *active() = Some(Active {
         out: out.to_path_buf(),
         command: command.to_string(),

@@ -311,3 +311,31 @@ impl std::fmt::Display for IoRu<'_> {
         f.write_str(&io_ru(self.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_ours_only_by_pattern() {
+        assert_eq!(temp_pid(".rollout-tmp-123-0123456789abcdef"), Some(123));
+        assert_eq!(temp_pid(".people.csv.tmp-42"), Some(42));
+        assert_eq!(temp_pid(".letters-tmp-42"), Some(42));
+        assert_eq!(temp_pid(".letters-tmp-notes"), None);
+        assert_eq!(temp_pid(".rollout-tmp-123-xyz"), None);
+        assert_eq!(temp_pid("letters-tmp-42"), None);
+        assert_eq!(temp_pid(".hidden"), None);
+    }
+
+    #[test]
+    fn a_write_through_a_link_is_refused_and_names_are_never_reused() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("target");
+        std::fs::write(&target, "x").unwrap();
+        std::os::unix::fs::symlink(&target, d.path().join("out.csv")).unwrap();
+        let e = write_private(&d.path().join("out.csv"), b"y").unwrap_err();
+        assert_eq!(e.to_string(), SYMLINK_REFUSED);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "x");
+        assert_ne!(tmp_path(d.path()).unwrap(), tmp_path(d.path()).unwrap());
+    }
+}

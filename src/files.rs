@@ -4,9 +4,73 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The start of every temporary name rollout makes: `.rollout-tmp-<pid>-<random>`. The
+/// pid says whether the run that made it is still alive (see [`remove_stale_temps`]); the
+/// random part makes the name impossible to plant in advance.
+pub const TMP_PREFIX: &str = ".rollout-tmp-";
+
+/// What refuses a symbolic link where rollout writes: outputs are never written through one.
+pub const SYMLINK_REFUSED: &str = "это символическая ссылка — rollout не пишет через ссылки; удалите её или укажите другую папку --out";
+
+fn refused(text: impl Into<String>) -> std::io::Error {
+    std::io::Error::other(text.into())
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// A fresh temporary name beside `dir`'s entries: ours by its prefix, unguessable.
+fn tmp_path(dir: &Path) -> std::io::Result<PathBuf> {
+    let mut r = [0u8; 8];
+    getrandom::fill(&mut r).map_err(|e| refused(format!("нет случайных чисел для имени временного файла: {e}")))?;
+    let hex: String = r.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(dir.join(format!("{TMP_PREFIX}{}-{hex}", std::process::id())))
+}
+
+/// What the output folder's bookkeeping (`runlog`, above this leaf) does around each write:
+/// installed once by `runlog::begin`; without it, writes are neither checked nor listed.
+pub struct Hooks {
+    /// Whether `dir` is the output folder itself (which may be a link).
+    pub is_out_root: fn(&Path) -> bool,
+    /// Refuses to replace a file the tool did not write.
+    pub check_file: fn(&Path) -> std::io::Result<()>,
+    /// Refuses to replace a folder holding a file the tool did not write.
+    pub check_dir: fn(&Path) -> std::io::Result<()>,
+    /// Lists files as written (with a folder: exactly these under it).
+    pub record: fn(&[PathBuf], Option<&Path>) -> std::io::Result<()>,
+}
+
+static HOOKS: std::sync::OnceLock<Hooks> = std::sync::OnceLock::new();
+
+/// Installs the bookkeeping (once per process; later calls keep the first).
+pub fn set_hooks(h: Hooks) {
+    let _ = HOOKS.set(h);
+}
+
+fn hook_is_out_root(dir: &Path) -> bool {
+    HOOKS.get().is_some_and(|h| (h.is_out_root)(dir))
+}
+
+fn hook_check_file(path: &Path) -> std::io::Result<()> {
+    HOOKS.get().map_or(Ok(()), |h| (h.check_file)(path))
+}
+
+fn hook_check_dir(dir: &Path) -> std::io::Result<()> {
+    HOOKS.get().map_or(Ok(()), |h| (h.check_dir)(dir))
+}
+
+fn hook_record(paths: &[PathBuf], under: Option<&Path>) -> std::io::Result<()> {
+    HOOKS.get().map_or(Ok(()), |h| (h.record)(paths, under))
+}
+
 /// Creates a folder owner-only, and every missing folder above it too; an existing folder
-/// keeps the rights its owner gave it.
+/// keeps the rights its owner gave it. A symbolic link in its place is refused (except the
+/// output folder `--out` itself, which a user may link elsewhere).
 pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
+    if is_symlink(dir) && !hook_is_out_root(dir) {
+        return Err(refused(SYMLINK_REFUSED));
+    }
     if dir.is_dir() {
         return Ok(());
     }
@@ -27,52 +91,196 @@ pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically and owner-only.
+/// Writes `bytes` to `path` atomically and owner-only. The temporary file is new
+/// (`O_EXCL`), has a random name and is opened without following a link; `path` itself
+/// being a symbolic link is refused; inside the output folder, a file rollout did not
+/// write (not in `OUT/run.json`) is never replaced.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    hook_check_file(path)?;
+    write_atomic(path, bytes, true)
+}
+
+/// [`write_private`] without the output folder's bookkeeping (run.json itself, files
+/// inside a folder being built for [`replace_dir`]).
+pub fn write_atomic(path: &Path, bytes: &[u8], record: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_dir(dir)?;
-    let tmp: PathBuf = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        std::process::id()
-    ));
-    {
+    if is_symlink(path) {
+        return Err(refused(SYMLINK_REFUSED));
+    }
+    let tmp = tmp_path(dir)?;
+    let written = (|| {
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+        opts.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
         }
         let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path)
+    if record {
+        // Listed before it is in place: a run killed in between leaves a listed file.
+        if let Err(e) = hook_record(&[path.to_path_buf()], None) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Writes `files` (paths relative to `dir`) owner-only into a fresh folder beside `dir` and
-/// swaps it in: readers never see a mix of old and new files, and a failure leaves the old.
+/// swaps it in: readers never see a mix of old and new files, and a failure leaves the old
+/// (and no temporary folder). A `dir` holding a file rollout did not write (not in
+/// `OUT/run.json`) is refused, naming the file: rollout never deletes what it did not make.
 pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
     use anyhow::Context;
     let parent = dir.parent().unwrap_or(Path::new("."));
-    ensure_dir(parent)?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = parent.join(format!(".{name}-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    ensure_dir(&tmp)?;
-    for (rel, bytes) in files {
-        let path = tmp.join(rel);
-        if let Some(p) = path.parent() {
-            ensure_dir(p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
+    ensure_dir(parent).with_context(|| format!("не удалось создать папку {}", parent.display()))?;
+    let replace = || format!("не удалось заменить {}", dir.display());
+    if is_symlink(dir) {
+        return Err(refused(SYMLINK_REFUSED)).with_context(replace);
+    }
+    hook_check_dir(dir).with_context(replace)?;
+    let tmp = tmp_path(parent)?;
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
         }
-        write_private(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
+        // A new folder, never one that was there (O_EXCL for folders).
+        builder
+            .create(&tmp)
+            .with_context(|| format!("не удалось создать папку {}", tmp.display()))?;
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("не удалось заменить {}", dir.display()))?;
+    let built = (|| -> anyhow::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700))?;
+        }
+        for (rel, bytes) in files {
+            let path = tmp.join(rel);
+            if let Some(p) = path.parent() {
+                ensure_dir(p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
+            }
+            write_atomic(&path, bytes, false).with_context(|| format!("не удалось записать {}", path.display()))?;
+        }
+        let new: Vec<PathBuf> = files.iter().map(|(rel, _)| dir.join(rel)).collect();
+        // Listed before the swap (old and new together), then exactly the new ones.
+        hook_record(&new, None)?;
+        swap_in(&tmp, dir).with_context(replace)?;
+        hook_record(&new, Some(dir))?;
+        Ok(())
+    })();
+    if built.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
     }
-    std::fs::rename(&tmp, dir).with_context(|| format!("не удалось перенести новые файлы в {}", dir.display()))?;
-    Ok(())
+    built
+}
+
+/// Puts the folder `tmp` in place of `dir` (which may not exist). On Linux the two are
+/// exchanged in one step, so `dir` is never missing; the old files are then removed.
+fn swap_in(tmp: &Path, dir: &Path) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(dir).is_err() {
+        return std::fs::rename(tmp, dir);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let a = std::ffi::CString::new(tmp.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+        let b = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+        // SAFETY: both are valid NUL-terminated paths for the duration of the call.
+        let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+        if rc == 0 {
+            // `tmp` now holds the old files: all listed (checked above), all ours.
+            return std::fs::remove_dir_all(tmp);
+        }
+    }
+    // Elsewhere (or a file system without the exchange): old aside, new in, old removed.
+    let old = tmp_path(dir.parent().unwrap_or(Path::new(".")))?;
+    std::fs::rename(dir, &old)?;
+    if let Err(e) = std::fs::rename(tmp, dir) {
+        let _ = std::fs::rename(&old, dir);
+        return Err(e);
+    }
+    std::fs::remove_dir_all(&old)
+}
+
+/// Removes what earlier runs left in `out` when they were killed or failed: temporary
+/// files and folders named by rollout (`.rollout-tmp-<pid>-…`, and the older
+/// `.<name>.tmp-<pid>` / `.<name>-tmp-<pid>`) whose process is no longer running. Nothing
+/// else is touched; links are removed, never followed.
+pub fn remove_stale_temps(out: &Path) {
+    fn go(d: &Path, depth: usize) {
+        let Ok(rd) = std::fs::read_dir(d) else { return };
+        for e in rd.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let name = e.file_name().to_string_lossy().into_owned();
+            let p = e.path();
+            if let Some(pid) = temp_pid(&name) {
+                if !alive(pid) {
+                    let _ = if ft.is_dir() {
+                        std::fs::remove_dir_all(&p)
+                    } else {
+                        std::fs::remove_file(&p)
+                    };
+                }
+                continue;
+            }
+            // Temp names sit beside outputs: OUT, OUT/roster, OUT/plan/…, OUT/links.
+            if ft.is_dir() && depth < 2 {
+                go(&p, depth + 1);
+            }
+        }
+    }
+    go(out, 0);
+}
+
+/// The pid in one of rollout's temporary names, or None for any other name.
+fn temp_pid(name: &str) -> Option<u32> {
+    if let Some(rest) = name.strip_prefix(TMP_PREFIX) {
+        let (pid, random) = rest.split_once('-')?;
+        if random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return pid.parse().ok();
+        }
+        return None;
+    }
+    // Older versions: `.people.csv.tmp-123` (files) and `.letters-tmp-123` (folders).
+    let body = name.strip_prefix('.')?;
+    let (_, pid) = body.rsplit_once(".tmp-").or_else(|| body.rsplit_once("-tmp-"))?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this pid is running (ours counts as running).
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+        // SAFETY: signal 0 only checks that the process exists.
+        let rc = unsafe { libc::kill(pid, 0) };
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
 }
 
 /// An OS error as a Russian user reads it: the common kinds in Russian, any other kind
@@ -101,5 +309,33 @@ pub struct IoRu<'a>(pub &'a std::io::Error);
 impl std::fmt::Display for IoRu<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&io_ru(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_ours_only_by_pattern() {
+        assert_eq!(temp_pid(".rollout-tmp-123-0123456789abcdef"), Some(123));
+        assert_eq!(temp_pid(".people.csv.tmp-42"), Some(42));
+        assert_eq!(temp_pid(".letters-tmp-42"), Some(42));
+        assert_eq!(temp_pid(".letters-tmp-notes"), None);
+        assert_eq!(temp_pid(".rollout-tmp-123-xyz"), None);
+        assert_eq!(temp_pid("letters-tmp-42"), None);
+        assert_eq!(temp_pid(".hidden"), None);
+    }
+
+    #[test]
+    fn a_write_through_a_link_is_refused_and_names_are_never_reused() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("target");
+        std::fs::write(&target, "x").unwrap();
+        std::os::unix::fs::symlink(&target, d.path().join("out.csv")).unwrap();
+        let e = write_private(&d.path().join("out.csv"), b"y").unwrap_err();
+        assert_eq!(e.to_string(), SYMLINK_REFUSED);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "x");
+        assert_ne!(tmp_path(d.path()).unwrap(), tmp_path(d.path()).unwrap());
     }
 }

@@ -26,6 +26,7 @@ pub mod problem;
 pub mod profile;
 pub mod report;
 pub mod roster;
+pub mod runlog;
 pub mod serde_ru;
 pub mod state;
 pub mod summary;

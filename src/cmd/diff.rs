@@ -15,6 +15,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    super::begin_outputs(&ws, "diff");
     let loaded = ws.roster(g.quiet)?;
     // The change set names people by id: the roster it refers to is written beside it.
     super::write_roster(&ws, &loaded, true)?;
@@ -28,8 +29,18 @@ pub const NO_PLATFORM: &str = "данных платформы нет: укаж�
 /// The diff stage: compute, write the files, then remember this run in the state store.
 pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bool) -> Result<(Done, DiffOutcome)> {
     let mut store = ws.store()?;
-    let d = super::diff_if_platform(ws, loaded, platform, &store)?.ok_or_else(|| Error::msg(NO_PLATFORM))?;
+    let d = match super::diff_if_platform(ws, loaded, platform, &store) {
+        Ok(d) => d.ok_or_else(|| Error::msg(NO_PLATFORM))?,
+        Err(e) => {
+            // The change set beside a fresh roster no longer goes with it: marked stale.
+            if matches!(&e, Error::Unreadable(a) if a.downcast_ref::<super::PlatformUnreadable>().is_some()) {
+                rollout::runlog::mark_stale(&super::DIFF_OUTPUTS, super::DIFF_STAGE).map_err(Error::output)?;
+            }
+            return Err(e);
+        }
+    };
     rollout::output::changes::write_diff(&ws.out, &ws.cfg, &loaded.roster, &d.chats, &d.matches, &d.changes).map_err(Error::Output)?;
+    rollout::runlog::set_inputs(&super::DIFF_OUTPUTS, &d.changes.hash).map_err(Error::output)?;
     store.record_diff(
         &d.changes.hash,
         &d.matches_to_remember(),

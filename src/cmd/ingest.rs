@@ -22,6 +22,14 @@ fn outcome(o: &Loaded) -> Done {
 
 pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     let ws = Workspace::load(g)?;
+    super::begin_outputs(
+        &ws,
+        match stage {
+            Stage::Ingest => "ingest",
+            Stage::Check => "check",
+            Stage::Run => "run",
+        },
+    );
     if stage == Stage::Run {
         // The dashboard is titled with the name: refused before any work is done.
         super::require_org_name(&ws)?;
@@ -52,6 +60,7 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     }
     if stage == Stage::Run {
         done = done.max(dashboard(g, &ws, &loaded)?);
+        super::warn_stale(&ws);
     }
     Ok(done)
 }

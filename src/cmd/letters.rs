@@ -23,6 +23,7 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
     super::require_org_name(&ws)?;
+    super::begin_outputs(&ws, "letters");
     let loaded = ws.roster(g.quiet)?;
     // Letters name people by id: the roster they refer to is written beside them.
     super::write_roster(&ws, &loaded, true)?;
@@ -35,6 +36,15 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
             ws.out.join("letters").display()
         );
         return Ok(ctx.platform.done());
+    }
+    // Without a fresh change set, the stale one in OUT is not what letters go by.
+    let stale = rollout::runlog::stale(&ws.out);
+    if ctx.diff.is_none() && !a.all && stale.iter().any(|(rel, _)| rel == "changes.json") {
+        return Err(Error::Unreadable(anyhow::anyhow!(
+            "набор изменений {} устарел: {} в последнем запуске не выполнено — письма по нему не готовятся\n  подсказка: исправьте чтение платформы и выполните rollout diff, или подготовьте письма всем: rollout letters --all",
+            ws.out.join("changes.json").display(),
+            super::DIFF_STAGE
+        )));
     }
     let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
     let rules = rollout::letters::rules_lines(&engine, &ws.cfg.organization.name).map_err(Error::usage)?;

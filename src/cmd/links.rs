@@ -19,6 +19,7 @@ pub enum LinksCmd {
 pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
     let LinksCmd::Status { platform } = cmd;
     let ws = Workspace::load(g)?;
+    super::begin_outputs(&ws, "links status");
     let loaded = ws.roster(true)?;
     let ctx = super::link_context(&ws, &loaded, platform.as_deref())?;
     let checks = rollout::links::checklist::checklist(

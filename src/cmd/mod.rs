@@ -246,6 +246,33 @@ impl Workspace {
     }
 }
 
+/// A command that writes into OUT starts here: what killed or failed runs left there is
+/// removed, and every write is checked against and listed in `OUT/run.json`.
+pub fn begin_outputs(ws: &Workspace, command: &str) {
+    rollout::runlog::begin(&ws.out, command);
+}
+
+/// The outputs of the diff stage: stale together when the stage fails.
+pub const DIFF_OUTPUTS: [&str; 4] = ["changes.json", "changes.xlsx", "matches.csv", "matching-summary.json"];
+
+/// The stage of [`DIFF_OUTPUTS`], for people.
+pub const DIFF_STAGE: &str = "сравнение с платформой";
+
+/// One warning per stage whose outputs in OUT are stale (listed so in `OUT/run.json`).
+pub fn warn_stale(ws: &Workspace) {
+    let mut by_stage: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (rel, stage) in rollout::runlog::stale(&ws.out) {
+        by_stage.entry(stage).or_default().push(rel);
+    }
+    for (stage, files) in by_stage {
+        eprintln!(
+            "rollout: внимание: в {} остались файлы прошлого запуска, этап которых сейчас не выполнен ({stage}) — они устарели: {}",
+            ws.out.display(),
+            files.join(", ")
+        );
+    }
+}
+
 /// Letters, SMS, reminders, the calendar and the report are signed or titled with the
 /// organisation's name: the commands that render for people refuse an empty one.
 pub fn require_org_name(ws: &Workspace) -> Result<()> {

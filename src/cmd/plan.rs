@@ -123,6 +123,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
         PlanCmd::Calendar { sel } => {
             let ws = Workspace::load(g)?;
             super::require_org_name(&ws)?;
+            super::begin_outputs(&ws, "plan calendar");
             let (_, r, platform, left_out) = context(&ws, &sel)?;
             let ics = rollout::plans::render::calendar(&r, &ws.cfg.organization.name, ws.today);
             let dir = ws.out.join("plan");
@@ -146,6 +147,7 @@ pub fn run(g: &Global, cmd: PlanCmd) -> Result<Done> {
         PlanCmd::Remind { sel } => {
             let ws = Workspace::load(g)?;
             super::require_org_name(&ws)?;
+            super::begin_outputs(&ws, "plan remind");
             let (plans, r, platform, left_out) = context(&ws, &sel)?;
             let engine = rollout::letters::Engine::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
             let reminders = rollout::plans::render::reminders(&plans, &r, ws.cfg.plans.warn_days);

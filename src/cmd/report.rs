@@ -17,6 +17,8 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
     super::require_org_name(&ws)?;
+    super::begin_outputs(&ws, "report");
+    super::warn_stale(&ws);
     let as_of = super::parse_day(a.as_of.as_deref(), ws.today)?;
     let loaded = ws.roster(g.quiet)?;
     let mut ctx = super::link_context(&ws, &loaded, a.platform.as_deref())?;

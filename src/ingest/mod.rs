@@ -51,7 +51,7 @@ pub fn unlisted(cfg: &Config) -> Vec<String> {
         .map(|p| p.canonicalize().unwrap_or(p))
         .collect();
     let mut files = Vec::new();
-    walk(&cfg.root.join("sources"), &mut files);
+    walk(&cfg.root, &cfg.root.join("sources"), &mut files);
     files.sort();
     files
         .into_iter()
@@ -106,7 +106,7 @@ pub fn discover(cfg: &Config) -> (Vec<Source>, Vec<Problem>) {
         None => {
             let dir = cfg.root.join("sources");
             let mut files = Vec::new();
-            walk(&dir, &mut files);
+            walk(&cfg.root, &dir, &mut files);
             files.sort();
             for path in files {
                 out.push(Source {
@@ -127,7 +127,17 @@ fn is_lock_file(path: &Path) -> bool {
     name.starts_with("~$") || name.starts_with(".~lock")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The spreadsheets under `dir`. Directory symlinks are never followed (a link loop such as
+/// `sources/self -> .` cannot make the walk endless, and no link leads it out of the
+/// workspace); a symlinked file is read only when it resolves inside the workspace `root`.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    walk_in(&root, dir, out, 0);
+}
+
+fn walk_in(root: &Path, dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    // Deeper than any real sources folder: a guard, not a limit anyone meets.
+    const MAX_DEPTH: usize = 32;
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -135,10 +145,21 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p
-            .extension()
+        // The entry's own type: a symlink is not followed here.
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            if depth < MAX_DEPTH {
+                walk_in(root, &p, out, depth + 1);
+            }
+            continue;
+        }
+        if ft.is_symlink() {
+            let inside = p.canonicalize().is_ok_and(|t| t.starts_with(root) && t.is_file());
+            if !inside {
+                continue;
+            }
+        }
+        if p.extension()
             .and_then(|x| x.to_str())
             .is_some_and(|x| SUPPORTED.contains(&x.to_lowercase().as_str()))
         {

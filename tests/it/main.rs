@@ -8,6 +8,7 @@ mod diff;
 mod fuzz_replay;
 mod help;
 mod hostile;
+mod hostile_files;
 mod hostile_limits;
 mod hostile_state;
 mod house;

@@ -1,0 +1,223 @@
+//! `OUT/run.json`: every output the tool wrote — by which command, when, from which inputs
+//! (the change set's hash where there is one) and whether it is stale (its stage failed in a
+//! later run, so it no longer goes with the files beside it). Only files listed there are
+//! ever replaced or deleted: a file rollout did not write is never touched.
+//!
+//! A command that writes outputs calls [`begin`] once; from then on [`crate::files`] checks
+//! and records every write under that folder. The list is updated before a file is moved
+//! into place, so a run killed at any point leaves every output it replaced listed.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The file's name inside OUT.
+pub const FILE: &str = "run.json";
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct Entry {
+    /// The command that wrote it: `run`, `letters`, `plan remind` …
+    pub command: String,
+    /// When, UTC, RFC 3339.
+    pub written: String,
+    /// The hash of the inputs it was made from, where there is one (the change set's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
+    /// Its stage failed in a later run: it no longer goes with the outputs beside it.
+    #[serde(default)]
+    pub stale: bool,
+    /// Which stage, for people («сравнение с платформой»).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_stage: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct RunLog {
+    pub version: u32,
+    /// Path relative to OUT (with `/`) → entry.
+    pub outputs: BTreeMap<String, Entry>,
+}
+
+impl Default for RunLog {
+    fn default() -> Self {
+        RunLog {
+            version: 1,
+            outputs: BTreeMap::new(),
+        }
+    }
+}
+
+struct Active {
+    out: PathBuf,
+    command: String,
+    log: RunLog,
+}
+
+static ACTIVE: Mutex<Option<Active>> = Mutex::new(None);
+
+fn active() -> std::sync::MutexGuard<'static, Option<Active>> {
+    ACTIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The list in `out`; none yet (or unreadable) is an empty list, so nothing there is ours.
+pub fn load(out: &Path) -> RunLog {
+    std::fs::read(out.join(FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// A command that writes outputs into `out` starts here: temporary files that killed or
+/// failed runs left are removed, and every later write under `out` is checked and listed.
+pub fn begin(out: &Path, command: &str) {
+    crate::files::remove_stale_temps(out);
+    crate::files::set_hooks(crate::files::Hooks {
+        is_out_root,
+        check_file,
+        check_dir,
+        record,
+    });
+    *active() = Some(Active {
+        out: out.to_path_buf(),
+        command: command.to_string(),
+        log: load(out),
+    });
+}
+
+/// Whether `dir` is the output folder itself (a user may make it a link).
+pub fn is_out_root(dir: &Path) -> bool {
+    active().as_ref().is_some_and(|a| a.out == dir)
+}
+
+/// `path` relative to OUT, when it is an output: under OUT, not run.json, not the state.
+fn rel_of(a: &Active, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(&a.out).ok()?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    if rel.is_empty() || rel == FILE || rel.starts_with(".rollout/") {
+        return None;
+    }
+    Some(rel)
+}
+
+/// Refuses to replace a file under OUT that rollout did not write.
+pub fn check_file(path: &Path) -> std::io::Result<()> {
+    let guard = active();
+    let Some(a) = guard.as_ref() else { return Ok(()) };
+    let Some(rel) = rel_of(a, path) else { return Ok(()) };
+    let present = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    if present && !a.log.outputs.contains_key(&rel) {
+        return Err(std::io::Error::other(format!(
+            "этот файл записал не rollout (его нет в {}) — rollout не заменяет чужие файлы; переложите его или укажите другую папку --out",
+            a.out.join(FILE).display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses to replace a folder under OUT holding a file (or link) rollout did not write.
+pub fn check_dir(dir: &Path) -> std::io::Result<()> {
+    let guard = active();
+    let Some(a) = guard.as_ref() else { return Ok(()) };
+    let mut foreign = None;
+    find_foreign(a, dir, &mut foreign);
+    match foreign {
+        Some(p) => Err(std::io::Error::other(format!(
+            "в ней есть файл, который rollout не записывал: {} — rollout не удаляет чужие файлы; переложите его или укажите другую папку --out",
+            p.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn find_foreign(a: &Active, dir: &Path, found: &mut Option<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = rd.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        if found.is_some() {
+            return;
+        }
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            find_foreign(a, &p, found);
+        } else if !rel_of(a, &p).is_some_and(|r| a.log.outputs.contains_key(&r)) {
+            *found = Some(p);
+        }
+    }
+}
+
+/// Lists `paths` as written now by the current command (fresh, not stale). With `under`,
+/// entries below that folder not among `paths` are dropped (the folder was swapped whole).
+pub fn record(paths: &[PathBuf], under: Option<&Path>) -> std::io::Result<()> {
+    let mut guard = active();
+    let Some(a) = guard.as_mut() else { return Ok(()) };
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let rels: Vec<String> = paths.iter().filter_map(|p| rel_of(a, p)).collect();
+    if let Some(dir) = under.and_then(|d| rel_of(a, d)) {
+        let prefix = format!("{dir}/");
+        let keep: std::collections::HashSet<&String> = rels.iter().collect();
+        a.log.outputs.retain(|k, _| !k.starts_with(&prefix) || keep.contains(k));
+    }
+    if rels.is_empty() && under.is_none() {
+        return Ok(());
+    }
+    for rel in rels {
+        a.log.outputs.insert(
+            rel,
+            Entry {
+                command: a.command.clone(),
+                written: now.clone(),
+                inputs: None,
+                stale: false,
+                stale_stage: None,
+            },
+        );
+    }
+    save(a)
+}
+
+fn save(a: &Active) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec_pretty(&a.log).map_err(std::io::Error::other)?;
+    crate::files::write_atomic(&a.out.join(FILE), &bytes, false)
+}
+
+/// Notes the inputs' hash of outputs just written (`rels` relative to OUT).
+pub fn set_inputs(rels: &[&str], hash: &str) -> std::io::Result<()> {
+    let mut guard = active();
+    let Some(a) = guard.as_mut() else { return Ok(()) };
+    for rel in rels {
+        if let Some(e) = a.log.outputs.get_mut(*rel) {
+            e.inputs = Some(hash.to_string());
+        }
+    }
+    save(a)
+}
+
+/// Marks outputs of a stage that failed in this run as stale (those listed and present).
+pub fn mark_stale(rels: &[&str], stage: &str) -> std::io::Result<()> {
+    let mut guard = active();
+    let Some(a) = guard.as_mut() else { return Ok(()) };
+    let mut changed = false;
+    for rel in rels {
+        if let Some(e) = a.log.outputs.get_mut(*rel)
+            && a.out.join(rel).is_file()
+        {
+            e.stale = true;
+            e.stale_stage = Some(stage.to_string());
+            changed = true;
+        }
+    }
+    if changed { save(a) } else { Ok(()) }
+}
+
+/// The stale outputs in `out` that are still there: (path relative to OUT, stage).
+pub fn stale(out: &Path) -> Vec<(String, String)> {
+    load(out)
+        .outputs
+        .into_iter()
+        .filter(|(rel, e)| e.stale && out.join(rel).is_file())
+        .map(|(rel, e)| (rel, e.stale_stage.unwrap_or_default()))
+        .collect()
+}

@@ -182,7 +182,7 @@ fn confirm_of_an_account_in_no_chat_of_the_platform_is_refused() {
 fn confirm_without_a_platform_is_refused_saying_why() {
     let ws = college_without_platform();
     let r = ws.run(&["ingest"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     let pid = person_id(&ws, "Петрова", "Мария");
     let r = ws.run(&["confirm", "999", &pid]);
     assert_eq!(r.code, 2, "{r}");
@@ -231,7 +231,7 @@ completion = "manual"
 "#,
     );
     let r = ws.run(&["report"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     let html = ws.read("out/report.html");
     let svg = &html[html.find("<svg id=\"gantt\"").expect("the Gantt chart")..];
     let svg = &svg[..svg.find("</svg>").unwrap()];
@@ -278,7 +278,7 @@ completion = "manual"
 "#,
     );
     let r = ws.run(&["report"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     let html = ws.read("out/report.html");
     let svg = &html[html.find("<svg id=\"gantt\"").expect("the Gantt chart")..];
     let svg = &svg[..svg.find("</svg>").unwrap()];

@@ -29,6 +29,6 @@ for s in college school kindergarten; do
   cd "$work"
 done
 cd "$work"
-find college/out school/out kindergarten/out -type f | LC_ALL=C sort | while read -r f; do
+find college/out school/out kindergarten/out -type f ! -name run.json | LC_ALL=C sort | while read -r f; do
   printf '%s  %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$f"
 done

@@ -78,11 +78,62 @@ pub fn begin(out: &Path, command: &str) {
         check_dir,
         record,
     });
+    let log = if out.join(FILE).exists() { load(out) } else { adopt(out) };
     *active() = Some(Active {
         out: out.to_path_buf(),
         command: command.to_string(),
-        log: load(out),
+        log,
     });
+}
+
+/// Where rollout writes inside OUT: a file there is rollout's own in an output folder made
+/// before run.json existed.
+fn is_known_output(rel: &str) -> bool {
+    const FILES: [&str; 12] = [
+        "problems.csv",
+        "problems.xlsx",
+        "problems-excel.csv",
+        "changes.json",
+        "changes.xlsx",
+        "matches.csv",
+        "matching-summary.json",
+        "report.html",
+        "usage.xlsx",
+        "links/status.xlsx",
+        "links/status-excel.csv",
+        "plan/calendar.ics",
+    ];
+    const FOLDERS: [&str; 3] = ["roster/", "letters/", "plan/remind/"];
+    FILES.contains(&rel) || FOLDERS.iter().any(|f| rel.starts_with(f))
+}
+
+/// The list for an output folder that has none: a folder written by a rollout before
+/// run.json, whose outputs are known by their paths and taken as rollout's once; anything
+/// else in it stays foreign. A folder that is not there yet gives an empty list.
+fn adopt(out: &Path) -> RunLog {
+    let mut log = RunLog::default();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            let path = e.path();
+            let Ok(rel) = path.strip_prefix(out) else { continue };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if kind.is_dir() && rel.matches('/').count() < 4 {
+                stack.push(path);
+            } else if kind.is_file() && is_known_output(&rel) {
+                log.outputs.insert(
+                    rel,
+                    Entry {
+                        command: "прежняя версия rollout".into(),
+                        ..Entry::default()
+                    },
+                );
+            }
+        }
+    }
+    log
 }
 
 /// Whether `dir` is the output folder itself (a user may make it a link).

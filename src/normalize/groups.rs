@@ -106,6 +106,20 @@ fn norm_sep(sep: &str) -> String {
     }
 }
 
+/// Capitals for a code, letter by letter; a letter whose capital is more than one character
+/// («ǰ» → «J̌») stays as it is, so a second pass reads the same letters.
+fn upper(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
 /// The spelling of one group name on its own, before the branch majority is applied.
 pub fn normalize_alone(raw: &str) -> String {
     let s = clean_spaces(&fix_lookalikes(raw.trim()));
@@ -117,7 +131,7 @@ pub fn normalize_alone(raw: &str) -> String {
     if toks.len() == 2 && toks[0].0 == Kind::Digits && toks[1].0 == Kind::Letters && toks[1].1.chars().count() == 1 {
         let sep = norm_sep(&seps[0]);
         if sep.is_empty() || sep == " " || sep == "-" {
-            return format!("{}{}", toks[0].1, toks[1].1.to_uppercase());
+            return format!("{}{}", toks[0].1, upper(&toks[1].1));
         }
     }
     let has_digits = toks.iter().any(|(k, _)| *k == Kind::Digits);
@@ -131,7 +145,7 @@ pub fn normalize_alone(raw: &str) -> String {
         }
         // Codes like «ис-24-1» are upper-cased; words like «Пчёлки» are not.
         if *kind == Kind::Letters && has_digits && text.chars().count() <= 5 {
-            out.push_str(&text.to_uppercase());
+            out.push_str(&upper(text));
         } else {
             out.push_str(text);
         }

@@ -87,7 +87,8 @@ pub fn begin(out: &Path, command: &str) {
 }
 
 /// Where rollout writes inside OUT: a file there is rollout's own in an output folder made
-/// before run.json existed.
+/// before run.json existed. Letters are known by their folders and extensions, so a user's
+/// document beside them is never taken for one.
 fn is_known_output(rel: &str) -> bool {
     const FILES: [&str; 12] = [
         "problems.csv",
@@ -103,15 +104,31 @@ fn is_known_output(rel: &str) -> bool {
         "links/status-excel.csv",
         "plan/calendar.ics",
     ];
-    const FOLDERS: [&str; 3] = ["roster/", "letters/", "plan/remind/"];
-    FILES.contains(&rel) || FOLDERS.iter().any(|f| rel.starts_with(f))
+    let ext = |exts: &[&str]| exts.iter().any(|e| rel.ends_with(e));
+    FILES.contains(&rel)
+        || (rel.starts_with("roster/") && ext(&[".csv", ".xlsx"]))
+        || (rel.starts_with("plan/remind/") && ext(&[".txt"]))
+        || (rel.starts_with("letters/parents/") && ext(&[".txt", ".html", ".eml"]))
+        || (rel.starts_with("letters/curators/") && ext(&[".html"]))
+        || (rel.starts_with("letters/staff/") && ext(&[".txt"]))
+        || (rel.starts_with("letters/slips/") && ext(&[".html", ".svg"]))
+        || (rel.starts_with("letters/lists/") && ext(&[".xlsx", ".csv"]))
+}
+
+/// Whether `out` was written by a rollout before run.json: its roster is there, as rollout
+/// writes it.
+fn made_by_rollout(out: &Path) -> bool {
+    std::fs::read_to_string(out.join("roster").join("people.csv")).is_ok_and(|t| t.starts_with("person_id,kind,surname,first_name"))
 }
 
 /// The list for an output folder that has none: a folder written by a rollout before
-/// run.json, whose outputs are known by their paths and taken as rollout's once; anything
-/// else in it stays foreign. A folder that is not there yet gives an empty list.
+/// run.json (its roster is there), whose outputs are known by their paths and taken as
+/// rollout's once; anything else in it stays foreign. Any other folder gives an empty list.
 fn adopt(out: &Path) -> RunLog {
     let mut log = RunLog::default();
+    if !made_by_rollout(out) {
+        return log;
+    }
     let mut stack = vec![out.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else { continue };

@@ -337,4 +337,10 @@ fn an_output_folder_from_before_run_json_is_adopted_once() {
     assert!(log["outputs"]["roster/people.csv"].is_object(), "{log}");
     assert!(log["outputs"].get("заметки.docx").is_none(), "{log}");
     assert_eq!(ws.read("out/заметки.docx"), "мои заметки");
+    // A user's document among the letters is never taken for one.
+    ws.write("out/letters/важное.docx", "мой документ");
+    std::fs::remove_file(ws.path().join("out/run.json")).unwrap();
+    let r = ws.run(&["letters", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(ws.read("out/letters/важное.docx"), "мой документ");
 }

@@ -18,13 +18,8 @@ pub enum ConfigError {
     Read { path: PathBuf, cause: std::io::Error },
     /// Not TOML, or a value of the wrong kind: `at` is «, строка 3, столбец 11» when known,
     /// `snippet` the line with a caret under the place.
-    #[error("{path}{at}: {message}{snippet}")]
-    Parse {
-        path: PathBuf,
-        at: String,
-        message: String,
-        snippet: String,
-    },
+    #[error("{path}{error}")]
+    Parse { path: PathBuf, error: crate::serde_ru::TomlError },
     #[error("{path}: {}", .problems.join("\n  "))]
     Invalid { path: PathBuf, problems: Vec<String> },
 }
@@ -40,12 +35,9 @@ fn read_cause(e: &std::io::Error) -> String {
 
 /// A TOML error in Russian, with the line and column and the line itself.
 fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
-    let t = crate::serde_ru::toml_error(text, e);
     ConfigError::Parse {
         path: path.to_path_buf(),
-        at: t.at,
-        message: t.message,
-        snippet: t.snippet,
+        error: crate::serde_ru::toml_error(text, e),
     }
 }
 

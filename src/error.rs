@@ -48,6 +48,18 @@ impl Error {
 
 /// A link of a cause chain as a Russian user reads it: an OS error or an SQLite error in
 /// Russian ([`crate::files::io_ru`], [`crate::state::sql_ru`]), any other as it displays.
+/// An error chain as people read it: the message, then each cause not already said by the
+/// lines before it (an error that quotes its cause is not repeated), in Russian.
+pub fn lines_ru(chain: anyhow::Chain<'_>) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for cause in chain.map(cause_ru) {
+        if !lines.iter().any(|l| l.contains(&cause)) {
+            lines.push(cause);
+        }
+    }
+    lines
+}
+
 pub fn cause_ru(e: &(dyn std::error::Error + 'static)) -> String {
     if let Some(io) = e.downcast_ref::<std::io::Error>() {
         crate::files::io_ru(io)

@@ -166,16 +166,10 @@ fn error_code(e: &Error) -> u8 {
 /// The whole cause chain in Russian, without repeating a cause a line above already says;
 /// OS and SQLite errors read as [`rollout::error::cause_ru`] words them.
 fn report(e: &Error) {
-    let mut chain = e.chain();
-    let top = chain.next().map(rollout::error::cause_ru).unwrap_or_default();
+    let lines = rollout::error::lines_ru(e.chain());
+    let (top, causes) = lines.split_first().map(|(t, c)| (t.as_str(), c)).unwrap_or(("", &[]));
     eprintln!("rollout: ошибка: {top}");
-    let mut said = top;
-    for cause in chain {
-        let c = rollout::error::cause_ru(cause);
-        if !said.contains(&c) {
-            eprintln!("  причина: {c}");
-            said.push('\n');
-            said.push_str(&c);
-        }
+    for c in causes {
+        eprintln!("  причина: {c}");
     }
 }

@@ -72,6 +72,9 @@ fn kind_ru(s: &str) -> String {
 
 /// A TOML error for people: where (`at`: «, строка 3, столбец 11», empty when unknown),
 /// what (in Russian), and the line with a caret under the place (`snippet`, from a newline).
+/// Shown after the file's path: «rollout.toml, строка 3, столбец 11: …».
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{at}: {message}{snippet}")]
 pub struct TomlError {
     pub at: String,
     pub message: String,

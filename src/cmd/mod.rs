@@ -403,15 +403,11 @@ pub fn tolerate_platform<T>(r: Result<T>) -> Result<std::result::Result<T, Platf
     match r {
         Ok(v) => Ok(Ok(v)),
         Err(Error::Unreadable(e)) if e.downcast_ref::<PlatformUnreadable>().is_some() => {
-            let mut chain = e.chain().map(rollout::error::cause_ru);
-            let top = chain.next().unwrap_or_default();
+            let lines = rollout::error::lines_ru(e.chain());
+            let (top, causes) = lines.split_first().map(|(t, c)| (t.as_str(), c)).unwrap_or(("", &[]));
             eprintln!("rollout: внимание: {top} — сделано всё, что можно без неё; показатели платформы: «нет данных»");
-            let mut said = top;
-            for cause in chain {
-                if !said.contains(&cause) {
-                    eprintln!("  причина: {cause}");
-                    said.push_str(&cause);
-                }
+            for cause in causes {
+                eprintln!("  причина: {cause}");
             }
             Ok(Err(PlatformData::Unreadable))
         }

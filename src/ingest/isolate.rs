@@ -125,8 +125,12 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
         }
     }
     let mut child = cmd.spawn().map_err(IsolatedError::Spawn)?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let stderr = child.stderr.take().expect("piped stderr");
+    // Both are piped above; a child without them could not be read at all.
+    let no_pipe = || IsolatedError::Spawn(std::io::Error::other("нет канала к процессу чтения"));
+    let (Some(mut stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        return Err(no_pipe());
+    };
     // Parse the reply as it arrives (never the whole JSON in memory besides the workbook
     // it describes), draining the pipe to its end so the child never blocks on it.
     let out_thread = std::thread::spawn(move || {

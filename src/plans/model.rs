@@ -207,14 +207,8 @@ impl Plan {
 pub enum PlanError {
     #[error("не удалось прочитать {path}: {}", crate::files::IoRu(.source))]
     Read { path: PathBuf, source: std::io::Error },
-    /// `at` and `snippet` as in `serde_ru::TomlError`.
-    #[error("{path}{at}: {message}{snippet}")]
-    Parse {
-        path: PathBuf,
-        at: String,
-        message: String,
-        snippet: String,
-    },
+    #[error("{path}{error}")]
+    Parse { path: PathBuf, error: crate::serde_ru::TomlError },
     #[error("{path}:\n  - {}", problems.join("\n  - "))]
     Invalid { path: PathBuf, problems: Vec<String> },
 }
@@ -260,14 +254,9 @@ pub fn load(path: &Path, cfg: &Config) -> Result<Plan, PlanError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let file: PlanFile = toml::from_str(&text).map_err(|e| {
-        let t = crate::serde_ru::toml_error(&text, &e);
-        PlanError::Parse {
-            path: path.to_path_buf(),
-            at: t.at,
-            message: t.message,
-            snippet: t.snippet,
-        }
+    let file: PlanFile = toml::from_str(&text).map_err(|e| PlanError::Parse {
+        path: path.to_path_buf(),
+        error: crate::serde_ru::toml_error(&text, &e),
     })?;
     expand(&file, path, cfg)
 }

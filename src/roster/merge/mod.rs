@@ -79,6 +79,34 @@ impl UnionFind {
 }
 
 /// Spellings with ё are the careful ones: keep the one with the most.
+/// A parent or an employee as merged from its observations: no birth date or group of
+/// their own, the first login and external id the sources give, every cell they came from.
+#[allow(clippy::too_many_arguments)]
+fn adult(
+    kind: super::model::PersonKind,
+    id: String,
+    name: PersonName,
+    branches: Vec<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    obs: &[&super::fields::Observation],
+) -> super::model::Person {
+    super::model::Person {
+        id,
+        kind,
+        name,
+        birth_date: None,
+        branches,
+        groups: Vec::new(),
+        phone,
+        email,
+        snils_hash: None,
+        login: obs.iter().find_map(|o| o.login.clone()),
+        external_id: obs.iter().find_map(|o| o.id.clone()),
+        found_at: obs.iter().map(|o| o.loc.clone()).collect(),
+    }
+}
+
 fn yo_count(n: &PersonName) -> usize {
     n.full().chars().filter(|c| matches!(c, 'ё' | 'Ё')).count()
 }

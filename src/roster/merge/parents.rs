@@ -4,7 +4,7 @@
 use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{Guardian, Person, PersonKind};
-use super::{Ids, UnionFind, yo_count};
+use super::{Ids, UnionFind, adult, yo_count};
 use crate::problem::Rule;
 use std::collections::{BTreeSet, HashMap};
 
@@ -111,20 +111,7 @@ pub(in crate::roster) fn merge(
                 relation,
             });
         }
-        out.people.push(Person {
-            id,
-            kind: PersonKind::Parent,
-            name,
-            birth_date: None,
-            branches,
-            groups: Vec::new(),
-            phone,
-            email: mail,
-            snils_hash: None,
-            login: obs.iter().find_map(|o| o.login.clone()),
-            external_id: obs.iter().find_map(|o| o.id.clone()),
-            found_at: obs.iter().map(|o| o.loc.clone()).collect(),
-        });
+        out.people.push(adult(PersonKind::Parent, id, name, branches, phone, mail, &obs));
     }
     out
 }

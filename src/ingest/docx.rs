@@ -10,19 +10,22 @@ use std::io::Read;
 /// columns is followed by empty cells so columns stay aligned.
 pub fn read_docx(bytes: &[u8]) -> Result<Workbook, String> {
     use quick_xml::events::Event;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("это не документ Word (.docx): {e}"))?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|_| "это не документ Word (.docx): внутри нет целого архива".to_string())?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
         .map_err(|_| "в документе нет word/document.xml: это не .docx".to_string())?
         .read_to_string(&mut xml)
-        .map_err(|e| format!("документ повреждён: {e}"))?;
+        .map_err(|_| "документ повреждён: испорчена разметка внутри".to_string())?;
     let mut reader = quick_xml::Reader::from_str(&xml);
     let mut wb = Workbook::default();
     let mut depth = 0usize; // table nesting
     let (mut rows, mut row, mut cell): (Vec<Vec<Cell>>, Vec<Cell>, String) = (Vec::new(), Vec::new(), String::new());
     let (mut in_text, mut span, mut para_open) = (false, 1usize, false);
     loop {
-        let ev = reader.read_event().map_err(|e| format!("документ повреждён: {e}"))?;
+        let ev = reader
+            .read_event()
+            .map_err(|_| "документ повреждён: испорчена разметка внутри".to_string())?;
         match ev {
             Event::Start(e) | Event::Empty(e) => {
                 let name = e.local_name();

@@ -83,7 +83,19 @@ fn classify(e: calamine::Error) -> ReadError {
     if lower.contains("password") || lower.contains("encrypt") {
         ReadError::Encrypted
     } else {
-        ReadError::Corrupt(msg)
+        // What the reader library says is English and technical: the user reads what it means.
+        let what = if lower.contains("zip") {
+            "внутри нет целого архива книги Excel (файл обрезан, испорчен или это другой формат под расширением .xlsx/.ods)"
+        } else if lower.contains("xml") {
+            "испорчена разметка внутри книги"
+        } else if lower.contains("cfb") || lower.contains("xls") {
+            "не читается как книга Excel .xls"
+        } else if lower.contains("ods") {
+            "не читается как таблица .ods"
+        } else {
+            "не читается как таблица"
+        };
+        ReadError::Corrupt(what.to_string())
     }
 }
 

@@ -200,7 +200,10 @@ pub fn read_text(bytes: &[u8], ext: &str, opts: &ReadOptions) -> Result<Workbook
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for rec in reader.records() {
-        let rec = rec.map_err(|e| format!("текст не делится на поля: {e}"))?;
+        let rec = rec.map_err(|e| {
+            let at = e.position().map(|p| format!(", строка {}", p.line())).unwrap_or_default();
+            format!("текст не делится на поля{at}: проверьте кавычки и разделители")
+        })?;
         let mut row: Vec<Cell> = rec
             .iter()
             .map(|f| {

@@ -10,6 +10,7 @@ pub mod init;
 pub mod letters;
 pub mod links;
 pub mod plan;
+pub mod platform;
 pub mod purge;
 pub mod read_source;
 pub mod report;
@@ -134,6 +135,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: links::LinksCmd,
     },
+    /// Платформа MAX в реальном времени: проверка доступа бота, снимок чатов и участников, поиск чатов.
+    Platform {
+        #[command(subcommand)]
+        cmd: platform::PlatformCmd,
+    },
     /// Планы перехода: состояние по филиалам и ответственным, отметки о выполнении, импорт, календарь, диаграмма Ганта, напоминания.
     Plan {
         #[command(subcommand)]
@@ -165,6 +171,7 @@ impl Command {
             Command::Letters(_) => "letters",
             Command::Links { .. } => "links",
             Command::Plan { .. } => "plan",
+            Command::Platform { .. } => "platform",
             Command::Report(_) => "report",
             Command::Run => "run",
             Command::ReadSource(_) => "__read-source",
@@ -190,6 +197,7 @@ pub fn execute(mut cli: Cli) -> Result<Done> {
         Command::Letters(a) => letters::run(g, a),
         Command::Links { cmd } => links::run(g, cmd),
         Command::Plan { cmd } => plan::run(g, cmd),
+        Command::Platform { cmd } => platform::run(g, cmd),
         Command::Report(a) => report::run(g, a),
     }
 }

@@ -3,8 +3,10 @@
 //! and a member export spreadsheet. (The live MAX adapter is a later stage.)
 
 pub mod export;
+pub mod max;
 pub mod place;
 pub mod snapshot;
+pub mod store;
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;

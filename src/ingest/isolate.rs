@@ -96,7 +96,9 @@ pub fn read_in_process(path: &Path, opts: &ReadOptions) -> Result<Workbook, Isol
     }
 }
 
-pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget) -> Result<Workbook, IsolatedError> {
+/// The reader child's command line. The bot's token stays with us: a reader parsing an
+/// untrusted file has no use for it.
+fn reader_command(exe: &Path, path: &Path, opts: &ReadOptions) -> Command {
     let mut cmd = Command::new(exe);
     cmd.arg("__read-source").arg(path);
     if let Some(e) = &opts.encoding {
@@ -105,7 +107,13 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
     if let Some(d) = &opts.delimiter {
         cmd.arg("--delimiter").arg(d);
     }
+    cmd.env_remove(crate::platform::max::token::ENV);
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget) -> Result<Workbook, IsolatedError> {
+    let mut cmd = reader_command(exe, path, opts);
     let limit = budget.max_memory_mb.saturating_mul(1024 * 1024);
     #[cfg(unix)]
     {
@@ -183,5 +191,17 @@ pub fn read_isolated(exe: &Path, path: &Path, opts: &ReadOptions, budget: Budget
         Ok(Reply::Err(e)) => Err(IsolatedError::Unreadable(e)),
         Ok(Reply::Panic(p)) => Err(IsolatedError::Crashed(p)),
         Err(e) => Err(IsolatedError::Crashed(format!("непонятный ответ процесса чтения: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_child_never_gets_the_token() {
+        let cmd = reader_command(Path::new("rollout"), Path::new("a.csv"), &ReadOptions::default());
+        let removed: Vec<_> = cmd.get_envs().filter(|(_, v)| v.is_none()).map(|(k, _)| k.to_owned()).collect();
+        assert_eq!(removed, vec![std::ffi::OsString::from(crate::platform::max::token::ENV)]);
     }
 }

@@ -96,8 +96,12 @@ pub fn read_in_process(path: &Path, opts: &ReadOptions) -> Result<Workbook, Isol
     }
 }
 
-/// The reader child's command line. The bot's token stays with us: a reader parsing an
-/// untrusted file has no use for it.
+/// Environment variables the reader child never inherits: secrets a process parsing an
+/// untrusted file has no use for (the bot's token, `platform::max::token::ENV`; named
+/// here, not imported, so that ingest does not depend on platform).
+pub const WITHHELD_ENV: [&str; 1] = ["ROLLOUT_MAX_TOKEN"];
+
+/// The reader child's command line.
 fn reader_command(exe: &Path, path: &Path, opts: &ReadOptions) -> Command {
     let mut cmd = Command::new(exe);
     cmd.arg("__read-source").arg(path);
@@ -107,7 +111,9 @@ fn reader_command(exe: &Path, path: &Path, opts: &ReadOptions) -> Command {
     if let Some(d) = &opts.delimiter {
         cmd.arg("--delimiter").arg(d);
     }
-    cmd.env_remove(crate::platform::max::token::ENV);
+    for var in WITHHELD_ENV {
+        cmd.env_remove(var);
+    }
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }
@@ -199,9 +205,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_reader_child_never_gets_the_token() {
+    fn the_reader_child_never_gets_the_withheld_variables() {
         let cmd = reader_command(Path::new("rollout"), Path::new("a.csv"), &ReadOptions::default());
         let removed: Vec<_> = cmd.get_envs().filter(|(_, v)| v.is_none()).map(|(k, _)| k.to_owned()).collect();
-        assert_eq!(removed, vec![std::ffi::OsString::from(crate::platform::max::token::ENV)]);
+        assert_eq!(removed, WITHHELD_ENV.map(std::ffi::OsString::from));
     }
 }

@@ -63,7 +63,7 @@ pub const MAX_PAGES: usize = 5_000;
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
 /// A `Retry-After` longer than this is taken as this (a hostile or broken server).
-const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 /// The longest answer read; a page of 100 members is a few tens of kilobytes.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 /// The most of a server's own message shown to people.

@@ -151,6 +151,11 @@ mod tests {
 
     const SECRET: &str = "s3cr3t-TOKEN-value";
 
+    #[test]
+    fn the_isolated_reader_withholds_the_token_variable() {
+        assert!(crate::ingest::isolate::WITHHELD_ENV.contains(&ENV));
+    }
+
     fn write(dir: &Path, name: &str, text: &str, mode: u32) {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();

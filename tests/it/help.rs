@@ -24,6 +24,10 @@ const COMMANDS: &[&[&str]] = &[
     &["plan", "calendar"],
     &["plan", "gantt"],
     &["plan", "remind"],
+    &["platform"],
+    &["platform", "check"],
+    &["platform", "pull"],
+    &["platform", "discover"],
     &["report"],
     &["run"],
 ];

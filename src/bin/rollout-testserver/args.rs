@@ -56,7 +56,9 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     };
     let mut it = argv.into_iter();
     while let Some(arg) = it.next() {
-        let arg = arg.into_string().map_err(|a| format!("аргумент не в UTF-8: {}", a.to_string_lossy()))?;
+        let arg = arg
+            .into_string()
+            .map_err(|a| format!("аргумент не в UTF-8: {}", a.to_string_lossy()))?;
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
@@ -99,7 +101,9 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
             "--announce" => args.announce.extend(ids(&flag, &value()?)?),
             "--permissions" => {
                 let v = value()?;
-                let (id, perms) = v.split_once('=').ok_or_else(|| format!("--permissions: нужно ID=право+право, а не «{v}»"))?;
+                let (id, perms) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--permissions: нужно ID=право+право, а не «{v}»"))?;
                 let id: i64 = number(&flag, id)?;
                 let perms: Vec<String> = perms.split('+').filter(|p| !p.is_empty()).map(str::to_string).collect();
                 if let Some(bad) = perms.iter().find(|p| !PERMISSIONS.contains(&p.as_str())) {
@@ -175,7 +179,10 @@ mod tests {
     fn mistakes_are_named() {
         assert_eq!(p(&[]).unwrap_err(), "не указана папка снимка");
         assert_eq!(p(&["d", "--token", "x"]).unwrap_err(), "неизвестный параметр --token");
-        assert_eq!(p(&["d", "--permissions", "-1=fly"]).unwrap_err(), "--permissions: неизвестное право «fly»");
+        assert_eq!(
+            p(&["d", "--permissions", "-1=fly"]).unwrap_err(),
+            "--permissions: неизвестное право «fly»"
+        );
         assert_eq!(p(&["d", "--faults", "1,2"]).unwrap_err(), "--faults: вероятность 2 вне 0..1");
         assert_eq!(p(&["d", "--rate"]).unwrap_err(), "после --rate нужно значение");
     }

@@ -87,8 +87,10 @@ type Answer = Response<Full<Bytes>>;
 fn json_response(status: StatusCode, body: &Value) -> Answer {
     let mut r = Response::new(Full::new(Bytes::from(serde_json::to_vec(body).unwrap_or_default())));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json; charset=utf-8"));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     r
 }
 
@@ -128,15 +130,26 @@ impl Server {
         outcome
     }
 
-    async fn answer(&'static self, req: Request<Incoming>, arrived: Instant, method: &str, path: &str, raw_query: &str) -> Result<Answer, Dropped> {
+    async fn answer(
+        &'static self,
+        req: Request<Incoming>,
+        arrived: Instant,
+        method: &str,
+        path: &str,
+        raw_query: &str,
+    ) -> Result<Answer, Dropped> {
         let admitted = self.window.lock().unwrap_or_else(|p| p.into_inner()).admit(arrived);
         if let Err(wait) = admitted {
             let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too.many.requests", "Too many requests");
-            r.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from(secs));
+            r.headers_mut()
+                .insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from(secs));
             return Ok(r);
         }
-        let authorised = req.headers().get(hyper::header::AUTHORIZATION).is_some_and(|v| v.as_bytes() == self.token.as_bytes());
+        let authorised = req
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .is_some_and(|v| v.as_bytes() == self.token.as_bytes());
         if !authorised {
             return Ok(error(StatusCode::UNAUTHORIZED, "verify.token", "Invalid access_token"));
         }
@@ -149,7 +162,13 @@ impl Server {
         }
         let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
             Ok(b) => b.to_bytes(),
-            Err(_) => return Ok(error(StatusCode::BAD_REQUEST, "bad.request", "the body could not be read or is too large")),
+            Err(_) => {
+                return Ok(error(
+                    StatusCode::BAD_REQUEST,
+                    "bad.request",
+                    "the body could not be read or is too large",
+                ));
+            }
         };
         let query = schema::parse_query(raw_query);
         let allowed = match self.schema.check(method, path, &query, &body) {
@@ -184,12 +203,15 @@ impl Server {
             }
             "getMembers" => {
                 let state = self.lock();
-                if let Err(r) = require(&state.access(chat), chat, "read_all_messages") {
+                if let Some(r) = refusal(&state.access(chat), chat, "read_all_messages") {
                     return r;
                 }
                 if let Some(ids) = req.query.get("user_ids").and_then(Value::as_array) {
                     let ids: Vec<i64> = ids.iter().filter_map(Value::as_i64).collect();
-                    return json_response(StatusCode::OK, &json!({ "members": state.members_by_ids(chat, &ids), "marker": null }));
+                    return json_response(
+                        StatusCode::OK,
+                        &json!({ "members": state.members_by_ids(chat, &ids), "marker": null }),
+                    );
                 }
                 let count = req.query_i64("count").unwrap_or(20).clamp(1, 100) as usize;
                 let offset = req.query_i64("marker").unwrap_or(0).max(0) as usize;
@@ -198,14 +220,14 @@ impl Server {
             }
             "getAdmins" => {
                 let state = self.lock();
-                match require(&state.access(chat), chat, "read_all_messages") {
-                    Err(r) => r,
-                    Ok(()) => json_response(StatusCode::OK, &json!({ "members": state.admins(chat), "marker": null })),
+                match refusal(&state.access(chat), chat, "read_all_messages") {
+                    Some(r) => r,
+                    None => json_response(StatusCode::OK, &json!({ "members": state.admins(chat), "marker": null })),
                 }
             }
             "removeMember" => {
                 let mut state = self.lock();
-                if let Err(r) = require(&state.access(chat), chat, "add_remove_members") {
+                if let Some(r) = refusal(&state.access(chat), chat, "add_remove_members") {
                     return r;
                 }
                 match state.remove_member(chat, req.query_i64("user_id").unwrap_or_default()) {
@@ -215,7 +237,7 @@ impl Server {
             }
             "postAdmins" => {
                 let mut state = self.lock();
-                if let Err(r) = require(&state.access(chat), chat, "add_admins") {
+                if let Some(r) = refusal(&state.access(chat), chat, "add_admins") {
                     return r;
                 }
                 let admins = req.body.as_ref().and_then(|b| b["admins"].as_array()).cloned().unwrap_or_default();
@@ -226,7 +248,7 @@ impl Server {
             }
             "deleteAdmin" => {
                 let mut state = self.lock();
-                if let Err(r) = require(&state.access(chat), chat, "add_admins") {
+                if let Some(r) = refusal(&state.access(chat), chat, "add_admins") {
                     return r;
                 }
                 match state.unset_admin(chat, req.path_i64("userId")) {
@@ -236,7 +258,7 @@ impl Server {
             }
             "editChat" => {
                 let mut state = self.lock();
-                if let Err(r) = require(&state.access(chat), chat, "change_chat_info") {
+                if let Some(r) = refusal(&state.access(chat), chat, "change_chat_info") {
                     return r;
                 }
                 match state.patch_chat(chat, req.body.as_ref().unwrap_or(&Value::Null)) {
@@ -252,7 +274,11 @@ impl Server {
                 let to_chat = req.query_i64("chat_id");
                 let to_user = req.query_i64("user_id");
                 if to_chat.is_none() == to_user.is_none() {
-                    return error(StatusCode::BAD_REQUEST, "bad.request", "exactly one of chat_id and user_id is required");
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "bad.request",
+                        "exactly one of chat_id and user_id is required",
+                    );
                 }
                 let mut state = self.lock();
                 if let Some(c) = to_chat {
@@ -266,7 +292,11 @@ impl Server {
                 json_response(StatusCode::OK, &state.send_message(to_chat, to_user, &body))
             }
             "getUpdates" => self.long_poll(req).await,
-            other => error(StatusCode::NOT_IMPLEMENTED, "not.implemented", format!("{other} is not served by the test server")),
+            other => error(
+                StatusCode::NOT_IMPLEMENTED,
+                "not.implemented",
+                format!("{other} is not served by the test server"),
+            ),
         }
     }
 
@@ -288,7 +318,11 @@ impl Server {
             None => {
                 let state = self.lock();
                 let (latest, _) = state.updates_since(None, &[], 1);
-                if latest.is_empty() { state.next_update() } else { state.next_update() - 1 }
+                if latest.is_empty() {
+                    state.next_update()
+                } else {
+                    state.next_update() - 1
+                }
             }
         };
         let deadline = tokio::time::Instant::now() + timeout;
@@ -344,14 +378,14 @@ impl Server {
     }
 }
 
-/// The bot must be an admin with `permission` in this chat.
-fn require(access: &Access, chat: i64, permission: &str) -> Result<(), Answer> {
+/// Why the bot may not do this here, if it may not: it must be an admin with `permission`.
+fn refusal(access: &Access, chat: i64, permission: &str) -> Option<Answer> {
     match access {
-        Access::NotFound => Err(not_found(chat)),
-        Access::Gone => Err(denied("The bot is not a member of this chat")),
-        Access::Member => Err(denied("The bot is not an admin of this chat")),
-        a if !a.may(permission) => Err(denied(format!("The bot lacks the permission {permission} in this chat"))),
-        _ => Ok(()),
+        Access::NotFound => Some(not_found(chat)),
+        Access::Gone => Some(denied("The bot is not a member of this chat")),
+        Access::Member => Some(denied("The bot is not an admin of this chat")),
+        a if !a.may(permission) => Some(denied(format!("The bot lacks the permission {permission} in this chat"))),
+        _ => None,
     }
 }
 

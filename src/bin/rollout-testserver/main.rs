@@ -32,7 +32,8 @@ fn main() {
         std::process::exit(2);
     });
     let token = std::env::var("ROLLOUT_TESTSERVER_TOKEN").unwrap_or_else(|_| "test-token".to_string());
-    let state = state::State::load(&args.dir, args.forbid.clone(), args.permissions.clone(), args.dump.clone()).unwrap_or_else(|e| fail(&e));
+    let state =
+        state::State::load(&args.dir, args.forbid.clone(), args.permissions.clone(), args.dump.clone()).unwrap_or_else(|e| fail(&e));
     state.save();
     let log = args.log.as_ref().map(|p| {
         std::fs::OpenOptions::new()

@@ -137,7 +137,9 @@ impl Schema {
     ) -> Result<Allowed, String> {
         let operation_id = op["operationId"].as_str().unwrap_or_default().to_string();
         if op["description"].as_str().is_some_and(|d| d.contains(GONE_NOTE)) {
-            return Err(format!("{method} {template} is no longer supported (since June 2026, as the API's note says)"));
+            return Err(format!(
+                "{method} {template} is no longer supported (since June 2026, as the API's note says)"
+            ));
         }
         let params = self.params(op);
         let mut typed = BTreeMap::new();
@@ -207,7 +209,10 @@ impl Schema {
     }
 
     fn params<'a>(&'a self, op: &'a Value) -> Vec<&'a Value> {
-        op["parameters"].as_array().map(|a| a.iter().map(|p| self.resolve(p)).collect()).unwrap_or_default()
+        op["parameters"]
+            .as_array()
+            .map(|a| a.iter().map(|p| self.resolve(p)).collect())
+            .unwrap_or_default()
     }
 
     fn resolve<'a>(&'a self, mut schema: &'a Value) -> &'a Value {
@@ -260,11 +265,10 @@ impl Schema {
         {
             return Err(format!("{at}: {value} is not one of the allowed values"));
         }
-        let ty = schema.get("type").and_then(Value::as_str).or(if schema.get("properties").is_some() {
-            Some("object")
-        } else {
-            None
-        });
+        let ty = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .or(if schema.get("properties").is_some() { Some("object") } else { None });
         match ty {
             Some("string") => {
                 let s = value.as_str().ok_or_else(|| format!("{at}: a string is expected"))?;
@@ -469,7 +473,10 @@ pub fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -511,24 +518,54 @@ mod tests {
     fn chat_id_and_chat_link_share_a_template() {
         let s = schema();
         assert_eq!(s.check("GET", "/chats/-123", &[], b"").unwrap().operation_id, "getChat");
-        assert_eq!(s.check("GET", "/chats/@school_news", &[], b"").unwrap().operation_id, "getChatByLink");
+        assert_eq!(
+            s.check("GET", "/chats/@school_news", &[], b"").unwrap().operation_id,
+            "getChatByLink"
+        );
         assert!(s.check("GET", "/chats/1abc", &[], b"").is_err());
-        assert_eq!(s.check("GET", "/chats/-1/members/me", &[], b"").unwrap().operation_id, "getMembership");
-        assert_eq!(s.check("DELETE", "/chats/-1/members/admins/5", &[], b"").unwrap().path_i64("userId"), 5);
+        assert_eq!(
+            s.check("GET", "/chats/-1/members/me", &[], b"").unwrap().operation_id,
+            "getMembership"
+        );
+        assert_eq!(
+            s.check("DELETE", "/chats/-1/members/admins/5", &[], b"")
+                .unwrap()
+                .path_i64("userId"),
+            5
+        );
     }
 
     #[test]
     fn query_parameters_are_typed_and_bounded() {
         let s = schema();
         let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-        let ok = s.check("GET", "/chats/-1/members", &q(&[("count", "100"), ("marker", "40")]), b"").unwrap();
+        let ok = s
+            .check("GET", "/chats/-1/members", &q(&[("count", "100"), ("marker", "40")]), b"")
+            .unwrap();
         assert_eq!(ok.query_i64("count"), Some(100));
-        assert!(s.check("GET", "/chats/-1/members", &q(&[("count", "500")]), b"").unwrap_err().contains("maximum"));
+        assert!(
+            s.check("GET", "/chats/-1/members", &q(&[("count", "500")]), b"")
+                .unwrap_err()
+                .contains("maximum")
+        );
         assert!(s.check("GET", "/chats/-1/members", &q(&[("count", "0")]), b"").is_err());
-        assert!(s.check("GET", "/chats/-1/members", &q(&[("access_token", "x")]), b"").unwrap_err().contains("unknown"));
-        assert!(s.check("DELETE", "/chats/-1/members", &[], b"").unwrap_err().contains("user_id is required"));
-        assert!(s.check("DELETE", "/chats/-1/members", &q(&[("user_id", "7"), ("block", "yes")]), b"").is_err());
-        let u = s.check("GET", "/updates", &q(&[("types", "bot_added,bot_removed"), ("timeout", "0")]), b"").unwrap();
+        assert!(
+            s.check("GET", "/chats/-1/members", &q(&[("access_token", "x")]), b"")
+                .unwrap_err()
+                .contains("unknown")
+        );
+        assert!(
+            s.check("DELETE", "/chats/-1/members", &[], b"")
+                .unwrap_err()
+                .contains("user_id is required")
+        );
+        assert!(
+            s.check("DELETE", "/chats/-1/members", &q(&[("user_id", "7"), ("block", "yes")]), b"")
+                .is_err()
+        );
+        let u = s
+            .check("GET", "/updates", &q(&[("types", "bot_added,bot_removed"), ("timeout", "0")]), b"")
+            .unwrap();
         assert_eq!(u.query["types"], serde_json::json!(["bot_added", "bot_removed"]));
         assert!(s.check("GET", "/updates", &q(&[("timeout", "91")]), b"").is_err());
     }
@@ -540,14 +577,37 @@ mod tests {
         assert!(s.check("POST", "/chats/-1/members/admins", &[], admins).is_ok());
         let bad_perm = br#"{"admins":[{"user_id":5,"permissions":["fly"]}]}"#;
         assert!(s.check("POST", "/chats/-1/members/admins", &[], bad_perm).is_err());
-        assert!(s.check("POST", "/chats/-1/members/admins", &[], br#"{"admins":[{"user_id":5}]}"#).unwrap_err().contains("required"));
+        assert!(
+            s.check("POST", "/chats/-1/members/admins", &[], br#"{"admins":[{"user_id":5}]}"#)
+                .unwrap_err()
+                .contains("required")
+        );
         assert!(s.check("POST", "/chats/-1/members/admins", &[], b"").is_err());
-        assert!(s.check("PATCH", "/chats/-1", &[], br#"{"title":""}"#).unwrap_err().contains("too short"));
-        assert!(s.check("PATCH", "/chats/-1", &[], br#"{"title":"New title","notify":null}"#).is_ok());
-        assert!(s.check("PATCH", "/chats/-1", &[], br#"{"titel":"x"}"#).unwrap_err().contains("unknown property"));
+        assert!(
+            s.check("PATCH", "/chats/-1", &[], br#"{"title":""}"#)
+                .unwrap_err()
+                .contains("too short")
+        );
+        assert!(
+            s.check("PATCH", "/chats/-1", &[], br#"{"title":"New title","notify":null}"#)
+                .is_ok()
+        );
+        assert!(
+            s.check("PATCH", "/chats/-1", &[], br#"{"titel":"x"}"#)
+                .unwrap_err()
+                .contains("unknown property")
+        );
         let msg = br#"{"text":"hi","attachments":null,"link":null,"format":"markdown"}"#;
         assert!(s.check("POST", "/messages", &[("chat_id".into(), "-1".into())], msg).is_ok());
-        assert!(s.check("POST", "/messages", &[], br#"{"text":"hi","attachments":null,"link":null,"format":"rtf"}"#).is_err());
+        assert!(
+            s.check(
+                "POST",
+                "/messages",
+                &[],
+                br#"{"text":"hi","attachments":null,"link":null,"format":"rtf"}"#
+            )
+            .is_err()
+        );
         assert!(s.check("GET", "/me", &[], b"{}").unwrap_err().contains("no body"));
     }
 
@@ -564,6 +624,9 @@ mod tests {
         assert_eq!(percent_decode("%40news"), "@news");
         assert_eq!(percent_decode("a%2Cb"), "a,b");
         assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(parse_query("a=1&b=%D0%B0"), vec![("a".into(), "1".into()), ("b".into(), "а".into())]);
+        assert_eq!(
+            parse_query("a=1&b=%D0%B0"),
+            vec![("a".into(), "1".into()), ("b".into(), "а".into())]
+        );
     }
 }

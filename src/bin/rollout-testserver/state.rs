@@ -53,7 +53,10 @@ pub struct State {
 }
 
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 fn chat_id(chat: &Value) -> Option<i64> {
@@ -211,7 +214,11 @@ impl State {
 
     /// `DELETE /chats/{id}/members?user_id=U`: Err is the `SimpleQueryResult` message.
     pub fn remove_member(&mut self, id: i64, user: i64) -> Result<(), String> {
-        let list = self.members.get_mut(&id).and_then(Option::as_mut).ok_or("the user is not a member of the chat")?;
+        let list = self
+            .members
+            .get_mut(&id)
+            .and_then(Option::as_mut)
+            .ok_or("the user is not a member of the chat")?;
         let before = list.len();
         list.retain(|m| m.get("user_id").and_then(Value::as_i64) != Some(user));
         if list.len() == before {
@@ -250,7 +257,9 @@ impl State {
 
     /// `DELETE /chats/{id}/members/admins/{user}`.
     pub fn unset_admin(&mut self, id: i64, user: i64) -> Result<(), String> {
-        let m = self.member_mut(id, user).ok_or_else(|| format!("user {user} is not a member of the chat"))?;
+        let m = self
+            .member_mut(id, user)
+            .ok_or_else(|| format!("user {user} is not a member of the chat"))?;
         if m["is_admin"] != true {
             return Err(format!("user {user} is not an admin of the chat"));
         }
@@ -363,7 +372,10 @@ impl State {
         for chat in &self.chats {
             let Some(id) = chat_id(chat) else { continue };
             if let Some(Some(list)) = self.members.get(&id) {
-                write_atomic(&dir.join("members").join(format!("{id}.json")), &json!({ "members": list, "marker": null }))?;
+                write_atomic(
+                    &dir.join("members").join(format!("{id}.json")),
+                    &json!({ "members": list, "marker": null }),
+                )?;
             } else {
                 let _ = std::fs::remove_file(dir.join("members").join(format!("{id}.json")));
             }

@@ -192,11 +192,18 @@ fn above_the_rate_the_server_answers_429_with_retry_after() {
     }
     assert!(refused >= 10, "{refused}");
     // Over a little more than a second, more are admitted, never more than 5 a second.
+    // and from four clients at once.
     let until = Instant::now() + Duration::from_millis(1300);
-    while Instant::now() < until {
-        server.get("/me");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                while Instant::now() < until {
+                    server.get("/me");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            });
+        }
+    });
     let log = server.log();
     let admitted: Vec<f64> = log.iter().filter(|e| e.status != 429).map(|e| e.t).collect();
     assert!(admitted.len() > 5, "{}", admitted.len());
@@ -410,4 +417,55 @@ fn bad_arguments_are_refused_in_russian() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("rollout-testserver: ошибка: неизвестный параметр --token\n"));
+}
+
+#[test]
+fn sigterm_stops_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 1)]);
+    let mut server = Server::start(&dir, &[]);
+    assert_eq!(server.get("/me").status, 200);
+    // SAFETY: a plain kill(2) of the child this test started.
+    assert_eq!(unsafe { libc::kill(server.pid() as libc::pid_t, libc::SIGTERM) }, 0);
+    let status = server.wait_exit(Duration::from_secs(8)).expect("the server is still running");
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn a_reqwest_client_on_kept_alive_connections_sees_500s_and_dropped_connections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 3)]);
+    let server = Server::start(&dir, &["--faults", "7,0.5"]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (ok, errors, dropped) = rt.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let (mut ok, mut errors, mut dropped) = (0, 0, 0);
+        for _ in 0..40 {
+            let sent = client
+                .get(format!("{}/chats/-1/members?count=2", server.base_url))
+                .header("Authorization", TOKEN)
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status() == 200 => {
+                    let page: Value = r.json().await.unwrap();
+                    assert_eq!(page["members"].as_array().unwrap().len(), 2);
+                    ok += 1;
+                }
+                Ok(r) => {
+                    assert_eq!(r.status(), 500);
+                    errors += 1;
+                }
+                Err(e) => {
+                    assert!(!e.is_timeout(), "{e}");
+                    dropped += 1;
+                }
+            }
+        }
+        (ok, errors, dropped)
+    });
+    assert!(ok > 0 && errors > 0 && dropped > 0, "{ok} {errors} {dropped}");
+    let log = server.log();
+    assert_eq!(log.len(), 40);
+    assert_eq!(log.iter().filter(|e| e.status == 0).count(), dropped);
 }

@@ -117,11 +117,18 @@ fn denied(message: impl Into<String>) -> Answer {
 
 impl Server {
     pub async fn handle(&'static self, req: Request<Incoming>) -> Result<Answer, Dropped> {
-        let arrived = Instant::now();
         let method = req.method().as_str().to_string();
         let path = req.uri().path().to_string();
         let raw_query = req.uri().query().unwrap_or_default().to_string();
-        let outcome = self.answer(req, arrived, &method, &path, &raw_query).await;
+        // The arrival time is taken under the window's lock, so the times the window
+        // admitted by and the times in the log are the same and in the same order: the
+        // log never shows more than `rate` admitted in a second.
+        let (arrived, admitted) = {
+            let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            (now, window.admit(now))
+        };
+        let outcome = self.answer(req, admitted, &method, &path, &raw_query).await;
         let status = match &outcome {
             Ok(r) => r.status().as_u16(),
             Err(Dropped) => 0,
@@ -133,12 +140,11 @@ impl Server {
     async fn answer(
         &'static self,
         req: Request<Incoming>,
-        arrived: Instant,
+        admitted: Result<(), Duration>,
         method: &str,
         path: &str,
         raw_query: &str,
     ) -> Result<Answer, Dropped> {
-        let admitted = self.window.lock().unwrap_or_else(|p| p.into_inner()).admit(arrived);
         if let Err(wait) = admitted {
             let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too.many.requests", "Too many requests");

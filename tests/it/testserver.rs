@@ -144,6 +144,17 @@ fn a_forbidden_chat_is_seen_but_its_members_are_403() {
 }
 
 #[test]
+fn a_chat_without_a_member_file_is_served_as_one_the_bot_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 3), (-2, 3)]);
+    std::fs::remove_file(dir.join("members/-2.json")).unwrap();
+    let server = Server::start(&dir, &[]);
+    assert_eq!(server.get("/chats/-2").status, 200);
+    assert_eq!(server.get("/chats/-2/members/me").json()["is_admin"], false);
+    assert_eq!(server.get("/chats/-2/members?count=100").status, 403);
+}
+
+#[test]
 fn an_unknown_chat_is_404() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = platform_dir(tmp.path(), &[(-1, 3)]);

@@ -5,6 +5,17 @@
 //! [--permissions ID=perm+perm]… [--announce ID,…] [--seconds S] [--log FILE] [--dump DIR]`;
 //! the token it expects comes from `ROLLOUT_TESTSERVER_TOKEN` (default `test-token`). The
 //! first line on stdout is `listening http://127.0.0.1:PORT`.
+//!
+//! Choices the contract leaves open:
+//! - `GET /chats` is in the schema, but its note says it is gone since June 2026: answered
+//!   400 `bad.request` with that reason, like anything else the schema does not allow.
+//! - An operation the schema allows that the server does not play (uploads, pins,
+//!   subscriptions, adding members by id, …) is 501 `not.implemented`.
+//! - Besides `--forbid`, a chat the folder has no member file for is one where the bot is a
+//!   plain member (members 403): its members were unknown when the folder was made.
+//! - Write endpoints need the permission the schema names (`add_remove_members`,
+//!   `add_admins`, `change_chat_info`); listing members needs `read_all_messages`.
+//! - In `--log`, a connection dropped on purpose (`--faults`) has status 0.
 
 mod args;
 mod http;

@@ -133,7 +133,10 @@ impl State {
         if chat.get("status").and_then(Value::as_str).is_some_and(|s| s != "active") {
             return Access::Gone;
         }
-        if self.forbid.contains(&id) {
+        // A chat the folder has no member file for is one whose members could not be read
+        // when the folder was made: served as a chat where the bot is a plain member, so a
+        // pull from this server gives the folder back (a chat without members, unknown).
+        if self.forbid.contains(&id) || matches!(self.members.get(&id), Some(None)) {
             return Access::Member;
         }
         match self.permissions.get(&id) {

@@ -24,6 +24,8 @@ mod properties;
 mod reading;
 mod rules;
 mod samples;
+mod server;
 mod state;
 mod structure;
+mod testserver;
 mod util;

@@ -164,7 +164,7 @@ fn check(ws: &Workspace, quiet: bool) -> Result<Done> {
     let bad = checks.iter().filter(|c| !c.fine()).count();
     if bad == 0 {
         say!(
-            "Итого: все {} чатов в порядке — бот их видит, он администратор и у него есть все нужные права.",
+            "Итого: чатов {}, все в порядке — бот их видит, он в них администратор и у него есть все нужные права.",
             checks.len()
         );
     } else {
@@ -251,12 +251,16 @@ fn discover(ws: &Workspace, quiet: bool, wait: u64) -> Result<Done> {
     })?;
     let loaded = ws.roster(quiet)?;
     let placer = rollout::platform::place::ChatPlacer::new(&ws.cfg, &loaded.roster);
-    let (text, placed) = pull::proposal(&found, &placer);
+    let mapped: Vec<i64> = ws.cfg.chat_map.iter().map(|e| e.chat_id).collect();
+    let (text, placed) = pull::proposal(&found, &placer, &mapped);
     super::begin_outputs(ws, "platform discover");
     let path = ws.out.join("platform").join("chats-map.toml");
     rollout::files::write_private(&path, text.as_bytes())
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", path.display()))))?;
-    say!("Бота добавили в чатов: {}; размещено по названию: {placed}.", found.len());
+    say!(
+        "Бота добавили в чатов: {}; предложено записей [[chats.map]]: {placed}.",
+        found.len()
+    );
     for d in &found {
         say!("  {}", chat_label(d.chat_id, d.title.as_deref()));
     }
@@ -264,5 +268,7 @@ fn discover(ws: &Workspace, quiet: bool, wait: u64) -> Result<Done> {
         "Предложенные записи [[chats.map]]: {} — проверьте и перенесите в rollout.toml (сам rollout.toml не изменён).",
         path.display()
     );
-    Ok(Done::problems_if(placed < found.len()))
+    // Problems: chats neither proposed nor already in [[chats.map]].
+    let known = found.iter().filter(|d| mapped.contains(&d.chat_id)).count();
+    Ok(Done::problems_if(placed + known < found.len()))
 }

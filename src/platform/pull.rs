@@ -485,8 +485,9 @@ fn toml_str(s: &str) -> String {
 }
 
 /// Proposed `[[chats.map]]` entries for `OUT/platform/chats-map.toml`: placed chats as
-/// entries with the title as a comment; the others commented out with the reason.
-pub fn proposal(found: &[Discovered], placer: &ChatPlacer) -> (String, usize) {
+/// entries with the title as a comment; the others — and those `mapped` already — commented
+/// out with the reason. Returns the text and how many entries are proposed.
+pub fn proposal(found: &[Discovered], placer: &ChatPlacer, mapped: &[i64]) -> (String, usize) {
     let mut text = String::from(
         "# Предложение rollout platform discover: записи [[chats.map]] для чатов, в которые добавили бота.\n\
          # Проверьте их и перенесите нужные в rollout.toml — сам rollout.toml не изменялся.\n",
@@ -508,6 +509,7 @@ pub fn proposal(found: &[Discovered], placer: &ChatPlacer) -> (String, usize) {
             status: None,
         };
         let placement: Result<Placement, String> = match (&d.unreadable, &title) {
+            _ if mapped.contains(&d.chat_id) => Err("уже есть в [[chats.map]] файла rollout.toml".into()),
             (Some(e), _) => Err(format!("чат не прочитан: {e}")),
             (None, None) => Err("у чата нет названия".into()),
             (None, Some(_)) => placer.place(&chat),
@@ -524,7 +526,7 @@ pub fn proposal(found: &[Discovered], placer: &ChatPlacer) -> (String, usize) {
                 text.push_str(&format!("audience = {}\n", toml_str(p.audience.code())));
             }
             Err(why) => {
-                text.push_str(&format!("# не размещён: {}\n", one_line(&why)));
+                text.push_str(&format!("# не предложен: {}\n", one_line(&why)));
                 text.push_str("# [[chats.map]]\n");
                 text.push_str(&format!("# chat_id = {}\n", d.chat_id));
                 text.push_str("# branch = \"\"\n# group = \"\"\n# audience = \"\"\n");
@@ -827,13 +829,26 @@ mod tests {
                 unreadable: Some(ApiError::Forbidden { what: "чат -8".into() }),
             },
         ];
-        let (text, placed) = proposal(&found, &placer);
+        let mut found = found;
+        found.push(Discovered {
+            chat_id: -9,
+            title: Some("Учительская".into()),
+            unreadable: None,
+        });
+        let (text, placed) = proposal(&found, &placer, &[-9]);
         assert_eq!(placed, 1, "{text}");
         assert!(text.contains("# «Учительская»\n[[chats.map]]\nchat_id = -5\n"), "{text}");
         assert!(text.contains("audience = \"staff\"\n"), "{text}");
-        assert!(text.contains("# «Болталка вторая строка»\n# не размещён: "), "{text}");
+        assert!(text.contains("# «Болталка вторая строка»\n# не предложен: "), "{text}");
         assert!(text.contains("# [[chats.map]]\n# chat_id = -6\n"), "{text}");
-        assert!(text.contains("# не размещён: чат не прочитан: чат -8: нет доступа (403)"), "{text}");
+        assert!(
+            text.contains("# не предложен: чат не прочитан: чат -8: нет доступа (403)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# не предложен: уже есть в [[chats.map]] файла rollout.toml\n# [[chats.map]]\n# chat_id = -9\n"),
+            "{text}"
+        );
         // What is not commented out parses as TOML.
         let _: toml::Value = toml::from_str(&text).unwrap();
     }

@@ -399,22 +399,35 @@ fn a_pull_killed_midway_leaves_the_previous_pull_current() {
 #[test]
 fn discover_proposes_chats_map_entries_for_announced_chats() {
     let plat = platform();
-    let server = Server::start(plat.path(), &["--rate", "1000", "--announce", "-101,-103"]);
-    let ws = workspace(&server.base_url, &[]);
+    let server = Server::start(plat.path(), &["--rate", "1000", "--announce", "-101,-102,-103"]);
+    let ws = Ws::new();
+    ws.config(&format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{}\"\n\n[[chats.map]]\nchat_id = -102\naudience = \"students\"\ngroup = \"5А\"\n",
+        server.base_url
+    ));
     let before = ws.read("rollout.toml");
     let r = rollout(&ws, &["platform", "discover", "--wait", "2"]);
-    assert!(r.code == 0 || r.code == 1, "{r}");
+    // «5А Родители» cannot be placed (no roster knows 5А): listed, exit 1.
+    assert_eq!(r.code, 1, "{r}");
     let out = lines(&r.stdout);
-    assert!(out.contains(&"  -101 «5А Родители»"), "{r}");
-    assert!(out.contains(&"  -103 «Учительская»"), "{r}");
+    assert_eq!(out[0], "Бота добавили в чатов: 3; предложено записей [[chats.map]]: 1.", "{r}");
+    assert_eq!(
+        out[1..4],
+        ["  -101 «5А Родители»", "  -102 «5А Ученики»", "  -103 «Учительская»"],
+        "{r}"
+    );
     let text = ws.read("out/platform/chats-map.toml");
-    assert!(text.contains("# «Учительская»\n"), "{text}");
-    assert!(text.contains("chat_id = -103\n"), "{text}");
-    assert!(text.contains("# «5А Родители»\n"), "{text}");
-    assert!(text.contains("chat_id = -101\n"), "{text}");
-    assert!(!text.contains("-102"), "{text}");
+    assert!(text.contains("\n# «Учительская»\n[[chats.map]]\nchat_id = -103\n"), "{text}");
+    assert!(text.contains("audience = \"staff\"\n"), "{text}");
+    assert!(text.contains("\n# «5А Родители»\n# не предложен: "), "{text}");
+    assert!(text.contains("\n# [[chats.map]]\n# chat_id = -101\n"), "{text}");
+    assert!(
+        text.contains("\n# «5А Ученики»\n# не предложен: уже есть в [[chats.map]] файла rollout.toml\n# [[chats.map]]\n# chat_id = -102\n"),
+        "{text}"
+    );
     // What is not commented out is valid TOML; rollout.toml is untouched.
-    let _: toml::Value = toml::from_str(&text).unwrap();
+    let proposed: toml::Value = toml::from_str(&text).unwrap();
+    assert_eq!(proposed["chats"]["map"].as_array().unwrap().len(), 1, "{text}");
     assert_eq!(ws.read("rollout.toml"), before);
     #[cfg(unix)]
     assert_eq!(mode(&ws.path().join("out/platform/chats-map.toml")), 0o600);

@@ -745,7 +745,8 @@ mod tests {
         let pb = indicatif::ProgressBar::hidden();
         let (bot, checks) = run(check(Arc::new(f), &[-1, -2, -3, -9, -1], 3, &pb)).unwrap();
         assert_eq!(bot.user_id, 1);
-        let got: Vec<(i64, Option<bool>, Vec<&str>, Option<&str>, bool, bool)> = checks
+        type Seen<'a> = (i64, Option<bool>, Vec<&'a str>, Option<&'a str>, bool, bool);
+        let got: Vec<Seen> = checks
             .iter()
             .map(|c| {
                 (

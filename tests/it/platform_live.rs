@@ -339,6 +339,10 @@ fn a_pull_through_faults_saves_the_servers_data_exactly() {
     let r = rollout(&ws, &["platform", "pull"]);
     assert_eq!(r.code, 0, "{r}");
     assert_same_platform(&current_dir(&ws), plat.path(), &[-101, -102, -103]);
+    // The seed gives faults among the first requests: the pull went through them.
+    let log = server.log();
+    assert!(log.iter().any(|l| l.status == 500 || l.status == 0), "{log:?}");
+    assert!(!lines(&r.stdout).iter().any(|l| l.contains("повторов: 0,")), "{r}");
     assert_no_token(&ws, &[&r]);
 }
 

@@ -258,7 +258,7 @@ enum ChatsSection {
     },
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct PlatformConfig {
     #[serde(default)]
     pub snapshot: Option<String>,
@@ -268,6 +268,42 @@ pub struct PlatformConfig {
     pub base_url: Option<String>,
     #[serde(default)]
     pub token_file: Option<String>,
+    // Minimal copies of the issue-12 keys so `platform pull` builds before the config
+    // helper's branch is merged (the lead keeps that branch's version).
+    #[serde(default = "default_rate")]
+    pub rate: f64,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    #[serde(default = "default_max_age_minutes")]
+    pub max_age_minutes: u64,
+    #[serde(default = "default_keep_snapshots")]
+    pub keep_snapshots: usize,
+}
+fn default_rate() -> f64 {
+    25.0
+}
+fn default_concurrency() -> usize {
+    8
+}
+fn default_max_age_minutes() -> u64 {
+    60
+}
+fn default_keep_snapshots() -> usize {
+    30
+}
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        PlatformConfig {
+            snapshot: None,
+            export: None,
+            base_url: None,
+            token_file: None,
+            rate: default_rate(),
+            concurrency: default_concurrency(),
+            max_age_minutes: default_max_age_minutes(),
+            keep_snapshots: default_keep_snapshots(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

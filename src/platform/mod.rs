@@ -5,6 +5,7 @@
 pub mod export;
 pub mod max;
 pub mod place;
+pub mod pull;
 pub mod snapshot;
 pub mod store;
 

@@ -20,6 +20,8 @@ mod newcomer;
 mod newcomer2;
 mod normalisation;
 mod plans;
+mod platform_live;
+mod platform_live_server;
 mod properties;
 mod reading;
 mod rules;

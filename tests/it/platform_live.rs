@@ -1,0 +1,445 @@
+//! `rollout platform check|pull|discover` against `rollout-testserver` on 127.0.0.1: the
+//! checklist, complete and partial pulls, faults, a pull killed midway, discover, and the
+//! token nowhere but in the Authorization header.
+
+use crate::platform_live_server::{Server, TOKEN};
+use crate::util::{Run, Ws};
+use rollout::platform::{Chat, Member};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The server's platform: three chats, one with 150 members (two pages), with fields
+/// rollout does not use (they are ignored, not an error).
+fn platform() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = |id: i64, title: &str, n: i64| {
+        json!({"chat_id": id, "type": "chat", "status": "active", "title": title, "participants_count": n,
+               "link": format!("https://max.ru/join/link{}", -id), "is_public": false, "last_event_time": 1700000000000i64})
+    };
+    let chats = json!({"chats": [chat(-101, "5А Родители", 151), chat(-102, "5А Ученики", 4), chat(-103, "Учительская", 3)]});
+    std::fs::write(dir.path().join("chats.json"), serde_json::to_vec_pretty(&chats).unwrap()).unwrap();
+    std::fs::create_dir_all(dir.path().join("members")).unwrap();
+    let bot = json!({"user_id": 1, "first_name": "rollout-bot", "is_bot": true, "is_admin": true, "is_owner": false});
+    let member = |id: i64, first: &str, last: Option<&str>| {
+        let mut m = json!({"user_id": id, "first_name": first, "is_bot": false, "is_admin": false, "is_owner": false,
+                           "join_time": 1700000000000i64 + id, "last_access_time": 1700000000500i64, "avatar_url": "https://example.invalid/a.png"});
+        if let Some(l) = last {
+            m["last_name"] = json!(l);
+        }
+        m
+    };
+    let mut parents = vec![bot.clone()];
+    // Not in user_id order on purpose: the pull sorts.
+    for i in (0..150).rev() {
+        parents.push(member(5000 + i, &format!("Родитель{i}"), Some("Иванова")));
+    }
+    let pupils = vec![
+        bot.clone(),
+        member(300, "Маша", None),
+        member(200, "Петров", Some("Пётр")),
+        member(100, "Аня", Some("Смирнова")),
+    ];
+    let mut head = member(900, "Ольга", Some("Кузнецова"));
+    head["is_admin"] = json!(true);
+    let staff = vec![bot, head, member(901, "Игорь", Some("Белов"))];
+    for (id, list) in [(-101, parents), (-102, pupils), (-103, staff)] {
+        let body = json!({"members": list, "marker": null});
+        std::fs::write(
+            dir.path().join(format!("members/{id}.json")),
+            serde_json::to_vec_pretty(&body).unwrap(),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// A workspace whose [[chats.map]] is the three chats (and `extra_chats` more).
+fn workspace(base_url: &str, extra_chats: &[i64]) -> Ws {
+    let ws = Ws::new();
+    let mut text = format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{base_url}\"\nrate = 2000\nconcurrency = 4\n\n"
+    );
+    for (id, group, audience) in [(-101, Some("5А"), "parents"), (-102, Some("5А"), "students"), (-103, None, "staff")] {
+        text.push_str(&format!("[[chats.map]]\nchat_id = {id}\naudience = \"{audience}\"\n"));
+        if let Some(g) = group {
+            text.push_str(&format!("group = \"{g}\"\n"));
+        }
+        text.push('\n');
+    }
+    for id in extra_chats {
+        text.push_str(&format!(
+            "[[chats.map]]\nchat_id = {id}\naudience = \"parents\"\ngroup = \"5Б\"\n\n"
+        ));
+    }
+    ws.config(&text);
+    ws
+}
+
+fn set_base_url(ws: &Ws, base_url: &str) {
+    let text = ws.read("rollout.toml");
+    let start = text.find("base_url = \"").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    let text = format!("{}base_url = \"{base_url}\"{}", &text[..start], &text[end..]);
+    ws.config(&text);
+}
+
+fn rollout(ws: &Ws, args: &[&str]) -> Run {
+    ws.run_env(args, &[("ROLLOUT_MAX_TOKEN", TOKEN)])
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The token is in no output and no file rollout made.
+fn assert_no_token(ws: &Ws, runs: &[&Run]) {
+    for r in runs {
+        assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN), "token printed\n{r}");
+    }
+    for dir in ["out", ".rollout"] {
+        for f in files_under(&ws.path().join(dir)) {
+            let bytes = std::fs::read(&f).unwrap_or_default();
+            assert!(
+                !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+                "token in {}",
+                f.display()
+            );
+        }
+    }
+}
+
+fn current_dir(ws: &Ws) -> PathBuf {
+    let snaps = ws.path().join(".rollout/snapshots");
+    let name = std::fs::read_to_string(snaps.join("current")).expect("a current pull");
+    snaps.join(name.trim())
+}
+
+fn chats_of(dir: &Path) -> Vec<Chat> {
+    let v: Value = serde_json::from_slice(&std::fs::read(dir.join("chats.json")).unwrap()).unwrap();
+    serde_json::from_value(v["chats"].clone()).unwrap()
+}
+
+fn members_of(dir: &Path, id: i64) -> Option<Vec<Member>> {
+    let bytes = std::fs::read(dir.join(format!("members/{id}.json"))).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["marker"], Value::Null);
+    let mut m: Vec<Member> = serde_json::from_value(v["members"].clone()).unwrap();
+    m.sort_by_key(|m| m.user_id);
+    Some(m)
+}
+
+/// The saved pull holds exactly the server's chats and members (members sorted).
+fn assert_same_platform(saved: &Path, server: &Path, readable: &[i64]) {
+    assert_eq!(chats_of(saved), chats_of(server));
+    for id in readable {
+        let got = members_of(saved, *id).unwrap_or_else(|| panic!("no members/{id}.json"));
+        let ids: Vec<i64> = got.iter().map(|m| m.user_id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "members of {id} saved in user_id order");
+        assert_eq!(Some(got), members_of(server, *id), "members of {id}");
+    }
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn check_with_a_bad_token_fails_with_exit_4() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000"]);
+    let ws = workspace(&server.base_url, &[]);
+    let r = ws.run_env(&["platform", "check"], &[("ROLLOUT_MAX_TOKEN", "wrong-token-value")]);
+    assert_eq!(r.code, 4, "{r}");
+    let err = lines(&r.stderr);
+    assert!(
+        err.contains(&"rollout: ошибка: не удалось проверить доступ бота к MAX Bot API"),
+        "{r}"
+    );
+    assert!(
+        err.contains(
+            &"  причина: MAX Bot API не принял токен (401) — проверьте токен бота в ROLLOUT_MAX_TOKEN или в файле [platform] token_file"
+        ),
+        "{r}"
+    );
+    assert!(
+        !r.stderr.contains("wrong-token-value") && !r.stdout.contains("wrong-token-value"),
+        "{r}"
+    );
+}
+
+#[test]
+fn check_lists_chats_where_the_bot_is_not_admin_or_lacks_rights_or_cannot_see() {
+    let plat = platform();
+    let server = Server::start(
+        plat.path(),
+        &[
+            "--rate",
+            "1000",
+            "--forbid",
+            "-102",
+            "--permissions",
+            "-103=read_all_messages+add_admins",
+        ],
+    );
+    let ws = workspace(&server.base_url, &[-199]);
+    let r = rollout(&ws, &["platform", "check"]);
+    assert_eq!(r.code, 1, "{r}");
+    let out = lines(&r.stdout);
+    assert_eq!(out[0], "Бот: rollout-bot (@rollout_bot, user_id 1)", "{r}");
+    assert!(out.contains(&"Проверено чатов из [[chats.map]]: 4"), "{r}");
+    let at = out
+        .iter()
+        .position(|l| *l == "Бот не видит чат (1):")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(out[at + 1].starts_with("  -199: ") && out[at + 1].contains("404"), "{r}");
+    let at = out
+        .iter()
+        .position(|l| *l == "Бот не администратор — сделайте его администратором чата (1):")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(out[at + 1], "  -102 «5А Ученики»", "{r}");
+    let at = out
+        .iter()
+        .position(|l| *l == "Боту не хватает прав (1):")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(
+        out[at + 1],
+        "  -103 «Учительская»: add_remove_members (удалять участников), change_chat_info (переименовывать чат)",
+        "{r}"
+    );
+    assert_eq!(*out.last().unwrap(), "Итого: чатов 4, в порядке 1, с замечаниями 3.", "{r}");
+    assert_no_token(&ws, &[&r]);
+}
+
+#[test]
+fn check_and_pull_without_a_token_or_chats_say_how_to_give_them() {
+    let ws = workspace("http://127.0.0.1:9", &[]);
+    for cmd in ["check", "pull"] {
+        let r = ws.run(&["platform", cmd]);
+        assert_eq!(r.code, 2, "{r}");
+        assert!(
+            lines(&r.stderr).contains(&"rollout: ошибка: нет токена бота MAX: задайте его в переменной окружения ROLLOUT_MAX_TOKEN или в файле, путь к которому указан в [platform] token_file файла rollout.toml (файл должен быть доступен только владельцу: chmod 600); в командной строке токен не принимается"),
+            "{r}"
+        );
+    }
+    ws.config("[organization]\nname = \"Школа\"\nprofile = \"school\"\n");
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        lines(&r.stderr).contains(&"rollout: ошибка: rollout.toml: нет ни одного чата в [[chats.map]] — впишите chat_id (или адрес web.max.ru) каждого чата, администратором которого сделан бот; найти их поможет rollout platform discover"),
+        "{r}"
+    );
+    assert!(!ws.path().join(".rollout/snapshots/current").exists());
+}
+
+#[test]
+fn a_complete_pull_saves_the_servers_data_and_makes_it_current() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000"]);
+    let ws = workspace(&server.base_url, &[]);
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 0, "{r}");
+    let cur = current_dir(&ws);
+    assert_same_platform(&cur, plat.path(), &[-101, -102, -103]);
+    let out = lines(&r.stdout);
+    let rel = cur.strip_prefix(ws.path()).unwrap().display().to_string();
+    assert_eq!(out[0], format!("Снимок платформы сохранён: {rel}"), "{r}");
+    assert_eq!(out[1], "Чатов прочитано: 3 из 3, участников: 158.", "{r}");
+    assert!(out[2].starts_with("Время: ") && out[2].contains("ответов 429: 0."), "{r}");
+    let pull: Value = serde_json::from_str(&std::fs::read_to_string(cur.join("pull.json")).unwrap()).unwrap();
+    assert_eq!(
+        (pull["chats"].as_u64(), pull["chats_read"].as_u64(), pull["members"].as_u64()),
+        (Some(3), Some(3), Some(158))
+    );
+    assert_eq!(pull["unreadable"], json!([]));
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&ws.path().join(".rollout/snapshots")), 0o700);
+        assert_eq!(mode(&cur), 0o700);
+        assert_eq!(mode(&cur.join("members")), 0o700);
+        for f in files_under(&cur) {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+    }
+    // Paging with count=100 and the marker; only reads; the token never in a query.
+    let log = server.log();
+    assert!(log.iter().all(|l| l.method == "GET"), "{log:?}");
+    let pages: Vec<_> = log.iter().filter(|l| l.path == "/chats/-101/members").collect();
+    assert_eq!(pages.len(), 2, "{log:?}");
+    assert!(pages.iter().all(|l| l.query.contains("count=100")), "{log:?}");
+    assert!(!std::fs::read_to_string(server.log_path()).unwrap().contains(TOKEN));
+    // A second pull of the unchanged platform: a new folder, the same data.
+    let r2 = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r2.code, 0, "{r2}");
+    let cur2 = current_dir(&ws);
+    assert_ne!(cur2, cur);
+    assert_same_platform(&cur2, plat.path(), &[-101, -102, -103]);
+    assert_no_token(&ws, &[&r, &r2]);
+}
+
+#[test]
+fn a_pull_with_forbidden_chats_keeps_them_unknown_and_exits_1() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000", "--forbid", "-102"]);
+    let ws = workspace(&server.base_url, &[-199]);
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 1, "{r}");
+    let cur = current_dir(&ws);
+    let chats = chats_of(&cur);
+    let ids: Vec<i64> = chats.iter().map(|c| c.chat_id).collect();
+    assert_eq!(ids, [-101, -102, -103, -199]);
+    // What we know of the forbidden chat is kept; of the missing one only its id.
+    assert_eq!(chats[1].title.as_deref(), Some("5А Ученики"));
+    assert_eq!(chats[3].title, None);
+    assert!(members_of(&cur, -102).is_none() && members_of(&cur, -199).is_none());
+    assert_eq!(members_of(&cur, -101), members_of(plat.path(), -101));
+    let out = lines(&r.stdout);
+    assert!(out.contains(&"Чатов прочитано: 2 из 4, участников: 154."), "{r}");
+    let at = out
+        .iter()
+        .position(|l| *l == "Не прочитаны — их участники считаются неизвестными (2):")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        out[at + 1].starts_with("  -102 «5А Ученики»: ") && out[at + 1].contains("403"),
+        "{r}"
+    );
+    assert!(out[at + 2].starts_with("  -199: ") && out[at + 2].contains("404"), "{r}");
+    let pull: Value = serde_json::from_str(&std::fs::read_to_string(cur.join("pull.json")).unwrap()).unwrap();
+    assert_eq!(
+        pull["unreadable"],
+        json!([{"chat_id": -102, "reason": "forbidden"}, {"chat_id": -199, "reason": "not_found"}])
+    );
+    assert_no_token(&ws, &[&r]);
+}
+
+#[test]
+fn a_pull_through_faults_saves_the_servers_data_exactly() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000", "--faults", "7,0.2"]);
+    let ws = workspace(&server.base_url, &[]);
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_same_platform(&current_dir(&ws), plat.path(), &[-101, -102, -103]);
+    // The seed gives faults among the first requests: the pull went through them.
+    let log = server.log();
+    assert!(log.iter().any(|l| l.status == 500 || l.status == 0), "{log:?}");
+    assert!(!lines(&r.stdout).iter().any(|l| l.contains("повторов: 0,")), "{r}");
+    assert_no_token(&ws, &[&r]);
+}
+
+#[test]
+fn a_pull_killed_midway_leaves_the_previous_pull_current() {
+    let plat = platform();
+    let fast = Server::start(plat.path(), &["--rate", "1000"]);
+    let ws = workspace(&fast.base_url, &[]);
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 0, "{r}");
+    let first = current_dir(&ws);
+    let first_chats = std::fs::read(first.join("chats.json")).unwrap();
+    drop(fast);
+
+    // A slow server: the pull takes seconds; kill it after it has started.
+    let slow = Server::start(plat.path(), &["--rate", "2"]);
+    set_base_url(&ws, &slow.base_url);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout"))
+        .args(["platform", "pull"])
+        .current_dir(ws.path())
+        .env("ROLLOUT_TODAY", "2026-11-22")
+        .env("ROLLOUT_MAX_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let snaps = ws.path().join(".rollout/snapshots");
+    let partial = || {
+        std::fs::read_dir(&snaps)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".partial-"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !partial() || slow.log().len() < 2 {
+        assert!(Instant::now() < deadline, "the pull did not start");
+        assert!(child.try_wait().unwrap().is_none(), "the pull ended before it was killed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(current_dir(&ws), first);
+    assert_eq!(std::fs::read(first.join("chats.json")).unwrap(), first_chats);
+    assert!(partial(), "the killed pull's staging folder is still there");
+    drop(slow);
+
+    // The next pull removes the leftover.
+    let fast = Server::start(plat.path(), &["--rate", "1000"]);
+    set_base_url(&ws, &fast.base_url);
+    let r2 = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r2.code, 0, "{r2}");
+    assert!(!partial());
+    assert_ne!(current_dir(&ws), first);
+    assert!(first.exists(), "older pulls are kept up to keep_snapshots");
+    assert_no_token(&ws, &[&r, &r2]);
+}
+
+#[test]
+fn discover_proposes_chats_map_entries_for_announced_chats() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000", "--announce", "-101,-102,-103"]);
+    let ws = Ws::new();
+    ws.config(&format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{}\"\n\n[[chats.map]]\nchat_id = -102\naudience = \"students\"\ngroup = \"5А\"\n",
+        server.base_url
+    ));
+    let before = ws.read("rollout.toml");
+    let r = rollout(&ws, &["platform", "discover", "--wait", "2"]);
+    // «5А Родители» cannot be placed (no roster knows 5А): listed, exit 1.
+    assert_eq!(r.code, 1, "{r}");
+    let out = lines(&r.stdout);
+    assert_eq!(out[0], "Бота добавили в чатов: 3; предложено записей [[chats.map]]: 1.", "{r}");
+    assert_eq!(
+        out[1..4],
+        ["  -101 «5А Родители»", "  -102 «5А Ученики»", "  -103 «Учительская»"],
+        "{r}"
+    );
+    let text = ws.read("out/platform/chats-map.toml");
+    assert!(text.contains("\n# «Учительская»\n[[chats.map]]\nchat_id = -103\n"), "{text}");
+    assert!(text.contains("audience = \"staff\"\n"), "{text}");
+    assert!(text.contains("\n# «5А Родители»\n# не предложен: "), "{text}");
+    assert!(text.contains("\n# [[chats.map]]\n# chat_id = -101\n"), "{text}");
+    assert!(
+        text.contains("\n# «5А Ученики»\n# не предложен: уже есть в [[chats.map]] файла rollout.toml\n# [[chats.map]]\n# chat_id = -102\n"),
+        "{text}"
+    );
+    // What is not commented out is valid TOML; rollout.toml is untouched.
+    let proposed: toml::Value = toml::from_str(&text).unwrap();
+    assert_eq!(proposed["chats"]["map"].as_array().unwrap().len(), 1, "{text}");
+    assert_eq!(ws.read("rollout.toml"), before);
+    #[cfg(unix)]
+    assert_eq!(mode(&ws.path().join("out/platform/chats-map.toml")), 0o600);
+    // It asked for the marker first, then long-polled the three kinds.
+    let log = server.log();
+    let ups: Vec<_> = log.iter().filter(|l| l.path == "/updates").collect();
+    assert!(ups.len() >= 2, "{log:?}");
+    assert!(ups[0].query.contains("timeout=0"), "{log:?}");
+    assert!(ups[1].query.contains("bot_added"), "{log:?}");
+    assert_no_token(&ws, &[&r]);
+}

@@ -21,7 +21,6 @@ mod newcomer2;
 mod normalisation;
 mod plans;
 mod platform_live;
-mod platform_live_server;
 mod properties;
 mod reading;
 mod rules;

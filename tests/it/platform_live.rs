@@ -2,7 +2,7 @@
 //! checklist, complete and partial pulls, faults, a pull killed midway, discover, and the
 //! token nowhere but in the Authorization header.
 
-use crate::platform_live_server::{Server, TOKEN};
+use crate::server::{Server, TOKEN};
 use crate::util::{Run, Ws};
 use rollout::platform::{Chat, Member};
 use serde_json::{Value, json};

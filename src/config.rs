@@ -447,26 +447,28 @@ impl PlatformConfig {
         .filter_map(|(k, on)| on.then_some(k))
         .collect();
         p.source = match raw.source.as_deref().map(str::trim) {
-            Some(s) => match [PlatformKind::Api, PlatformKind::Snapshot, PlatformKind::Export]
-                .into_iter()
-                .find(|k| k.code() == s)
-            {
-                Some(PlatformKind::Snapshot) if !set(&raw.snapshot) => {
-                    problems.push("[platform] source = \"snapshot\", но snapshot не задан: впишите папку снимка, например snapshot = \"platform/\"".into());
-                    None
-                }
-                Some(PlatformKind::Export) if !set(&raw.export) => {
-                    problems.push("[platform] source = \"export\", но export не задан: впишите файл выгрузки участников, например export = \"members.xlsx\"".into());
-                    None
-                }
-                Some(k) => Some(k),
-                None => {
-                    problems.push(format!(
+            Some(s) => {
+                match [PlatformKind::Api, PlatformKind::Snapshot, PlatformKind::Export]
+                    .into_iter()
+                    .find(|k| k.code() == s)
+                {
+                    Some(PlatformKind::Snapshot) if !set(&raw.snapshot) => {
+                        problems.push("[platform] source = \"snapshot\", но snapshot не задан: впишите папку снимка, например snapshot = \"platform/\"".into());
+                        None
+                    }
+                    Some(PlatformKind::Export) if !set(&raw.export) => {
+                        problems.push("[platform] source = \"export\", но export не задан: впишите файл выгрузки участников, например export = \"members.xlsx\"".into());
+                        None
+                    }
+                    Some(k) => Some(k),
+                    None => {
+                        problems.push(format!(
                         "[platform] source = «{s}»: нужно \"api\" (MAX Bot API), \"snapshot\" (папка снимка) или \"export\" (выгрузка участников)"
                     ));
-                    None
+                        None
+                    }
                 }
-            },
+            }
             None if configured.len() > 1 => {
                 let keys: Vec<&str> = configured
                     .iter()
@@ -506,7 +508,7 @@ fn base_url_allowed(url: &str) -> bool {
     }
     if let Some(rest) = u.strip_prefix("http://") {
         let host = host_of(rest);
-        return host == "localhost" || host == "::1" || host.starts_with("127.");
+        return host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     }
     false
 }
@@ -987,6 +989,64 @@ mod tests {
         assert_eq!(keys, vec!["ingest.max_secs", "organization.colour"]);
         assert!(c.implicit_branch);
         assert_eq!(c.root, PathBuf::from("w"));
+    }
+
+    #[test]
+    fn chat_ids_from_web_addresses() {
+        for (text, want) in [
+            ("https://web.max.ru/-70000095028", Some(-70000095028)),
+            ("http://web.max.ru/-70000095028/", Some(-70000095028)),
+            ("web.max.ru/-70000095028?utm=x", Some(-70000095028)),
+            ("HTTPS://WEB.MAX.RU/123#top", Some(123)),
+            (" -70000095028 ", Some(-70000095028)),
+            ("https://max.ru/join/abc", None),
+            ("https://web.max.ru/-7000x", None),
+            ("https://web.max.ru/", None),
+            ("https://evil.ru/web.max.ru/1", None),
+            ("-", None),
+            ("99999999999999999999", None),
+        ] {
+            assert_eq!(chat_id_of(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn base_url_is_https_or_loopback_http() {
+        for (url, ok) in [
+            ("https://platform-api2.max.ru", true),
+            ("https://platform-api2.max.ru/", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost:1/x", true),
+            ("http://[::1]:80", true),
+            ("http://platform-api2.max.ru", false),
+            ("http://127.0.0.1.evil.ru", false),
+            ("ftp://x", false),
+            ("https://", false),
+        ] {
+            assert_eq!(base_url_allowed(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_source_is_inferred_from_the_one_key_set() {
+        let parse = |platform: &str| {
+            Config::parse(
+                &format!("[organization]\nprofile='school'\n[platform]\n{platform}\n"),
+                Path::new("rollout.toml"),
+            )
+        };
+        let source = |platform: &str| parse(platform).unwrap().platform.source;
+        assert_eq!(source(""), None);
+        assert_eq!(source("snapshot = 'p/'"), Some(PlatformKind::Snapshot));
+        assert_eq!(source("export = 'm.xlsx'"), Some(PlatformKind::Export));
+        assert_eq!(source("token_file = 't'"), Some(PlatformKind::Api));
+        assert_eq!(source("base_url = 'https://x.ru'"), Some(PlatformKind::Api));
+        assert_eq!(source("source = 'api'"), Some(PlatformKind::Api));
+        assert_eq!(source("source = 'api'\nsnapshot = 'p/'"), Some(PlatformKind::Api));
+        assert!(parse("snapshot = 'p/'\nbase_url = 'https://x.ru'").is_err());
+        let p = parse("rate = 3").unwrap().platform;
+        assert_eq!((p.rate, p.concurrency, p.max_age_minutes, p.keep_snapshots), (3.0, 8, 60, 30));
+        assert_eq!(p.base_url(), DEFAULT_BASE_URL);
     }
 
     #[test]

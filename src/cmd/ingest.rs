@@ -12,7 +12,9 @@ pub enum Stage {
     Ingest,
     Check,
     /// `no_pull`: with `[platform] source = "api"`, never pull; use the latest complete pull.
-    Run { no_pull: bool },
+    Run {
+        no_pull: bool,
+    },
 }
 
 #[derive(clap::Args)]

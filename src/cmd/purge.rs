@@ -47,10 +47,9 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     if snapshots.dir.exists() {
         let keep = ws.cfg.platform.keep_snapshots;
         let removed = snapshots.prune(keep).map_err(|e| {
-            Error::Output(anyhow::Error::new(e).context(format!(
-                "не удалось удалить старые снимки платформы в {}",
-                snapshots.dir.display()
-            )))
+            Error::Output(
+                anyhow::Error::new(e).context(format!("не удалось удалить старые снимки платформы в {}", snapshots.dir.display())),
+            )
         })?;
         say!(
             "Удалено старых снимков платформы: {} (хранятся последние {keep}, [platform] keep_snapshots).",

@@ -105,9 +105,7 @@ impl PlatformState {
             .into_iter()
             .map(|c| {
                 let mut members: Vec<&Member> = c.members.iter().collect();
-                members.sort_by(|a, b| {
-                    (a.user_id, &a.first_name, &a.last_name).cmp(&(b.user_id, &b.first_name, &b.last_name))
-                });
+                members.sort_by(|a, b| (a.user_id, &a.first_name, &a.last_name).cmp(&(b.user_id, &b.first_name, &b.last_name)));
                 let members: Vec<serde_json::Value> = members
                     .into_iter()
                     .map(|m| {
@@ -245,9 +243,10 @@ pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>, reade
     let p = &cfg.platform;
     match p.source? {
         PlatformKind::Api => Some(PlatformSource::Pulled(store::Store::of_workspace(&cfg.root))),
-        PlatformKind::Snapshot => p.snapshot.as_ref().map(|s| {
-            PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: cfg.root.join(s) })
-        }),
+        PlatformKind::Snapshot => p
+            .snapshot
+            .as_ref()
+            .map(|s| PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: cfg.root.join(s) })),
         PlatformKind::Export => p.export.as_ref().map(|e| {
             PlatformSource::Export(export::MemberExport {
                 path: cfg.root.join(e),

@@ -48,12 +48,30 @@ fn two_sources_without_source_are_refused_naming_the_keys() {
 #[test]
 fn bad_platform_values_are_refused_naming_the_key() {
     for (line, want) in [
-        ("rate = 0", "[platform] rate = «0»: число запросов в секунду больше нуля, например 25"),
-        ("rate = -2.5", "[platform] rate = «-2.5»: число запросов в секунду больше нуля, например 25"),
-        ("rate = \"fast\"", "[platform] rate = «fast»: число запросов в секунду больше нуля, например 25"),
-        ("concurrency = 0", "[platform] concurrency = «0»: нужно целое число не меньше 1, например 8"),
-        ("keep_snapshots = 0", "[platform] keep_snapshots = «0»: нужно целое число не меньше 1, например 30"),
-        ("max_age_minutes = -1", "[platform] max_age_minutes = «-1»: нужно целое число не меньше 0, например 60"),
+        (
+            "rate = 0",
+            "[platform] rate = «0»: число запросов в секунду больше нуля, например 25",
+        ),
+        (
+            "rate = -2.5",
+            "[platform] rate = «-2.5»: число запросов в секунду больше нуля, например 25",
+        ),
+        (
+            "rate = \"fast\"",
+            "[platform] rate = «fast»: число запросов в секунду больше нуля, например 25",
+        ),
+        (
+            "concurrency = 0",
+            "[platform] concurrency = «0»: нужно целое число не меньше 1, например 8",
+        ),
+        (
+            "keep_snapshots = 0",
+            "[platform] keep_snapshots = «0»: нужно целое число не меньше 1, например 30",
+        ),
+        (
+            "max_age_minutes = -1",
+            "[platform] max_age_minutes = «-1»: нужно целое число не меньше 0, например 60",
+        ),
         (
             "source = \"live\"",
             "[platform] source = «live»: нужно \"api\" (MAX Bot API), \"snapshot\" (папка снимка) или \"export\" (выгрузка участников)",
@@ -220,7 +238,9 @@ fn the_change_set_hash_covers_what_the_platform_says_not_how_it_is_written() {
         ("a member's first name", |ws| {
             edit_members(ws, 101, |m| m[0]["first_name"] = serde_json::json!("Ваня"))
         }),
-        ("an admin flag", |ws| edit_members(ws, 102, |m| m[0]["is_admin"] = serde_json::json!(true))),
+        ("an admin flag", |ws| {
+            edit_members(ws, 102, |m| m[0]["is_admin"] = serde_json::json!(true))
+        }),
         ("a chat's link", |ws| {
             let p = ws.path().join("platform/chats.json");
             let mut c: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
@@ -272,7 +292,9 @@ impl TestServer {
             let _ = std::io::BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the server's first line");
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the server's first line");
         let url = line.trim().strip_prefix("listening ").expect("listening http://…").to_string();
         TestServer { child, url }
     }
@@ -308,7 +330,9 @@ fn source_api_without_a_pull_says_to_pull() {
             == "rollout: внимание: не удалось прочитать платформу ([platform] source = \"api\": последний полный снимок MAX Bot API) — сделано всё, что можно без неё; показатели платформы: «нет данных»"),
         "{r}"
     );
-    assert!(!ws.path().join(".rollout/snapshots").exists() || std::fs::read_dir(ws.path().join(".rollout/snapshots")).unwrap().next().is_none());
+    assert!(
+        !ws.path().join(".rollout/snapshots").exists() || std::fs::read_dir(ws.path().join(".rollout/snapshots")).unwrap().next().is_none()
+    );
 }
 
 /// The fixture college reading the test server's API, chat 101 mapped.
@@ -383,7 +407,10 @@ fn purge_keeps_only_the_newest_pulls() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().is_dir())
         .count();
-    assert!(left <= 2, "the current pull (and at most a staging folder's remains) stay: {left}\n{r}");
+    assert!(
+        left <= 2,
+        "the current pull (and at most a staging folder's remains) stay: {left}\n{r}"
+    );
     let r = ws.run(&["diff", "-q"]);
     assert!(r.code <= 1, "the current pull is still read\n{r}");
 }

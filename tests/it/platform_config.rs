@@ -234,7 +234,7 @@ fn the_change_set_hash_covers_what_the_platform_says_not_how_it_is_written() {
 
     // What the diff reads does count: a renamed member, an admin flag, a chat's link, a
     // chat whose members became unknown.
-    let changes: [(&str, fn(&Ws)); 4] = [
+    let changes: [(&str, Edit); 4] = [
         ("a member's first name", |ws| {
             edit_members(ws, 101, |m| m[0]["first_name"] = serde_json::json!("Ваня"))
         }),
@@ -259,6 +259,9 @@ fn the_change_set_hash_covers_what_the_platform_says_not_how_it_is_written() {
         assert_ne!(hash(&ws), h, "{what} changes the hash\n{r}");
     }
 }
+
+/// A change to a workspace's snapshot folder.
+type Edit = fn(&Ws);
 
 fn edit_members(ws: &Ws, chat: i64, f: impl Fn(&mut Vec<serde_json::Value>)) {
     let p = ws.path().join(format!("platform/members/{chat}.json"));

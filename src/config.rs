@@ -381,16 +381,6 @@ impl PlatformConfig {
         self.base_url.as_deref().map(str::trim).unwrap_or(DEFAULT_BASE_URL)
     }
 
-    /// The client's settings from this section (timeouts and attempts stay the client's).
-    pub fn client_settings(&self) -> crate::platform::max::Settings {
-        crate::platform::max::Settings {
-            base_url: self.base_url().trim_end_matches('/').to_string(),
-            rate: self.rate,
-            concurrency: self.concurrency,
-            ..Default::default()
-        }
-    }
-
     /// Checks the raw section; each problem names its key.
     fn check(raw: RawPlatform, problems: &mut Vec<String>) -> PlatformConfig {
         let mut p = PlatformConfig::default();

@@ -150,7 +150,7 @@ pub enum Command {
     Report(report::Args),
     /// Основная работа: все этапы по порядку и короткая сводка в конце.
     #[command(
-        after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              с source = \"api\": по последнему снимку, без обращения к платформе"
+        after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным"
     )]
     Run(ingest::RunArgs),
     /// Служебная: прочитать один файл-источник и вывести его в JSON (изолированное чтение).

@@ -223,6 +223,16 @@ impl PlatformSource {
     }
 }
 
+/// The MAX client's settings from `[platform]` (timeouts and attempts stay the client's).
+pub fn client_settings(cfg: &crate::config::PlatformConfig) -> max::Settings {
+    max::Settings {
+        base_url: cfg.base_url().trim_end_matches('/').to_string(),
+        rate: cfg.rate,
+        concurrency: cfg.concurrency,
+        ..Default::default()
+    }
+}
+
 /// The platform source a command reads (a member export is read with `reader`); None when
 /// nothing is configured.
 pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>, reader: &crate::ingest::Reader) -> Option<PlatformSource> {

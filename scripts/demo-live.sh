@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo build --quiet --bins
-bin="$root/target/debug"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rollout-demo.XXXXXX")
 server_pid=""

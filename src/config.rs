@@ -155,7 +155,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub ingest: IngestConfig,
     #[serde(default)]
-    pub platform: PlatformConfig,
+    platform: RawPlatform,
     #[serde(default)]
     chats: Option<ChatsSection>,
     #[serde(default)]
@@ -234,14 +234,51 @@ pub struct Branch {
 }
 
 /// One row of the explicit chat table: which (branch, group, audience) a chat is.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ChatMapEntry {
     pub chat_id: i64,
-    #[serde(default)]
+    /// The chat's web address when the entry gave one instead of the id (an observed
+    /// convention, not in the schema: `platform check` confirms such chats resolve).
+    pub web_address: Option<String>,
     pub branch: Option<String>,
-    #[serde(default)]
     pub group: Option<String>,
     pub audience: String,
+}
+
+/// A `[[chats.map]]` row as written: `chat_id` is an integer or a web address.
+#[derive(Debug, Clone, Deserialize)]
+struct RawChatMapEntry {
+    chat_id: toml::Value,
+    #[serde(default)]
+    branch: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    audience: String,
+}
+
+/// A chat id from its web address: `https://web.max.ru/-70000095028` (also without the
+/// scheme, with a trailing slash, a query or a fragment) → -70000095028; a bare number
+/// written as a string is taken too.
+pub fn chat_id_of(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let number = |s: &str| {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    if let Some(id) = number(t) {
+        return Some(id);
+    }
+    let lower = t.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or(&lower);
+    let rest = rest.strip_prefix("www.").unwrap_or(rest);
+    let path = rest.strip_prefix("web.max.ru/")?;
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    number(path.strip_suffix('/').unwrap_or(path))
 }
 
 /// `[chats] title = …` with `[[chats.map]]`, or the bare `[[chats]]` table (TOML allows
@@ -249,61 +286,221 @@ pub struct ChatMapEntry {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 enum ChatsSection {
-    List(Vec<ChatMapEntry>),
+    List(Vec<RawChatMapEntry>),
     Table {
         #[serde(default)]
         title: Option<String>,
         #[serde(default)]
-        map: Vec<ChatMapEntry>,
+        map: Vec<RawChatMapEntry>,
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Where `[platform]` reads the platform from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformKind {
+    /// The MAX Bot API: commands read the latest complete pull (`rollout platform pull`).
+    Api,
+    Snapshot,
+    Export,
+}
+
+impl PlatformKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            PlatformKind::Api => "api",
+            PlatformKind::Snapshot => "snapshot",
+            PlatformKind::Export => "export",
+        }
+    }
+}
+
+pub const DEFAULT_BASE_URL: &str = "https://platform-api2.max.ru";
+
+/// `[platform]` as written; numbers are taken as values so a wrong one is named in Russian.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct RawPlatform {
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    snapshot: Option<String>,
+    #[serde(default)]
+    export: Option<String>,
+    #[serde(default)]
+    base_url: Option<String>,
+    #[serde(default)]
+    token_file: Option<String>,
+    #[serde(default)]
+    rate: Option<toml::Value>,
+    #[serde(default)]
+    concurrency: Option<toml::Value>,
+    #[serde(default)]
+    max_age_minutes: Option<toml::Value>,
+    #[serde(default)]
+    keep_snapshots: Option<toml::Value>,
+}
+
+/// `[platform]`, checked.
+#[derive(Debug, Clone)]
 pub struct PlatformConfig {
-    #[serde(default)]
+    /// The source commands read; None when none is configured.
+    pub source: Option<PlatformKind>,
     pub snapshot: Option<String>,
-    #[serde(default)]
     pub export: Option<String>,
-    #[serde(default)]
+    /// As written; [`PlatformConfig::base_url`] gives the default.
     pub base_url: Option<String>,
-    #[serde(default)]
+    /// Relative to the workspace; the token itself never goes into rollout.toml.
     pub token_file: Option<String>,
-    // Minimal copies of the issue-12 keys so `platform pull` builds before the config
-    // helper's branch is merged (the lead keeps that branch's version).
-    #[serde(default = "default_rate")]
+    /// Requests started per second (> 0).
     pub rate: f64,
-    #[serde(default = "default_concurrency")]
+    /// Requests in flight (≥ 1).
     pub concurrency: usize,
-    #[serde(default = "default_max_age_minutes")]
+    /// `run` pulls first when the latest complete pull is older than this.
     pub max_age_minutes: u64,
-    #[serde(default = "default_keep_snapshots")]
+    /// Complete pulls kept in `.rollout/snapshots` (≥ 1).
     pub keep_snapshots: usize,
 }
-fn default_rate() -> f64 {
-    25.0
-}
-fn default_concurrency() -> usize {
-    8
-}
-fn default_max_age_minutes() -> u64 {
-    60
-}
-fn default_keep_snapshots() -> usize {
-    30
-}
+
 impl Default for PlatformConfig {
     fn default() -> Self {
         PlatformConfig {
+            source: None,
             snapshot: None,
             export: None,
             base_url: None,
             token_file: None,
-            rate: default_rate(),
-            concurrency: default_concurrency(),
-            max_age_minutes: default_max_age_minutes(),
-            keep_snapshots: default_keep_snapshots(),
+            rate: 25.0,
+            concurrency: 8,
+            max_age_minutes: 60,
+            keep_snapshots: 30,
         }
     }
+}
+
+impl PlatformConfig {
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_deref().map(str::trim).unwrap_or(DEFAULT_BASE_URL)
+    }
+
+    /// Checks the raw section; each problem names its key.
+    fn check(raw: RawPlatform, problems: &mut Vec<String>) -> PlatformConfig {
+        let mut p = PlatformConfig::default();
+        let shown = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if let Some(v) = &raw.rate {
+            match v {
+                toml::Value::Float(f) if f.is_finite() && *f > 0.0 => p.rate = *f,
+                toml::Value::Integer(i) if *i > 0 => p.rate = *i as f64,
+                _ => problems.push(format!(
+                    "[platform] rate = «{}»: число запросов в секунду больше нуля, например 25",
+                    shown(v)
+                )),
+            }
+        }
+        let mut whole = |key: &str, v: &Option<toml::Value>, min: i64, example: &str| -> Option<u64> {
+            let v = v.as_ref()?;
+            match v {
+                toml::Value::Integer(i) if *i >= min => Some(*i as u64),
+                _ => {
+                    problems.push(format!(
+                        "[platform] {key} = «{}»: нужно целое число не меньше {min}, например {example}",
+                        shown(v)
+                    ));
+                    None
+                }
+            }
+        };
+        if let Some(n) = whole("concurrency", &raw.concurrency, 1, "8") {
+            p.concurrency = n as usize;
+        }
+        if let Some(n) = whole("max_age_minutes", &raw.max_age_minutes, 0, "60") {
+            p.max_age_minutes = n;
+        }
+        if let Some(n) = whole("keep_snapshots", &raw.keep_snapshots, 1, "30") {
+            p.keep_snapshots = n as usize;
+        }
+        let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if let Some(url) = &raw.base_url
+            && !base_url_allowed(url)
+        {
+            problems.push(format!(
+                "[platform] base_url = «{url}»: нужен адрес https://… (например, {DEFAULT_BASE_URL}); http:// — только для адресов этого компьютера (127.0.0.1, localhost)"
+            ));
+        }
+        let configured: Vec<PlatformKind> = [
+            (PlatformKind::Snapshot, set(&raw.snapshot)),
+            (PlatformKind::Export, set(&raw.export)),
+            (PlatformKind::Api, set(&raw.base_url) || set(&raw.token_file)),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
+        p.source = match raw.source.as_deref().map(str::trim) {
+            Some(s) => {
+                match [PlatformKind::Api, PlatformKind::Snapshot, PlatformKind::Export]
+                    .into_iter()
+                    .find(|k| k.code() == s)
+                {
+                    Some(PlatformKind::Snapshot) if !set(&raw.snapshot) => {
+                        problems.push("[platform] source = \"snapshot\", но snapshot не задан: впишите папку снимка, например snapshot = \"platform/\"".into());
+                        None
+                    }
+                    Some(PlatformKind::Export) if !set(&raw.export) => {
+                        problems.push("[platform] source = \"export\", но export не задан: впишите файл выгрузки участников, например export = \"members.xlsx\"".into());
+                        None
+                    }
+                    Some(k) => Some(k),
+                    None => {
+                        problems.push(format!(
+                        "[platform] source = «{s}»: нужно \"api\" (MAX Bot API), \"snapshot\" (папка снимка) или \"export\" (выгрузка участников)"
+                    ));
+                        None
+                    }
+                }
+            }
+            None if configured.len() > 1 => {
+                let keys: Vec<&str> = configured
+                    .iter()
+                    .map(|k| match k {
+                        PlatformKind::Api => "base_url/token_file",
+                        other => other.code(),
+                    })
+                    .collect();
+                problems.push(format!(
+                    "[platform]: задано несколько источников платформы ({}) — укажите, какой читать: source = \"api\", \"snapshot\" или \"export\"",
+                    keys.join(", ")
+                ));
+                None
+            }
+            None => configured.first().copied(),
+        };
+        p.snapshot = raw.snapshot;
+        p.export = raw.export;
+        p.base_url = raw.base_url;
+        p.token_file = raw.token_file;
+        p
+    }
+}
+
+/// https anywhere; plain http only to this machine (the test server).
+fn base_url_allowed(url: &str) -> bool {
+    let u = url.trim().to_ascii_lowercase();
+    let host_of = |rest: &str| -> String {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if let Some(v6) = authority.strip_prefix('[') {
+            return v6.split(']').next().unwrap_or_default().to_string();
+        }
+        authority.split(':').next().unwrap_or_default().to_string()
+    };
+    if let Some(rest) = u.strip_prefix("https://") {
+        return !host_of(rest).is_empty();
+    }
+    if let Some(rest) = u.strip_prefix("http://") {
+        let host = host_of(rest);
+        return host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    }
+    false
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -571,11 +768,46 @@ impl Config {
         if raw.ingest.max_seconds == 0 || raw.ingest.max_memory_mb < 64 {
             problems.push("[ingest]: max_seconds — не меньше 1, max_memory_mb — не меньше 64".into());
         }
-        let (chat_title, chat_map) = match raw.chats {
-            None => (None, Vec::new()),
-            Some(ChatsSection::List(l)) => (None, l),
-            Some(ChatsSection::Table { title, map }) => (title, map),
+        let (chat_title, raw_map, table) = match raw.chats {
+            None => (None, Vec::new(), "[[chats]]"),
+            Some(ChatsSection::List(l)) => (None, l, "[[chats]]"),
+            Some(ChatsSection::Table { title, map }) => (title, map, "[[chats.map]]"),
         };
+        let mut chat_map = Vec::new();
+        for (i, e) in raw_map.into_iter().enumerate() {
+            let (chat_id, web_address) = match &e.chat_id {
+                toml::Value::Integer(id) => (Some(*id), None),
+                toml::Value::String(s) => {
+                    let id = chat_id_of(s);
+                    let address = s.trim().parse::<i64>().is_err().then(|| s.trim().to_string());
+                    (id, address)
+                }
+                _ => (None, None),
+            };
+            let Some(chat_id) = chat_id else {
+                let shown = match &e.chat_id {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let what = [e.group.as_deref(), Some(e.audience.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                problems.push(format!(
+                    "{table}, запись {} ({what}): chat_id «{shown}» — нужен ID чата (например, -70000095028) или веб-адрес чата (https://web.max.ru/-70000095028)",
+                    i + 1
+                ));
+                continue;
+            };
+            chat_map.push(ChatMapEntry {
+                chat_id,
+                web_address,
+                branch: e.branch,
+                group: e.group,
+                audience: e.audience,
+            });
+        }
         for e in &chat_map {
             if !["students", "parents", "staff", "teachers"].contains(&e.audience.as_str()) {
                 problems.push(format!(
@@ -656,6 +888,7 @@ impl Config {
             ));
             chrono_tz::Europe::Moscow
         });
+        let platform = PlatformConfig::check(raw.platform, &mut problems);
         if raw.plans.warn_days < 0 {
             problems.push("[plans] warn_days: число дней, 0 или больше".into());
         }
@@ -679,7 +912,7 @@ impl Config {
             sources: raw.sources,
             groups: raw.groups,
             ingest: raw.ingest,
-            platform: raw.platform,
+            platform,
             chat_map,
             chat_title: chat_title.unwrap_or_else(|| "{group} {audience}".into()),
             matching: raw.matching,
@@ -746,6 +979,64 @@ mod tests {
         assert_eq!(keys, vec!["ingest.max_secs", "organization.colour"]);
         assert!(c.implicit_branch);
         assert_eq!(c.root, PathBuf::from("w"));
+    }
+
+    #[test]
+    fn chat_ids_from_web_addresses() {
+        for (text, want) in [
+            ("https://web.max.ru/-70000095028", Some(-70000095028)),
+            ("http://web.max.ru/-70000095028/", Some(-70000095028)),
+            ("web.max.ru/-70000095028?utm=x", Some(-70000095028)),
+            ("HTTPS://WEB.MAX.RU/123#top", Some(123)),
+            (" -70000095028 ", Some(-70000095028)),
+            ("https://max.ru/join/abc", None),
+            ("https://web.max.ru/-7000x", None),
+            ("https://web.max.ru/", None),
+            ("https://evil.ru/web.max.ru/1", None),
+            ("-", None),
+            ("99999999999999999999", None),
+        ] {
+            assert_eq!(chat_id_of(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn base_url_is_https_or_loopback_http() {
+        for (url, ok) in [
+            ("https://platform-api2.max.ru", true),
+            ("https://platform-api2.max.ru/", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost:1/x", true),
+            ("http://[::1]:80", true),
+            ("http://platform-api2.max.ru", false),
+            ("http://127.0.0.1.evil.ru", false),
+            ("ftp://x", false),
+            ("https://", false),
+        ] {
+            assert_eq!(base_url_allowed(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_source_is_inferred_from_the_one_key_set() {
+        let parse = |platform: &str| {
+            Config::parse(
+                &format!("[organization]\nprofile='school'\n[platform]\n{platform}\n"),
+                Path::new("rollout.toml"),
+            )
+        };
+        let source = |platform: &str| parse(platform).unwrap().platform.source;
+        assert_eq!(source(""), None);
+        assert_eq!(source("snapshot = 'p/'"), Some(PlatformKind::Snapshot));
+        assert_eq!(source("export = 'm.xlsx'"), Some(PlatformKind::Export));
+        assert_eq!(source("token_file = 't'"), Some(PlatformKind::Api));
+        assert_eq!(source("base_url = 'https://x.ru'"), Some(PlatformKind::Api));
+        assert_eq!(source("source = 'api'"), Some(PlatformKind::Api));
+        assert_eq!(source("source = 'api'\nsnapshot = 'p/'"), Some(PlatformKind::Api));
+        assert!(parse("snapshot = 'p/'\nbase_url = 'https://x.ru'").is_err());
+        let p = parse("rate = 3").unwrap().platform;
+        assert_eq!((p.rate, p.concurrency, p.max_age_minutes, p.keep_snapshots), (3.0, 8, 60, 30));
+        assert_eq!(p.base_url(), DEFAULT_BASE_URL);
     }
 
     #[test]

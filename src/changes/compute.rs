@@ -42,23 +42,24 @@ impl DiffOutcome {
 }
 
 /// Places every chat of the platform.
-pub fn place_chats(cfg: &Config, loaded: &Loaded, state: PlatformState) -> (Vec<PlacedChat>, Vec<(String, Vec<u8>)>) {
+pub fn place_chats(cfg: &Config, loaded: &Loaded, state: PlatformState) -> Vec<PlacedChat> {
     let placer = ChatPlacer::new(cfg, &loaded.roster);
-    let chats = state
+    state
         .chats
         .into_iter()
         .map(|c| {
             let p = placer.place(&c.chat);
             (c, p)
         })
-        .collect();
-    (chats, state.fingerprint)
+        .collect()
 }
 
 /// Computes the change set.
 pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Store) -> anyhow::Result<DiffOutcome> {
     let t = std::time::Instant::now();
-    let (chats, fingerprint) = place_chats(cfg, loaded, state);
+    // The platform counts in the hash by what the diff reads of it, not by its bytes.
+    let platform = state.canonical();
+    let chats = place_chats(cfg, loaded, state);
     let expected = Expected::build(&loaded.roster, cfg.profile);
     let known = store.known()?;
     let matcher = Matcher::new(&loaded.roster, cfg.matching.clone(), &expected, &known);
@@ -77,7 +78,7 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     let mut actions = super::diff(&input);
     let previous = store.roster_sizes()?;
     let assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
-    // The hash: sources, rollout.toml, the platform as read, people's decisions, and the
+    // The hash: sources, rollout.toml, the platform's canonical projection, people's decisions, and the
     // remembered identities that made removals (no timestamps).
     let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
     for (rel, path) in &loaded.sources {
@@ -90,9 +91,7 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
         "config".into(),
         std::fs::read(&cfg.path).with_context(|| format!("не удалось прочитать {}", cfg.path.display()))?,
     ));
-    let mut fp = fingerprint;
-    fp.sort();
-    parts.extend(fp.into_iter().map(|(n, b)| (format!("platform:{n}"), b)));
+    parts.push(("platform".into(), platform));
     parts.push(("decisions".into(), store.decisions()?.join("\n").into_bytes()));
     // Remembered identities in use: confirmations are in `decisions`; automatic ones are
     // used only for departed people, listed here.

@@ -2,14 +2,26 @@
 //! the diff (when a platform is configured) to the dashboard.
 
 use super::{Global, Workspace, say};
+use rollout::config::PlatformKind;
 use rollout::error::{Done, Error, Result};
+use rollout::platform::store::Store;
 use rollout::roster::Loaded;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Ingest,
     Check,
-    Run,
+    /// `no_pull`: with `[platform] source = "api"`, never pull; use the latest complete pull.
+    Run {
+        no_pull: bool,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Не снимать новый снимок платформы MAX (когда она читается через API): сверять с последним полным снимком.
+    #[arg(long)]
+    pub no_pull: bool,
 }
 
 fn outcome(o: &Loaded) -> Done {
@@ -27,12 +39,18 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
         match stage {
             Stage::Ingest => "ingest",
             Stage::Check => "check",
-            Stage::Run => "run",
+            Stage::Run { .. } => "run",
         },
     );
-    if stage == Stage::Run {
+    let run = matches!(stage, Stage::Run { .. });
+    if run {
         // The dashboard is titled with the name: refused before any work is done.
         super::require_org_name(&ws)?;
+    }
+    if let Stage::Run { no_pull: false } = stage
+        && ws.cfg.platform.source == Some(PlatformKind::Api)
+    {
+        pull_if_old(&ws, g.quiet)?;
     }
     let loaded = ws.roster(g.quiet)?;
     let writes_roster = stage != Stage::Check;
@@ -49,7 +67,7 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
         super::print_raw(&text);
     }
     let mut done = outcome(&loaded);
-    if stage == Stage::Run && loaded.sheets == 0 && !loaded.no_sources() {
+    if run && loaded.sheets == 0 && !loaded.no_sources() {
         // Nothing read: a change set and a dashboard from an empty roster would plan removals
         // of everyone and replace the last good ones.
         eprintln!(
@@ -58,7 +76,7 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
         );
         return Ok(done);
     }
-    if stage == Stage::Run {
+    if run {
         done = done.max(dashboard(g, &ws, &loaded)?);
         super::warn_stale(&ws);
     }
@@ -108,4 +126,49 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
         );
     }
     Ok(done)
+}
+
+/// `run` with the live platform: a new pull when the latest complete one is older than
+/// `[platform] max_age_minutes` or there is none. A pull that fails stops `run` with its
+/// exit code: nothing is compared with a partial pull.
+fn pull_if_old(ws: &Workspace, quiet: bool) -> Result<()> {
+    let store = Store::of_workspace(&ws.cfg.root);
+    let current = store.current().map_err(|e| {
+        Error::Unreadable(anyhow::Error::new(e).context(format!("не удалось прочитать снимки платформы в {}", store.dir.display())))
+    })?;
+    let max_age = ws.cfg.platform.max_age_minutes;
+    let age = current
+        .as_ref()
+        .map(|c| (chrono::Utc::now() - c.finished).num_minutes().max(0) as u64);
+    if let Some(age) = age
+        && age < max_age
+    {
+        if !quiet {
+            say!("Платформа: последний снимок снят {age} мин назад — новый не нужен (max_age_minutes = {max_age})");
+        }
+        return Ok(());
+    }
+    if !quiet {
+        match age {
+            None => say!("Платформа: снимков ещё нет — снимаю"),
+            Some(age) => say!("Платформа: последний снимок снят {age} мин назад (max_age_minutes = {max_age}) — снимаю новый"),
+        }
+    }
+    super::platform::pull_now(ws, quiet).map_err(|e| {
+        with_context(
+            e,
+            "снимок платформы не снят — rollout run остановлен: сверка с платформой и отчёт не обновлены (последний полный снимок не изменён)",
+        )
+    })
+}
+
+/// The error with a line on top, of the same kind (so the same exit code).
+fn with_context(e: Error, top: &'static str) -> Error {
+    match e {
+        Error::Usage(a) => Error::Usage(a.context(top)),
+        Error::Output(a) => Error::Output(a.context(top)),
+        Error::Unreadable(a) => Error::Unreadable(a.context(top)),
+        Error::Network(a) => Error::Network(a.context(top)),
+        other => other,
+    }
 }

@@ -149,8 +149,10 @@ pub enum Command {
     #[command(after_help = "Примеры:\n  rollout report\n  rollout report --as-of 01.03.2027")]
     Report(report::Args),
     /// Основная работа: все этапы по порядку и короткая сводка в конце.
-    #[command(after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml")]
-    Run,
+    #[command(
+        after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным"
+    )]
+    Run(ingest::RunArgs),
     /// Служебная: прочитать один файл-источник и вывести его в JSON (изолированное чтение).
     #[command(name = "__read-source", hide = true)]
     ReadSource(read_source::Args),
@@ -173,7 +175,7 @@ impl Command {
             Command::Plan { .. } => "plan",
             Command::Platform { .. } => "platform",
             Command::Report(_) => "report",
-            Command::Run => "run",
+            Command::Run(_) => "run",
             Command::ReadSource(_) => "__read-source",
         }
     }
@@ -188,7 +190,7 @@ pub fn execute(mut cli: Cli) -> Result<Done> {
         Command::Init(a) => init::run(a),
         Command::Ingest => ingest::run(g, ingest::Stage::Ingest),
         Command::Check => ingest::run(g, ingest::Stage::Check),
-        Command::Run => ingest::run(g, ingest::Stage::Run),
+        Command::Run(a) => ingest::run(g, ingest::Stage::Run { no_pull: a.no_pull }),
         Command::Diff(a) => diff::run(g, a),
         Command::Confirm(a) => decide::run(g, a, true),
         Command::Reject(a) => decide::run(g, a, false),
@@ -298,12 +300,6 @@ pub fn load_config(path: &Path) -> Result<Config> {
     for key in &cfg.unknown_keys {
         eprintln!("rollout: внимание: {}: неизвестный ключ `{key}` (пропущен)", path.display());
     }
-    if cfg.platform.base_url.is_some() || cfg.platform.token_file.is_some() {
-        eprintln!(
-            "rollout: внимание: {}: [platform] base_url и token_file пока не используется — живое подключение к платформе появится позже; сейчас платформа читается из snapshot или export",
-            path.display()
-        );
-    }
     Ok(cfg)
 }
 
@@ -361,6 +357,7 @@ fn describe_source(source: &rollout::platform::PlatformSource) -> String {
     match source {
         PlatformSource::Snapshot(s) => format!("снимок {}", s.dir.display()),
         PlatformSource::Export(e) => format!("выгрузка участников {}", e.path.display()),
+        PlatformSource::Pulled(_) => "[platform] source = \"api\": последний полный снимок MAX Bot API".into(),
     }
 }
 

@@ -6,7 +6,7 @@
 use super::{Global, Workspace, say};
 use clap::Subcommand;
 use rollout::error::{Done, Error, Result};
-use rollout::platform::max::{ApiError, Client, Settings, token};
+use rollout::platform::max::{ApiError, Client, token};
 use rollout::platform::pull::{self, ChatCheck, Pull};
 use rollout::platform::store::Store;
 use std::sync::Arc;
@@ -52,13 +52,7 @@ fn client(ws: &Workspace) -> Result<Client> {
             cfg.path.display()
         ))
     })?;
-    let p = &cfg.platform;
-    let settings = Settings {
-        base_url: p.base_url.clone().unwrap_or_else(|| Settings::default().base_url),
-        rate: p.rate,
-        concurrency: p.concurrency.max(1),
-        ..Settings::default()
-    };
+    let settings = rollout::platform::client_settings(&cfg.platform);
     Client::new(settings, token)
         .map_err(|e| Error::Usage(anyhow::Error::new(e).context(format!("{}: [platform] base_url", cfg.path.display()))))
 }

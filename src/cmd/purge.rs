@@ -1,4 +1,5 @@
-//! `rollout purge --before DATE`: forget people no longer on the roster.
+//! `rollout purge --before DATE`: forget people no longer on the roster, and pulled
+//! snapshots beyond `[platform] keep_snapshots`.
 
 use super::{Global, Workspace, say};
 use rollout::error::{Done, Error, Result};
@@ -41,5 +42,19 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         },
         date.format("%d.%m.%Y")
     );
+    // Pulled snapshots hold people's names too: only the newest `keep_snapshots` stay.
+    let snapshots = rollout::platform::store::Store::of_workspace(&ws.cfg.root);
+    if snapshots.dir.exists() {
+        let keep = ws.cfg.platform.keep_snapshots;
+        let removed = snapshots.prune(keep).map_err(|e| {
+            Error::Output(
+                anyhow::Error::new(e).context(format!("не удалось удалить старые снимки платформы в {}", snapshots.dir.display())),
+            )
+        })?;
+        say!(
+            "Удалено старых снимков платформы: {} (хранятся последние {keep}, [platform] keep_snapshots).",
+            removed.len()
+        );
+    }
     Ok(Done::Clean)
 }

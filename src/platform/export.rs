@@ -41,7 +41,8 @@ impl Platform for MemberExport {
             path: self.path.clone(),
             message,
         };
-        let bytes = std::fs::read(&self.path).map_err(|source| PlatformError::Io {
+        // Opened first so a missing or unreadable file is an I/O error, not the reader's.
+        std::fs::File::open(&self.path).map_err(|source| PlatformError::Io {
             path: self.path.clone(),
             source,
         })?;
@@ -130,7 +131,6 @@ impl Platform for MemberExport {
         }
         let mut state = PlatformState {
             chats: chats.into_values().collect(),
-            fingerprint: vec![("export".into(), bytes)],
             warnings: Vec::new(),
         };
         for c in &mut state.chats {

@@ -1,6 +1,8 @@
 //! What is on the platform: chats, their members, their invite links. Two offline
 //! sources implement `Platform`: a snapshot folder in the shape the MAX Bot API returns,
-//! and a member export spreadsheet. (The live MAX adapter is a later stage.)
+//! and a member export spreadsheet. The live platform (`[platform] source = "api"`) is
+//! read through the latest complete pull (`rollout platform pull`, [`store`]), a
+//! snapshot folder too.
 
 pub mod export;
 pub mod max;
@@ -85,11 +87,55 @@ pub struct ChatState {
 #[derive(Debug, Clone, Default)]
 pub struct PlatformState {
     pub chats: Vec<ChatState>,
-    /// Every input file's bytes in a stable order, for the change set's hash.
-    pub fingerprint: Vec<(String, Vec<u8>)>,
     /// What was wrong but did not stop the read (a chat's member list unreadable, a chat
     /// listed twice); the commands print them.
     pub warnings: Vec<PlatformWarning>,
+}
+
+impl PlatformState {
+    /// What the change set's hash covers of the platform: a canonical projection, not the
+    /// bytes read — per chat its id, title and link; its members sorted by user id with
+    /// what the diff reads of them (names, admin, owner, bot, and a member export's phone
+    /// and e-mail), never times or counts; a chat whose members are unknown is marked so.
+    /// Two pulls of an unchanged platform, or a pull and the same snapshot written with
+    /// other formatting or extra fields, give the same bytes.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut chats: Vec<&ChatState> = self.chats.iter().collect();
+        chats.sort_by_key(|c| c.chat.chat_id);
+        let projected: Vec<serde_json::Value> = chats
+            .into_iter()
+            .map(|c| {
+                let mut members: Vec<&Member> = c.members.iter().collect();
+                members.sort_by(|a, b| (a.user_id, &a.first_name, &a.last_name).cmp(&(b.user_id, &b.first_name, &b.last_name)));
+                let members: Vec<serde_json::Value> = members
+                    .into_iter()
+                    .map(|m| {
+                        let no_name = m.first_name.trim().is_empty() && m.last_name.as_deref().unwrap_or("").trim().is_empty();
+                        serde_json::json!({
+                            "user_id": m.user_id,
+                            "first_name": m.first_name,
+                            "last_name": m.last_name,
+                            // The deprecated single name counts only where it is the name shown.
+                            "name": if no_name { m.name.clone() } else { None },
+                            "is_admin": m.is_admin,
+                            "is_owner": m.is_owner,
+                            "is_bot": m.is_bot,
+                            "phone": m.phone,
+                            "email": m.email,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "chat_id": c.chat.chat_id,
+                    "title": c.chat.title,
+                    "link": c.chat.link,
+                    "members_known": c.members_known,
+                    "members": if c.members_known { serde_json::Value::Array(members) } else { serde_json::Value::Null },
+                })
+            })
+            .collect();
+        serde_json::to_vec(&projected).unwrap_or_default()
+    }
 }
 
 /// Something wrong in the platform data that leaves the rest usable.
@@ -131,6 +177,9 @@ pub enum PlatformError {
     Shape { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Export { path: PathBuf, message: String },
+    /// `[platform] source = "api"` and no pull has completed yet.
+    #[error("снимков платформы ещё нет: выполните rollout platform pull (или rollout run — он снимет снимок сам)")]
+    NoPull,
 }
 
 /// A source of platform state.
@@ -141,10 +190,13 @@ pub trait Platform {
 }
 
 /// Where the platform is read from: `--platform PATH` (a folder is a snapshot, a file an
-/// export), else `[platform] snapshot` or `export` of rollout.toml. The live API joins here.
+/// export), else `[platform]` of rollout.toml — with `source = "api"`, the latest complete
+/// pull of `.rollout/snapshots`.
 pub enum PlatformSource {
     Snapshot(snapshot::SnapshotFolder),
     Export(export::MemberExport),
+    /// The pulls of the live platform: read is the latest complete one.
+    Pulled(store::Store),
 }
 
 impl PlatformSource {
@@ -152,6 +204,7 @@ impl PlatformSource {
         match self {
             PlatformSource::Snapshot(s) => s.describe(),
             PlatformSource::Export(e) => e.describe(),
+            PlatformSource::Pulled(_) => "последний снимок MAX Bot API".into(),
         }
     }
 
@@ -159,13 +212,32 @@ impl PlatformSource {
         match self {
             PlatformSource::Snapshot(s) => s.load(),
             PlatformSource::Export(e) => e.load(),
+            PlatformSource::Pulled(store) => match store.current() {
+                Ok(Some(current)) => snapshot::SnapshotFolder { dir: current.dir }.load(),
+                Ok(None) => Err(PlatformError::NoPull),
+                Err(source) => Err(PlatformError::Io {
+                    path: store.dir.clone(),
+                    source,
+                }),
+            },
         }
+    }
+}
+
+/// The MAX client's settings from `[platform]` (timeouts and attempts stay the client's).
+pub fn client_settings(cfg: &crate::config::PlatformConfig) -> max::Settings {
+    max::Settings {
+        base_url: cfg.base_url().trim_end_matches('/').to_string(),
+        rate: cfg.rate,
+        concurrency: cfg.concurrency,
+        ..Default::default()
     }
 }
 
 /// The platform source a command reads (a member export is read with `reader`); None when
 /// nothing is configured.
 pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>, reader: &crate::ingest::Reader) -> Option<PlatformSource> {
+    use crate::config::PlatformKind;
     let of_path = |p: PathBuf| {
         if p.is_dir() {
             PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: p })
@@ -179,13 +251,18 @@ pub fn source(cfg: &crate::config::Config, over: Option<&std::path::Path>, reade
     if let Some(p) = over {
         return Some(of_path(p.to_path_buf()));
     }
-    if let Some(s) = &cfg.platform.snapshot {
-        return Some(PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: cfg.root.join(s) }));
+    let p = &cfg.platform;
+    match p.source? {
+        PlatformKind::Api => Some(PlatformSource::Pulled(store::Store::of_workspace(&cfg.root))),
+        PlatformKind::Snapshot => p
+            .snapshot
+            .as_ref()
+            .map(|s| PlatformSource::Snapshot(snapshot::SnapshotFolder { dir: cfg.root.join(s) })),
+        PlatformKind::Export => p.export.as_ref().map(|e| {
+            PlatformSource::Export(export::MemberExport {
+                path: cfg.root.join(e),
+                reader: reader.clone(),
+            })
+        }),
     }
-    cfg.platform.export.as_ref().map(|e| {
-        PlatformSource::Export(export::MemberExport {
-            path: cfg.root.join(e),
-            reader: reader.clone(),
-        })
-    })
 }

@@ -42,7 +42,6 @@ impl Platform for SnapshotFolder {
             message: crate::serde_ru::json_error(&e),
         })?;
         let mut state = PlatformState::default();
-        state.fingerprint.push(("chats.json".into(), bytes));
         let mut seen = std::collections::HashSet::new();
         for chat in list.chats {
             if !seen.insert(chat.chat_id) {
@@ -59,14 +58,13 @@ impl Platform for SnapshotFolder {
                 let ml: MemberList = match serde_json::from_slice(&bytes) {
                     Ok(ml) => ml,
                     // A corrupt member file is a missing one: the chat is unknown, the
-                    // others go on. Its bytes still count in the hash.
+                    // others go on.
                     Err(e) => {
                         state.warnings.push(PlatformWarning::CorruptMembers {
                             path: path.clone(),
                             chat_id: chat.chat_id,
                             message: crate::serde_ru::json_error(&e),
                         });
-                        state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
                         members_known = false;
                         state.chats.push(ChatState {
                             chat,
@@ -76,7 +74,6 @@ impl Platform for SnapshotFolder {
                         continue;
                     }
                 };
-                state.fingerprint.push((format!("members/{}.json", chat.chat_id), bytes));
                 // A list with a marker has more pages that were not saved: treat the chat's
                 // members as unknown rather than conclude anything from a part of them.
                 if ml.marker.as_ref().is_some_and(|m| !m.is_null()) {

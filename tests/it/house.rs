@@ -77,21 +77,17 @@ fn a_single_output_that_cannot_be_written_is_exit_2_too() {
 }
 
 #[test]
-fn live_platform_keys_are_accepted_and_said_to_be_unused_yet() {
+fn live_platform_keys_beside_a_snapshot_are_accepted_with_source_snapshot() {
     let ws = college();
     let cfg = std::fs::read_to_string(ws.path().join("rollout.toml")).unwrap();
     let cfg = cfg.replace(
         "[platform]\n",
-        "[platform]\nbase_url = \"https://platform-api2.max.ru\"\ntoken_file = \"token.txt\"\n",
+        "[platform]\nsource = \"snapshot\"\nbase_url = \"https://platform-api2.max.ru\"\ntoken_file = \"token.txt\"\n",
     );
     assert!(cfg.contains("base_url"), "the sample has a [platform] table");
     ws.config(&cfg);
     let r = ws.run(&["check", "-q"]);
     assert_eq!(r.code, 1, "the sample's planted problems\n{r}");
-    let line = format!(
-        "rollout: внимание: {}: [platform] base_url и token_file пока не используется — живое подключение к платформе появится позже; сейчас платформа читается из snapshot или export",
-        "rollout.toml"
-    );
-    assert!(r.stderr.lines().any(|l| l == line), "want the line\n{line}\n{r}");
+    assert!(!r.stderr.contains("[platform]"), "{r}");
     assert!(!r.stderr.contains("неизвестный ключ"), "{r}");
 }

@@ -20,6 +20,7 @@ mod newcomer;
 mod newcomer2;
 mod normalisation;
 mod plans;
+mod platform_config;
 mod platform_live;
 mod properties;
 mod reading;

@@ -204,11 +204,11 @@ pub fn source_text(data: &[u8]) {
     use std::collections::BTreeMap;
 
     for ext in ["csv", "txt"] {
-        let Ok(wb) = text::read_text(data, ext, &Default::default()) else {
+        let Ok(mut wb) = text::read_text(data, ext, &Default::default()) else {
             continue;
         };
         let several = wb.sheets.len() > 1;
-        for sheet in &wb.sheets {
+        for sheet in &mut wb.sheets {
             if let Some(h) = header::find_header(sheet, &BTreeMap::new()) {
                 let kind = layout::detect_kind(&h, None);
                 let _ = layout::extract(sheet, &h, Some(kind), several);

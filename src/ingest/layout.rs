@@ -7,12 +7,38 @@ use super::header::{Field, Header, is_header_repeat};
 use super::table::{Cell, Sheet, a1};
 use crate::config::SourceKind;
 use crate::normalize::{clean_spaces, text_key};
+use std::sync::Arc;
+
+/// A cell's place in its sheet, zero-based; shown as its A1 reference (`B7`). Eight bytes
+/// where the reference as a string would be a heap allocation per field of every record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellRef {
+    pub row: u32,
+    pub col: u32,
+}
+
+impl CellRef {
+    pub fn new(row: usize, col: usize) -> Self {
+        // Sheets have at most 1,048,576 rows and 16,384 columns; a text file longer than
+        // u32 rows could not be read within any memory budget.
+        CellRef {
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+            col: u32::try_from(col).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl std::fmt::Display for CellRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&a1(self.row as usize, self.col as usize))
+    }
+}
 
 /// One cell's value with its reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
     pub cell: Cell,
-    pub at: String,
+    pub at: CellRef,
 }
 
 impl Value {
@@ -36,7 +62,7 @@ pub struct GroupRow {
 /// large list must fit in memory).
 pub type Slot = Option<Box<Value>>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RawRecord {
     pub kind: Option<SourceKind>,
     /// Zero-based row in the sheet.
@@ -48,8 +74,9 @@ pub struct RawRecord {
     pub patronymic: Slot,
     pub birth_date: Slot,
     pub group: Slot,
-    /// From a group row, sheet name or title when there is no group column.
-    pub group_context: Option<GroupRow>,
+    /// From a group row, sheet name or title when there is no group column; shared by
+    /// every row under it.
+    pub group_context: Option<Arc<GroupRow>>,
     pub course: Slot,
     pub branch: Slot,
     pub position: Slot,
@@ -63,19 +90,15 @@ pub struct RawRecord {
     /// Parents' export: the child the row is about.
     pub child: Slot,
     /// The first cell of the row, for row-level problems with no name cell.
-    pub first_cell: String,
+    pub first_cell: CellRef,
     /// Where the birth date goes, even when the cell is empty (for «missing birth date»).
-    pub birth_date_at: Option<String>,
+    pub birth_date_at: Option<CellRef>,
 }
 
 impl RawRecord {
     /// A1 of the cell that names the person, or of the row's first cell.
-    pub fn name_at(&self) -> String {
-        self.fio
-            .as_ref()
-            .or(self.surname.as_ref())
-            .map(|v| v.at.clone())
-            .unwrap_or_else(|| self.first_cell.clone())
+    pub fn name_at(&self) -> CellRef {
+        self.fio.as_ref().or(self.surname.as_ref()).map(|v| v.at).unwrap_or(self.first_cell)
     }
 }
 
@@ -269,19 +292,21 @@ pub fn detect_kind(header: &Header, forced: Option<SourceKind>) -> SourceKind {
     }
 }
 
-pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, several_sheets: bool) -> SheetRecords {
+/// The sheet's records. Each data row is emptied once its record is made, so a large
+/// sheet's cells and its records are not held twice.
+pub fn extract(sheet: &mut Sheet, header: &Header, forced: Option<SourceKind>, several_sheets: bool) -> SheetRecords {
     let kind = detect_kind(header, forced);
     let mut out = SheetRecords {
         kind: Some(kind),
         ..Default::default()
     };
-    let mut context: Option<GroupRow> = None;
+    let mut context: Option<Arc<GroupRow>> = None;
     // Title rows above the header: a group named there applies to the rows below.
     for r in 0..header.row {
         for t in row_texts(sheet, r) {
             if let Some(mut g) = parse_group_row(&t) {
                 g.at = a1(r, 0);
-                context = Some(g.clone());
+                context = Some(Arc::new(g.clone()));
                 out.group_rows.push(g);
             }
             out.titles.push(t);
@@ -291,12 +316,40 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
     // when it looks like a group code («5А», «ИС-24-1»), not a title.
     let looks_like_code = sheet.name.chars().any(|c| c.is_ascii_digit()) && sheet.name.chars().count() <= 12;
     if context.is_none() && !header.has(Field::Group) && sheet_name_is_group(&sheet.name) && (several_sheets || looks_like_code) {
-        context = Some(GroupRow {
+        context = Some(Arc::new(GroupRow {
             group: clean_spaces(&sheet.name),
             at: String::new(),
             ..Default::default()
-        });
+        }));
     }
+    let mut extra_rows = 0;
+    let mut first_extra = String::new();
+    for r in header.row + 1..sheet.rows.len() {
+        if let Some(rec) = row_record(sheet, header, kind, r, &mut context, &mut out, &mut extra_rows, &mut first_extra) {
+            out.records.push(rec);
+        }
+        // The row is in its record now (or is not a person's): free its cells.
+        sheet.rows[r] = Vec::new();
+    }
+    if extra_rows > 0 {
+        out.extra_cells = Some((extra_rows, first_extra));
+    }
+    out
+}
+
+/// The record of data row `r`, or `None` for a blank, header, totals or group row (a group
+/// row becomes the `context` of the rows below) or a row without a name.
+#[allow(clippy::too_many_arguments)]
+fn row_record(
+    sheet: &Sheet,
+    header: &Header,
+    kind: SourceKind,
+    r: usize,
+    context: &mut Option<Arc<GroupRow>>,
+    out: &mut SheetRecords,
+    extra_rows: &mut usize,
+    first_extra: &mut String,
+) -> Option<RawRecord> {
     let get = |row: usize, f: Field| -> Slot {
         let c = header.col(f)?;
         let cell = sheet.cell(row, c);
@@ -305,104 +358,99 @@ pub fn extract(sheet: &Sheet, header: &Header, forced: Option<SourceKind>, sever
         }
         Some(Box::new(Value {
             cell: cell.clone(),
-            at: a1(row, c),
+            at: CellRef::new(row, c),
         }))
     };
-    let mut extra_rows = 0;
-    let mut first_extra = String::new();
-    for r in header.row + 1..sheet.rows.len() {
-        let texts = row_texts(sheet, r);
-        if texts.is_empty() || is_header_repeat(sheet, r, header) || is_totals(&texts) {
-            continue;
-        }
-        if texts.len() == 1
-            && let Some(mut g) = parse_group_row(&texts[0])
-        {
-            let first_col = sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0);
-            g.at = a1(r, first_col);
-            context = Some(g.clone());
-            out.group_rows.push(g);
-            continue;
-        }
-        let mut rec = RawRecord {
-            kind: Some(kind),
-            row: r,
-            ..Default::default()
-        };
-        rec.first_cell = a1(r, sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0));
-        rec.surname = get(r, Field::Surname);
-        rec.first_name = get(r, Field::FirstName);
-        rec.patronymic = get(r, Field::Patronymic);
-        rec.birth_date = get(r, Field::BirthDate);
-        rec.birth_date_at = header.col(Field::BirthDate).map(|c| a1(r, c));
-        rec.group = get(r, Field::Group);
-        rec.course = get(r, Field::Course);
-        rec.branch = get(r, Field::Branch);
-        rec.position = get(r, Field::Position);
-        rec.curates = get(r, Field::Curates);
-        rec.relation = get(r, Field::Relation);
-        rec.phone = get(r, Field::Phone);
-        rec.email = get(r, Field::Email);
-        rec.snils = get(r, Field::Snils);
-        rec.login = get(r, Field::Login);
-        rec.id = get(r, Field::Id);
-        match kind {
-            SourceKind::Parents => {
-                rec.fio = get(r, Field::Parent);
-                rec.child = get(r, Field::Student).or_else(|| get(r, Field::Fio));
-            }
-            _ => {
-                rec.fio = get(r, Field::Fio).or_else(|| get(r, Field::Student));
-            }
-        }
-        if rec.group.is_none() {
-            rec.group_context = context.clone();
-        }
-        if let Some(cells) = sheet.rows.get(r)
-            && cells.iter().skip(header.width).any(|c| !c.is_empty())
-        {
-            extra_rows += 1;
-            if first_extra.is_empty() {
-                let c = cells
-                    .iter()
-                    .enumerate()
-                    .skip(header.width)
-                    .find(|(_, c)| !c.is_empty())
-                    .map(|(i, _)| i)
-                    .unwrap_or(0);
-                first_extra = a1(r, c);
-            }
-        }
-        let has_name = rec.fio.is_some() || rec.surname.is_some() || rec.first_name.is_some();
-        let has_data = [
-            &rec.birth_date,
-            &rec.phone,
-            &rec.email,
-            &rec.snils,
-            &rec.child,
-            &rec.position,
-            &rec.curates,
-            &rec.relation,
-        ]
-        .iter()
-        .any(|v| v.is_some());
-        if !has_name {
-            if has_data {
-                // Point at the empty name cell: that is the cell to fill in.
-                let name_col = [Field::Fio, Field::Surname, Field::Parent, Field::Student]
-                    .iter()
-                    .find_map(|f| header.col(*f));
-                out.nameless_rows
-                    .push(name_col.map(|c| a1(r, c)).unwrap_or_else(|| rec.first_cell.clone()));
-            }
-            continue;
-        }
-        out.records.push(rec);
+    let texts = row_texts(sheet, r);
+    if texts.is_empty() || is_header_repeat(sheet, r, header) || is_totals(&texts) {
+        return None;
     }
-    if extra_rows > 0 {
-        out.extra_cells = Some((extra_rows, first_extra));
+    let first_col = sheet.rows[r].iter().position(|c| !c.is_empty()).unwrap_or(0);
+    if texts.len() == 1
+        && let Some(mut g) = parse_group_row(&texts[0])
+    {
+        g.at = a1(r, first_col);
+        *context = Some(Arc::new(g.clone()));
+        out.group_rows.push(g);
+        return None;
     }
-    out
+    let parents = kind == SourceKind::Parents;
+    let rec = RawRecord {
+        kind: Some(kind),
+        row: r,
+        first_cell: CellRef::new(r, first_col),
+        surname: get(r, Field::Surname),
+        first_name: get(r, Field::FirstName),
+        patronymic: get(r, Field::Patronymic),
+        birth_date: get(r, Field::BirthDate),
+        birth_date_at: header.col(Field::BirthDate).map(|c| CellRef::new(r, c)),
+        group: get(r, Field::Group),
+        group_context: None,
+        course: get(r, Field::Course),
+        branch: get(r, Field::Branch),
+        position: get(r, Field::Position),
+        curates: get(r, Field::Curates),
+        relation: get(r, Field::Relation),
+        phone: get(r, Field::Phone),
+        email: get(r, Field::Email),
+        snils: get(r, Field::Snils),
+        login: get(r, Field::Login),
+        id: get(r, Field::Id),
+        fio: if parents {
+            get(r, Field::Parent)
+        } else {
+            get(r, Field::Fio).or_else(|| get(r, Field::Student))
+        },
+        child: if parents {
+            get(r, Field::Student).or_else(|| get(r, Field::Fio))
+        } else {
+            None
+        },
+    };
+    let mut rec = rec;
+    if rec.group.is_none() {
+        rec.group_context = context.clone();
+    }
+    if let Some(cells) = sheet.rows.get(r)
+        && cells.iter().skip(header.width).any(|c| !c.is_empty())
+    {
+        *extra_rows += 1;
+        if first_extra.is_empty() {
+            let c = cells
+                .iter()
+                .enumerate()
+                .skip(header.width)
+                .find(|(_, c)| !c.is_empty())
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            *first_extra = a1(r, c);
+        }
+    }
+    let has_name = rec.fio.is_some() || rec.surname.is_some() || rec.first_name.is_some();
+    let has_data = [
+        &rec.birth_date,
+        &rec.phone,
+        &rec.email,
+        &rec.snils,
+        &rec.child,
+        &rec.position,
+        &rec.curates,
+        &rec.relation,
+    ]
+    .iter()
+    .any(|v| v.is_some());
+    if !has_name {
+        if has_data {
+            // Point at the empty name cell: that is the cell to fill in.
+            let name_col = [Field::Fio, Field::Surname, Field::Parent, Field::Student]
+                .iter()
+                .find_map(|f| header.col(*f));
+            out.nameless_rows
+                .push(name_col.map(|c| a1(r, c)).unwrap_or_else(|| rec.first_cell.to_string()));
+        }
+        return None;
+    }
+    Some(rec)
 }
 
 #[cfg(test)]

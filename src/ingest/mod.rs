@@ -190,7 +190,7 @@ pub struct Ingested {
 }
 
 impl Ingested {
-    pub fn location(&self, sheet: &IngestedSheet, cell: &str) -> Location {
+    pub fn location(&self, sheet: &IngestedSheet, cell: impl std::fmt::Display) -> Location {
         Location {
             file: self.sources[sheet.source].rel.clone(),
             sheet: sheet.sheet.clone(),
@@ -316,9 +316,10 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
             continue;
         }
         sheet.fill_merges();
+        let sheet_name = sheet.name.clone();
         let sheet_loc = |cell: &str| Location {
             file: source.rel.clone(),
-            sheet: sheet.name.clone(),
+            sheet: sheet_name.clone(),
             cell: cell.to_string(),
         };
         let Some(h) = header::find_header(&sheet, &overrides) else {
@@ -336,7 +337,7 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
                     header::HEADER_SCAN_ROWS, header::expected_columns_hint())));
             continue;
         };
-        let records = layout::extract(&sheet, &h, forced_kind, non_blank > 1);
+        let records = layout::extract(&mut sheet, &h, forced_kind, non_blank > 1);
         if let Some((n, first)) = &records.extra_cells {
             problems.push(Problem::new(
                 Rule::ExtraCells,
@@ -350,7 +351,7 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
         }
         out.push(IngestedSheet {
             source: index,
-            sheet: sheet.name.clone(),
+            sheet: sheet_name,
             records,
         });
     }

@@ -57,7 +57,9 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     let dir = out.join("roster");
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     ensure_dir(&dir).with_context(|| format!("не удалось создать папку {}", dir.display()))?;
-    let people = people_rows(roster);
+    // Each table's text made at once, so its rows (one String per cell) are freed before
+    // the next is built.
+    let people = csv_bytes(&PEOPLE_HEADER, &people_rows(roster));
     let groups: Vec<Vec<String>> = roster
         .groups
         .iter()
@@ -91,7 +93,7 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     // workbook that cannot be built does not keep the CSV files from being written.
     let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("people.csv", csv_bytes(&PEOPLE_HEADER, &people)),
+        ("people.csv", people),
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
         ("guardians.csv", csv_bytes(&GUARDIANS_HEADER, &guardians)),
         ("staff_roles.csv", csv_bytes(&STAFF_ROLES_HEADER, &roles)),

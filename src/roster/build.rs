@@ -21,10 +21,15 @@ use std::collections::HashMap;
 pub use super::context::BuildContext;
 use super::context::Findings;
 
-pub fn build(ctx: &BuildContext<'_>, ing: &Ingested) -> (Roster, Vec<Problem>) {
+/// Takes the raw records out of `ing` (its sheets keep their group rows and titles): they
+/// are freed as they are parsed, so a large list is never held as records and as
+/// observations at once.
+pub fn build(ctx: &BuildContext<'_>, ing: &mut Ingested) -> (Roster, Vec<Problem>) {
     let mut found = Findings::default();
-    let resolved = sources::resolve(ctx.cfg, ing, &mut found);
-    let observed = fields::parse(ctx, ing, &resolved, &mut found);
+    let records = ing.sheets.iter_mut().map(|s| std::mem::take(&mut s.records.records)).collect();
+    let ing: &Ingested = ing;
+    let mut resolved = sources::resolve(ctx.cfg, ing, records, &mut found);
+    let observed = fields::parse(ctx, ing, &mut resolved, &mut found);
 
     let mut ids = merge::Ids::new(ctx.salt);
     let students = merge::students::merge(ctx.cfg, observed.students, &observed.parents, &mut ids, &mut found);

@@ -5,7 +5,7 @@ use super::context::{BuildContext, Findings, kind_of, name_of};
 use super::model::PersonKind;
 use super::sources::Resolved;
 use crate::config::SourceKind;
-use crate::ingest::layout::Value;
+use crate::ingest::layout::{CellRef, Value};
 use crate::ingest::table::Cell;
 use crate::ingest::{Ingested, IngestedSheet};
 use crate::normalize::fields::{self as parse_field, DateCell, Invalid};
@@ -53,7 +53,9 @@ pub(super) struct Observations {
     pub staff: Vec<Observation>,
 }
 
-pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &Resolved<'_>, found: &mut Findings) -> Observations {
+/// Takes the records out of `resolved`: each raw record is dropped once it is parsed.
+pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resolved<'_>, found: &mut Findings) -> Observations {
+    let records = std::mem::take(&mut resolved.records);
     let namer = &resolved.namer;
     // Rows whose branch cannot be told, per sheet: (rows, first name cell, groups named).
     let mut branchless: BTreeMap<(usize, String), (usize, Location, BTreeSet<String>)> = BTreeMap::new();
@@ -62,10 +64,10 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &Resolved<
         parents: Vec::new(),
         staff: Vec::new(),
     };
-    for p in &resolved.records {
-        let rec = p.rec;
+    for p in records {
+        let rec = &p.rec;
         let sheet = p.sheet;
-        let name_loc = ing.location(sheet, &rec.name_at());
+        let name_loc = ing.location(sheet, rec.name_at());
         let Some(branch) = p.branch.clone() else {
             let entry = branchless
                 .entry((sheet.source, sheet.sheet.clone()))
@@ -122,7 +124,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &Resolved<
             source: sheet.source,
             from_list: true,
             group_loc: p.raw_group.as_ref().map(|(_, l)| l.clone()),
-            birth_at: rec.birth_date_at.as_ref().map(|a| ing.location(sheet, a)),
+            birth_at: rec.birth_date_at.map(|a| ing.location(sheet, a)),
         };
         obs.phone = cells.parse(&rec.phone, parse_field::phone);
         obs.email = cells.parse(&rec.email, parse_field::email);
@@ -153,7 +155,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &Resolved<
                 let child_name = rec.child.as_ref().and_then(|v| PersonName::parse_fio(&v.text()));
                 let (birth, given) = cells.birth_date(&rec.birth_date, ctx.today);
                 if let Some(cn) = child_name {
-                    let child_loc = ing.location(sheet, &rec.child.as_ref().map(|v| v.at.clone()).unwrap_or_default());
+                    let child_loc = ing.location(sheet, rec.child.as_ref().map(|v| v.at.to_string()).unwrap_or_default());
                     let mut child = obs.clone();
                     child.kind = PersonKind::Student;
                     child.key = cn.key();
@@ -201,7 +203,7 @@ struct Cells<'c> {
 }
 
 impl Cells<'_> {
-    fn report(&mut self, invalid: Invalid, at: &str) {
+    fn report(&mut self, invalid: Invalid, at: CellRef) {
         let problem = invalid.at(self.ing.location(self.sheet, at));
         self.found.push(problem, Some(self.branch));
     }
@@ -211,7 +213,7 @@ impl Cells<'_> {
         match parse(&v.text()) {
             Ok(x) => Some(x),
             Err(invalid) => {
-                self.report(invalid, &v.at);
+                self.report(invalid, v.at);
                 None
             }
         }
@@ -229,7 +231,7 @@ impl Cells<'_> {
         match parse_field::birth_date(cell, || v.text(), today) {
             Ok(d) => (Some(d), true),
             Err(invalid) => {
-                self.report(invalid, &v.at);
+                self.report(invalid, v.at);
                 (None, true)
             }
         }

@@ -49,12 +49,12 @@ fn a1_pos(cell: &str) -> (u64, u64) {
 /// Reads every source and builds the roster. `salt` is the workspace secret behind ids.
 pub fn load(cfg: &Config, salt: &[u8], today: NaiveDate, mode: &ReadMode, progress: &indicatif::ProgressBar) -> Loaded {
     let t = std::time::Instant::now();
-    let ing = ingest::ingest(cfg, mode, progress);
+    let mut ing = ingest::ingest(cfg, mode, progress);
     progress.finish_and_clear();
     timing("ingest", t);
     let ctx = BuildContext { cfg, salt, today };
     let t = std::time::Instant::now();
-    let (roster, mut problems) = super::build(&ctx, &ing);
+    let (roster, mut problems) = super::build(&ctx, &mut ing);
     timing("roster", t);
     // File- and sheet-level problems carry the branch their [[sources]] entry names.
     let resolver = BranchResolver::new(cfg);

@@ -11,10 +11,11 @@ use crate::normalize::groups::{GroupNamer, group_key};
 use crate::problem::{Location, Rule};
 use std::collections::{BTreeSet, HashMap};
 
-/// A record with its source resolved, before its values are parsed.
+/// A record with its source resolved, before its values are parsed. It owns the raw
+/// record, so the next pass can free each one as soon as it is parsed.
 pub(super) struct SourcedRecord<'r> {
     pub sheet: &'r IngestedSheet,
-    pub rec: &'r RawRecord,
+    pub rec: RawRecord,
     pub kind: SourceKind,
     /// `None`: no branch could be told (reported per sheet by the next pass).
     pub branch: Option<String>,
@@ -30,7 +31,8 @@ pub(super) struct Resolved<'r> {
     pub namer: GroupNamer,
 }
 
-pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, found: &mut Findings) -> Resolved<'r> {
+/// `records` are the raw records of `ing.sheets`, one list per sheet, taken out of them.
+pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<RawRecord>>, found: &mut Findings) -> Resolved<'r> {
     let branches = BranchResolver::new(cfg);
     let mut namer = GroupNamer::new();
     for g in &cfg.groups {
@@ -42,7 +44,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, found: &mut Findings)
 
     let mut records: Vec<SourcedRecord> = Vec::new();
     let mut sheet_branches = Vec::with_capacity(ing.sheets.len());
-    for sheet in &ing.sheets {
+    for (sheet, sheet_records) in ing.sheets.iter().zip(records_of) {
         let kind = sheet.records.kind.unwrap_or(SourceKind::Students);
         let hint = sheet_branch(&branches, ing, sheet);
         sheet_branches.push(hint.clone());
@@ -57,17 +59,17 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, found: &mut Findings)
             );
             found.leave_out(kind_of(kind), Rule::MissingName, None, hint.clone(), loc);
         }
-        for rec in &sheet.records.records {
+        for rec in sheet_records {
             let mut branch = hint.clone();
             if let Some(v) = &rec.branch {
                 match branches.resolve(&v.text()) {
                     Some(x) => branch = Some(x),
                     None => {
-                        let loc = ing.location(sheet, &v.at);
+                        let loc = ing.location(sheet, v.at);
                         let known: Vec<String> = cfg.branches.iter().map(|x| format!("«{}»", x.name)).collect();
                         found.problem(Rule::UnknownBranch, loc.clone(), None, v.text(),
                             format!("такого филиала нет в rollout.toml; известны {}; исправьте ячейку или добавьте название в aliases нужного филиала", known.join(", ")));
-                        found.leave_out(kind_of(kind), Rule::UnknownBranch, name_of(rec), None, loc);
+                        found.leave_out(kind_of(kind), Rule::UnknownBranch, name_of(&rec), None, loc);
                         continue;
                     }
                 }
@@ -75,7 +77,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, found: &mut Findings)
             let raw_group = rec
                 .group
                 .as_ref()
-                .map(|v| (v.text(), ing.location(sheet, &v.at)))
+                .map(|v| (v.text(), ing.location(sheet, v.at)))
                 .or_else(|| rec.group_context.as_ref().map(|g| (g.group.clone(), ing.location(sheet, &g.at))));
             if let (Some(br), Some((g, _))) = (&branch, &raw_group) {
                 namer.observe(br, g);

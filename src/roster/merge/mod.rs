@@ -7,7 +7,7 @@ pub(super) mod students;
 
 use crate::normalize::names::PersonName;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Person ids: a salted hash of what identifies the person, unique within one roster.
 pub(in crate::roster) struct Ids<'a> {
@@ -67,14 +67,20 @@ impl UnionFind {
             self.0[hi] = lo;
         }
     }
-    /// The clusters, each in index order, ordered by their first index.
+    /// The clusters, each in index order, ordered by their first index (a cluster's root is
+    /// its smallest index: `union` keeps the lower root).
     fn clusters(&mut self) -> Vec<Vec<usize>> {
-        let mut map: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut slot: Vec<usize> = vec![usize::MAX; self.0.len()];
+        let mut out: Vec<Vec<usize>> = Vec::new();
         for i in 0..self.0.len() {
             let r = self.find(i);
-            map.entry(r).or_default().push(i);
+            if slot[r] == usize::MAX {
+                slot[r] = out.len();
+                out.push(Vec::with_capacity(1));
+            }
+            out[slot[r]].push(i);
         }
-        map.into_values().collect()
+        out
     }
 }
 

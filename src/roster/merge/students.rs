@@ -84,8 +84,9 @@ pub(in crate::roster) fn merge(
 fn cluster(pool: &[Observation]) -> UnionFind {
     let mut uf = UnionFind::new(pool.len());
     let mut by_snils: HashMap<&str, usize> = HashMap::new();
-    let mut by_nb: HashMap<(String, NaiveDate), usize> = HashMap::new();
-    let mut by_ng: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+    // Keys borrow the observations' strings: one clone per record would double them.
+    let mut by_nb: HashMap<(&str, NaiveDate), usize> = HashMap::new();
+    let mut by_ng: HashMap<(&str, &str, String), Vec<usize>> = HashMap::new();
     for (i, o) in pool.iter().enumerate() {
         if let Some(s) = &o.snils {
             if let Some(&j) = by_snils.get(s.as_str()) {
@@ -95,15 +96,15 @@ fn cluster(pool: &[Observation]) -> UnionFind {
             }
         }
         if let Some(d) = o.birth {
-            match by_nb.get(&(o.key.clone(), d)) {
+            match by_nb.get(&(o.key.as_str(), d)) {
                 Some(&j) => uf.union(i, j),
                 None => {
-                    by_nb.insert((o.key.clone(), d), i);
+                    by_nb.insert((o.key.as_str(), d), i);
                 }
             }
         }
         if let Some(g) = &o.group {
-            by_ng.entry((o.key.clone(), o.branch.clone(), group_key(g))).or_default().push(i);
+            by_ng.entry((o.key.as_str(), o.branch.as_str(), group_key(g))).or_default().push(i);
         }
     }
     // Same name in the same group: one person unless the student lists give two

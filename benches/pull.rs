@@ -17,7 +17,10 @@ const MEMBERS: usize = 30;
 const TOKEN: &str = "bench-token";
 
 fn main() {
-    let chats: usize = std::env::var("ROLLOUT_BENCH_CHATS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let chats: usize = std::env::var("ROLLOUT_BENCH_CHATS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
     let tmp = tempfile::tempdir().expect("tempdir");
     let platform = tmp.path().join("platform");
     std::fs::create_dir_all(platform.join("members")).unwrap();
@@ -58,7 +61,9 @@ fn main() {
         .spawn()
         .expect("start rollout-testserver");
     let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).expect("listening line");
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .expect("listening line");
     let base_url = first.trim().strip_prefix("listening ").expect("listening line").to_string();
 
     let ws = tmp.path().join("ws");
@@ -67,7 +72,9 @@ fn main() {
         "[organization]\nname = \"Бенчмарк\"\nprofile = \"school\"\n\n[platform]\nsource = \"api\"\nbase_url = \"{base_url}\"\nrate = {CLIENT_RATE}\nconcurrency = 8\n"
     );
     for (i, id) in ids.iter().enumerate() {
-        toml.push_str(&format!("\n[[chats.map]]\nchat_id = {id}\ngroup = \"ГР-{i}\"\naudience = \"parents\"\n"));
+        toml.push_str(&format!(
+            "\n[[chats.map]]\nchat_id = {id}\ngroup = \"ГР-{i}\"\naudience = \"parents\"\n"
+        ));
     }
     std::fs::write(ws.join("rollout.toml"), toml).unwrap();
 
@@ -92,7 +99,11 @@ fn main() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("log line"))
         .collect();
-    let admitted: Vec<f64> = entries.iter().filter(|e| e["status"] != 429).map(|e| e["t"].as_f64().unwrap()).collect();
+    let admitted: Vec<f64> = entries
+        .iter()
+        .filter(|e| e["status"] != 429)
+        .map(|e| e["t"].as_f64().unwrap())
+        .collect();
     let throttled = entries.iter().filter(|e| e["status"] == 429).count();
     let span = admitted.iter().cloned().fold(f64::MIN, f64::max) - admitted.iter().cloned().fold(f64::MAX, f64::min);
     // n requests spaced at the server's rate take (n - 1) / rate seconds.

@@ -22,6 +22,7 @@ mod normalisation;
 mod plans;
 mod platform_config;
 mod platform_live;
+mod platform_rate;
 mod properties;
 mod reading;
 mod rules;

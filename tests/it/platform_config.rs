@@ -4,9 +4,8 @@
 //! and `purge` pruning pulled snapshots.
 
 use crate::diff::{TOML, base_chats, college, write_snapshot};
+use crate::server::{Server, TOKEN};
 use crate::util::*;
-use std::io::BufRead;
-use std::path::Path;
 
 fn error_line(r: &Run) -> String {
     r.stderr.lines().next().unwrap_or_default().to_string()
@@ -142,13 +141,13 @@ fn a_chat_web_address_in_the_map_places_the_chat() {
     let ws = college();
     write_snapshot(&ws, &chats);
     let r = ws.run(&["diff", "-q"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     assert_eq!(unplaced(&ws), vec![101, 103], "without the map\n{r}");
     ws.config(&format!(
         "{TOML}\n[[chats.map]]\nchat_id = \"https://web.max.ru/101\"\nbranch = \"Главный корпус\"\ngroup = \"ИС-1\"\naudience = \"students\"\n\n[[chats.map]]\nchat_id = \"web.max.ru/103/?from=share\"\nbranch = \"Главный корпус\"\ngroup = \"ИС-2\"\naudience = \"students\"\n"
     ));
     let r = ws.run(&["diff", "-q"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     assert_eq!(unplaced(&ws), Vec::<i64>::new(), "{r}");
 }
 
@@ -255,7 +254,7 @@ fn the_change_set_hash_covers_what_the_platform_says_not_how_it_is_written() {
         let ws = college_with("snapshot = \"platform/\"\n");
         change(&ws);
         let r = ws.run(&["diff", "-q"]);
-        assert!(r.code <= 1, "{what}\n{r}");
+        assert_eq!(r.code, 0, "{what}\n{r}");
         assert_ne!(hash(&ws), h, "{what} changes the hash\n{r}");
     }
 }
@@ -271,44 +270,6 @@ fn edit_members(ws: &Ws, chat: i64, f: impl Fn(&mut Vec<serde_json::Value>)) {
 }
 
 // ---- With the pulled-snapshot store and `platform pull` (other branches of issue 12) ----
-
-/// `rollout-testserver` on a free loopback port, stopped when dropped.
-struct TestServer {
-    child: std::process::Child,
-    url: String,
-}
-
-impl TestServer {
-    fn start(platform: &Path) -> TestServer {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-testserver"))
-            .arg(platform)
-            .args(["--port", "0", "--seconds", "60"])
-            .env("ROLLOUT_TESTSERVER_TOKEN", "wire-test-token")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start rollout-testserver");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("the server's first line");
-        let url = line.trim().strip_prefix("listening ").expect("listening http://…").to_string();
-        TestServer { child, url }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn source_api_without_a_pull_says_to_pull() {
@@ -338,12 +299,12 @@ fn source_api_without_a_pull_says_to_pull() {
 }
 
 /// The fixture college reading the test server's API, chat 101 mapped.
-fn college_on_api(server: &TestServer, extra: &str) -> String {
+fn college_on_api(server: &Server, extra: &str) -> String {
     TOML.replace(
         "[platform]\nsnapshot = \"platform/\"\n",
         &format!(
             "[platform]\nsource = \"api\"\nbase_url = \"{}\"\nrate = 1000\n{extra}\n[[chats.map]]\nchat_id = 101\nbranch = \"Главный корпус\"\ngroup = \"ИС-1\"\naudience = \"students\"\n",
-            server.url
+            server.base_url
         ),
     )
 }
@@ -352,7 +313,7 @@ fn college_on_api(server: &TestServer, extra: &str) -> String {
 fn run_with_source_api_pulls_first_and_a_failed_pull_stops_it() {
     let ws = college();
     write_snapshot(&ws, &base_chats()[..1]);
-    let server = TestServer::start(&ws.path().join("platform"));
+    let server = Server::start(&ws.path().join("platform"), &[]);
     ws.config(&college_on_api(&server, ""));
 
     // A wrong token: the pull fails (exit 4) and run stops before anything is compared.
@@ -367,15 +328,15 @@ fn run_with_source_api_pulls_first_and_a_failed_pull_stops_it() {
     assert!(!r.stderr.contains("wrong-token"), "{r}");
 
     // run pulls, then diffs the pull: the same change set as the folder the server serves.
-    let r = ws.run_env(&["run", "-q"], &[("ROLLOUT_MAX_TOKEN", "wire-test-token")]);
-    assert!(r.code <= 1, "{r}");
+    let r = ws.run_env(&["run", "-q"], &[("ROLLOUT_MAX_TOKEN", TOKEN)]);
+    assert_eq!(r.code, 0, "{r}");
     let pulled = hash(&ws);
     let r = ws.run(&["diff", "-q", "--platform", "platform"]);
-    assert!(r.code <= 1, "{r}");
+    assert_eq!(r.code, 0, "{r}");
     assert_eq!(hash(&ws), pulled, "a pull and the snapshot it came from\n{r}");
 
     // Within max_age_minutes the next run uses that pull; --no-pull never pulls.
-    let r = ws.run_env(&["run"], &[("ROLLOUT_MAX_TOKEN", "wire-test-token")]);
+    let r = ws.run_env(&["run"], &[("ROLLOUT_MAX_TOKEN", TOKEN)]);
     assert!(r.stdout.contains("— новый не нужен (max_age_minutes = 60)"), "{r}");
     assert_eq!(hash(&ws), pulled, "{r}");
     let r = ws.run(&["run", "--no-pull"]);
@@ -387,13 +348,11 @@ fn run_with_source_api_pulls_first_and_a_failed_pull_stops_it() {
 fn purge_keeps_only_the_newest_pulls() {
     let ws = college();
     write_snapshot(&ws, &base_chats());
-    let server = TestServer::start(&ws.path().join("platform"));
+    let server = Server::start(&ws.path().join("platform"), &[]);
     ws.config(&college_on_api(&server, "keep_snapshots = 1"));
     for _ in 0..3 {
-        let r = ws.run_env(&["platform", "pull", "-q"], &[("ROLLOUT_MAX_TOKEN", "wire-test-token")]);
+        let r = ws.run_env(&["platform", "pull", "-q"], &[("ROLLOUT_MAX_TOKEN", TOKEN)]);
         assert_eq!(r.code, 0, "{r}");
-        // Pull folders are named by the second: keep them apart.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
     }
     let r = ws.run(&["purge", "--before", "2026-01-01"]);
     assert_eq!(r.code, 0, "{r}");
@@ -407,10 +366,7 @@ fn purge_keeps_only_the_newest_pulls() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().is_dir())
         .count();
-    assert!(
-        left <= 2,
-        "the current pull (and at most a staging folder's remains) stay: {left}\n{r}"
-    );
+    assert_eq!(left, 1, "only the current pull stays\n{r}");
     let r = ws.run(&["diff", "-q"]);
-    assert!(r.code <= 1, "the current pull is still read\n{r}");
+    assert_eq!(r.code, 0, "the current pull is still read\n{r}");
 }

@@ -231,6 +231,33 @@ fn check_lists_chats_where_the_bot_is_not_admin_or_lacks_rights_or_cannot_see() 
 }
 
 #[test]
+fn check_confirms_chats_given_by_web_address_resolve() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000"]);
+    let ws = Ws::new();
+    ws.config(&format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{}\"\nrate = 2000\n\n\
+         [[chats.map]]\nchat_id = \"https://web.max.ru/-101\"\ngroup = \"5А\"\naudience = \"parents\"\n\n\
+         [[chats.map]]\nchat_id = \"web.max.ru/-777/\"\ngroup = \"5Б\"\naudience = \"parents\"\n",
+        server.base_url
+    ));
+    let r = rollout(&ws, &["platform", "check"]);
+    assert_eq!(r.code, 1, "{r}");
+    let out = lines(&r.stdout);
+    let at = out
+        .iter()
+        .position(|l| *l == "Чаты, заданные веб-адресом (2):")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(out[at + 1], "  https://web.max.ru/-101 → -101 «5А Родители»: чат найден", "{r}");
+    assert_eq!(
+        out[at + 2],
+        "  web.max.ru/-777/ → -777: чат не открывается — проверьте адрес и что бот добавлен в этот чат",
+        "{r}"
+    );
+    assert_eq!(*out.last().unwrap(), "Итого: чатов 2, в порядке 1, с замечаниями 1.", "{r}");
+}
+
+#[test]
 fn check_and_pull_without_a_token_or_chats_say_how_to_give_them() {
     let ws = workspace("http://127.0.0.1:9", &[]);
     for cmd in ["check", "pull"] {

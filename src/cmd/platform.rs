@@ -117,6 +117,21 @@ fn check(ws: &Workspace, quiet: bool) -> Result<Done> {
     let (bot, checks) = checked.map_err(network("не удалось проверить доступ бота к MAX Bot API"))?;
     say!("Бот: {}", bot_label(&bot));
     say!("Проверено чатов из [[chats.map]]: {}", checks.len());
+    // A web address is an observed convention, not in the schema: confirm each resolves.
+    let by_address: Vec<String> = ws
+        .cfg
+        .chat_map
+        .iter()
+        .filter_map(|e| {
+            let address = e.web_address.as_deref()?;
+            let c = checks.iter().find(|c| c.chat_id == e.chat_id)?;
+            let chat = chat_label(c.chat_id, c.chat.as_ref().and_then(|ch| ch.title.as_deref()));
+            Some(match &c.chat {
+                Some(_) => format!("{address} → {chat}: чат найден"),
+                None => format!("{address} → {chat}: чат не открывается — проверьте адрес и что бот добавлен в этот чат"),
+            })
+        })
+        .collect();
     let label = |c: &ChatCheck| chat_label(c.chat_id, c.chat.as_ref().and_then(|ch| ch.title.as_deref()));
     let section = |title: &str, lines: Vec<String>| {
         if !lines.is_empty() {
@@ -126,6 +141,7 @@ fn check(ws: &Workspace, quiet: bool) -> Result<Done> {
             }
         }
     };
+    section("Чаты, заданные веб-адресом", by_address);
     section(
         "Бот не видит чат",
         checks

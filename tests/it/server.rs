@@ -112,7 +112,10 @@ impl Server {
     /// Every request the server answered so far, as logged.
     pub fn log(&self) -> Vec<LogEntry> {
         let text = std::fs::read_to_string(self.log_path()).unwrap_or_default();
-        text.lines()
+        // A line still being written (no newline yet) is not read.
+        let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        complete
+            .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
             .collect()

@@ -379,8 +379,10 @@ impl Server {
             "query": query.join("&"),
             "status": status,
         });
+        // One write per line, so a reader never sees half a line from us.
+        let text = format!("{line}\n");
         let mut file = log.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = writeln!(file, "{line}");
+        let _ = file.write_all(text.as_bytes());
     }
 }
 

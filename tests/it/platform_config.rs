@@ -335,6 +335,13 @@ fn run_with_source_api_pulls_first_and_a_failed_pull_stops_it() {
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(hash(&ws), pulled, "a pull and the snapshot it came from\n{r}");
 
+    // A second pull of the unchanged server: a new folder, the same change set.
+    let r = ws.run_env(&["platform", "pull", "-q"], &[("ROLLOUT_MAX_TOKEN", TOKEN)]);
+    assert_eq!(r.code, 0, "{r}");
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(hash(&ws), pulled, "two pulls of an unchanged platform\n{r}");
+
     // Within max_age_minutes the next run uses that pull; --no-pull never pulls.
     let r = ws.run_env(&["run"], &[("ROLLOUT_MAX_TOKEN", TOKEN)]);
     assert!(r.stdout.contains("— новый не нужен (max_age_minutes = 60)"), "{r}");

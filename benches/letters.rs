@@ -2,6 +2,8 @@
 //! generated region; QR slips and .eml excluded. Target ≤ 5 s on the 2-core machine.
 //! `cargo bench --bench letters` writes bench/results/letters.json with the machine's details.
 
+mod common;
+
 use rollout::config::Config;
 use rollout::letters::{Engine, Inputs, Options, render, rules_lines};
 use rollout::links::LinkRecord;
@@ -195,18 +197,6 @@ fn main() {
         bytes = r.files.iter().map(|(_, b)| b.len()).sum::<usize>();
     }
     let best = runs.iter().cloned().fold(f64::INFINITY, f64::min);
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
-        .unwrap_or_default();
     let result = serde_json::json!({
         "bench": "letters",
         "what": "parent letters (text + HTML), curator packets, staff letters and mailing lists (XLSX + CSV) rendered in memory; QR slips and .eml excluded",
@@ -219,13 +209,7 @@ fn main() {
         "render_seconds_min_of_3": (best * 1000.0).round() / 1000.0,
         "render_seconds_runs": runs.iter().map(|x| (x * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
         "target_seconds": 5.0,
-        "machine": {
-            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-            "cpu": cpu,
-            "memory_kib": mem,
-            "os": std::env::consts::OS,
-            "profile": "bench (release)",
-        }
+        "machine": common::machine(),
     });
     let text = serde_json::to_string_pretty(&result).expect("json");
     println!("{text}");

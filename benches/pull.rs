@@ -5,6 +5,8 @@
 //! `cargo bench --bench pull` writes bench/results/pull.json with the machine's details.
 //! `ROLLOUT_BENCH_CHATS=200` runs a smaller one (not written to bench/results).
 
+mod common;
+
 use rollout::platform::max::rate::busiest_window;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -110,18 +112,6 @@ fn main() {
     let achieved = (admitted.len() as f64 - 1.0) / span;
     let share = achieved / SERVER_RATE as f64;
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
-        .unwrap_or_default();
     let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
     let result = serde_json::json!({
         "bench": "pull",
@@ -140,13 +130,7 @@ fn main() {
         "share_of_server_rate": r3(share),
         "target": "share_of_server_rate >= 0.95 and answered_429 == 0",
         "met": share >= 0.95 && throttled == 0,
-        "machine": {
-            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-            "cpu": cpu,
-            "memory_kib": mem,
-            "os": std::env::consts::OS,
-            "profile": "bench (release)",
-        }
+        "machine": common::machine(),
     });
     let text = serde_json::to_string_pretty(&result).expect("json");
     println!("{text}");

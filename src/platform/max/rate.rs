@@ -45,12 +45,23 @@ impl Window {
 /// The client's side: a GCRA limiter with burst 1. Starts are spaced by the emission
 /// interval, 1 % longer than `1/rate` so that jitter between our clock and the server's
 /// never lets a one-second window hold one request more than `rate`.
+///
+/// A task can wake later than its booked start (a busy machine), and then the one after it
+/// would follow too closely; so at the start itself the pacer also keeps a log of the last
+/// `rate` starts and holds a request while `rate` of them are within the window plus the
+/// 1 % (what the spacing leaves anyway), as the server counts them.
 #[derive(Debug)]
 pub struct Pacer {
     interval: Duration,
     /// The theoretical arrival time of the next request.
     next: Mutex<Option<Instant>>,
+    /// At most this many starts in a window of `WINDOW + GUARD`.
+    per_window: usize,
+    started: Mutex<VecDeque<Instant>>,
 }
+
+/// The window the client keeps to at the start of a request: 1 % longer than the server's.
+const GUARD: Duration = Duration::from_millis(10);
 
 impl Pacer {
     pub fn new(rate: f64) -> Pacer {
@@ -58,6 +69,8 @@ impl Pacer {
         Pacer {
             interval: Duration::from_secs_f64(1.01 / rate),
             next: Mutex::new(None),
+            per_window: (rate.floor() as usize).max(1),
+            started: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -90,6 +103,27 @@ impl Pacer {
     pub async fn wait(&self) {
         let at = self.reserve(Instant::now());
         tokio::time::sleep_until(at.into()).await;
+        while let Err(until) = self.start(Instant::now()) {
+            tokio::time::sleep_until(until.into()).await;
+        }
+    }
+
+    /// Record a start at `now`, or say until when to hold it: `per_window` starts already
+    /// lie within the last `WINDOW + GUARD`.
+    pub fn start(&self, now: Instant) -> Result<(), Instant> {
+        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        if started.len() >= self.per_window {
+            let oldest = started[started.len() - self.per_window];
+            let until = oldest + WINDOW + GUARD;
+            if until > now {
+                return Err(until);
+            }
+        }
+        started.push_back(now);
+        while started.len() > self.per_window {
+            started.pop_front();
+        }
+        Ok(())
     }
 }
 
@@ -136,6 +170,27 @@ mod tests {
         assert!(starts.windows(2).all(|w| w[1] - w[0] >= 0.0505 - 1e-9));
         // 100 starts take 99 intervals: 1 % slower than the rate, never faster.
         assert!((starts[99] - 99.0 * 1.01 / 20.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_late_start_holds_the_next_so_no_window_gets_more_than_rate() {
+        let p = Pacer::new(20.0);
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        // Twenty starts on time, 50.5 ms apart, except the first, which woke 30 ms late.
+        assert_eq!(p.start(ms(30)), Ok(()));
+        for i in 1..20u64 {
+            assert_eq!(p.start(ms(i * 505 / 10)), Ok(()));
+        }
+        // The 21st is due at 1010 ms; that would put 21 starts within [30, 1010]: held
+        // until a window plus the guard after the first.
+        assert_eq!(p.start(ms(1010)), Err(ms(1040)));
+        assert_eq!(p.start(ms(1040)), Ok(()));
+        // On time, the spacing alone keeps the window: nothing is held.
+        let q = Pacer::new(20.0);
+        for i in 0..60u64 {
+            assert_eq!(q.start(ms(i * 505 / 10)), Ok(()), "start {i}");
+        }
     }
 
     #[test]

@@ -431,6 +431,35 @@ fn bad_arguments_are_refused_in_russian() {
 }
 
 #[test]
+fn help_is_russian_and_the_token_comes_from_the_environment() {
+    for flag in ["--help", "-h"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-testserver"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with("rollout-testserver — папка-снимок платформы как MAX Bot API на 127.0.0.1"),
+            "{text}"
+        );
+        assert!(text.contains("ROLLOUT_TESTSERVER_TOKEN"), "{text}");
+    }
+    // Without the variable it says which token it expects, once, on stderr.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 1)]);
+    let server = Server::start_env(&dir, &[], &[]);
+    assert_eq!(server.get("/me").status, 401);
+    assert!(
+        server
+            .stderr()
+            .contains("rollout-testserver: внимание: ROLLOUT_TESTSERVER_TOKEN не задан — сервер ждёт токен «test-token»"),
+        "{}",
+        server.stderr()
+    );
+}
+
+#[test]
 fn sigterm_stops_the_server() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = platform_dir(tmp.path(), &[(-1, 1)]);

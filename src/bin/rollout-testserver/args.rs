@@ -40,6 +40,26 @@ pub struct Args {
     pub dump: Option<PathBuf>,
 }
 
+/// `--help`.
+pub const HELP: &str = "rollout-testserver — папка-снимок платформы как MAX Bot API на 127.0.0.1, для тестов, \
+демонстрации и замеров. В сеть за пределы этого компьютера не ходит.
+
+Токен, который сервер ждёт в заголовке Authorization, берётся из переменной окружения
+ROLLOUT_TESTSERVER_TOKEN (по умолчанию test-token); в командной строке его нет.
+
+Параметры:
+  ПАПКА_СНИМКА          chats.json и members/<chat_id>.json, как их сохраняет rollout platform pull
+  --port N              порт (0 — любой свободный; первая строка вывода: listening http://127.0.0.1:ПОРТ)
+  --rate R              запросов в секунду, выше — ответ 429 с Retry-After (по умолчанию 1000)
+  --faults SEED,P       с вероятностью P ответ 500 или разрыв соединения (воспроизводимо по SEED)
+  --forbid ID,…         в этих чатах бот — не администратор (список участников — 403)
+  --permissions ID=право+право   права бота в чате
+  --announce ID,…       сообщить о добавлении бота в эти чаты (GET /updates)
+  --seconds S           остановиться через S секунд (по умолчанию 300)
+  --log ФАЙЛ            журнал запросов, по строке JSON на запрос (без токена)
+  --dump ПАПКА          текущее состояние после каждого изменения, в формате снимка
+  -h, --help            эта справка";
+
 pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut dir = None;
     let mut args = Args {

@@ -38,14 +38,21 @@ fn fail(message: &str) -> ! {
 }
 
 fn main() {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        println!("{}", args::HELP);
+        std::process::exit(0);
+    }
     let args = args::parse(std::env::args_os().skip(1)).unwrap_or_else(|e| {
         eprintln!("rollout-testserver: ошибка: {e}\n{}", args::USAGE);
         std::process::exit(2);
     });
-    let token = std::env::var("ROLLOUT_TESTSERVER_TOKEN").unwrap_or_else(|_| "test-token".to_string());
     let state =
         state::State::load(&args.dir, args.forbid.clone(), args.permissions.clone(), args.dump.clone()).unwrap_or_else(|e| fail(&e));
     state.save();
+    let token = std::env::var("ROLLOUT_TESTSERVER_TOKEN").unwrap_or_else(|_| {
+        eprintln!("rollout-testserver: внимание: ROLLOUT_TESTSERVER_TOKEN не задан — сервер ждёт токен «test-token»");
+        "test-token".to_string()
+    });
     let log = args.log.as_ref().map(|p| {
         std::fs::OpenOptions::new()
             .create(true)

@@ -71,7 +71,8 @@ impl State {
         dump: Option<PathBuf>,
     ) -> Result<State, String> {
         let chats_path = dir.join("chats.json");
-        let text = std::fs::read(&chats_path).map_err(|e| format!("не удалось прочитать {}: {e}", chats_path.display()))?;
+        let text = std::fs::read(&chats_path)
+            .map_err(|e| format!("не удалось прочитать {}: {}", chats_path.display(), rollout::files::IoRu(&e)))?;
         let doc: Value = serde_json::from_slice(&text).map_err(|e| format!("{}: не JSON: {e}", chats_path.display()))?;
         let chats = doc
             .get("chats")
@@ -83,7 +84,8 @@ impl State {
             let id = chat_id(chat).ok_or_else(|| format!("{}: чат без chat_id", chats_path.display()))?;
             let path = dir.join("members").join(format!("{id}.json"));
             let list = if path.is_file() {
-                let text = std::fs::read(&path).map_err(|e| format!("не удалось прочитать {}: {e}", path.display()))?;
+                let text =
+                    std::fs::read(&path).map_err(|e| format!("не удалось прочитать {}: {}", path.display(), rollout::files::IoRu(&e)))?;
                 let doc: Value = serde_json::from_slice(&text).map_err(|e| format!("{}: не JSON: {e}", path.display()))?;
                 Some(
                     doc.get("members")

@@ -1,6 +1,6 @@
 //! The roster and problem files (`OUT/roster/*.csv`, `roster.xlsx`, `problems.csv/xlsx`).
 
-use super::xlsx::{SheetData, XlsxFailure, workbook_bytes};
+use super::xlsx::{Book, SheetData, XlsxFailure, workbook_bytes};
 use super::{csv_bytes, ensure_dir, excel_csv_bytes, write_private};
 use crate::problem::Problem;
 use crate::roster::{PersonKind, Roster};
@@ -125,14 +125,23 @@ pub(crate) fn write_all(dir: &Path, files: Vec<(&str, Vec<u8>)>, books: Vec<(&st
 }
 
 fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<u8>, XlsxFailure> {
-    // A class teacher must see whose parent a row is.
-    let names: std::collections::HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
+    // A class teacher must see whose parent a row is; only the names of students who have
+    // a parent are needed.
+    let with_parents: std::collections::HashSet<&str> = roster.guardians.iter().map(|g| g.student_id.as_str()).collect();
+    let names: std::collections::HashMap<&str, String> = roster
+        .people
+        .iter()
+        .filter(|p| with_parents.contains(p.id.as_str()))
+        .map(|p| (p.id.as_str(), p.name.full()))
+        .collect();
+    drop(with_parents);
     let mut children: std::collections::HashMap<&str, Vec<String>> = Default::default();
     for g in &roster.guardians {
         if let Some(n) = names.get(g.student_id.as_str()) {
             children.entry(g.parent_id.as_str()).or_default().push(n.clone());
         }
     }
+    drop(names);
     let header: Vec<String> = [
         "ID",
         "Кто",
@@ -149,9 +158,10 @@ fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let sheets: Vec<SheetData> = branches
-        .iter()
-        .map(|b| SheetData {
+    // One branch's rows at a time: made, added to the workbook, freed.
+    let mut book = Book::new(file)?;
+    for b in branches {
+        let sheet = SheetData {
             name: b.clone(),
             header: header.clone(),
             rows: roster
@@ -179,9 +189,10 @@ fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<
                     ]
                 })
                 .collect(),
-        })
-        .collect();
-    workbook_bytes(file, &sheets)
+        };
+        book.add(&sheet)?;
+    }
+    book.finish()
 }
 
 fn problem_rows(problems: &[Problem]) -> Vec<Vec<String>> {

@@ -1,7 +1,7 @@
 //! Pass 2: every resolved record's values parsed (names, dates, phones, e-mails, СНИЛС,
 //! groups by the branch majority) into observations of students, parents and staff.
 
-use super::context::{BuildContext, Findings, kind_of, name_of};
+use super::context::{BuildContext, Findings, Spot, kind_of, name_of};
 use super::model::PersonKind;
 use super::sources::Resolved;
 use crate::config::SourceKind;
@@ -36,14 +36,15 @@ pub(super) struct Observation {
     pub relation: Option<String>,
     /// Parents' rows: the child.
     pub child: Option<Box<Observation>>,
-    pub loc: Location,
+    /// The cell that names the person.
+    pub loc: Spot,
     pub source: usize,
     /// From a student list (not a child seen in a parents' export).
     pub from_list: bool,
     /// Where the group is named for this record (a cell, a group row, or the sheet).
-    pub group_loc: Option<Location>,
+    pub group_loc: Option<Spot>,
     /// The birth-date cell of the row, filled or not.
-    pub birth_at: Option<Location>,
+    pub birth_at: Option<Spot>,
 }
 
 /// The observations of one build, by kind, in the order of the sources.
@@ -67,8 +68,9 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
     for p in records {
         let rec = &p.rec;
         let sheet = p.sheet;
-        let name_loc = ing.location(sheet, rec.name_at());
+        let name_spot = Spot::cell(p.sheet_index, rec.name_at());
         let Some(branch) = p.branch.clone() else {
+            let name_loc = name_spot.location(ing);
             let entry = branchless
                 .entry((sheet.source, sheet.sheet.clone()))
                 .or_insert_with(|| (0, name_loc.clone(), BTreeSet::new()));
@@ -80,6 +82,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
             continue;
         };
         let Some(name) = name_of(rec) else {
+            let name_loc = name_spot.location(ing);
             found.problem(
                 Rule::MissingName,
                 name_loc.clone(),
@@ -120,11 +123,11 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
             curates: Vec::new(),
             relation: rec.relation.as_ref().map(|v| v.text()),
             child: None,
-            loc: name_loc.clone(),
+            loc: name_spot.clone(),
             source: sheet.source,
             from_list: true,
             group_loc: p.raw_group.as_ref().map(|(_, l)| l.clone()),
-            birth_at: rec.birth_date_at.map(|a| ing.location(sheet, a)),
+            birth_at: rec.birth_date_at.map(|a| Spot::cell(p.sheet_index, a)),
         };
         obs.phone = cells.parse(&rec.phone, parse_field::phone);
         obs.email = cells.parse(&rec.email, parse_field::email);
@@ -133,6 +136,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
                 (obs.birth, obs.birth_given) = cells.birth_date(&rec.birth_date, ctx.today);
                 obs.snils = cells.parse(&rec.snils, |t| parse_field::snils_hash(t, ctx.salt));
                 if obs.group.is_none() {
+                    let name_loc = name_spot.location(ing);
                     found.problem(
                         Rule::MissingGroup,
                         name_loc.clone(),
@@ -155,7 +159,10 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
                 let child_name = rec.child.as_ref().and_then(|v| PersonName::parse_fio(&v.text()));
                 let (birth, given) = cells.birth_date(&rec.birth_date, ctx.today);
                 if let Some(cn) = child_name {
-                    let child_loc = ing.location(sheet, rec.child.as_ref().map(|v| v.at.to_string()).unwrap_or_default());
+                    let child_loc = match &rec.child {
+                        Some(v) => Spot::cell(p.sheet_index, v.at),
+                        None => Spot::Whole(std::sync::Arc::new(ing.location(sheet, ""))),
+                    };
                     let mut child = obs.clone();
                     child.kind = PersonKind::Student;
                     child.key = cn.key();

@@ -85,7 +85,7 @@ pub fn write_diff(
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     let xlsx = changes_xlsx(&out.join("changes.xlsx"), cfg, roster, chats, matches, c);
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("matches.csv", csv_bytes(&MATCHES_HEADER, &matches_rows(matches))),
+        ("matches.csv", csv_bytes(&MATCHES_HEADER, matches_rows(matches))),
         ("changes.json", changes_json(c)?),
         ("matching-summary.json", {
             let mut v = serde_json::to_vec_pretty(&matching_summary(matches))?;

@@ -32,25 +32,22 @@ fn kind_ru(k: PersonKind) -> &'static str {
     }
 }
 
-pub fn people_rows(roster: &Roster) -> Vec<Vec<String>> {
-    roster
-        .people
-        .iter()
-        .map(|p| {
-            vec![
-                p.id.clone(),
-                p.kind.code().into(),
-                p.name.surname.clone(),
-                p.name.first_name.clone(),
-                p.name.patronymic.clone(),
-                p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-                p.branches.join("|"),
-                p.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join("|"),
-                p.phone.clone().unwrap_or_default(),
-                p.email.clone().unwrap_or_default(),
-            ]
-        })
-        .collect()
+/// people.csv's rows, made one at a time.
+pub fn people_rows(roster: &Roster) -> impl Iterator<Item = Vec<String>> + '_ {
+    roster.people.iter().map(|p| {
+        vec![
+            p.id.clone(),
+            p.kind.code().into(),
+            p.name.surname.clone(),
+            p.name.first_name.clone(),
+            p.name.patronymic.clone(),
+            p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            p.branches.join("|"),
+            p.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join("|"),
+            p.phone.clone().unwrap_or_default(),
+            p.email.clone().unwrap_or_default(),
+        ]
+    })
 }
 
 pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow::Result<()> {
@@ -58,8 +55,8 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     ensure_dir(&dir).with_context(|| format!("не удалось создать папку {}", dir.display()))?;
     // Each table's text made at once, so its rows (one String per cell) are freed before
-    // the next is built.
-    let people = csv_bytes(&PEOPLE_HEADER, &people_rows(roster));
+    // the next is built; people.csv's rows are made one at a time.
+    let people = csv_bytes(&PEOPLE_HEADER, people_rows(roster));
     let groups: Vec<Vec<String>> = roster
         .groups
         .iter()

@@ -80,11 +80,11 @@ impl Spot {
 
 /// The person a record is about, from one «ФИО» cell or three.
 pub(super) fn name_of(rec: &RawRecord) -> Option<PersonName> {
-    if let Some(f) = &rec.fio {
+    if let Some(f) = rec.fio() {
         return PersonName::parse_fio(&f.text());
     }
-    let t = |v: &Option<Box<Value>>| v.as_ref().map(|v| v.text()).unwrap_or_default();
-    PersonName::from_parts(&t(&rec.surname), &t(&rec.first_name), &t(&rec.patronymic))
+    let t = |v: Option<&Value>| v.map(|v| v.text()).unwrap_or_default();
+    PersonName::from_parts(&t(rec.surname()), &t(rec.first_name()), &t(rec.patronymic()))
 }
 
 pub(super) fn kind_of(k: SourceKind) -> PersonKind {

@@ -66,7 +66,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
         }
         for rec in sheet_records {
             let mut branch = hint.clone();
-            if let Some(v) = &rec.branch {
+            if let Some(v) = rec.branch() {
                 match branches.resolve(&v.text()) {
                     Some(x) => branch = Some(x),
                     None => {
@@ -79,7 +79,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
                     }
                 }
             }
-            let raw_group = rec.group.as_ref().map(|v| (v.text(), Spot::cell(sheet_index, v.at))).or_else(|| {
+            let raw_group = rec.group().map(|v| (v.text(), Spot::cell(sheet_index, v.at))).or_else(|| {
                 let g = rec.group_context.as_ref()?;
                 let spot = match &group_row {
                     Some((row, spot)) if Arc::ptr_eq(row, g) => spot.clone(),
@@ -95,7 +95,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
                 namer.observe(br, g);
             }
             if kind == SourceKind::Staff
-                && let (Some(br), Some(v)) = (&branch, &rec.curates)
+                && let (Some(br), Some(v)) = (&branch, rec.curates())
             {
                 for g in group_list(&v.text()) {
                     namer.observe(br, &g);

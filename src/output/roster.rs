@@ -54,6 +54,10 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     let dir = out.join("roster");
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     ensure_dir(&dir).with_context(|| format!("не удалось создать папку {}", dir.display()))?;
+    // Build everything first, then write: an error leaves the previous files whole. A
+    // workbook that cannot be built does not keep the CSV files from being written. The
+    // workbook comes first, so its rows are made and freed before people.csv's text is held.
+    let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     // Each table's text made at once, so its rows (one String per cell) are freed before
     // the next is built; people.csv's rows are made one at a time.
     let people = csv_bytes(&PEOPLE_HEADER, people_rows(roster));
@@ -86,9 +90,6 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
             ]
         })
         .collect();
-    // Build everything first, then write: an error leaves the previous files whole. A
-    // workbook that cannot be built does not keep the CSV files from being written.
-    let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("people.csv", people),
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),

@@ -57,48 +57,87 @@ pub struct GroupRow {
     pub at: String,
 }
 
-/// A field of a record: boxed, since most of a record's fields are absent in any one
-/// list and a record is kept for every row until the roster is built (700,000 rows of a
-/// large list must fit in memory).
-pub type Slot = Option<Box<Value>>;
+/// What a record's value is: a header field as the record's kind reads it (in a parents'
+/// export the «Родитель» column is the record's person, the student column its child).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Fio,
+    Surname,
+    FirstName,
+    Patronymic,
+    BirthDate,
+    Group,
+    Course,
+    Branch,
+    Position,
+    Curates,
+    Relation,
+    Phone,
+    Email,
+    Snils,
+    Login,
+    Id,
+    Child,
+}
 
 #[derive(Debug, Clone)]
 pub struct RawRecord {
     pub kind: Option<SourceKind>,
     /// Zero-based row in the sheet.
     pub row: usize,
-    /// The person the row is about (for a parents' export: the parent).
-    pub fio: Slot,
-    pub surname: Slot,
-    pub first_name: Slot,
-    pub patronymic: Slot,
-    pub birth_date: Slot,
-    pub group: Slot,
+    /// The values the row has, in one allocation: most of a record's parts are absent in
+    /// any one list, and a record is kept for every row until the roster is built
+    /// (700,000 rows of a large list must fit in memory).
+    values: Box<[(Part, Value)]>,
     /// From a group row, sheet name or title when there is no group column; shared by
     /// every row under it.
     pub group_context: Option<Arc<GroupRow>>,
-    pub course: Slot,
-    pub branch: Slot,
-    pub position: Slot,
-    pub curates: Slot,
-    pub relation: Slot,
-    pub phone: Slot,
-    pub email: Slot,
-    pub snils: Slot,
-    pub login: Slot,
-    pub id: Slot,
-    /// Parents' export: the child the row is about.
-    pub child: Slot,
     /// The first cell of the row, for row-level problems with no name cell.
     pub first_cell: CellRef,
     /// Where the birth date goes, even when the cell is empty (for «missing birth date»).
     pub birth_date_at: Option<CellRef>,
 }
 
+macro_rules! parts {
+    ($($(#[$doc:meta])* $name:ident => $part:ident),* $(,)?) => {
+        impl RawRecord {
+            $($(#[$doc])* pub fn $name(&self) -> Option<&Value> {
+                self.part(Part::$part)
+            })*
+        }
+    };
+}
+
+parts! {
+    /// The person the row is about (for a parents' export: the parent).
+    fio => Fio,
+    surname => Surname,
+    first_name => FirstName,
+    patronymic => Patronymic,
+    birth_date => BirthDate,
+    group => Group,
+    course => Course,
+    branch => Branch,
+    position => Position,
+    curates => Curates,
+    relation => Relation,
+    phone => Phone,
+    email => Email,
+    snils => Snils,
+    login => Login,
+    id => Id,
+    /// Parents' export: the child the row is about.
+    child => Child,
+}
+
 impl RawRecord {
+    pub fn part(&self, part: Part) -> Option<&Value> {
+        self.values.iter().find(|(p, _)| *p == part).map(|(_, v)| v)
+    }
+
     /// A1 of the cell that names the person, or of the row's first cell.
     pub fn name_at(&self) -> CellRef {
-        self.fio.as_ref().or(self.surname.as_ref()).map(|v| v.at).unwrap_or(self.first_cell)
+        self.fio().or(self.surname()).map(|v| v.at).unwrap_or(self.first_cell)
     }
 }
 
@@ -350,16 +389,16 @@ fn row_record(
     extra_rows: &mut usize,
     first_extra: &mut String,
 ) -> Option<RawRecord> {
-    let get = |row: usize, f: Field| -> Slot {
+    let get = |row: usize, f: Field| -> Option<Value> {
         let c = header.col(f)?;
         let cell = sheet.cell(row, c);
         if cell.is_empty() {
             return None;
         }
-        Some(Box::new(Value {
+        Some(Value {
             cell: cell.clone(),
             at: CellRef::new(row, c),
-        }))
+        })
     };
     let texts = row_texts(sheet, r);
     if texts.is_empty() || is_header_repeat(sheet, r, header) || is_totals(&texts) {
@@ -375,40 +414,42 @@ fn row_record(
         return None;
     }
     let parents = kind == SourceKind::Parents;
-    let rec = RawRecord {
+    let (fio, child) = if parents {
+        (get(r, Field::Parent), get(r, Field::Student).or_else(|| get(r, Field::Fio)))
+    } else {
+        (get(r, Field::Fio).or_else(|| get(r, Field::Student)), None)
+    };
+    let values: Vec<(Part, Value)> = [
+        (Part::Fio, fio),
+        (Part::Surname, get(r, Field::Surname)),
+        (Part::FirstName, get(r, Field::FirstName)),
+        (Part::Patronymic, get(r, Field::Patronymic)),
+        (Part::BirthDate, get(r, Field::BirthDate)),
+        (Part::Group, get(r, Field::Group)),
+        (Part::Course, get(r, Field::Course)),
+        (Part::Branch, get(r, Field::Branch)),
+        (Part::Position, get(r, Field::Position)),
+        (Part::Curates, get(r, Field::Curates)),
+        (Part::Relation, get(r, Field::Relation)),
+        (Part::Phone, get(r, Field::Phone)),
+        (Part::Email, get(r, Field::Email)),
+        (Part::Snils, get(r, Field::Snils)),
+        (Part::Login, get(r, Field::Login)),
+        (Part::Id, get(r, Field::Id)),
+        (Part::Child, child),
+    ]
+    .into_iter()
+    .filter_map(|(p, v)| Some((p, v?)))
+    .collect();
+    let mut rec = RawRecord {
         kind: Some(kind),
         row: r,
         first_cell: CellRef::new(r, first_col),
-        surname: get(r, Field::Surname),
-        first_name: get(r, Field::FirstName),
-        patronymic: get(r, Field::Patronymic),
-        birth_date: get(r, Field::BirthDate),
+        values: values.into_boxed_slice(),
         birth_date_at: header.col(Field::BirthDate).map(|c| CellRef::new(r, c)),
-        group: get(r, Field::Group),
         group_context: None,
-        course: get(r, Field::Course),
-        branch: get(r, Field::Branch),
-        position: get(r, Field::Position),
-        curates: get(r, Field::Curates),
-        relation: get(r, Field::Relation),
-        phone: get(r, Field::Phone),
-        email: get(r, Field::Email),
-        snils: get(r, Field::Snils),
-        login: get(r, Field::Login),
-        id: get(r, Field::Id),
-        fio: if parents {
-            get(r, Field::Parent)
-        } else {
-            get(r, Field::Fio).or_else(|| get(r, Field::Student))
-        },
-        child: if parents {
-            get(r, Field::Student).or_else(|| get(r, Field::Fio))
-        } else {
-            None
-        },
     };
-    let mut rec = rec;
-    if rec.group.is_none() {
+    if rec.group().is_none() {
         rec.group_context = context.clone();
     }
     if let Some(cells) = sheet.rows.get(r)
@@ -426,19 +467,19 @@ fn row_record(
             *first_extra = a1(r, c);
         }
     }
-    let has_name = rec.fio.is_some() || rec.surname.is_some() || rec.first_name.is_some();
+    let has_name = rec.fio().is_some() || rec.surname().is_some() || rec.first_name().is_some();
     let has_data = [
-        &rec.birth_date,
-        &rec.phone,
-        &rec.email,
-        &rec.snils,
-        &rec.child,
-        &rec.position,
-        &rec.curates,
-        &rec.relation,
+        Part::BirthDate,
+        Part::Phone,
+        Part::Email,
+        Part::Snils,
+        Part::Child,
+        Part::Position,
+        Part::Curates,
+        Part::Relation,
     ]
     .iter()
-    .any(|v| v.is_some());
+    .any(|p| rec.part(*p).is_some());
     if !has_name {
         if has_data {
             // Point at the empty name cell: that is the cell to fill in.

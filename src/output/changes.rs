@@ -1,6 +1,6 @@
 //! The diff's files: `matches.csv`, `changes.json`, `changes.xlsx`, `matching-summary.json`.
 
-use super::xlsx::{SheetData, XlsxFailure, workbook_bytes};
+use super::xlsx::{Book, SheetData, XlsxFailure};
 use super::{csv_bytes, ensure_dir};
 use crate::changes::{ActionKind, ChangeSet};
 use crate::config::Config;
@@ -85,7 +85,7 @@ pub fn write_diff(
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     let xlsx = changes_xlsx(&out.join("changes.xlsx"), cfg, roster, chats, matches, c);
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("matches.csv", csv_bytes(&MATCHES_HEADER, &matches_rows(matches))),
+        ("matches.csv", csv_bytes(&MATCHES_HEADER, matches_rows(matches))),
         ("changes.json", changes_json(c)?),
         ("matching-summary.json", {
             let mut v = serde_json::to_vec_pretty(&matching_summary(matches))?;
@@ -104,7 +104,15 @@ fn changes_xlsx(
     matches: &[MemberMatch],
     c: &ChangeSet,
 ) -> Result<Vec<u8>, XlsxFailure> {
-    let names: HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
+    // Names only of the people the actions are about.
+    let about: std::collections::HashSet<&str> = c.actions.iter().filter_map(|a| a.person_id()).collect();
+    let names: HashMap<&str, String> = roster
+        .people
+        .iter()
+        .filter(|p| about.contains(p.id.as_str()))
+        .map(|p| (p.id.as_str(), p.name.full()))
+        .collect();
+    drop(about);
     let titles: HashMap<i64, String> = chats
         .iter()
         .map(|(cs, _)| (cs.chat.chat_id, cs.chat.title.clone().unwrap_or_default()))
@@ -119,26 +127,51 @@ fn changes_xlsx(
     };
     let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
     branches.push(String::new());
-    let mut sheets = Vec::new();
-    for b in &branches {
-        let acts: Vec<&crate::changes::Action> = c.actions.iter().filter(|a| a.branch().unwrap_or("") == b.as_str()).collect();
-        if acts.is_empty() {
-            continue;
-        }
-        let label = if b.is_empty() {
+    let label = |b: &str| {
+        if b.is_empty() {
             "Вне филиалов".to_string()
         } else {
-            b.clone()
-        };
-        let mut row = vec![label.clone()];
+            b.to_string()
+        }
+    };
+    fn in_branch<'a>(c: &'a ChangeSet, b: &'a str) -> impl Iterator<Item = &'a crate::changes::Action> {
+        c.actions.iter().filter(move |a| a.branch().unwrap_or("") == b)
+    }
+    for b in &branches {
+        if in_branch(c, b).next().is_none() {
+            continue;
+        }
+        let mut row = vec![label(b)];
         row.extend(
             ActionKind::ALL
                 .iter()
-                .map(|k| acts.iter().filter(|a| a.kind() == *k).count().to_string()),
+                .map(|k| in_branch(c, b).filter(|a| a.kind() == *k).count().to_string()),
         );
         summary.rows.push(row);
-        sheets.push(SheetData {
-            name: label,
+    }
+    summary.rows.push(vec![]);
+    summary.rows.push(vec![format!(
+        "Статус: {}",
+        match c.status {
+            crate::changes::ChangeStatus::Ready => "готов",
+            crate::changes::ChangeStatus::Held => "задержан — нужны проверка и rollout approve",
+            crate::changes::ChangeStatus::Approved => "подтверждён",
+        }
+    )]);
+    summary.rows.push(vec![format!("Хеш: {}", c.hash)]);
+    for r in &c.held_reasons {
+        summary.rows.push(vec![r.clone()]);
+    }
+    // The summary first, then one branch's rows at a time: made, added, freed.
+    let mut book = Book::new(file)?;
+    book.add(&summary)?;
+    drop(summary);
+    for b in &branches {
+        if in_branch(c, b).next().is_none() {
+            continue;
+        }
+        book.add(&SheetData {
+            name: label(b),
             header: [
                 "Действие",
                 "Группа",
@@ -156,8 +189,7 @@ fn changes_xlsx(
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            rows: acts
-                .iter()
+            rows: in_branch(c, b)
                 .map(|a| {
                     vec![
                         a.kind().title_ru().to_string(),
@@ -188,22 +220,7 @@ fn changes_xlsx(
                     ]
                 })
                 .collect(),
-        });
+        })?;
     }
-    summary.rows.push(vec![]);
-    summary.rows.push(vec![format!(
-        "Статус: {}",
-        match c.status {
-            crate::changes::ChangeStatus::Ready => "готов",
-            crate::changes::ChangeStatus::Held => "задержан — нужны проверка и rollout approve",
-            crate::changes::ChangeStatus::Approved => "подтверждён",
-        }
-    )]);
-    summary.rows.push(vec![format!("Хеш: {}", c.hash)]);
-    for r in &c.held_reasons {
-        summary.rows.push(vec![r.clone()]);
-    }
-    let mut all = vec![summary];
-    all.extend(sheets);
-    workbook_bytes(file, &all)
+    book.finish()
 }

@@ -29,12 +29,13 @@ fn is_plain_number(cell: &str) -> bool {
         && body.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
-/// Machine CSV: UTF-8 without BOM, comma, RFC 4180 quoting, neutralised cells.
-pub fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+/// Machine CSV: UTF-8 without BOM, comma, RFC 4180 quoting, neutralised cells. The rows
+/// may be made one at a time (a large roster's rows are never all held as strings).
+pub fn csv_bytes<R: AsRef<[String]>>(header: &[&str], rows: impl IntoIterator<Item = R>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let _ = w.write_record(header);
     for r in rows {
-        let _ = w.write_record(r.iter().map(|c| neutralise(c).into_owned()));
+        let _ = w.write_record(r.as_ref().iter().map(|c| neutralise(c).into_owned()));
     }
     w.into_inner().unwrap_or_default()
 }

@@ -1,6 +1,6 @@
 //! The roster and problem files (`OUT/roster/*.csv`, `roster.xlsx`, `problems.csv/xlsx`).
 
-use super::xlsx::{SheetData, XlsxFailure, workbook_bytes};
+use super::xlsx::{Book, SheetData, XlsxFailure, workbook_bytes};
 use super::{csv_bytes, ensure_dir, excel_csv_bytes, write_private};
 use crate::problem::Problem;
 use crate::roster::{PersonKind, Roster};
@@ -32,34 +32,35 @@ fn kind_ru(k: PersonKind) -> &'static str {
     }
 }
 
-pub fn people_rows(roster: &Roster) -> Vec<Vec<String>> {
-    roster
-        .people
-        .iter()
-        .map(|p| {
-            vec![
-                p.id.clone(),
-                p.kind.code().into(),
-                p.name.surname.clone(),
-                p.name.first_name.clone(),
-                p.name.patronymic.clone(),
-                p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-                p.branches.join("|"),
-                p.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join("|"),
-                p.phone.clone().unwrap_or_default(),
-                p.email.clone().unwrap_or_default(),
-            ]
-        })
-        .collect()
+/// people.csv's rows, made one at a time.
+pub fn people_rows(roster: &Roster) -> impl Iterator<Item = Vec<String>> + '_ {
+    roster.people.iter().map(|p| {
+        vec![
+            p.id.clone(),
+            p.kind.code().into(),
+            p.name.surname.clone(),
+            p.name.first_name.clone(),
+            p.name.patronymic.clone(),
+            p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            p.branches.join("|"),
+            p.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join("|"),
+            p.phone.clone().unwrap_or_default(),
+            p.email.clone().unwrap_or_default(),
+        ]
+    })
 }
 
 pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow::Result<()> {
     let dir = out.join("roster");
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
     ensure_dir(&dir).with_context(|| format!("не удалось создать папку {}", dir.display()))?;
+    // Build everything first, then write: an error leaves the previous files whole. A
+    // workbook that cannot be built does not keep the CSV files from being written. The
+    // workbook comes first, so its rows are made and freed before people.csv's text is held.
+    let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     // Each table's text made at once, so its rows (one String per cell) are freed before
-    // the next is built.
-    let people = csv_bytes(&PEOPLE_HEADER, &people_rows(roster));
+    // the next is built; people.csv's rows are made one at a time.
+    let people = csv_bytes(&PEOPLE_HEADER, people_rows(roster));
     let groups: Vec<Vec<String>> = roster
         .groups
         .iter()
@@ -89,9 +90,6 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
             ]
         })
         .collect();
-    // Build everything first, then write: an error leaves the previous files whole. A
-    // workbook that cannot be built does not keep the CSV files from being written.
-    let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("people.csv", people),
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
@@ -125,14 +123,23 @@ pub(crate) fn write_all(dir: &Path, files: Vec<(&str, Vec<u8>)>, books: Vec<(&st
 }
 
 fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<u8>, XlsxFailure> {
-    // A class teacher must see whose parent a row is.
-    let names: std::collections::HashMap<&str, String> = roster.people.iter().map(|p| (p.id.as_str(), p.name.full())).collect();
+    // A class teacher must see whose parent a row is; only the names of students who have
+    // a parent are needed.
+    let with_parents: std::collections::HashSet<&str> = roster.guardians.iter().map(|g| g.student_id.as_str()).collect();
+    let names: std::collections::HashMap<&str, String> = roster
+        .people
+        .iter()
+        .filter(|p| with_parents.contains(p.id.as_str()))
+        .map(|p| (p.id.as_str(), p.name.full()))
+        .collect();
+    drop(with_parents);
     let mut children: std::collections::HashMap<&str, Vec<String>> = Default::default();
     for g in &roster.guardians {
         if let Some(n) = names.get(g.student_id.as_str()) {
             children.entry(g.parent_id.as_str()).or_default().push(n.clone());
         }
     }
+    drop(names);
     let header: Vec<String> = [
         "ID",
         "Кто",
@@ -149,9 +156,10 @@ fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let sheets: Vec<SheetData> = branches
-        .iter()
-        .map(|b| SheetData {
+    // One branch's rows at a time: made, added to the workbook, freed.
+    let mut book = Book::new(file)?;
+    for b in branches {
+        let sheet = SheetData {
             name: b.clone(),
             header: header.clone(),
             rows: roster
@@ -179,9 +187,10 @@ fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<
                     ]
                 })
                 .collect(),
-        })
-        .collect();
-    workbook_bytes(file, &sheets)
+        };
+        book.add(&sheet)?;
+    }
+    book.finish()
 }
 
 fn problem_rows(problems: &[Problem]) -> Vec<Vec<String>> {

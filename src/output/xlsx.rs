@@ -133,76 +133,121 @@ fn as_count(v: &str) -> Option<f64> {
         .flatten()
 }
 
+/// Rows above which a sheet is written in rust_xlsxwriter's constant-memory mode: its rows
+/// go to a temporary file as they are written instead of staying in memory until the
+/// workbook is saved. Smaller sheets keep the standard mode, and so their exact bytes.
+const CONSTANT_MEMORY_ROWS: usize = 100_000;
+
 /// The workbook for `file` (the path it will be written to, which the warnings name).
 /// A cut cell is reported on stderr as it is built.
 pub fn workbook_bytes(file: &Path, sheets: &[SheetData]) -> Result<Vec<u8>, XlsxFailure> {
-    build(file, sheets).map_err(|source| XlsxFailure {
-        file: file.to_path_buf(),
-        source,
-    })
+    let mut book = Book::new(file)?;
+    for s in sheets {
+        book.add(s)?;
+    }
+    book.finish()
 }
 
-fn build(file: &Path, sheets: &[SheetData]) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    // A fixed creation time keeps the same inputs giving the same bytes.
-    let epoch = ExcelDateTime::from_ymd(2026, 1, 1)?;
-    wb.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
-    let bold = Format::new().set_bold();
+/// A workbook built one sheet at a time, so a caller can make a sheet's rows, add them and
+/// free them before making the next.
+pub struct Book<'a> {
+    file: &'a Path,
+    wb: Workbook,
+    bold: Format,
+    used: Vec<String>,
+    sheets: usize,
+}
+
+impl<'a> Book<'a> {
+    pub fn new(file: &'a Path) -> Result<Self, XlsxFailure> {
+        let mut wb = Workbook::new();
+        // A fixed creation time keeps the same inputs giving the same bytes.
+        let epoch = ExcelDateTime::from_ymd(2026, 1, 1).map_err(|source| failure(file, source))?;
+        wb.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
+        Ok(Book {
+            file,
+            wb,
+            bold: Format::new().set_bold(),
+            used: Vec::new(),
+            sheets: 0,
+        })
+    }
+
+    pub fn add(&mut self, sheet: &SheetData) -> Result<(), XlsxFailure> {
+        self.sheets += 1;
+        add_sheet(self.file, &mut self.wb, &self.bold, &mut self.used, sheet).map_err(|source| failure(self.file, source))
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, XlsxFailure> {
+        if self.sheets == 0 {
+            self.wb.add_worksheet();
+        }
+        self.wb.save_to_buffer().map_err(|source| failure(self.file, source))
+    }
+}
+
+fn failure(file: &Path, source: XlsxError) -> XlsxFailure {
+    XlsxFailure {
+        file: file.to_path_buf(),
+        source,
+    }
+}
+
+fn add_sheet(file: &Path, wb: &mut Workbook, bold: &Format, used: &mut Vec<String>, s: &SheetData) -> Result<(), XlsxError> {
     let per_sheet = max_sheet_rows() - 1;
-    let mut used = Vec::new();
-    for s in sheets {
-        let base = valid_sheet_name(&s.name);
-        let parts = s.rows.len().div_ceil(per_sheet).max(1);
-        for part in 0..parts {
-            let rows = &s.rows[(part * per_sheet).min(s.rows.len())..((part + 1) * per_sheet).min(s.rows.len())];
-            let name = unique(if part == 0 { base.clone() } else { numbered(&base, part + 1) }, &mut used);
-            let ws = wb.add_worksheet();
-            ws.set_name(&name)?;
-            let mut widths: Vec<usize> = s.header.iter().map(|h| h.chars().count()).collect();
-            for (c, h) in s.header.iter().enumerate() {
-                ws.write_string_with_format(0, col(c)?, h, &bold)?;
-            }
-            for (r, row) in rows.iter().enumerate() {
-                let at = (r + 1) as u32;
-                for (c, v) in row.iter().enumerate() {
-                    if v.is_empty() {
-                    } else if let Some(n) = as_count(v) {
-                        // Counts are numbers, so Excel can sum them.
-                        ws.write_number(at, col(c)?, n)?;
-                    } else {
-                        let text = neutralise(v);
-                        let text = match cut_to_fit(&text) {
-                            None => text,
-                            Some((short, cut)) => {
-                                eprintln!(
-                                    "rollout: внимание: {}, лист «{name}», ячейка {}: текст из {} символов не помещается в ячейку Excel (не больше 32767) — обрезан, в конце пометка «… [обрезано: {cut} символов]»",
-                                    file.display(),
-                                    crate::ingest::table::a1(r + 1, c),
-                                    text.chars().count()
-                                );
-                                Cow::Owned(short)
-                            }
-                        };
-                        ws.write_string(at, col(c)?, text)?;
-                    }
-                    if let Some(w) = widths.get_mut(c) {
-                        *w = (*w).max(v.chars().count().min(60));
-                    }
+    let base = valid_sheet_name(&s.name);
+    let parts = s.rows.len().div_ceil(per_sheet).max(1);
+    for part in 0..parts {
+        let rows = &s.rows[(part * per_sheet).min(s.rows.len())..((part + 1) * per_sheet).min(s.rows.len())];
+        let name = unique(if part == 0 { base.clone() } else { numbered(&base, part + 1) }, used);
+        let ws = if rows.len() > CONSTANT_MEMORY_ROWS {
+            wb.add_worksheet_with_constant_memory()?
+        } else {
+            wb.add_worksheet()
+        };
+        ws.set_name(&name)?;
+        let mut widths: Vec<usize> = s.header.iter().map(|h| h.chars().count()).collect();
+        for (c, h) in s.header.iter().enumerate() {
+            ws.write_string_with_format(0, col(c)?, h, bold)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            let at = (r + 1) as u32;
+            for (c, v) in row.iter().enumerate() {
+                if v.is_empty() {
+                } else if let Some(n) = as_count(v) {
+                    // Counts are numbers, so Excel can sum them.
+                    ws.write_number(at, col(c)?, n)?;
+                } else {
+                    let text = neutralise(v);
+                    let text = match cut_to_fit(&text) {
+                        None => text,
+                        Some((short, cut)) => {
+                            eprintln!(
+                                "rollout: внимание: {}, лист «{name}», ячейка {}: текст из {} символов не помещается в ячейку Excel (не больше 32767) — обрезан, в конце пометка «… [обрезано: {cut} символов]»",
+                                file.display(),
+                                crate::ingest::table::a1(r + 1, c),
+                                text.chars().count()
+                            );
+                            Cow::Owned(short)
+                        }
+                    };
+                    ws.write_string(at, col(c)?, text)?;
+                }
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(v.chars().count().min(60));
                 }
             }
-            for (c, w) in widths.iter().enumerate() {
-                ws.set_column_width(col(c)?, (*w as f64 + 2.0).min(60.0))?;
-            }
-            ws.set_freeze_panes(1, 0)?;
-            if !rows.is_empty() {
-                ws.autofilter(0, 0, rows.len() as u32, col(s.header.len().max(1) - 1)?)?;
-            }
+        }
+        // Column widths and the filter are written when the workbook is saved, in either mode.
+        for (c, w) in widths.iter().enumerate() {
+            ws.set_column_width(col(c)?, (*w as f64 + 2.0).min(60.0))?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        if !rows.is_empty() {
+            ws.autofilter(0, 0, rows.len() as u32, col(s.header.len().max(1) - 1)?)?;
         }
     }
-    if sheets.is_empty() {
-        wb.add_worksheet();
-    }
-    wb.save_to_buffer()
+    Ok(())
 }
 
 /// A column index Excel can hold (16,384 columns).

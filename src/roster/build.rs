@@ -32,9 +32,16 @@ pub fn build(ctx: &BuildContext<'_>, ing: &mut Ingested) -> (Roster, Vec<Problem
     let observed = fields::parse(ctx, ing, &mut resolved, &mut found);
 
     let mut ids = merge::Ids::new(ctx.salt);
-    let students = merge::students::merge(ctx.cfg, observed.students, &observed.parents, &mut ids, &mut found);
-    let parents = merge::parents::merge(&observed.parents, &students.child_of_parent, &students.people, &mut ids, &mut found);
-    let staff = merge::staff::merge(&observed.staff, &mut ids, &mut found);
+    let students = merge::students::merge(ctx.cfg, observed.students, &observed.parents, &mut ids, &mut found, ing);
+    let parents = merge::parents::merge(
+        &observed.parents,
+        &students.child_of_parent,
+        &students.people,
+        &mut ids,
+        &mut found,
+        ing,
+    );
+    let staff = merge::staff::merge(&observed.staff, &mut ids, &mut found, ing);
 
     let groups = groups::build(
         ctx.cfg,

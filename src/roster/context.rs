@@ -3,10 +3,12 @@
 
 use super::model::*;
 use crate::config::{Config, SourceKind};
-use crate::ingest::layout::{RawRecord, Value};
+use crate::ingest::Ingested;
+use crate::ingest::layout::{CellRef, RawRecord, Value};
 use crate::normalize::names::PersonName;
 use crate::problem::{Location, Problem, Rule};
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 pub struct BuildContext<'a> {
     pub cfg: &'a Config,
@@ -47,13 +49,42 @@ impl Findings {
     }
 }
 
+/// A place in the sources as every record keeps it: the sheet's index in
+/// `Ingested::sheets` and the cell, twelve bytes where a [`Location`] is three strings (the
+/// file's path among them). Spelled out only when a problem or a person needs it.
+#[derive(Debug, Clone)]
+pub(super) enum Spot {
+    Cell {
+        sheet: u32,
+        at: CellRef,
+    },
+    /// A group row's place or a whole sheet: shared by every record under it.
+    Whole(Arc<Location>),
+}
+
+impl Spot {
+    pub fn cell(sheet: usize, at: CellRef) -> Spot {
+        Spot::Cell {
+            sheet: u32::try_from(sheet).unwrap_or(u32::MAX),
+            at,
+        }
+    }
+
+    pub fn location(&self, ing: &Ingested) -> Location {
+        match self {
+            Spot::Cell { sheet, at } => ing.location(&ing.sheets[*sheet as usize], at),
+            Spot::Whole(loc) => (**loc).clone(),
+        }
+    }
+}
+
 /// The person a record is about, from one «ФИО» cell or three.
 pub(super) fn name_of(rec: &RawRecord) -> Option<PersonName> {
-    if let Some(f) = &rec.fio {
+    if let Some(f) = rec.fio() {
         return PersonName::parse_fio(&f.text());
     }
-    let t = |v: &Option<Box<Value>>| v.as_ref().map(|v| v.text()).unwrap_or_default();
-    PersonName::from_parts(&t(&rec.surname), &t(&rec.first_name), &t(&rec.patronymic))
+    let t = |v: Option<&Value>| v.map(|v| v.text()).unwrap_or_default();
+    PersonName::from_parts(&t(rec.surname()), &t(rec.first_name()), &t(rec.patronymic()))
 }
 
 pub(super) fn kind_of(k: SourceKind) -> PersonKind {

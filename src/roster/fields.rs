@@ -1,7 +1,7 @@
 //! Pass 2: every resolved record's values parsed (names, dates, phones, e-mails, СНИЛС,
 //! groups by the branch majority) into observations of students, parents and staff.
 
-use super::context::{BuildContext, Findings, kind_of, name_of};
+use super::context::{BuildContext, Findings, Spot, kind_of, name_of};
 use super::model::PersonKind;
 use super::sources::Resolved;
 use crate::config::SourceKind;
@@ -36,14 +36,15 @@ pub(super) struct Observation {
     pub relation: Option<String>,
     /// Parents' rows: the child.
     pub child: Option<Box<Observation>>,
-    pub loc: Location,
+    /// The cell that names the person.
+    pub loc: Spot,
     pub source: usize,
     /// From a student list (not a child seen in a parents' export).
     pub from_list: bool,
     /// Where the group is named for this record (a cell, a group row, or the sheet).
-    pub group_loc: Option<Location>,
+    pub group_loc: Option<Spot>,
     /// The birth-date cell of the row, filled or not.
-    pub birth_at: Option<Location>,
+    pub birth_at: Option<Spot>,
 }
 
 /// The observations of one build, by kind, in the order of the sources.
@@ -67,8 +68,9 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
     for p in records {
         let rec = &p.rec;
         let sheet = p.sheet;
-        let name_loc = ing.location(sheet, rec.name_at());
+        let name_spot = Spot::cell(p.sheet_index, rec.name_at());
         let Some(branch) = p.branch.clone() else {
+            let name_loc = name_spot.location(ing);
             let entry = branchless
                 .entry((sheet.source, sheet.sheet.clone()))
                 .or_insert_with(|| (0, name_loc.clone(), BTreeSet::new()));
@@ -80,6 +82,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
             continue;
         };
         let Some(name) = name_of(rec) else {
+            let name_loc = name_spot.location(ing);
             found.problem(
                 Rule::MissingName,
                 name_loc.clone(),
@@ -92,8 +95,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
         };
         let group = p.raw_group.as_ref().map(|(g, _)| namer.canonical(&branch, g));
         let course = rec
-            .course
-            .as_ref()
+            .course()
             .map(|v| v.text())
             .or_else(|| rec.group_context.as_ref().and_then(|g| g.course.clone()));
         let mut cells = Cells {
@@ -114,25 +116,26 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
             phone: None,
             email: None,
             snils: None,
-            login: rec.login.as_ref().map(|v| v.text()),
-            id: rec.id.as_ref().map(|v| v.text()),
-            position: rec.position.as_ref().map(|v| v.text()),
+            login: rec.login().map(|v| v.text()),
+            id: rec.id().map(|v| v.text()),
+            position: rec.position().map(|v| v.text()),
             curates: Vec::new(),
-            relation: rec.relation.as_ref().map(|v| v.text()),
+            relation: rec.relation().map(|v| v.text()),
             child: None,
-            loc: name_loc.clone(),
+            loc: name_spot.clone(),
             source: sheet.source,
             from_list: true,
             group_loc: p.raw_group.as_ref().map(|(_, l)| l.clone()),
-            birth_at: rec.birth_date_at.map(|a| ing.location(sheet, a)),
+            birth_at: rec.birth_date_at.map(|a| Spot::cell(p.sheet_index, a)),
         };
-        obs.phone = cells.parse(&rec.phone, parse_field::phone);
-        obs.email = cells.parse(&rec.email, parse_field::email);
+        obs.phone = cells.parse(rec.phone(), parse_field::phone);
+        obs.email = cells.parse(rec.email(), parse_field::email);
         match p.kind {
             SourceKind::Students => {
-                (obs.birth, obs.birth_given) = cells.birth_date(&rec.birth_date, ctx.today);
-                obs.snils = cells.parse(&rec.snils, |t| parse_field::snils_hash(t, ctx.salt));
+                (obs.birth, obs.birth_given) = cells.birth_date(rec.birth_date(), ctx.today);
+                obs.snils = cells.parse(rec.snils(), |t| parse_field::snils_hash(t, ctx.salt));
                 if obs.group.is_none() {
+                    let name_loc = name_spot.location(ing);
                     found.problem(
                         Rule::MissingGroup,
                         name_loc.clone(),
@@ -152,10 +155,13 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
                 out.students.push(obs);
             }
             SourceKind::Parents => {
-                let child_name = rec.child.as_ref().and_then(|v| PersonName::parse_fio(&v.text()));
-                let (birth, given) = cells.birth_date(&rec.birth_date, ctx.today);
+                let child_name = rec.child().and_then(|v| PersonName::parse_fio(&v.text()));
+                let (birth, given) = cells.birth_date(rec.birth_date(), ctx.today);
                 if let Some(cn) = child_name {
-                    let child_loc = ing.location(sheet, rec.child.as_ref().map(|v| v.at.to_string()).unwrap_or_default());
+                    let child_loc = match rec.child() {
+                        Some(v) => Spot::cell(p.sheet_index, v.at),
+                        None => Spot::Whole(std::sync::Arc::new(ing.location(sheet, ""))),
+                    };
                     let mut child = obs.clone();
                     child.kind = PersonKind::Student;
                     child.key = cn.key();
@@ -172,7 +178,7 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
                 out.parents.push(obs);
             }
             SourceKind::Staff => {
-                obs.curates = rec.curates.as_ref().map(|v| parse_field::group_list(&v.text())).unwrap_or_default();
+                obs.curates = rec.curates().map(|v| parse_field::group_list(&v.text())).unwrap_or_default();
                 obs.curates = obs.curates.iter().map(|g| namer.canonical(&branch, g)).collect();
                 out.staff.push(obs);
             }
@@ -208,8 +214,8 @@ impl Cells<'_> {
         self.found.push(problem, Some(self.branch));
     }
 
-    fn parse(&mut self, v: &Option<Box<Value>>, parse: impl Fn(&str) -> Result<String, Invalid>) -> Option<String> {
-        let v = v.as_ref()?;
+    fn parse(&mut self, v: Option<&Value>, parse: impl Fn(&str) -> Result<String, Invalid>) -> Option<String> {
+        let v = v?;
         match parse(&v.text()) {
             Ok(x) => Some(x),
             Err(invalid) => {
@@ -220,7 +226,7 @@ impl Cells<'_> {
     }
 
     /// The date, and whether the cell was filled at all (a bad date is not a missing one).
-    fn birth_date(&mut self, v: &Option<Box<Value>>, today: NaiveDate) -> (Option<NaiveDate>, bool) {
+    fn birth_date(&mut self, v: Option<&Value>, today: NaiveDate) -> (Option<NaiveDate>, bool) {
         let Some(v) = v else { return (None, false) };
         let cell = match &v.cell {
             Cell::Date(y, m, d) => DateCell::Date(*y, *m, *d),

@@ -2,25 +2,28 @@
 //! branch (so the next pass can name groups by the branch majority).
 
 use super::BranchResolver;
-use super::context::{Findings, kind_of, name_of};
+use super::context::{Findings, Spot, kind_of, name_of};
 use crate::config::{Config, SourceKind};
-use crate::ingest::layout::RawRecord;
+use crate::ingest::layout::{GroupRow, RawRecord};
 use crate::ingest::{Ingested, IngestedSheet};
 use crate::normalize::fields::group_list;
 use crate::normalize::groups::{GroupNamer, group_key};
-use crate::problem::{Location, Rule};
+use crate::problem::Rule;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// A record with its source resolved, before its values are parsed. It owns the raw
 /// record, so the next pass can free each one as soon as it is parsed.
 pub(super) struct SourcedRecord<'r> {
     pub sheet: &'r IngestedSheet,
+    /// `sheet`'s index in `Ingested::sheets`.
+    pub sheet_index: usize,
     pub rec: RawRecord,
     pub kind: SourceKind,
     /// `None`: no branch could be told (reported per sheet by the next pass).
     pub branch: Option<String>,
     /// The group as written, and where (a cell, a group row, or the sheet).
-    pub raw_group: Option<(String, Location)>,
+    pub raw_group: Option<(String, Spot)>,
 }
 
 pub(super) struct Resolved<'r> {
@@ -44,7 +47,9 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
 
     let mut records: Vec<SourcedRecord> = Vec::new();
     let mut sheet_branches = Vec::with_capacity(ing.sheets.len());
-    for (sheet, sheet_records) in ing.sheets.iter().zip(records_of) {
+    for (sheet_index, (sheet, sheet_records)) in ing.sheets.iter().zip(records_of).enumerate() {
+        // The place of the group row the records are under, made once for all of them.
+        let mut group_row: Option<(Arc<GroupRow>, Spot)> = None;
         let kind = sheet.records.kind.unwrap_or(SourceKind::Students);
         let hint = sheet_branch(&branches, ing, sheet);
         sheet_branches.push(hint.clone());
@@ -61,7 +66,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
         }
         for rec in sheet_records {
             let mut branch = hint.clone();
-            if let Some(v) = &rec.branch {
+            if let Some(v) = rec.branch() {
                 match branches.resolve(&v.text()) {
                     Some(x) => branch = Some(x),
                     None => {
@@ -74,16 +79,23 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
                     }
                 }
             }
-            let raw_group = rec
-                .group
-                .as_ref()
-                .map(|v| (v.text(), ing.location(sheet, v.at)))
-                .or_else(|| rec.group_context.as_ref().map(|g| (g.group.clone(), ing.location(sheet, &g.at))));
+            let raw_group = rec.group().map(|v| (v.text(), Spot::cell(sheet_index, v.at))).or_else(|| {
+                let g = rec.group_context.as_ref()?;
+                let spot = match &group_row {
+                    Some((row, spot)) if Arc::ptr_eq(row, g) => spot.clone(),
+                    _ => {
+                        let spot = Spot::Whole(Arc::new(ing.location(sheet, &g.at)));
+                        group_row = Some((g.clone(), spot.clone()));
+                        spot
+                    }
+                };
+                Some((g.group.clone(), spot))
+            });
             if let (Some(br), Some((g, _))) = (&branch, &raw_group) {
                 namer.observe(br, g);
             }
             if kind == SourceKind::Staff
-                && let (Some(br), Some(v)) = (&branch, &rec.curates)
+                && let (Some(br), Some(v)) = (&branch, rec.curates())
             {
                 for g in group_list(&v.text()) {
                     namer.observe(br, &g);
@@ -91,6 +103,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
             }
             records.push(SourcedRecord {
                 sheet,
+                sheet_index,
                 rec,
                 kind,
                 branch,

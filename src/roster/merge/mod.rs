@@ -96,6 +96,7 @@ fn adult(
     phone: Option<String>,
     email: Option<String>,
     obs: &[&super::fields::Observation],
+    ing: &crate::ingest::Ingested,
 ) -> super::model::Person {
     super::model::Person {
         id,
@@ -109,7 +110,7 @@ fn adult(
         snils_hash: None,
         login: obs.iter().find_map(|o| o.login.clone()),
         external_id: obs.iter().find_map(|o| o.id.clone()),
-        found_at: obs.iter().map(|o| o.loc.clone()).collect(),
+        found_at: obs.iter().map(|o| o.loc.location(ing)).collect(),
     }
 }
 

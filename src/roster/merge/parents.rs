@@ -5,6 +5,7 @@ use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{Guardian, Person, PersonKind};
 use super::{Ids, UnionFind, adult, yo_count};
+use crate::ingest::Ingested;
 use crate::problem::Rule;
 use std::collections::{BTreeSet, HashMap};
 
@@ -20,6 +21,7 @@ pub(in crate::roster) fn merge(
     students: &[Person],
     ids: &mut Ids<'_>,
     found: &mut Findings,
+    ing: &Ingested,
 ) -> Parents {
     let mut uf = UnionFind::new(parents.len());
     let mut by: HashMap<String, usize> = HashMap::new();
@@ -52,7 +54,7 @@ pub(in crate::roster) fn merge(
             if !seen.insert((parents[i].source, child_of_parent[i])) {
                 found.problem(
                     Rule::DuplicatePerson,
-                    parents[i].loc.clone(),
+                    parents[i].loc.location(ing),
                     Some(&parents[i].branch),
                     parents[i].name.full(),
                     "этот родитель с этим же ребёнком уже есть в файле выше; удалите повтор (записи объединены)",
@@ -78,7 +80,7 @@ pub(in crate::roster) fn merge(
         if phone.is_none() && mail.is_none() {
             found.problem(
                 Rule::ParentWithoutContact,
-                first.loc.clone(),
+                first.loc.location(ing),
                 Some(&branch_label),
                 first.name.full(),
                 "нет ни телефона, ни e-mail: ссылку-приглашение не передать; узнайте контакт через классного руководителя/куратора",
@@ -111,7 +113,8 @@ pub(in crate::roster) fn merge(
                 relation,
             });
         }
-        out.people.push(adult(PersonKind::Parent, id, name, branches, phone, mail, &obs));
+        out.people
+            .push(adult(PersonKind::Parent, id, name, branches, phone, mail, &obs, ing));
     }
     out
 }

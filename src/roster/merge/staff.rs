@@ -5,6 +5,7 @@ use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{Person, PersonKind, StaffRole};
 use super::{Ids, UnionFind, adult, yo_count};
+use crate::ingest::Ingested;
 use crate::problem::Rule;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -23,7 +24,7 @@ pub(in crate::roster) struct Staff {
     pub curators: Curators,
 }
 
-pub(in crate::roster) fn merge(staff: &[Observation], ids: &mut Ids<'_>, found: &mut Findings) -> Staff {
+pub(in crate::roster) fn merge(staff: &[Observation], ids: &mut Ids<'_>, found: &mut Findings, ing: &Ingested) -> Staff {
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in staff.iter().enumerate() {
         by_name.entry(s.key.as_str()).or_default().push(i);
@@ -58,7 +59,7 @@ pub(in crate::roster) fn merge(staff: &[Observation], ids: &mut Ids<'_>, found: 
             if !seen.insert((o.source, o.branch.clone())) {
                 found.problem(
                     Rule::DuplicatePerson,
-                    o.loc.clone(),
+                    o.loc.location(ing),
                     Some(&o.branch),
                     o.name.full(),
                     "этот сотрудник уже есть в файле выше с тем же филиалом; удалите повтор (записи объединены)",
@@ -116,7 +117,8 @@ pub(in crate::roster) fn merge(staff: &[Observation], ids: &mut Ids<'_>, found: 
             .or_default()
             .push((id.clone(), branches.clone()));
         out.roles.extend(roles.into_values());
-        out.people.push(adult(PersonKind::Staff, id, name, branches, phone, mail, &obs));
+        out.people
+            .push(adult(PersonKind::Staff, id, name, branches, phone, mail, &obs, ing));
     }
     out
 }

@@ -6,6 +6,7 @@ use super::super::fields::Observation;
 use super::super::model::{GroupRef, Person, PersonKind};
 use super::{Ids, UnionFind, yo_count};
 use crate::config::Config;
+use crate::ingest::Ingested;
 use crate::normalize::groups::group_key;
 use crate::problem::{Location, Rule};
 use chrono::NaiveDate;
@@ -45,6 +46,7 @@ pub(in crate::roster) fn merge(
     parents: &[Observation],
     ids: &mut Ids<'_>,
     found: &mut Findings,
+    ing: &Ingested,
 ) -> Students {
     let mut pool: Vec<Observation> = students;
     // Per parent: the child's index in the pool.
@@ -60,12 +62,16 @@ pub(in crate::roster) fn merge(
     }
     let mut uf = cluster(&pool);
 
+    // Each observation is freed once its student is made: the records, the people and the
+    // observations not yet merged are never all alive at once.
+    let mut pool: Vec<Option<Observation>> = pool.into_iter().map(Some).collect();
     let mut student_of_obs: Vec<Option<usize>> = vec![None; pool.len()];
     let mut people: Vec<Person> = Vec::new();
     let mut sightings = GroupSightings::default();
     for cluster in uf.clusters() {
-        let obs: Vec<&Observation> = cluster.iter().map(|i| &pool[*i]).collect();
-        let Some(person) = one_student(cfg, &obs, ids, &mut sightings, found) else {
+        let obs: Vec<Observation> = cluster.iter().filter_map(|i| pool[*i].take()).collect();
+        let obs: Vec<&Observation> = obs.iter().collect();
+        let Some(person) = one_student(cfg, &obs, ids, &mut sightings, found, ing) else {
             continue;
         };
         for i in &cluster {
@@ -86,7 +92,14 @@ fn cluster(pool: &[Observation]) -> UnionFind {
     let mut by_snils: HashMap<&str, usize> = HashMap::new();
     // Keys borrow the observations' strings: one clone per record would double them.
     let mut by_nb: HashMap<(&str, NaiveDate), usize> = HashMap::new();
-    let mut by_ng: HashMap<(&str, &str, String), Vec<usize>> = HashMap::new();
+    let mut by_ng: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    // A group's key made once per spelling, not once per record.
+    let mut group_keys: HashMap<&str, String> = HashMap::new();
+    for o in pool.iter() {
+        if let Some(g) = &o.group {
+            group_keys.entry(g.as_str()).or_insert_with(|| group_key(g));
+        }
+    }
     for (i, o) in pool.iter().enumerate() {
         if let Some(s) = &o.snils {
             if let Some(&j) = by_snils.get(s.as_str()) {
@@ -104,9 +117,13 @@ fn cluster(pool: &[Observation]) -> UnionFind {
             }
         }
         if let Some(g) = &o.group {
-            by_ng.entry((o.key.as_str(), o.branch.as_str(), group_key(g))).or_default().push(i);
+            by_ng
+                .entry((o.key.as_str(), o.branch.as_str(), group_keys[g.as_str()].as_str()))
+                .or_default()
+                .push(i);
         }
     }
+    drop((by_snils, by_nb));
     // Same name in the same group: one person unless the student lists give two
     // different birth dates (namesakes). A child named in a parents' export with
     // another date joins the one student of that name (the dates conflict: a warning).
@@ -123,7 +140,11 @@ fn cluster(pool: &[Observation]) -> UnionFind {
             }
         }
     }
+    drop(by_ng);
     // A child named in a parents' export without a group: by name alone if unique.
+    if pool.iter().all(|o| o.group.is_some()) {
+        return uf;
+    }
     let mut by_name: HashMap<&str, BTreeSet<usize>> = HashMap::new();
     for (i, o) in pool.iter().enumerate() {
         by_name.entry(o.key.as_str()).or_default().insert(i);
@@ -151,6 +172,7 @@ fn one_student(
     ids: &mut Ids<'_>,
     sightings: &mut GroupSightings,
     found: &mut Findings,
+    ing: &Ingested,
 ) -> Option<Person> {
     let profile = cfg.profile;
     let mut memberships: Vec<GroupRef> = Vec::new();
@@ -169,7 +191,7 @@ fn one_student(
     if memberships.is_empty() {
         found.problem(
             Rule::MissingGroup,
-            first.loc.clone(),
+            first.loc.location(ing),
             Some(&first.branch),
             first.name.full(),
             "группа ребёнка не указана и не найдена в списках обучающихся; добавьте столбец «Группа»/«Класс»",
@@ -179,7 +201,7 @@ fn one_student(
             Rule::MissingGroup,
             Some(first.name.clone()),
             Some(first.branch.clone()),
-            first.loc.clone(),
+            first.loc.location(ing),
         );
         return None;
     }
@@ -198,21 +220,22 @@ fn one_student(
             .iter()
             .filter(|o| o.from_list)
             .map(|o| {
+                let loc = o.loc.location(ing);
                 format!(
                     "{}{} {}",
-                    o.loc.file,
-                    if o.loc.sheet.is_empty() {
+                    loc.file,
+                    if loc.sheet.is_empty() {
                         String::new()
                     } else {
-                        format!(" [{}]", o.loc.sheet)
+                        format!(" [{}]", loc.sheet)
                     },
-                    o.loc.cell
+                    loc.cell
                 )
             })
             .collect();
         found.problem(
             Rule::StudentInTwoGroups,
-            first.loc.clone(),
+            first.loc.location(ing),
             Some(&first.branch),
             groups.join(" | "),
             format!(
@@ -225,7 +248,7 @@ fn one_student(
             Rule::StudentInTwoGroups,
             Some(first.name.clone()),
             Some(first.branch.clone()),
-            first.loc.clone(),
+            first.loc.location(ing),
         );
         return None;
     }
@@ -236,7 +259,7 @@ fn one_student(
         if !seen.insert(k) {
             found.problem(
                 Rule::DuplicatePerson,
-                o.loc.clone(),
+                o.loc.location(ing),
                 Some(&o.branch),
                 o.name.full(),
                 "этот обучающийся уже есть в файле выше; удалите повтор (записи объединены)",
@@ -252,7 +275,7 @@ fn one_student(
     let births: BTreeSet<NaiveDate> = obs.iter().filter_map(|o| o.birth).collect();
     if births.len() > 1 {
         let other = obs.iter().find(|o| o.birth.is_some() && o.birth != birth).unwrap_or(first);
-        let at = other.birth_at.clone().unwrap_or_else(|| other.loc.clone());
+        let at = other.birth_at.as_ref().unwrap_or(&other.loc).location(ing);
         let dates: Vec<String> = births.iter().map(|d| d.format("%d.%m.%Y").to_string()).collect();
         found.problem(
             Rule::BirthDateConflict,
@@ -265,7 +288,7 @@ fn one_student(
     if birth.is_none() && !obs.iter().any(|o| o.birth_given) {
         found.problem(
             Rule::MissingBirthDate,
-            first.birth_at.clone().unwrap_or_else(|| first.loc.clone()),
+            first.birth_at.as_ref().unwrap_or(&first.loc).location(ing),
             Some(&first.branch),
             first.name.full(),
             "нет даты рождения: она нужна, чтобы отличать однофамильцев; добавьте её в источник",
@@ -283,7 +306,7 @@ fn one_student(
             sightings
                 .first_seen
                 .entry((o.branch.clone(), g.clone()))
-                .or_insert_with(|| o.group_loc.clone().unwrap_or_else(|| o.loc.clone()));
+                .or_insert_with(|| o.group_loc.as_ref().unwrap_or(&o.loc).location(ing));
             if let Some(c) = &o.course {
                 sightings.count_course(&o.branch, g, c);
             }
@@ -313,6 +336,6 @@ fn one_student(
         snils_hash: obs.iter().find_map(|o| o.snils.clone()),
         login: obs.iter().find_map(|o| o.login.clone()),
         external_id: obs.iter().find_map(|o| o.id.clone()),
-        found_at: obs.iter().map(|o| o.loc.clone()).collect(),
+        found_at: obs.iter().map(|o| o.loc.location(ing)).collect(),
     })
 }

@@ -13,6 +13,8 @@ export ROLLOUT_TODAY=2026-11-22 NO_COLOR=1
 salt=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 for s in college school kindergarten; do
   cp -r "$here/samples/$s" "$work/$s"
+  # What a run in the sample folder itself left (its own salt, its outputs) is not the sample.
+  rm -rf "$work/$s/.rollout" "$work/$s/out"
   mkdir -p "$work/$s/.rollout"
   printf %s "$salt" > "$work/$s/.rollout/salt"
   cd "$work/$s"

@@ -470,3 +470,31 @@ fn discover_proposes_chats_map_entries_for_announced_chats() {
     assert!(ups[1].query.contains("bot_added"), "{log:?}");
     assert_no_token(&ws, &[&r]);
 }
+
+#[test]
+fn discover_finding_nothing_new_keeps_the_previous_proposal() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000", "--announce", "-101,-103"]);
+    let ws = Ws::new();
+    ws.config(&format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{}\"\n",
+        server.base_url
+    ));
+    let r = rollout(&ws, &["platform", "discover", "--wait", "2"]);
+    assert_eq!(r.code, 1, "{r}");
+    let first = ws.read("out/platform/chats-map.toml");
+    // The unplaceable chat's template: comments with a placeholder, no empty value that looks valid.
+    assert!(!first.contains("= \"\""), "{first}");
+    assert!(first.contains("\n# group = \"?\"  # "), "{first}");
+    drop(server);
+    let quiet = Server::start(plat.path(), &["--rate", "1000"]);
+    set_base_url(&ws, &quiet.base_url);
+    let r = rollout(&ws, &["platform", "discover", "--wait", "1"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(ws.read("out/platform/chats-map.toml"), first);
+    assert_eq!(
+        lines(&r.stdout),
+        ["Бота не добавили ни в один чат: новых чатов нет; прежнее предложение ./out/platform/chats-map.toml оставлено без изменений."],
+        "{r}"
+    );
+}

@@ -498,3 +498,37 @@ fn discover_finding_nothing_new_keeps_the_previous_proposal() {
         "{r}"
     );
 }
+
+#[test]
+fn chats_whose_members_were_not_read_get_a_reason_that_fits_and_a_summary_line() {
+    let ws = crate::diff::college();
+    crate::diff::write_snapshot(&ws, &crate::diff::base_chats());
+    // Two chats could not be read (403/404 in a pull): no member file.
+    let mut gone = 0;
+    for e in std::fs::read_dir(ws.path().join("platform/members")).unwrap().flatten().take(2) {
+        std::fs::remove_file(e.path()).unwrap();
+        gone += 1;
+    }
+    assert_eq!(gone, 2);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    let c: Value = serde_json::from_str(&ws.read("out/changes.json")).unwrap();
+    let unknown: Vec<&Value> = c["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["reason"]["code"] == "members_unknown")
+        .collect();
+    assert_eq!(unknown.len(), 2, "{c:#}");
+    for a in unknown {
+        assert_eq!(
+            a["reason"]["text"],
+            "участники чата не прочитаны (нет доступа, чат не активен или снимок неполон): по нему ничего не рассчитано — проверьте права бота (rollout platform check) и снимите снимок заново",
+            "{c:#}"
+        );
+    }
+    assert!(
+        lines(&r.stdout).contains(&"Участники 2 чатов неизвестны — по ним ничего не рассчитано."),
+        "{r}"
+    );
+}

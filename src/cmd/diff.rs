@@ -52,6 +52,13 @@ pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bo
         let mut text = Vec::new();
         let _ = rollout::summary::print_diff_summary(&mut text, &ws.cfg, &d, &ws.out);
         super::print_raw(&text);
+        let unknown = d.chats.iter().filter(|(c, _)| !c.members_known).count();
+        if unknown > 0 {
+            super::say!(
+                "Участники {} неизвестны — по ним ничего не рассчитано.",
+                rollout::human::ru_count(unknown, ["чата", "чатов", "чатов"])
+            );
+        }
     }
     Ok((Done::problems_if(d.changes.status == ChangeStatus::Held), d))
 }

@@ -532,3 +532,43 @@ fn chats_whose_members_were_not_read_get_a_reason_that_fits_and_a_summary_line()
         "{r}"
     );
 }
+
+#[test]
+fn advice_for_missing_platform_data_follows_the_configured_source() {
+    let api = "Данных платформы нет (платформа не прочитана): какие чаты и ссылки уже есть, неизвестно — выполните rollout platform pull или впишите ссылки в файл ссылок ([links] file).";
+    let keys = "задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export";
+    let ws = crate::diff::college();
+    let toml = ws.read("rollout.toml");
+    // source = "api", no pull yet: pull, not «задайте snapshot или export».
+    ws.config(&toml.replace("[platform]\nsnapshot = \"platform/\"\n", "[platform]\nsource = \"api\"\n"));
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(lines(&r.stdout).contains(&api), "{r}");
+    // No [platform] at all: the live API is offered beside a snapshot and an export.
+    ws.config(&toml.replace("[platform]\nsnapshot = \"platform/\"\n", ""));
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(
+        lines(&r.stdout).contains(
+            &format!("Данных платформы нет ([platform] не задан): какие чаты и ссылки уже есть, неизвестно — {keys} или впишите ссылки в файл ссылок ([links] file).").as_str()
+        ),
+        "{r}"
+    );
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        lines(&r.stderr).contains(
+            &format!(
+                "rollout: ошибка: данных платформы нет: {keys} или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)"
+            )
+            .as_str()
+        ),
+        "{r}"
+    );
+    let r = ws.run(&["confirm", "999", "p-1"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        lines(&r.stderr).contains(&format!("rollout: ошибка: нельзя проверить аккаунт 999: данных платформы нет — {keys}").as_str()),
+        "{r}"
+    );
+}

@@ -565,7 +565,9 @@ fn advice_for_missing_platform_data_follows_the_configured_source() {
         ),
         "{r}"
     );
-    let r = ws.run(&["confirm", "999", "p-1"]);
+    assert_eq!(ws.run(&["ingest", "-q"]).code, 0);
+    let pid = ws.people()[0]["person_id"].clone();
+    let r = ws.run(&["confirm", "999", &pid]);
     assert_eq!(r.code, 2, "{r}");
     assert!(
         lines(&r.stderr).contains(&format!("rollout: ошибка: нельзя проверить аккаунт 999: данных платформы нет — {keys}").as_str()),

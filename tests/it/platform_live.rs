@@ -574,3 +574,38 @@ fn advice_for_missing_platform_data_follows_the_configured_source() {
         "{r}"
     );
 }
+
+#[test]
+fn an_unreachable_api_names_its_address_without_the_path() {
+    let ws = workspace("http://127.0.0.1:9/api/v1", &[]);
+    let r = rollout(&ws, &["platform", "check"]);
+    assert_eq!(r.code, 4, "{r}");
+    let err = lines(&r.stderr);
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with("  причина: GET /me: MAX Bot API по адресу http://127.0.0.1:9 недоступен после 6 попыток: ")),
+        "{r}"
+    );
+    assert!(!r.stderr.contains("/api/v1"), "{r}");
+}
+
+#[test]
+fn a_pull_answered_429_says_to_lower_the_rate() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "2"]);
+    let ws = workspace(&server.base_url, &[]);
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 0, "{r}");
+    let n = server.log().iter().filter(|e| e.status == 429).count();
+    assert!(n > 0, "{r}");
+    let times = if n % 10 >= 2 && n % 10 <= 4 && !(12..=14).contains(&(n % 100)) {
+        "раза"
+    } else {
+        "раз"
+    };
+    assert_eq!(
+        *lines(&r.stdout).last().unwrap(),
+        format!("Сервер {n} {times} ответил 429 (слишком много запросов) — уменьшите [platform] rate в rollout.toml (сейчас 2000)."),
+        "{r}"
+    );
+}

@@ -243,6 +243,14 @@ fn pull(ws: &Workspace, quiet: bool) -> Result<Pull> {
         p.stats.retries,
         p.stats.throttled
     );
+    if p.stats.throttled > 0 {
+        say!(
+            "Сервер {} ответил 429 (слишком много запросов) — уменьшите [platform] rate в {} (сейчас {}).",
+            rollout::human::ru_count(p.stats.throttled as usize, ["раз", "раза", "раз"]),
+            ws.cfg.path.display(),
+            ws.cfg.platform.rate
+        );
+    }
     Ok(p)
 }
 

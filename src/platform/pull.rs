@@ -599,6 +599,7 @@ mod tests {
             if self.down.contains(&chat_id) {
                 return Err(ApiError::Unreachable {
                     what,
+                    base: "http://127.0.0.1:9".into(),
                     attempts: 6,
                     cause: "connection refused".into(),
                 });

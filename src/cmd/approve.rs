@@ -25,7 +25,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         ));
     }
     let loaded = ws.roster(true)?;
-    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?.ok_or_else(|| Error::msg(super::diff::NO_PLATFORM))?;
+    let d = super::diff_if_platform(&ws, &loaded, a.platform.as_deref(), &store)?.ok_or_else(|| Error::msg(super::diff::no_platform()))?;
     let shown = store.change_set_shown(&d.changes.hash)?;
     rollout::changes::check_approval(&a.hash, &d.changes, shown).map_err(Error::usage)?;
     store.approve(&d.changes.hash, &ws.today.format("%Y-%m-%d").to_string())?;

@@ -49,7 +49,8 @@ pub fn run(g: &Global, a: Args, confirm: bool) -> Result<Done> {
 fn check_account(ws: &Workspace, user_id: i64) -> Result<()> {
     let source = rollout::platform::source(&ws.cfg, None, &ws.reader()).ok_or_else(|| {
         Error::msg(format!(
-            "нельзя проверить аккаунт {user_id}: данных платформы нет — укажите [platform] snapshot или export в rollout.toml"
+            "нельзя проверить аккаунт {user_id}: данных платформы нет — {}",
+            super::platform_advice(&ws.cfg)
         ))
     })?;
     let state = source

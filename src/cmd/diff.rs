@@ -24,13 +24,19 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
 }
 
 /// What `diff` and `approve` say without any platform source.
-pub const NO_PLATFORM: &str = "данных платформы нет: укажите [platform] snapshot или export в rollout.toml или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)";
+/// (`source = "api"` always gives a source: its missing pull is an unreadable platform.)
+pub fn no_platform() -> String {
+    format!(
+        "данных платформы нет: {} или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)",
+        super::PLATFORM_KEYS
+    )
+}
 
 /// The diff stage: compute, write the files, then remember this run in the state store.
 pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bool) -> Result<(Done, DiffOutcome)> {
     let mut store = ws.store()?;
     let d = match super::diff_if_platform(ws, loaded, platform, &store) {
-        Ok(d) => d.ok_or_else(|| Error::msg(NO_PLATFORM))?,
+        Ok(d) => d.ok_or_else(|| Error::msg(no_platform()))?,
         Err(e) => {
             // The change set beside a fresh roster no longer goes with it: marked stale.
             if matches!(&e, Error::Unreadable(a) if a.downcast_ref::<super::PlatformUnreadable>().is_some()) {
@@ -52,6 +58,13 @@ pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bo
         let mut text = Vec::new();
         let _ = rollout::summary::print_diff_summary(&mut text, &ws.cfg, &d, &ws.out);
         super::print_raw(&text);
+        let unknown = d.chats.iter().filter(|(c, _)| !c.members_known).count();
+        if unknown > 0 {
+            super::say!(
+                "Участники {} неизвестны — по ним ничего не рассчитано.",
+                rollout::human::ru_count(unknown, ["чата", "чатов", "чатов"])
+            );
+        }
     }
     Ok((Done::problems_if(d.changes.status == ChangeStatus::Held), d))
 }

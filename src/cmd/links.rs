@@ -42,9 +42,12 @@ pub fn run(g: &Global, cmd: LinksCmd) -> Result<Done> {
             "Данных платформы нет ({}): какие чаты и ссылки уже есть, неизвестно — {}",
             ctx.platform.why_none(),
             if ws.cfg.links.file.is_some() {
-                "проверены только ссылки из файла ссылок."
+                "проверены только ссылки из файла ссылок.".to_string()
             } else {
-                "задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file)."
+                format!(
+                    "{} или впишите ссылки в файл ссылок ([links] file).",
+                    super::platform_advice(&ws.cfg)
+                )
             }
         );
     }

@@ -371,6 +371,19 @@ impl std::fmt::Display for PlatformUnreadable {
     }
 }
 
+/// The `[platform]` keys that give platform data, for advice: the live API first.
+pub const PLATFORM_KEYS: &str =
+    "задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export";
+
+/// What to do to have platform data: with `source = "api"` a pull, else the keys to set.
+pub fn platform_advice(cfg: &rollout::config::Config) -> &'static str {
+    if cfg.platform.source == Some(rollout::config::PlatformKind::Api) {
+        "выполните rollout platform pull"
+    } else {
+        PLATFORM_KEYS
+    }
+}
+
 /// Whether the platform data a command had to go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlatformData {

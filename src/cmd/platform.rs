@@ -243,6 +243,14 @@ fn pull(ws: &Workspace, quiet: bool) -> Result<Pull> {
         p.stats.retries,
         p.stats.throttled
     );
+    if p.stats.throttled > 0 {
+        say!(
+            "Сервер {} ответил 429 (слишком много запросов) — уменьшите [platform] rate в {} (сейчас {}).",
+            rollout::human::ru_count(p.stats.throttled as usize, ["раз", "раза", "раз"]),
+            ws.cfg.path.display(),
+            ws.cfg.platform.rate
+        );
+    }
     Ok(p)
 }
 
@@ -263,8 +271,16 @@ fn discover(ws: &Workspace, quiet: bool, wait: u64) -> Result<Done> {
     let placer = rollout::platform::place::ChatPlacer::new(&ws.cfg, &loaded.roster);
     let mapped: Vec<i64> = ws.cfg.chat_map.iter().map(|e| e.chat_id).collect();
     let (text, placed) = pull::proposal(&found, &placer, &mapped);
-    super::begin_outputs(ws, "platform discover");
     let path = ws.out.join("platform").join("chats-map.toml");
+    // Nothing new: the previous run's proposal is what the admin still needs.
+    if found.is_empty() && path.exists() {
+        say!(
+            "Бота не добавили ни в один чат: новых чатов нет; прежнее предложение {} оставлено без изменений.",
+            path.display()
+        );
+        return Ok(Done::Clean);
+    }
+    super::begin_outputs(ws, "platform discover");
     rollout::files::write_private(&path, text.as_bytes())
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", path.display()))))?;
     say!(

@@ -529,7 +529,11 @@ pub fn proposal(found: &[Discovered], placer: &ChatPlacer, mapped: &[i64]) -> (S
                 text.push_str(&format!("# не предложен: {}\n", one_line(&why)));
                 text.push_str("# [[chats.map]]\n");
                 text.push_str(&format!("# chat_id = {}\n", d.chat_id));
-                text.push_str("# branch = \"\"\n# group = \"\"\n# audience = \"\"\n");
+                // Placeholders, not empty values that would look valid once uncommented.
+                let why = one_line(&why);
+                text.push_str(&format!("# branch = \"?\"  # впишите филиал: {why}\n"));
+                text.push_str(&format!("# group = \"?\"  # впишите группу: {why}\n"));
+                text.push_str(&format!("# audience = \"?\"  # впишите parents, students или staff: {why}\n"));
             }
         }
     }
@@ -595,6 +599,7 @@ mod tests {
             if self.down.contains(&chat_id) {
                 return Err(ApiError::Unreachable {
                     what,
+                    base: "http://127.0.0.1:9".into(),
                     attempts: 6,
                     cause: "connection refused".into(),
                 });

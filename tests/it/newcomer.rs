@@ -193,7 +193,7 @@ fn without_the_platform_snapshot_commands_do_their_work_and_exit_3() {
     assert!(
         has_line(
             &r.stdout,
-            "Данных платформы нет (платформа не прочитана): какие чаты и ссылки уже есть, неизвестно — задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file)."
+            "Данных платформы нет (платформа не прочитана): какие чаты и ссылки уже есть, неизвестно — задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export или впишите ссылки в файл ссылок ([links] file)."
         ),
         "{r}"
     );
@@ -263,7 +263,7 @@ fn links_status_without_a_platform_says_there_is_no_platform_data() {
         lines(&r.stdout),
         [
             "Ссылок: 0; к проверке: 0",
-            "Данных платформы нет ([platform] не задан): какие чаты и ссылки уже есть, неизвестно — задайте [platform] snapshot или export в rollout.toml или впишите ссылки в файл ссылок ([links] file).",
+            "Данных платформы нет ([platform] не задан): какие чаты и ссылки уже есть, неизвестно — задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export или впишите ссылки в файл ссылок ([links] file).",
         ],
         "{r}"
     );

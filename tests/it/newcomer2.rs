@@ -188,7 +188,7 @@ fn confirm_without_a_platform_is_refused_saying_why() {
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
         error_line(&r),
-        "rollout: ошибка: нельзя проверить аккаунт 999: данных платформы нет — укажите [platform] snapshot или export в rollout.toml",
+        "rollout: ошибка: нельзя проверить аккаунт 999: данных платформы нет — задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export",
         "{r}"
     );
     assert!(!ws.path().join(".rollout/state.db").exists() || identities_of(&ws, 999) == 0);
@@ -480,7 +480,7 @@ fn diff_and_approve_without_a_platform_say_so_in_russian() {
     let ws = college_without_platform();
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 2, "{r}");
-    let no_platform = "rollout: ошибка: данных платформы нет: укажите [platform] snapshot или export в rollout.toml или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)";
+    let no_platform = "rollout: ошибка: данных платформы нет: задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)";
     assert_eq!(error_line(&r), no_platform, "{r}");
 }
 

@@ -111,7 +111,7 @@ fn the_token_variable_alone_never_selects_the_api() {
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
         error_line(&r),
-        "rollout: ошибка: данных платформы нет: укажите [platform] snapshot или export в rollout.toml или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)",
+        "rollout: ошибка: данных платформы нет: задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)",
         "{r}"
     );
     // A snapshot stays the source with the variable set.

@@ -470,3 +470,142 @@ fn discover_proposes_chats_map_entries_for_announced_chats() {
     assert!(ups[1].query.contains("bot_added"), "{log:?}");
     assert_no_token(&ws, &[&r]);
 }
+
+#[test]
+fn discover_finding_nothing_new_keeps_the_previous_proposal() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000", "--announce", "-101,-103"]);
+    let ws = Ws::new();
+    ws.config(&format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{}\"\n",
+        server.base_url
+    ));
+    let r = rollout(&ws, &["platform", "discover", "--wait", "2"]);
+    assert_eq!(r.code, 1, "{r}");
+    let first = ws.read("out/platform/chats-map.toml");
+    // The unplaceable chat's template: comments with a placeholder, no empty value that looks valid.
+    assert!(!first.contains("= \"\""), "{first}");
+    assert!(first.contains("\n# group = \"?\"  # "), "{first}");
+    drop(server);
+    let quiet = Server::start(plat.path(), &["--rate", "1000"]);
+    set_base_url(&ws, &quiet.base_url);
+    let r = rollout(&ws, &["platform", "discover", "--wait", "1"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(ws.read("out/platform/chats-map.toml"), first);
+    assert_eq!(
+        lines(&r.stdout),
+        ["Бота не добавили ни в один чат: новых чатов нет; прежнее предложение ./out/platform/chats-map.toml оставлено без изменений."],
+        "{r}"
+    );
+}
+
+#[test]
+fn chats_whose_members_were_not_read_get_a_reason_that_fits_and_a_summary_line() {
+    let ws = crate::diff::college();
+    crate::diff::write_snapshot(&ws, &crate::diff::base_chats());
+    // Two chats could not be read (403/404 in a pull): no member file.
+    let mut gone = 0;
+    for e in std::fs::read_dir(ws.path().join("platform/members")).unwrap().flatten().take(2) {
+        std::fs::remove_file(e.path()).unwrap();
+        gone += 1;
+    }
+    assert_eq!(gone, 2);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    let c: Value = serde_json::from_str(&ws.read("out/changes.json")).unwrap();
+    let unknown: Vec<&Value> = c["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["reason"]["code"] == "members_unknown")
+        .collect();
+    assert_eq!(unknown.len(), 2, "{c:#}");
+    for a in unknown {
+        assert_eq!(
+            a["reason"]["text"],
+            "участники чата не прочитаны (нет доступа, чат не активен или снимок неполон): по нему ничего не рассчитано — проверьте права бота (rollout platform check) и снимите снимок заново",
+            "{c:#}"
+        );
+    }
+    assert!(
+        lines(&r.stdout).contains(&"Участники 2 чатов неизвестны — по ним ничего не рассчитано."),
+        "{r}"
+    );
+}
+
+#[test]
+fn advice_for_missing_platform_data_follows_the_configured_source() {
+    let api = "Данных платформы нет (платформа не прочитана): какие чаты и ссылки уже есть, неизвестно — выполните rollout platform pull или впишите ссылки в файл ссылок ([links] file).";
+    let keys = "задайте в rollout.toml [platform] source = \"api\" (MAX Bot API, затем rollout platform pull), snapshot или export";
+    let ws = crate::diff::college();
+    let toml = ws.read("rollout.toml");
+    // source = "api", no pull yet: pull, not «задайте snapshot или export».
+    ws.config(&toml.replace("[platform]\nsnapshot = \"platform/\"\n", "[platform]\nsource = \"api\"\n"));
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(lines(&r.stdout).contains(&api), "{r}");
+    // No [platform] at all: the live API is offered beside a snapshot and an export.
+    ws.config(&toml.replace("[platform]\nsnapshot = \"platform/\"\n", ""));
+    let r = ws.run(&["links", "status"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(
+        lines(&r.stdout).contains(
+            &format!("Данных платформы нет ([platform] не задан): какие чаты и ссылки уже есть, неизвестно — {keys} или впишите ссылки в файл ссылок ([links] file).").as_str()
+        ),
+        "{r}"
+    );
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        lines(&r.stderr).contains(
+            &format!(
+                "rollout: ошибка: данных платформы нет: {keys} или передайте --platform ПУТЬ (папку снимка или файл выгрузки участников)"
+            )
+            .as_str()
+        ),
+        "{r}"
+    );
+    assert_eq!(ws.run(&["ingest", "-q"]).code, 0);
+    let pid = ws.people()[0]["person_id"].clone();
+    let r = ws.run(&["confirm", "999", &pid]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        lines(&r.stderr).contains(&format!("rollout: ошибка: нельзя проверить аккаунт 999: данных платформы нет — {keys}").as_str()),
+        "{r}"
+    );
+}
+
+#[test]
+fn an_unreachable_api_names_its_address_without_the_path() {
+    let ws = workspace("http://127.0.0.1:9/api/v1", &[]);
+    let r = rollout(&ws, &["platform", "check"]);
+    assert_eq!(r.code, 4, "{r}");
+    let err = lines(&r.stderr);
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with("  причина: GET /me: MAX Bot API по адресу http://127.0.0.1:9 недоступен после 6 попыток: ")),
+        "{r}"
+    );
+    assert!(!r.stderr.contains("/api/v1"), "{r}");
+}
+
+#[test]
+fn a_pull_answered_429_says_to_lower_the_rate() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "2"]);
+    let ws = workspace(&server.base_url, &[]);
+    let r = rollout(&ws, &["platform", "pull"]);
+    assert_eq!(r.code, 0, "{r}");
+    let n = server.log().iter().filter(|e| e.status == 429).count();
+    assert!(n > 0, "{r}");
+    let times = if n % 10 >= 2 && n % 10 <= 4 && !(12..=14).contains(&(n % 100)) {
+        "раза"
+    } else {
+        "раз"
+    };
+    assert_eq!(
+        *lines(&r.stdout).last().unwrap(),
+        format!("Сервер {n} {times} ответил 429 (слишком много запросов) — уменьшите [platform] rate в rollout.toml (сейчас 2000)."),
+        "{r}"
+    );
+}

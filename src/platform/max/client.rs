@@ -263,6 +263,7 @@ impl Client {
                 // would be missed and bunch up with the next ones.
                 let _slot = self.slots.acquire().await.map_err(|_| ApiError::Unreachable {
                     what: what.to_string(),
+                    base: self.origin(),
                     attempts: attempt - 1,
                     cause: "клиент остановлен".into(),
                 })?;
@@ -288,9 +289,15 @@ impl Client {
         }
         Err(ApiError::Unreachable {
             what: what.to_string(),
+            base: self.origin(),
             attempts,
             cause,
         })
+    }
+
+    /// The API's address for people: scheme://host:port, nothing of the path or a password.
+    fn origin(&self) -> String {
+        self.base.origin().ascii_serialization()
     }
 
     async fn attempt(&self, url: &Url, timeout: Duration) -> Attempt {

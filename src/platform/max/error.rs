@@ -25,8 +25,15 @@ pub enum ApiError {
     #[error("{what}: API отказал: {message}")]
     Refused { what: String, message: String },
     /// Retries exhausted on 429, 5xx, timeouts or dropped connections, or no connection.
-    #[error("{what}: MAX Bot API недоступен после {attempts} попыток: {cause}")]
-    Unreachable { what: String, attempts: u32, cause: String },
+    /// `base` is the API's scheme://host:port only (no path, query or password), so a
+    /// mistyped `[platform] base_url` shows.
+    #[error("{what}: MAX Bot API по адресу {base} недоступен после {attempts} попыток: {cause}")]
+    Unreachable {
+        what: String,
+        base: String,
+        attempts: u32,
+        cause: String,
+    },
     /// An answer we cannot read.
     #[error("{what}: непонятный ответ API: {message}")]
     BadResponse { what: String, message: String },

@@ -334,7 +334,10 @@ async fn attempts_exhausted_is_unreachable() {
     assert!(matches!(e, ApiError::Unreachable { attempts: 3, .. }), "{e:?}");
     assert_eq!(
         format!("{e:#}"),
-        "чат -1: MAX Bot API недоступен после 3 попыток: ошибка на стороне сервера (503)"
+        format!(
+            "чат -1: MAX Bot API по адресу {} недоступен после 3 попыток: ошибка на стороне сервера (503)",
+            server.url
+        )
     );
     assert_eq!(server.seen().len(), 3);
     assert!(!e.is_per_chat());
@@ -349,17 +352,24 @@ async fn a_timeout_is_retried_then_unreachable() {
         ..fast()
     });
     let e = client.chat(-1).await.unwrap_err();
-    assert_eq!(format!("{e}"), "чат -1: MAX Bot API недоступен после 2 попыток: нет ответа за 1 с");
+    assert_eq!(
+        format!("{e}"),
+        format!(
+            "чат -1: MAX Bot API по адресу {} недоступен после 2 попыток: нет ответа за 1 с",
+            server.url
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nobody_listening_is_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let origin = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let client = Client::new(
         Settings {
-            base_url: url,
+            // Only scheme://host:port is shown, never the path.
+            base_url: format!("{origin}/secret/path"),
             attempts: 2,
             ..fast()
         },
@@ -369,7 +379,7 @@ async fn nobody_listening_is_unreachable() {
     let e = client.me().await.unwrap_err();
     assert_eq!(
         e.to_string(),
-        "GET /me: MAX Bot API недоступен после 2 попыток: не удалось соединиться с сервером"
+        format!("GET /me: MAX Bot API по адресу {origin} недоступен после 2 попыток: не удалось соединиться с сервером")
     );
 }
 

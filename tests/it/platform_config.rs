@@ -469,8 +469,14 @@ fn a_typo_in_a_map_key_is_named_with_the_nearest_key() {
 #[test]
 fn an_unknown_platform_key_is_an_error_and_a_token_key_is_never_echoed() {
     for (line, want) in [
-        ("sorce = \"snapshot\"", "[platform] неизвестный ключ `sorce` — имелось в виду source?"),
-        ("base_ur = \"http://127.0.0.1:1\"", "[platform] неизвестный ключ `base_ur` — имелось в виду base_url?"),
+        (
+            "sorce = \"snapshot\"",
+            "[platform] неизвестный ключ `sorce` — имелось в виду source?",
+        ),
+        (
+            "base_ur = \"http://127.0.0.1:1\"",
+            "[platform] неизвестный ключ `base_ur` — имелось в виду base_url?",
+        ),
         (
             "token = \"secret-token-123\"",
             "[platform] token: токен не хранится в rollout.toml — удалите строку token из файла и передайте токен переменной окружения ROLLOUT_MAX_TOKEN или файлом token_file, доступным только владельцу",
@@ -480,7 +486,10 @@ fn an_unknown_platform_key_is_an_error_and_a_token_key_is_never_echoed() {
         let r = ws.run(&["check", "-q"]);
         assert_eq!(r.code, 2, "{line}\n{r}");
         assert_eq!(error_line(&r), format!("rollout: ошибка: rollout.toml: {want}"), "{line}\n{r}");
-        assert!(!r.stderr.contains("secret-token-123") && !r.stdout.contains("secret-token-123"), "{r}");
+        assert!(
+            !r.stderr.contains("secret-token-123") && !r.stdout.contains("secret-token-123"),
+            "{r}"
+        );
     }
 }
 

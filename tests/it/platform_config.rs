@@ -505,3 +505,18 @@ fn a_base_url_with_a_user_and_password_is_refused_without_echoing_them() {
     );
     assert!(!r.stderr.contains("SECRET") && !r.stdout.contains("SECRET"), "{r}");
 }
+
+#[test]
+fn a_token_line_that_is_not_valid_toml_is_not_shown_in_the_error() {
+    for line in ["token = secret-token-123", "base_url = http://u:SECRET-PW@127.0.0.1:1"] {
+        let ws = college_with(&format!("snapshot = \"platform/\"\n{line}\n"));
+        let r = ws.run(&["check", "-q"]);
+        assert_eq!(r.code, 2, "{line}\n{r}");
+        assert!(!r.stderr.contains("secret-token-123") && !r.stderr.contains("SECRET-PW"), "{line}\n{r}");
+        let key = line.split(' ').next().unwrap();
+        assert!(
+            r.stderr.lines().any(|l| l.ends_with(&format!("| {key} = … (значение не показано)"))),
+            "{line}\n{r}"
+        );
+    }
+}

@@ -512,10 +512,15 @@ fn a_token_line_that_is_not_valid_toml_is_not_shown_in_the_error() {
         let ws = college_with(&format!("snapshot = \"platform/\"\n{line}\n"));
         let r = ws.run(&["check", "-q"]);
         assert_eq!(r.code, 2, "{line}\n{r}");
-        assert!(!r.stderr.contains("secret-token-123") && !r.stderr.contains("SECRET-PW"), "{line}\n{r}");
+        assert!(
+            !r.stderr.contains("secret-token-123") && !r.stderr.contains("SECRET-PW"),
+            "{line}\n{r}"
+        );
         let key = line.split(' ').next().unwrap();
         assert!(
-            r.stderr.lines().any(|l| l.ends_with(&format!("| {key} = … (значение не показано)"))),
+            r.stderr
+                .lines()
+                .any(|l| l.ends_with(&format!("| {key} = … (значение не показано)"))),
             "{line}\n{r}"
         );
     }

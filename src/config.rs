@@ -156,8 +156,9 @@ pub struct RawConfig {
     pub ingest: IngestConfig,
     #[serde(default)]
     platform: RawPlatform,
+    /// Read by hand ([`chats_section`]) so a wrong key is named with its entry.
     #[serde(default)]
-    chats: Option<ChatsSection>,
+    chats: Option<toml::Value>,
     #[serde(default)]
     pub matching: MatchingConfig,
     #[serde(default)]
@@ -243,17 +244,125 @@ pub struct ChatMapEntry {
     pub branch: Option<String>,
     pub group: Option<String>,
     pub audience: String,
+    /// The entry's number in the table, from 1, for messages.
+    pub entry: usize,
+}
+
+impl ChatMapEntry {
+    /// «[[chats.map]], запись 2 (chat_id 101)» — how messages name the entry.
+    pub fn label(&self) -> String {
+        format!("[[chats.map]], запись {} (chat_id {})", self.entry, self.chat_id)
+    }
 }
 
 /// A `[[chats.map]]` row as written: `chat_id` is an integer or a web address.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default)]
 struct RawChatMapEntry {
-    chat_id: toml::Value,
-    #[serde(default)]
+    chat_id: Option<toml::Value>,
     branch: Option<String>,
-    #[serde(default)]
     group: Option<String>,
-    audience: String,
+    audience: Option<String>,
+}
+
+const CHAT_MAP_KEYS: [&str; 4] = ["chat_id", "branch", "group", "audience"];
+const PLATFORM_KEYS: [&str; 9] = [
+    "source",
+    "snapshot",
+    "export",
+    "base_url",
+    "token_file",
+    "rate",
+    "concurrency",
+    "max_age_minutes",
+    "keep_snapshots",
+];
+
+/// The known key nearest to a mistyped one, when it is near enough to be the intended one.
+pub fn nearest_key<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    let typed = typed.to_lowercase();
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&typed, k), *k))
+        .min()
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .map(|(_, k)| k)
+}
+
+/// «— имелось в виду chat_id?», or the list of known keys when none is near.
+fn suggestion(typed: &str, known: &[&str]) -> String {
+    match nearest_key(typed, known) {
+        Some(k) => format!("имелось в виду {k}?"),
+        None => format!("известные ключи: {}", known.join(", ")),
+    }
+}
+
+/// `[chats]`/`[[chats]]` as written: the title, the entries, and the table's name for
+/// messages; each wrong key or value is a problem naming its entry.
+fn chats_section(v: Option<toml::Value>, problems: &mut Vec<String>) -> (Option<String>, Vec<RawChatMapEntry>, &'static str) {
+    let (title, list, table) = match v {
+        None => return (None, Vec::new(), "[[chats.map]]"),
+        Some(toml::Value::Array(a)) => (None, a, "[[chats]]"),
+        Some(toml::Value::Table(t)) => {
+            let mut title = None;
+            let mut map = Vec::new();
+            for (k, v) in t {
+                match (k.as_str(), v) {
+                    ("title", toml::Value::String(s)) => title = Some(s),
+                    ("map", toml::Value::Array(a)) => map = a,
+                    ("title", _) => problems.push("[chats] title: нужен текст, например \"{group} {audience}\"".into()),
+                    ("map", _) => problems.push("[chats] map: нужны записи [[chats.map]]".into()),
+                    (k, _) => problems.push(format!("[chats] неизвестный ключ `{k}` — {}", suggestion(k, &["title", "map"]))),
+                }
+            }
+            (title, map, "[[chats.map]]")
+        }
+        Some(_) => {
+            problems.push("[chats]: нужна таблица [chats] с записями [[chats.map]]".into());
+            return (None, Vec::new(), "[[chats.map]]");
+        }
+    };
+    let mut entries = Vec::new();
+    for (i, v) in list.into_iter().enumerate() {
+        let toml::Value::Table(t) = v else {
+            problems.push(format!(
+                "{table}, запись {}: нужна таблица с ключами {}",
+                i + 1,
+                CHAT_MAP_KEYS.join(", ")
+            ));
+            continue;
+        };
+        let label = match t.get("chat_id") {
+            Some(toml::Value::Integer(id)) => format!("{table}, запись {} (chat_id {id})", i + 1),
+            _ => format!("{table}, запись {}", i + 1),
+        };
+        let mut e = RawChatMapEntry::default();
+        for (k, v) in t {
+            let text = |v: toml::Value, problems: &mut Vec<String>| match v {
+                toml::Value::String(s) => Some(s),
+                other => {
+                    problems.push(format!("{label}: {k} = {other} — нужен текст в кавычках"));
+                    None
+                }
+            };
+            match k.as_str() {
+                "chat_id" => e.chat_id = Some(v),
+                "branch" => e.branch = text(v, problems),
+                "group" => e.group = text(v, problems),
+                "audience" => e.audience = text(v, problems),
+                other => problems.push(format!(
+                    "{label}: неизвестный ключ `{other}` — {}",
+                    suggestion(other, &CHAT_MAP_KEYS)
+                )),
+            }
+        }
+        if e.chat_id.is_none() {
+            problems.push(format!(
+                "{label}: не указан chat_id — ID чата (например, -70000095028) или его веб-адрес"
+            ));
+        }
+        entries.push(e);
+    }
+    (title, entries, table)
 }
 
 /// A chat id from its web address: `https://web.max.ru/-70000095028` (also without the
@@ -279,20 +388,6 @@ pub fn chat_id_of(text: &str) -> Option<i64> {
     let path = rest.strip_prefix("web.max.ru/")?;
     let path = path.split(['?', '#']).next().unwrap_or_default();
     number(path.strip_suffix('/').unwrap_or(path))
-}
-
-/// `[chats] title = …` with `[[chats.map]]`, or the bare `[[chats]]` table (TOML allows
-/// only one of the two shapes under one name).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum ChatsSection {
-    List(Vec<RawChatMapEntry>),
-    Table {
-        #[serde(default)]
-        title: Option<String>,
-        #[serde(default)]
-        map: Vec<RawChatMapEntry>,
-    },
 }
 
 /// Where `[platform]` reads the platform from.
@@ -422,6 +517,10 @@ impl PlatformConfig {
         }
         let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
         if let Some(url) = &raw.base_url
+            && has_user_info(url)
+        {
+            problems.push("[platform] base_url: адрес API не должен содержать имя пользователя и пароль — уберите «имя:пароль@» из адреса, токен передаётся через ROLLOUT_MAX_TOKEN или token_file".into());
+        } else if let Some(url) = &raw.base_url
             && !base_url_allowed(url)
         {
             problems.push(format!(
@@ -481,6 +580,13 @@ impl PlatformConfig {
         p.token_file = raw.token_file;
         p
     }
+}
+
+/// `scheme://user:password@host…`: a password never belongs in the file, nor in a message.
+fn has_user_info(url: &str) -> bool {
+    let t = url.trim();
+    let rest = t.split_once("://").map_or(t, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or_default().contains('@')
 }
 
 /// https anywhere; plain http only to this machine (the test server).
@@ -768,14 +874,18 @@ impl Config {
         if raw.ingest.max_seconds == 0 || raw.ingest.max_memory_mb < 64 {
             problems.push("[ingest]: max_seconds — не меньше 1, max_memory_mb — не меньше 64".into());
         }
-        let (chat_title, raw_map, table) = match raw.chats {
-            None => (None, Vec::new(), "[[chats]]"),
-            Some(ChatsSection::List(l)) => (None, l, "[[chats]]"),
-            Some(ChatsSection::Table { title, map }) => (title, map, "[[chats.map]]"),
-        };
-        let mut chat_map = Vec::new();
+        // `[chats] title = …` with `[[chats.map]]`, or the bare `[[chats]]` table (TOML
+        // allows only one of the two shapes under one name).
+        let (chat_title, raw_map, table) = chats_section(raw.chats, &mut problems);
+        let mut chat_map: Vec<ChatMapEntry> = Vec::new();
         for (i, e) in raw_map.into_iter().enumerate() {
-            let (chat_id, web_address) = match &e.chat_id {
+            let Some(raw_id) = e.chat_id else { continue };
+            let what = [e.group.as_deref(), e.audience.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (chat_id, web_address) = match &raw_id {
                 toml::Value::Integer(id) => (Some(*id), None),
                 toml::Value::String(s) => {
                     let id = chat_id_of(s);
@@ -785,27 +895,59 @@ impl Config {
                 _ => (None, None),
             };
             let Some(chat_id) = chat_id else {
-                let shown = match &e.chat_id {
+                let shown = match &raw_id {
                     toml::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                let what = [e.group.as_deref(), Some(e.audience.as_str())]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 problems.push(format!(
                     "{table}, запись {} ({what}): chat_id «{shown}» — нужен ID чата (например, -70000095028) или веб-адрес чата (https://web.max.ru/-70000095028)",
                     i + 1
                 ));
                 continue;
             };
+            let label = format!("{table}, запись {} (chat_id {chat_id})", i + 1);
+            let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+            if blank(&e.group) {
+                problems.push(format!(
+                    "{label}: group пустой — впишите группу из списка обучающихся или уберите ключ group (для чата сотрудников филиала)"
+                ));
+            }
+            if blank(&e.branch) {
+                problems.push(format!(
+                    "{label}: branch пустой — впишите филиал из [[branches]] или уберите ключ branch"
+                ));
+            }
+            let Some(audience) = e.audience else {
+                problems.push(format!("{label}: не указан audience — нужно students (обучающиеся), parents (родители), staff (сотрудники) или teachers (учителя группы)"));
+                continue;
+            };
+            if audience.trim().is_empty() {
+                problems.push(format!("{label}: audience пустой — нужно students (обучающиеся), parents (родители), staff (сотрудники) или teachers (учителя группы)"));
+                continue;
+            }
+            if let Some(first) = chat_map.iter().find(|x| x.chat_id == chat_id) {
+                let said = |x: &ChatMapEntry| {
+                    let w = [x.group.as_deref(), Some(x.audience.as_str())]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("{} ({w})", x.entry)
+                };
+                problems.push(format!(
+                    "{table}: чат {chat_id} записан дважды — записи {} и {} ({what}); оставьте одну",
+                    said(first),
+                    i + 1
+                ));
+                continue;
+            }
             chat_map.push(ChatMapEntry {
                 chat_id,
                 web_address,
                 branch: e.branch,
                 group: e.group,
-                audience: e.audience,
+                audience,
+                entry: i + 1,
             });
         }
         for e in &chat_map {
@@ -889,6 +1031,17 @@ impl Config {
             chrono_tz::Europe::Moscow
         });
         let platform = PlatformConfig::check(raw.platform, &mut problems);
+        // A key of [platform] rollout does not know would silently change what is read
+        // (a default source, the production address): refused, unlike elsewhere.
+        let (platform_keys, unknown_keys): (Vec<String>, Vec<String>) = unknown_keys.into_iter().partition(|k| k.starts_with("platform."));
+        for k in &platform_keys {
+            let key = k["platform.".len()..].split('.').next().unwrap_or_default();
+            if key.eq_ignore_ascii_case("token") {
+                problems.push("[platform] token: токен не хранится в rollout.toml — удалите строку token из файла и передайте токен переменной окружения ROLLOUT_MAX_TOKEN или файлом token_file, доступным только владельцу".into());
+            } else {
+                problems.push(format!("[platform] неизвестный ключ `{key}` — {}", suggestion(key, &PLATFORM_KEYS)));
+            }
+        }
         if raw.plans.warn_days < 0 {
             problems.push("[plans] warn_days: число дней, 0 или больше".into());
         }

@@ -93,6 +93,14 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> TomlError {
             let end = span.end.clamp(start, line_end);
             let width = text[start..end].chars().count().max(1);
             let num = line_no.to_string();
+            if let Some(key) = secret_key(line) {
+                // A token or a password in the address is never shown back, even broken.
+                return TomlError {
+                    at: format!(", строка {line_no}, столбец {col}"),
+                    message: toml_message(e.message()),
+                    snippet: format!("\n  {num} | {key} = … (значение не показано)"),
+                };
+            }
             (
                 format!(", строка {line_no}, столбец {col}"),
                 format!(
@@ -110,6 +118,19 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> TomlError {
         message: toml_message(e.message()),
         snippet,
     }
+}
+
+/// The key of a line that holds a secret: a `token` key, or an address with
+/// `user:password@` in it.
+fn secret_key(line: &str) -> Option<String> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim().trim_matches(['"', '\'']).trim();
+    let lower = key.to_ascii_lowercase();
+    let address = value
+        .split("://")
+        .nth(1)
+        .is_some_and(|rest| rest.split(['/', '?', '#', '"', '\'', ' ']).next().unwrap_or_default().contains('@'));
+    (lower == "token" || lower.ends_with(".token") || address).then(|| key.to_string())
 }
 
 /// A TOML parse or data error.

@@ -347,6 +347,13 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     for w in &state.warnings {
         eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
     }
+    let unknown_groups = rollout::platform::place::ChatPlacer::new(&ws.cfg, &loaded.roster).check_map();
+    if !unknown_groups.is_empty() {
+        return Err(Error::usage(rollout::config::ConfigError::Invalid {
+            path: ws.cfg.path.clone(),
+            problems: unknown_groups,
+        }));
+    }
     let d = rollout::changes::compute(&ws.cfg, loaded, state, store).map_err(Error::Unreadable)?;
     Ok(Some(d))
 }

@@ -114,6 +114,49 @@ impl<'a> ChatPlacer<'a> {
         }
     }
 
+    /// Every group `[[chats.map]]` names is a group of the roster (after the usual
+    /// normalisation; in the entry's branch when it names one): a group that is not would
+    /// place a chat nowhere and turn into «create a chat» and moves. Each such entry is a
+    /// problem naming it and the nearest roster group.
+    pub fn check_map(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for e in &self.cfg.chat_map {
+            let Some(g) = e.group.as_deref().filter(|g| !g.trim().is_empty()) else {
+                continue;
+            };
+            let branch = e.branch.as_deref().and_then(|b| self.branches.resolve(b));
+            let known = self
+                .groups
+                .get(&group_key(g))
+                .is_some_and(|list| branch.as_ref().is_none_or(|b| list.iter().any(|(lb, _)| lb == b)));
+            if known {
+                continue;
+            }
+            let candidates: Vec<&String> = self
+                .groups
+                .values()
+                .flatten()
+                .filter(|(lb, _)| branch.as_ref().is_none_or(|b| lb == b))
+                .map(|(_, n)| n)
+                .collect();
+            let key = group_key(g);
+            let nearest = candidates
+                .iter()
+                .map(|n| (strsim::normalized_damerau_levenshtein(&key, &group_key(n)), *n))
+                .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)));
+            let place = match &branch {
+                Some(b) => format!("в списке обучающихся филиала «{b}»"),
+                None => "в списке обучающихся".to_string(),
+            };
+            let hint = match nearest {
+                Some((_, n)) => format!("имелось в виду «{n}»? Исправьте group или уберите запись"),
+                None => format!("{place} нет ни одной группы; исправьте group или уберите запись"),
+            };
+            problems.push(format!("{}: группы «{g}» нет {place} — {hint}", e.label()));
+        }
+        problems
+    }
+
     fn default_branch(&self, group: Option<&str>) -> Option<String> {
         if let Some(g) = group
             && let Some(list) = self.groups.get(&group_key(g))

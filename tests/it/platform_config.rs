@@ -89,15 +89,19 @@ fn bad_platform_values_are_refused_naming_the_key() {
         assert_eq!(r.code, 2, "{line}\n{r}");
         assert_eq!(error_line(&r), format!("rollout: ошибка: rollout.toml: {want}"), "{line}\n{r}");
     }
-    // Good values and a loopback http address are taken; an unknown key is still reported.
+    // Good values and a loopback http address are taken; an unknown key is an error.
     let ws = college_with(
-        "source = \"snapshot\"\nsnapshot = \"platform/\"\nbase_url = \"http://127.0.0.1:8080\"\nrate = 29.5\nconcurrency = 4\nmax_age_minutes = 0\nkeep_snapshots = 3\nrat = 3\n",
+        "source = \"snapshot\"\nsnapshot = \"platform/\"\nbase_url = \"http://127.0.0.1:8080\"\nrate = 29.5\nconcurrency = 4\nmax_age_minutes = 0\nkeep_snapshots = 3\n",
     );
     let r = ws.run(&["check", "-q"]);
     assert_eq!(r.code, 0, "{r}");
+    assert_eq!(r.stderr.trim(), "", "{r}");
+    let ws = college_with("snapshot = \"platform/\"\nrat = 3\n");
+    let r = ws.run(&["check", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
     assert_eq!(
-        r.stderr.trim(),
-        "rollout: внимание: rollout.toml: неизвестный ключ `platform.rat` (пропущен)",
+        error_line(&r),
+        "rollout: ошибка: rollout.toml: [platform] неизвестный ключ `rat` — имелось в виду rate?",
         "{r}"
     );
 }
@@ -376,4 +380,148 @@ fn purge_keeps_only_the_newest_pulls() {
     assert_eq!(left, 1, "only the current pull stays\n{r}");
     let r = ws.run(&["diff", "-q"]);
     assert_eq!(r.code, 0, "the current pull is still read\n{r}");
+}
+
+// ---- The trial's defects in [[chats.map]] and [platform] ----
+
+/// The fixture college (snapshot platform) with `map` appended as the chat table.
+fn college_mapped(map: &str) -> Ws {
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    ws.config(&format!("{TOML}\n{map}"));
+    ws
+}
+
+#[test]
+fn an_empty_group_branch_or_audience_in_the_map_is_refused_naming_the_entry() {
+    for (entry, want) in [
+        (
+            "chat_id = 101\ngroup = \"\"\naudience = \"staff\"",
+            "[[chats.map]], запись 1 (chat_id 101): group пустой — впишите группу из списка обучающихся или уберите ключ group (для чата сотрудников филиала)",
+        ),
+        (
+            "chat_id = 101\nbranch = \"  \"\ngroup = \"ИС-1\"\naudience = \"students\"",
+            "[[chats.map]], запись 1 (chat_id 101): branch пустой — впишите филиал из [[branches]] или уберите ключ branch",
+        ),
+        (
+            "chat_id = 101\ngroup = \"ИС-1\"\naudience = \"\"",
+            "[[chats.map]], запись 1 (chat_id 101): audience пустой — нужно students (обучающиеся), parents (родители), staff (сотрудники) или teachers (учителя группы)",
+        ),
+    ] {
+        let ws = college_mapped(&format!("[[chats.map]]\n{entry}\n"));
+        let r = ws.run(&["diff", "-q"]);
+        assert_eq!(r.code, 2, "{entry}\n{r}");
+        assert_eq!(error_line(&r), format!("rollout: ошибка: rollout.toml: {want}"), "{entry}\n{r}");
+    }
+}
+
+#[test]
+fn a_map_group_not_on_the_roster_is_refused_at_the_diff_with_the_nearest_group() {
+    let ws = college_mapped("[[chats.map]]\nchat_id = 101\nbranch = \"Главный корпус\"\ngroup = \"ИС-11\"\naudience = \"students\"\n");
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: rollout.toml: [[chats.map]], запись 1 (chat_id 101): группы «ИС-11» нет в списке обучающихся филиала «Главный корпус» — имелось в виду «ИС-1»? Исправьте group или уберите запись",
+        "{r}"
+    );
+    assert!(!ws.path().join("out/changes.json").exists(), "{r}");
+    // The usual normalisation still finds the group.
+    let ws = college_mapped("[[chats.map]]\nchat_id = 101\ngroup = \"ис 1\"\naudience = \"students\"\n");
+    let r = ws.run(&["diff", "-q"]);
+    assert_eq!(r.code, 0, "{r}");
+}
+
+#[test]
+fn the_same_chat_twice_in_the_map_is_refused_naming_both_entries() {
+    let ws = college_mapped(
+        "[[chats.map]]\nchat_id = 101\ngroup = \"ИС-1\"\naudience = \"students\"\n\n[[chats.map]]\nchat_id = 102\ngroup = \"ИС-1\"\naudience = \"parents\"\n\n[[chats.map]]\nchat_id = \"https://web.max.ru/101\"\ngroup = \"ИС-2\"\naudience = \"students\"\n",
+    );
+    let r = ws.run(&["check", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: rollout.toml: [[chats.map]]: чат 101 записан дважды — записи 1 (ИС-1, students) и 3 (ИС-2, students); оставьте одну",
+        "{r}"
+    );
+}
+
+#[test]
+fn a_typo_in_a_map_key_is_named_with_the_nearest_key() {
+    for (entry, want) in [
+        (
+            "chat_idd = 101\ngroup = \"ИС-1\"\naudience = \"students\"",
+            "[[chats.map]], запись 1: неизвестный ключ `chat_idd` — имелось в виду chat_id?",
+        ),
+        (
+            "chat_id = 101\ngroup = \"ИС-1\"\naudiense = \"students\"",
+            "[[chats.map]], запись 1 (chat_id 101): неизвестный ключ `audiense` — имелось в виду audience?",
+        ),
+    ] {
+        let ws = college_mapped(&format!("[[chats.map]]\n{entry}\n"));
+        let r = ws.run(&["check", "-q"]);
+        assert_eq!(r.code, 2, "{entry}\n{r}");
+        assert_eq!(error_line(&r), format!("rollout: ошибка: rollout.toml: {want}"), "{entry}\n{r}");
+        assert!(!r.stderr.contains("untagged"), "{r}");
+    }
+}
+
+#[test]
+fn an_unknown_platform_key_is_an_error_and_a_token_key_is_never_echoed() {
+    for (line, want) in [
+        (
+            "sorce = \"snapshot\"",
+            "[platform] неизвестный ключ `sorce` — имелось в виду source?",
+        ),
+        (
+            "base_ur = \"http://127.0.0.1:1\"",
+            "[platform] неизвестный ключ `base_ur` — имелось в виду base_url?",
+        ),
+        (
+            "token = \"secret-token-123\"",
+            "[platform] token: токен не хранится в rollout.toml — удалите строку token из файла и передайте токен переменной окружения ROLLOUT_MAX_TOKEN или файлом token_file, доступным только владельцу",
+        ),
+    ] {
+        let ws = college_with(&format!("snapshot = \"platform/\"\n{line}\n"));
+        let r = ws.run(&["check", "-q"]);
+        assert_eq!(r.code, 2, "{line}\n{r}");
+        assert_eq!(error_line(&r), format!("rollout: ошибка: rollout.toml: {want}"), "{line}\n{r}");
+        assert!(
+            !r.stderr.contains("secret-token-123") && !r.stdout.contains("secret-token-123"),
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn a_base_url_with_a_user_and_password_is_refused_without_echoing_them() {
+    let ws = college_with("source = \"api\"\nbase_url = \"http://u:SECRET@127.0.0.1:1\"\n");
+    let r = ws.run(&["check", "-q"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        error_line(&r),
+        "rollout: ошибка: rollout.toml: [platform] base_url: адрес API не должен содержать имя пользователя и пароль — уберите «имя:пароль@» из адреса, токен передаётся через ROLLOUT_MAX_TOKEN или token_file",
+        "{r}"
+    );
+    assert!(!r.stderr.contains("SECRET") && !r.stdout.contains("SECRET"), "{r}");
+}
+
+#[test]
+fn a_token_line_that_is_not_valid_toml_is_not_shown_in_the_error() {
+    for line in ["token = secret-token-123", "base_url = http://u:SECRET-PW@127.0.0.1:1"] {
+        let ws = college_with(&format!("snapshot = \"platform/\"\n{line}\n"));
+        let r = ws.run(&["check", "-q"]);
+        assert_eq!(r.code, 2, "{line}\n{r}");
+        assert!(
+            !r.stderr.contains("secret-token-123") && !r.stderr.contains("SECRET-PW"),
+            "{line}\n{r}"
+        );
+        let key = line.split(' ').next().unwrap();
+        assert!(
+            r.stderr
+                .lines()
+                .any(|l| l.ends_with(&format!("| {key} = … (значение не показано)"))),
+            "{line}\n{r}"
+        );
+    }
 }

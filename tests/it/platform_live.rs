@@ -609,3 +609,25 @@ fn a_pull_answered_429_says_to_lower_the_rate() {
         "{r}"
     );
 }
+
+#[test]
+fn a_token_on_the_command_line_is_refused_with_where_it_goes_instead() {
+    let ws = Ws::new();
+    for args in [
+        &["platform", "check", "--token", "SECRET-ON-ARGV"][..],
+        &["platform", "pull", "--token=SECRET-ON-ARGV"][..],
+        &["run", "--max-token", "SECRET-ON-ARGV"][..],
+    ] {
+        let r = ws.run(args);
+        assert_eq!(r.code, 2, "{r}");
+        assert_eq!(
+            lines(&r.stderr)[..2],
+            [
+                "rollout: ошибка: токен в командной строке не принимается — он остался бы в истории команд и в списке процессов",
+                "подсказка: задайте его в переменной окружения ROLLOUT_MAX_TOKEN или в файле [platform] token_file (доступ только для владельца, chmod 600)",
+            ],
+            "{r}"
+        );
+        assert!(!r.stderr.contains("SECRET-ON-ARGV") && !r.stdout.contains("SECRET-ON-ARGV"), "{r}");
+    }
+}

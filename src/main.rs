@@ -61,6 +61,15 @@ fn parse_error(e: &clap::Error, path: &str) -> (String, Option<String>) {
     // `--platform <ПУТЬ>` is named by its flag alone where the value does not matter.
     let flag = arg.split_whitespace().next().unwrap_or_default().to_string();
     match e.kind() {
+        // A token is never taken from argv (history, the process list): say where it goes.
+        // clap shows the flag without its value; the value is never repeated.
+        ErrorKind::UnknownArgument if arg.starts_with('-') && flag.to_lowercase().contains("token") => (
+            "токен в командной строке не принимается — он остался бы в истории команд и в списке процессов".to_string(),
+            Some(
+                "задайте его в переменной окружения ROLLOUT_MAX_TOKEN или в файле [platform] token_file (доступ только для владельца, chmod 600)"
+                    .to_string(),
+            ),
+        ),
         ErrorKind::UnknownArgument if arg.starts_with('-') => {
             let suggestion = e.get(K::SuggestedArg).map(|_| maybe(one(K::SuggestedArg)));
             (

@@ -624,7 +624,7 @@ fn a_token_on_the_command_line_is_refused_with_where_it_goes_instead() {
             lines(&r.stderr)[..2],
             [
                 "rollout: ошибка: токен в командной строке не принимается — он остался бы в истории команд и в списке процессов",
-                "подсказка: задайте его в переменной окружения ROLLOUT_MAX_TOKEN или в файле [platform] token_file (доступ только для владельца, chmod 600)",
+                "  задайте его в переменной окружения ROLLOUT_MAX_TOKEN или в файле [platform] token_file (доступ только для владельца, chmod 600)",
             ],
             "{r}"
         );

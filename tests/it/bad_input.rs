@@ -166,6 +166,12 @@ fn a_file_over_the_memory_budget() {
     assert!(p["found"].contains("64 МиБ"), "{p:?}");
     assert!(p["fix"].contains("max_memory_mb"));
     assert_good_file_read(&ws, &r);
+    // The whole run too: the file over budget is a named problem, the run completes.
+    let r = ws.run(&["run"]);
+    assert_eq!(r.code, 3, "{r}");
+    one(&ws.problems(), "file-over-budget", "sources/huge.csv");
+    assert_good_file_read(&ws, &r);
+    assert!(ws.path().join("out/roster/roster.xlsx").is_file(), "{r}");
 }
 
 #[test]

@@ -11,16 +11,8 @@ pub const BOT_ID: i64 = 1;
 
 /// What the bot may do in every chat unless `--permissions` says otherwise (a chat's
 /// permissions, not a channel's).
-pub const ALL_PERMISSIONS: [&str; 8] = [
-    "read_all_messages",
-    "add_remove_members",
-    "add_admins",
-    "change_chat_info",
-    "pin_message",
-    "write",
-    "can_call",
-    "edit_link",
-];
+/// The schema lists a chat's permissions first, then the channel-only ones.
+pub const ALL_PERMISSIONS: &[&str] = crate::args::PERMISSIONS.split_at(8).0;
 
 /// The bot's standing in one chat.
 #[derive(Debug, Clone, PartialEq)]

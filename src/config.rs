@@ -265,7 +265,7 @@ struct RawChatMapEntry {
 }
 
 const CHAT_MAP_KEYS: [&str; 4] = ["chat_id", "branch", "group", "audience"];
-const PLATFORM_KEYS: [&str; 9] = [
+const PLATFORM_KEYS: [&str; 10] = [
     "source",
     "snapshot",
     "export",
@@ -275,6 +275,27 @@ const PLATFORM_KEYS: [&str; 9] = [
     "concurrency",
     "max_age_minutes",
     "keep_snapshots",
+    "curator_permissions",
+];
+
+/// The admin permissions `apply` gives a curator unless `[platform] curator_permissions` says
+/// otherwise: read the chat, write and pin in it, add and remove its members.
+pub const DEFAULT_CURATOR_PERMISSIONS: [&str; 4] = ["read_all_messages", "write", "pin_message", "add_remove_members"];
+
+/// The schema's `ChatAdminPermission` values a chat admin may be given (the deprecated
+/// aliases `post_edit_delete_message`, `edit_message`, `delete_message` are left out: the
+/// schema says to send `write`, `edit`, `delete`).
+pub const ADMIN_PERMISSIONS: [&str; 10] = [
+    "read_all_messages",
+    "add_remove_members",
+    "add_admins",
+    "change_chat_info",
+    "pin_message",
+    "write",
+    "can_call",
+    "edit_link",
+    "edit",
+    "delete",
 ];
 
 /// The known key nearest to a mistyped one, when it is near enough to be the intended one.
@@ -432,6 +453,8 @@ struct RawPlatform {
     max_age_minutes: Option<toml::Value>,
     #[serde(default)]
     keep_snapshots: Option<toml::Value>,
+    #[serde(default)]
+    curator_permissions: Option<toml::Value>,
 }
 
 /// `[platform]`, checked.
@@ -453,6 +476,8 @@ pub struct PlatformConfig {
     pub max_age_minutes: u64,
     /// Complete pulls kept in `.rollout/snapshots` (≥ 1).
     pub keep_snapshots: usize,
+    /// What `apply` makes a curator in their group's chat ([`DEFAULT_CURATOR_PERMISSIONS`]).
+    pub curator_permissions: Vec<String>,
 }
 
 impl Default for PlatformConfig {
@@ -467,6 +492,7 @@ impl Default for PlatformConfig {
             concurrency: 8,
             max_age_minutes: 60,
             keep_snapshots: 30,
+            curator_permissions: DEFAULT_CURATOR_PERMISSIONS.iter().map(|s| s.to_string()).collect(),
         }
     }
 }
@@ -514,6 +540,40 @@ impl PlatformConfig {
         }
         if let Some(n) = whole("keep_snapshots", &raw.keep_snapshots, 1, "30") {
             p.keep_snapshots = n as usize;
+        }
+        if let Some(v) = &raw.curator_permissions {
+            let listed: Option<Vec<String>> = v
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| x.as_str().map(|s| s.trim().to_string()))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .unwrap_or(None);
+            match listed {
+                Some(list) if !list.is_empty() => {
+                    let unknown: Vec<&String> = list.iter().filter(|x| !ADMIN_PERMISSIONS.contains(&x.as_str())).collect();
+                    if unknown.is_empty() {
+                        let mut uniq = Vec::new();
+                        for x in list {
+                            if !uniq.contains(&x) {
+                                uniq.push(x);
+                            }
+                        }
+                        p.curator_permissions = uniq;
+                    } else {
+                        problems.push(format!(
+                            "[platform] curator_permissions: неизвестные права {} — допустимы: {}",
+                            unknown.iter().map(|u| format!("«{u}»")).collect::<Vec<_>>().join(", "),
+                            ADMIN_PERMISSIONS.join(", ")
+                        ));
+                    }
+                }
+                _ => problems.push(format!(
+                    "[platform] curator_permissions = «{}»: нужен непустой список прав, например [\"read_all_messages\", \"write\", \"pin_message\", \"add_remove_members\"]",
+                    shown(v)
+                )),
+            }
         }
         let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
         if let Some(url) = &raw.base_url

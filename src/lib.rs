@@ -4,6 +4,7 @@
 //! Stages: `ingest` (files → raw records) → `roster` (merged, validated people and
 //! groups) → problems; `output` writes what people and machines read.
 
+pub mod apply;
 pub mod changes;
 pub mod clock;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod letters;
 pub mod links;
 pub mod matching;
 pub mod normalize;
+pub mod notify;
 pub mod output;
 pub mod plans;
 pub mod platform;

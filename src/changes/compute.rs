@@ -10,6 +10,7 @@ use crate::platform::{ChatState, PlatformState};
 use crate::roster::{Loaded, PersonKind};
 use crate::state::Store;
 use anyhow::Context;
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 /// A platform chat with its placement (or why it has none).
@@ -17,6 +18,9 @@ pub type PlacedChat = (ChatState, Result<Placement, String>);
 
 pub struct DiffOutcome {
     pub changes: ChangeSet,
+    /// The hash's inputs by name (`source:REL`, `config`, `platform`, `decisions`,
+    /// `remembered`) with the SHA-256 hex of each: what `apply` names when a change set is stale.
+    pub parts: Vec<(String, String)>,
     pub matches: Vec<MemberMatch>,
     pub chats: Vec<PlacedChat>,
     pub assessment: safety::Assessment,
@@ -33,6 +37,23 @@ impl DiffOutcome {
             .filter(|m| placed.contains(&m.chat_id))
             .filter_map(|m| Some((m.user_id, m.person_id.clone()?, m.kind?)))
             .collect()
+    }
+
+    /// The actions `apply` can carry out (`remove`, `make_admin`, `move`), as JSON in the
+    /// shape of `changes.json`.
+    pub fn actionable_json(&self) -> String {
+        let acts: Vec<&super::Action> = self
+            .changes
+            .actions
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind(),
+                    super::ActionKind::Remove | super::ActionKind::MakeAdmin | super::ActionKind::Move
+                )
+            })
+            .collect();
+        serde_json::to_string(&acts).unwrap_or_else(|_| "[]".into())
     }
 
     /// The roster sizes to keep as the reference, when this run may set them.
@@ -104,6 +125,10 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     departed.dedup();
     parts.push(("remembered".into(), departed.join("\n").into_bytes()));
     let hash = super::inputs_hash(&parts);
+    let part_hashes = parts
+        .iter()
+        .map(|(name, bytes)| (name.clone(), hex::encode(Sha256::digest(bytes))))
+        .collect();
     let status = if store.is_approved(&hash)? {
         ChangeStatus::Approved
     } else if assessment.held_reasons.is_empty() {
@@ -124,6 +149,7 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     };
     Ok(DiffOutcome {
         changes,
+        parts: part_hashes,
         matches,
         chats,
         assessment,

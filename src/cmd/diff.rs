@@ -54,6 +54,7 @@ pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bo
         d.sizes_to_accept(),
         ws.today,
     )?;
+    store.record_change_set(&d.changes.hash, &d.parts, &d.actionable_json(), !d.changes.held_reasons.is_empty())?;
     if !quiet {
         let mut text = Vec::new();
         let _ = rollout::summary::print_diff_summary(&mut text, &ws.cfg, &d, &ws.out);

@@ -1,6 +1,7 @@
 //! One module per subcommand (as xsv does): each has its clap arguments and a `run` that
 //! calls the library's stages and prints for people. `execute` is the one dispatch.
 
+pub mod apply;
 pub mod approve;
 pub mod clap_ru;
 pub mod decide;
@@ -9,6 +10,7 @@ pub mod ingest;
 pub mod init;
 pub mod letters;
 pub mod links;
+pub mod notify;
 pub mod plan;
 pub mod platform;
 pub mod purge;
@@ -122,6 +124,17 @@ pub enum Command {
     /// Утвердить задержанный набор изменений по его хешу; отказ, если исходные данные с тех пор изменились.
     #[command(after_help = "Примеры:\n  rollout approve 3f2a…   (хеш, который вывел rollout diff)")]
     Approve(approve::Args),
+    /// Выполнить показанный набор изменений на платформе MAX: удалить ушедших, назначить кураторов администраторами (с журналом; после сбоя — продолжить).
+    #[command(after_help = "Примеры:\n  rollout apply          показать, что будет сделано\n  rollout apply --yes    выполнить")]
+    Apply(apply::Args),
+    /// Сообщения бота в чаты: правила чата, состояние плана перехода по филиалам.
+    #[command(
+        after_help = "Примеры:\n  rollout notify rules          показать, куда и что будет отправлено\n  rollout notify rules --yes    отправить\n  rollout notify plan --yes"
+    )]
+    Notify {
+        #[command(subcommand)]
+        cmd: notify::NotifyCmd,
+    },
     /// Удалить из хранилища состояния сведения о людях, которых больше нет в реестре.
     #[command(after_help = "Примеры:\n  rollout purge --before 2026-09-01")]
     Purge(purge::Args),
@@ -169,6 +182,8 @@ impl Command {
             Command::Confirm(_) => "confirm",
             Command::Reject(_) => "reject",
             Command::Approve(_) => "approve",
+            Command::Apply(_) => "apply",
+            Command::Notify { .. } => "notify",
             Command::Purge(_) => "purge",
             Command::Letters(_) => "letters",
             Command::Links { .. } => "links",
@@ -195,6 +210,8 @@ pub fn execute(mut cli: Cli) -> Result<Done> {
         Command::Confirm(a) => decide::run(g, a, true),
         Command::Reject(a) => decide::run(g, a, false),
         Command::Approve(a) => approve::run(g, a),
+        Command::Apply(a) => apply::run(g, a),
+        Command::Notify { cmd } => notify::run(g, cmd),
         Command::Purge(a) => purge::run(g, a),
         Command::Letters(a) => letters::run(g, a),
         Command::Links { cmd } => links::run(g, cmd),

@@ -43,7 +43,7 @@ pub fn pull_now(ws: &Workspace, quiet: bool) -> Result<()> {
 }
 
 /// The client for the workspace's bot, or why there is none (exit 2).
-fn client(ws: &Workspace) -> Result<Client> {
+pub fn client(ws: &Workspace) -> Result<Client> {
     let cfg = &ws.cfg;
     let token = token::load(cfg).map_err(Error::Usage)?.ok_or_else(|| {
         Error::msg(format!(
@@ -58,7 +58,7 @@ fn client(ws: &Workspace) -> Result<Client> {
 }
 
 /// The mapped chat ids, or a usage error when there are none.
-fn chat_ids(ws: &Workspace) -> Result<Vec<i64>> {
+pub fn chat_ids(ws: &Workspace) -> Result<Vec<i64>> {
     let ids: Vec<i64> = ws.cfg.chat_map.iter().map(|e| e.chat_id).collect();
     if ids.is_empty() {
         return Err(Error::msg(format!(
@@ -69,7 +69,7 @@ fn chat_ids(ws: &Workspace) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -78,11 +78,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// An API failure that stops the command (exit 4), under `what` failed.
-fn network(what: &'static str) -> impl FnOnce(ApiError) -> Error {
+pub fn network(what: &'static str) -> impl FnOnce(ApiError) -> Error {
     move |e| Error::Network(anyhow::Error::new(e).context(what))
 }
 
-fn chat_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
+pub fn chat_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
     let pb = super::progress_bar(quiet);
     if !pb.is_hidden()
         && let Ok(style) = indicatif::ProgressStyle::with_template(&format!("{{spinner}} {what} {{pos}}/{{len}} {{wide_bar}} {{elapsed}}"))
@@ -93,7 +93,7 @@ fn chat_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
 }
 
 /// A chat for people: its id and, when known, its title.
-fn chat_label(chat_id: i64, title: Option<&str>) -> String {
+pub fn chat_label(chat_id: i64, title: Option<&str>) -> String {
     match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => format!("{chat_id} «{t}»"),
         None => chat_id.to_string(),

@@ -4,6 +4,7 @@
 //! read through the latest complete pull (`rollout platform pull`, [`store`]), a
 //! snapshot folder too.
 
+pub mod act;
 pub mod export;
 pub mod max;
 pub mod place;

@@ -8,6 +8,7 @@
 //! is a store without a version, as made before versions existed. A store newer than this
 //! code is refused untouched.
 
+pub mod journal;
 mod lock;
 mod remember;
 
@@ -97,7 +98,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`. Append only: a migration
 /// that has shipped is never edited.
-const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3];
+const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4];
 
 /// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
 /// 0 → 1 only set the version on a store made by that code.
@@ -136,6 +137,25 @@ CREATE TABLE IF NOT EXISTS shown_change_sets (hash TEXT PRIMARY KEY, first_shown
 /// in once). One row.
 const SCHEMA_3: &str = "
 CREATE TABLE IF NOT EXISTS workspace_secret (id INTEGER PRIMARY KEY CHECK (id = 1), salt BLOB NOT NULL);
+";
+
+/// Version 4: what `apply` needs of a shown change set (the hash of each of its inputs, so a
+/// refusal can name what changed; the actions `apply` can carry out; whether it was held),
+/// and the journal of `apply` and `notify`: every call that changes the platform, written
+/// before the call and after the answer ([`journal`]).
+const SCHEMA_4: &str = "
+ALTER TABLE shown_change_sets ADD COLUMN parts TEXT;
+ALTER TABLE shown_change_sets ADD COLUMN actions TEXT;
+ALTER TABLE shown_change_sets ADD COLUMN held INTEGER;
+CREATE TABLE IF NOT EXISTS journal_runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, hash TEXT NOT NULL,
+  started TEXT NOT NULL, finished TEXT);
+CREATE TABLE IF NOT EXISTS journal (
+  run_id INTEGER NOT NULL REFERENCES journal_runs (run_id), seq INTEGER NOT NULL,
+  key TEXT NOT NULL, kind TEXT NOT NULL, chat_id INTEGER NOT NULL, user_id INTEGER, detail TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('planned', 'pending', 'done', 'skipped', 'failed', 'waiting')),
+  code TEXT, message TEXT, updated TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+CREATE INDEX IF NOT EXISTS journal_by_key ON journal (key, state);
 ";
 
 /// A secret shorter than this is damaged, not a secret.

@@ -7,10 +7,10 @@
 //! says back is cut short and cleaned of the token before it reaches an error.
 
 use super::rate::Pacer;
-use super::types::{BotInfo, MembersPage, Membership, UpdateList};
+use super::types::{BotInfo, MembersPage, Membership, Message, MessageList, SendMessageResult, SimpleQueryResult, UpdateList};
 use super::{ApiError, Token};
 use crate::platform::{Chat, Member};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use std::collections::HashSet;
@@ -88,7 +88,19 @@ pub struct Client {
 enum Attempt {
     Answer(Vec<u8>),
     Failed(Failure),
-    Retry { cause: String, retry_after: Option<Duration> },
+    /// `not_done`: surely not carried out, so a request that changes something may be repeated.
+    Retry {
+        cause: String,
+        retry_after: Option<Duration>,
+        not_done: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+    Delete,
 }
 
 /// A final answer that is not a success; `what` is added by the caller.
@@ -219,6 +231,89 @@ impl Client {
         self.get("GET /updates", &["updates"], &query, limit).await
     }
 
+    /// `GET /chats/{chatId}/members?user_ids=ID`: the member as the chat has them now, or
+    /// None when they are not in it.
+    pub async fn member(&self, chat_id: i64, user_id: i64) -> Result<Option<Member>, ApiError> {
+        let id = chat_id.to_string();
+        let page: MembersPage = self
+            .get(
+                &format!("чат {chat_id}, участник {user_id}"),
+                &["chats", &id, "members"],
+                &[("user_ids", user_id.to_string())],
+                self.settings.timeout,
+            )
+            .await?;
+        Ok(page.members.into_iter().find(|m| m.user_id == user_id))
+    }
+
+    /// `DELETE /chats/{chatId}/members?user_id=ID` — never with `block=true`.
+    pub async fn remove_member(&self, chat_id: i64, user_id: i64) -> Result<(), ApiError> {
+        let id = chat_id.to_string();
+        let _: SimpleQueryResult = self
+            .call(
+                Method::Delete,
+                &format!("чат {chat_id}, удаление участника {user_id}"),
+                &["chats", &id, "members"],
+                &[("user_id", user_id.to_string())],
+                None,
+                self.settings.timeout,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /chats/{chatId}/members/admins` with one admin: these permissions and alias.
+    pub async fn make_admin(&self, chat_id: i64, user_id: i64, permissions: &[String], alias: &str) -> Result<(), ApiError> {
+        let id = chat_id.to_string();
+        let body = serde_json::json!({
+            "admins": [{ "user_id": user_id, "permissions": permissions, "alias": alias }]
+        });
+        let _: SimpleQueryResult = self
+            .call(
+                Method::Post,
+                &format!("чат {chat_id}, назначение администратора {user_id}"),
+                &["chats", &id, "members", "admins"],
+                &[],
+                Some(&body),
+                self.settings.timeout,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /messages?chat_id=…` with `{"text", "attachments": null, "link": null,
+    /// "notify": true, "format": null}` (the nullable required fields sent explicitly).
+    /// `text` must be at most [`super::types::MAX_MESSAGE_CHARS`] characters.
+    pub async fn send_message(&self, chat_id: i64, text: &str) -> Result<Message, ApiError> {
+        let body = serde_json::json!({
+            "text": text, "attachments": null, "link": null, "notify": true, "format": null
+        });
+        let sent: SendMessageResult = self
+            .call(
+                Method::Post,
+                &format!("чат {chat_id}, сообщение"),
+                &["messages"],
+                &[("chat_id", chat_id.to_string())],
+                Some(&body),
+                self.settings.timeout,
+            )
+            .await?;
+        Ok(sent.message)
+    }
+
+    /// `GET /messages?chat_id=…&count=…`: the chat's latest messages, newest first.
+    pub async fn messages(&self, chat_id: i64, count: u32) -> Result<Vec<Message>, ApiError> {
+        let list: MessageList = self
+            .get(
+                &format!("чат {chat_id}, сообщения"),
+                &["messages"],
+                &[("chat_id", chat_id.to_string()), ("count", count.clamp(1, 100).to_string())],
+                self.settings.timeout,
+            )
+            .await?;
+        Ok(list.messages)
+    }
+
     pub fn stats(&self) -> Stats {
         Stats {
             requests: self.requests.load(Ordering::Relaxed),
@@ -251,7 +346,24 @@ impl Client {
         query: &[(&str, String)],
         timeout: Duration,
     ) -> Result<T, ApiError> {
+        self.call(Method::Get, what, segments, query, None, timeout).await
+    }
+
+    /// One request with the rate rule, the concurrency bound and the retries. A GET is
+    /// repeated on 429, 5xx, timeouts and dropped connections; a request that changes
+    /// something only where it surely was not carried out (429, no connection made) —
+    /// otherwise it ends as [`ApiError::Uncertain`] for the caller to settle by reading.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        what: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        timeout: Duration,
+    ) -> Result<T, ApiError> {
         let url = self.url(segments, query);
+        let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let attempts = self.settings.attempts;
         let mut cause = String::new();
         for attempt in 1..=attempts {
@@ -269,12 +381,22 @@ impl Client {
                 })?;
                 self.pacer.wait().await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
-                self.attempt(&url, timeout).await
+                self.attempt(method, &url, body.as_deref(), timeout).await
             };
             match outcome {
                 Attempt::Answer(body) => return parse(what, &body, &self.token),
                 Attempt::Failed(f) => return Err(self.failure(what, f)),
-                Attempt::Retry { cause: c, retry_after } => {
+                Attempt::Retry {
+                    cause: c,
+                    retry_after,
+                    not_done,
+                } => {
+                    if method != Method::Get && !not_done {
+                        return Err(ApiError::Uncertain {
+                            what: what.to_string(),
+                            cause: c,
+                        });
+                    }
                     cause = c;
                     if attempt == attempts {
                         break;
@@ -300,20 +422,24 @@ impl Client {
         self.base.origin().ascii_serialization()
     }
 
-    async fn attempt(&self, url: &Url, timeout: Duration) -> Attempt {
-        let sent = self
-            .http
-            .get(url.clone())
-            .header(AUTHORIZATION, self.auth.clone())
-            .timeout(timeout)
-            .send()
-            .await;
+    async fn attempt(&self, method: Method, url: &Url, body: Option<&[u8]>, timeout: Duration) -> Attempt {
+        let mut req = match method {
+            Method::Get => self.http.get(url.clone()),
+            Method::Post => self.http.post(url.clone()),
+            Method::Delete => self.http.delete(url.clone()),
+        };
+        if let Some(b) = body {
+            req = req.header(CONTENT_TYPE, "application/json").body(b.to_vec());
+        }
+        let sent = req.header(AUTHORIZATION, self.auth.clone()).timeout(timeout).send().await;
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
                 return Attempt::Retry {
                     cause: transport_cause(&e, timeout),
                     retry_after: None,
+                    // No connection was made: the request never left.
+                    not_done: e.is_connect(),
                 };
             }
         };
@@ -338,6 +464,7 @@ impl Client {
                 Err(Some(e)) => Attempt::Retry {
                     cause: transport_cause(&e, timeout),
                     retry_after: None,
+                    not_done: false,
                 },
                 Err(None) => Attempt::Failed(Failure::BadResponse(format!("ответ длиннее {} МБ", MAX_BODY / 1024 / 1024))),
             };
@@ -348,12 +475,15 @@ impl Client {
             return Attempt::Retry {
                 cause: "слишком много запросов (429)".into(),
                 retry_after,
+                // A 429 is answered before anything is done.
+                not_done: true,
             };
         }
         if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
             return Attempt::Retry {
                 cause: format!("ошибка на стороне сервера ({code})"),
                 retry_after,
+                not_done: false,
             };
         }
         Attempt::Failed(match status {

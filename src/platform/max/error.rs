@@ -37,9 +37,31 @@ pub enum ApiError {
     /// An answer we cannot read.
     #[error("{what}: непонятный ответ API: {message}")]
     BadResponse { what: String, message: String },
+    /// A request that changes something was sent and no answer says whether it was carried
+    /// out (5xx, a dropped connection, no answer in time). Never repeated blindly: the
+    /// caller reads the platform to settle it.
+    #[error("{what}: неизвестно, выполнен ли запрос: {cause}")]
+    Uncertain { what: String, cause: String },
 }
 
 impl ApiError {
+    /// A short stable code for the journal: the HTTP status where there was one
+    /// (`401`, `403`, `404`, `405`), `refused` (`success: false` or another 4xx — the
+    /// message says which), `unreachable`, `bad_response`, `uncertain`, `bad_base_url`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadBaseUrl { .. } => "bad_base_url",
+            ApiError::Unauthorized => "401",
+            ApiError::Forbidden { .. } => "403",
+            ApiError::NotFound { .. } => "404",
+            ApiError::WebhookActive { .. } => "405",
+            ApiError::Refused { .. } => "refused",
+            ApiError::Unreachable { .. } => "unreachable",
+            ApiError::BadResponse { .. } => "bad_response",
+            ApiError::Uncertain { .. } => "uncertain",
+        }
+    }
+
     /// True when the error is about one chat and the others can go on.
     pub fn is_per_chat(&self) -> bool {
         matches!(

@@ -62,3 +62,68 @@ pub const NEEDED_PERMISSIONS: [(&str, &str); 4] = [
     ("add_admins", "назначать кураторов администраторами"),
     ("change_chat_info", "переименовывать чат"),
 ];
+
+/// A message as `GET /messages` and `POST /messages` return it, as far as `notify` reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    #[serde(default)]
+    pub sender: Option<Sender>,
+    #[serde(default)]
+    pub timestamp: i64,
+    #[serde(default)]
+    pub body: Option<MessageBody>,
+}
+
+impl Message {
+    /// The message's id (`body.mid`), when it has a body.
+    pub fn mid(&self) -> Option<&str> {
+        self.body.as_ref().map(|b| b.mid.as_str())
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.body.as_ref().and_then(|b| b.text.as_deref())
+    }
+
+    pub fn sender_id(&self) -> Option<i64> {
+        self.sender.as_ref().map(|s| s.user_id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sender {
+    pub user_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageBody {
+    #[serde(default)]
+    pub mid: String,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// `POST /messages`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendMessageResult {
+    pub message: Message,
+}
+
+/// `GET /messages?chat_id=…`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageList {
+    pub messages: Vec<Message>,
+}
+
+/// The schema's `SimpleQueryResult` (`success: false` is turned into an error before this).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimpleQueryResult {
+    pub success: bool,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// The most characters of a message's text the schema allows (`NewMessageBody.text`).
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// The most admins a chat may have (`ChatAdmin.user_id`: «Максимум — 50 администраторов в чате»).
+pub const MAX_ADMINS: usize = 50;

@@ -27,7 +27,12 @@ fn platform_chats() -> Vec<(i64, &'static str, Vec<M<'static>>)> {
             m.3 = false;
         }
     }
-    chats.iter_mut().find(|c| c.0 == 107).unwrap().2.push((93, "Вера", "Уходова", false));
+    chats
+        .iter_mut()
+        .find(|c| c.0 == 107)
+        .unwrap()
+        .2
+        .push((93, "Вера", "Уходова", false));
     chats
 }
 
@@ -74,16 +79,9 @@ impl World {
         self.ws.run_env(args, &[("ROLLOUT_MAX_TOKEN", TOKEN)])
     }
 
-    fn rollout_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut all = vec![("ROLLOUT_MAX_TOKEN", TOKEN)];
-        all.extend_from_slice(env);
-        self.ws.run_env(args, &all)
-    }
-
     fn changes(&self) -> Value {
         serde_json::from_str(&self.ws.read("out/changes.json")).unwrap()
     }
-
 }
 
 fn toml(port: u16, concurrency: usize) -> String {
@@ -102,7 +100,9 @@ fn toml(port: u16, concurrency: usize) -> String {
         (107, "Главный корпус", None, "staff"),
         (108, "Заречный филиал", None, "staff"),
     ] {
-        t.push_str(&format!("[[chats.map]]\nchat_id = {id}\nbranch = \"{branch}\"\naudience = \"{audience}\"\n"));
+        t.push_str(&format!(
+            "[[chats.map]]\nchat_id = {id}\nbranch = \"{branch}\"\naudience = \"{audience}\"\n"
+        ));
         if let Some(g) = group {
             t.push_str(&format!("group = \"{g}\"\n"));
         }
@@ -149,7 +149,13 @@ fn world(concurrency: usize) -> (World, String) {
         .unwrap()
         .iter()
         .filter(|a| ["remove", "make_admin", "move"].contains(&a["kind"].as_str().unwrap()))
-        .map(|a| (a["kind"].as_str().unwrap().to_string(), a["chat_id"].as_i64().unwrap(), a["user_id"].as_i64().unwrap()))
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap().to_string(),
+                a["chat_id"].as_i64().unwrap(),
+                a["user_id"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(kinds, intended(), "{c:#}");
     if c["status"] == "held" {
@@ -178,9 +184,8 @@ fn removals() -> BTreeSet<(i64, i64)> {
 /// with exactly the configured permissions and the alias «Куратор»; nothing else changed.
 fn assert_intended_state(start: &Path, dump: &Path) {
     for id in [101, 102, 103, 104, 105, 106, 107, 108] {
-        let read = |dir: &Path| -> Value {
-            serde_json::from_slice(&std::fs::read(dir.join(format!("members/{id}.json"))).unwrap()).unwrap()
-        };
+        let read =
+            |dir: &Path| -> Value { serde_json::from_slice(&std::fs::read(dir.join(format!("members/{id}.json"))).unwrap()).unwrap() };
         let mut want = read(start);
         let list = want["members"].as_array_mut().unwrap();
         list.retain(|m| !removals().contains(&(id, m["user_id"].as_i64().unwrap())));
@@ -285,7 +290,9 @@ fn dry_run_lists_every_call_and_changes_nothing() {
         let pid = a["person_id"].as_str().unwrap();
         let line = match (a["kind"].as_str().unwrap(), a["chat_id"].as_i64().unwrap()) {
             ("remove", 101) => format!("  удалить из чата: 101 «ИС-1 Студенты», user_id 1, человек {pid} (выбыл обучающийся)"),
-            ("remove", 102) => format!("  удалить из чата: 102 «Родители ИС-1», user_id 11, человек {pid} (родитель выбывшего обучающегося)"),
+            ("remove", 102) => {
+                format!("  удалить из чата: 102 «Родители ИС-1», user_id 11, человек {pid} (родитель выбывшего обучающегося)")
+            }
             ("remove", 107) => format!("  удалить из чата: 107 «Учительская», user_id 93, человек {pid} (сотрудник ушёл)"),
             ("make_admin", 104) => format!(
                 "  сделать администратором: 104 «Родители ИС-2», user_id 91, человек {pid} (куратор группы; права: read_all_messages, write, pin_message)"
@@ -301,7 +308,15 @@ fn dry_run_lists_every_call_and_changes_nothing() {
         server.log()
     );
     assert!(journal_states(&w.ws).is_empty(), "a dry run journals nothing");
-    assert!(!dump.path().join("members").exists(), "nothing changed on the server");
+    for id in [101, 102, 103, 104, 105, 106, 107, 108] {
+        let rel = format!("members/{id}.json");
+        let read = |dir: &Path| -> Value { serde_json::from_slice(&std::fs::read(dir.join(&rel)).unwrap()).unwrap() };
+        assert_eq!(
+            read(dump.path()),
+            read(&w.platform_dir()),
+            "nothing changed on the server: chat {id}"
+        );
+    }
     assert_no_token(&w.ws, &[&r]);
 }
 
@@ -332,7 +347,9 @@ fn apply_yes_brings_the_platform_to_the_intended_state_and_a_second_run_has_noth
     let r2 = w.rollout(&["apply", "--yes"]);
     assert_eq!(r2.code, 0, "{r2}");
     assert!(
-        r2.stdout.lines().any(|l| l == "Через MAX Bot API делать нечего: удалений, назначений администраторами и переводов нет."),
+        r2.stdout
+            .lines()
+            .any(|l| l == "Через MAX Bot API делать нечего: удалений, назначений администраторами и переводов нет."),
         "{r2}"
     );
     assert_each_write_once(&server.log());
@@ -382,7 +399,12 @@ fn a_held_change_set_is_refused_until_approved() {
     assert_eq!(r.code, 0, "{r}");
     let r = w.rollout(&["apply", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
-    assert_eq!(writes(&server.log()).len(), 3, "two removals and the make_admin: {:?}", writes(&server.log()));
+    assert_eq!(
+        writes(&server.log()).len(),
+        3,
+        "two removals and the make_admin: {:?}",
+        writes(&server.log())
+    );
 }
 
 #[test]
@@ -444,7 +466,7 @@ fn not_the_live_platform_is_refused() {
     assert_eq!(r.code, 2, "{r}");
     assert_eq!(
         r.stderr.lines().next().unwrap(),
-        "rollout: ошибка: rollout apply меняет живую платформу через MAX Bot API: задайте в ./rollout.toml [platform] source = \"api\" (снимок или выгрузку участников изменить нельзя)",
+        "rollout: ошибка: rollout apply меняет живую платформу через MAX Bot API: задайте в rollout.toml [platform] source = \"api\" (снимок или выгрузку участников изменить нельзя)",
         "{r}"
     );
 }
@@ -460,7 +482,11 @@ fn someone_joining_between_diff_and_apply_does_not_make_it_stale() {
     let (server, dump) = w.server_on(&joined.path().join("platform"), &[]);
     let r = w.rollout(&["apply", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
-    assert_eq!(report(&r)[0], format!("Набор изменений {hash}: через MAX Bot API — 4 действия."), "{r}");
+    assert_eq!(
+        report(&r)[0],
+        format!("Набор изменений {hash}: через MAX Bot API — 4 действия."),
+        "{r}"
+    );
     assert_intended_state(&joined.path().join("platform"), dump.path());
     assert_each_write_once(&server.log());
 }
@@ -494,7 +520,10 @@ fn killed_while_a_delete_is_held(k: usize) {
     let (server, dump) = w.server(&["--hold-delete", &ks]);
     let mut child = spawn_apply(&w, &[]);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(server.log_path()).unwrap_or_default().contains("\"held\":true") {
+    while !std::fs::read_to_string(server.log_path())
+        .unwrap_or_default()
+        .contains("\"held\":true")
+    {
         assert!(Instant::now() < deadline, "no DELETE was held: {:?}", server.log());
         assert!(child.try_wait().unwrap().is_none(), "apply ended before the held DELETE");
         std::thread::sleep(Duration::from_millis(20));
@@ -505,10 +534,19 @@ fn killed_while_a_delete_is_held(k: usize) {
     let r = w.rollout(&["apply", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
     assert!(
-        r.stdout.lines().next().unwrap().starts_with("Продолжаю незавершённое применение набора изменений "),
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("Продолжаю незавершённое применение набора изменений "),
         "{r}"
     );
-    assert!(r.stdout.lines().any(|l| l == "Итого: выполнено 4, уже не требовалось 0, не выполнено 0, ждут 0."), "{r}");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l == "Итого: выполнено 4, уже не требовалось 0, не выполнено 0, ждут 0."),
+        "{r}"
+    );
     assert_intended_state(&w.platform_dir(), dump.path());
     assert_each_write_once(&server.log());
     // The next apply starts afresh: nothing left to do.
@@ -553,7 +591,9 @@ fn killed_between_the_answer_and_the_journal() {
     // Before the call: the entry is pending, the call was never sent.
     let (w, _hash) = world(1);
     let (server, dump) = w.server(&[]);
-    let out = spawn_apply(&w, &[("ROLLOUT_TEST_CRASH_AT", "before-call:1")]).wait_with_output().unwrap();
+    let out = spawn_apply(&w, &[("ROLLOUT_TEST_CRASH_AT", "before-call:1")])
+        .wait_with_output()
+        .unwrap();
     assert!(killed_by_sigkill(out.status), "{:?}", out.status);
     assert!(writes(&server.log()).is_empty());
     let r = w.rollout(&["apply", "--yes"]);

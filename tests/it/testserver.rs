@@ -674,7 +674,10 @@ fn posted_messages_are_read_back_newest_first_and_dumped_in_order() {
     let second = post(-2, "Второе");
     let list = server.get("/messages?chat_id=-2").json();
     assert_eq!(list, json!({"messages": [second.clone(), first.clone()]}));
-    assert_eq!(server.get("/messages?chat_id=-2&count=1").json(), json!({"messages": [second.clone()]}));
+    assert_eq!(
+        server.get("/messages?chat_id=-2&count=1").json(),
+        json!({"messages": [second.clone()]})
+    );
     assert_eq!(server.get("/messages?chat_id=-1").json(), json!({"messages": [other.clone()]}));
     // The shape.
     assert_eq!(second["sender"]["user_id"], 1);
@@ -687,7 +690,12 @@ fn posted_messages_are_read_back_newest_first_and_dumped_in_order() {
     // All chats, in the order posted.
     assert_eq!(dumped(), json!({"messages": [first, other, second]}));
     // Checked against the schema like anything else; an unknown chat is 404.
-    for bad in ["/messages?chat_id=abc", "/messages?chat_id=-2&count=500", "/messages?chat_id=-2&sort=asc", "/messages"] {
+    for bad in [
+        "/messages?chat_id=abc",
+        "/messages?chat_id=-2&count=500",
+        "/messages?chat_id=-2&sort=asc",
+        "/messages",
+    ] {
         let r = server.get(bad);
         assert_eq!(r.status, 400, "{bad}: {}", r.body);
         assert_eq!(r.json()["code"], "bad.request");
@@ -711,6 +719,9 @@ fn help_names_the_write_side_additions() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("rollout-testserver: ошибка: --hold-delete: запросы считаются с 1\nиспользование: rollout-testserver ПАПКА_СНИМКА"), "{err}");
+    assert!(
+        err.starts_with("rollout-testserver: ошибка: --hold-delete: запросы считаются с 1\nиспользование: rollout-testserver ПАПКА_СНИМКА"),
+        "{err}"
+    );
     assert!(err.contains("[--hold-delete K,…]"), "{err}");
 }

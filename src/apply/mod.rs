@@ -363,6 +363,12 @@ impl RunContext {
         self.marks.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
+    /// A guard that closes the marks when dropped — also when the run's task ends by a panic,
+    /// so the journal's writer never waits forever.
+    pub fn closing(self: &Arc<Self>) -> CloseOnDrop {
+        CloseOnDrop(self.clone())
+    }
+
     /// Stop starting steps (the journal cannot be written).
     pub fn halt(&self) {
         self.stopped.store(true, Ordering::SeqCst);
@@ -409,6 +415,14 @@ impl RunContext {
         if let Some(m) = Mark::of(seq, outcome) {
             let _ = self.send(m);
         }
+    }
+}
+
+pub struct CloseOnDrop(Arc<RunContext>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 

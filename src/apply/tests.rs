@@ -57,8 +57,8 @@ impl Fake {
 }
 
 impl Act for Fake {
-    fn me(&self) -> impl Future<Output = Result<BotInfo, ApiError>> + Send {
-        async { Err(ApiError::Unauthorized) }
+    async fn me(&self) -> Result<BotInfo, ApiError> {
+        Err(ApiError::Unauthorized)
     }
     fn member(&self, chat_id: i64, user_id: i64) -> impl Future<Output = Result<Option<Member>, ApiError>> + Send {
         let m = self.members.lock().unwrap().get(&(chat_id, user_id)).cloned();
@@ -78,11 +78,11 @@ impl Act for Fake {
         });
         async move { r }
     }
-    fn send_message(&self, _c: i64, _t: &str) -> impl Future<Output = Result<Message, ApiError>> + Send {
-        async { Err(ApiError::Unauthorized) }
+    async fn send_message(&self, _c: i64, _t: &str) -> Result<Message, ApiError> {
+        Err(ApiError::Unauthorized)
     }
-    fn messages(&self, _c: i64, _n: u32) -> impl Future<Output = Result<Vec<Message>, ApiError>> + Send {
-        async { Ok(Vec::new()) }
+    async fn messages(&self, _c: i64, _n: u32) -> Result<Vec<Message>, ApiError> {
+        Ok(Vec::new())
     }
     fn stats(&self) -> Stats {
         Stats::default()
@@ -108,8 +108,12 @@ fn step(kind: StepKind, chat: i64, user: i64) -> Step {
     }
 }
 
-/// Runs the steps; the outcomes and every mark written, in order.
-fn run(fake: Fake, steps: Vec<(Step, bool)>) -> (Vec<Outcome>, Vec<(i64, EntryState)>, Fake, Option<String>) {
+/// What a run of the fake gives: the outcomes, every mark written in order, the fake after,
+/// and the code of the error that stopped the run.
+type Ran = (Vec<Outcome>, Vec<(i64, EntryState)>, Fake, Option<String>);
+
+/// Runs the steps.
+fn run(fake: Fake, steps: Vec<(Step, bool)>) -> Ran {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let plain: Vec<Step> = steps.iter().map(|(s, _)| s.clone()).collect();

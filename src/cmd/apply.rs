@@ -7,7 +7,7 @@
 //! action that was not shown — and not held unapproved. Without `--yes`, a dry run.
 
 use super::{Global, Workspace, say};
-use rollout::apply::{COMMAND, ChatFacts, CrashHook, Outcome, RunContext, Step, StepKind, carry_out_all};
+use rollout::apply::{COMMAND, ChatFacts, CrashHook, RunContext, Step, StepKind, carry_out_all};
 use rollout::changes::{ActionKind, DiffOutcome};
 use rollout::config::PlatformKind;
 use rollout::error::{Done, Error, Result};
@@ -121,11 +121,20 @@ fn resume(ws: &Workspace, store: Store, run: JournalRun, entries: Vec<Entry>, ye
 /// steps report; then the summary.
 fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, manual: Option<String>) -> Result<Done> {
     let client = super::platform::client(ws)?;
-    let open: Vec<(i64, Step, bool)> = entries
-        .iter()
-        .filter(|e| e.state.is_open())
-        .filter_map(|e| Step::from_entry(e).map(|s| (e.seq, s, e.state == EntryState::Pending)))
-        .collect();
+    let mut open: Vec<(i64, Step, bool)> = Vec::new();
+    for e in entries.iter().filter(|e| e.state.is_open()) {
+        match Step::from_entry(e) {
+            Some(s) => open.push((e.seq, s, e.state == EntryState::Pending)),
+            // Written by another version of rollout: said, not guessed at.
+            None => store.journal_mark(
+                run_id,
+                e.seq,
+                EntryState::Failed,
+                Some("bad_entry"),
+                Some("запись журнала не читается этой версией rollout — проверьте это действие вручную"),
+            )?,
+        }
+    }
     let plain: Vec<Step> = open.iter().map(|(_, s, _)| s.clone()).collect();
     let (tx, rx) = std::sync::mpsc::channel();
     let ctx = Arc::new(RunContext::new(&plain, CrashHook::from_env(), tx));
@@ -133,9 +142,8 @@ fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, m
     let concurrency = ws.cfg.platform.concurrency;
     let task_ctx = ctx.clone();
     let handle = rt.spawn(async move {
-        let out = carry_out_all(Arc::new(client), task_ctx.clone(), open, concurrency).await;
-        task_ctx.close();
-        out
+        let _close = task_ctx.closing();
+        carry_out_all(Arc::new(client), task_ctx.clone(), open, concurrency).await
     });
     let mut journal_error = None;
     for mark in rx {
@@ -154,8 +162,8 @@ fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, m
             }
         }
     }
-    let outcomes = rt
-        .block_on(handle)
+    // Each step's outcome is in the journal now; the summary reads it from there.
+    rt.block_on(handle)
         .map_err(|e| Error::msg(format!("rollout apply: внутренняя ошибка: {e}")))?;
     if let Some(e) = journal_error {
         return Err(e.into());
@@ -166,7 +174,6 @@ fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, m
     if left == 0 {
         store.journal_finish(run_id)?;
     }
-    debug_assert!(outcomes.iter().all(|(_, o)| *o != Outcome::Left) || left > 0);
     let failed = summary(&entries, manual);
     if let Some(e) = stop {
         return Err(Error::Network(anyhow::Error::new(e).context(format!(

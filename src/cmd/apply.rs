@@ -38,7 +38,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     if let Some(open) = store.journal_unfinished(COMMAND)? {
         let entries = store.journal_entries(open.run_id)?;
         if entries.iter().any(|e| e.state.is_open()) {
-            return resume(&ws, store, open, entries, a.yes);
+            return resume(&ws, store, open, entries, a.yes, g.quiet);
         }
         // Every entry settled, only the run's end not written: it is over.
         store.journal_finish(open.run_id)?;
@@ -89,11 +89,11 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let new: Vec<_> = steps.iter().map(Step::entry).collect();
     let run_id = store.journal_start(COMMAND, &hash, &new)?;
     let entries = store.journal_entries(run_id)?;
-    execute(&ws, store, run_id, entries, manual)
+    execute(&ws, store, run_id, entries, manual, g.quiet)
 }
 
 /// An unfinished run: carried on as it was, its open entries only.
-fn resume(ws: &Workspace, store: Store, run: JournalRun, entries: Vec<Entry>, yes: bool) -> Result<Done> {
+fn resume(ws: &Workspace, store: Store, run: JournalRun, entries: Vec<Entry>, yes: bool, quiet: bool) -> Result<Done> {
     let open: Vec<&Entry> = entries.iter().filter(|e| e.state.is_open()).collect();
     if !yes {
         say!(
@@ -114,12 +114,12 @@ fn resume(ws: &Workspace, store: Store, run: JournalRun, entries: Vec<Entry>, ye
         run.hash,
         ru_count(open.len(), ACTIONS)
     );
-    execute(ws, store, run.run_id, entries, None)
+    execute(ws, store, run.run_id, entries, None, quiet)
 }
 
 /// Carries out a run's open entries; the journal is written here, on this thread, as the
 /// steps report; then the summary.
-fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, manual: Option<String>) -> Result<Done> {
+fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, manual: Option<String>, quiet: bool) -> Result<Done> {
     let client = super::platform::client(ws)?;
     let mut open: Vec<(i64, Step, bool)> = Vec::new();
     for e in entries.iter().filter(|e| e.state.is_open()) {
@@ -145,8 +145,13 @@ fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, m
         let _close = task_ctx.closing();
         carry_out_all(Arc::new(client), task_ctx.clone(), open, concurrency).await
     });
+    let pb = super::platform::chat_bar(quiet, "действия");
+    pb.set_length(plain.len() as u64);
     let mut journal_error = None;
     for mark in rx {
+        if mark.state != EntryState::Pending {
+            pb.inc(1);
+        }
         if journal_error.is_some() {
             continue; // no ack: the step does not call
         }
@@ -162,6 +167,7 @@ fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, m
             }
         }
     }
+    pb.finish_and_clear();
     // Each step's outcome is in the journal now; the summary reads it from there.
     rt.block_on(handle)
         .map_err(|e| Error::msg(format!("rollout apply: внутренняя ошибка: {e}")))?;

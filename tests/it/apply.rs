@@ -744,3 +744,25 @@ fn a_move_waits_until_the_person_is_in_their_own_chat() {
     // (Once he is in both chats the diff makes it a `two_group_chats` review, not a move:
     // the removal half is then a person's decision — see the report of issue 13.)
 }
+
+#[test]
+fn answers_429_above_the_servers_rate_are_waited_out_and_nothing_is_repeated() {
+    let (w, _hash) = world(4);
+    // The client asks for 2000 requests/s; the server admits 20.
+    let (server, dump) = w.server(&["--rate", "20"]);
+    let r = w.rollout(&["apply", "--yes"]);
+    assert_eq!(r.code, 0, "{r}");
+    let log = server.log();
+    assert!(log.iter().any(|e| e.status == 429), "the rate was exceeded");
+    assert_intended_state(&w.platform_dir(), dump.path());
+    let carried: BTreeMap<(String, i64, i64), Vec<u16>> = writes(&log)
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().filter(|s| *s != 429).collect()))
+        .collect();
+    let mut want: BTreeMap<(String, i64, i64), Vec<u16>> = removals()
+        .into_iter()
+        .map(|(c, u)| (("DELETE".to_string(), c, u), vec![200]))
+        .collect();
+    want.insert(("POST".to_string(), 104, 0), vec![200]);
+    assert_eq!(carried, want, "each write carried out once; only 429s repeated");
+}

@@ -8,7 +8,7 @@
 
 use super::{Global, Workspace, say};
 use rollout::apply::{COMMAND, ChatFacts, CrashHook, RunContext, Step, StepKind, carry_out_all};
-use rollout::changes::{ActionKind, DiffOutcome};
+use rollout::changes::{ActionKind, ChangeStatus, DiffOutcome};
 use rollout::config::PlatformKind;
 use rollout::error::{Done, Error, Result};
 use rollout::human::ru_count;
@@ -306,7 +306,9 @@ fn admissible(ws: &Workspace, store: &Store, d: &DiffOutcome) -> Result<String> 
     };
     let hash = &d.changes.hash;
     if let Some(shown) = store.shown_change_set(hash)? {
-        not_held(hash, shown.held)?;
+        // Held as shown, or as recomputed now (a change set shown before the store kept
+        // whether it was held): never applied unapproved.
+        not_held(hash, shown.held || d.changes.status == ChangeStatus::Held)?;
         return Ok(hash.clone());
     }
     let Some(last) = store.latest_shown_change_set()? else {

@@ -616,8 +616,12 @@ fn killed_between_the_answer_and_the_journal() {
 #[test]
 fn faults_on_writes_repeat_nothing() {
     let mut faulted = 0;
-    for seed in ["11", "3"] {
-        let (w, _hash) = world(2);
+    // Seed 6 fails the first DELETE twice before carrying it out (a read between, each
+    // showing the member still there); seed 9 fails it once before and then carries it out
+    // without an answer (a read settles it).
+    for seed in ["6", "9"] {
+        // One request at a time: the same requests in the same order meet the same faults.
+        let (w, _hash) = world(1);
         let faults = format!("{seed},0.3");
         let (server, dump) = w.server(&["--faults", &faults]);
         let mut runs = Vec::new();

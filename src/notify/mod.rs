@@ -1,3 +1,15 @@
 //! `rollout notify rules|plan`: posts the chat rules into each group chat and each branch's
-//! plan status into its staff chat, journaled like `apply` so nothing is posted twice on one
-//! day. (Being written: issue 13.)
+//! plan summary into its staff chat, journaled like `apply` so nothing is posted twice: the
+//! texts ([`text`]), cut to the platform's message size ([`split`]), and posted through the
+//! journal ([`deliver`]).
+
+pub mod deliver;
+pub mod split;
+pub mod text;
+
+use sha2::{Digest, Sha256};
+
+/// The SHA-256 of a text, hex: what a rules post's key says of its text.
+pub fn text_hash(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}

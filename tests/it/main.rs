@@ -18,6 +18,7 @@ mod links;
 mod messages;
 mod newcomer;
 mod newcomer2;
+mod notify;
 mod normalisation;
 mod plans;
 mod platform_config;

@@ -509,3 +509,219 @@ fn a_reqwest_client_on_kept_alive_connections_sees_500s_and_dropped_connections(
     assert_eq!(log.len(), 40);
     assert_eq!(log.iter().filter(|e| e.status == 0).count(), dropped);
 }
+
+/// The raw log lines (with fields `LogEntry` does not keep, like `held`).
+fn raw_log(server: &Server) -> Vec<Value> {
+    let text = std::fs::read_to_string(server.log_path()).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn member_ids(members: &[Value]) -> Vec<i64> {
+    members.iter().map(|m| m["user_id"].as_i64().unwrap()).collect()
+}
+
+/// One request on a fresh connection with a short read timeout: `Ok(None)` when nothing
+/// came back in time and the connection is still open.
+fn request_within(port: u16, method: &str, path: &str, limit: Duration) -> Result<Option<u16>, String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: {TOKEN}\r\n\r\n");
+    stream.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    match stream.read_to_end(&mut raw) {
+        Err(e) if raw.is_empty() && matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => Ok(None),
+        _ if raw.is_empty() => Err("closed without an answer".into()),
+        _ => {
+            let text = String::from_utf8_lossy(&raw);
+            Ok(text.split_whitespace().nth(1).and_then(|s| s.parse().ok()))
+        }
+    }
+}
+
+#[test]
+fn a_held_delete_is_carried_out_logged_held_and_never_answered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 6)]);
+    let dump = tmp.path().join("dump");
+    let server = Server::start(&dir, &["--hold-delete", "2", "--dump", dump.to_str().unwrap()]);
+    // Refused by the token or the schema: not counted.
+    assert_eq!(
+        request(server.port, "DELETE", "/chats/-1/members?user_id=1005", Some("wrong"), None)
+            .unwrap()
+            .status,
+        401
+    );
+    assert_eq!(server.call("DELETE", "/chats/-1/members", None).status, 400);
+    // The first that reaches the operation is answered; the second is held.
+    assert_eq!(
+        request_within(server.port, "DELETE", "/chats/-1/members?user_id=1001", Duration::from_secs(2)),
+        Ok(Some(200))
+    );
+    let started = Instant::now();
+    assert_eq!(
+        request_within(server.port, "DELETE", "/chats/-1/members?user_id=1002", Duration::from_secs(2)),
+        Ok(None),
+        "the held DELETE was answered"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(1900));
+    // Carried out: the dump and the server both show the member gone.
+    assert_eq!(member_ids(&folder_members(server.dump_dir(), -1)), vec![1000, 1003, 1004, 1005]);
+    assert_eq!(member_ids(&all_pages(&server, -1, 100).0), vec![1000, 1003, 1004, 1005]);
+    // Logged at once, status 200 and held; the others without `held`.
+    let log = raw_log(&server);
+    let deletes: Vec<&Value> = log.iter().filter(|l| l["method"] == "DELETE").collect();
+    assert_eq!(deletes.len(), 4, "{log:?}");
+    let held: Vec<&&Value> = deletes.iter().filter(|l| l.get("held").is_some()).collect();
+    assert_eq!(held.len(), 1, "{log:?}");
+    assert_eq!(held[0]["held"], true);
+    assert_eq!(held[0]["status"], 200);
+    assert_eq!(held[0]["query"], "user_id=1002");
+    // The third is answered again, and the server goes on serving.
+    assert_eq!(server.call("DELETE", "/chats/-1/members?user_id=1003", None).status, 200);
+    assert_eq!(server.get("/me").status, 200);
+    // `LogEntry` still reads every line.
+    assert_eq!(server.log().len(), log.len() + 2);
+}
+
+/// Each DELETE of users 1001.. against `--faults SEED,1.0`: its status (0 = dropped) and
+/// whether it was carried out (the dump shows the member gone).
+fn faulted_deletes(root: &std::path::Path, seed: &str, n: i64) -> Vec<(u16, bool)> {
+    let dir = platform_dir(root, &[(-1, n as usize + 1)]);
+    let dump = root.join(format!("dump-{seed}"));
+    let server = Server::start(&dir, &["--faults", seed, "--dump", dump.to_str().unwrap()]);
+    let out: Vec<(u16, bool)> = (1..=n)
+        .map(|i| {
+            let user = 1000 + i;
+            let status = match request(
+                server.port,
+                "DELETE",
+                &format!("/chats/-1/members?user_id={user}"),
+                Some(TOKEN),
+                None,
+            ) {
+                Ok(r) => {
+                    assert_eq!(r.json()["code"], "internal.error");
+                    r.status
+                }
+                Err(_) => 0,
+            };
+            let gone = !member_ids(&folder_members(server.dump_dir(), -1)).contains(&user);
+            (status, gone)
+        })
+        .collect();
+    let logged: Vec<u16> = server.log().iter().map(|e| e.status).collect();
+    assert_eq!(logged, out.iter().map(|(s, _)| *s).collect::<Vec<_>>());
+    out
+}
+
+#[test]
+fn faults_on_writes_come_before_or_after_carrying_them_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = faulted_deletes(&tmp.path().join("a"), "11,1.0", 24);
+    assert!(a.iter().all(|(s, _)| *s == 500 || *s == 0), "{a:?}");
+    // Both kinds of fault, and both happen before and after.
+    for status in [500, 0] {
+        for gone in [false, true] {
+            assert!(a.contains(&(status, gone)), "no ({status}, {gone}) in {a:?}");
+        }
+    }
+    // The same for the same seed.
+    assert_eq!(a, faulted_deletes(&tmp.path().join("b"), "11,1.0", 24));
+}
+
+#[test]
+fn a_faulted_post_after_is_kept_and_reads_are_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 2)]);
+    let dump = tmp.path().join("dump");
+    let server = Server::start(&dir, &["--faults", "11,1.0", "--dump", dump.to_str().unwrap()]);
+    let body = r#"{"text":"Привет","attachments":null,"link":null,"notify":true,"format":null}"#;
+    for _ in 0..16 {
+        let r = request(server.port, "POST", "/messages?chat_id=-1", Some(TOKEN), Some(body));
+        assert!(r.as_ref().map_or(true, |r| r.status == 500), "{r:?}");
+    }
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(dump.join("messages.json")).unwrap()).unwrap();
+    let kept = kept["messages"].as_array().unwrap().len();
+    assert!(kept > 0 && kept < 16, "{kept} of 16 kept");
+    // A read never is carried out "after": it fails like before.
+    for _ in 0..6 {
+        let r = request(server.port, "GET", "/me", Some(TOKEN), None);
+        assert!(r.as_ref().map_or(true, |r| r.status == 500), "{r:?}");
+    }
+}
+
+#[test]
+fn posted_messages_are_read_back_newest_first_and_dumped_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = platform_dir(tmp.path(), &[(-1, 2), (-2, 2), (-3, 1)]);
+    let dump = tmp.path().join("dump");
+    let server = Server::start(&dir, &["--dump", dump.to_str().unwrap()]);
+    let dumped = || -> Value { serde_json::from_str(&std::fs::read_to_string(dump.join("messages.json")).unwrap()).unwrap() };
+    assert_eq!(dumped(), json!({"messages": []}));
+    assert_eq!(server.get("/messages?chat_id=-2").json(), json!({"messages": []}));
+    let post = |chat: i64, text: &str| -> Value {
+        let body = json!({"text": text, "attachments": null, "link": null, "notify": true, "format": null}).to_string();
+        let reply = server.call("POST", &format!("/messages?chat_id={chat}"), Some(&body));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["message"].clone()
+    };
+    let first = post(-2, "Первое");
+    let other = post(-1, "В другой чат");
+    let second = post(-2, "Второе");
+    let list = server.get("/messages?chat_id=-2").json();
+    assert_eq!(list, json!({"messages": [second.clone(), first.clone()]}));
+    assert_eq!(
+        server.get("/messages?chat_id=-2&count=1").json(),
+        json!({"messages": [second.clone()]})
+    );
+    assert_eq!(server.get("/messages?chat_id=-1").json(), json!({"messages": [other.clone()]}));
+    // The shape.
+    assert_eq!(second["sender"]["user_id"], 1);
+    assert_eq!(second["sender"]["is_bot"], true);
+    assert_eq!(second["recipient"], json!({"chat_id": -2, "chat_type": "chat", "user_id": null}));
+    assert!(second["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
+    assert_eq!(second["body"]["text"], "Второе");
+    assert_eq!(second["body"]["seq"], 3);
+    assert!(second["body"]["mid"].as_str().unwrap() != first["body"]["mid"].as_str().unwrap());
+    // All chats, in the order posted.
+    assert_eq!(dumped(), json!({"messages": [first, other, second]}));
+    // Checked against the schema like anything else; an unknown chat is 404.
+    for bad in [
+        "/messages?chat_id=abc",
+        "/messages?chat_id=-2&count=500",
+        "/messages?chat_id=-2&sort=asc",
+        "/messages",
+    ] {
+        let r = server.get(bad);
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.json()["code"], "bad.request");
+    }
+    assert_eq!(server.get("/messages?chat_id=-9").status, 404);
+}
+
+#[test]
+fn help_names_the_write_side_additions() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-testserver"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["--hold-delete K,…", "\"held\": true", "messages.json", "GET /messages?chat_id=ID"] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-testserver"))
+        .args(["x", "--hold-delete", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("rollout-testserver: ошибка: --hold-delete: запросы считаются с 1\nиспользование: rollout-testserver ПАПКА_СНИМКА"),
+        "{err}"
+    );
+    assert!(err.contains("[--hold-delete K,…]"), "{err}");
+}

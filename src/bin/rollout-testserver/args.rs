@@ -6,7 +6,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "использование: rollout-testserver ПАПКА_СНИМКА [--port N] [--rate R] [--faults SEED,P] \
-[--forbid ID,…] [--permissions ID=право+право]… [--announce ID,…] [--seconds S] [--log ФАЙЛ] [--dump ПАПКА]";
+[--hold-delete K,…] [--forbid ID,…] [--permissions ID=право+право]… [--announce ID,…] [--seconds S] [--log ФАЙЛ] \
+[--dump ПАПКА]";
 
 /// The permissions `ChatAdminPermission` allows (the schema's enum).
 pub const PERMISSIONS: [&str; 13] = [
@@ -32,6 +33,9 @@ pub struct Args {
     pub rate: u32,
     /// Seed and probability.
     pub faults: Option<(u64, f64)>,
+    /// `--hold-delete`: which `DELETE /chats/{id}/members` (counting from 1) are carried out
+    /// and never answered.
+    pub hold_delete: BTreeSet<u64>,
     pub forbid: BTreeSet<i64>,
     pub permissions: BTreeMap<i64, Vec<String>>,
     pub announce: Vec<i64>,
@@ -51,14 +55,23 @@ ROLLOUT_TESTSERVER_TOKEN (по умолчанию test-token); в командн
   ПАПКА_СНИМКА          chats.json и members/<chat_id>.json, как их сохраняет rollout platform pull
   --port N              порт (0 — любой свободный; первая строка вывода: listening http://127.0.0.1:ПОРТ)
   --rate R              запросов в секунду, выше — ответ 429 с Retry-After (по умолчанию 1000)
-  --faults SEED,P       с вероятностью P ответ 500 или разрыв соединения (воспроизводимо по SEED)
+  --faults SEED,P       с вероятностью P ответ 500 или разрыв соединения (воспроизводимо по SEED);
+                        запрос на изменение (DELETE, POST, PATCH, PUT) при сбое поровну либо
+                        не выполняется, либо выполняется, а ответ всё равно 500 или разрыв
+  --hold-delete K,…     K-й запрос DELETE /chats/ID/members (считая с 1, без отказанных по токену,
+                        схеме, частоте и сбою) выполнить, записать в журнал с \"held\": true
+                        и не отвечать, пока клиент не уйдёт или сервер не остановится
   --forbid ID,…         в этих чатах бот — не администратор (список участников — 403)
   --permissions ID=право+право   права бота в чате
   --announce ID,…       сообщить о добавлении бота в эти чаты (GET /updates)
   --seconds S           остановиться через S секунд (по умолчанию 300)
   --log ФАЙЛ            журнал запросов, по строке JSON на запрос (без токена)
-  --dump ПАПКА          текущее состояние после каждого изменения, в формате снимка
-  -h, --help            эта справка";
+  --dump ПАПКА          текущее состояние после каждого изменения, в формате снимка,
+                        и messages.json — отправленные сообщения в порядке отправки
+  -h, --help            эта справка
+
+Сообщения, отправленные POST /messages, можно прочитать: GET /messages?chat_id=ID[&count=N]
+(сначала новые).";
 
 pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
     let mut dir = None;
@@ -67,6 +80,7 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
         port: 0,
         rate: 1000,
         faults: None,
+        hold_delete: BTreeSet::new(),
         forbid: BTreeSet::new(),
         permissions: BTreeMap::new(),
         announce: Vec::new(),
@@ -116,6 +130,19 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, String> {
                     return Err(format!("--faults: вероятность {p} вне 0..1"));
                 }
                 args.faults = Some((seed, p));
+            }
+            "--hold-delete" => {
+                let v = value()?;
+                for k in v.split(',').filter(|p| !p.trim().is_empty()) {
+                    let k: u64 = number(&flag, k)?;
+                    if k == 0 {
+                        return Err("--hold-delete: запросы считаются с 1".into());
+                    }
+                    args.hold_delete.insert(k);
+                }
+                if args.hold_delete.is_empty() {
+                    return Err(format!("--hold-delete: нужен номер запроса, а не «{v}»"));
+                }
             }
             "--forbid" => args.forbid.extend(ids(&flag, &value()?)?),
             "--announce" => args.announce.extend(ids(&flag, &value()?)?),
@@ -183,6 +210,9 @@ mod tests {
             "l.jsonl",
             "--dump",
             "d",
+            "--hold-delete",
+            "3,1",
+            "--hold-delete=7",
         ])
         .unwrap();
         assert_eq!(a.dir, PathBuf::from("snap"));
@@ -193,6 +223,7 @@ mod tests {
         assert_eq!(a.announce, vec![-4]);
         assert_eq!(a.seconds, 1.5);
         assert_eq!(a.dump, Some(PathBuf::from("d")));
+        assert_eq!(a.hold_delete, BTreeSet::from([1, 3, 7]));
     }
 
     #[test]
@@ -205,5 +236,11 @@ mod tests {
         );
         assert_eq!(p(&["d", "--faults", "1,2"]).unwrap_err(), "--faults: вероятность 2 вне 0..1");
         assert_eq!(p(&["d", "--rate"]).unwrap_err(), "после --rate нужно значение");
+        assert_eq!(p(&["d", "--hold-delete", "0"]).unwrap_err(), "--hold-delete: запросы считаются с 1");
+        assert_eq!(p(&["d", "--hold-delete", "x"]).unwrap_err(), "--hold-delete: «x» — не число");
+        assert_eq!(
+            p(&["d", "--hold-delete", ","]).unwrap_err(),
+            "--hold-delete: нужен номер запроса, а не «,»"
+        );
     }
 }

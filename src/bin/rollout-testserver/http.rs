@@ -1,5 +1,6 @@
 //! One request, from arrival to answer: the rate window, the token, the seeded faults, the
-//! schema check, the operation, and the log line.
+//! schema check, the operation (or, for a write, the operation and then the fault), a held
+//! DELETE, and the log line.
 
 use crate::schema::{self, Allowed, Schema};
 use crate::state::{Access, State};
@@ -9,9 +10,10 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use rollout::platform::max::rate::Window;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
@@ -26,6 +28,10 @@ pub struct Server {
     pub start: Instant,
     pub window: Mutex<Window>,
     pub faults: Option<Mutex<Faults>>,
+    /// `--hold-delete`: the numbers of the member DELETEs that are carried out and never answered.
+    pub hold_delete: BTreeSet<u64>,
+    /// Member DELETEs that reached the operation so far (faulted ones not counted).
+    pub deletes: AtomicU64,
     pub log: Option<Mutex<std::fs::File>>,
     pub announce: Vec<i64>,
     pub announced: AtomicBool,
@@ -80,6 +86,38 @@ impl Faults {
             (true, false) => Fault::Drop,
         }
     }
+
+    /// For a write: the fault and whether it comes after carrying the write out (half
+    /// each). A write without a fault draws what a read draws, so the sequence of faults
+    /// is the same as before for any mix of reads and clean writes.
+    pub fn decide_write(&mut self) -> (Fault, When) {
+        match self.decide() {
+            Fault::None => (Fault::None, When::Before),
+            f if self.next_f64() < 0.5 => (f, When::Before),
+            f => (f, When::After),
+        }
+    }
+}
+
+/// When a fault on a write happens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum When {
+    /// Nothing is done.
+    Before,
+    /// The write is carried out, then the answer is lost.
+    After,
+}
+
+fn is_write(method: &str) -> bool {
+    matches!(method, "DELETE" | "POST" | "PATCH" | "PUT")
+}
+
+/// How one request ended.
+enum Outcome {
+    Answer(Answer),
+    Dropped,
+    /// Carried out, never answered (`--hold-delete`); the status it would have had.
+    Held(u16),
 }
 
 type Answer = Response<Full<Bytes>>;
@@ -128,13 +166,22 @@ impl Server {
             let now = Instant::now();
             (now, window.admit(now))
         };
-        let outcome = self.answer(req, admitted, &method, &path, &raw_query).await;
-        let status = match &outcome {
-            Ok(r) => r.status().as_u16(),
-            Err(Dropped) => 0,
-        };
-        self.log_line(arrived, &method, &path, &raw_query, status);
-        outcome
+        match self.answer(req, admitted, &method, &path, &raw_query).await {
+            Outcome::Answer(r) => {
+                self.log_line(arrived, &method, &path, &raw_query, r.status().as_u16(), false);
+                Ok(r)
+            }
+            Outcome::Dropped => {
+                self.log_line(arrived, &method, &path, &raw_query, 0, false);
+                Err(Dropped)
+            }
+            Outcome::Held(status) => {
+                self.log_line(arrived, &method, &path, &raw_query, status, true);
+                // Never answered: hyper drops this future when the client goes away, and
+                // the process ends it when the server stops.
+                std::future::pending::<Result<Answer, Dropped>>().await
+            }
+        }
     }
 
     async fn answer(
@@ -144,32 +191,39 @@ impl Server {
         method: &str,
         path: &str,
         raw_query: &str,
-    ) -> Result<Answer, Dropped> {
+    ) -> Outcome {
         if let Err(wait) = admitted {
             let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too.many.requests", "Too many requests");
             r.headers_mut()
                 .insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from(secs));
-            return Ok(r);
+            return Outcome::Answer(r);
         }
         let authorised = req
             .headers()
             .get(hyper::header::AUTHORIZATION)
             .is_some_and(|v| v.as_bytes() == self.token.as_bytes());
         if !authorised {
-            return Ok(error(StatusCode::UNAUTHORIZED, "verify.token", "Invalid access_token"));
+            return Outcome::Answer(error(StatusCode::UNAUTHORIZED, "verify.token", "Invalid access_token"));
         }
-        if let Some(f) = &self.faults {
-            match f.lock().unwrap_or_else(|p| p.into_inner()).decide() {
-                Fault::None => {}
-                Fault::Error500 => return Ok(error(StatusCode::INTERNAL_SERVER_ERROR, "internal.error", "Internal server error")),
-                Fault::Drop => return Err(Dropped),
+        let (fault, when) = match &self.faults {
+            None => (Fault::None, When::Before),
+            Some(f) => {
+                let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
+                if is_write(method) {
+                    f.decide_write()
+                } else {
+                    (f.decide(), When::Before)
+                }
             }
+        };
+        if fault != Fault::None && when == When::Before {
+            return faulted(fault);
         }
         let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => {
-                return Ok(error(
+                return Outcome::Answer(error(
                     StatusCode::BAD_REQUEST,
                     "bad.request",
                     "the body could not be read or is too large",
@@ -179,9 +233,21 @@ impl Server {
         let query = schema::parse_query(raw_query);
         let allowed = match self.schema.check(method, path, &query, &body) {
             Ok(a) => a,
-            Err(message) => return Ok(error(StatusCode::BAD_REQUEST, "bad.request", message)),
+            Err(message) => return Outcome::Answer(error(StatusCode::BAD_REQUEST, "bad.request", message)),
         };
-        Ok(self.operate(&allowed).await)
+        // A faulted DELETE does not count for `--hold-delete`.
+        let held = fault == Fault::None
+            && allowed.operation_id == "removeMember"
+            && self.hold_delete.contains(&(self.deletes.fetch_add(1, Ordering::SeqCst) + 1));
+        let answer = self.operate(&allowed).await;
+        if fault != Fault::None {
+            // After: carried out, and the answer is lost.
+            return faulted(fault);
+        }
+        if held {
+            return Outcome::Held(answer.status().as_u16());
+        }
+        Outcome::Answer(answer)
     }
 
     async fn operate(&'static self, req: &Allowed) -> Answer {
@@ -297,6 +363,25 @@ impl Server {
                 let body = req.body.clone().unwrap_or(Value::Null);
                 json_response(StatusCode::OK, &state.send_message(to_chat, to_user, &body))
             }
+            "getMessages" => {
+                if req.query.contains_key("message_ids") {
+                    return error(
+                        StatusCode::NOT_IMPLEMENTED,
+                        "not.implemented",
+                        "getMessages by message_ids is not served by the test server",
+                    );
+                }
+                let Some(c) = req.query_i64("chat_id") else {
+                    return error(StatusCode::BAD_REQUEST, "bad.request", "chat_id or message_ids is required");
+                };
+                let count = req.query_i64("count").unwrap_or(50).clamp(1, 100) as usize;
+                let state = self.lock();
+                match state.access(c) {
+                    Access::NotFound => not_found(c),
+                    Access::Gone => denied("The bot is not a member of this chat"),
+                    _ => json_response(StatusCode::OK, &json!({ "messages": state.messages(c, count) })),
+                }
+            }
             "getUpdates" => self.long_poll(req).await,
             other => error(
                 StatusCode::NOT_IMPLEMENTED,
@@ -360,7 +445,7 @@ impl Server {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn log_line(&self, arrived: Instant, method: &str, path: &str, raw_query: &str, status: u16) {
+    fn log_line(&self, arrived: Instant, method: &str, path: &str, raw_query: &str, status: u16, held: bool) {
         let Some(log) = &self.log else { return };
         // The token is never in the log: it only ever comes in the header, and a query
         // parameter that would carry it is cut out.
@@ -372,17 +457,27 @@ impl Server {
                 !name.eq_ignore_ascii_case("access_token") && !name.eq_ignore_ascii_case("token")
             })
             .collect();
-        let line = json!({
+        let mut line = json!({
             "t": arrived.saturating_duration_since(self.start).as_secs_f64(),
             "method": method,
             "path": path,
             "query": query.join("&"),
             "status": status,
         });
+        if held {
+            line["held"] = json!(true);
+        }
         // One write per line, so a reader never sees half a line from us.
         let text = format!("{line}\n");
         let mut file = log.lock().unwrap_or_else(|p| p.into_inner());
         let _ = file.write_all(text.as_bytes());
+    }
+}
+
+fn faulted(fault: Fault) -> Outcome {
+    match fault {
+        Fault::Drop => Outcome::Dropped,
+        _ => Outcome::Answer(error(StatusCode::INTERNAL_SERVER_ERROR, "internal.error", "Internal server error")),
     }
 }
 
@@ -416,5 +511,22 @@ mod tests {
         assert!((150..250).contains(&drops), "{drops}");
         let mut none = Faults::new(1, 0.0);
         assert!((0..100).all(|_| none.decide() == Fault::None));
+    }
+
+    #[test]
+    fn write_faults_are_before_or_after_about_half_each() {
+        let mut f = Faults::new(7, 1.0);
+        let d: Vec<_> = (0..2000).map(|_| f.decide_write()).collect();
+        let after = d.iter().filter(|(_, w)| *w == When::After).count();
+        assert!((850..1150).contains(&after), "{after}");
+        assert!(d.iter().all(|(f, _)| *f != Fault::None));
+        // A clean write draws what a read draws: the faults that follow are the same.
+        let mut reads = Faults::new(9, 0.0);
+        let mut writes = Faults::new(9, 0.0);
+        for _ in 0..50 {
+            assert_eq!(reads.decide(), Fault::None);
+            assert_eq!(writes.decide_write(), (Fault::None, When::Before));
+        }
+        assert_eq!(reads.next_f64(), writes.next_f64());
     }
 }

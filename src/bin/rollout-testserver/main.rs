@@ -1,8 +1,9 @@
 //! `rollout-testserver`: a snapshot folder served as the MAX Bot API on 127.0.0.1, for the
 //! tests, the demo and the benchmark.
 //!
-//! `rollout-testserver PLATFORM_DIR [--port N] [--rate R] [--faults SEED,P] [--forbid ID,…]
-//! [--permissions ID=perm+perm]… [--announce ID,…] [--seconds S] [--log FILE] [--dump DIR]`;
+//! `rollout-testserver PLATFORM_DIR [--port N] [--rate R] [--faults SEED,P] [--hold-delete K,…]
+//! [--forbid ID,…] [--permissions ID=perm+perm]… [--announce ID,…] [--seconds S] [--log FILE]
+//! [--dump DIR]`;
 //! the token it expects comes from `ROLLOUT_TESTSERVER_TOKEN` (default `test-token`). The
 //! first line on stdout is `listening http://127.0.0.1:PORT`.
 //!
@@ -16,6 +17,14 @@
 //! - Write endpoints need the permission the schema names (`add_remove_members`,
 //!   `add_admins`, `change_chat_info`); listing members needs `read_all_messages`.
 //! - In `--log`, a connection dropped on purpose (`--faults`) has status 0.
+//! - A fault on a write (DELETE, POST, PATCH, PUT) comes before or after carrying it out,
+//!   half each, drawn from the same seeded sequence (reads draw as before). "After" is after
+//!   the schema check and the operation, whatever the operation answered.
+//! - `--hold-delete K`: the K-th `DELETE /chats/{id}/members` that reaches the operation
+//!   (a faulted one, before or after, does not count) is carried out, logged at once with
+//!   its status and `"held": true`, and never answered.
+//! - `GET /messages?chat_id=` needs only that the bot is still in the chat (not `--forbid`
+//!   admin rights); `message_ids` is not played (501).
 
 mod args;
 mod http;
@@ -82,6 +91,8 @@ async fn serve(args: args::Args, token: String, state: state::State, log: Option
         start: Instant::now(),
         window: std::sync::Mutex::new(rollout::platform::max::rate::Window::new(args.rate)),
         faults: args.faults.map(|(seed, p)| std::sync::Mutex::new(http::Faults::new(seed, p))),
+        hold_delete: args.hold_delete.clone(),
+        deletes: std::sync::atomic::AtomicU64::new(0),
         log: log.map(std::sync::Mutex::new),
         announce: args.announce.clone(),
         announced: AtomicBool::new(false),

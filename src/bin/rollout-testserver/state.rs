@@ -287,11 +287,21 @@ impl State {
         Some(self.chats[i].clone())
     }
 
+    /// The bot as a message's `sender` (the schema's `User`).
+    fn bot_user(&self) -> Value {
+        let info = self.bot_info();
+        json!({
+            "user_id": info["user_id"], "first_name": info["first_name"], "last_name": info["last_name"],
+            "username": info["username"], "is_bot": true, "last_activity_time": info["last_activity_time"],
+            "name": info["name"],
+        })
+    }
+
     /// `POST /messages`: kept (and dumped to `messages.json`), answered as `SendMessageResult`.
     pub fn send_message(&mut self, chat: Option<i64>, user: Option<i64>, body: &Value) -> Value {
         let n = self.messages.len() + 1;
         let message = json!({
-            "sender": self.bot_info(),
+            "sender": self.bot_user(),
             "recipient": {"chat_id": chat, "chat_type": "chat", "user_id": user},
             "timestamp": now_ms(),
             "body": {"mid": format!("mid.{n:016x}"), "seq": n, "text": body.get("text").cloned().unwrap_or(Value::Null), "attachments": null, "markup": null},
@@ -299,6 +309,17 @@ impl State {
         self.messages.push(message.clone());
         self.save();
         json!({ "message": message })
+    }
+
+    /// `GET /messages?chat_id=…&count=…`: the chat's messages, newest first.
+    pub fn messages(&self, chat: i64, count: usize) -> Vec<Value> {
+        self.messages
+            .iter()
+            .rev()
+            .filter(|m| m["recipient"]["chat_id"].as_i64() == Some(chat))
+            .take(count)
+            .cloned()
+            .collect()
     }
 
     pub fn push_update(&mut self, update: Value) {
@@ -377,9 +398,7 @@ impl State {
                 let _ = std::fs::remove_file(dir.join("members").join(format!("{id}.json")));
             }
         }
-        if !self.messages.is_empty() {
-            write_atomic(&dir.join("messages.json"), &json!({ "messages": self.messages }))?;
-        }
+        write_atomic(&dir.join("messages.json"), &json!({ "messages": self.messages }))?;
         Ok(())
     }
 }

@@ -22,9 +22,11 @@ struct Seen {
     n: usize,
     /// Seconds since the server started.
     t: f64,
+    method: String,
     path: String,
     query: String,
     auth: Option<String>,
+    body: String,
 }
 
 enum Reply {
@@ -90,14 +92,24 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
     let now = state.start.elapsed().as_secs_f64();
     let busy = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.max_in_flight.fetch_max(busy, Ordering::SeqCst);
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let auth = req.headers().get("authorization").map(|v| v.to_str().unwrap_or("?").to_string());
+    let body = http_body_util::BodyExt::collect(req.into_body())
+        .await
+        .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
+        .unwrap_or_default();
     let seen = {
         let mut log = state.seen.lock().unwrap();
         let s = Seen {
             n: log.len(),
             t: now,
-            path: req.uri().path().to_string(),
-            query: req.uri().query().unwrap_or("").to_string(),
-            auth: req.headers().get("authorization").map(|v| v.to_str().unwrap_or("?").to_string()),
+            method,
+            path,
+            query,
+            auth,
+            body,
         };
         log.push(s.clone());
         s
@@ -559,4 +571,264 @@ fn backoff_grows_and_is_capped() {
         }
     }
     assert!(backoff(30) <= BACKOFF_CAP);
+}
+
+// The write calls: a write is repeated only when it surely was not carried out.
+
+const OK: &str = r#"{"success":true,"message":null}"#;
+
+fn message_json(mid: &str, text: &str) -> String {
+    serde_json::json!({
+        "sender": {"user_id": 1, "first_name": "rollout-bot", "is_bot": true, "last_activity_time": 1},
+        "recipient": {"chat_id": -5, "chat_type": "chat", "user_id": null},
+        "timestamp": 1_796_000_000_000_i64,
+        "body": {"mid": mid, "seq": 1, "text": text, "attachments": null, "markup": null},
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_member_sends_one_delete_without_block() {
+    let server = serve(|_| Reply::Json(200, OK.into())).await;
+    let client = server.client(fast());
+    client.remove_member(-5, 42).await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str(), seen[0].query.as_str()),
+        ("DELETE", "/chats/-5/members", "user_id=42")
+    );
+    assert_eq!(seen[0].auth.as_deref(), Some(TOKEN));
+    assert_eq!(seen[0].body, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_refused_with_success_false_is_refused_with_the_message() {
+    let server = serve(|_| Reply::Json(200, r#"{"success":false,"message":"the user is not a member of the chat"}"#.into())).await;
+    let client = server.client(fast());
+    let e = client.remove_member(-5, 42).await.unwrap_err();
+    match &e {
+        ApiError::Refused { message, .. } => assert_eq!(message, "the user is not a member of the chat"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(e.code(), "refused");
+    assert_eq!(
+        e.to_string(),
+        "чат -5, удаление участника 42: API отказал: the user is not a member of the chat"
+    );
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_on_a_delete_is_uncertain_after_exactly_one_request() {
+    let server = serve(|_| Reply::Json(500, error_json("internal.error", "Internal server error"))).await;
+    let client = server.client(fast());
+    let e = client.remove_member(-5, 42).await.unwrap_err();
+    assert!(matches!(e, ApiError::Uncertain { .. }), "{e:?}");
+    assert_eq!(e.code(), "uncertain");
+    assert_eq!(
+        e.to_string(),
+        "чат -5, удаление участника 42: неизвестно, выполнен ли запрос: ошибка на стороне сервера (500)"
+    );
+    assert_eq!(server.seen().len(), 1);
+    assert_eq!(
+        client.stats(),
+        Stats {
+            requests: 1,
+            retries: 0,
+            throttled: 0
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_on_a_delete_is_uncertain_after_exactly_one_request() {
+    let server = serve(|_| Reply::Drop).await;
+    let client = server.client(fast());
+    let e = client.remove_member(-5, 42).await.unwrap_err();
+    assert!(matches!(e, ApiError::Uncertain { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "чат -5, удаление участника 42: неизвестно, выполнен ли запрос: соединение оборвалось"
+    );
+    // Wait a little: a repeat, if there were one, would have come by now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.seen().len(), 1);
+    assert_eq!(client.stats().retries, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_unanswered_in_time_is_uncertain_after_exactly_one_request() {
+    let server = serve(|_| Reply::Later(Duration::from_secs(3), Box::new(Reply::Json(200, OK.into())))).await;
+    let client = server.client(Settings {
+        timeout: Duration::from_millis(300),
+        ..fast()
+    });
+    let e = client.remove_member(-5, 42).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "чат -5, удаление участника 42: неизвестно, выполнен ли запрос: нет ответа за 1 с"
+    );
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_a_delete_is_repeated_then_ok() {
+    let server = serve(|s| {
+        if s.n < 2 {
+            Reply::Json(429, error_json("too.many.requests", "Too many requests"))
+        } else {
+            Reply::Json(200, OK.into())
+        }
+    })
+    .await;
+    let client = server.client(fast());
+    client.remove_member(-5, 42).await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|s| s.method == "DELETE" && s.query == "user_id=42"), "{seen:?}");
+    assert_eq!(
+        client.stats(),
+        Stats {
+            requests: 3,
+            retries: 2,
+            throttled: 2
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_that_never_connected_is_repeated_then_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = Client::new(
+        Settings {
+            base_url: origin.clone(),
+            attempts: 2,
+            ..fast()
+        },
+        Token::new(TOKEN).unwrap(),
+    )
+    .unwrap();
+    let e = client.remove_member(-5, 42).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "чат -5, удаление участника 42: MAX Bot API по адресу {origin} недоступен после 2 попыток: не удалось соединиться с сервером"
+        )
+    );
+    assert_eq!(client.stats().requests, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_admin_posts_exactly_one_admin_with_permissions_and_alias() {
+    let server = serve(|_| Reply::Json(200, OK.into())).await;
+    let client = server.client(fast());
+    let perms = vec![
+        "read_all_messages".to_string(),
+        "write".to_string(),
+        "add_remove_members".to_string(),
+    ];
+    client.make_admin(-5, 42, &perms, "Куратор").await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str(), seen[0].query.as_str()),
+        ("POST", "/chats/-5/members/admins", "")
+    );
+    let body: serde_json::Value = serde_json::from_str(&seen[0].body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"admins": [{"user_id": 42, "permissions": ["read_all_messages", "write", "add_remove_members"], "alias": "Куратор"}]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_on_make_admin_is_uncertain_too() {
+    let server = serve(|_| Reply::Json(502, error_json("bad.gateway", "later"))).await;
+    let client = server.client(fast());
+    let e = client.make_admin(-5, 42, &[], "Куратор").await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "чат -5, назначение администратора 42: неизвестно, выполнен ли запрос: ошибка на стороне сервера (502)"
+    );
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_message_sends_the_nullable_fields_explicitly_and_reads_the_message() {
+    let server = serve(|_| Reply::Json(200, format!(r#"{{"message":{}}}"#, message_json("mid.1", "Привет")))).await;
+    let client = server.client(fast());
+    let sent = client.send_message(-5, "Привет").await.unwrap();
+    assert_eq!(
+        (sent.mid(), sent.text(), sent.sender_id()),
+        (Some("mid.1"), Some("Привет"), Some(1))
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str(), seen[0].query.as_str()),
+        ("POST", "/messages", "chat_id=-5")
+    );
+    // Present and null, not left out.
+    for field in [r#""attachments":null"#, r#""link":null"#, r#""notify":true"#, r#""format":null"#] {
+        assert!(seen[0].body.contains(field), "{field} not in {}", seen[0].body);
+    }
+    let body: serde_json::Value = serde_json::from_str(&seen[0].body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"text": "Привет", "attachments": null, "link": null, "notify": true, "format": null})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_post_message_is_uncertain_after_one_request() {
+    let server = serve(|_| Reply::Drop).await;
+    let client = server.client(fast());
+    let e = client.send_message(-5, "Привет").await.unwrap_err();
+    assert!(matches!(e, ApiError::Uncertain { .. }), "{e:?}");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_are_read_newest_first_as_the_server_gives_them() {
+    let server = serve(|_| {
+        Reply::Json(
+            200,
+            format!(
+                r#"{{"messages":[{},{}]}}"#,
+                message_json("mid.2", "Второе"),
+                message_json("mid.1", "Первое")
+            ),
+        )
+    })
+    .await;
+    let client = server.client(fast());
+    let list = client.messages(-5, 500).await.unwrap();
+    let mids: Vec<_> = list.iter().map(|m| m.mid().unwrap()).collect();
+    assert_eq!(mids, ["mid.2", "mid.1"]);
+    let seen = server.seen();
+    assert_eq!((seen[0].method.as_str(), seen[0].query.as_str()), ("GET", "chat_id=-5&count=100"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_finds_the_user_or_none() {
+    let server = serve(|s| {
+        assert_eq!(s.path, "/chats/-5/members");
+        match query_param(&s.query, "user_ids") {
+            Some("42") => Reply::Json(200, format!(r#"{{"members":[{}],"marker":null}}"#, member_json(42))),
+            // A server that answers with someone else is not the user either.
+            Some("43") => Reply::Json(200, format!(r#"{{"members":[{}],"marker":null}}"#, member_json(44))),
+            _ => Reply::Json(200, r#"{"members":[],"marker":null}"#.into()),
+        }
+    })
+    .await;
+    let client = server.client(fast());
+    let m = client.member(-5, 42).await.unwrap().expect("member 42");
+    assert_eq!((m.user_id, m.is_admin), (42, false));
+    assert_eq!(client.member(-5, 43).await.unwrap(), None);
+    assert_eq!(client.member(-5, 7).await.unwrap(), None);
+    let queries: Vec<String> = server.seen().iter().map(|s| s.query.clone()).collect();
+    assert_eq!(queries, ["user_ids=42", "user_ids=43", "user_ids=7"]);
 }

@@ -121,10 +121,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
             let report = if plans.is_empty() {
                 None
             } else {
-                Some(
-                    rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut store, ws.today, ws.today)
-                        .map_err(Error::Unreadable)?,
-                )
+                Some(rollout::report::plan_status(&ws.cfg, &plans, &usage, &mut store, ws.today, ws.today).map_err(Error::Unreadable)?)
             };
             plan_messages(&ws, &texts, &placed, report.as_ref(), &usage, &day)?
         }
@@ -144,7 +141,10 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
             run.started,
             ru_count(open, ["сообщение", "сообщения", "сообщений"])
         );
-        let id = rt.block_on(client.me()).map_err(network("не удалось узнать бота MAX Bot API"))?.user_id;
+        let id = rt
+            .block_on(client.me())
+            .map_err(network("не удалось узнать бота MAX Bot API"))?
+            .user_id;
         bot_id = Some(id);
         let before = posted_chats(&store, command)?;
         let d = rt.block_on(deliver::deliver(&client, &mut store, run.run_id, id, &before))?;
@@ -185,7 +185,9 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
             Ok(b) => b.user_id,
             Err(e) => {
                 // Nothing was sent: the run stays open and the next one resumes it.
-                return Err(network("не удалось узнать бота MAX Bot API — ничего не отправлено")(e));
+                return Err(network("не удалось узнать бота MAX Bot API — ничего не отправлено")(
+                    e,
+                ));
             }
         },
     };
@@ -212,7 +214,15 @@ fn pull_if_old(ws: &Workspace, quiet: bool) -> Result<()> {
             }
             Ok(())
         }
-        _ => pull_now(ws, quiet),
+        age => {
+            if !quiet {
+                match age {
+                    None => say!("Платформа: снимков ещё нет — снимаю"),
+                    Some(age) => say!("Платформа: последний снимок снят {age} мин назад (max_age_minutes = {max_age}) — снимаю новый"),
+                }
+            }
+            pull_now(ws, quiet)
+        }
     }
 }
 
@@ -257,7 +267,9 @@ fn message(chat_id: i64, title: Option<String>, about: String, text: String, key
 fn rules_messages(ws: &Workspace, texts: &Texts, placed: &[(i64, Option<String>, Placement)]) -> Result<Vec<Message>> {
     let mut out = Vec::new();
     for (chat_id, title, place) in placed {
-        let Some(ctx) = text::rules_ctx(&ws.cfg, place, title.as_deref()) else { continue };
+        let Some(ctx) = text::rules_ctx(&ws.cfg, place, title.as_deref()) else {
+            continue;
+        };
         let body = texts.render(text::RULES, &ctx).map_err(Error::usage)?;
         if body.is_empty() {
             return Err(Error::msg(format!("шаблон {}: получился пустой текст", text::RULES)));
@@ -278,8 +290,10 @@ fn plan_messages(
     day: &str,
 ) -> Result<Vec<Message>> {
     let mut out = Vec::new();
-    let staff: Vec<&(i64, Option<String>, Placement)> =
-        placed.iter().filter(|(_, _, p)| p.audience == Audience::Staff && p.group.is_none()).collect();
+    let staff: Vec<&(i64, Option<String>, Placement)> = placed
+        .iter()
+        .filter(|(_, _, p)| p.audience == Audience::Staff && p.group.is_none())
+        .collect();
     for b in &ws.cfg.branches {
         if !staff.iter().any(|(_, _, p)| p.branch == b.name) {
             eprintln!(
@@ -295,7 +309,13 @@ fn plan_messages(
             return Err(Error::msg(format!("шаблон {}: получился пустой текст", text::PLAN)));
         }
         let key = format!("plan|{chat_id}|{day}");
-        out.push(message(*chat_id, title.clone(), format!("сотрудники, {}", place.branch), body, &key));
+        out.push(message(
+            *chat_id,
+            title.clone(),
+            format!("сотрудники, {}", place.branch),
+            body,
+            &key,
+        ));
     }
     Ok(out)
 }

@@ -129,9 +129,7 @@ pub async fn deliver<A: Act>(
     let mut broken: HashSet<String> = HashSet::new();
     for e in store.journal_entries(run_id)? {
         let detail: Option<Detail> = serde_json::from_str(&e.detail).ok();
-        let (part, parts, title) = detail
-            .as_ref()
-            .map_or((1, 1, None), |d| (d.part, d.parts, d.title.clone()));
+        let (part, parts, title) = detail.as_ref().map_or((1, 1, None), |d| (d.part, d.parts, d.title.clone()));
         let mut outcome = Outcome {
             chat_id: e.chat_id,
             title,
@@ -160,7 +158,13 @@ pub async fn deliver<A: Act>(
             continue;
         }
         let Some(d) = detail else {
-            mark(store, &mut outcome, EntryState::Failed, Some("bad_detail"), Some("запись журнала повреждена"))?;
+            mark(
+                store,
+                &mut outcome,
+                EntryState::Failed,
+                Some("bad_detail"),
+                Some("запись журнала повреждена"),
+            )?;
             broken.insert(whole);
             out.outcomes.push(outcome);
             continue;
@@ -182,7 +186,12 @@ pub async fn deliver<A: Act>(
             // Unread, the read-back below may take an earlier post for this one: a rare
             // post missing, never one posted twice.
             let seen = match act.messages(e.chat_id, READ_BACK).await {
-                Ok(list) => list.iter().filter(|m| m.sender_id() == Some(bot_id)).filter_map(|m| m.mid()).map(str::to_string).collect(),
+                Ok(list) => list
+                    .iter()
+                    .filter(|m| m.sender_id() == Some(bot_id))
+                    .filter_map(|m| m.mid())
+                    .map(str::to_string)
+                    .collect(),
                 Err(_) => HashSet::new(),
             };
             older.insert(e.chat_id, seen);
@@ -309,7 +318,10 @@ mod tests {
         }
         fn texts(&self, chat: i64) -> Vec<String> {
             let p = self.posted.lock().unwrap();
-            p.iter().filter(|(c, _)| *c == chat).filter_map(|(_, m)| m.text().map(str::to_string)).collect()
+            p.iter()
+                .filter(|(c, _)| *c == chat)
+                .filter_map(|(_, m)| m.text().map(str::to_string))
+                .collect()
         }
     }
 
@@ -356,7 +368,12 @@ mod tests {
         async fn messages(&self, chat: i64, count: u32) -> Result<Vec<Message>, ApiError> {
             *self.reads.lock().unwrap() += 1;
             let p = self.posted.lock().unwrap();
-            Ok(p.iter().rev().filter(|(c, _)| *c == chat).take(count as usize).map(|(_, m)| m.clone()).collect())
+            Ok(p.iter()
+                .rev()
+                .filter(|(c, _)| *c == chat)
+                .take(count as usize)
+                .map(|(_, m)| m.clone())
+                .collect())
         }
         fn stats(&self) -> Stats {
             Stats::default()
@@ -395,7 +412,12 @@ mod tests {
     fn parts_are_posted_in_order_and_journaled_done() {
         let (_d, mut s) = store();
         let fake = Fake::with(&[]);
-        let d = run(&fake, &mut s, &[post(-1, "r|-1|h", 1, 2, "раз"), post(-1, "r|-1|h", 2, 2, "два")], &[]);
+        let d = run(
+            &fake,
+            &mut s,
+            &[post(-1, "r|-1|h", 1, 2, "раз"), post(-1, "r|-1|h", 2, 2, "два")],
+            &[],
+        );
         assert!(d.finished);
         assert_eq!(d.count(EntryState::Done), 2);
         assert_eq!(fake.texts(-1), ["раз", "два"]);
@@ -427,7 +449,11 @@ mod tests {
         assert_eq!(*fake.sends.lock().unwrap(), ATTEMPTS);
         assert!(fake.texts(-2).is_empty());
         assert_eq!(d.outcomes[0].code.as_deref(), Some("uncertain"));
-        assert_eq!(d.outcomes[1].code.as_deref(), Some("previous_part"), "part 2 never goes without part 1");
+        assert_eq!(
+            d.outcomes[1].code.as_deref(),
+            Some("previous_part"),
+            "part 2 never goes without part 1"
+        );
         assert!(d.finished);
     }
 
@@ -456,7 +482,11 @@ mod tests {
         let (_d, mut s) = store();
         let fake = Fake::default();
         let id = s
-            .journal_start("notify rules", "", &entries(&[post(-1, "r|-1|h", 1, 1, "а"), post(-2, "r|-2|h", 1, 1, "б")]))
+            .journal_start(
+                "notify rules",
+                "",
+                &entries(&[post(-1, "r|-1|h", 1, 1, "а"), post(-2, "r|-2|h", 1, 1, "б")]),
+            )
             .unwrap();
         // Died after sending the first: it is pending and arrived.
         s.journal_mark(id, 0, EntryState::Pending, None, None).unwrap();

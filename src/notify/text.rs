@@ -138,7 +138,11 @@ pub fn rules_ctx(cfg: &Config, place: &Placement, chat_title: Option<&str>) -> O
         group,
         group_word: p.group_word(),
         group_gen: group_gen(p),
-        branch: if cfg.branches.len() > 1 { place.branch.clone() } else { String::new() },
+        branch: if cfg.branches.len() > 1 {
+            place.branch.clone()
+        } else {
+            String::new()
+        },
         audience: place.audience.code(),
         members: members(place.audience, p),
         moderator,
@@ -191,7 +195,11 @@ pub struct PlanCtx {
 fn plan_item(i: &ItemStatus) -> PlanItem {
     PlanItem {
         title: if i.title.trim().is_empty() { i.id.clone() } else { i.title.clone() },
-        site: if i.branch.is_empty() { "вся организация".into() } else { String::new() },
+        site: if i.branch.is_empty() {
+            "вся организация".into()
+        } else {
+            String::new()
+        },
         state: i.state.ru(),
         end: i.end.format("%d.%m.%Y").to_string(),
         owners: i.owners.join(", "),
@@ -251,7 +259,11 @@ pub fn plan_ctx(cfg: &Config, branch: &str, report: Option<&StatusReport>, usage
     }
     PlanCtx {
         org: cfg.organization.name.trim().to_string(),
-        branch: if cfg.branches.len() > 1 { branch.to_string() } else { String::new() },
+        branch: if cfg.branches.len() > 1 {
+            branch.to_string()
+        } else {
+            String::new()
+        },
         date: today.format("%d.%m.%Y").to_string(),
         has_plans: report.is_some(),
         overdue,

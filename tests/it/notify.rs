@@ -84,10 +84,15 @@ fn live(server_args: &[&str]) -> Live {
     let server = Server::start(&ws.path().join("platform"), &args);
     let mut toml = crate::diff::TOML.replace(
         "[platform]\nsnapshot = \"platform/\"\n",
-        &format!("[platform]\nsource = \"api\"\nbase_url = \"{}\"\nrate = 1000\nconcurrency = 4\n", server.base_url),
+        &format!(
+            "[platform]\nsource = \"api\"\nbase_url = \"{}\"\nrate = 1000\nconcurrency = 4\n",
+            server.base_url
+        ),
     );
     for (id, branch, group, audience) in MAP {
-        toml.push_str(&format!("\n[[chats.map]]\nchat_id = {id}\nbranch = \"{branch}\"\naudience = \"{audience}\"\n"));
+        toml.push_str(&format!(
+            "\n[[chats.map]]\nchat_id = {id}\nbranch = \"{branch}\"\naudience = \"{audience}\"\n"
+        ));
         if let Some(g) = group {
             toml.push_str(&format!("group = \"{g}\"\n"));
         }
@@ -102,8 +107,7 @@ impl Live {
     }
 
     fn run_on(&self, args: &[&str], today: &str) -> Run {
-        self.ws
-            .run_env(args, &[("ROLLOUT_MAX_TOKEN", TOKEN), ("ROLLOUT_TODAY", today)])
+        self.ws.run_env(args, &[("ROLLOUT_MAX_TOKEN", TOKEN), ("ROLLOUT_TODAY", today)])
     }
 
     /// Every message posted so far: (chat, text), in the order posted.
@@ -218,11 +222,18 @@ fn rules_go_once_to_each_group_chat_and_again_when_the_template_changes() {
     let r = l.run(&["notify", "rules", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
     assert!(
-        has_line(&r, "Итого: опубликовано — чатов: 7, сообщений: 7; уже было опубликовано раньше — чатов: 0; не удалось — чатов: 0."),
+        has_line(
+            &r,
+            "Итого: опубликовано — чатов: 7, сообщений: 7; уже было опубликовано раньше — чатов: 0; не удалось — чатов: 0."
+        ),
         "{r}"
     );
     let posted = l.by_chat();
-    assert_eq!(posted.keys().copied().collect::<Vec<_>>(), GROUP_CHATS, "exactly the group chats, not the staff chats");
+    assert_eq!(
+        posted.keys().copied().collect::<Vec<_>>(),
+        GROUP_CHATS,
+        "exactly the group chats, not the staff chats"
+    );
     for (chat, texts) in &posted {
         assert_eq!(texts.len(), 1, "{chat}");
         let t = &texts[0];
@@ -231,16 +242,25 @@ fn rules_go_once_to_each_group_chat_and_again_when_the_template_changes() {
         assert!(t.contains("Модератор чата — куратор группы."), "{t}");
     }
     assert!(posted[&102][0].starts_with("Здравствуйте! Это чат родителей — группа ИС-1 (Главный корпус), Тестовый колледж."));
-    assert!(dry.stdout.contains(&posted[&101][0]), "the dry run showed the text as posted\n{dry}");
+    assert!(
+        dry.stdout.contains(&posted[&101][0]),
+        "the dry run showed the text as posted\n{dry}"
+    );
 
     // The same day, the same text: nothing.
     let again = l.run(&["notify", "rules", "--yes"]);
     assert_eq!(again.code, 0, "{again}");
-    assert!(has_line(&again, "Правила уже опубликованы во всех чатах групп (7) — отправлять нечего."), "{again}");
+    assert!(
+        has_line(&again, "Правила уже опубликованы во всех чатах групп (7) — отправлять нечего."),
+        "{again}"
+    );
     assert_eq!(l.posted().len(), 7);
 
     // A changed template: posted again everywhere.
-    l.ws.write("templates/messages/rules.txt", "Правила {{ org }} для {{ group_word }} {{ group }}: пишем вежливо.\n");
+    l.ws.write(
+        "templates/messages/rules.txt",
+        "Правила {{ org }} для {{ group_word }} {{ group }}: пишем вежливо.\n",
+    );
     let changed = l.run(&["notify", "rules", "--yes"]);
     assert_eq!(changed.code, 0, "{changed}");
     let posted = l.by_chat();
@@ -258,14 +278,38 @@ fn rules_go_once_to_each_group_chat_and_again_when_the_template_changes() {
 #[test]
 fn the_plan_goes_to_each_staff_chat_once_a_day_with_counts_only() {
     let l = live(&[]);
+    let dry = l.run(&["notify", "plan"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    assert!(
+        has_line(&dry, "Сводка на 22.11.2026 не опубликована в 2 чатах сотрудников:"),
+        "{dry}"
+    );
+    assert!(
+        has_line(&dry, "  107 «Учительская» — сотрудники, Главный корпус (1 сообщение)"),
+        "{dry}"
+    );
+    assert!(has_line(&dry, "Текст для 108 «Преподаватели — Заречный филиал»:"), "{dry}");
+    assert!(l.posted().is_empty());
     let r = l.run(&["notify", "plan", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
     let posted = l.by_chat();
+    for text in posted.values().flatten() {
+        assert!(dry.stdout.contains(text.as_str()), "the dry run showed every text as posted\n{dry}");
+    }
     assert_eq!(posted.keys().copied().collect::<Vec<_>>(), STAFF_CHATS, "{r}");
     let main = &posted[&107][0];
-    assert!(main.starts_with("Тестовый колледж — Главный корпус: переход на «Сферум», сводка на 22.11.2026."), "{main}");
-    assert!(main.contains("Просрочено (1):\n• Чаты групп созданы — срок 13.11.2026; отв.: Ершова М.А."), "{main}");
-    assert!(main.contains("• [под угрозой] Правила чатов опубликованы — срок 27.11.2026; отв.: Кураторы групп"), "{main}");
+    assert!(
+        main.starts_with("Тестовый колледж — Главный корпус: переход на «Сферум», сводка на 22.11.2026."),
+        "{main}"
+    );
+    assert!(
+        main.contains("Просрочено (1):\n• Чаты групп созданы — срок 13.11.2026; отв.: Ершова М.А."),
+        "{main}"
+    );
+    assert!(
+        main.contains("• [под угрозой] Правила чатов опубликованы — срок 27.11.2026; отв.: Кураторы групп"),
+        "{main}"
+    );
     assert!(!main.contains("Весенние собрания"), "March is beyond the horizon\n{main}");
     assert!(main.contains("• ИС-1: 1 из 7 обучающихся,"), "{main}");
     assert!(!posted[&108][0].contains("ИС-1"), "each branch its own groups");
@@ -281,7 +325,10 @@ fn the_plan_goes_to_each_staff_chat_once_a_day_with_counts_only() {
     let again = l.run(&["notify", "plan", "--yes"]);
     assert_eq!(again.code, 0, "{again}");
     assert!(
-        has_line(&again, "Сводка на 22.11.2026 уже опубликована во всех чатах сотрудников (2) — отправлять нечего."),
+        has_line(
+            &again,
+            "Сводка на 22.11.2026 уже опубликована во всех чатах сотрудников (2) — отправлять нечего."
+        ),
         "{again}"
     );
     assert_eq!(l.posted().len(), 2);
@@ -292,13 +339,14 @@ fn the_plan_goes_to_each_staff_chat_once_a_day_with_counts_only() {
     assert_eq!(posted[&107].len(), 2);
     assert_eq!(posted[&108].len(), 2);
     assert!(posted[&107][1].contains("сводка на 23.11.2026"));
-    assert_no_token(&l.ws, &[&r, &again, &next_day]);
+    assert_no_token(&l.ws, &[&dry, &r, &again, &next_day]);
 }
 
 #[test]
 fn a_long_text_arrives_whole_in_parts_in_order() {
     let l = live(&[]);
-    let paragraph = "Каждый участник чата отвечает за то, что пишет: проверяйте сведения, прежде чем делиться ими, и помните, что чат читают все.";
+    let paragraph =
+        "Каждый участник чата отвечает за то, что пишет: проверяйте сведения, прежде чем делиться ими, и помните, что чат читают все.";
     l.ws.write(
         "templates/messages/rules.txt",
         format!("Правила {{{{ group }}}}.\n\n{{% for i in range(end=45) %}}{{{{ i }}}}. {paragraph}\n\n{{% endfor %}}Конец.\n"),
@@ -307,7 +355,7 @@ fn a_long_text_arrives_whole_in_parts_in_order() {
     assert_eq!(dry.code, 0, "{dry}");
     let r = l.run(&["notify", "rules", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
-    let mut expected = format!("Правила ИС-2.\n\n");
+    let mut expected = "Правила ИС-2.\n\n".to_string();
     for i in 0..45 {
         expected.push_str(&format!("{i}. {paragraph}\n\n"));
     }
@@ -320,12 +368,20 @@ fn a_long_text_arrives_whole_in_parts_in_order() {
         assert!(p.chars().count() <= 4000, "{}", p.chars().count());
     }
     assert_eq!(parts.join("\n\n"), expected, "cut at blank lines, in order, nothing lost");
-    assert!(has_line(&r, &format!("Итого: опубликовано — чатов: 7, сообщений: {}; уже было опубликовано раньше — чатов: 0; не удалось — чатов: 0.", 7 * parts.len())), "{r}");
+    assert!(
+        has_line(
+            &r,
+            &format!(
+                "Итого: опубликовано — чатов: 7, сообщений: {}; уже было опубликовано раньше — чатов: 0; не удалось — чатов: 0.",
+                7 * parts.len()
+            )
+        ),
+        "{r}"
+    );
     assert_no_token(&l.ws, &[&dry, &r]);
 }
 
 #[test]
-#[ignore = "needs srv13 (GET /messages and faults after carrying out a write)"]
 fn with_faults_each_message_arrives_exactly_once() {
     let l = live(&["--faults", "13,0.3"]);
     let mut runs = Vec::new();
@@ -341,10 +397,49 @@ fn with_faults_each_message_arrives_exactly_once() {
         }
         assert_eq!(runs.last().unwrap().code, 0, "{}", runs.last().unwrap());
     }
+    let posts: Vec<u16> = l
+        .server
+        .log()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path == "/messages")
+        .map(|e| e.status)
+        .collect();
+    assert!(posts.iter().any(|s| *s != 200), "some posts met a fault: {posts:?}");
     let posted = l.by_chat();
     for id in GROUP_CHATS.iter().chain(&STAFF_CHATS) {
         assert_eq!(posted[id].len(), 1, "{id}: {:?}", posted[id]);
     }
     let refs: Vec<&Run> = runs.iter().collect();
     assert_no_token(&l.ws, &refs);
+}
+
+#[test]
+fn a_chat_the_bot_cannot_post_to_fails_with_its_reason_and_the_others_go_on() {
+    let l = live(&[]);
+    let mut toml = l.ws.read("rollout.toml");
+    toml.push_str("\n[[chats.map]]\nchat_id = 110\nbranch = \"Главный корпус\"\ngroup = \"ИС-2\"\naudience = \"teachers\"\n");
+    l.ws.config(&toml);
+    let r = l.run(&["notify", "rules", "--yes"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(has_line(&r, "Не отправлено (1):"), "{r}");
+    assert!(has_line(&r, "  110: чат 110, сообщение: не найден (404)"), "{r}");
+    assert!(
+        has_line(
+            &r,
+            "Итого: опубликовано — чатов: 7, сообщений: 7; уже было опубликовано раньше — чатов: 0; не удалось — чатов: 1."
+        ),
+        "{r}"
+    );
+    assert_eq!(l.posted().len(), 7);
+    // The failed one is tried again; the others are not.
+    let again = l.run(&["notify", "rules", "--yes"]);
+    assert_eq!(again.code, 1, "{again}");
+    assert!(
+        has_line(
+            &again,
+            "Итого: опубликовано — чатов: 0, сообщений: 0; уже было опубликовано раньше — чатов: 7; не удалось — чатов: 1."
+        ),
+        "{again}"
+    );
+    assert_eq!(l.posted().len(), 7);
 }

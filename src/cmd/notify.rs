@@ -177,20 +177,16 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
         }
         return finish(&messages, results, already_before);
     }
-    let before = posted_chats(&store, command)?;
-    let run_id = store.journal_start(command, "", &deliver::entries(&to_post))?;
     let id = match bot_id {
         Some(id) => id,
-        None => match rt.block_on(client.me()) {
-            Ok(b) => b.user_id,
-            Err(e) => {
-                // Nothing was sent: the run stays open and the next one resumes it.
-                return Err(network("не удалось узнать бота MAX Bot API — ничего не отправлено")(
-                    e,
-                ));
-            }
-        },
+        None => {
+            rt.block_on(client.me())
+                .map_err(network("не удалось узнать бота MAX Bot API — ничего не отправлено"))?
+                .user_id
+        }
     };
+    let before = posted_chats(&store, command)?;
+    let run_id = store.journal_start(command, "", &deliver::entries(&to_post))?;
     let d = rt.block_on(deliver::deliver(&client, &mut store, run_id, id, &before))?;
     results.push(d);
     finish(&messages, results, already_before)

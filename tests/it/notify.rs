@@ -443,3 +443,47 @@ fn a_chat_the_bot_cannot_post_to_fails_with_its_reason_and_the_others_go_on() {
     );
     assert_eq!(l.posted().len(), 7);
 }
+
+#[test]
+fn a_run_killed_while_posting_is_finished_by_the_next_and_nothing_is_posted_twice() {
+    let l = live(&[]);
+    // Pulled at full speed; then the client posts slowly, so the kill lands mid-run.
+    let dry = l.run(&["notify", "rules"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    let fast = l.ws.read("rollout.toml");
+    l.ws.config(&fast.replace("rate = 1000", "rate = 4"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout"))
+        .args(["notify", "rules", "--yes"])
+        .current_dir(l.ws.path())
+        .env("ROLLOUT_TODAY", "2026-11-22")
+        .env("ROLLOUT_MAX_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !l.server.log().iter().any(|e| e.method == "POST" && e.path == "/messages") {
+        assert!(std::time::Instant::now() < deadline, "no post in 10 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    let killed_midway = l.posted().len() < GROUP_CHATS.len();
+    l.ws.config(&fast);
+    let r = l.run(&["notify", "rules", "--yes"]);
+    assert_eq!(r.code, 0, "{r}");
+    if killed_midway {
+        assert!(!status.success(), "killed");
+        assert!(r.stdout.contains("Продолжаю прерванный запуск"), "{r}");
+    }
+    let posted = l.by_chat();
+    assert_eq!(posted.keys().copied().collect::<Vec<_>>(), GROUP_CHATS);
+    for (chat, texts) in &posted {
+        assert_eq!(texts.len(), 1, "{chat}: {texts:?}");
+    }
+    let again = l.run(&["notify", "rules", "--yes"]);
+    assert!(
+        has_line(&again, "Правила уже опубликованы во всех чатах групп (7) — отправлять нечего."),
+        "{again}"
+    );
+}

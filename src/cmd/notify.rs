@@ -138,7 +138,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
         let open = store.journal_entries(run.run_id)?.iter().filter(|e| e.state.is_open()).count();
         say!(
             "Продолжаю прерванный запуск от {}: {} ещё не отправлено или не подтверждено.",
-            run.started,
+            local_time(&ws, &run.started),
             ru_count(open, ["сообщение", "сообщения", "сообщений"])
         );
         let id = rt
@@ -316,6 +316,13 @@ fn plan_messages(
     Ok(out)
 }
 
+/// A journal time (UTC, RFC 3339) for people: дд.мм.гггг чч:мм in the organisation's zone.
+fn local_time(ws: &Workspace, at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&ws.cfg.tz).format("%d.%m.%Y %H:%M").to_string())
+        .unwrap_or_else(|_| at.to_string())
+}
+
 fn date(ws: &Workspace) -> String {
     ws.today.format("%d.%m.%Y").to_string()
 }
@@ -415,40 +422,50 @@ fn dry_run(what: What, ws: &Workspace, store: &Store, messages: &[Message], unfi
 /// The summary: failures with their reasons, then the counts; exit 1 when something was
 /// not posted, 4 when the API went away (what is left waits in the journal).
 fn finish(messages: &[Message], results: Vec<Delivery>, already: usize) -> Result<Done> {
+    /// One chat: messages posted, whether all its posts are, and why not.
+    #[derive(Default)]
+    struct ChatSum {
+        sent: usize,
+        bad: bool,
+        failed: Vec<String>,
+        unsure: Vec<String>,
+    }
     let titles: BTreeMap<i64, Option<&str>> = messages.iter().map(|m| (m.chat_id, m.title.as_deref())).collect();
-    let mut chats: BTreeMap<i64, (usize, bool)> = BTreeMap::new();
-    let mut failed = Vec::new();
-    let mut unsure = Vec::new();
-    for o in results.iter().flat_map(|d| &d.outcomes) {
-        let e = chats.entry(o.chat_id).or_insert((0, true));
-        let title = o.title.as_deref().or(titles.get(&o.chat_id).copied().flatten());
-        let part = if o.parts > 1 {
-            format!(", часть {} из {}", o.part, o.parts)
-        } else {
-            String::new()
-        };
-        match o.state {
-            EntryState::Done => e.0 += 1,
-            EntryState::Failed | EntryState::Skipped | EntryState::Waiting => {
-                e.1 = false;
-                failed.push(format!(
-                    "  {}{part}: {}",
-                    chat_label(o.chat_id, title),
-                    o.message.as_deref().unwrap_or("причина не записана")
-                ));
-            }
-            EntryState::Pending | EntryState::Planned => {
-                e.1 = false;
-                if o.code.is_some() {
-                    unsure.push(format!(
-                        "  {}{part}: {}",
-                        chat_label(o.chat_id, title),
-                        o.message.as_deref().unwrap_or_default()
-                    ));
+    // A chat the resumed run left failed and the new run posted is posted: the later
+    // run's word on a chat stands.
+    let mut chats: BTreeMap<i64, ChatSum> = BTreeMap::new();
+    for d in &results {
+        let mut this: BTreeMap<i64, ChatSum> = BTreeMap::new();
+        for o in &d.outcomes {
+            let e = this.entry(o.chat_id).or_default();
+            let title = o.title.as_deref().or(titles.get(&o.chat_id).copied().flatten());
+            let part = if o.parts > 1 {
+                format!(", часть {} из {}", o.part, o.parts)
+            } else {
+                String::new()
+            };
+            let line = |why: &str| format!("  {}{part}: {why}", chat_label(o.chat_id, title));
+            match o.state {
+                EntryState::Done => e.sent += 1,
+                EntryState::Failed | EntryState::Skipped | EntryState::Waiting => {
+                    e.bad = true;
+                    e.failed.push(line(o.message.as_deref().unwrap_or("причина не записана")));
+                }
+                EntryState::Pending | EntryState::Planned => {
+                    e.bad = true;
+                    if o.code.is_some() {
+                        e.unsure.push(line(o.message.as_deref().unwrap_or_default()));
+                    }
                 }
             }
         }
+        for (chat, s) in this {
+            let sent = chats.get(&chat).map_or(0, |p| p.sent) + s.sent;
+            chats.insert(chat, ChatSum { sent, ..s });
+        }
     }
+    let failed: Vec<&String> = chats.values().flat_map(|c| &c.failed).collect();
+    let unsure: Vec<&String> = chats.values().flat_map(|c| &c.unsure).collect();
     if !failed.is_empty() {
         say!("Не отправлено ({}):", failed.len());
         for l in &failed {
@@ -464,9 +481,9 @@ fn finish(messages: &[Message], results: Vec<Delivery>, already: usize) -> Resul
             say!("{l}");
         }
     }
-    let posted = chats.values().filter(|(n, ok)| *ok && *n > 0).count();
-    let bad = chats.values().filter(|(_, ok)| !ok).count();
-    let sent: usize = chats.values().map(|(n, _)| n).sum();
+    let posted = chats.values().filter(|c| !c.bad && c.sent > 0).count();
+    let bad = chats.values().filter(|c| c.bad).count();
+    let sent: usize = chats.values().map(|c| c.sent).sum();
     say!(
         "Итого: опубликовано — чатов: {posted}, сообщений: {sent}; уже было опубликовано раньше — чатов: {already}; не удалось — чатов: {bad}."
     );

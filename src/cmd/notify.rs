@@ -16,7 +16,7 @@ use rollout::platform::max::types::MAX_MESSAGE_CHARS;
 use rollout::platform::place::{Audience, Placement};
 use rollout::state::Store;
 use rollout::state::journal::EntryState;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Subcommand)]
 pub enum NotifyCmd {
@@ -131,6 +131,11 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
     if !yes {
         return dry_run(what, &ws, &store, &messages, unfinished.is_some());
     }
+    // What each post's text is now: a resumed run sends a part only if it is unchanged.
+    let texts_now: HashMap<String, String> = messages
+        .iter()
+        .flat_map(|m| m.posts.iter().map(|p| (p.key.clone(), p.text.clone())))
+        .collect();
     let rt = runtime()?;
     let mut results: Vec<Delivery> = Vec::new();
     let mut bot_id = None;
@@ -147,7 +152,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
             .user_id;
         bot_id = Some(id);
         let before = posted_chats(&store, command)?;
-        let d = rt.block_on(deliver::deliver(&client, &mut store, run.run_id, id, &before))?;
+        let d = rt.block_on(deliver::deliver(&client, &mut store, run.run_id, id, &before, &texts_now))?;
         let stop = d.stopped.is_some() || !d.finished;
         results.push(d);
         if stop {
@@ -187,7 +192,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
     };
     let before = posted_chats(&store, command)?;
     let run_id = store.journal_start(command, "", &deliver::entries(&to_post))?;
-    let d = rt.block_on(deliver::deliver(&client, &mut store, run_id, id, &before))?;
+    let d = rt.block_on(deliver::deliver(&client, &mut store, run_id, id, &before, &texts_now))?;
     results.push(d);
     finish(&messages, results, already_before)
 }
@@ -242,7 +247,6 @@ fn message(chat_id: i64, title: Option<String>, about: String, text: String, key
         .map(|(i, t)| Post {
             key: format!("{key}|{}", i + 1),
             chat_id,
-            title: title.clone(),
             part: i + 1,
             parts: n,
             text: t,
@@ -438,7 +442,7 @@ fn finish(messages: &[Message], results: Vec<Delivery>, already: usize) -> Resul
         let mut this: BTreeMap<i64, ChatSum> = BTreeMap::new();
         for o in &d.outcomes {
             let e = this.entry(o.chat_id).or_default();
-            let title = o.title.as_deref().or(titles.get(&o.chat_id).copied().flatten());
+            let title = titles.get(&o.chat_id).copied().flatten();
             let part = if o.parts > 1 {
                 format!(", часть {} из {}", o.part, o.parts)
             } else {
@@ -447,7 +451,9 @@ fn finish(messages: &[Message], results: Vec<Delivery>, already: usize) -> Resul
             let line = |why: &str| format!("  {}{part}: {why}", chat_label(o.chat_id, title));
             match o.state {
                 EntryState::Done => e.sent += 1,
-                EntryState::Failed | EntryState::Skipped | EntryState::Waiting => {
+                // Not needed any more: the text changed, the new one is posted instead.
+                EntryState::Skipped => {}
+                EntryState::Failed | EntryState::Waiting => {
                     e.bad = true;
                     e.failed.push(line(o.message.as_deref().unwrap_or("причина не записана")));
                 }

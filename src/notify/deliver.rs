@@ -3,13 +3,16 @@
 //! ([`ApiError::Uncertain`]) is settled by reading the chat's latest messages: the bot's
 //! message with exactly this text means it was posted; otherwise it is sent again, at most
 //! [`ATTEMPTS`] times in all. A run a crash left behind is resumed the same way: a
-//! `pending` entry is read back before anything is sent.
+//! `pending` entry is read back before anything is sent. The journal keeps each part's
+//! SHA-256, not its text (a plan summary names its owners): a resumed run posts the text
+//! the command makes now when its hash is the same, and skips the part when it changed.
 
 use crate::platform::act::Act;
 use crate::platform::max::ApiError;
 use crate::state::journal::{EntryState, NewEntry};
 use crate::state::{StateError, Store};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 /// How many times one part is sent at most when its answers never come.
@@ -18,13 +21,17 @@ pub const ATTEMPTS: u32 = 3;
 /// How many of a chat's latest messages are read to settle a post.
 const READ_BACK: u32 = 100;
 
+/// The SHA-256 of a text, hex.
+pub fn text_hash(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 /// One part of one message for one chat, before it is journaled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Post {
     /// What makes it the same post (`rules|CHAT|SHA256|PART`, `plan|CHAT|DAY|PART`).
     pub key: String,
     pub chat_id: i64,
-    pub title: Option<String>,
     /// 1-based, of `parts`.
     pub part: usize,
     pub parts: usize,
@@ -34,11 +41,10 @@ pub struct Post {
 /// What an entry keeps of its post (`detail`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Detail {
-    text: String,
+    /// [`text_hash`] of the part.
+    sha: String,
     part: usize,
     parts: usize,
-    #[serde(default)]
-    title: Option<String>,
 }
 
 /// The posts as journal entries, in their order.
@@ -51,10 +57,9 @@ pub fn entries(posts: &[Post]) -> Vec<NewEntry> {
             chat_id: p.chat_id,
             user_id: None,
             detail: serde_json::to_string(&Detail {
-                text: p.text.clone(),
+                sha: text_hash(&p.text),
                 part: p.part,
                 parts: p.parts,
-                title: p.title.clone(),
             })
             .unwrap_or_default(),
         })
@@ -70,7 +75,6 @@ fn message_key(key: &str) -> &str {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub chat_id: i64,
-    pub title: Option<String>,
     pub part: usize,
     pub parts: usize,
     pub state: EntryState,
@@ -103,12 +107,13 @@ fn fatal(e: &ApiError) -> bool {
     )
 }
 
-/// The bot's message in the chat with exactly this text, not one of `older`: its id.
-async fn settle<A: Act>(act: &A, chat_id: i64, bot_id: i64, text: &str, older: &HashSet<String>) -> Result<Option<String>, ApiError> {
+/// The bot's message in the chat with exactly the text of this hash, not one of `older`:
+/// its id.
+async fn settle<A: Act>(act: &A, chat_id: i64, bot_id: i64, sha: &str, older: &HashSet<String>) -> Result<Option<String>, ApiError> {
     let list = act.messages(chat_id, READ_BACK).await?;
     Ok(list
         .iter()
-        .filter(|m| m.sender_id() == Some(bot_id) && m.text() == Some(text))
+        .filter(|m| m.sender_id() == Some(bot_id) && m.text().is_some_and(|t| text_hash(t) == sha))
         .filter_map(|m| m.mid())
         .find(|mid| !older.contains(*mid))
         .map(str::to_string))
@@ -117,22 +122,23 @@ async fn settle<A: Act>(act: &A, chat_id: i64, bot_id: i64, text: &str, older: &
 /// Carries out every open entry of `run_id` in order. `posted_before`: chats where the bot
 /// already posted for this command; in them a read-back must not take an earlier post of
 /// the same text for this one, so their messages are read once before the first send.
+/// `texts`: key → the text the command makes now for that post.
 pub async fn deliver<A: Act>(
     act: &A,
     store: &mut Store,
     run_id: i64,
     bot_id: i64,
     posted_before: &HashSet<i64>,
+    texts: &HashMap<String, String>,
 ) -> Result<Delivery, StateError> {
     let mut out = Delivery::default();
     let mut older: HashMap<i64, HashSet<String>> = HashMap::new();
     let mut broken: HashSet<String> = HashSet::new();
     for e in store.journal_entries(run_id)? {
         let detail: Option<Detail> = serde_json::from_str(&e.detail).ok();
-        let (part, parts, title) = detail.as_ref().map_or((1, 1, None), |d| (d.part, d.parts, d.title.clone()));
+        let (part, parts) = detail.as_ref().map_or((1, 1), |d| (d.part, d.parts));
         let mut outcome = Outcome {
             chat_id: e.chat_id,
-            title,
             part,
             parts,
             state: e.state,
@@ -169,6 +175,43 @@ pub async fn deliver<A: Act>(
             out.outcomes.push(outcome);
             continue;
         };
+        let text = texts.get(&e.key).filter(|t| text_hash(t) == d.sha);
+        let Some(text) = text else {
+            // The text is not what it was when the run began: a post sent before the crash
+            // is found by its hash; one never sent is left to the run that posts the new text.
+            let sent = if e.state == EntryState::Pending {
+                match settle(act, e.chat_id, bot_id, &d.sha, &HashSet::new()).await {
+                    Ok(found) => found,
+                    Err(err) => {
+                        outcome.code = Some(err.code().into());
+                        outcome.message = Some(err.to_string());
+                        if fatal(&err) {
+                            out.stopped = Some(err);
+                        }
+                        broken.insert(whole);
+                        out.outcomes.push(outcome);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            match sent {
+                Some(mid) => mark(store, &mut outcome, EntryState::Done, None, Some(&mid))?,
+                None => {
+                    mark(
+                        store,
+                        &mut outcome,
+                        EntryState::Skipped,
+                        Some("text_changed"),
+                        Some("текст изменился после прерванного запуска — отправляется новый"),
+                    )?;
+                    broken.insert(whole);
+                }
+            }
+            out.outcomes.push(outcome);
+            continue;
+        };
         if broken.contains(&whole) {
             mark(
                 store,
@@ -201,7 +244,7 @@ pub async fn deliver<A: Act>(
         loop {
             if resumed {
                 // Whatever the bot posted with this text may be this entry's own post.
-                match settle(act, e.chat_id, bot_id, &d.text, &none).await {
+                match settle(act, e.chat_id, bot_id, &d.sha, &none).await {
                     Ok(Some(mid)) => {
                         mark(store, &mut outcome, EntryState::Done, None, Some(&mid))?;
                         break;
@@ -225,14 +268,14 @@ pub async fn deliver<A: Act>(
             }
             attempt += 1;
             mark(store, &mut outcome, EntryState::Pending, None, None)?;
-            match act.send_message(e.chat_id, &d.text).await {
+            match act.send_message(e.chat_id, text).await {
                 Ok(m) => {
                     mark(store, &mut outcome, EntryState::Done, None, m.mid())?;
                     break;
                 }
                 Err(ApiError::Uncertain { .. }) => {
                     let older = older.get(&e.chat_id).unwrap_or(&none);
-                    match settle(act, e.chat_id, bot_id, &d.text, older).await {
+                    match settle(act, e.chat_id, bot_id, &d.sha, older).await {
                         Ok(Some(mid)) => {
                             mark(store, &mut outcome, EntryState::Done, None, Some(&mid))?;
                             break;
@@ -384,7 +427,6 @@ mod tests {
         Post {
             key: format!("{key}|{part}"),
             chat_id: chat,
-            title: None,
             part,
             parts,
             text: text.into(),
@@ -393,13 +435,14 @@ mod tests {
 
     fn run(fake: &Fake, store: &mut Store, posts: &[Post], before: &[i64]) -> Delivery {
         let id = store.journal_start("notify rules", "", &entries(posts)).unwrap();
-        block(fake, store, id, before)
+        block(fake, store, id, before, posts)
     }
 
-    fn block(fake: &Fake, store: &mut Store, id: i64, before: &[i64]) -> Delivery {
+    fn block(fake: &Fake, store: &mut Store, id: i64, before: &[i64], now: &[Post]) -> Delivery {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let before: HashSet<i64> = before.iter().copied().collect();
-        rt.block_on(deliver(fake, store, id, BOT, &before)).unwrap()
+        let texts: HashMap<String, String> = now.iter().map(|p| (p.key.clone(), p.text.clone())).collect();
+        rt.block_on(deliver(fake, store, id, BOT, &before, &texts)).unwrap()
     }
 
     fn store() -> (tempfile::TempDir, Store) {
@@ -481,21 +524,39 @@ mod tests {
     fn a_resumed_pending_post_is_read_back_before_anything_is_sent() {
         let (_d, mut s) = store();
         let fake = Fake::default();
-        let id = s
-            .journal_start(
-                "notify rules",
-                "",
-                &entries(&[post(-1, "r|-1|h", 1, 1, "а"), post(-2, "r|-2|h", 1, 1, "б")]),
-            )
-            .unwrap();
+        let posts = [post(-1, "r|-1|h", 1, 1, "а"), post(-2, "r|-2|h", 1, 1, "б")];
+        let id = s.journal_start("notify rules", "", &entries(&posts)).unwrap();
         // Died after sending the first: it is pending and arrived.
         s.journal_mark(id, 0, EntryState::Pending, None, None).unwrap();
         fake.post(-1, "а");
-        let d = block(&fake, &mut s, id, &[]);
+        let d = block(&fake, &mut s, id, &[], &posts);
         assert!(d.finished);
         assert_eq!(d.count(EntryState::Done), 2);
         assert_eq!(fake.texts(-1), ["а"]);
         assert_eq!(fake.texts(-2), ["б"]);
         assert_eq!(*fake.sends.lock().unwrap(), 1);
+    }
+
+    #[test]
+    fn the_journal_keeps_hashes_not_texts_and_a_changed_text_is_not_resumed() {
+        let (_d, mut s) = store();
+        let fake = Fake::default();
+        let old = [
+            post(-1, "p|-1|day", 1, 1, "сводка: отв. Ершова М.А."),
+            post(-2, "p|-2|day", 1, 1, "вторая: отв. Ершова М.А."),
+        ];
+        let id = s.journal_start("notify plan", "", &entries(&old)).unwrap();
+        for e in s.journal_entries(id).unwrap() {
+            assert!(!e.detail.contains("Ершова"), "{}", e.detail);
+        }
+        // Died after sending the first; then both texts changed.
+        s.journal_mark(id, 0, EntryState::Pending, None, None).unwrap();
+        fake.post(-1, "сводка: отв. Ершова М.А.");
+        let now = [post(-1, "p|-1|day", 1, 1, "новая"), post(-2, "p|-2|day", 1, 1, "новая вторая")];
+        let d = block(&fake, &mut s, id, &[], &now);
+        assert!(d.finished);
+        assert_eq!(d.outcomes[0].state, EntryState::Done, "found by its hash");
+        assert_eq!(d.outcomes[1].state, EntryState::Skipped, "never sent, and its text is gone");
+        assert_eq!(*fake.sends.lock().unwrap(), 0);
     }
 }

@@ -7,9 +7,4 @@ pub mod deliver;
 pub mod split;
 pub mod text;
 
-use sha2::{Digest, Sha256};
-
-/// The SHA-256 of a text, hex: what a rules post's key says of its text.
-pub fn text_hash(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
+pub use deliver::text_hash;

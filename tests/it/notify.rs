@@ -493,3 +493,22 @@ fn a_run_killed_while_posting_is_finished_by_the_next_and_nothing_is_posted_twic
         "{again}"
     );
 }
+
+#[test]
+fn a_broken_template_is_named_and_nothing_is_posted() {
+    let l = live(&[]);
+    l.ws.write("templates/messages/rules.txt", "Правила {{ org \n");
+    let r = l.run(&["notify", "rules", "--yes"]);
+    assert_eq!(r.code, 2, "{r}");
+    let first = r.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("rollout: ошибка: шаблон ") && first.contains("templates/messages/rules.txt: "),
+        "{r}"
+    );
+    assert!(
+        r.stderr
+            .contains("рабочее место может заменить любой из них своим файлом с тем же именем в templates/messages/"),
+        "{r}"
+    );
+    assert!(l.posted().is_empty());
+}

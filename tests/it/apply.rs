@@ -745,8 +745,40 @@ fn a_move_waits_until_the_person_is_in_their_own_chat() {
             .all(|(m, c, u)| !(m == "DELETE" && *c == 101 && *u == 23)),
         "not removed before he is in his own chat"
     );
-    // (Once he is in both chats the diff makes it a `two_group_chats` review, not a move:
-    // the removal half is then a person's decision — see the report of issue 13.)
+    drop(server);
+    // He joins his own chat with the same account: the diff completes the move and apply
+    // takes him out of ИС-1's chat, once.
+    let joined = Ws::new();
+    let mut both = chats.clone();
+    both[2].2.push((23, "Пётр", "Семёнов", false));
+    write_snapshot(&joined, &both);
+    let (server, dump) = w.server_on(&joined.path().join("platform"), &[]);
+    assert_eq!(w.rollout(&["platform", "pull"]).code, 0);
+    let r = w.rollout(&["diff"]);
+    assert!(r.code <= 1, "{r}");
+    let c = w.changes();
+    let moves: Vec<&Value> = c["actions"].as_array().unwrap().iter().filter(|a| a["kind"] == "move").collect();
+    assert_eq!(moves.len(), 1, "{c:#}");
+    assert_eq!((moves[0]["chat_id"].as_i64(), moves[0]["from_chat_id"].as_i64()), (Some(103), Some(101)), "{c:#}");
+    assert!(
+        !c["actions"].as_array().unwrap().iter().any(|a| a["reason"]["code"] == "two_group_chats"),
+        "{c:#}"
+    );
+    if c["status"] == "held" {
+        assert_eq!(w.rollout(&["approve", c["hash"].as_str().unwrap()]).code, 0);
+    }
+    let r = w.rollout(&["apply", "--yes"]);
+    assert_eq!(r.code, 0, "{r}");
+    let deletes: Vec<(String, i64, i64)> = writes(&server.log())
+        .into_keys()
+        .filter(|(m, _, _)| m == "DELETE")
+        .collect();
+    assert_eq!(deletes, vec![("DELETE".to_string(), 101, 23)], "{r}");
+    let members = |chat: i64| -> Vec<i64> {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(dump.path().join(format!("members/{chat}.json"))).unwrap()).unwrap();
+        v["members"].as_array().unwrap().iter().map(|m| m["user_id"].as_i64().unwrap()).collect()
+    };
+    assert!(!members(101).contains(&23) && members(103).contains(&23));
 }
 
 #[test]

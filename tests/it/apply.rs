@@ -759,9 +759,17 @@ fn a_move_waits_until_the_person_is_in_their_own_chat() {
     let c = w.changes();
     let moves: Vec<&Value> = c["actions"].as_array().unwrap().iter().filter(|a| a["kind"] == "move").collect();
     assert_eq!(moves.len(), 1, "{c:#}");
-    assert_eq!((moves[0]["chat_id"].as_i64(), moves[0]["from_chat_id"].as_i64()), (Some(103), Some(101)), "{c:#}");
+    assert_eq!(
+        (moves[0]["chat_id"].as_i64(), moves[0]["from_chat_id"].as_i64()),
+        (Some(103), Some(101)),
+        "{c:#}"
+    );
     assert!(
-        !c["actions"].as_array().unwrap().iter().any(|a| a["reason"]["code"] == "two_group_chats"),
+        !c["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["reason"]["code"] == "two_group_chats"),
         "{c:#}"
     );
     if c["status"] == "held" {
@@ -769,14 +777,16 @@ fn a_move_waits_until_the_person_is_in_their_own_chat() {
     }
     let r = w.rollout(&["apply", "--yes"]);
     assert_eq!(r.code, 0, "{r}");
-    let deletes: Vec<(String, i64, i64)> = writes(&server.log())
-        .into_keys()
-        .filter(|(m, _, _)| m == "DELETE")
-        .collect();
+    let deletes: Vec<(String, i64, i64)> = writes(&server.log()).into_keys().filter(|(m, _, _)| m == "DELETE").collect();
     assert_eq!(deletes, vec![("DELETE".to_string(), 101, 23)], "{r}");
     let members = |chat: i64| -> Vec<i64> {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(dump.path().join(format!("members/{chat}.json"))).unwrap()).unwrap();
-        v["members"].as_array().unwrap().iter().map(|m| m["user_id"].as_i64().unwrap()).collect()
+        v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["user_id"].as_i64().unwrap())
+            .collect()
     };
     assert!(!members(101).contains(&23) && members(103).contains(&23));
 }

@@ -2,12 +2,15 @@
 //!
 //! A vector of 700,000 records or observations is one block the allocator maps on its own
 //! (hundreds of MiB); it goes back to the system only when the whole vector is dropped, so
-//! the pass that consumes it and the vector the pass fills would be held at once. Pieces of
-//! at least [`PIECE_BYTES`] are still mapped on their own (glibc maps any block over 32 MiB
-//! by itself), so each one is returned to the system as soon as it is dropped.
+//! the pass that consumes it and the vector the pass fills would be held at once. Pieces
+//! larger than [`OWN_MAPPING_BYTES`] are still mapped on their own (the setting
+//! `ingest::ingest` gives glibc), so each one is returned to the system as soon as it is
+//! dropped; without that setting they are freed into the heap and reused.
 
-/// The size of a piece: above the largest block glibc ever takes from its heap.
-const PIECE_BYTES: usize = 48 << 20;
+use crate::ingest::OWN_MAPPING_BYTES;
+
+/// The size of a piece: twice the size above which blocks are mapped on their own.
+const PIECE_BYTES: usize = 2 * OWN_MAPPING_BYTES;
 
 /// How many `T` a piece holds.
 pub(super) fn piece_len<T>() -> usize {

@@ -127,7 +127,7 @@ impl Pool {
 fn each_run<K: Ord>(n: usize, key: impl Fn(usize) -> Option<K>, mut run: impl FnMut(&[usize])) {
     let mut order: Vec<usize> = (0..n).filter(|i| key(*i).is_some()).collect();
     // Stable: equal keys keep index order.
-    order.sort_by(|a, b| key(*a).cmp(&key(*b)));
+    order.sort_by_key(|i| key(*i));
     let mut start = 0;
     for end in 1..=order.len() {
         if end == order.len() || key(order[end]) != key(order[start]) {

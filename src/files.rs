@@ -100,9 +100,24 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic(path, bytes, true)
 }
 
+/// [`write_private`] for a file made as it is written (a large table's text is never held
+/// whole): `write` fills the temporary file, which is renamed into place only if it succeeds.
+pub fn write_private_with(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    hook_check_file(path)?;
+    write_atomic_with(path, true, |f| {
+        let mut buffered = std::io::BufWriter::new(f);
+        write(&mut buffered)?;
+        buffered.flush()
+    })
+}
+
 /// [`write_private`] without the output folder's bookkeeping (run.json itself, files
 /// inside a folder being built for [`replace_dir`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], record: bool) -> std::io::Result<()> {
+    write_atomic_with(path, record, |f| f.write_all(bytes))
+}
+
+fn write_atomic_with(path: &Path, record: bool, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_dir(dir)?;
     if is_symlink(path) {
@@ -118,7 +133,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], record: bool) -> std::io::Result<
             opts.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
         }
         let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
+        write(&mut f)?;
         f.sync_all()
     })();
     if let Err(e) = written {

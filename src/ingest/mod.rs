@@ -243,6 +243,7 @@ fn read_all(sources: &[Source], reader: &Reader, jobs: usize, progress: &indicat
     } else {
         jobs
     };
+    one_heap();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Workbook, IsolatedError>>>> = Mutex::new((0..sources.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -270,6 +271,25 @@ fn read_all(sources: &[Source], reader: &Reader, jobs: usize, progress: &indicat
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(IsolatedError::Crashed("not read".into()))))
         .collect()
+}
+
+/// Blocks of this size and more are mapped on their own, and returned to the system as soon
+/// as they are freed (the roster build frees its large lists in pieces of this size).
+pub const OWN_MAPPING_BYTES: usize = 4 << 20;
+
+/// Makes every thread allocate from the one heap the main thread uses. The reading threads
+/// allocate the workbooks (a large list is hundreds of MiB of cells) and the main thread
+/// frees them; with glibc's default of a heap per thread, what the readers free could never
+/// be reused by the roster build, and a 700,000-row list would hold both at once. Large
+/// blocks are mapped on their own above a fixed size ([`OWN_MAPPING_BYTES`]; by default the
+/// threshold rises up to 32 MiB as large blocks are freed).
+fn one_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes settings of the allocator; they apply to later allocations.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_MAPPING_BYTES as libc::c_int);
+    }
 }
 
 fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>, Vec<Problem>) {

@@ -7,7 +7,7 @@ pub mod changes;
 pub mod roster;
 pub mod xlsx;
 
-pub use crate::files::{ensure_dir, replace_dir, write_private};
+pub use crate::files::{ensure_dir, replace_dir, write_private, write_private_with};
 
 use crate::normalize::phones::is_e164;
 
@@ -32,12 +32,20 @@ fn is_plain_number(cell: &str) -> bool {
 /// Machine CSV: UTF-8 without BOM, comma, RFC 4180 quoting, neutralised cells. The rows
 /// may be made one at a time (a large roster's rows are never all held as strings).
 pub fn csv_bytes<R: AsRef<[String]>>(header: &[&str], rows: impl IntoIterator<Item = R>) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let _ = w.write_record(header);
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_csv(&mut out, header, rows);
+    out
+}
+
+/// [`csv_bytes`] written to `out` as the rows are made, for a table too large to hold as text.
+pub fn write_csv<R: AsRef<[String]>>(out: impl std::io::Write, header: &[&str], rows: impl IntoIterator<Item = R>) -> std::io::Result<()> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    w.write_record(header)?;
     for r in rows {
-        let _ = w.write_record(r.as_ref().iter().map(|c| neutralise(c).into_owned()));
+        w.write_record(r.as_ref().iter().map(|c| neutralise(c).into_owned()))?;
     }
-    w.into_inner().unwrap_or_default()
+    w.flush()
 }
 
 /// Excel-friendly CSV for Russian Excel: UTF-8 with BOM and `;`.

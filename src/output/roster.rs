@@ -1,7 +1,7 @@
 //! The roster and problem files (`OUT/roster/*.csv`, `roster.xlsx`, `problems.csv/xlsx`).
 
 use super::xlsx::{Book, SheetData, XlsxFailure, workbook_bytes};
-use super::{csv_bytes, ensure_dir, excel_csv_bytes, write_private};
+use super::{csv_bytes, ensure_dir, excel_csv_bytes, write_csv, write_private, write_private_with};
 use crate::problem::Problem;
 use crate::roster::{PersonKind, Roster};
 use anyhow::Context;
@@ -56,11 +56,12 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     ensure_dir(&dir).with_context(|| format!("не удалось создать папку {}", dir.display()))?;
     // Build everything first, then write: an error leaves the previous files whole. A
     // workbook that cannot be built does not keep the CSV files from being written. The
-    // workbook comes first, so its rows are made and freed before people.csv's text is held.
+    // workbook comes first, so its rows are made and freed before the CSV files are.
     let xlsx = roster_xlsx(&dir.join("roster.xlsx"), roster, branches);
     // Each table's text made at once, so its rows (one String per cell) are freed before
-    // the next is built; people.csv's rows are made one at a time.
-    let people = csv_bytes(&PEOPLE_HEADER, people_rows(roster));
+    // the next is built; people.csv's rows are made one at a time and written as they are
+    // made (its text is 100 MB for 700,000 people), into a temporary file renamed into
+    // place only when it is complete.
     let groups: Vec<Vec<String>> = roster
         .groups
         .iter()
@@ -90,8 +91,10 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
             ]
         })
         .collect();
+    let people = dir.join("people.csv");
+    write_private_with(&people, |w| write_csv(w, &PEOPLE_HEADER, people_rows(roster)))
+        .with_context(|| format!("не удалось записать {}", people.display()))?;
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("people.csv", people),
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
         ("guardians.csv", csv_bytes(&GUARDIANS_HEADER, &guardians)),
         ("staff_roles.csv", csv_bytes(&STAFF_ROLES_HEADER, &roles)),

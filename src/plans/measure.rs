@@ -77,16 +77,23 @@ pub struct MeasureInput<'a> {
     pub linked: &'a BTreeSet<Placement>,
 }
 
+/// A chat's place by reference: (branch, group, audience), as [`Placement`] has them.
+type PlaceRef<'a> = (&'a str, Option<&'a str>, Audience);
+
+fn place_ref(p: &Placement) -> PlaceRef<'_> {
+    (p.branch.as_str(), p.group.as_deref(), p.audience)
+}
+
 pub fn measure(inp: &MeasureInput<'_>) -> Usage {
     let roster = inp.roster;
     let chats = inp.chats.unwrap_or(&[]);
     let placed: HashMap<i64, &Placement> = chats.iter().filter_map(|(c, p)| Some((c.chat.chat_id, p.as_ref().ok()?))).collect();
     let present: HashSet<&Placement> = placed.values().copied().collect();
-    let joined: HashSet<(&Placement, &str)> = inp
+    let joined: HashSet<(PlaceRef, &str)> = inp
         .matches
         .iter()
         .filter(|m| m.status == Status::Matched && !m.departed)
-        .filter_map(|m| Some((*placed.get(&m.chat_id)?, m.person_id.as_deref()?)))
+        .filter_map(|m| Some((place_ref(placed.get(&m.chat_id)?), m.person_id.as_deref()?)))
         .collect();
     let audiences: Vec<Audience> = inp.cfg.profile.group_audiences().to_vec();
     let place = |branch: &str, group: Option<&str>, audience| Placement {
@@ -122,7 +129,8 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
         for g in &s.groups {
             if let Some(u) = groups.get_mut(&(g.branch.clone(), g.group.clone())) {
                 u.students += 1;
-                u.students_joined += joined.contains(&(&place(&g.branch, Some(&g.group), Audience::Students), s.id.as_str())) as usize;
+                u.students_joined +=
+                    joined.contains(&((g.branch.as_str(), Some(g.group.as_str()), Audience::Students), s.id.as_str())) as usize;
             }
         }
     }
@@ -139,39 +147,48 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
     }
     for (key, parents) in &parents_of {
         if let Some(u) = groups.get_mut(key) {
-            let p = place(&key.0, Some(&key.1), Audience::Parents);
+            let p = (key.0.as_str(), Some(key.1.as_str()), Audience::Parents);
             u.parents = parents.len();
-            u.parents_joined = parents.iter().filter(|id| joined.contains(&(&p, **id))).count();
+            u.parents_joined = parents.iter().filter(|id| joined.contains(&(p, **id))).count();
         }
     }
     // Per person, the chats they need (branch, placement): a person counts once per branch
-    // (and once in the total), joined when in every chat they need there.
-    let mut needs: [BTreeMap<&str, Vec<Placement>>; 3] = Default::default();
+    // (and once in the total), joined when in every chat they need there. The places borrow
+    // the roster's names (700,000 students would be 1.4 million strings), and most people
+    // need one chat.
+    let mut needs: [BTreeMap<&str, Vec<PlaceRef>>; 3] = Default::default();
+    let one = || Vec::with_capacity(1);
     for st in students.values() {
         for g in &st.groups {
             needs[0]
                 .entry(st.id.as_str())
-                .or_default()
-                .push(place(&g.branch, Some(&g.group), Audience::Students));
+                .or_insert_with(one)
+                .push((g.branch.as_str(), Some(g.group.as_str()), Audience::Students));
         }
     }
     for ((b, g), parents) in &parents_of {
         for id in parents {
-            needs[1].entry(id).or_default().push(place(b, Some(g), Audience::Parents));
+            needs[1]
+                .entry(id)
+                .or_insert_with(one)
+                .push((b.as_str(), Some(g.as_str()), Audience::Parents));
         }
     }
     for p in roster.people.iter().filter(|p| p.kind == PersonKind::Staff) {
         for b in &p.branches {
-            needs[2].entry(p.id.as_str()).or_default().push(place(b, None, Audience::Staff));
+            needs[2]
+                .entry(p.id.as_str())
+                .or_insert_with(one)
+                .push((b.as_str(), None, Audience::Staff));
         }
     }
     let count = |k: usize, branch: Option<&str>| -> (usize, usize) {
         let (mut people, mut done) = (0, 0);
         for (id, places) in &needs[k] {
-            let here: Vec<&Placement> = places.iter().filter(|p| branch.is_none_or(|b| p.branch == b)).collect();
+            let here: Vec<&PlaceRef> = places.iter().filter(|p| branch.is_none_or(|b| p.0 == b)).collect();
             if !here.is_empty() {
                 people += 1;
-                done += here.iter().all(|p| joined.contains(&(*p, *id))) as usize;
+                done += here.iter().all(|p| joined.contains(&(**p, *id))) as usize;
             }
         }
         (people, done)

@@ -72,15 +72,41 @@ pub fn build(ctx: &BuildContext<'_>, ing: &mut Ingested) -> (Roster, Vec<Problem
         .staff_roles
         .sort_by(|a, c| a.person_id.cmp(&c.person_id).then_with(|| a.branch.cmp(&c.branch)));
     let branch_order: HashMap<&str, usize> = ctx.cfg.branches.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
-    // Keys computed once per person, not once per comparison.
+    // Keys computed once per person, not once per comparison; a group's natural order is
+    // a rank worked out once per group name (a natural key per person would be a vector of
+    // strings each).
+    let group_rank = natural_ranks(roster.people.iter().map(first_group));
     roster.people.sort_by_cached_key(|p| {
         (
             p.kind as u8,
             p.branches.first().and_then(|x| branch_order.get(x.as_str()).copied()),
-            NaturalKey::new(p.groups.first().map(|g| g.group.as_str()).unwrap_or("")),
+            group_rank[first_group(p)],
             p.name.key(),
             p.id.clone(),
         )
     });
     (roster, found.problems)
+}
+
+fn first_group(p: &Person) -> &str {
+    p.groups.first().map(|g| g.group.as_str()).unwrap_or("")
+}
+
+/// Each name's place in natural order ([`NaturalKey`]); names whose keys are equal share it.
+fn natural_ranks<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut distinct: Vec<(NaturalKey, &str)> = names
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .map(|n| (NaturalKey::new(n), n))
+        .collect();
+    distinct.sort();
+    let mut ranks = HashMap::with_capacity(distinct.len());
+    let mut rank = 0;
+    for (i, (key, name)) in distinct.iter().enumerate() {
+        if i > 0 && distinct[i - 1].0 != *key {
+            rank += 1;
+        }
+        ranks.insert(name.to_string(), rank);
+    }
+    ranks
 }

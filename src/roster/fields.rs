@@ -1,6 +1,7 @@
 //! Pass 2: every resolved record's values parsed (names, dates, phones, e-mails, СНИЛС,
 //! groups by the branch majority) into observations of students, parents and staff.
 
+use super::chunks;
 use super::context::{BuildContext, Findings, Spot, kind_of, name_of};
 use super::model::PersonKind;
 use super::sources::Resolved;
@@ -60,12 +61,17 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
     let namer = &resolved.namer;
     // Rows whose branch cannot be told, per sheet: (rows, first name cell, groups named).
     let mut branchless: BTreeMap<(usize, String), (usize, Location, BTreeSet<String>)> = BTreeMap::new();
+    // Exact capacities: an observation is some 440 bytes, and a vector grown by doubling
+    // would leave up to half of 700,000 of them unused.
+    let count = |k: SourceKind| records.iter().filter(|r| r.kind == k).count();
     let mut out = Observations {
-        students: Vec::new(),
-        parents: Vec::new(),
-        staff: Vec::new(),
+        students: Vec::with_capacity(count(SourceKind::Students)),
+        parents: Vec::with_capacity(count(SourceKind::Parents)),
+        staff: Vec::with_capacity(count(SourceKind::Staff)),
     };
-    for p in records {
+    // The records in pieces, each freed once parsed, so the records and the observations
+    // made of them are not both held whole.
+    for p in chunks::cut(records).into_iter().flatten() {
         let rec = &p.rec;
         let sheet = p.sheet;
         let name_spot = Spot::cell(p.sheet_index, rec.name_at());

@@ -3,6 +3,7 @@
 //! groups and the cross-record rules.
 
 mod build;
+mod chunks;
 mod context;
 mod fields;
 mod groups;

@@ -45,7 +45,7 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
         }
     }
 
-    let mut records: Vec<SourcedRecord> = Vec::new();
+    let mut records: Vec<SourcedRecord> = Vec::with_capacity(records_of.iter().map(Vec::len).sum());
     let mut sheet_branches = Vec::with_capacity(ing.sheets.len());
     for (sheet_index, (sheet, sheet_records)) in ing.sheets.iter().zip(records_of).enumerate() {
         // The place of the group row the records are under, made once for all of them.

@@ -1,6 +1,7 @@
 //! Students: merged by СНИЛС, name + birth date, and name + group; children named in
 //! parents' exports join the pool so they merge with the lists.
 
+use super::super::chunks;
 use super::super::context::Findings;
 use super::super::fields::Observation;
 use super::super::model::{GroupRef, Person, PersonKind};
@@ -49,6 +50,7 @@ pub(in crate::roster) fn merge(
     ing: &Ingested,
 ) -> Students {
     let mut pool: Vec<Observation> = students;
+    pool.reserve_exact(parents.iter().filter(|p| p.child.is_some()).count());
     // Per parent: the child's index in the pool.
     let mut child_in_pool: Vec<Option<usize>> = Vec::with_capacity(parents.len());
     for par in parents {
@@ -62,14 +64,16 @@ pub(in crate::roster) fn merge(
     }
     let mut uf = cluster(&pool);
 
-    // Each observation is freed once its student is made: the records, the people and the
-    // observations not yet merged are never all alive at once.
-    let mut pool: Vec<Option<Observation>> = pool.into_iter().map(Some).collect();
+    // Each observation is freed once its student is made, and the pool's memory a chunk at
+    // a time: the records, the people and the observations not yet merged are never all
+    // alive at once.
     let mut student_of_obs: Vec<Option<usize>> = vec![None; pool.len()];
-    let mut people: Vec<Person> = Vec::new();
+    let mut pool = Pool::new(pool);
+    let clusters = uf.clusters();
+    let mut people: Vec<Person> = Vec::with_capacity(clusters.len());
     let mut sightings = GroupSightings::default();
-    for cluster in uf.clusters() {
-        let obs: Vec<Observation> = cluster.iter().filter_map(|i| pool[*i].take()).collect();
+    for cluster in clusters {
+        let obs: Vec<Observation> = cluster.iter().filter_map(|i| pool.take(*i)).collect();
         let obs: Vec<&Observation> = obs.iter().collect();
         let Some(person) = one_student(cfg, &obs, ids, &mut sightings, found, ing) else {
             continue;
@@ -86,61 +90,114 @@ pub(in crate::roster) fn merge(
     }
 }
 
+/// The observations being merged, in pieces ([`chunks`]): a piece is freed as soon as all of
+/// its observations are taken. Clusters are taken in the order of their first observation,
+/// so the pieces go in order while the people are made.
+struct Pool {
+    pieces: Vec<Vec<Option<Observation>>>,
+    /// How many observations each piece still holds.
+    left: Vec<usize>,
+    piece_len: usize,
+}
+
+impl Pool {
+    fn new(all: Vec<Observation>) -> Pool {
+        let pieces: Vec<Vec<Option<Observation>>> = chunks::cut(all).into_iter().map(|p| p.into_iter().map(Some).collect()).collect();
+        let left = pieces.iter().map(Vec::len).collect();
+        Pool {
+            pieces,
+            left,
+            piece_len: chunks::piece_len::<Observation>(),
+        }
+    }
+
+    fn take(&mut self, i: usize) -> Option<Observation> {
+        let p = i / self.piece_len;
+        let o = self.pieces.get_mut(p)?.get_mut(i % self.piece_len)?.take()?;
+        self.left[p] -= 1;
+        if self.left[p] == 0 {
+            self.pieces[p] = Vec::new();
+        }
+        Some(o)
+    }
+}
+
+/// Calls `run` with the indices below `n` that have equal keys, in index order, for every
+/// key that more than one index has; `None` is no key.
+fn each_run<K: Ord>(n: usize, key: impl Fn(usize) -> Option<K>, mut run: impl FnMut(&[usize])) {
+    let mut order: Vec<usize> = (0..n).filter(|i| key(*i).is_some()).collect();
+    // Stable: equal keys keep index order.
+    order.sort_by_key(|i| key(*i));
+    let mut start = 0;
+    for end in 1..=order.len() {
+        if end == order.len() || key(order[end]) != key(order[start]) {
+            if end - start > 1 {
+                run(&order[start..end]);
+            }
+            start = end;
+        }
+    }
+}
+
 /// Which observations are one student.
 fn cluster(pool: &[Observation]) -> UnionFind {
     let mut uf = UnionFind::new(pool.len());
-    let mut by_snils: HashMap<&str, usize> = HashMap::new();
-    // Keys borrow the observations' strings: one clone per record would double them.
-    let mut by_nb: HashMap<(&str, NaiveDate), usize> = HashMap::new();
-    let mut by_ng: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-    // A group's key made once per spelling, not once per record.
-    let mut group_keys: HashMap<&str, String> = HashMap::new();
-    for o in pool.iter() {
-        if let Some(g) = &o.group {
-            group_keys.entry(g.as_str()).or_insert_with(|| group_key(g));
-        }
-    }
-    for (i, o) in pool.iter().enumerate() {
-        if let Some(s) = &o.snils {
-            if let Some(&j) = by_snils.get(s.as_str()) {
-                uf.union(i, j);
-            } else {
-                by_snils.insert(s, i);
-            }
-        }
-        if let Some(d) = o.birth {
-            match by_nb.get(&(o.key.as_str(), d)) {
-                Some(&j) => uf.union(i, j),
-                None => {
-                    by_nb.insert((o.key.as_str(), d), i);
-                }
-            }
-        }
-        if let Some(g) = &o.group {
-            by_ng
-                .entry((o.key.as_str(), o.branch.as_str(), group_keys[g.as_str()].as_str()))
-                .or_default()
-                .push(i);
-        }
-    }
-    drop((by_snils, by_nb));
-    // Same name in the same group: one person unless the student lists give two
-    // different birth dates (namesakes). A child named in a parents' export with
-    // another date joins the one student of that name (the dates conflict: a warning).
-    for members in by_ng.values() {
-        let list_births: BTreeSet<NaiveDate> = members
-            .iter()
-            .filter(|i| pool[**i].from_list)
-            .filter_map(|i| pool[*i].birth)
-            .collect();
-        let births: BTreeSet<NaiveDate> = members.iter().filter_map(|i| pool[*i].birth).collect();
-        if births.len() <= 1 || list_births.len() <= 1 {
+    // Observations sharing a key are found by sorting their indices by it: a word per
+    // observation where hash maps keyed by the borrowed strings took some 200 MiB for
+    // 700,000 rows. The clusters do not depend on the order of the unions.
+    each_run(
+        pool.len(),
+        |i| pool[i].snils.as_deref(),
+        |members| {
             for w in members.windows(2) {
                 uf.union(w[0], w[1]);
             }
+        },
+    );
+    each_run(
+        pool.len(),
+        |i| pool[i].birth.map(|d| (pool[i].key.as_str(), d)),
+        |members| {
+            for w in members.windows(2) {
+                uf.union(w[0], w[1]);
+            }
+        },
+    );
+    // A group's key made once per spelling, not once per record, and numbered.
+    let mut key_ids: HashMap<String, usize> = HashMap::new();
+    let mut spelling_ids: HashMap<&str, usize> = HashMap::new();
+    for o in pool.iter() {
+        if let Some(g) = &o.group
+            && !spelling_ids.contains_key(g.as_str())
+        {
+            let next = key_ids.len();
+            let id = *key_ids.entry(group_key(g)).or_insert(next);
+            spelling_ids.insert(g.as_str(), id);
         }
     }
-    drop(by_ng);
+    let group_ids: Vec<Option<usize>> = pool.iter().map(|o| o.group.as_ref().map(|g| spelling_ids[g.as_str()])).collect();
+    drop((key_ids, spelling_ids));
+    // Same name in the same group: one person unless the student lists give two
+    // different birth dates (namesakes). A child named in a parents' export with
+    // another date joins the one student of that name (the dates conflict: a warning).
+    each_run(
+        pool.len(),
+        |i| group_ids[i].map(|g| (pool[i].key.as_str(), pool[i].branch.as_str(), g)),
+        |members| {
+            let list_births: BTreeSet<NaiveDate> = members
+                .iter()
+                .filter(|i| pool[**i].from_list)
+                .filter_map(|i| pool[*i].birth)
+                .collect();
+            let births: BTreeSet<NaiveDate> = members.iter().filter_map(|i| pool[*i].birth).collect();
+            if births.len() <= 1 || list_births.len() <= 1 {
+                for w in members.windows(2) {
+                    uf.union(w[0], w[1]);
+                }
+            }
+        },
+    );
+    drop(group_ids);
     // A child named in a parents' export without a group: by name alone if unique.
     if pool.iter().all(|o| o.group.is_some()) {
         return uf;
@@ -175,7 +232,8 @@ fn one_student(
     ing: &Ingested,
 ) -> Option<Person> {
     let profile = cfg.profile;
-    let mut memberships: Vec<GroupRef> = Vec::new();
+    // Almost every student has one group: a vector grown by push would hold room for four.
+    let mut memberships: Vec<GroupRef> = Vec::with_capacity(1);
     for o in obs {
         if let Some(g) = &o.group {
             let r = GroupRef {

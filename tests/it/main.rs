@@ -19,6 +19,7 @@ mod messages;
 mod newcomer;
 mod newcomer2;
 mod normalisation;
+mod notify;
 mod plans;
 mod platform_config;
 mod platform_live;

@@ -2,7 +2,9 @@
 # The live read workflow in one command, against the test server instead of MAX:
 # rollout-testserver serves samples/college/platform as the MAX Bot API on 127.0.0.1; a
 # temporary copy of the sample college reads it with `[platform] source = "api"`; then
-# `platform discover` (to fill [[chats.map]]), `platform check`, `platform pull`, `diff`.
+# `platform discover` (to fill [[chats.map]]), `platform check`, `platform pull`, `diff`,
+# then the write side: `apply` (a dry run), `apply --yes` (the curators made admins),
+# `notify rules --yes`, `notify plan --yes`, and `notify rules --yes` again (nothing to post).
 # Nothing leaves this machine; the token is made up here and passed only by environment.
 #
 #   scripts/demo-live.sh            (ROLLOUT_DEMO_KEEP=1 keeps the temporary workspace)
@@ -84,3 +86,9 @@ fi
 step platform check
 step platform pull
 step diff
+# A held change set would need `rollout approve HASH` here (the sample's is not held).
+step apply
+step apply --yes
+step notify rules --yes
+step notify plan --yes
+step notify rules --yes

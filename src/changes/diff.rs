@@ -407,6 +407,38 @@ fn unexpected(
                 .filter_map(|g| m.chat(&g.branch, &g.group, Audience::Students))
                 .collect();
             let in_own = own.iter().any(|c| m.is.contains_key(&(*c, pid)));
+            // The same account already in their own chat: the move's removal half is due.
+            let joined_own = own.iter().copied().find(|c| m.is.get(&(*c, pid)) == Some(&x.user_id));
+            if !input.cfg.profile.allows_several_groups()
+                && let Some(own_chat) = joined_own
+            {
+                let target = person
+                    .groups
+                    .iter()
+                    .find(|g| m.chat(&g.branch, &g.group, Audience::Students) == Some(own_chat));
+                let own_group = target.map(|g| g.group.as_str()).unwrap_or_default();
+                return Some(Action::new(
+                    Change::Move {
+                        place: target
+                            .map(|g| Placement {
+                                branch: g.branch.clone(),
+                                group: Some(g.group.clone()),
+                                audience: Audience::Students,
+                            })
+                            .unwrap_or_else(|| place.clone()),
+                        person_id: pid.to_string(),
+                        chat_id: Some(own_chat),
+                        user_id: x.user_id,
+                        from_chat_id: x.chat_id,
+                    },
+                    ReasonCode::WrongGroupChat,
+                    format!(
+                        "обучающийся уже в чате своей группы {own_group}, но остался в чате группы {}: удалить оттуда",
+                        place.group.as_deref().unwrap_or("")
+                    ),
+                    source,
+                ));
+            }
             if input.cfg.profile.allows_several_groups() || in_own {
                 let groups: Vec<&str> = person.groups.iter().map(|g| g.group.as_str()).collect();
                 return review(

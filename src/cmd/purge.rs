@@ -3,6 +3,7 @@
 
 use super::{Global, Workspace, say};
 use rollout::error::{Done, Error, Result};
+use rollout::human::ru_count;
 use rollout::state::{PurgeRefused, check_purge};
 
 #[derive(clap::Args)]
@@ -42,6 +43,15 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         },
         date.format("%d.%m.%Y")
     );
+    // The journals of `apply` and `notify` name people by id: finished runs before the day go.
+    let runs = store.journal_forget_before(&date.format("%Y-%m-%d").to_string())?;
+    if runs > 0 {
+        say!(
+            "Удалены журналы {} rollout apply / notify, завершённых до {}.",
+            ru_count(runs, ["запуска", "запусков", "запусков"]),
+            date.format("%d.%m.%Y")
+        );
+    }
     // Pulled snapshots hold people's names too: only the newest `keep_snapshots` stay.
     let snapshots = rollout::platform::store::Store::of_workspace(&ws.cfg.root);
     if snapshots.dir.exists() {

@@ -289,6 +289,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// `purge --before DAY`: forgets the journals (they carry person ids) of runs that
+    /// finished before `day` (ISO); unfinished runs stay, a later run resumes them.
+    /// The number of runs forgotten.
+    pub fn journal_forget_before(&mut self, day: &str) -> Result<usize, StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        let old = "SELECT run_id FROM journal_runs WHERE finished IS NOT NULL AND substr(finished, 1, 10) < ?1";
+        tx.execute(&format!("DELETE FROM journal WHERE run_id IN ({old})"), [day])
+            .map_err(sql)?;
+        let n = tx
+            .execute(&format!("DELETE FROM journal_runs WHERE run_id IN ({old})"), [day])
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +363,20 @@ mod tests {
         store.journal_finish(run).unwrap();
         assert_eq!(store.journal_unfinished("apply").unwrap(), None);
         assert_eq!(store.journal_unfinished("notify plan").unwrap(), None);
+    }
+
+    #[test]
+    fn purge_forgets_finished_runs_before_the_day_and_keeps_unfinished_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let done = store.journal_start("apply", "h1", &[entry("a1", -1, 10)]).unwrap();
+        store.journal_finish(done).unwrap();
+        let open = store.journal_start("apply", "h2", &[entry("a2", -1, 11)]).unwrap();
+        assert_eq!(store.journal_forget_before("2000-01-01").unwrap(), 0);
+        assert_eq!(store.journal_forget_before("9999-01-01").unwrap(), 1);
+        assert!(store.journal_entries(done).unwrap().is_empty());
+        assert_eq!(store.journal_entries(open).unwrap().len(), 1);
+        assert_eq!(store.journal_unfinished("apply").unwrap().map(|r| r.run_id), Some(open));
     }
 
     #[test]

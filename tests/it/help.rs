@@ -13,6 +13,7 @@ const COMMANDS: &[&[&str]] = &[
     &["confirm"],
     &["reject"],
     &["approve"],
+    &["apply"],
     &["purge"],
     &["letters"],
     &["platform"],

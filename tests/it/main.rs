@@ -1,6 +1,7 @@
 //! Black-box tests of the `rollout` binary. One test crate (one link of the big
 //! dependency tree); each test works in its own temporary workspace.
 
+mod apply;
 mod bad_input;
 mod browser;
 mod cli;

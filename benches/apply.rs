@@ -287,6 +287,14 @@ fn figures(entries: &[&Value]) -> Value {
     })
 }
 
+/// The 1-minute load average (`/proc/loadavg`), 0 where there is none.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
+        .unwrap_or(0.0)
+}
+
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -354,10 +362,12 @@ fn main() {
     step(&ws, &["approve", &hash], &[0]);
     let prep_seconds = prep.elapsed().as_secs_f64();
 
+    let load_before = load_average();
     let before = read_log(&log).len();
     let started = Instant::now();
     step(&ws, &["apply", "--yes"], &[0]);
     let wall = started.elapsed().as_secs_f64();
+    let load_after = load_average();
     let _ = server.kill();
     let _ = server.wait();
 
@@ -419,6 +429,9 @@ fn main() {
         "server_state_as_intended": state_ok,
         "target": "removal_requests.share_of_server_rate >= 0.95 and apply_requests.answered_429 == 0 and server_state_as_intended",
         "met": share >= 0.95 && throttled == 0 && state_ok,
+        // Other work on the machine delays requests between the client's start and the
+        // server's arrival, bunching them into 429s: the 1-minute load average around apply.
+        "load_average_before_after": [load_before, load_after],
         "machine": common::machine(),
     });
     let text = serde_json::to_string_pretty(&result).expect("json");

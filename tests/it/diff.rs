@@ -437,6 +437,32 @@ fn a_branch_missing_from_the_sources_yields_no_removals() {
 }
 
 #[test]
+fn a_staff_list_missing_from_the_sources_removes_no_staff_from_any_chat() {
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    // The staff file is not delivered this time: teachers and curators sit in the groups'
+    // students' and parents' chats too, and none of them has left.
+    std::fs::remove_file(ws.path().join("sources/staff.csv")).unwrap();
+    ws.config(&format!("{TOML}\n[safety]\nmax_remove = \"100%\"\nmax_shrink = \"100%\"\n"));
+    let r = ws.run(&["diff"]);
+    let c = changes(&ws);
+    let staff_left: Vec<&serde_json::Value> = actions(&c, "remove")
+        .into_iter()
+        .filter(|a| a["reason"]["code"] == "staff_left")
+        .collect();
+    assert!(staff_left.is_empty(), "{staff_left:#?}\n{r}");
+    let reasons: Vec<&str> = c["held_reasons"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|x| x.contains("Главный корпус") && x.contains("«сотрудники»") && x.contains("не планируется")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
 fn the_change_set_is_byte_identical_for_the_same_inputs() {
     let ws = college();
     write_snapshot(&ws, &base_chats());

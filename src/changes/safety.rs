@@ -3,7 +3,7 @@
 //! until approved; a branch with no roster data never yields removals; a branch whose
 //! roster shrank sharply since the last accepted run holds the change set.
 
-use super::{Action, ActionKind};
+use super::{Action, ActionKind, ReasonCode};
 use crate::config::Config;
 use crate::platform::ChatState;
 use crate::platform::place::{Audience, Placement};
@@ -73,6 +73,25 @@ fn kind_for(audience: Audience) -> PersonKind {
     }
 }
 
+/// The kind of person a removal is about, from its reason.
+fn removed_kind(code: ReasonCode) -> Option<PersonKind> {
+    match code {
+        ReasonCode::DepartedStudent => Some(PersonKind::Student),
+        ReasonCode::DepartedParent => Some(PersonKind::Parent),
+        ReasonCode::StaffLeft => Some(PersonKind::Staff),
+        _ => None,
+    }
+}
+
+/// The audience whose list a kind of person is on.
+fn audience_of(kind: PersonKind) -> Audience {
+    match kind {
+        PersonKind::Student => Audience::Students,
+        PersonKind::Parent => Audience::Parents,
+        PersonKind::Staff => Audience::Staff,
+    }
+}
+
 fn audience_ru(code: &str) -> &'static str {
     Audience::from_code(code).map(Audience::ru).unwrap_or("")
 }
@@ -105,10 +124,12 @@ pub fn assess(
         let (Some(b), Some(aud)) = (a.branch(), a.audience()) else {
             return true;
         };
-        let kind = kind_for(aud);
+        // The kind of the person removed, not the chat's: a teacher "who left" the students'
+        // chat is a staff removal, and an empty staff list says nothing about it.
+        let kind = removed_kind(a.reason.code).unwrap_or_else(|| kind_for(aud));
         if sizes.get(&(b.to_string(), kind.code().to_string())).copied().unwrap_or(0) == 0 {
             // Keyed by the audience's code: the order of the held reasons stays put.
-            *dropped.entry((b.to_string(), aud.code().to_string())).or_default() += 1;
+            *dropped.entry((b.to_string(), audience_of(kind).code().to_string())).or_default() += 1;
             return false;
         }
         true

@@ -320,7 +320,11 @@ fn a_complete_pull_saves_the_servers_data_and_makes_it_current() {
     let cur2 = current_dir(&ws);
     assert_ne!(cur2, cur);
     assert_same_platform(&cur2, plat.path(), &[-101, -102, -103]);
-    assert_no_token(&ws, &[&r, &r2]);
+    // `--quiet`: a complete pull says nothing.
+    let r3 = rollout(&ws, &["platform", "pull", "--quiet"]);
+    assert_eq!((r3.code, r3.stdout.as_str(), r3.stderr.as_str()), (0, "", ""), "{r3}");
+    assert_ne!(current_dir(&ws), cur2);
+    assert_no_token(&ws, &[&r, &r2, &r3]);
 }
 
 #[test]

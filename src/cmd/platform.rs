@@ -223,9 +223,11 @@ fn pull(ws: &Workspace, quiet: bool) -> Result<Pull> {
         );
     }
     let shown = done.strip_prefix(&ws.cfg.root).unwrap_or(&done);
-    say!("Снимок платформы сохранён: {}", shown.display());
     let read = p.chats.iter().filter(|c| c.members.is_some()).count();
-    say!("Чатов прочитано: {read} из {}, участников: {}.", p.chats.len(), p.members());
+    if !quiet {
+        say!("Снимок платформы сохранён: {}", shown.display());
+        say!("Чатов прочитано: {read} из {}, участников: {}.", p.chats.len(), p.members());
+    }
     let unreadable: Vec<String> = p
         .unreadable()
         .map(|(chat, why)| format!("{}: {}", chat_label(chat.chat_id, chat.title.as_deref()), why.describe()))
@@ -237,12 +239,14 @@ fn pull(ws: &Workspace, quiet: bool) -> Result<Pull> {
         }
     }
     let secs = format!("{:.1}", clock.elapsed().as_secs_f64()).replace('.', ",");
-    say!(
-        "Время: {secs} с; запросов: {}, повторов: {}, ответов 429: {}.",
-        p.stats.requests,
-        p.stats.retries,
-        p.stats.throttled
-    );
+    if !quiet {
+        say!(
+            "Время: {secs} с; запросов: {}, повторов: {}, ответов 429: {}.",
+            p.stats.requests,
+            p.stats.retries,
+            p.stats.throttled
+        );
+    }
     if p.stats.throttled > 0 {
         say!(
             "Сервер {} ответил 429 (слишком много запросов) — уменьшите [platform] rate в {} (сейчас {}).",

@@ -170,8 +170,18 @@ pub struct GroupLeft {
     pub group: String,
     pub students_left: usize,
     pub students: usize,
+    /// «обучающегося» / «обучающихся», agreeing with `students` after «из».
+    pub students_word: &'static str,
     pub parents_left: usize,
     pub parents: usize,
+    /// «родителя» / «родителей», agreeing with `parents` after «из».
+    pub parents_word: &'static str,
+}
+
+/// The genitive after «из N»: singular when N ends in 1 but not 11 («из 21 обучающегося»),
+/// plural otherwise («из 22 обучающихся», «из 11 родителей»).
+pub fn of_n(n: usize, singular: &'static str, plural: &'static str) -> &'static str {
+    if n % 10 == 1 && n % 100 != 11 { singular } else { plural }
 }
 
 /// What the plan template is given for one branch's staff chat.
@@ -250,8 +260,10 @@ pub fn plan_ctx(cfg: &Config, branch: &str, report: Option<&StatusReport>, usage
                 group: g.group.clone(),
                 students_left,
                 students: g.students,
+                students_word: of_n(g.students, "обучающегося", "обучающихся"),
                 parents_left,
                 parents: g.parents,
+                parents_word: of_n(g.parents, "родителя", "родителей"),
             });
         } else {
             groups_done += 1;
@@ -330,9 +342,11 @@ mod tests {
             groups: vec![GroupLeft {
                 group: "ИС-1".into(),
                 students_left: 1,
-                students: 7,
+                students: 21,
+                students_word: of_n(21, "обучающегося", "обучающихся"),
                 parents_left: 2,
                 parents: 2,
+                parents_word: of_n(2, "родителя", "родителей"),
             }],
             groups_done: 1,
             show_students: true,
@@ -346,7 +360,7 @@ mod tests {
              Просрочено (1):\n\
              • Чаты групп — срок 13.11.2026; отв.: Ершова М.А.\n\n\
              Ещё не вступили в чаты (по группам, только число):\n\
-             • ИС-1: 1 из 7 обучающихся, 2 из 2 родителей\n\
+             • ИС-1: 1 из 21 обучающегося, 2 из 2 родителей\n\
              В остальных группах (1) вступили все."
         );
     }

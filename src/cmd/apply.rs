@@ -249,7 +249,9 @@ fn summary(entries: &[Entry], manual: Option<String>) -> usize {
 /// A failure code for people.
 fn code_ru(code: &str) -> String {
     let what = match code {
-        "403" => "нет доступа: бот не администратор чата или без нужного права",
+        "403" => {
+            "нет доступа: бот не администратор чата или у него нет нужного права (удалять — add_remove_members, назначать администраторов — add_admins); дайте право и повторите rollout apply --yes"
+        }
         "404" => "чат не найден",
         "refused" => "API отказал",
         "uncertain" => "неизвестно, выполнено ли",
@@ -354,8 +356,12 @@ fn admissible(ws: &Workspace, store: &Store, d: &DiffOutcome) -> Result<String> 
     // New actions are named when the platform brought them (or nothing else explains them).
     if !new.is_empty() && (differs("platform") || reasons.is_empty()) {
         let list: Vec<String> = new.iter().map(|(k, n)| k.count_ru(*n)).collect();
-        let where_ = if differs("platform") { "на платформе " } else { "" };
-        reasons.push(format!("{where_}появились новые действия: {}", list.join(", ")));
+        let after = if differs("platform") {
+            "после нового снимка платформы "
+        } else {
+            ""
+        };
+        reasons.push(format!("{after}в наборе изменений появились новые действия: {}", list.join(", ")));
     }
     if reasons.is_empty() {
         // Only the platform moved (people joined by link, our own earlier calls), and

@@ -570,6 +570,38 @@ fn killed_while_the_last_delete_is_held() {
     killed_while_a_delete_is_held(3);
 }
 
+#[cfg(unix)]
+#[test]
+fn ctrl_c_says_what_happens_next_and_the_next_apply_finishes() {
+    let (w, _hash) = world(1);
+    let (server, dump) = w.server(&["--hold-delete", "2"]);
+    let child = spawn_apply(&w, &[]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(server.log_path())
+        .unwrap_or_default()
+        .contains("\"held\":true")
+    {
+        assert!(Instant::now() < deadline, "no DELETE was held: {:?}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.lines().any(|l| l
+            == "rollout: прервано (Ctrl-C): сделанное записано в журнал — rollout apply --yes продолжит с того же места и ничего не повторит"),
+        "{stderr}"
+    );
+    let r = w.rollout(&["apply", "--yes"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_intended_state(&w.platform_dir(), dump.path());
+    assert_each_write_once(&server.log());
+}
+
 #[test]
 fn killed_between_the_answer_and_the_journal() {
     let (w, _hash) = world(1);

@@ -139,6 +139,7 @@ fn execute(ws: &Workspace, mut store: Store, run_id: i64, entries: Vec<Entry>, m
     let (tx, rx) = std::sync::mpsc::channel();
     let ctx = Arc::new(RunContext::new(&plain, CrashHook::from_env(), tx));
     let rt = super::platform::runtime()?;
+    super::platform::on_ctrl_c(&rt, "rollout apply --yes");
     let concurrency = ws.cfg.platform.concurrency;
     let task_ctx = ctx.clone();
     let handle = rt.spawn(async move {

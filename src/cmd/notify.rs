@@ -137,6 +137,13 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
         .flat_map(|m| m.posts.iter().map(|p| (p.key.clone(), p.text.clone())))
         .collect();
     let rt = runtime()?;
+    super::platform::on_ctrl_c(
+        &rt,
+        match what {
+            What::Rules => "rollout notify rules --yes",
+            What::Plan => "rollout notify plan --yes",
+        },
+    );
     let mut results: Vec<Delivery> = Vec::new();
     let mut bot_id = None;
     if let Some(run) = unfinished {

@@ -69,6 +69,20 @@ pub fn chat_ids(ws: &Workspace) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
+/// On Ctrl-C, says what happens next and ends with 130: what `command` did so far is in
+/// the journal (each mark is committed before the next call), so ending here is like a
+/// crash it is built to survive. For commands that journal their calls (`apply`, `notify`).
+pub fn on_ctrl_c(rt: &tokio::runtime::Runtime, command: &'static str) {
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\nrollout: прервано (Ctrl-C): сделанное записано в журнал — {command} продолжит с того же места и ничего не повторит"
+            );
+            std::process::exit(130);
+        }
+    });
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

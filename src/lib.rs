@@ -32,3 +32,4 @@ pub mod runlog;
 pub mod serde_ru;
 pub mod state;
 pub mod summary;
+pub mod templates;

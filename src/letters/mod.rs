@@ -36,54 +36,25 @@ pub enum LetterError {
     Template { name: String, message: String },
     #[error("не удалось прочитать {path}: {}", crate::files::IoRu(.source))]
     Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Layered(#[from] crate::templates::TemplateError),
 }
 
 pub struct Engine {
-    tera: tera::Tera,
+    layered: crate::templates::Layered,
 }
 
 impl Engine {
     /// The built-in templates, with the workspace's `templates/` layered on top.
     pub fn new(workspace_templates: Option<&Path>) -> Result<Engine, LetterError> {
-        let mut tera = tera::Tera::default();
-        for (name, builtin) in TEMPLATES {
-            let over = workspace_templates.map(|d| d.join(name)).filter(|p| p.is_file());
-            let text = match &over {
-                Some(p) => std::fs::read_to_string(p).map_err(|source| LetterError::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?,
-                None => builtin.to_string(),
-            };
-            tera.add_raw_template(name, &text).map_err(|e| LetterError::Template {
-                name: over.map(|p| p.display().to_string()).unwrap_or_else(|| name.to_string()),
-                message: error_chain(&e),
-            })?;
-        }
-        Ok(Engine { tera })
+        Ok(Engine {
+            layered: crate::templates::Layered::new(&TEMPLATES, workspace_templates)?,
+        })
     }
 
     pub fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String, LetterError> {
-        let context = tera::Context::from_serialize(ctx).map_err(|e| LetterError::Template {
-            name: name.into(),
-            message: error_chain(&e),
-        })?;
-        self.tera.render(name, &context).map_err(|e| LetterError::Template {
-            name: name.into(),
-            message: error_chain(&e),
-        })
+        Ok(self.layered.render(name, ctx)?)
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[derive(Serialize, Clone)]

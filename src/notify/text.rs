@@ -21,62 +21,25 @@ pub const TEMPLATES: [(&str, &str); 2] = [
     (PLAN, include_str!("../../templates/messages/plan.txt")),
 ];
 
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TextError {
-    #[error(
-        "шаблон {name}: {message}\n  подсказка: встроенные шаблоны сообщений лежат в templates/messages/ исходников rollout; рабочее место может заменить любой из них своим файлом с тем же именем в templates/messages/"
-    )]
-    Template { name: String, message: String },
-    #[error("не удалось прочитать {path}: {}", crate::files::IoRu(.source))]
-    Io { path: String, source: std::io::Error },
-}
+/// A template that cannot be read, parsed or rendered.
+pub type TextError = crate::templates::TemplateError;
 
 pub struct Texts {
-    tera: tera::Tera,
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
+    layered: crate::templates::Layered,
 }
 
 impl Texts {
     /// The built-in templates with `workspace_templates` (the workspace's `templates/`)
     /// layered on top.
     pub fn new(workspace_templates: Option<&Path>) -> Result<Texts, TextError> {
-        let mut tera = tera::Tera::default();
-        for (name, builtin) in TEMPLATES {
-            let over = workspace_templates.map(|d| d.join(name)).filter(|p| p.is_file());
-            let text = match &over {
-                Some(p) => std::fs::read_to_string(p).map_err(|source| TextError::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?,
-                None => builtin.to_string(),
-            };
-            tera.add_raw_template(name, &text).map_err(|e| TextError::Template {
-                name: over.map(|p| p.display().to_string()).unwrap_or_else(|| name.to_string()),
-                message: chain(&e),
-            })?;
-        }
-        Ok(Texts { tera })
+        Ok(Texts {
+            layered: crate::templates::Layered::new(&TEMPLATES, workspace_templates)?,
+        })
     }
 
     /// The text, without the blank space around it.
     pub fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String, TextError> {
-        let err = |e: &dyn std::error::Error| TextError::Template {
-            name: name.into(),
-            message: chain(e),
-        };
-        let context = tera::Context::from_serialize(ctx).map_err(|e| err(&e))?;
-        let text = self.tera.render(name, &context).map_err(|e| err(&e))?;
+        let text = self.layered.render(name, ctx)?;
         Ok(text.trim().to_string())
     }
 }

@@ -500,14 +500,13 @@ fn a_broken_template_is_named_and_nothing_is_posted() {
     l.ws.write("templates/messages/rules.txt", "Правила {{ org \n");
     let r = l.run(&["notify", "rules", "--yes"]);
     assert_eq!(r.code, 2, "{r}");
-    let first = r.stderr.lines().next().unwrap_or_default();
-    assert!(
-        first.starts_with("rollout: ошибка: шаблон ") && first.contains("templates/messages/rules.txt: "),
-        "{r}"
-    );
-    assert!(
-        r.stderr
-            .contains("рабочее место может заменить любой из них своим файлом с тем же именем в templates/messages/"),
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "rollout: ошибка: шаблон ./templates/messages/rules.txt: строка 1, позиция 15: шаблон обрывается: не закрыт тег или блок (Unexpected end of input) — «Правила {{ org»",
+            "  подсказка: это файл рабочего места: исправьте его или удалите — тогда будет взят встроенный шаблон",
+        ],
         "{r}"
     );
     assert!(l.posted().is_empty());

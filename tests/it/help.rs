@@ -214,6 +214,19 @@ fn an_extra_argument_is_named() {
 }
 
 #[test]
+fn a_long_extra_argument_is_not_repeated_it_may_be_a_token() {
+    // A bot token pasted without a flag must not be echoed into the terminal's scrollback.
+    assert_parse_error(
+        &["apply", "--yes", "f9a8c7e6d5b4a3f2e1d0c9b8a7f6e5d4"],
+        &[
+            "rollout: ошибка: лишний аргумент (32 знака; не показан: если это токен бота, в командной строке он не принимается)",
+            "  задайте токен в переменной окружения ROLLOUT_MAX_TOKEN или в файле [platform] token_file (доступ только для владельца, chmod 600)",
+            "подробнее: rollout apply --help",
+        ],
+    );
+}
+
+#[test]
 fn a_missing_required_argument_is_named() {
     assert_parse_error(
         &["init", "w"],

@@ -44,6 +44,9 @@ fn parse_failed(f: &cmd::clap_ru::Failed) -> u8 {
     2
 }
 
+/// A stray argument longer than this is not repeated in the error (it may be a token).
+const SHOWN_ARG_CHARS: usize = 24;
+
 /// What clap found wrong, in Russian, from the error's kind and context.
 fn parse_error(e: &clap::Error, path: &str) -> (String, Option<String>) {
     use clap::error::{ContextKind as K, ContextValue as V, ErrorKind};
@@ -77,6 +80,17 @@ fn parse_error(e: &clap::Error, path: &str) -> (String, Option<String>) {
                 suggestion.or_else(|| clap_suggestion(&strings(K::Suggested))),
             )
         }
+        // A long one may be a bot token pasted without a flag: never repeated.
+        ErrorKind::UnknownArgument if arg.chars().count() > SHOWN_ARG_CHARS => (
+            format!(
+                "лишний аргумент ({}; не показан: если это токен бота, в командной строке он не принимается)",
+                rollout::human::ru_count(arg.chars().count(), ["знак", "знака", "знаков"])
+            ),
+            Some(
+                "задайте токен в переменной окружения ROLLOUT_MAX_TOKEN или в файле [platform] token_file (доступ только для владельца, chmod 600)"
+                    .to_string(),
+            ),
+        ),
         ErrorKind::UnknownArgument => (format!("лишний аргумент «{arg}»"), clap_suggestion(&strings(K::Suggested))),
         ErrorKind::InvalidSubcommand => {
             let suggestion = strings(K::SuggestedSubcommand).into_iter().next().map(maybe);

@@ -125,11 +125,13 @@ pub enum Command {
     #[command(after_help = "Примеры:\n  rollout approve 3f2a…   (хеш, который вывел rollout diff)")]
     Approve(approve::Args),
     /// Выполнить показанный набор изменений на платформе MAX: удалить ушедших, назначить кураторов администраторами (с журналом; после сбоя — продолжить).
-    #[command(after_help = "Примеры:\n  rollout apply          показать, что будет сделано\n  rollout apply --yes    выполнить")]
+    #[command(
+        after_help = "Примеры:\n  rollout apply          показать, что будет сделано\n  rollout apply --yes    выполнить\n\nНужны платформа MAX в реальном времени (раздел [platform] в rollout.toml) и набор изменений, показанный rollout diff (задержанный — после rollout approve).\nПосле сбоя или прерывания тот же rollout apply --yes продолжит с того же места.\nКоды выхода: 0 — сделано; 1 — что-то не выполнено; 2 — отказ (набор не показан, устарел или не утверждён); 4 — API платформы MAX недоступен или не принял токен."
+    )]
     Apply(apply::Args),
     /// Сообщения бота в чаты: правила чата, состояние плана перехода по филиалам.
     #[command(
-        after_help = "Примеры:\n  rollout notify rules          показать, куда и что будет отправлено\n  rollout notify rules --yes    отправить\n  rollout notify plan --yes"
+        after_help = "Примеры:\n  rollout notify rules          показать, куда и что будет отправлено\n  rollout notify rules --yes    отправить\n  rollout notify plan --yes\n\nТексты — шаблоны templates/messages/rules.txt и templates/messages/plan.txt: свой файл с тем же именем в папке templates/messages/ рабочего места заменяет встроенный.\nКоды выхода: 0 — сделано; 1 — в какой-то чат не отправлено; 2 — ошибка настройки или шаблона; 4 — API платформы MAX недоступен или не принял токен."
     )]
     Notify {
         #[command(subcommand)]

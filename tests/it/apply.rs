@@ -418,8 +418,10 @@ fn a_stale_or_never_shown_change_set_is_refused_naming_what_changed() {
             .replace("Иванов Иван Иванович;ИС-1;ГК;01.01.2008\n", "")
             .replace("Зайцев Захар Ильич;ЗФ-1;Заречный;11.11.2008\n", ""),
     );
+    let asked = server.log().len();
     let r = w.rollout(&["apply", "--yes"]);
     assert_eq!(r.code, 2, "{r}");
+    assert_eq!(server.log().len(), asked, "refused before pulling the platform: {r}");
     assert_eq!(
         r.stderr.lines().next().unwrap(),
         "rollout: ошибка: набор изменений не тот, что показал rollout diff: изменились источники: sources/students.csv — выполните rollout diff и проверьте новый набор изменений (./out/changes.xlsx)",
@@ -434,6 +436,7 @@ fn a_stale_or_never_shown_change_set_is_refused_naming_what_changed() {
     w.ws.config(&text.replace("concurrency = 2", "concurrency = 3"));
     let r = w.rollout(&["apply"]);
     assert_eq!(r.code, 2, "{r}");
+    assert_eq!(server.log().len(), asked, "refused before pulling the platform: {r}");
     assert_eq!(
         r.stderr.lines().next().unwrap(),
         "rollout: ошибка: набор изменений не тот, что показал rollout diff: изменился rollout.toml — выполните rollout diff и проверьте новый набор изменений (./out/changes.xlsx)",

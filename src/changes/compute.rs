@@ -75,6 +75,34 @@ pub fn place_chats(cfg: &Config, loaded: &Loaded, state: PlatformState) -> Vec<P
         .collect()
 }
 
+/// The inputs of the hash before `platform`: every source and `rollout.toml`.
+fn offline_part_bytes(cfg: &Config, loaded: &Loaded) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for (rel, path) in &loaded.sources {
+        parts.push((
+            format!("source:{rel}"),
+            std::fs::read(path).with_context(|| format!("не удалось прочитать {}", path.display()))?,
+        ));
+    }
+    parts.push((
+        "config".into(),
+        std::fs::read(&cfg.path).with_context(|| format!("не удалось прочитать {}", cfg.path.display()))?,
+    ));
+    Ok(parts)
+}
+
+/// The SHA-256 of each input of the hash that needs no platform (sources, `rollout.toml`,
+/// decisions), as [`DiffOutcome::parts`] has them: `apply` refuses a change set whose
+/// sources changed before it pulls the platform.
+pub fn offline_parts(cfg: &Config, loaded: &Loaded, store: &Store) -> anyhow::Result<Vec<(String, String)>> {
+    let mut parts = offline_part_bytes(cfg, loaded)?;
+    parts.push(("decisions".into(), store.decisions()?.join("\n").into_bytes()));
+    Ok(parts
+        .iter()
+        .map(|(name, bytes)| (name.clone(), hex::encode(Sha256::digest(bytes))))
+        .collect())
+}
+
 /// Computes the change set.
 pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Store) -> anyhow::Result<DiffOutcome> {
     let t = std::time::Instant::now();
@@ -101,17 +129,7 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     let assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
     // The hash: sources, rollout.toml, the platform's canonical projection, people's decisions, and the
     // remembered identities that made removals (no timestamps).
-    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
-    for (rel, path) in &loaded.sources {
-        parts.push((
-            format!("source:{rel}"),
-            std::fs::read(path).with_context(|| format!("не удалось прочитать {}", path.display()))?,
-        ));
-    }
-    parts.push((
-        "config".into(),
-        std::fs::read(&cfg.path).with_context(|| format!("не удалось прочитать {}", cfg.path.display()))?,
-    ));
+    let mut parts = offline_part_bytes(cfg, loaded)?;
     parts.push(("platform".into(), platform));
     parts.push(("decisions".into(), store.decisions()?.join("\n").into_bytes()));
     // Remembered identities in use: confirmations are in `decisions`; automatic ones are

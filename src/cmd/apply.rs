@@ -47,6 +47,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         return Err(never_shown(&ws));
     }
     let loaded = ws.roster(g.quiet)?;
+    refuse_early_if_inputs_changed(&ws, &store, &loaded)?;
     super::platform::pull_now(&ws, g.quiet)?;
     let d = super::diff_if_platform(&ws, &loaded, None, &store)?.ok_or_else(|| Error::msg(super::diff::no_platform()))?;
     let hash = admissible(&ws, &store, &d)?;
@@ -340,20 +341,7 @@ fn admissible(ws: &Workspace, store: &Store, d: &DiffOutcome) -> Result<String> 
     if last.parts.is_empty() {
         reasons.push("он показан прежней версией rollout".to_string());
     }
-    let sources: Vec<&str> = keys
-        .iter()
-        .filter_map(|k| k.strip_prefix("source:").filter(|_| differs(k)))
-        .collect();
-    if !sources.is_empty() {
-        reasons.push(format!("изменились источники: {}", sources.join(", ")));
-    }
-    if differs("config") {
-        let name = ws.cfg.path.file_name().map(|n| n.to_string_lossy().into_owned());
-        reasons.push(format!("изменился {}", name.as_deref().unwrap_or("rollout.toml")));
-    }
-    if differs("decisions") {
-        reasons.push("изменились решения (confirm/reject)".to_string());
-    }
+    reasons.extend(changed_inputs(ws, &keys, &differs));
     // New actions are named when the platform brought them (or nothing else explains them).
     if !new.is_empty() && (differs("platform") || reasons.is_empty()) {
         let list: Vec<String> = new.iter().map(|(k, n)| k.count_ru(*n)).collect();
@@ -370,9 +358,73 @@ fn admissible(ws: &Workspace, store: &Store, d: &DiffOutcome) -> Result<String> 
         not_held(&last.hash, last.held)?;
         return Ok(last.hash);
     }
-    Err(Error::msg(format!(
+    Err(stale(ws, &reasons))
+}
+
+fn stale(ws: &Workspace, reasons: &[String]) -> Error {
+    Error::msg(format!(
         "набор изменений не тот, что показал rollout diff: {} — выполните rollout diff и проверьте новый набор изменений ({})",
         reasons.join("; "),
-        xlsx.display()
-    )))
+        ws.out.join("changes.xlsx").display()
+    ))
+}
+
+/// What changed among the inputs that need no platform: sources by name, `rollout.toml`,
+/// the decisions.
+fn changed_inputs(ws: &Workspace, keys: &BTreeSet<&str>, differs: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let sources: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix("source:").filter(|_| differs(k)))
+        .collect();
+    if !sources.is_empty() {
+        reasons.push(format!("изменились источники: {}", sources.join(", ")));
+    }
+    if differs("config") {
+        let name = ws.cfg.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        reasons.push(format!("изменился {}", name.as_deref().unwrap_or("rollout.toml")));
+    }
+    if differs("decisions") {
+        reasons.push("изменились решения (confirm/reject)".to_string());
+    }
+    reasons
+}
+
+/// Before the pull (which for a region takes minutes): when no shown change set had these
+/// sources, this `rollout.toml` and these decisions, no pull can make the change set one
+/// `diff` showed — refused at once, naming what changed since the last one shown.
+fn refuse_early_if_inputs_changed(ws: &Workspace, store: &Store, loaded: &rollout::roster::Loaded) -> Result<()> {
+    let now: BTreeMap<String, String> = rollout::changes::compute::offline_parts(&ws.cfg, loaded, store)
+        .map_err(Error::Unreadable)?
+        .into_iter()
+        .collect();
+    let all = store.all_shown_parts()?;
+    // A change set shown by an older rollout has no parts: nothing to compare, the full check decides.
+    if all.iter().any(|p| p.is_empty()) {
+        return Ok(());
+    }
+    let same = |p: &BTreeMap<String, String>| {
+        let offline = |k: &String| k.starts_with("source:") || k == "config" || k == "decisions";
+        let mine: BTreeMap<&String, &String> = p.iter().filter(|(k, _)| offline(k)).collect();
+        let theirs: BTreeMap<&String, &String> = now.iter().collect();
+        mine == theirs
+    };
+    if all.iter().any(same) {
+        return Ok(());
+    }
+    let Some(last) = store.latest_shown_change_set()? else {
+        return Ok(());
+    };
+    let keys: BTreeSet<&str> = now
+        .keys()
+        .map(String::as_str)
+        .chain(last.parts.keys().map(String::as_str))
+        .filter(|k| *k != "platform" && *k != "remembered")
+        .collect();
+    let differs = |k: &str| last.parts.get(k) != now.get(k);
+    let reasons = changed_inputs(ws, &keys, &differs);
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(stale(ws, &reasons))
 }

@@ -160,6 +160,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The input hashes of every change set shown (empty maps for those shown before
+    /// version 4 of the store).
+    pub fn all_shown_parts(&self) -> Result<Vec<BTreeMap<String, String>>, StateError> {
+        let mut st = self.conn.prepare("SELECT parts FROM shown_change_sets").map_err(|e| self.err(e))?;
+        let rows = st.query_map([], |r| r.get::<_, Option<String>>(0)).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let parts = row.map_err(|e| self.err(e))?;
+            out.push(parts.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default());
+        }
+        Ok(out)
+    }
+
     /// Starts a run with every entry `planned`, in one transaction; its id.
     pub fn journal_start(&mut self, command: &str, hash: &str, entries: &[NewEntry]) -> Result<i64, StateError> {
         let path = self.path.clone();

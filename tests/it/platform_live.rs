@@ -327,6 +327,22 @@ fn a_complete_pull_saves_the_servers_data_and_makes_it_current() {
     assert_no_token(&ws, &[&r, &r2, &r3]);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_token_file_saved_by_notepad_with_a_bom_and_a_crlf_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000"]);
+    let ws = workspace(&server.base_url, &[]);
+    ws.config(&ws.read("rollout.toml").replace("[platform]\n", "[platform]\ntoken_file = \"token.txt\"\n"));
+    let file = ws.path().join("token.txt");
+    std::fs::write(&file, format!("\u{feff}{TOKEN}\r\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let r = ws.run(&["platform", "check"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_no_token(&ws, &[&r]);
+}
+
 #[test]
 fn a_pull_with_forbidden_chats_keeps_them_unknown_and_exits_1() {
     let plat = platform();

@@ -334,7 +334,10 @@ fn a_token_file_saved_by_notepad_with_a_bom_and_a_crlf_is_read() {
     let plat = platform();
     let server = Server::start(plat.path(), &["--rate", "1000"]);
     let ws = workspace(&server.base_url, &[]);
-    ws.config(&ws.read("rollout.toml").replace("[platform]\n", "[platform]\ntoken_file = \"token.txt\"\n"));
+    ws.config(
+        &ws.read("rollout.toml")
+            .replace("[platform]\n", "[platform]\ntoken_file = \"token.txt\"\n"),
+    );
     let file = ws.path().join("token.txt");
     std::fs::write(&file, format!("\u{feff}{TOKEN}\r\n")).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -121,10 +121,12 @@ fn read_file(path: &Path) -> anyhow::Result<Token> {
     let Ok(text) = String::from_utf8(bytes) else {
         bail!("файл с токеном {shown} не в UTF-8 — в нём должен быть только токен бота");
     };
+    // Windows Notepad starts a UTF-8 file with a byte order mark: not part of the token.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if text.trim().is_empty() {
         bail!("файл с токеном {shown} пуст — запишите в него токен бота");
     }
-    match Token::new(&text) {
+    match Token::new(text) {
         Some(t) => Ok(t),
         None => bail!(
             "в файле с токеном {shown} кроме токена есть пробелы, переводы строк или непечатаемые символы — оставьте в нём только токен бота"

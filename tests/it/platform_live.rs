@@ -450,6 +450,54 @@ fn a_pull_killed_midway_leaves_the_previous_pull_current() {
     assert_no_token(&ws, &[&r, &r2]);
 }
 
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_discover_keeps_the_chats_found_so_far() {
+    let plat = platform();
+    let server = Server::start(plat.path(), &["--rate", "1000", "--announce", "-101,-102,-103"]);
+    let ws = Ws::new();
+    ws.config(&format!(
+        "[organization]\nname = \"Школа № 1\"\nprofile = \"school\"\n\n[platform]\nbase_url = \"{}\"\n\n[[chats.map]]\nchat_id = -102\naudience = \"students\"\ngroup = \"5А\"\n",
+        server.base_url
+    ));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout"))
+        .args(["platform", "discover", "--wait", "60"])
+        .current_dir(ws.path())
+        .env("ROLLOUT_TODAY", "2026-11-22")
+        .env("ROLLOUT_MAX_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The marker, then the long poll that brought the three chats: it is waiting again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.log().iter().filter(|l| l.path == "/updates").count() < 2 {
+        assert!(Instant::now() < deadline, "{:?}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20), "it stopped waiting");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.lines().any(|l| l == "rollout: прервано (Ctrl-C): больше не жду — записываю чаты, найденные до сих пор"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stdout.lines().next(),
+        Some("Бота добавили в чатов: 3; предложено записей [[chats.map]]: 1."),
+        "{stdout}"
+    );
+    assert!(ws.read("out/platform/chats-map.toml").contains("chat_id = -103\n"));
+}
+
 #[test]
 fn discover_proposes_chats_map_entries_for_announced_chats() {
     let plat = platform();

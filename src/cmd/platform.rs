@@ -277,7 +277,14 @@ fn discover(ws: &Workspace, quiet: bool, wait: u64) -> Result<Done> {
     if !quiet {
         eprintln!("rollout: жду {wait} с: добавляйте бота в чаты (видны только чаты, в которые его добавят сейчас)…");
     }
-    let found = runtime()?.block_on(pull::discover(&client, std::time::Duration::from_secs(wait)));
+    let stop = async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nrollout: прервано (Ctrl-C): больше не жду — записываю чаты, найденные до сих пор");
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let found = runtime()?.block_on(pull::discover(&client, std::time::Duration::from_secs(wait), stop));
     let found = found.map_err(|e| match e {
         ApiError::WebhookActive { .. } => Error::Network(anyhow::Error::new(e).context(
             "у бота есть подписка на webhook — пока она есть, MAX выключает long polling, и rollout platform discover не может слушать обновления; \

@@ -425,18 +425,23 @@ pub struct Discovered {
 /// Takes the current marker (older updates are not ours), then long-polls until `wait` has
 /// passed; returns the chats the bot is in at the end (added and not removed), in the order
 /// they were added, each with its title read.
-pub async fn discover<A: Api>(api: &A, wait: std::time::Duration) -> Result<Vec<Discovered>, ApiError> {
+/// When `stop` completes (Ctrl-C), it stops waiting and goes on with what it found.
+pub async fn discover<A: Api>(api: &A, wait: std::time::Duration, stop: impl Future<Output = ()>) -> Result<Vec<Discovered>, ApiError> {
     let deadline = tokio::time::Instant::now() + wait;
     let first = api.updates(None, 0, &DISCOVER_TYPES).await?;
     let mut marker = first.marker;
     let mut found: Vec<(i64, Option<String>)> = Vec::new();
+    let mut stop = std::pin::pin!(stop);
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let secs = left.as_secs().min(25) as u32;
         if secs == 0 {
             break;
         }
-        let list = api.updates(marker, secs, &DISCOVER_TYPES).await?;
+        let list = tokio::select! {
+            list = api.updates(marker, secs, &DISCOVER_TYPES) => list?,
+            () = &mut stop => break,
+        };
         marker = list.marker.or(marker);
         apply_updates(&mut found, &list);
     }
@@ -801,7 +806,7 @@ mod tests {
         ];
         // The first answer only gives the marker: a chat added before discover started is
         // not reported.
-        let found = run(discover(&f, std::time::Duration::from_millis(1500))).unwrap();
+        let found = run(discover(&f, std::time::Duration::from_millis(1500), std::future::pending())).unwrap();
         let got: Vec<(i64, Option<&str>, bool)> = found
             .iter()
             .map(|d| (d.chat_id, d.title.as_deref(), d.unreadable.is_some()))

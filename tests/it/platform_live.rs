@@ -487,7 +487,9 @@ fn ctrl_c_during_discover_keeps_the_chats_found_so_far() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stderr.lines().any(|l| l == "rollout: прервано (Ctrl-C): больше не жду — записываю чаты, найденные до сих пор"),
+        stderr
+            .lines()
+            .any(|l| l == "rollout: прервано (Ctrl-C): больше не жду — записываю чаты, найденные до сих пор"),
         "{stderr}"
     );
     assert_eq!(

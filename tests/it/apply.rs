@@ -7,7 +7,7 @@
 //! `rollout.toml` (part of the change set's hash) never changes when a server is restarted.
 
 use crate::diff::{M, PARENTS, STAFF, STUDENTS, base_chats, write_snapshot};
-use crate::server::{LogEntry, Server, TOKEN};
+use crate::server::{LogEntry, Server, TOKEN, assert_no_token};
 use crate::util::{Run, Ws};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -224,36 +224,6 @@ fn assert_each_write_once(log: &[LogEntry]) {
         .collect();
     want.insert(("POST".to_string(), 104, 0), vec![200]);
     assert_eq!(w, want, "the writes the server carried out");
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-fn assert_no_token(ws: &Ws, runs: &[&Run]) {
-    for r in runs {
-        assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN), "token printed\n{r}");
-    }
-    for dir in ["out", ".rollout"] {
-        for f in files_under(&ws.path().join(dir)) {
-            let bytes = std::fs::read(&f).unwrap_or_default();
-            assert!(
-                !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
-                "token in {}",
-                f.display()
-            );
-        }
-    }
 }
 
 /// stdout from the first line of apply's own report (after the pull's lines).

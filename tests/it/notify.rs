@@ -4,11 +4,10 @@
 //! message arriving exactly once, the dry run, and the token nowhere.
 
 use crate::diff::{PARENTS, STAFF, STUDENTS, write_snapshot};
-use crate::server::{Server, TOKEN};
+use crate::server::{Server, TOKEN, assert_no_token, files_under};
 use crate::util::{Run, Ws};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 const ORG: &str = "Тестовый колледж";
 
@@ -139,37 +138,6 @@ impl Live {
 
 fn has_line(r: &Run, line: &str) -> bool {
     r.stdout.lines().any(|l| l == line)
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-/// The token is in no output and no file rollout made.
-fn assert_no_token(ws: &Ws, runs: &[&Run]) {
-    for r in runs {
-        assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN), "token printed\n{r}");
-    }
-    for dir in ["out", ".rollout"] {
-        for f in files_under(&ws.path().join(dir)) {
-            let bytes = std::fs::read(&f).unwrap_or_default();
-            assert!(
-                !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
-                "token in {}",
-                f.display()
-            );
-        }
-    }
 }
 
 /// Every word of every student's and parent's name on the roster's sources.

@@ -2,7 +2,7 @@
 //! checklist, complete and partial pulls, faults, a pull killed midway, discover, and the
 //! token nowhere but in the Authorization header.
 
-use crate::server::{Server, TOKEN};
+use crate::server::{Server, TOKEN, assert_no_token, files_under};
 use crate::util::{Run, Ws};
 use rollout::platform::{Chat, Member};
 use serde_json::{Value, json};
@@ -90,38 +90,6 @@ fn rollout(ws: &Ws, args: &[&str]) -> Run {
 
 fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()
-}
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-/// The token is in no output and no file rollout made.
-fn assert_no_token(ws: &Ws, runs: &[&Run]) {
-    for r in runs {
-        assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN), "token printed\n{r}");
-    }
-    for dir in ["out", ".rollout"] {
-        for f in files_under(&ws.path().join(dir)) {
-            let bytes = std::fs::read(&f).unwrap_or_default();
-            assert!(
-                !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
-                "token in {}",
-                f.display()
-            );
-        }
-    }
 }
 
 fn current_dir(ws: &Ws) -> PathBuf {

@@ -263,3 +263,35 @@ pub fn platform_dir(root: &Path, chats: &[(i64, usize)]) -> PathBuf {
     }
     dir
 }
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The token is in no output and no file rollout made (`out/`, `.rollout/`).
+pub fn assert_no_token(ws: &crate::util::Ws, runs: &[&crate::util::Run]) {
+    for r in runs {
+        assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN), "token printed\n{r}");
+    }
+    for dir in ["out", ".rollout"] {
+        for f in files_under(&ws.path().join(dir)) {
+            let bytes = std::fs::read(&f).unwrap_or_default();
+            assert!(
+                !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+                "token in {}",
+                f.display()
+            );
+        }
+    }
+}

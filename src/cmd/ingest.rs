@@ -4,7 +4,6 @@
 use super::{Global, Workspace, say};
 use rollout::config::PlatformKind;
 use rollout::error::{Done, Error, Result};
-use rollout::platform::store::Store;
 use rollout::roster::Loaded;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -128,33 +127,10 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
     Ok(done)
 }
 
-/// `run` with the live platform: a new pull when the latest complete one is older than
-/// `[platform] max_age_minutes` or there is none. A pull that fails stops `run` with its
-/// exit code: nothing is compared with a partial pull.
+/// `run` with the live platform: a pull that fails stops `run` with its exit code —
+/// nothing is compared with a partial pull.
 fn pull_if_old(ws: &Workspace, quiet: bool) -> Result<()> {
-    let store = Store::of_workspace(&ws.cfg.root);
-    let current = store.current().map_err(|e| {
-        Error::Unreadable(anyhow::Error::new(e).context(format!("не удалось прочитать снимки платформы в {}", store.dir.display())))
-    })?;
-    let max_age = ws.cfg.platform.max_age_minutes;
-    let age = current
-        .as_ref()
-        .map(|c| (chrono::Utc::now() - c.finished).num_minutes().max(0) as u64);
-    if let Some(age) = age
-        && age < max_age
-    {
-        if !quiet {
-            say!("Платформа: последний снимок снят {age} мин назад — новый не нужен (max_age_minutes = {max_age})");
-        }
-        return Ok(());
-    }
-    if !quiet {
-        match age {
-            None => say!("Платформа: снимков ещё нет — снимаю"),
-            Some(age) => say!("Платформа: последний снимок снят {age} мин назад (max_age_minutes = {max_age}) — снимаю новый"),
-        }
-    }
-    super::platform::pull_now(ws, quiet).map_err(|e| {
+    super::platform::pull_if_old(ws, quiet).map_err(|e| {
         with_context(
             e,
             "снимок платформы не снят — rollout run остановлен: сверка с платформой и отчёт не обновлены (последний полный снимок не изменён)",

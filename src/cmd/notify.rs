@@ -4,7 +4,7 @@
 //! max_age_minutes`, as `run` does), prints the dry run or the summary, and maps the
 //! outcome to the exit code: no live platform 2, a post that failed 1, the API gone 4.
 
-use super::platform::{chat_label, client, network, pull_now, runtime};
+use super::platform::{chat_label, client, network, runtime};
 use super::{Global, Workspace, say};
 use clap::Subcommand;
 use rollout::error::{Done, Error, Result};
@@ -83,7 +83,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
     super::platform::chat_ids(&ws)?;
     let texts = Texts::new(Some(&ws.cfg.root.join("templates"))).map_err(Error::usage)?;
     let client = client(&ws)?;
-    pull_if_old(&ws, g.quiet)?;
+    super::platform::pull_if_old(&ws, g.quiet)?;
     let loaded = ws.roster(true)?;
     let ctx = super::link_context(&ws, &loaded, None)?;
     if ctx.platform != super::PlatformData::Read {
@@ -202,36 +202,6 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
     let d = rt.block_on(deliver::deliver(&client, &mut store, run_id, id, &before, &texts_now))?;
     results.push(d);
     finish(&messages, results, already_before)
-}
-
-/// `run`'s rule: a new pull when the latest complete one is older than `[platform]
-/// max_age_minutes` (or there is none).
-fn pull_if_old(ws: &Workspace, quiet: bool) -> Result<()> {
-    let snapshots = rollout::platform::store::Store::of_workspace(&ws.cfg.root);
-    let current = snapshots.current().map_err(|e| {
-        Error::Unreadable(anyhow::Error::new(e).context(format!("не удалось прочитать снимки платформы в {}", snapshots.dir.display())))
-    })?;
-    let max_age = ws.cfg.platform.max_age_minutes;
-    let age = current
-        .as_ref()
-        .map(|c| (chrono::Utc::now() - c.finished).num_minutes().max(0) as u64);
-    match age {
-        Some(age) if age < max_age => {
-            if !quiet {
-                say!("Платформа: последний снимок снят {age} мин назад — новый не нужен (max_age_minutes = {max_age})");
-            }
-            Ok(())
-        }
-        age => {
-            if !quiet {
-                match age {
-                    None => say!("Платформа: снимков ещё нет — снимаю"),
-                    Some(age) => say!("Платформа: последний снимок снят {age} мин назад (max_age_minutes = {max_age}) — снимаю новый"),
-                }
-            }
-            pull_now(ws, quiet)
-        }
-    }
 }
 
 /// Chats where the bot already posted for this command (a read-back there must not take

@@ -37,9 +37,36 @@ pub fn run(g: &Global, cmd: PlatformCmd) -> Result<Done> {
 /// Pull now (for `run` when the last complete pull is older than `[platform]
 /// max_age_minutes`): prints its progress and summary like `platform pull`; Ok when the
 /// pull completed and is current.
-#[allow(dead_code)] // `run` calls it once wired
 pub fn pull_now(ws: &Workspace, quiet: bool) -> Result<()> {
     pull(ws, quiet).map(|_| ())
+}
+
+/// `run`'s and `notify`'s rule: a new pull when the latest complete one is older than
+/// `[platform] max_age_minutes` or there is none; says which.
+pub fn pull_if_old(ws: &Workspace, quiet: bool) -> Result<()> {
+    let snapshots = Store::of_workspace(&ws.cfg.root);
+    let current = snapshots.current().map_err(|e| {
+        Error::Unreadable(anyhow::Error::new(e).context(format!("не удалось прочитать снимки платформы в {}", snapshots.dir.display())))
+    })?;
+    let max_age = ws.cfg.platform.max_age_minutes;
+    let age = current
+        .as_ref()
+        .map(|c| (chrono::Utc::now() - c.finished).num_minutes().max(0) as u64);
+    if let Some(age) = age
+        && age < max_age
+    {
+        if !quiet {
+            say!("Платформа: последний снимок снят {age} мин назад — новый не нужен (max_age_minutes = {max_age})");
+        }
+        return Ok(());
+    }
+    if !quiet {
+        match age {
+            None => say!("Платформа: снимков ещё нет — снимаю"),
+            Some(age) => say!("Платформа: последний снимок снят {age} мин назад (max_age_minutes = {max_age}) — снимаю новый"),
+        }
+    }
+    pull_now(ws, quiet)
 }
 
 /// The client for the workspace's bot, or why there is none (exit 2).

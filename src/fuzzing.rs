@@ -49,12 +49,12 @@ pub const TARGETS: [(&str, Target); 10] = [
 pub fn dates(data: &[u8]) {
     use crate::normalize::dates;
 
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a real date");
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = dates::parse_text(s, today);
     }
     if data.len() >= 8 {
-        let f = f64::from_le_bytes(data[..8].try_into().unwrap());
+        let f = f64::from_le_bytes(data[..8].try_into().expect("eight bytes: the length is checked above"));
         let _ = dates::from_excel_serial(f, false);
         let _ = dates::from_excel_serial(f, true);
     }

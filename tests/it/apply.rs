@@ -49,6 +49,23 @@ struct World {
 }
 
 impl World {
+    /// A workspace on the diff fixture's sources (`staff` as the staff list) and a
+    /// platform folder of `chats`, on a free port.
+    fn new(chats: &[(i64, &'static str, Vec<M<'static>>)], staff: &str, concurrency: usize) -> World {
+        let plat = Ws::new();
+        write_snapshot(&plat, chats);
+        let w = World {
+            ws: Ws::new(),
+            plat,
+            port: free_port(),
+        };
+        w.ws.config(&toml(w.port, concurrency));
+        w.ws.write("sources/students.csv", STUDENTS);
+        w.ws.write("sources/parents.csv", PARENTS);
+        w.ws.write("sources/staff.csv", staff);
+        w
+    }
+
     fn platform_dir(&self) -> PathBuf {
         self.plat.path().join("platform")
     }
@@ -115,17 +132,7 @@ fn toml(port: u16, concurrency: usize) -> String {
 /// parent) and the teacher Уходова leave the sources; diff again → three removals and a
 /// make_admin; approved when held. The server is gone when this returns.
 fn world(concurrency: usize) -> (World, String) {
-    let plat = Ws::new();
-    write_snapshot(&plat, &platform_chats());
-    let w = World {
-        ws: Ws::new(),
-        plat,
-        port: free_port(),
-    };
-    w.ws.config(&toml(w.port, concurrency));
-    w.ws.write("sources/students.csv", STUDENTS);
-    w.ws.write("sources/parents.csv", PARENTS);
-    w.ws.write("sources/staff.csv", format!("{STAFF}{LEAVER}"));
+    let w = World::new(&platform_chats(), &format!("{STAFF}{LEAVER}"), concurrency);
     let (server, _dump) = w.server(&[]);
     let r = w.rollout(&["platform", "pull"]);
     assert_eq!(r.code, 0, "{r}");
@@ -328,17 +335,7 @@ fn apply_yes_brings_the_platform_to_the_intended_state_and_a_second_run_has_noth
 
 #[test]
 fn a_held_change_set_is_refused_until_approved() {
-    let plat = Ws::new();
-    write_snapshot(&plat, &platform_chats());
-    let w = World {
-        ws: Ws::new(),
-        plat,
-        port: free_port(),
-    };
-    w.ws.config(&toml(w.port, 2));
-    w.ws.write("sources/students.csv", STUDENTS);
-    w.ws.write("sources/parents.csv", PARENTS);
-    w.ws.write("sources/staff.csv", format!("{STAFF}{LEAVER}"));
+    let w = World::new(&platform_chats(), &format!("{STAFF}{LEAVER}"), 2);
     let (server, _dump) = w.server(&[]);
     assert_eq!(w.rollout(&["platform", "pull"]).code, 0);
     w.rollout(&["diff"]);
@@ -705,21 +702,11 @@ fn a_chat_where_the_bot_may_not_remove_fails_that_removal_and_the_rest_is_done()
 
 #[test]
 fn a_move_waits_until_the_person_is_in_their_own_chat() {
-    let plat = Ws::new();
     let mut chats = platform_chats();
     // Семёнов (ИС-2) sits in ИС-1's students' chat, not in his own.
     chats[2].2.retain(|m| m.0 != 23);
     chats[0].2.push((23, "Пётр", "Семёнов", false));
-    write_snapshot(&plat, &chats);
-    let w = World {
-        ws: Ws::new(),
-        plat,
-        port: free_port(),
-    };
-    w.ws.config(&toml(w.port, 2));
-    w.ws.write("sources/students.csv", STUDENTS);
-    w.ws.write("sources/parents.csv", PARENTS);
-    w.ws.write("sources/staff.csv", STAFF);
+    let w = World::new(&chats, STAFF, 2);
     let (server, _dump) = w.server(&[]);
     assert_eq!(w.rollout(&["platform", "pull"]).code, 0);
     w.rollout(&["diff"]);

@@ -15,13 +15,17 @@
 //! `ROLLOUT_BENCH_GROUPS=5` runs a smaller one (100 removals; not written to bench/results).
 
 mod common;
+/// The generator's name lists (`rollout-gen` is a binary crate; its lists are shared by path).
+#[path = "../gen/src/names.rs"]
+#[allow(dead_code, unused_imports)]
+mod names;
 
 use rollout::platform::max::rate::busiest_window;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Instant;
 
 const SERVER_RATE: u32 = 30;
@@ -33,113 +37,6 @@ const STAYING: usize = 30;
 const TOKEN: &str = "bench-token";
 const TODAY: &str = "2026-11-22";
 
-const SURNAMES: [&str; 50] = [
-    "Иванов",
-    "Смирнов",
-    "Кузнецов",
-    "Попов",
-    "Васильев",
-    "Петров",
-    "Соколов",
-    "Михайлов",
-    "Новиков",
-    "Фёдоров",
-    "Морозов",
-    "Волков",
-    "Алексеев",
-    "Лебедев",
-    "Семёнов",
-    "Егоров",
-    "Павлов",
-    "Козлов",
-    "Степанов",
-    "Николаев",
-    "Орлов",
-    "Андреев",
-    "Макаров",
-    "Никитин",
-    "Захаров",
-    "Зайцев",
-    "Соловьёв",
-    "Борисов",
-    "Яковлев",
-    "Григорьев",
-    "Романов",
-    "Воробьёв",
-    "Сергеев",
-    "Кузьмин",
-    "Фролов",
-    "Александров",
-    "Дмитриев",
-    "Королёв",
-    "Гусев",
-    "Киселёв",
-    "Ильин",
-    "Максимов",
-    "Поляков",
-    "Сорокин",
-    "Виноградов",
-    "Ковалёв",
-    "Белов",
-    "Медведев",
-    "Антонов",
-    "Тарасов",
-];
-const MALE: [&str; 20] = [
-    "Иван",
-    "Пётр",
-    "Алексей",
-    "Дмитрий",
-    "Сергей",
-    "Андрей",
-    "Михаил",
-    "Николай",
-    "Егор",
-    "Артём",
-    "Максим",
-    "Кирилл",
-    "Роман",
-    "Олег",
-    "Павел",
-    "Фёдор",
-    "Глеб",
-    "Тимофей",
-    "Матвей",
-    "Степан",
-];
-const FEMALE: [&str; 20] = [
-    "Анна",
-    "Мария",
-    "Елена",
-    "Ольга",
-    "Татьяна",
-    "Наталья",
-    "Ирина",
-    "Светлана",
-    "Юлия",
-    "Дарья",
-    "Полина",
-    "Алиса",
-    "Вера",
-    "Ксения",
-    "Софья",
-    "Варвара",
-    "Василиса",
-    "Ульяна",
-    "Злата",
-    "Арина",
-];
-/// Fathers' names as (male, female) patronymics.
-const PATRONYMICS: [(&str, &str); 8] = [
-    ("Иванович", "Ивановна"),
-    ("Петрович", "Петровна"),
-    ("Сергеевич", "Сергеевна"),
-    ("Андреевич", "Андреевна"),
-    ("Олегович", "Олеговна"),
-    ("Павлович", "Павловна"),
-    ("Николаевич", "Николаевна"),
-    ("Михайлович", "Михайловна"),
-];
 const PREFIXES: [&str; 10] = ["ИС", "ПК", "ЭК", "ТМ", "СВ", "ЮР", "БД", "МТ", "ОП", "ТО"];
 
 /// One generated student: roster line parts and the platform account.
@@ -164,15 +61,16 @@ fn chat_id(g: usize) -> i64 {
 fn students(g: usize) -> Vec<Student> {
     (0..PER_GROUP)
         .map(|k| {
-            let base = SURNAMES[(g * 7 + k) % SURNAMES.len()];
+            let base = names::SURNAMES[(g * 7 + k) % names::SURNAMES.len()];
             let female = k % 2 == 1;
-            let (first, last) = if female {
-                (FEMALE[(g + k / 2) % FEMALE.len()], format!("{base}а"))
+            let last = names::surname_form(base, female);
+            let (first, patronymic) = if female {
+                let (_, _, pf) = names::MALE[(g * 3 + k) % names::MALE.len()];
+                (names::FEMALE[(g + k / 2) % names::FEMALE.len()], pf)
             } else {
-                (MALE[(g + k / 2) % MALE.len()], base.to_string())
+                let (_, pm, _) = names::MALE[(g * 3 + k) % names::MALE.len()];
+                (names::MALE[(g + k / 2) % names::MALE.len()].0, pm)
             };
-            let (pm, pf) = PATRONYMICS[(g * 3 + k) % PATRONYMICS.len()];
-            let patronymic = if female { pf } else { pm };
             Student {
                 user_id: 500_000 + (g * 100 + k) as i64,
                 first: first.to_string(),
@@ -313,22 +211,21 @@ fn main() {
     write_platform(&platform, &groups);
     let log = tmp.path().join("requests.jsonl");
     let dump = tmp.path().join("dump");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_rollout-testserver"))
-        .arg(&platform)
-        .args(["--port", "0", "--seconds", "1800", "--rate", &SERVER_RATE.to_string(), "--log"])
-        .arg(&log)
-        .arg("--dump")
-        .arg(&dump)
-        .env("ROLLOUT_TESTSERVER_TOKEN", TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rollout-testserver");
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .expect("listening line");
-    let base_url = first.trim().strip_prefix("listening ").expect("listening line").to_string();
+    let rate = SERVER_RATE.to_string();
+    let (mut server, base_url) = common::start_testserver(
+        &platform,
+        TOKEN,
+        &[
+            "--seconds".as_ref(),
+            "1800".as_ref(),
+            "--rate".as_ref(),
+            rate.as_ref(),
+            "--log".as_ref(),
+            log.as_os_str(),
+            "--dump".as_ref(),
+            dump.as_os_str(),
+        ],
+    );
 
     let ws = tmp.path().join("ws");
     std::fs::create_dir_all(ws.join("sources")).unwrap();

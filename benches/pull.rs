@@ -8,9 +8,9 @@
 mod common;
 
 use rollout::platform::max::rate::busiest_window;
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 const SERVER_RATE: u32 = 30;
@@ -53,20 +53,19 @@ fn main() {
     }
 
     let log = tmp.path().join("requests.jsonl");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_rollout-testserver"))
-        .arg(&platform)
-        .args(["--port", "0", "--seconds", "900", "--rate", &SERVER_RATE.to_string(), "--log"])
-        .arg(&log)
-        .env("ROLLOUT_TESTSERVER_TOKEN", TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rollout-testserver");
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .expect("listening line");
-    let base_url = first.trim().strip_prefix("listening ").expect("listening line").to_string();
+    let rate = SERVER_RATE.to_string();
+    let (mut server, base_url) = common::start_testserver(
+        &platform,
+        TOKEN,
+        &[
+            "--seconds".as_ref(),
+            "900".as_ref(),
+            "--rate".as_ref(),
+            rate.as_ref(),
+            "--log".as_ref(),
+            log.as_os_str(),
+        ],
+    );
 
     let ws = tmp.path().join("ws");
     std::fs::create_dir_all(&ws).unwrap();

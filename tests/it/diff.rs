@@ -462,6 +462,42 @@ fn a_staff_list_missing_from_the_sources_removes_no_staff_from_any_chat() {
     );
 }
 
+/// One 200,000-letter "word" in a name cell: the fuzzy name comparison must not build a
+/// table the size of it for every member (it took all the machine's memory). Run under a
+/// 4 GiB address-space limit.
+#[cfg(unix)]
+#[test]
+fn a_huge_word_in_a_name_does_not_exhaust_memory_in_matching() {
+    use std::os::unix::process::CommandExt;
+    let ws = college();
+    write_snapshot(&ws, &base_chats());
+    let huge = "Ж".repeat(200_000);
+    ws.write(
+        "sources/students.csv",
+        format!("{STUDENTS}{huge} Иван Иванович;ИС-1;ГК;01.01.2008\n"),
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rollout"));
+    cmd.arg("diff").current_dir(ws.path()).env("ROLLOUT_TODAY", "2026-11-22");
+    // SAFETY: setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 4 << 30,
+                rlim_max: 4 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}\n{stderr}", out.status);
+    assert!(!stderr.contains("memory allocation"), "{stderr}");
+}
+
 #[test]
 fn the_change_set_is_byte_identical_for_the_same_inputs() {
     let ws = college();

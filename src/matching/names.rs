@@ -212,10 +212,20 @@ pub fn token_sim(a: &str, b: &str) -> f64 {
         return 1.0;
     }
     let (la, lb) = (a.chars().count(), b.chars().count());
-    if la >= 5 && lb >= 5 && strsim::damerau_levenshtein(a, b) == 1 {
+    if la >= 5 && lb >= 5 && one_edit_apart(a, b, la, lb) {
         return 0.9;
     }
     0.0
+}
+
+/// No name part is this long; a longer token is compared for equality only.
+const MAX_FUZZY_CHARS: usize = 64;
+
+/// Damerau–Levenshtein distance 1. The distance is at least the difference in length, so
+/// tokens further apart in length are never measured, and neither are tokens longer than
+/// any name (the measure builds a table of the two lengths' product).
+fn one_edit_apart(a: &str, b: &str, la: usize, lb: usize) -> bool {
+    la.abs_diff(lb) <= 1 && la.max(lb) <= MAX_FUZZY_CHARS && strsim::damerau_levenshtein(a, b) == 1
 }
 
 /// A member's token against a roster name part: Cyrillic exact/typo, or Latin by
@@ -226,7 +236,7 @@ pub fn part_sim(token: &str, token_latin: bool, roster_norm: &str, roster_latin:
         if k == roster_latin {
             return 0.95;
         }
-        if k.len() >= 5 && roster_latin.len() >= 5 && strsim::damerau_levenshtein(&k, roster_latin) == 1 {
+        if k.len() >= 5 && roster_latin.len() >= 5 && one_edit_apart(&k, roster_latin, k.chars().count(), roster_latin.chars().count()) {
             return 0.88;
         }
         0.0

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod history;
 pub mod human;
 pub mod ingest;
 pub mod init;

@@ -17,6 +17,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let ws = Workspace::load(g)?;
     super::begin_outputs(&ws, "diff");
     let loaded = ws.roster(g.quiet)?;
+    ws.record_history(&loaded, "diff");
     // The change set names people by id: the roster it refers to is written beside it.
     super::write_roster(&ws, &loaded, true)?;
     let (done, _) = stage(&ws, &loaded, a.platform.as_deref(), g.quiet)?;

@@ -53,6 +53,9 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     }
     let loaded = ws.roster(g.quiet)?;
     let writes_roster = stage != Stage::Check;
+    if writes_roster {
+        ws.record_history(&loaded, if run { "run" } else { "ingest" });
+    }
     let t = std::time::Instant::now();
     let written = super::write_roster(&ws, &loaded, writes_roster)?;
     rollout::human::timing("write", t);

@@ -273,6 +273,22 @@ impl Workspace {
         let pb = progress_bar(quiet);
         Ok(rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb))
     }
+
+    /// Records the roster in the workspace history (`.rollout/history/`) once per content,
+    /// and only when every source was read: a roster missing a file would show everyone in
+    /// it as having left. A failure to record is a warning, not the run's failure.
+    pub fn record_history(&self, loaded: &Loaded, command: &str) -> Option<rollout::history::RunInfo> {
+        if loaded.unreadable > 0 || loaded.sheets == 0 || loaded.roster.people.is_empty() {
+            return None;
+        }
+        match rollout::history::record(&self.cfg.root, &loaded.roster, command, self.today) {
+            Ok((info, _)) => Some(info),
+            Err(e) => {
+                eprintln!("rollout: внимание: список не записан в историю: {e:#}");
+                None
+            }
+        }
+    }
 }
 
 /// A command that writes into OUT starts here: what killed or failed runs left there is

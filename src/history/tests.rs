@@ -1,0 +1,96 @@
+use super::*;
+use crate::normalize::names::PersonName;
+
+fn person(id: &str, kind: PersonKind, name: &str, group: Option<(&str, &str)>) -> Person {
+    Person {
+        id: id.into(),
+        kind,
+        name: PersonName::parse_fio(name).unwrap(),
+        birth_date: NaiveDate::from_ymd_opt(2010, 3, 1).filter(|_| kind == PersonKind::Student),
+        branches: vec![group.map(|g| g.0).unwrap_or("Главный").to_string()],
+        groups: group
+            .map(|(b, g)| {
+                vec![GroupRef {
+                    branch: b.into(),
+                    group: g.into(),
+                }]
+            })
+            .unwrap_or_default(),
+        phone: (kind == PersonKind::Parent).then(|| "+79001234567".to_string()),
+        email: None,
+        snils_hash: None,
+        login: None,
+        external_id: Some("42".into()),
+        found_at: vec![Location::default()],
+    }
+}
+
+fn sample() -> Roster {
+    Roster {
+        people: vec![
+            person("s1", PersonKind::Student, "Иванов Иван Иванович", Some(("Главный", "5А"))),
+            person("s2", PersonKind::Student, "Петрова Анна", Some(("Главный", "6Б"))),
+            person("p1", PersonKind::Parent, "Иванова Мария Петровна", None),
+            person("e1", PersonKind::Staff, "Сидорова Ольга Ивановна", None),
+        ],
+        groups: vec![Group {
+            branch: "Главный".into(),
+            name: "5А".into(),
+            course: None,
+            curator_ids: vec!["e1".into()],
+            found_at: Location::default(),
+        }],
+        guardians: vec![Guardian {
+            student_id: "s1".into(),
+            parent_id: "p1".into(),
+            relation: "мать".into(),
+        }],
+        staff_roles: vec![StaffRole {
+            person_id: "e1".into(),
+            branch: "Главный".into(),
+            position: "учитель".into(),
+            curated_groups: vec!["5А".into()],
+        }],
+        dropped: Vec::new(),
+    }
+}
+
+#[test]
+fn a_roster_is_recorded_once_and_reads_back_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let roster = sample();
+    let (first, new) = record(tmp.path(), &roster, "diff", day).unwrap();
+    assert!(new);
+    assert_eq!((first.run, first.students, first.parents, first.staff), (1, 2, 1, 1));
+    let (again, new) = record(tmp.path(), &roster, "run", day).unwrap();
+    assert!(!new);
+    assert_eq!(again, first);
+    let back = load(tmp.path(), 1).unwrap();
+    assert_eq!(content_hash(&back), first.hash);
+    assert_eq!(back.people[0].branches, vec!["Главный".to_string()]);
+
+    let mut changed = roster.clone();
+    changed.people.pop();
+    let (second, new) = record(tmp.path(), &changed, "run", day).unwrap();
+    assert!(new);
+    assert_eq!(second.run, 2);
+    assert_eq!(list(tmp.path()).unwrap().iter().map(|i| i.run).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(find(tmp.path(), &first.hash).unwrap().map(|i| i.run), Some(1));
+    assert!(load(tmp.path(), 7).unwrap_err().to_string().contains("нет списка № 7"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_history_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    record(tmp.path(), &sample(), "diff", day).unwrap();
+    let d = dir(tmp.path());
+    assert_eq!(std::fs::metadata(&d).unwrap().permissions().mode() & 0o777, 0o700);
+    for e in std::fs::read_dir(d.join("1")).unwrap() {
+        let e = e.unwrap();
+        assert_eq!(e.metadata().unwrap().permissions().mode() & 0o077, 0, "{:?}", e.path());
+    }
+}

@@ -10,10 +10,26 @@ pub struct PersonName {
     pub patronymic: String,
 }
 
+/// The longest word a name may have. Real surnames stay under 40 letters; a longer word is
+/// a pasted text or garbage, and carrying it through every stage costs memory for nothing.
+pub const MAX_NAME_WORD: usize = 60;
+
+/// Whether `raw` has a word longer than [`MAX_NAME_WORD`] characters.
+fn too_long(raw: &str) -> bool {
+    raw.len() > MAX_NAME_WORD
+        && raw
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .any(|w| w.chars().count() > MAX_NAME_WORD)
+}
+
 impl PersonName {
     /// Splits «Иванов Иван Иванович»; two words are surname + first name; more than three
     /// keep the rest as the patronymic («Алиев Рустам Гусейн оглы»).
+    /// A word longer than [`MAX_NAME_WORD`] letters is not a name: `None`, as for an empty cell.
     pub fn parse_fio(raw: &str) -> Option<PersonName> {
+        if too_long(raw) {
+            return None;
+        }
         let cleaned = clean_spaces(&strip_noise(raw));
         let words: Vec<&str> = cleaned.split(' ').filter(|w| !w.is_empty()).collect();
         if words.is_empty() || !words.iter().any(|w| w.chars().any(char::is_alphabetic)) {
@@ -40,6 +56,9 @@ impl PersonName {
     }
 
     pub fn from_parts(surname: &str, first: &str, patronymic: &str) -> Option<PersonName> {
+        if [surname, first, patronymic].iter().any(|s| too_long(s)) {
+            return None;
+        }
         let part = |s: &str| {
             clean_spaces(&strip_noise(s))
                 .split(' ')
@@ -159,6 +178,17 @@ pub fn proper_case(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_longer_than_any_name_is_not_a_name() {
+        let word = "Ж".repeat(MAX_NAME_WORD + 1);
+        assert_eq!(PersonName::parse_fio(&format!("{word} Иван Иванович")), None);
+        assert_eq!(PersonName::from_parts("Иванов", &word, ""), None);
+        let longest = "Ж".repeat(MAX_NAME_WORD);
+        assert!(PersonName::parse_fio(&format!("{longest} Иван")).is_some());
+        // Long cells of ordinary words are still names (the patronymic keeps the rest).
+        assert!(PersonName::parse_fio(&"Оглы ".repeat(40)).is_some());
+    }
 
     #[test]
     fn splits_fio_and_fixes_case() {

@@ -21,6 +21,14 @@ pub fn data_message(m: &str) -> Option<String> {
     if let Some(field) = m.strip_prefix("missing field ") {
         return Some(format!("не хватает поля {field}"));
     }
+    // The toml crate's own wording for an enum or a one-key table of the wrong shape.
+    if let Some(rest) = m.strip_prefix("wanted ") {
+        return Some(match rest {
+            "string or table" => "неверный тип значения: нужно одно из допустимых значений в кавычках".to_string(),
+            r if r.starts_with("exactly 1 element") => "нужен ровно один ключ".to_string(),
+            r => format!("неверный тип значения: нужно {}", kind_ru(r)),
+        });
+    }
     if let Some(field) = m.strip_prefix("duplicate field ") {
         return Some(format!("поле {field} указано дважды"));
     }
@@ -43,7 +51,8 @@ pub fn data_message(m: &str) -> Option<String> {
 
 /// «string "x"» → «текст "x"», «a boolean» → «да/нет (true/false)» …
 fn kind_ru(s: &str) -> String {
-    const KINDS: [(&str, &str); 12] = [
+    const KINDS: [(&str, &str); 13] = [
+        ("table", "таблица"),
         ("a sequence", "список"),
         ("sequence", "список"),
         ("a map", "таблица"),
@@ -57,6 +66,27 @@ fn kind_ru(s: &str) -> String {
         ("an integer", "целое число"),
         ("a table", "таблица"),
     ];
+    // Number types by their Rust names (serde's «expected i64»).
+    const NUMBERS: [(&str, &str); 12] = [
+        ("i8", "целое число"),
+        ("i16", "целое число"),
+        ("i32", "целое число"),
+        ("i64", "целое число"),
+        ("u8", "целое число не меньше 0"),
+        ("u16", "целое число не меньше 0"),
+        ("u32", "целое число не меньше 0"),
+        ("u64", "целое число не меньше 0"),
+        ("usize", "целое число не меньше 0"),
+        ("isize", "целое число"),
+        ("f32", "число"),
+        ("f64", "число"),
+    ];
+    if let Some((_, ru)) = NUMBERS.iter().find(|(en, _)| *en == s) {
+        return ru.to_string();
+    }
+    if let Some((a, b)) = s.split_once(" or ") {
+        return format!("{} или {}", kind_ru(a), kind_ru(b));
+    }
     for (en, ru) in KINDS {
         if s == en {
             return ru.to_string();
@@ -219,5 +249,17 @@ mod tests {
             "неверный тип значения: текст \"x\", а нужно true или false"
         );
         assert_eq!(toml_message("something new"), "ошибка записи TOML (something new)");
+        assert_eq!(
+            toml_message("invalid type: string \"семь\", expected i64"),
+            "неверный тип значения: текст \"семь\", а нужно целое число"
+        );
+        assert_eq!(
+            toml_message("invalid type: integer `5`, expected a string or table"),
+            "неверный тип значения: целое число `5`, а нужно текст или таблица"
+        );
+        assert_eq!(
+            toml_message("wanted string or table"),
+            "неверный тип значения: нужно одно из допустимых значений в кавычках"
+        );
     }
 }

@@ -80,11 +80,17 @@ pub fn child_main(path: &Path, opts: &ReadOptions) -> i32 {
     0
 }
 
+/// A reader library's panic, for the error message: said to be the library's own text (it is
+/// English, and meant for the developers the message asks the user to tell).
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
+    let text = p
+        .downcast_ref::<&str>()
         .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".into())
+        .or_else(|| p.downcast_ref::<String>().cloned());
+    match text {
+        Some(t) => format!("сбой в библиотеке чтения; её сообщение для разработчиков: «{t}»"),
+        None => "сбой в библиотеке чтения".to_string(),
+    }
 }
 
 /// Reads in this process, catching panics; for library tests.

@@ -269,7 +269,7 @@ fn read_all(sources: &[Source], reader: &Reader, jobs: usize, progress: &indicat
         .into_inner()
         .unwrap_or_default()
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(IsolatedError::Crashed("not read".into()))))
+        .map(|r| r.unwrap_or_else(|| Err(IsolatedError::Crashed("файл не был прочитан: поток чтения прервался".into()))))
         .collect()
 }
 

@@ -215,7 +215,12 @@ pub fn toml_message(m: &str) -> String {
 /// A JSON file that could not be read as the platform's JSON: where, and why.
 pub fn json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
-    let at = format!("строка {}, столбец {}", e.line(), e.column());
+    // An empty file ends at «line 1, column 0»: no column to name.
+    let at = if e.column() == 0 {
+        format!("строка {}", e.line())
+    } else {
+        format!("строка {}, столбец {}", e.line(), e.column())
+    };
     match e.classify() {
         Category::Syntax => format!("{at}: это не JSON"),
         Category::Eof => format!("{at}: JSON обрывается раньше времени"),

@@ -299,10 +299,10 @@ impl Workspace {
     /// and only when every source was read: a roster missing a file would show everyone in
     /// it as having left. A failure to record is a warning, not the run's failure.
     pub fn record_history(&self, loaded: &Loaded, command: &str) -> Option<rollout::history::RunInfo> {
-        if loaded.unreadable > 0 {
-            if let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, loaded.unreadable) {
-                eprintln!("rollout: внимание: {e:#}");
-            }
+        if loaded.unreadable > 0
+            && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, loaded.unreadable)
+        {
+            eprintln!("rollout: внимание: {e:#}");
         }
         if loaded.unreadable > 0 || loaded.sheets == 0 || loaded.roster.people.is_empty() {
             return None;

@@ -282,7 +282,7 @@ fn same_person(new: &Person, nc: &Context, old: &Person, oc: &Context) -> bool {
             (shares_contact(new, old) && similar_name(&new.name, &old.name)) || (shared_child && close_name(&new.name, &old.name))
         }
         PersonKind::Staff => {
-            let same_roles = nc.roles.get(new.id.as_str()).is_some() && nc.roles.get(new.id.as_str()) == oc.roles.get(old.id.as_str());
+            let same_roles = nc.roles.contains_key(new.id.as_str()) && nc.roles.get(new.id.as_str()) == oc.roles.get(old.id.as_str());
             (shares_contact(new, old) && similar_name(&new.name, &old.name)) || (same_roles && close_name(&new.name, &old.name))
         }
     }

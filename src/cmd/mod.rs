@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod init;
 pub mod letters;
 pub mod links;
+pub mod movement;
 pub mod notify;
 pub mod plan;
 pub mod platform;
@@ -137,7 +138,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: notify::NotifyCmd,
     },
-    /// Удалить из хранилища состояния сведения о людях, которых больше нет в реестре.
+    /// Движение по спискам: кто прибыл, выбыл, переведён, сменил контакт, у кого исправлены ФИО или дата рождения, что изменилось у сотрудников (OUT/movement.csv, OUT/movement.xlsx).
+    #[command(
+        after_help = "Примеры:\n  rollout movement                     последний записанный список против предыдущего\n  rollout movement --list              записанные списки и их номера\n  rollout movement --from 3 --to 5\n  rollout movement --since 01.09.2026  с последнего списка, записанного раньше 01.09.2026, до последнего\n\nСписки записываются в историю (.rollout/history/) командами rollout ingest, diff и run — один раз на каждое новое содержание и только когда все источники прочитаны.\nВ файлах — только ID людей, филиалы и группы: без имён и телефонов."
+    )]
+    Movement(movement::Args),
+    /// Удалить из хранилища состояния сведения о людях, которых больше нет в реестре, и старые списки истории (кроме последнего).
     #[command(after_help = "Примеры:\n  rollout purge --before 2026-09-01")]
     Purge(purge::Args),
     /// Письма, списки рассылки, листки с QR-кодами и файлы .eml для тех, кому ещё нужно вступить в чаты.
@@ -187,6 +193,7 @@ impl Command {
             Command::Apply(_) => "apply",
             Command::Notify { .. } => "notify",
             Command::Purge(_) => "purge",
+            Command::Movement(_) => "movement",
             Command::Letters(_) => "letters",
             Command::Links { .. } => "links",
             Command::Plan { .. } => "plan",
@@ -215,6 +222,7 @@ pub fn execute(mut cli: Cli) -> Result<Done> {
         Command::Apply(a) => apply::run(g, a),
         Command::Notify { cmd } => notify::run(g, cmd),
         Command::Purge(a) => purge::run(g, a),
+        Command::Movement(a) => movement::run(g, a),
         Command::Letters(a) => letters::run(g, a),
         Command::Links { cmd } => links::run(g, cmd),
         Command::Plan { cmd } => plan::run(g, cmd),
@@ -267,17 +275,35 @@ impl Workspace {
         Ok(Store::open(&self.cfg.root)?)
     }
 
-    /// Reads every source and builds the roster (a progress bar unless `quiet`).
+    /// Reads every source and builds the roster (a progress bar unless `quiet`). A person
+    /// whose name or birth date was corrected keeps their id (`history::pins`): stored pins
+    /// first, then new ones found against the latest recorded roster.
     pub fn roster(&self, quiet: bool) -> Result<Loaded> {
-        let salt = self.store()?.salt()?;
+        let mut store = self.store()?;
+        let salt = store.salt()?;
         let pb = progress_bar(quiet);
-        Ok(rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb))
+        let mut loaded = rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb);
+        let complete = loaded.unreadable == 0 && loaded.sheets > 0;
+        match rollout::history::pins::settle(&self.cfg.root, &mut store, &mut loaded.roster, complete, self.today) {
+            Ok(pins) if !pins.is_empty() => eprintln!(
+                "rollout: {} с исправленными ФИО или датой рождения сохранили прежние ID",
+                rollout::human::ru_count(pins.len(), ["человек", "человека", "человек"])
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("rollout: внимание: ID людей с исправленными данными не сверены с историей списков: {e:#}"),
+        }
+        Ok(loaded)
     }
 
     /// Records the roster in the workspace history (`.rollout/history/`) once per content,
     /// and only when every source was read: a roster missing a file would show everyone in
     /// it as having left. A failure to record is a warning, not the run's failure.
     pub fn record_history(&self, loaded: &Loaded, command: &str) -> Option<rollout::history::RunInfo> {
+        if loaded.unreadable > 0
+            && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, loaded.unreadable)
+        {
+            eprintln!("rollout: внимание: {e:#}");
+        }
         if loaded.unreadable > 0 || loaded.sheets == 0 || loaded.roster.people.is_empty() {
             return None;
         }

@@ -1,4 +1,5 @@
-//! `rollout purge --before DATE`: forget people no longer on the roster, and pulled
+//! `rollout purge --before DATE`: forget people no longer on the roster (and the pins of
+//! their ids), roster history records made before DATE but the latest, and pulled
 //! snapshots beyond `[platform] keep_snapshots`.
 
 use super::{Global, Workspace, say};
@@ -43,6 +44,32 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         },
         date.format("%d.%m.%Y")
     );
+    // Pins of ids that are gone (off the roster and forgotten above) go with them.
+    let pins = store.purge_id_pins(&current)?;
+    if pins > 0 {
+        say!("Удалены закрепления ID людей, которых больше нет в списках: {pins} (ID сохраняются при исправлении ФИО или даты рождения).");
+    }
+    // The roster history: records made before the day go, except the latest, which the
+    // next movement and diff compare with.
+    let root = &ws.cfg.root;
+    let removed = rollout::history::forget_before(root, date).map_err(Error::Output)?;
+    if !removed.is_empty() {
+        let latest = rollout::history::list(root).map_err(Error::Output)?.pop();
+        let kept = latest
+            .map(|i| {
+                format!(
+                    "; последний, № {} от {}, оставлен — с ним сравнят следующие rollout movement и diff",
+                    i.run,
+                    i.recorded_on.format("%d.%m.%Y")
+                )
+            })
+            .unwrap_or_default();
+        say!(
+            "Удалено списков из истории: {} (записанные до {}){kept}.",
+            removed.len(),
+            date.format("%d.%m.%Y")
+        );
+    }
     // The journals of `apply` and `notify` name people by id: finished runs before the day go.
     let runs = store.journal_forget_before(&date.format("%Y-%m-%d").to_string())?;
     if runs > 0 {

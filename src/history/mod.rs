@@ -36,7 +36,60 @@ pub struct RunInfo {
     pub staff: usize,
 }
 
+pub mod movement;
+pub mod pins;
+
 const META: &str = "meta.json";
+
+/// Left in the history folder when a roster was not recorded because a source could not
+/// be read; removed by the next record. `movement` tells the user.
+const SKIPPED: &str = "skipped.json";
+
+/// A roster build that was not recorded: when, by which command, how many sources unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub on: NaiveDate,
+    pub command: String,
+    pub unreadable: usize,
+}
+
+/// Notes that the roster `command` built today was not recorded (sources unreadable).
+pub fn note_skipped(root: &Path, command: &str, today: NaiveDate, unreadable: usize) -> Result<()> {
+    let d = dir(root);
+    crate::files::ensure_dir(&d).with_context(|| format!("не удалось создать папку истории {}", d.display()))?;
+    let note = Skipped {
+        on: today,
+        command: command.to_string(),
+        unreadable,
+    };
+    crate::files::write_atomic(&d.join(SKIPPED), &serde_json::to_vec_pretty(&note)?, false)?;
+    Ok(())
+}
+
+/// The latest roster build that was not recorded, when no record was made since.
+pub fn skipped(root: &Path) -> Option<Skipped> {
+    let bytes = std::fs::read(dir(root).join(SKIPPED)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Removes the records made before `before`, except the latest record (the next movement
+/// and diff compare with it). Returns the runs removed.
+pub fn forget_before(root: &Path, before: NaiveDate) -> Result<Vec<u64>> {
+    let runs = list(root)?;
+    let Some(latest) = runs.last().map(|i| i.run) else {
+        return Ok(Vec::new());
+    };
+    let mut removed = Vec::new();
+    for i in runs.iter().filter(|i| i.recorded_on < before && i.run != latest) {
+        let d = dir(root).join(i.run.to_string());
+        // Renamed aside first: a half-removed record is never read as a record.
+        let aside = dir(root).join(format!(".gone-{}-{}", i.run, std::process::id()));
+        std::fs::rename(&d, &aside).with_context(|| format!("не удалось удалить {}", d.display()))?;
+        std::fs::remove_dir_all(&aside).with_context(|| format!("не удалось удалить {}", aside.display()))?;
+        removed.push(i.run);
+    }
+    Ok(removed)
+}
 
 /// `.rollout/history` of the workspace at `root`.
 pub fn dir(root: &Path) -> PathBuf {
@@ -134,6 +187,7 @@ pub fn find(root: &Path, hash: &str) -> Result<Option<RunInfo>> {
 pub fn record(root: &Path, roster: &Roster, command: &str, today: NaiveDate) -> Result<(RunInfo, bool)> {
     let hash = content_hash(roster);
     let runs = list(root)?;
+    let _ = std::fs::remove_file(dir(root).join(SKIPPED));
     if let Some(existing) = runs.iter().find(|i| i.hash == hash) {
         return Ok((existing.clone(), false));
     }

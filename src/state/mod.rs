@@ -98,7 +98,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`. Append only: a migration
 /// that has shipped is never edited.
-const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4];
+const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5];
 
 /// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
 /// 0 → 1 only set the version on a store made by that code.
@@ -156,6 +156,14 @@ CREATE TABLE IF NOT EXISTS journal (
   state TEXT NOT NULL CHECK (state IN ('planned', 'pending', 'done', 'skipped', 'failed', 'waiting')),
   code TEXT, message TEXT, updated TEXT NOT NULL, PRIMARY KEY (run_id, seq));
 CREATE INDEX IF NOT EXISTS journal_by_key ON journal (key, state);
+";
+
+/// Version 5: id pins — a person whose name or birth date was corrected keeps the id they
+/// had (`natural_id` is the id the build mints now, `pinned_id` the one kept; see
+/// `history::pins`).
+const SCHEMA_5: &str = "
+CREATE TABLE IF NOT EXISTS id_pins (
+  natural_id TEXT PRIMARY KEY, pinned_id TEXT NOT NULL, kind TEXT NOT NULL, pinned_on TEXT NOT NULL);
 ";
 
 /// A secret shorter than this is damaged, not a secret.
@@ -681,6 +689,58 @@ impl Store {
             tx.execute("DELETE FROM people WHERE person_id = ?1", params![p]).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
+        Ok(gone.len())
+    }
+
+    /// The id pins: natural id → pinned id.
+    pub fn id_pins(&self) -> Result<HashMap<String, String>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT natural_id, pinned_id FROM id_pins")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<HashMap<_, _>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Keeps new pins (natural id, pinned id, kind), in one transaction.
+    pub fn add_id_pins(&mut self, pins: &[(String, String, PersonKind)], today: &str) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        for (natural, pinned, kind) in pins {
+            tx.execute(
+                "INSERT OR REPLACE INTO id_pins (natural_id, pinned_id, kind, pinned_on) VALUES (?1, ?2, ?3, ?4)",
+                params![natural, pinned, kind_code(*kind), today],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Drops the pins whose kept id is gone: not on `current` and no longer in the store's
+    /// people. Returns how many were dropped.
+    pub fn purge_id_pins(&mut self, current: &HashSet<String>) -> Result<usize, StateError> {
+        let pins = self.id_pins()?;
+        let known: HashSet<String> = {
+            let mut stmt = self.conn.prepare("SELECT person_id FROM people").map_err(|e| self.err(e))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<HashSet<_>, _>>().map_err(|e| self.err(e))?
+        };
+        let gone: Vec<&String> = pins
+            .iter()
+            .filter(|(_, pinned)| !current.contains(*pinned) && !known.contains(*pinned))
+            .map(|(natural, _)| natural)
+            .collect();
+        for natural in &gone {
+            self.conn
+                .execute("DELETE FROM id_pins WHERE natural_id = ?1", params![natural])
+                .map_err(|e| self.err(e))?;
+        }
         Ok(gone.len())
     }
 

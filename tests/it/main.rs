@@ -17,6 +17,7 @@ mod layouts;
 mod letters;
 mod links;
 mod messages;
+mod moves;
 mod newcomer;
 mod newcomer2;
 mod normalisation;

@@ -22,7 +22,12 @@ fn about(c: &serde_json::Value, chat: i64, user: i64) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|a| a["user_id"] == user && (a["chat_id"] == chat || a["from_chat_id"] == chat))
-        .map(|a| (a["kind"].as_str().unwrap().to_string(), a["reason"]["code"].as_str().unwrap().to_string()))
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap().to_string(),
+                a["reason"]["code"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -60,11 +65,19 @@ fn a_student_in_another_groups_chat_under_an_exact_full_name_moves_without_a_rev
     let c = changes(&ws);
     let pid = person_id(&ws, "Семёнов", "Пётр");
     assert_eq!(status_of(&ws, 101, 23), "matched");
-    assert_eq!(about(&c, 101, 23), vec![("move".to_string(), "wrong_group_chat".to_string())], "{c:#}");
+    assert_eq!(
+        about(&c, 101, 23),
+        vec![("move".to_string(), "wrong_group_chat".to_string())],
+        "{c:#}"
+    );
     let mv = actions(&c, "move");
     assert_eq!(mv.len(), 1, "{c:#}");
     assert_eq!(
-        (mv[0]["from_chat_id"].as_i64(), mv[0]["chat_id"].as_i64(), mv[0]["person_id"].as_str()),
+        (
+            mv[0]["from_chat_id"].as_i64(),
+            mv[0]["chat_id"].as_i64(),
+            mv[0]["person_id"].as_str()
+        ),
         (Some(101), Some(103), Some(pid.as_str()))
     );
     assert!(
@@ -76,7 +89,10 @@ fn a_student_in_another_groups_chat_under_an_exact_full_name_moves_without_a_rev
     let ws = semenov_in_the_wrong_chat("Семенов", "Петр");
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 0, "{r}");
-    assert_eq!(about(&changes(&ws), 101, 23), vec![("move".to_string(), "wrong_group_chat".to_string())]);
+    assert_eq!(
+        about(&changes(&ws), 101, 23),
+        vec![("move".to_string(), "wrong_group_chat".to_string())]
+    );
 }
 
 #[test]
@@ -102,7 +118,11 @@ fn a_namesake_on_the_roster_keeps_the_move_a_review_unless_the_patronymic_tells_
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
-    assert_eq!(about(&c, 101, 23), vec![("move".to_string(), "wrong_group_chat".to_string())], "{c:#}");
+    assert_eq!(
+        about(&c, 101, 23),
+        vec![("move".to_string(), "wrong_group_chat".to_string())],
+        "{c:#}"
+    );
     assert_eq!(actions(&c, "move")[0]["chat_id"], 103, "to the ИС-2 Семёнов's chat");
 }
 
@@ -110,12 +130,10 @@ fn a_namesake_on_the_roster_keeps_the_move_a_review_unless_the_patronymic_tells_
 fn a_dropped_record_with_the_name_keeps_the_move_a_review() {
     let ws = semenov_in_the_wrong_chat("Пётр", "Семёнов");
     // A second Семёнов Пётр left out for a data error (no group).
-    ws.write(
-        "sources/students.csv",
-        format!("{STUDENTS}Семёнов Пётр Андреевич;;ГК;12.12.2008\n"),
-    );
+    ws.write("sources/students.csv", format!("{STUDENTS}Семёнов Пётр Андреевич;;ГК;12.12.2008\n"));
     let r = ws.run(&["diff"]);
-    assert_eq!(r.code, 1, "a data error\n{r}");
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(find_person(&ws.people(), "Семёнов", "Пётр").len(), 1, "the second is left out");
     let c = changes(&ws);
     assert_eq!(status_of(&ws, 101, 23), "review");
     assert!(actions(&c, "move").is_empty(), "{c:#}");
@@ -138,7 +156,9 @@ fn a_parent_in_another_groups_chat_stays_a_review() {
     // Her own chat still invites her: the review does not hold the invite back.
     let popova = person_id(&ws, "Попова", "Ольга");
     assert!(
-        actions(&c, "invite").iter().any(|a| a["person_id"] == popova.as_str() && a["chat_id"] == 104),
+        actions(&c, "invite")
+            .iter()
+            .any(|a| a["person_id"] == popova.as_str() && a["chat_id"] == 104),
         "{c:#}"
     );
 }
@@ -155,7 +175,7 @@ fn the_removal_half_of_a_move_counts_toward_max_remove() {
     assert_eq!(
         held,
         vec![
-            "Главный корпус, обучающиеся: 1 удаление (из них при переводе в свой чат — 1) из 9 участников чатов (11.1%) — больше порога [safety] max_remove = 0; проверьте и подтвердите (rollout approve)"
+            "Главный корпус, обучающиеся: 1 удаление (из них при переводе в свой чат — 1) из 12 участников чатов (8.3%) — больше порога [safety] max_remove = 0; проверьте и подтвердите (rollout approve)"
         ],
         "{r}"
     );
@@ -184,9 +204,13 @@ fn two_marinas(with_full_name: bool) -> Ws {
 fn a_review_candidate_is_still_invited_and_gets_a_letter() {
     let ws = two_marinas(false);
     let r = ws.run(&["run"]);
-    assert_eq!(r.code, 1, "reviews\n{r}");
+    assert_eq!(r.code, 0, "{r}");
     let c = changes(&ws);
-    assert_eq!(about(&c, 102, 80), vec![("review".to_string(), "ambiguous_match".to_string())], "{c:#}");
+    assert_eq!(
+        about(&c, 102, 80),
+        vec![("review".to_string(), "ambiguous_match".to_string())],
+        "{c:#}"
+    );
     let sidorova = person_id(&ws, "Сидорова", "Марина");
     let kuznetsova = person_id(&ws, "Кузнецова", "Марина");
     for pid in [&sidorova, &kuznetsova] {
@@ -222,7 +246,9 @@ fn a_first_name_alone_left_by_the_others_being_matched_stays_a_review_that_names
     assert_eq!(rev[0]["person_id"], kuznetsova.as_str());
     // The suggested mother is invited all the same; the matched one is not.
     assert!(
-        actions(&c, "invite").iter().any(|a| a["person_id"] == kuznetsova.as_str() && a["chat_id"] == 102),
+        actions(&c, "invite")
+            .iter()
+            .any(|a| a["person_id"] == kuznetsova.as_str() && a["chat_id"] == 102),
         "{c:#}"
     );
     assert!(actions(&c, "invite").iter().all(|a| a["person_id"] != sidorova.as_str()));

@@ -1,10 +1,11 @@
 //! The change set as set algebra. Two sets of memberships (chat, person):
 //! - *should*: who the roster and the profile expect in each placed chat
 //!   ([`Expected`]);
-//! - *is*: who the matches put there (automatic matches of people on the roster), with
-//!   *maybe* beside it for members in review (never invited twice).
+//! - *is*: who the matches put there (automatic matches of people on the roster).
 //!
-//! Invites are *should − is − maybe* (minus people a move already brings in), chats to set
+//! Invites are *should − is* (minus people a move already brings in): a member in review
+//! suppresses no invite — an invite to someone already in the chat costs nothing, a missing
+//! one costs the whole rollout. Chats to set
 //! up are placements with nobody's chat, moves and reviews come from *is − should*,
 //! removals from members who left the roster, admin rights from curators in *is*. Nothing
 //! is concluded about a chat whose member list is unknown.
@@ -38,8 +39,6 @@ struct Memberships<'a> {
     known: HashSet<i64>,
     /// (chat, person) → member: the memberships that exist.
     is: HashMap<(i64, &'a str), i64>,
-    /// (chat, person): memberships that may exist (the best candidates of a review).
-    maybe: HashSet<(i64, &'a str)>,
     /// (chat, user) → admin or owner.
     admin: HashMap<(i64, i64), bool>,
 }
@@ -51,7 +50,6 @@ impl<'a> Memberships<'a> {
             chat_of: BTreeMap::new(),
             known: HashSet::new(),
             is: HashMap::new(),
-            maybe: HashSet::new(),
             admin: HashMap::new(),
         };
         for (cs, placement) in input.chats {
@@ -69,22 +67,8 @@ impl<'a> Memberships<'a> {
         }
         for x in input.matches {
             let Some(pid) = x.person_id.as_deref() else { continue };
-            match x.status {
-                Status::Matched if !x.departed => {
-                    m.is.insert((x.chat_id, pid), x.user_id);
-                }
-                Status::Review => {
-                    m.maybe.insert((x.chat_id, pid));
-                    // Candidates tied with the best are as possibly present: which of them is
-                    // "best" must not depend on the workspace's salted ids.
-                    let top = x.candidates.first().map(|c| c.1).unwrap_or(x.confidence);
-                    for (id, conf) in &x.candidates {
-                        if (conf - top).abs() < 1e-9 {
-                            m.maybe.insert((x.chat_id, id.as_str()));
-                        }
-                    }
-                }
-                _ => {}
+            if x.status == Status::Matched && !x.departed {
+                m.is.insert((x.chat_id, pid), x.user_id);
             }
         }
         m
@@ -558,7 +542,8 @@ fn unexpected(
 }
 
 /// *should − is*: a placement with no chat is a chat to set up; in a known chat, everyone
-/// expected who is neither in it, nor possibly in it, nor moving into it is invited.
+/// expected who is neither in it nor moving into it is invited — a possible match of a
+/// member in review too (the review stays).
 fn missing(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Person>, moving: &HashSet<(i64, String)>) -> Vec<Action> {
     let mut out = Vec::new();
     for (place, expected) in &input.expected.by_placement {
@@ -590,7 +575,7 @@ fn missing(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &P
                     .and_then(|g| input.expected.curators.get(&(place.branch.clone(), g.clone())));
                 for pid in expected {
                     let key = (chat, pid.as_str());
-                    if m.is.contains_key(&key) || m.maybe.contains(&key) || moving.contains(&(chat, pid.clone())) {
+                    if m.is.contains_key(&key) || moving.contains(&(chat, pid.clone())) {
                         continue;
                     }
                     let curator = curators.is_some_and(|c| c.contains(pid));

@@ -1,6 +1,7 @@
 //! Safety, learned from Canvas' change_threshold, Clever's "sync on hold" and Edlink's
 //! pending syncs: removals over a threshold per branch and audience hold the change set
-//! until approved; a branch with no roster data never yields removals; a branch whose
+//! until approved (a move's removal from the old chat among them); a branch with no roster
+//! data never yields removals; a branch whose
 //! roster shrank sharply since the last accepted run holds the change set.
 
 use super::{Action, ActionKind, ReasonCode};
@@ -171,13 +172,29 @@ pub fn assess(
                 cs.members.iter().filter(|m| !m.is_bot && !m.is_owner).count();
         }
     }
-    let mut removals: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for a in actions.iter().filter(|a| a.kind() == ActionKind::Remove) {
-        if let (Some(b), Some(aud)) = (a.branch(), a.audience()) {
-            *removals.entry((b.to_string(), aud.code().to_string())).or_default() += 1;
+    // A move's removal half counts where it removes: in the chat the person leaves.
+    let place_of: BTreeMap<i64, &Placement> = chats
+        .iter()
+        .filter_map(|(cs, p)| Some((cs.chat.chat_id, p.as_ref().ok()?)))
+        .collect();
+    // (removals, of them the removal halves of moves)
+    let mut removals: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for a in actions.iter() {
+        let at = match a.kind() {
+            ActionKind::Remove => a.branch().zip(a.audience()),
+            ActionKind::Move => a
+                .from_chat_id()
+                .and_then(|c| place_of.get(&c))
+                .map(|p| (p.branch.as_str(), p.audience)),
+            _ => None,
+        };
+        if let Some((b, aud)) = at {
+            let e = removals.entry((b.to_string(), aud.code().to_string())).or_default();
+            e.0 += 1;
+            e.1 += usize::from(a.kind() == ActionKind::Move);
         }
     }
-    for ((b, aud), n) in &removals {
+    for ((b, aud), (n, moves)) in &removals {
         let of = members.get(&(b.clone(), aud.clone())).copied().unwrap_or(0);
         if cfg.safety.max_remove.exceeded(*n, of) {
             let share = if of > 0 { *n as f64 * 100.0 / of as f64 } else { 100.0 };
@@ -187,9 +204,14 @@ pub fn assess(
             };
             held.push(Hold {
                 fact: format!(
-                    "{b}, {}: {} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}",
+                    "{b}, {}: {}{} из {} чатов ({share:.1}%) — больше порога [safety] max_remove = {limit}",
                     audience_ru(aud),
                     crate::human::ru_count(*n, ["удаление", "удаления", "удалений"]),
+                    if *moves > 0 {
+                        format!(" (из них при переводе в свой чат — {moves})")
+                    } else {
+                        String::new()
+                    },
                     crate::human::ru_count(of, ["участника", "участников", "участников"])
                 ),
                 ask: Ask::Threshold,

@@ -18,6 +18,7 @@ mod letters;
 mod links;
 mod messages;
 mod movement;
+mod moves;
 mod newcomer;
 mod newcomer2;
 mod normalisation;

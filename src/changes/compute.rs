@@ -4,12 +4,12 @@
 use super::{ChangeSet, ChangeStatus, DiffInput, safety};
 use crate::config::Config;
 use crate::human::timing;
-use crate::matching::{Expected, Matcher, MemberMatch, Status as MatchStatus, Tier};
-use crate::platform::place::{ChatPlacer, Placement};
-use crate::platform::{ChatState, PlatformState};
 use crate::matching::ReviewWhy;
 use crate::matching::names::norm;
+use crate::matching::{Expected, Matcher, MemberMatch, Status as MatchStatus, Tier};
 use crate::platform::place::Audience;
+use crate::platform::place::{ChatPlacer, Placement};
+use crate::platform::{ChatState, PlatformState};
 use crate::roster::{Loaded, Person, PersonKind, Roster};
 use crate::state::Store;
 use anyhow::Context;
@@ -230,11 +230,18 @@ fn still_here(previous: &Roster, roster: &Roster, gone: &[&Person]) -> HashMap<S
     for old in gone {
         let Some(same_name) = by_name.get(&key(old)) else { continue };
         let old_keys: Vec<&String> = [&old.phone, &old.email, &old.snils_hash].into_iter().flatten().collect();
-        let old_kids = if old.kind == PersonKind::Parent { kids(previous, &old.id) } else { HashSet::new() };
+        let old_kids = if old.kind == PersonKind::Parent {
+            kids(previous, &old.id)
+        } else {
+            HashSet::new()
+        };
         let fits: Vec<&&Person> = same_name
             .iter()
             .filter(|p| {
-                [&p.phone, &p.email, &p.snils_hash].into_iter().flatten().any(|k| old_keys.contains(&k))
+                [&p.phone, &p.email, &p.snils_hash]
+                    .into_iter()
+                    .flatten()
+                    .any(|k| old_keys.contains(&k))
                     || (!old_kids.is_empty() && !kids(roster, &p.id).is_disjoint(&old_kids))
             })
             .collect();

@@ -363,7 +363,13 @@ fn departed(input: &DiffInput<'_>, x: &MemberMatch, place: &Placement, pid: &str
                 .map(|k| k.iter().map(String::as_str).collect())
                 .unwrap_or_default();
             if let Some(l) = input.leavers {
-                kids.extend(l.previous.guardians.iter().filter(|g| g.parent_id == pid).map(|g| g.student_id.as_str()));
+                kids.extend(
+                    l.previous
+                        .guardians
+                        .iter()
+                        .filter(|g| g.parent_id == pid)
+                        .map(|g| g.student_id.as_str()),
+                );
             }
             let enrolled: Vec<&Person> = kids.iter().filter_map(|k| people.get(k).copied()).collect();
             let here = |k: &Person| match place.group.as_deref() {

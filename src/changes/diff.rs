@@ -27,6 +27,9 @@ pub struct DiffInput<'a> {
     pub expected: &'a Expected,
     /// Every parent → students they were ever seen with (state store).
     pub children_history: &'a HashMap<String, Vec<String>>,
+    /// The roster of the last change set approved or applied and who left it, when the
+    /// history has it.
+    pub leavers: Option<&'a super::compute::Leavers>,
 }
 
 /// The platform side: which chat is which placement, and who is in it.
@@ -91,6 +94,7 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
     let m = Memberships::new(input);
     let mut actions = chat_reviews(input);
     actions.extend(member_actions(input, &m, &people));
+    departed_childs_parents(input, &people, &mut actions);
     let moving: HashSet<(i64, String)> = actions
         .iter()
         .filter(|a| a.kind() == ActionKind::Move)
@@ -324,8 +328,11 @@ fn elsewhere(input: &DiffInput<'_>, place: Option<&Placement>, pid: &str, people
     }
 }
 
-/// A member remembered as someone no longer on the roster: removed (seed 001, 2.29), a
-/// parent only when none of their children is still enrolled.
+/// A member who is someone no longer on the roster (an account remembered, or matched to a
+/// leaver of the history): removed from every chat they are in (seed 001, 2.29); a parent
+/// stays in a group's chat while a child of theirs (as the state store and the previous
+/// roster know them) is still in that group, and in a chat with no group while any child
+/// is still enrolled.
 fn departed(input: &DiffInput<'_>, x: &MemberMatch, place: &Placement, pid: &str, people: &HashMap<&str, &Person>) -> Option<Action> {
     let (code, text) = match x.kind {
         Some(PersonKind::Student) => (
@@ -334,13 +341,35 @@ fn departed(input: &DiffInput<'_>, x: &MemberMatch, place: &Placement, pid: &str
         ),
         Some(PersonKind::Staff) => (ReasonCode::StaffLeft, "сотрудника больше нет в списках (уволился): удалить из чата"),
         _ => {
-            let kids = input.children_history.get(pid).map(Vec::as_slice).unwrap_or_default();
-            if kids.iter().any(|k| people.contains_key(k.as_str())) {
+            let mut kids: Vec<&str> = input
+                .children_history
+                .get(pid)
+                .map(|k| k.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            if let Some(l) = input.leavers {
+                kids.extend(
+                    l.previous
+                        .guardians
+                        .iter()
+                        .filter(|g| g.parent_id == pid)
+                        .map(|g| g.student_id.as_str()),
+                );
+            }
+            let enrolled: Vec<&Person> = kids.iter().filter_map(|k| people.get(k).copied()).collect();
+            let here = |k: &Person| match place.group.as_deref() {
+                Some(g) => k.groups.iter().any(|r| r.branch == place.branch && r.group == g),
+                None => true,
+            };
+            if enrolled.iter().any(|k| here(k)) {
                 return None;
             }
             (
                 ReasonCode::DepartedParent,
-                "родитель выбывшего обучающегося: удалить из чата вместе с ребёнком (других его детей в списках нет)",
+                if enrolled.is_empty() {
+                    "родитель выбывшего обучающегося: удалить из чата вместе с ребёнком (других его детей в списках нет)"
+                } else {
+                    PARENT_OF_DEPARTED_HERE
+                },
             )
         }
     };
@@ -355,6 +384,53 @@ fn departed(input: &DiffInput<'_>, x: &MemberMatch, place: &Placement, pid: &str
         text.to_string(),
         None,
     ))
+}
+
+/// A parent whose departed child was in this chat's group, with other children elsewhere.
+const PARENT_OF_DEPARTED_HERE: &str =
+    "родитель выбывшего обучающегося: удалить из чата этой группы (другие его дети учатся в других группах)";
+
+/// A parent still on the roster, sitting in the parents' chat of a group their departed
+/// child was in (the previous roster says so) and no child of theirs is in now: removed
+/// from that chat only — the chats of their other children stay. A move to a child's chat
+/// the parent is not in yet stays the move (its removal half is this removal).
+fn departed_childs_parents(input: &DiffInput<'_>, people: &HashMap<&str, &Person>, actions: &mut Vec<Action>) {
+    let Some(l) = input.leavers else { return };
+    let places: HashMap<i64, &Placement> = input
+        .chats
+        .iter()
+        .filter(|(c, _)| c.members_known)
+        .filter_map(|(c, p)| Some((c.chat.chat_id, p.as_ref().ok()?)))
+        .collect();
+    for x in input.matches.iter().filter(|x| x.status == Status::Matched && !x.departed) {
+        let Some(pid) = x.person_id.as_deref() else { continue };
+        let Some(place) = places.get(&x.chat_id).copied() else { continue };
+        if place.audience != Audience::Parents
+            || people.get(pid).map(|p| p.kind) != Some(PersonKind::Parent)
+            || input.expected.expects(place, pid)
+            || !l.departed_child_in(pid, place)
+        {
+            continue;
+        }
+        let moving = actions
+            .iter()
+            .any(|a| a.kind() == ActionKind::Move && a.from_chat_id() == Some(x.chat_id) && a.user_id() == Some(x.user_id));
+        if moving {
+            continue;
+        }
+        actions.retain(|a| !(a.kind() == ActionKind::Review && a.chat_id() == Some(x.chat_id) && a.user_id() == Some(x.user_id)));
+        actions.push(Action::new(
+            Change::Remove {
+                place: place.clone(),
+                person_id: pid.to_string(),
+                chat_id: x.chat_id,
+                user_id: x.user_id,
+            },
+            ReasonCode::DepartedParent,
+            PARENT_OF_DEPARTED_HERE.to_string(),
+            source_of(people, pid),
+        ));
+    }
 }
 
 /// A membership in *is − should*: a student or parent in another group's chat moves when

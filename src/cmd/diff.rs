@@ -56,6 +56,7 @@ pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bo
         ws.today,
     )?;
     store.record_change_set(&d.changes.hash, &d.parts, &d.actionable_json(), !d.changes.held_reasons.is_empty())?;
+    store.record_change_set_roster(&d.changes.hash, &d.roster_hash)?;
     if !quiet {
         let mut text = Vec::new();
         let _ = rollout::summary::print_diff_summary(&mut text, &ws.cfg, &d, &ws.out);

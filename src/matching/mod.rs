@@ -10,7 +10,7 @@ use crate::config::MatchingConfig;
 use crate::normalize::names::PersonName;
 use crate::platform::place::{Audience, Placement};
 use crate::platform::{ChatState, Member};
-use crate::roster::{PersonKind, Roster};
+use crate::roster::{Person, PersonKind, Roster};
 use names::{first_sim, is_latin, latin_key, norm, part_sim};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -90,7 +90,7 @@ pub struct Known {
 }
 
 /// Who is expected in each placed chat.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Expected {
     pub by_placement: BTreeMap<Placement, BTreeSet<String>>,
     /// (branch, group) → curator ids
@@ -245,6 +245,8 @@ pub struct Matcher<'a> {
     by_email: HashMap<String, Vec<usize>>,
     /// Every first name on the roster: a token that is one is a name, not a typo of another.
     first_names: HashSet<String>,
+    /// The ids on the roster (leavers are candidates too, but not on it).
+    on_roster: HashSet<String>,
 }
 
 struct Scored {
@@ -256,6 +258,14 @@ struct Scored {
 
 impl<'a> Matcher<'a> {
     pub fn new(roster: &'a Roster, cfg: MatchingConfig, expected: &'a Expected, known: &'a Known) -> Self {
+        Self::with_leavers(roster, cfg, expected, known, &[])
+    }
+
+    /// A matcher that also knows `leavers`: people of an earlier roster who are gone now
+    /// (the diff's history leavers), candidates like anyone else — `expected` places them
+    /// in their old chats. A member matched to one is a leaver's account; the caller
+    /// decides what that means (see `changes::compute`).
+    pub fn with_leavers(roster: &'a Roster, cfg: MatchingConfig, expected: &'a Expected, known: &'a Known, leavers: &[Person]) -> Self {
         let mut m = Matcher {
             roster,
             cfg,
@@ -268,8 +278,11 @@ impl<'a> Matcher<'a> {
             by_phone: HashMap::new(),
             by_email: HashMap::new(),
             first_names: HashSet::new(),
+            on_roster: roster.people.iter().map(|p| p.id.clone()).collect(),
         };
-        for p in &roster.people {
+        let on_roster = &m.on_roster;
+        let leavers: Vec<&Person> = leavers.iter().filter(|p| !on_roster.contains(&p.id)).collect();
+        for p in roster.people.iter().chain(leavers) {
             m.cands.push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None));
             let i = m.cands.len() - 1;
             m.by_id.insert(p.id.clone(), i);
@@ -449,14 +462,14 @@ impl<'a> Matcher<'a> {
         // roster (that is how departures are seen). Everyone else is matched afresh from
         // the inputs, so the same inputs always give the same change set.
         if let Some((pid, kind, confirmed)) = self.known.identities.get(&member.user_id)
-            && (*confirmed || !self.by_id.contains_key(pid))
+            && (*confirmed || !self.on_roster.contains(pid))
         {
             out.person_id = Some(pid.clone());
             out.kind = Some(*kind);
             out.tier = Tier::Known;
             out.confidence = 1.0;
             out.status = Status::Matched;
-            out.departed = !self.by_id.contains_key(pid);
+            out.departed = !self.on_roster.contains(pid);
             return out;
         }
         let rejected = |i: usize| self.known.rejected.contains(&(member.user_id, self.cands[i].id.clone()));

@@ -5,11 +5,19 @@
 //! what is left and which calls may have been sent without their answer (`pending`).
 //!
 //! And what `apply` needs of each change set `diff` showed: the hash of each of its inputs
-//! (so a refusal names what changed), the actions `apply` can carry out, whether it was held.
+//! (so a refusal names what changed), the actions `apply` can carry out, whether it was held,
+//! and the roster it was computed from (the leavers of later runs are counted from it).
 
 use super::{StateError, Store};
 use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeMap, HashSet};
+
+/// Version 6 of the store: the content hash of the roster each shown change set was
+/// computed from ([`Store::record_change_set_roster`]). Only a column of
+/// `shown_change_sets` (version 2): it applies the same whatever version 5 holds.
+pub(super) const SCHEMA_6: &str = "
+ALTER TABLE shown_change_sets ADD COLUMN roster_hash TEXT;
+";
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -130,6 +138,44 @@ impl Store {
                 params![hash, parts, actions_json, held],
             )
             .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the content hash of the roster a shown change set was computed from
+    /// ([`crate::history::content_hash`]): the leavers of later runs are counted from the
+    /// roster of the last change set approved or applied.
+    pub fn record_change_set_roster(&mut self, hash: &str, roster_hash: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE shown_change_sets SET roster_hash = ?2 WHERE hash = ?1",
+                params![hash, roster_hash],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The roster (content hash) of the last change set approved (`rollout approve`) or
+    /// applied (a finished `apply` run), leaving out change sets computed from `current`
+    /// itself: approving or applying a change set does not change what it is compared with,
+    /// so its hash stays the same. The latest day of approval or application wins, then the
+    /// change set shown later. None on a first run.
+    pub fn reference_roster(&self, current: &str) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT roster_hash FROM (
+                   SELECT s.rowid AS seq, s.roster_hash AS roster_hash,
+                     (SELECT max(day) FROM (
+                        SELECT approved AS day FROM approvals a WHERE a.hash = s.hash
+                        UNION ALL
+                        SELECT substr(finished, 1, 10) FROM journal_runs j
+                          WHERE j.command = 'apply' AND j.hash = s.hash AND j.finished IS NOT NULL)) AS day
+                   FROM shown_change_sets s
+                   WHERE s.roster_hash IS NOT NULL AND s.roster_hash <> ?1)
+                 WHERE day IS NOT NULL ORDER BY day DESC, seq DESC LIMIT 1",
+                params![current],
+                |r| r.get(0),
+            )
+            .optional()
             .map_err(|e| self.err(e))
     }
 
@@ -405,5 +451,29 @@ mod tests {
         assert_eq!((shown.actions.as_deref(), shown.held), (Some("[]"), true));
         assert_eq!(store.latest_shown_change_set().unwrap().unwrap().hash, "h1");
         assert_eq!(store.shown_change_set("h2").unwrap(), None);
+    }
+
+    #[test]
+    fn the_reference_roster_is_the_last_approved_or_applied_one_other_than_the_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let show = |s: &mut Store, hash: &str, roster: &str, d: u32| {
+            s.record_diff(hash, &[], &crate::roster::Roster::default(), None, day(d)).unwrap();
+            s.record_change_set_roster(hash, roster).unwrap();
+        };
+        show(&mut store, "h1", "r1", 1);
+        assert_eq!(store.reference_roster("r2").unwrap(), None, "shown, never approved");
+        store.approve("h1", "2026-11-01").unwrap();
+        assert_eq!(store.reference_roster("r2").unwrap().as_deref(), Some("r1"));
+        assert_eq!(store.reference_roster("r1").unwrap(), None, "its own roster is no reference");
+        show(&mut store, "h2", "r2", 8);
+        let run = store.journal_start("apply", "h2", &[]).unwrap();
+        assert_eq!(store.reference_roster("r3").unwrap().as_deref(), Some("r1"), "an unfinished apply");
+        store.journal_finish(run).unwrap();
+        assert_eq!(store.reference_roster("r3").unwrap().as_deref(), Some("r2"), "applied");
+        assert_eq!(store.reference_roster("r2").unwrap().as_deref(), Some("r1"));
+        // The schema: version 6 is a column of its own.
+        assert_eq!(store.schema_version().unwrap(), 6);
     }
 }

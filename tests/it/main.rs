@@ -14,6 +14,7 @@ mod hostile_limits;
 mod hostile_state;
 mod house;
 mod layouts;
+mod leavers;
 mod letters;
 mod links;
 mod messages;

@@ -15,6 +15,7 @@ const COMMANDS: &[&[&str]] = &[
     &["approve"],
     &["apply"],
     &["purge"],
+    &["movement"],
     &["letters"],
     &["platform"],
     &["platform", "check"],

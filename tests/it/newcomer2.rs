@@ -411,11 +411,16 @@ fn a_reviewed_member_listed_in_another_group_is_told_where_the_roster_has_them()
             .unwrap()
             .to_string()
     };
+    // Сидоров's exact full name, unique on the roster: an automatic move now (issue 14).
+    let mv: Vec<_> = c["actions"].as_array().unwrap().iter().filter(|a| a["kind"] == "move").collect();
+    assert_eq!(mv.len(), 1, "{c}");
     assert_eq!(
-        reason(3, 103),
-        format!(
-            "«Алексей Сидоров»: совпадение неуверенное (0,91); по спискам — в группе ИС-1: подтвердите — rollout confirm 3 {sid} — или отклоните — rollout reject 3 {sid}"
-        )
+        (
+            mv[0]["user_id"].as_i64(),
+            mv[0]["from_chat_id"].as_i64(),
+            mv[0]["person_id"].as_str()
+        ),
+        (Some(3), Some(103), Some(sid.as_str()))
     );
     assert_eq!(
         reason(11, 104),

@@ -61,7 +61,17 @@ impl Leavers {
         let Some(info) = crate::history::find(&cfg.root, &reference)? else {
             return Ok(None);
         };
-        let previous = crate::history::load(&cfg.root, info.run)?;
+        // A damaged record is said, not fatal: the diff goes on with the remembered leavers.
+        let previous = match crate::history::load(&cfg.root, info.run) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!(
+                    "rollout: внимание: список № {} из истории не прочитан — выбывшие по истории не рассчитаны: {e:#}",
+                    info.run
+                );
+                return Ok(None);
+            }
+        };
         let now: HashSet<&str> = loaded.roster.people.iter().map(|p| p.id.as_str()).collect();
         let gone: Vec<&Person> = previous.people.iter().filter(|p| !now.contains(p.id.as_str())).collect();
         let renamed = still_here(&previous, &loaded.roster, &gone);

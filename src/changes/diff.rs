@@ -29,7 +29,7 @@ pub struct DiffInput<'a> {
     pub children_history: &'a HashMap<String, Vec<String>>,
     /// The roster of the last change set approved or applied and who left it, when the
     /// history has it.
-    pub leavers: Option<&'a super::compute::Leavers>,
+    pub leavers: Option<&'a super::leavers::Leavers>,
 }
 
 /// The platform side: which chat is which placement, and who is in it.

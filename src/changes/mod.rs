@@ -5,6 +5,7 @@
 
 pub mod compute;
 mod diff;
+pub mod leavers;
 pub mod safety;
 
 pub use compute::{DiffOutcome, PlacedChat, check_approval, compute};

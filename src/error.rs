@@ -50,6 +50,11 @@ impl Error {
 /// Russian ([`crate::files::io_ru`], [`crate::state::sql_ru`]), any other as it displays.
 /// An error chain as people read it: the message, then each cause not already said by the
 /// lines before it (an error that quotes its cause is not repeated), in Russian.
+/// An error's cause chain on one line in Russian, for a warning («…: причина»).
+pub fn one_line_ru(e: &anyhow::Error) -> String {
+    lines_ru(e.chain()).join(": ")
+}
+
 pub fn lines_ru(chain: anyhow::Chain<'_>) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for cause in chain.map(cause_ru) {

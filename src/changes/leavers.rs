@@ -35,16 +35,26 @@ impl Leavers {
         let Some(reference) = store.reference_roster(current)? else {
             return Ok(None);
         };
-        let Some(info) = crate::history::find(&cfg.root, &reference)? else {
-            return Ok(None);
+        // A history that cannot be read is said, not fatal, like a damaged record below.
+        let info = match crate::history::find(&cfg.root, &reference) {
+            Ok(Some(info)) => info,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                eprintln!(
+                    "rollout: внимание: история списков не прочитана — выбывшие по истории не рассчитаны: {}",
+                    crate::error::one_line_ru(&e)
+                );
+                return Ok(None);
+            }
         };
         // A damaged record is said, not fatal: the diff goes on with the remembered leavers.
         let previous = match crate::history::load(&cfg.root, info.run) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!(
-                    "rollout: внимание: список № {} из истории не прочитан — выбывшие по истории не рассчитаны: {e:#}",
-                    info.run
+                    "rollout: внимание: список № {} из истории не прочитан — выбывшие по истории не рассчитаны: {}",
+                    info.run,
+                    crate::error::one_line_ru(&e)
                 );
                 return Ok(None);
             }

@@ -290,7 +290,10 @@ impl Workspace {
                 rollout::human::ru_count(pins.len(), ["человек", "человека", "человек"])
             ),
             Ok(_) => {}
-            Err(e) => eprintln!("rollout: внимание: ID людей с исправленными данными не сверены с историей списков: {e:#}"),
+            Err(e) => eprintln!(
+                "rollout: внимание: ID людей с исправленными данными не сверены с историей списков: {}",
+                rollout::error::one_line_ru(&e)
+            ),
         }
         Ok(loaded)
     }
@@ -302,7 +305,7 @@ impl Workspace {
         if loaded.unreadable > 0
             && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, loaded.unreadable)
         {
-            eprintln!("rollout: внимание: {e:#}");
+            eprintln!("rollout: внимание: {}", rollout::error::one_line_ru(&e));
         }
         if loaded.unreadable > 0 || loaded.sheets == 0 || loaded.roster.people.is_empty() {
             return None;
@@ -310,7 +313,10 @@ impl Workspace {
         match rollout::history::record(&self.cfg.root, &loaded.roster, command, self.today) {
             Ok((info, _)) => Some(info),
             Err(e) => {
-                eprintln!("rollout: внимание: список не записан в историю: {e:#}");
+                eprintln!(
+                    "rollout: внимание: список не записан в историю: {}",
+                    rollout::error::one_line_ru(&e)
+                );
                 None
             }
         }

@@ -104,6 +104,14 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     if from.run == to.run {
         return Err(Error::msg(format!("сравнивать не с чем: оба списка — {}", describe(&to))));
     }
+    // Movement runs forward: a reversed pair would call arrivals departures.
+    if from.run > to.run {
+        return Err(Error::msg(format!(
+            "список --from ({}) записан позже, чем --to ({}): укажите в --from более ранний список",
+            describe(&from),
+            describe(&to)
+        )));
+    }
     let read = |i: &RunInfo| movement::frames(&root, i.run).map_err(Error::unreadable);
     let changes = movement::compare(&read(&from)?, &read(&to)?).map_err(Error::unreadable)?;
 
@@ -115,7 +123,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     rollout::output::write_private(&csv_path, &csv)
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", csv_path.display()))))?;
     let xlsx_path = ws.out.join("movement.xlsx");
-    let book = movement::xlsx_bytes(&xlsx_path, &changes, &from, &to).map_err(Error::output)?;
+    let book = rollout::output::movement::xlsx_bytes(&xlsx_path, &changes, &from, &to).map_err(Error::output)?;
     rollout::output::write_private(&xlsx_path, &book)
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", xlsx_path.display()))))?;
 

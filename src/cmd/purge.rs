@@ -51,11 +51,15 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     }
     // The roster history: records made before the day go, except the latest, which the
     // next movement and diff compare with.
+    // The roster of the last approved or applied change set stays too: the diff finds
+    // leavers against it.
     let root = &ws.cfg.root;
-    let removed = rollout::history::forget_before(root, date).map_err(Error::Output)?;
+    let reference = store.reference_roster(&rollout::history::content_hash(&loaded.roster))?;
+    let removed = rollout::history::forget_before(root, date, reference.as_deref()).map_err(Error::Output)?;
     if !removed.is_empty() {
-        let latest = rollout::history::list(root).map_err(Error::Output)?.pop();
-        let kept = latest
+        let runs = rollout::history::list(root).map_err(Error::Output)?;
+        let mut kept = runs
+            .last()
             .map(|i| {
                 format!(
                     "; последний, № {} от {}, оставлен — с ним сравнят следующие rollout movement и diff",
@@ -64,6 +68,16 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
                 )
             })
             .unwrap_or_default();
+        if let Some(r) = runs
+            .iter()
+            .find(|i| Some(i.hash.as_str()) == reference.as_deref() && runs.last() != Some(*i))
+        {
+            kept.push_str(&format!(
+                "; № {} от {} оставлен тоже: это список последнего одобренного или выполненного набора изменений, по нему находят выбывших",
+                r.run,
+                r.recorded_on.format("%d.%m.%Y")
+            ));
+        }
         say!(
             "Удалено списков из истории: {} (записанные до {}){kept}.",
             removed.len(),

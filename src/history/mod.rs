@@ -74,13 +74,16 @@ pub fn skipped(root: &Path) -> Option<Skipped> {
 
 /// Removes the records made before `before`, except the latest record (the next movement
 /// and diff compare with it). Returns the runs removed.
-pub fn forget_before(root: &Path, before: NaiveDate) -> Result<Vec<u64>> {
+pub fn forget_before(root: &Path, before: NaiveDate, keep: Option<&str>) -> Result<Vec<u64>> {
     let runs = list(root)?;
     let Some(latest) = runs.last().map(|i| i.run) else {
         return Ok(Vec::new());
     };
     let mut removed = Vec::new();
-    for i in runs.iter().filter(|i| i.recorded_on < before && i.run != latest) {
+    for i in runs
+        .iter()
+        .filter(|i| i.recorded_on < before && i.run != latest && Some(i.hash.as_str()) != keep)
+    {
         let d = dir(root).join(i.run.to_string());
         // Renamed aside first: a half-removed record is never read as a record.
         let aside = dir(root).join(format!(".gone-{}-{}", i.run, std::process::id()));
@@ -189,7 +192,14 @@ pub fn record(root: &Path, roster: &Roster, command: &str, today: NaiveDate) -> 
     let runs = list(root)?;
     let _ = std::fs::remove_file(dir(root).join(SKIPPED));
     if let Some(existing) = runs.iter().find(|i| i.hash == hash) {
-        return Ok((existing.clone(), false));
+        let at = dir(root).join(existing.run.to_string());
+        if looks_whole(&at) {
+            return Ok((existing.clone(), false));
+        }
+        // A damaged record of this very roster: written anew under a new number.
+        let aside = dir(root).join(format!(".gone-{}-{}", existing.run, std::process::id()));
+        std::fs::rename(&at, &aside).map_err(|e| damaged(&at, &crate::files::io_ru(&e)))?;
+        let _ = std::fs::remove_dir_all(&aside);
     }
     let d = dir(root);
     crate::files::ensure_dir(&d).with_context(|| format!("не удалось создать папку истории {}", d.display()))?;
@@ -439,11 +449,71 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     Ok(())
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let f = std::fs::File::open(path).with_context(|| format!("не удалось открыть {}", path.display()))?;
-    ParquetReader::new(f)
+/// The columns each table of a record has (all text).
+const COLUMNS: [(&str, &[&str]); 5] = [
+    (
+        "people.parquet",
+        &[
+            "person_id",
+            "kind",
+            "surname",
+            "first_name",
+            "patronymic",
+            "birth_date",
+            "phone",
+            "email",
+            "snils_hash",
+            "login",
+            "external_id",
+        ],
+    ),
+    ("memberships.parquet", &["person_id", "branch", "group"]),
+    ("groups.parquet", &["branch", "group", "course", "curator_ids"]),
+    ("guardians.parquet", &["student_id", "parent_id", "relation"]),
+    ("staff.parquet", &["person_id", "branch", "position", "curated_groups"]),
+];
+
+/// A damaged record, for people: which, and what to do. The reader's own (English) words
+/// are left out.
+fn damaged(path: &Path, what: &str) -> anyhow::Error {
+    let folder = path.parent().unwrap_or(path);
+    anyhow::anyhow!(
+        "{} — запись истории списков повреждена ({what}): удалите папку {} (rollout movement --list покажет оставшиеся списки); следующий rollout ingest, diff или run запишет текущий список заново",
+        path.display(),
+        folder.display()
+    )
+}
+
+/// Reads one table of a record and checks it has its columns, all text.
+pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).map_err(|e| damaged(path, &format!("файл не открывается: {}", crate::files::io_ru(&e))))?;
+    let df = ParquetReader::new(f)
         .finish()
-        .with_context(|| format!("{} — повреждённая запись истории списков", path.display()))
+        .map_err(|_| damaged(path, "это не таблица Parquet или она обрывается"))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    if let Some((_, cols)) = COLUMNS.iter().find(|(n, _)| *n == name) {
+        for c in *cols {
+            match df.column(c) {
+                Ok(col) if col.str().is_ok() => {}
+                Ok(_) => return Err(damaged(path, &format!("столбец {c} не текстовый"))),
+                Err(_) => return Err(damaged(path, &format!("нет столбца {c}"))),
+            }
+        }
+    }
+    Ok(df)
+}
+
+/// Whether every table of the record in `d` is whole: a Parquet file ends with `PAR1`
+/// (a cut-off file does not). Cheap: the last four bytes of each.
+fn looks_whole(d: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    COLUMNS.iter().all(|(name, _)| {
+        let Ok(mut f) = std::fs::File::open(d.join(name)) else {
+            return false;
+        };
+        let mut tail = [0u8; 4];
+        f.seek(SeekFrom::End(-4)).is_ok() && f.read_exact(&mut tail).is_ok() && &tail == b"PAR1"
+    })
 }
 
 /// A text column as owned values (`None` for a missing column's rows too).

@@ -5,7 +5,6 @@
 //!
 //! The outputs hold ids, branches and groups only: no names, phones or e-mails.
 
-use super::RunInfo;
 use crate::roster::{PersonKind, Roster};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -361,7 +360,7 @@ pub fn csv_rows(changes: &[Change], date: NaiveDate) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn kind_ru(k: PersonKind) -> &'static str {
+pub fn kind_ru(k: PersonKind) -> &'static str {
     match k {
         PersonKind::Student => "обучающийся",
         PersonKind::Parent => "родитель",
@@ -369,7 +368,7 @@ fn kind_ru(k: PersonKind) -> &'static str {
     }
 }
 
-fn field_ru(f: &str) -> String {
+pub fn field_ru(f: &str) -> String {
     f.split('|')
         .map(|x| match x {
             "surname" => "фамилия",
@@ -395,71 +394,6 @@ pub fn by_branch(changes: &[Change]) -> BTreeMap<String, BTreeMap<ChangeKind, us
         *out.entry(c.branch().to_string()).or_default().entry(c.change).or_default() += 1;
     }
     out
-}
-
-/// `movement.xlsx`: the summary by branch and every change, for people.
-pub fn xlsx_bytes(
-    file: &Path,
-    changes: &[Change],
-    from: &RunInfo,
-    to: &RunInfo,
-) -> std::result::Result<Vec<u8>, crate::output::xlsx::XlsxFailure> {
-    use crate::output::xlsx::{SheetData, workbook_bytes};
-    let day = to.recorded_on.format("%d.%m.%Y").to_string();
-    let mut header = vec!["Филиал".to_string()];
-    header.extend(ChangeKind::ALL.iter().map(|k| k.ru().to_string()));
-    let mut summary_rows = Vec::new();
-    for (branch, counts) in by_branch(changes) {
-        let mut r = vec![if branch.is_empty() { "—".to_string() } else { branch }];
-        r.extend(ChangeKind::ALL.iter().map(|k| counts.get(k).copied().unwrap_or(0).to_string()));
-        summary_rows.push(r);
-    }
-    summary_rows.push(vec![format!(
-        "Список № {} от {} → № {} от {}",
-        from.run,
-        from.recorded_on.format("%d.%m.%Y"),
-        to.run,
-        day
-    )]);
-    let summary = SheetData {
-        name: "Сводка".into(),
-        header,
-        rows: summary_rows,
-    };
-    let list = SheetData {
-        name: "Движение".into(),
-        header: [
-            "ID человека",
-            "Кто",
-            "Изменение",
-            "Что изменилось",
-            "Филиал (было)",
-            "Группа (было)",
-            "Филиал (стало)",
-            "Группа (стало)",
-            "Дата",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        rows: changes
-            .iter()
-            .map(|c| {
-                vec![
-                    c.person_id.clone(),
-                    kind_ru(c.kind).to_string(),
-                    c.change.ru().to_string(),
-                    field_ru(&c.field),
-                    c.branch_from.clone(),
-                    c.group_from.clone(),
-                    c.branch_to.clone(),
-                    c.group_to.clone(),
-                    day.clone(),
-                ]
-            })
-            .collect(),
-    };
-    workbook_bytes(file, &[summary, list])
 }
 
 #[cfg(test)]

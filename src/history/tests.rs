@@ -94,3 +94,19 @@ fn the_history_is_owner_only() {
         assert_eq!(e.metadata().unwrap().permissions().mode() & 0o077, 0, "{:?}", e.path());
     }
 }
+
+#[test]
+fn forgetting_keeps_the_latest_record_and_the_one_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let mut roster = sample();
+    let mut hashes = Vec::new();
+    for d in 1..=4 {
+        roster.people[1].name.first_name = format!("Анна{d}");
+        hashes.push(record(tmp.path(), &roster, "diff", day(d)).unwrap().0.hash);
+    }
+    let removed = forget_before(tmp.path(), day(30), Some(&hashes[1])).unwrap();
+    assert_eq!(removed, vec![1, 3]);
+    assert_eq!(list(tmp.path()).unwrap().iter().map(|i| i.run).collect::<Vec<_>>(), vec![2, 4]);
+    assert_eq!(forget_before(tmp.path(), day(30), None).unwrap(), vec![2]);
+}

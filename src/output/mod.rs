@@ -4,6 +4,7 @@
 //! injection for anyone who opens it in a spreadsheet.
 
 pub mod changes;
+pub mod movement;
 pub mod roster;
 pub mod xlsx;
 

@@ -318,3 +318,83 @@ fn the_history_is_owner_only() {
         assert_eq!(mode(&record.join(f)), 0o600, "{f}");
     }
 }
+
+/// Any run of Latin letters in a message is a leak of a library's English (ids, paths and
+/// file names excepted by the caller).
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 4)
+        .filter(|w| {
+            ![
+                "rollout", "movement", "ingest", "list", "history", "parquet", "people", "purge", "before", "person", "diff",
+            ]
+            .contains(w)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_damaged_record_is_named_in_russian_with_the_fix_and_written_anew() {
+    let ws = workspace();
+    ingest(&ws, "2026-11-22");
+    second_week(&ws);
+    ingest(&ws, "2026-11-29");
+    let people = ws.path().join(".rollout/history/2/people.parquet");
+    // A valid Parquet table of the wrong shape.
+    std::fs::copy(ws.path().join(".rollout/history/2/groups.parquet"), &people).unwrap();
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(
+        r.stderr
+            .contains("people.parquet — запись истории списков повреждена (нет столбца person_id): удалите папку"),
+        "{r}"
+    );
+    let path_free: String = r.stderr.replace(&ws.path().display().to_string(), "");
+    assert_eq!(english_words(&path_free), Vec::<String>::new(), "{r}");
+    // Cut off: the same roster built again replaces the record.
+    let bytes = std::fs::read(&people).unwrap();
+    std::fs::write(&people, &bytes[..bytes.len() / 2]).unwrap();
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(r.stderr.contains("(это не таблица Parquet или она обрывается)"), "{r}");
+    ingest(&ws, "2026-11-30");
+    let r = ws.run(&["movement", "--list"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(!ws.path().join(".rollout/history/2").exists());
+    assert!(ws.path().join(".rollout/history/3/meta.json").exists());
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 0, "{r}");
+}
+
+#[test]
+fn a_reversed_pair_is_refused() {
+    let ws = workspace();
+    ingest(&ws, "2026-11-22");
+    second_week(&ws);
+    ingest(&ws, "2026-11-29");
+    let r = ws.run(&["movement", "--from", "2", "--to", "1"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(
+            "rollout: ошибка: список --from (№ 2 от 29.11.2026 (rollout ingest)) записан позже, чем --to (№ 1 от 22.11.2026 (rollout ingest)): укажите в --from более ранний список"
+        ),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_history_that_is_a_file_is_a_warning_in_russian_and_the_run_goes_on() {
+    let ws = workspace();
+    ws.write(".rollout/history", "junk");
+    let r = ingest(&ws, "2026-11-22");
+    assert!(
+        r.stderr
+            .contains("rollout: внимание: список не записан в историю: не удалось прочитать папку истории"),
+        "{r}"
+    );
+    let path_free: String = r.stderr.replace(&ws.path().display().to_string(), "");
+    assert!(!path_free.contains("os error"), "{r}");
+    assert!(ws.path().join("out/roster/people.csv").exists());
+}

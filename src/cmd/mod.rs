@@ -285,10 +285,21 @@ impl Workspace {
         let mut loaded = rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb);
         let complete = loaded.unreadable == 0 && loaded.sheets > 0;
         match rollout::history::pins::settle(&self.cfg.root, &mut store, &mut loaded.roster, complete, self.today) {
-            Ok(pins) if !pins.is_empty() => eprintln!(
-                "rollout: {} с исправленными ФИО или датой рождения сохранили прежние ID",
-                rollout::human::ru_count(pins.len(), ["человек", "человека", "человек"])
-            ),
+            Ok(pins) if !pins.is_empty() => {
+                // A parent's id is made from their children's: it follows a corrected child's.
+                let parents = pins.iter().filter(|p| p.kind == rollout::roster::PersonKind::Parent).count();
+                let of_them = if parents > 0 {
+                    format!(
+                        " (из них родителей — {parents}: их ID складываются из ID детей и следуют за ними, даже если данные самих родителей не менялись)"
+                    )
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "rollout: {} с исправленными ФИО или датой рождения сохранили прежние ID{of_them}",
+                    rollout::human::ru_count(pins.len(), ["человек", "человека", "человек"])
+                )
+            }
             Ok(_) => {}
             Err(e) => eprintln!(
                 "rollout: внимание: ID людей с исправленными данными не сверены с историей списков: {}",

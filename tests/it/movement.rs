@@ -398,3 +398,22 @@ fn a_history_that_is_a_file_is_a_warning_in_russian_and_the_run_goes_on() {
     assert!(!path_free.contains("os error"), "{r}");
     assert!(ws.path().join("out/roster/people.csv").exists());
 }
+
+#[test]
+fn a_parent_whose_id_follows_a_corrected_child_is_counted_as_such() {
+    let ws = workspace();
+    let parent_1 = format!("{PARENTS_1}Кузнецова Анна Олеговна;ИС-1;ГК;Кузнецова Мария Ивановна;мать;89120000005\n");
+    ws.write("sources/parents.csv", &parent_1);
+    ingest(&ws, "2026-11-22");
+    ws.write("sources/students.csv", STUDENTS_1.replace("Кузнецова Анна", "Кузнецова Ана"));
+    ws.write("sources/parents.csv", parent_1.replace("Кузнецова Анна", "Кузнецова Ана"));
+    let r = ingest(&ws, "2026-11-29");
+    assert!(
+        r.stderr.lines().any(|l| l
+            == "rollout: 2 человека с исправленными ФИО или датой рождения сохранили прежние ID (из них родителей — 1: их ID складываются из ID детей и следуют за ними, даже если данные самих родителей не менялись)"),
+        "{r}"
+    );
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(movement_rows(&ws).len(), 1, "{:?}", movement_rows(&ws));
+}

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::matching::names::norm;
 use crate::matching::{Expected, MemberMatch, ReviewWhy, Status as MatchStatus, Tier};
 use crate::platform::place::{Audience, Placement};
-use crate::roster::{Loaded, Person, PersonKind, Roster};
+use crate::roster::{Loaded, Person, Roster};
 use crate::state::Store;
 use std::collections::{HashMap, HashSet};
 
@@ -61,7 +61,7 @@ impl Leavers {
         };
         let now: HashSet<&str> = loaded.roster.people.iter().map(|p| p.id.as_str()).collect();
         let gone: Vec<&Person> = previous.people.iter().filter(|p| !now.contains(p.id.as_str())).collect();
-        let renamed = still_here(&previous, &loaded.roster, &gone);
+        let renamed = still_here(&previous, &loaded.roster);
         let people = gone.into_iter().filter(|p| !renamed.contains_key(&p.id)).cloned().collect();
         Ok(Some(Leavers {
             reference,
@@ -170,45 +170,14 @@ impl Leavers {
     }
 }
 
-/// People of the previous roster gone under their id but still on the roster under another:
-/// the same kind and name, and a phone, e-mail or СНИЛС in common — or, for a parent, a
-/// child in common (a parent's id follows their children, so it changes when one leaves).
-/// Old id → id now; only where exactly one person now fits.
-fn still_here(previous: &Roster, roster: &Roster, gone: &[&Person]) -> HashMap<String, String> {
-    let key = |p: &Person| (p.kind, norm(&p.name.surname), norm(&p.name.first_name), norm(&p.name.patronymic));
-    let mut by_name: HashMap<_, Vec<&Person>> = HashMap::new();
-    for p in &roster.people {
-        by_name.entry(key(p)).or_default().push(p);
-    }
-    let kids = |r: &Roster, parent: &str| -> HashSet<String> {
-        r.guardians
-            .iter()
-            .filter(|g| g.parent_id == parent)
-            .map(|g| g.student_id.clone())
-            .collect()
-    };
-    let mut out = HashMap::new();
-    for old in gone {
-        let Some(same_name) = by_name.get(&key(old)) else { continue };
-        let old_keys: Vec<&String> = [&old.phone, &old.email, &old.snils_hash].into_iter().flatten().collect();
-        let old_kids = if old.kind == PersonKind::Parent {
-            kids(previous, &old.id)
-        } else {
-            HashSet::new()
-        };
-        let fits: Vec<&&Person> = same_name
-            .iter()
-            .filter(|p| {
-                [&p.phone, &p.email, &p.snils_hash]
-                    .into_iter()
-                    .flatten()
-                    .any(|k| old_keys.contains(&k))
-                    || (!old_kids.is_empty() && !kids(roster, &p.id).is_disjoint(&old_kids))
-            })
-            .collect();
-        if let [only] = fits.as_slice() {
-            out.insert(old.id.clone(), only.id.clone());
-        }
-    }
-    out
+/// People of the previous roster gone under their id but still on the roster under another
+/// (a corrected name or birth date; a parent whose id followed a child who left): the same
+/// person by the id pins' rules ([`crate::history::pins`]), found on a copy of the roster so
+/// this roster's ids stay as built. Old id → id now.
+fn still_here(previous: &Roster, roster: &Roster) -> HashMap<String, String> {
+    let mut copy = roster.clone();
+    crate::history::pins::pin(&mut copy, previous)
+        .into_iter()
+        .map(|p| (p.pinned, p.natural))
+        .collect()
 }

@@ -123,6 +123,7 @@ fn region(parents: usize) -> (Config, Roster, BTreeMap<Placement, LinkRecord>) {
                 branch: branch.clone(),
                 group: Some(name.clone()),
                 audience: a,
+                subject: None,
             };
             links.insert(
                 p.clone(),

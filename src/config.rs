@@ -81,6 +81,8 @@ pub enum SourceKind {
     Students,
     Parents,
     Staff,
+    /// The teaching load («нагрузка», «тарификация»): teacher, group, subject, hours.
+    Teaching,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +246,8 @@ pub struct ChatMapEntry {
     pub branch: Option<String>,
     pub group: Option<String>,
     pub audience: String,
+    /// A subject chat's subject (`audience = "subject"`).
+    pub subject: Option<String>,
     /// The entry's number in the table, from 1, for messages.
     pub entry: usize,
 }
@@ -262,9 +266,10 @@ struct RawChatMapEntry {
     branch: Option<String>,
     group: Option<String>,
     audience: Option<String>,
+    subject: Option<String>,
 }
 
-const CHAT_MAP_KEYS: [&str; 4] = ["chat_id", "branch", "group", "audience"];
+const CHAT_MAP_KEYS: [&str; 5] = ["chat_id", "branch", "group", "audience", "subject"];
 const PLATFORM_KEYS: [&str; 10] = [
     "source",
     "snapshot",
@@ -319,27 +324,35 @@ fn suggestion(typed: &str, known: &[&str]) -> String {
 
 /// `[chats]`/`[[chats]]` as written: the title, the entries, and the table's name for
 /// messages; each wrong key or value is a problem naming its entry.
-fn chats_section(v: Option<toml::Value>, problems: &mut Vec<String>) -> (Option<String>, Vec<RawChatMapEntry>, &'static str) {
-    let (title, list, table) = match v {
-        None => return (None, Vec::new(), "[[chats.map]]"),
-        Some(toml::Value::Array(a)) => (None, a, "[[chats]]"),
+/// `[chats]`: the title pattern, whether missing subject chats are listed, the map entries
+/// and how the table was written (for messages).
+fn chats_section(v: Option<toml::Value>, problems: &mut Vec<String>) -> (Option<String>, bool, Vec<RawChatMapEntry>, &'static str) {
+    let (title, subject_chats, list, table) = match v {
+        None => return (None, false, Vec::new(), "[[chats.map]]"),
+        Some(toml::Value::Array(a)) => (None, false, a, "[[chats]]"),
         Some(toml::Value::Table(t)) => {
             let mut title = None;
+            let mut subject_chats = false;
             let mut map = Vec::new();
             for (k, v) in t {
                 match (k.as_str(), v) {
                     ("title", toml::Value::String(s)) => title = Some(s),
                     ("map", toml::Value::Array(a)) => map = a,
+                    ("subject_chats", toml::Value::Boolean(b)) => subject_chats = b,
                     ("title", _) => problems.push("[chats] title: нужен текст, например \"{group} {audience}\"".into()),
                     ("map", _) => problems.push("[chats] map: нужны записи [[chats.map]]".into()),
-                    (k, _) => problems.push(format!("[chats] неизвестный ключ `{k}` — {}", suggestion(k, &["title", "map"]))),
+                    ("subject_chats", _) => problems.push("[chats] subject_chats: нужно true или false".into()),
+                    (k, _) => problems.push(format!(
+                        "[chats] неизвестный ключ `{k}` — {}",
+                        suggestion(k, &["title", "map", "subject_chats"])
+                    )),
                 }
             }
-            (title, map, "[[chats.map]]")
+            (title, subject_chats, map, "[[chats.map]]")
         }
         Some(_) => {
             problems.push("[chats]: нужна таблица [chats] с записями [[chats.map]]".into());
-            return (None, Vec::new(), "[[chats.map]]");
+            return (None, false, Vec::new(), "[[chats.map]]");
         }
     };
     let mut entries = Vec::new();
@@ -370,6 +383,7 @@ fn chats_section(v: Option<toml::Value>, problems: &mut Vec<String>) -> (Option<
                 "branch" => e.branch = text(v, problems),
                 "group" => e.group = text(v, problems),
                 "audience" => e.audience = text(v, problems),
+                "subject" => e.subject = text(v, problems),
                 other => problems.push(format!(
                     "{label}: неизвестный ключ `{other}` — {}",
                     suggestion(other, &CHAT_MAP_KEYS)
@@ -383,7 +397,7 @@ fn chats_section(v: Option<toml::Value>, problems: &mut Vec<String>) -> (Option<
         }
         entries.push(e);
     }
-    (title, entries, table)
+    (title, subject_chats, entries, table)
 }
 
 /// A chat id from its web address: `https://web.max.ru/-70000095028` (also without the
@@ -799,6 +813,9 @@ pub struct Config {
     pub chat_map: Vec<ChatMapEntry>,
     /// How checklists title a new chat: `{group}`, `{audience}`, `{branch}`.
     pub chat_title: String,
+    /// `[chats] subject_chats`: a (group, subject) of the teaching load with no chat is a
+    /// chat to set up.
+    pub subject_chats: bool,
     pub matching: MatchingConfig,
     pub safety: SafetyConfig,
     pub links: LinksConfig,
@@ -936,7 +953,7 @@ impl Config {
         }
         // `[chats] title = …` with `[[chats.map]]`, or the bare `[[chats]]` table (TOML
         // allows only one of the two shapes under one name).
-        let (chat_title, raw_map, table) = chats_section(raw.chats, &mut problems);
+        let (chat_title, subject_chats, raw_map, table) = chats_section(raw.chats, &mut problems);
         let mut chat_map: Vec<ChatMapEntry> = Vec::new();
         for (i, e) in raw_map.into_iter().enumerate() {
             let Some(raw_id) = e.chat_id else { continue };
@@ -1007,15 +1024,27 @@ impl Config {
                 branch: e.branch,
                 group: e.group,
                 audience,
+                subject: e.subject,
                 entry: i + 1,
             });
         }
         for e in &chat_map {
-            if !["students", "parents", "staff", "teachers"].contains(&e.audience.as_str()) {
+            if !["students", "parents", "staff", "teachers", "subject"].contains(&e.audience.as_str()) {
                 problems.push(format!(
-                    "[[chats]] chat_id {}: audience «{}» — нужно students (обучающиеся), parents (родители), staff (сотрудники) или teachers (учителя группы)",
+                    "[[chats]] chat_id {}: audience «{}» — нужно students (обучающиеся), parents (родители), staff (сотрудники), teachers (учителя группы) или subject (чат по предмету)",
                     e.chat_id, e.audience
                 ));
+            }
+            match (e.audience.as_str(), e.subject.as_deref().map(str::trim)) {
+                ("subject", None | Some("")) => problems.push(format!(
+                    "[[chats]] chat_id {}: для audience = \"subject\" укажите subject — предмет чата, например subject = \"Физика\"",
+                    e.chat_id
+                )),
+                ("subject", _) | (_, None) => {}
+                (_, Some(_)) => problems.push(format!(
+                    "[[chats]] chat_id {}: subject задают только для audience = \"subject\"; уберите subject или исправьте audience",
+                    e.chat_id
+                )),
             }
             if let Some(b) = &e.branch
                 && !seen.contains_key(&crate::normalize::text_key(b))
@@ -1128,6 +1157,7 @@ impl Config {
             platform,
             chat_map,
             chat_title: chat_title.unwrap_or_else(|| "{group} {audience}".into()),
+            subject_chats,
             matching: raw.matching,
             safety,
             links: raw.links,

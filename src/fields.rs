@@ -26,10 +26,13 @@ pub enum Field {
     Chat,
     ChatId,
     Role,
+    /// Teaching load: the subject (предмет, дисциплина) and its hours.
+    Subject,
+    Hours,
 }
 
 impl Field {
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 23] = [
         Field::Fio,
         Field::Surname,
         Field::FirstName,
@@ -51,6 +54,8 @@ impl Field {
         Field::Chat,
         Field::ChatId,
         Field::Role,
+        Field::Subject,
+        Field::Hours,
     ];
 
     /// The name used in `columns = { … }` of a `[[sources]]` entry.
@@ -77,6 +82,8 @@ impl Field {
             Field::Chat => "chat",
             Field::ChatId => "chat_id",
             Field::Role => "role",
+            Field::Subject => "subject",
+            Field::Hours => "hours",
         }
     }
 
@@ -112,6 +119,8 @@ impl Field {
             Field::Chat => "Чат",
             Field::ChatId => "ID чата",
             Field::Role => "Роль",
+            Field::Subject => "Предмет / Дисциплина",
+            Field::Hours => "Часы",
         }
     }
 }

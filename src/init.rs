@@ -25,6 +25,7 @@ pub fn render_config(profile: Profile, name: &str) -> String {
             Audience::Parents => "чат родителей",
             Audience::Staff => "чат сотрудников",
             Audience::Teachers => "чат учителей группы",
+            Audience::Subject => "чат по предмету",
         })
         .collect();
     let branches = match profile {

@@ -54,10 +54,16 @@ pub enum Rule {
     UnknownCurator,
     ParentWithoutContact,
     StudentWithoutParents,
+    /// Teaching load: a teacher not among the staff.
+    TeachingUnknownTeacher,
+    /// Teaching load: a group not among the students' groups.
+    TeachingUnknownGroup,
+    /// Teaching load: a group's subject with no teacher (a vacancy or an empty cell).
+    TeachingNoTeacher,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 26] = [
         Rule::FileUnreadable,
         Rule::FileOverBudget,
         Rule::FileEmpty,
@@ -81,6 +87,9 @@ impl Rule {
         Rule::UnknownCurator,
         Rule::ParentWithoutContact,
         Rule::StudentWithoutParents,
+        Rule::TeachingUnknownTeacher,
+        Rule::TeachingUnknownGroup,
+        Rule::TeachingNoTeacher,
     ];
 
     pub fn code(self) -> &'static str {
@@ -108,6 +117,9 @@ impl Rule {
             Rule::UnknownCurator => "unknown-curator",
             Rule::ParentWithoutContact => "parent-without-contact",
             Rule::StudentWithoutParents => "student-without-parents",
+            Rule::TeachingUnknownTeacher => "teaching-unknown-teacher",
+            Rule::TeachingUnknownGroup => "teaching-unknown-group",
+            Rule::TeachingNoTeacher => "teaching-no-teacher",
         }
     }
 
@@ -150,6 +162,9 @@ impl Rule {
             Rule::UnknownCurator => "куратор не найден среди сотрудников",
             Rule::ParentWithoutContact => "у родителя нет контактов",
             Rule::StudentWithoutParents => "у обучающегося нет родителей",
+            Rule::TeachingUnknownTeacher => "учитель из нагрузки не найден среди сотрудников",
+            Rule::TeachingUnknownGroup => "группа из нагрузки не найдена в списках",
+            Rule::TeachingNoTeacher => "у предмета нет учителя",
         }
     }
 

@@ -20,12 +20,22 @@ pub enum Audience {
     Students,
     Parents,
     Staff,
-    /// A chat of one group's teachers (seed 001, 2.15): matched against staff; no invites.
+    /// A chat of one group's teachers (seed 001, 2.15): the group's curator and, with a
+    /// teaching load, the teachers who teach it.
     Teachers,
+    /// A chat of one group's subject (seed 001, 2.16; seed 002 «чаты по дисциплине»): the
+    /// group's students and the subject's teachers; its `Placement::subject` names it.
+    Subject,
 }
 
 impl Audience {
-    pub const ALL: [Audience; 4] = [Audience::Students, Audience::Parents, Audience::Staff, Audience::Teachers];
+    pub const ALL: [Audience; 5] = [
+        Audience::Students,
+        Audience::Parents,
+        Audience::Staff,
+        Audience::Teachers,
+        Audience::Subject,
+    ];
 
     /// The stable code in machine outputs and the state store.
     pub fn code(self) -> &'static str {
@@ -34,6 +44,7 @@ impl Audience {
             Audience::Parents => "parents",
             Audience::Staff => "staff",
             Audience::Teachers => "teachers",
+            Audience::Subject => "subject",
         }
     }
 
@@ -48,6 +59,7 @@ impl Audience {
             Audience::Parents => "родители",
             Audience::Staff => "сотрудники",
             Audience::Teachers => "учителя группы",
+            Audience::Subject => "чат по предмету",
         }
     }
 
@@ -62,6 +74,8 @@ impl Audience {
             (Audience::Staff, Profile::School) => "Учительская",
             (Audience::Staff, _) => "Сотрудники",
             (Audience::Teachers, _) => "Учителя",
+            // A subject chat is titled by its subject (`changes::new_chat_title`).
+            (Audience::Subject, _) => "",
         }
     }
 }

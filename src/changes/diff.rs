@@ -83,6 +83,7 @@ impl<'a> Memberships<'a> {
                 branch: branch.to_string(),
                 group: Some(group.to_string()),
                 audience,
+                subject: None,
             })
             .copied()
     }
@@ -484,6 +485,7 @@ fn unexpected(
                                 branch: g.branch.clone(),
                                 group: Some(g.group.clone()),
                                 audience: Audience::Students,
+                                subject: None,
                             })
                             .unwrap_or_else(|| place.clone()),
                         person_id: pid.to_string(),
@@ -514,6 +516,7 @@ fn unexpected(
                 branch: g.branch.clone(),
                 group: Some(g.group.clone()),
                 audience: Audience::Students,
+                subject: None,
             });
             let own_group = person.groups.first().map(|g| g.group.as_str()).unwrap_or_default();
             Some(Action::new(
@@ -544,6 +547,7 @@ fn unexpected(
                     branch: g.branch.clone(),
                     group: Some(g.group.clone()),
                     audience: Audience::Parents,
+                    subject: None,
                 })
                 .collect();
             // The children's chats the parent is not in yet.

@@ -441,6 +441,7 @@ mod tests {
             branch: "Главный корпус".into(),
             group: Some(group.into()),
             audience: Audience::Parents,
+            subject: None,
         }
     }
 

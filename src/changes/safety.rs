@@ -71,6 +71,8 @@ fn kind_for(audience: Audience) -> PersonKind {
         Audience::Students => PersonKind::Student,
         Audience::Parents => PersonKind::Parent,
         Audience::Staff | Audience::Teachers => PersonKind::Staff,
+        // A subject chat is mostly the group's students.
+        Audience::Subject => PersonKind::Student,
     }
 }
 

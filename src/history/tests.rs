@@ -51,6 +51,7 @@ fn sample() -> Roster {
             position: "учитель".into(),
             curated_groups: vec!["5А".into()],
         }],
+        teaching: Vec::new(),
         dropped: Vec::new(),
     }
 }

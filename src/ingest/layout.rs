@@ -78,6 +78,9 @@ pub enum Part {
     Login,
     Id,
     Child,
+    /// Teaching load: the subject and its hours.
+    Subject,
+    Hours,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +131,8 @@ parts! {
     id => Id,
     /// Parents' export: the child the row is about.
     child => Child,
+    subject => Subject,
+    hours => Hours,
 }
 
 impl RawRecord {
@@ -322,7 +327,9 @@ pub fn detect_kind(header: &Header, forced: Option<SourceKind>) -> SourceKind {
     if let Some(k) = forced {
         return k;
     }
-    if header.has(Field::Parent) {
+    if header.has(Field::Subject) {
+        SourceKind::Teaching
+    } else if header.has(Field::Parent) {
         SourceKind::Parents
     } else if header.has(Field::Position) || header.has(Field::Curates) {
         SourceKind::Staff
@@ -437,6 +444,8 @@ fn row_record(
         (Part::Login, get(r, Field::Login)),
         (Part::Id, get(r, Field::Id)),
         (Part::Child, child),
+        (Part::Subject, get(r, Field::Subject)),
+        (Part::Hours, get(r, Field::Hours)),
     ]
     .into_iter()
     .filter_map(|(p, v)| Some((p, v?)))
@@ -477,6 +486,7 @@ fn row_record(
         Part::Position,
         Part::Curates,
         Part::Relation,
+        Part::Subject,
     ]
     .iter()
     .any(|p| rec.part(*p).is_some());

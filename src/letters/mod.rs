@@ -235,6 +235,7 @@ fn audience_word(a: Audience, profile: crate::profile::Profile) -> String {
         ),
         Audience::Staff => "Чат сотрудников".into(),
         Audience::Teachers => "Чат учителей".into(),
+        Audience::Subject => "Чат по предмету".into(),
     }
 }
 
@@ -328,6 +329,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                     branch: g.branch.clone(),
                     group: Some(g.group.clone()),
                     audience: Audience::Parents,
+                    subject: None,
                 };
                 wanted |= must_join(&p.id, &place);
                 // Primary grades (1–4): a child may be registered with a parent's e-mail (seed 001, 2.8).
@@ -454,6 +456,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 branch: b.clone(),
                 group: None,
                 audience: Audience::Staff,
+                subject: None,
             };
             wanted |= must_join(&p.id, &place);
             if let Some(link) = link_of(&place) {
@@ -515,6 +518,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                 branch: g.branch.clone(),
                 group: Some(g.name.clone()),
                 audience: *a,
+                subject: None,
             };
             let link = link_of(&place);
             for s in &students {
@@ -604,6 +608,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                         branch: g.branch.clone(),
                         group: Some(g.name.clone()),
                         audience: *a,
+                        subject: None,
                     })
                     .unwrap_or_default(),
                 })

@@ -120,6 +120,7 @@ impl Expected {
                                 branch: g.branch.clone(),
                                 group: Some(g.group.clone()),
                                 audience: Audience::Students,
+                                subject: None,
                             },
                             &p.id,
                         );
@@ -132,6 +133,7 @@ impl Expected {
                                 branch: b.clone(),
                                 group: None,
                                 audience: Audience::Staff,
+                                subject: None,
                             },
                             &p.id,
                         );
@@ -148,6 +150,7 @@ impl Expected {
                             branch: gr.branch.clone(),
                             group: Some(gr.group.clone()),
                             audience: Audience::Parents,
+                            subject: None,
                         },
                         &g.parent_id,
                     );
@@ -164,6 +167,7 @@ impl Expected {
                             branch: g.branch.clone(),
                             group: Some(g.name.clone()),
                             audience,
+                            subject: None,
                         },
                         c,
                     );
@@ -173,6 +177,7 @@ impl Expected {
                         branch: g.branch.clone(),
                         group: Some(g.name.clone()),
                         audience: Audience::Teachers,
+                        subject: None,
                     },
                     c,
                 );

@@ -77,6 +77,7 @@ fn members(a: Audience, p: Profile) -> &'static str {
         (Audience::Students, Profile::Supplementary) => "обучающихся",
         (Audience::Parents, _) => "родителей",
         (Audience::Teachers, _) => "педагогов",
+        (Audience::Subject, _) => "участников чата по предмету",
         (Audience::Staff, _) => "сотрудников",
     }
 }

@@ -100,6 +100,7 @@ pub fn measure(inp: &MeasureInput<'_>) -> Usage {
         branch: branch.to_string(),
         group: group.map(str::to_string),
         audience,
+        subject: None,
     };
     let mut groups: BTreeMap<(String, String), GroupUsage> = roster
         .groups

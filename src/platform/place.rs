@@ -18,6 +18,8 @@ pub struct Placement {
     /// None for a branch's staff chat.
     pub group: Option<String>,
     pub audience: Audience,
+    /// `Audience::Subject` only: the subject, as the teaching load names it.
+    pub subject: Option<String>,
 }
 
 pub struct ChatPlacer<'a> {
@@ -71,7 +73,12 @@ impl<'a> ChatPlacer<'a> {
                 None => self.default_branch(e.group.as_deref()).ok_or("в [[chats]] не указан филиал")?,
             };
             let group = e.group.as_ref().map(|g| self.group_name(&branch, g).unwrap_or_else(|| g.clone()));
-            return Ok(Placement { branch, group, audience });
+            return Ok(Placement {
+                branch,
+                group,
+                audience,
+                subject: None,
+            });
         }
         let title = chat.title.clone().unwrap_or_default();
         let key = text_key(&title);
@@ -98,6 +105,7 @@ impl<'a> ChatPlacer<'a> {
                     branch,
                     group: Some(name),
                     audience,
+                    subject: None,
                 })
             }
             None if staff && !parents && !students => {
@@ -108,6 +116,7 @@ impl<'a> ChatPlacer<'a> {
                     branch,
                     group: None,
                     audience: Audience::Staff,
+                    subject: None,
                 })
             }
             None => Err("в названии нет известной группы и понятной аудитории: добавьте чат в [[chats]] или переименуйте".into()),

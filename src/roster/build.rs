@@ -13,7 +13,7 @@
 
 use super::model::*;
 use super::order::NaturalKey;
-use super::{fields, groups, merge, rules, sources};
+use super::{fields, groups, merge, rules, sources, teaching};
 use crate::ingest::Ingested;
 use crate::problem::Problem;
 use std::collections::HashMap;
@@ -29,6 +29,10 @@ pub fn build(ctx: &BuildContext<'_>, ing: &mut Ingested) -> (Roster, Vec<Problem
     let records = ing.sheets.iter_mut().map(|s| std::mem::take(&mut s.records.records)).collect();
     let ing: &Ingested = ing;
     let mut resolved = sources::resolve(ctx.cfg, ing, records, &mut found);
+    let (load, people_records) = std::mem::take(&mut resolved.records)
+        .into_iter()
+        .partition(|r| r.kind == crate::config::SourceKind::Teaching);
+    resolved.records = people_records;
     let observed = fields::parse(ctx, ing, &mut resolved, &mut found);
 
     let mut ids = merge::Ids::new(ctx.salt);
@@ -60,10 +64,12 @@ pub fn build(ctx: &BuildContext<'_>, ing: &mut Ingested) -> (Roster, Vec<Problem
         groups,
         guardians: parents.guardians,
         staff_roles: staff.roles,
+        teaching: Vec::new(),
         dropped: Vec::new(),
     };
     roster.people.extend(parents.people);
     roster.people.extend(staff.people);
+    roster.teaching = teaching::resolve(ing, load, &resolved.namer, &roster.people, &roster.groups, &mut found);
     rules::students_without_parents(ctx.cfg.profile, &roster, &mut found);
 
     roster.dropped = found.dropped;

@@ -91,6 +91,6 @@ pub(super) fn kind_of(k: SourceKind) -> PersonKind {
     match k {
         SourceKind::Students => PersonKind::Student,
         SourceKind::Parents => PersonKind::Parent,
-        SourceKind::Staff => PersonKind::Staff,
+        SourceKind::Staff | SourceKind::Teaching => PersonKind::Staff,
     }
 }

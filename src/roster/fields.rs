@@ -188,6 +188,8 @@ pub(super) fn parse(ctx: &BuildContext<'_>, ing: &Ingested, resolved: &mut Resol
                 obs.curates = obs.curates.iter().map(|g| namer.canonical(&branch, g)).collect();
                 out.staff.push(obs);
             }
+            // The load is resolved after the merge (`teaching::resolve`); none reach here.
+            SourceKind::Teaching => {}
         }
     }
 

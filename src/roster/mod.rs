@@ -13,6 +13,7 @@ mod model;
 mod order;
 mod rules;
 mod sources;
+mod teaching;
 
 pub use build::{BuildContext, build};
 pub use load::{Loaded, load};

@@ -72,6 +72,18 @@ pub struct StaffRole {
     pub curated_groups: Vec<String>,
 }
 
+/// One line of the teaching load: a staff member teaches `subject` in a roster group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Teaching {
+    pub person_id: String,
+    pub branch: String,
+    pub group: String,
+    /// As the load names it, spaces cleaned («Физика», «МДК 01.01 Разработка модулей»).
+    pub subject: String,
+    /// Hours (a week or a year, as the file gives them); `None` when not given.
+    pub hours: Option<f64>,
+}
+
 /// A record left out for a data error: later stages must never act on its absence
 /// (a dropped student is reviewed, not removed).
 #[derive(Debug, Clone)]
@@ -90,6 +102,9 @@ pub struct Roster {
     pub groups: Vec<Group>,
     pub guardians: Vec<Guardian>,
     pub staff_roles: Vec<StaffRole>,
+    /// The teaching load, sorted by branch, group, subject, person; empty without a
+    /// `teaching` source.
+    pub teaching: Vec<Teaching>,
     pub dropped: Vec<Dropped>,
 }
 

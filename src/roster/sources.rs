@@ -55,6 +55,16 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
         sheet_branches.push(hint.clone());
         for at in &sheet.records.nameless_rows {
             let loc = ing.location(sheet, at);
+            if kind == SourceKind::Teaching {
+                found.problem(
+                    Rule::TeachingNoTeacher,
+                    loc,
+                    hint.as_deref(),
+                    "",
+                    "у предмета не указан учитель; впишите ФИО учителя, когда он будет назначен",
+                );
+                continue;
+            }
             found.problem(
                 Rule::MissingName,
                 loc.clone(),
@@ -91,7 +101,10 @@ pub(super) fn resolve<'r>(cfg: &Config, ing: &'r Ingested, records_of: Vec<Vec<R
                 };
                 Some((g.group.clone(), spot))
             });
-            if let (Some(br), Some((g, _))) = (&branch, &raw_group) {
+            // A load's spellings do not vote on a group's name: its groups must be the lists'.
+            if kind != SourceKind::Teaching
+                && let (Some(br), Some((g, _))) = (&branch, &raw_group)
+            {
                 namer.observe(br, g);
             }
             if kind == SourceKind::Staff

@@ -114,7 +114,7 @@ fn config_errors_name_the_problem() {
     assert_eq!(
         r.stderr.lines().next(),
         Some(
-            "rollout: ошибка: rollout.toml: [[sources]] sources/a.xlsx: в `columns` неизвестное поле «name»; есть: fio, surname, first_name, patronymic, birth_date, group, course, branch, position, curated_groups, student, parent, relation, phone, email, snils, login, id, chat, chat_id, role"
+            "rollout: ошибка: rollout.toml: [[sources]] sources/a.xlsx: в `columns` неизвестное поле «name»; есть: fio, surname, first_name, patronymic, birth_date, group, course, branch, position, curated_groups, student, parent, relation, phone, email, snils, login, id, chat, chat_id, role, subject, hours"
         ),
         "{r}"
     );

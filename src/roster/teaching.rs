@@ -1,0 +1,177 @@
+//! The teaching load («нагрузка», «тарификация»): each record of a `teaching` source —
+//! teacher, group, subject, hours — resolved against the merged roster: the teacher to a
+//! staff member (by full name, or by surname and initials as loads write them), the group
+//! to a roster group of the branch. What cannot be resolved is a problem naming the cell;
+//! nothing of it reaches the roster.
+
+use super::context::{Findings, Spot};
+use super::model::{Group, Person, PersonKind, Teaching};
+use super::sources::SourcedRecord;
+use crate::ingest::Ingested;
+use crate::normalize::groups::{GroupNamer, group_key};
+use crate::normalize::names::{PersonName, parse_short_name};
+use crate::normalize::{clean_spaces, text_key};
+use crate::problem::Rule;
+use std::collections::{HashMap, HashSet};
+
+/// Staff by the keys a load names them with.
+struct Teachers<'p> {
+    /// Full name key → staff ids.
+    by_name: HashMap<String, Vec<&'p Person>>,
+    /// «иванова и и» → staff ids.
+    by_initials: HashMap<String, Vec<&'p Person>>,
+}
+
+impl<'p> Teachers<'p> {
+    fn new(people: &'p [Person]) -> Self {
+        let mut by_name: HashMap<String, Vec<&Person>> = HashMap::new();
+        let mut by_initials: HashMap<String, Vec<&Person>> = HashMap::new();
+        for p in people.iter().filter(|p| p.kind == PersonKind::Staff) {
+            by_name.entry(p.name.key()).or_default().push(p);
+            by_initials.entry(p.name.initials_key()).or_default().push(p);
+        }
+        Teachers { by_name, by_initials }
+    }
+
+    /// The one staff member the text names, preferring one of `branch`.
+    fn find(&self, raw: &str, branch: &str) -> Option<&'p Person> {
+        let by_name = PersonName::parse_fio(raw).and_then(|n| self.by_name.get(&n.key()));
+        let cands = by_name.or_else(|| parse_short_name(raw).and_then(|k| self.by_initials.get(&k)))?;
+        let here: Vec<&&Person> = cands.iter().filter(|p| p.branches.iter().any(|b| b == branch)).collect();
+        match (here.len(), cands.len()) {
+            (1, _) => Some(here[0]),
+            (0, 1) => Some(cands[0]),
+            _ => None,
+        }
+    }
+}
+
+/// Words a load writes in the teacher's cell for «nobody yet».
+fn is_vacancy(text: &str) -> bool {
+    let k = text_key(text);
+    k.is_empty() || k.starts_with("вакан") || k == "нет" || k == "не назначен" || k.chars().all(|c| c == '-' || c == ' ')
+}
+
+/// Hours as a number: «4», «4,5», «4 ч».
+pub(super) fn parse_hours(text: &str) -> Option<f64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    t.replace(',', ".").parse::<f64>().ok().filter(|h| h.is_finite() && *h >= 0.0)
+}
+
+/// The load of the `teaching` records (taken out of the build's records).
+pub(super) fn resolve(
+    ing: &Ingested,
+    records: Vec<SourcedRecord<'_>>,
+    namer: &GroupNamer,
+    people: &[Person],
+    groups: &[Group],
+    found: &mut Findings,
+) -> Vec<Teaching> {
+    let teachers = Teachers::new(people);
+    let known_groups: HashSet<(&str, String)> = groups.iter().map(|g| (g.branch.as_str(), group_key(&g.name))).collect();
+    let mut out: Vec<Teaching> = Vec::new();
+    for r in records {
+        let rec = &r.rec;
+        let subject = rec.subject().map(|v| clean_spaces(&v.text())).unwrap_or_default();
+        let name_spot = Spot::cell(r.sheet_index, rec.name_at());
+        let Some(branch) = r.branch.clone() else {
+            found.problem(
+                Rule::UnknownBranch,
+                name_spot.location(ing),
+                None,
+                "",
+                "не понять, к какому филиалу относится строка нагрузки; укажите branch в [[sources]] или добавьте столбец «Филиал»",
+            );
+            continue;
+        };
+        let Some((raw_group, group_spot)) = r.raw_group.clone() else {
+            found.problem(
+                Rule::TeachingUnknownGroup,
+                name_spot.location(ing),
+                Some(&branch),
+                "",
+                "в строке нагрузки не указан класс (группа); впишите его",
+            );
+            continue;
+        };
+        let group = namer.canonical(&branch, &raw_group);
+        if !known_groups.contains(&(branch.as_str(), group_key(&group))) {
+            found.problem(
+                Rule::TeachingUnknownGroup,
+                group_spot.location(ing),
+                Some(&branch),
+                raw_group,
+                "такой группы нет в списках обучающихся филиала; исправьте название или добавьте группу в списки",
+            );
+            continue;
+        }
+        let teacher_text = rec.fio().map(|v| v.text()).unwrap_or_default();
+        if is_vacancy(&teacher_text) {
+            found.problem(
+                Rule::TeachingNoTeacher,
+                name_spot.location(ing),
+                Some(&branch),
+                format!("{group}: {subject}"),
+                "у предмета не указан учитель; впишите ФИО учителя, когда он будет назначен",
+            );
+            continue;
+        }
+        let Some(teacher) = teachers.find(&teacher_text, &branch) else {
+            found.problem(
+                Rule::TeachingUnknownTeacher,
+                name_spot.location(ing),
+                Some(&branch),
+                teacher_text,
+                "такого учителя нет в списке сотрудников (или таких несколько); добавьте его в список сотрудников или исправьте ФИО",
+            );
+            continue;
+        };
+        out.push(Teaching {
+            person_id: teacher.id.clone(),
+            branch,
+            group,
+            subject,
+            hours: rec.hours().and_then(|v| parse_hours(&v.text())),
+        });
+    }
+    out.sort_by(|a, b| {
+        (&a.branch, &a.group, text_key(&a.subject), &a.person_id).cmp(&(&b.branch, &b.group, text_key(&b.subject), &b.person_id))
+    });
+    // One line per (teacher, group, subject): hours of repeated lines add up.
+    out.dedup_by(|later, first| {
+        let same = later.person_id == first.person_id
+            && later.branch == first.branch
+            && later.group == first.group
+            && text_key(&later.subject) == text_key(&first.subject);
+        if same && let Some(h) = later.hours {
+            first.hours = Some(first.hours.unwrap_or(0.0) + h);
+        }
+        same
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours() {
+        assert_eq!(parse_hours("4"), Some(4.0));
+        assert_eq!(parse_hours("4,5"), Some(4.5));
+        assert_eq!(parse_hours(" 3 ч"), Some(3.0));
+        assert_eq!(parse_hours("—"), None);
+    }
+
+    #[test]
+    fn vacancies() {
+        assert!(is_vacancy(""));
+        assert!(is_vacancy("Вакансия"));
+        assert!(is_vacancy("—"));
+        assert!(!is_vacancy("Иванова И.И."));
+    }
+}

@@ -142,7 +142,9 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     };
     let mut actions = super::diff(&input);
     let previous = store.roster_sizes()?;
-    let assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
+    let partly = safety::hold_partly_read(&loaded.partly_read, &mut actions);
+    let mut assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
+    assessment.held_reasons.splice(0..0, partly);
     // The hash: sources, rollout.toml, the platform's canonical projection, people's decisions, and the
     // remembered identities that made removals (no timestamps).
     let mut parts = offline_part_bytes(cfg, loaded)?;

@@ -29,7 +29,7 @@ impl Leavers {
     /// show everyone in it as having left), no change set approved or applied yet, or its
     /// roster not in the history.
     pub fn find(cfg: &Config, loaded: &Loaded, store: &Store, current: &str) -> anyhow::Result<Option<Leavers>> {
-        if loaded.unreadable > 0 || loaded.sheets == 0 || loaded.roster.people.is_empty() {
+        if !loaded.complete() || loaded.roster.people.is_empty() {
             return Ok(None);
         }
         let Some(reference) = store.reference_roster(current)? else {

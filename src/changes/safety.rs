@@ -226,3 +226,43 @@ pub fn assess(
         sizes,
     }
 }
+
+/// Leavers of a branch with a source read only in part (`Loaded::partly_read`) are not
+/// removed: the rows lost from a damaged file look exactly like people who left. Their
+/// removals are dropped, and a hold per branch says which file and why.
+pub fn hold_partly_read(partly: &[crate::roster::PartlyRead], actions: &mut Vec<Action>) -> Vec<Hold> {
+    if partly.is_empty() {
+        return Vec::new();
+    }
+    let every_branch = partly.iter().any(|p| p.branch.is_none());
+    let concerned = |b: Option<&str>| every_branch || partly.iter().any(|p| p.branch.as_deref() == b);
+    let mut dropped: BTreeMap<String, usize> = BTreeMap::new();
+    actions.retain(|a| {
+        let leaver = a.kind() == ActionKind::Remove && removed_kind(a.reason.code).is_some();
+        if leaver && concerned(a.branch()) {
+            *dropped.entry(a.branch().unwrap_or("").to_string()).or_default() += 1;
+            return false;
+        }
+        true
+    });
+    let mut holds = Vec::new();
+    for p in partly {
+        let n: usize = match &p.branch {
+            Some(b) => dropped.remove(b).unwrap_or(0),
+            None => std::mem::take(&mut dropped).into_values().sum(),
+        };
+        if n == 0 {
+            continue;
+        }
+        let place = p.branch.as_deref().map(|b| format!("{b}: ")).unwrap_or_default();
+        holds.push(Hold {
+            fact: format!(
+                "{place}файл {} прочитан не полностью ({}) — выбывших по нему не определить, удалений не планируется (их было бы {n}); исправьте или выгрузите файл заново и запустите снова",
+                p.file,
+                p.rule.title_ru()
+            ),
+            ask: Ask::Nothing,
+        });
+    }
+    holds
+}

@@ -283,7 +283,7 @@ impl Workspace {
         let salt = store.salt()?;
         let pb = progress_bar(quiet);
         let mut loaded = rollout::roster::load(&self.cfg, &salt, self.today, &ReadMode::current(), &pb);
-        let complete = loaded.unreadable == 0 && loaded.sheets > 0;
+        let complete = loaded.complete();
         match rollout::history::pins::settle(&self.cfg.root, &mut store, &mut loaded.roster, complete, self.today) {
             Ok(pins) if !pins.is_empty() => {
                 // A parent's id is made from their children's: it follows a corrected child's.
@@ -310,15 +310,17 @@ impl Workspace {
     }
 
     /// Records the roster in the workspace history (`.rollout/history/`) once per content,
-    /// and only when every source was read: a roster missing a file would show everyone in
-    /// it as having left. A failure to record is a warning, not the run's failure.
+    /// and only when every source was read whole: a roster missing a file, or rows of a
+    /// damaged one, would show everyone in it as having left. A failure to record is a
+    /// warning, not the run's failure.
     pub fn record_history(&self, loaded: &Loaded, command: &str) -> Option<rollout::history::RunInfo> {
-        if loaded.unreadable > 0
-            && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, loaded.unreadable)
+        let not_read = loaded.unreadable + loaded.partly_read.len();
+        if not_read > 0
+            && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, not_read)
         {
             eprintln!("rollout: внимание: {}", rollout::error::one_line_ru(&e));
         }
-        if loaded.unreadable > 0 || loaded.sheets == 0 || loaded.roster.people.is_empty() {
+        if !loaded.complete() || loaded.roster.people.is_empty() {
             return None;
         }
         match rollout::history::record(&self.cfg.root, &loaded.roster, command, self.today) {

@@ -5,7 +5,7 @@ use super::{BranchResolver, BuildContext, Roster};
 use crate::config::Config;
 use crate::human::timing;
 use crate::ingest::{self, ReadMode};
-use crate::problem::{Problem, Severity};
+use crate::problem::{Problem, Rule, Severity};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,6 +21,19 @@ pub struct Loaded {
     pub files: usize,
     pub sheets: usize,
     pub unreadable: usize,
+    /// Files read only in part — a damaged CSV read line by line, or a file none of whose
+    /// sheets had a header — with the branch their problems name: people may be missing
+    /// from them, so nobody in their branch is taken for a leaver.
+    pub partly_read: Vec<PartlyRead>,
+}
+
+/// A source read only in part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartlyRead {
+    pub file: String,
+    /// None: the branch could not be told (every branch is concerned).
+    pub branch: Option<String>,
+    pub rule: Rule,
 }
 
 impl Loaded {
@@ -30,6 +43,12 @@ impl Loaded {
     pub fn warnings(&self) -> usize {
         self.problems.len() - self.errors()
     }
+    /// Whether every source was read whole: only such a roster is recorded in the history,
+    /// pins ids, or tells who left.
+    pub fn complete(&self) -> bool {
+        self.unreadable == 0 && self.sheets > 0 && self.partly_read.is_empty()
+    }
+
     /// Whether nothing at all was there to read.
     pub fn no_sources(&self) -> bool {
         self.files == 0 && self.unlisted.is_empty()
@@ -73,6 +92,7 @@ pub fn load(cfg: &Config, salt: &[u8], today: NaiveDate, mode: &ReadMode, progre
     }));
     problems.sort_by_cached_key(|p| (p.location.file.clone(), p.location.sheet.clone(), a1_pos(&p.location.cell), p.rule));
     problems.dedup();
+    let partly_read = partly_read(&ing, &problems);
     let sources = ing.sources.iter().map(|s| (s.rel.clone(), s.path.clone())).collect();
     Loaded {
         unlisted: ing.unlisted.clone(),
@@ -82,5 +102,25 @@ pub fn load(cfg: &Config, salt: &[u8], today: NaiveDate, mode: &ReadMode, progre
         files: ing.sources.len() + ing.missing,
         sheets: ing.sheets.len(),
         unreadable: ing.unreadable,
+        partly_read,
     }
+}
+
+/// The sources read in part: a damaged CSV (read line by line, rows may be lost), or a
+/// readable file none of whose sheets had a header (nothing of it was read).
+fn partly_read(ing: &ingest::Ingested, problems: &[Problem]) -> Vec<PartlyRead> {
+    let mut out: Vec<PartlyRead> = Vec::new();
+    for (i, s) in ing.sources.iter().enumerate() {
+        let of_file = |rule: Rule| problems.iter().find(|p| p.rule == rule && p.location.file == s.rel);
+        let read_sheets = ing.sheets.iter().any(|sh| sh.source == i);
+        let found = of_file(Rule::CsvMalformed).or_else(|| of_file(Rule::HeaderNotFound).filter(|_| !read_sheets));
+        if let Some(p) = found {
+            out.push(PartlyRead {
+                file: s.rel.clone(),
+                branch: (!p.branch.is_empty()).then(|| p.branch.clone()),
+                rule: p.rule,
+            });
+        }
+    }
+    out
 }

@@ -16,7 +16,7 @@ mod sources;
 mod teaching;
 
 pub use build::{BuildContext, build};
-pub use load::{Loaded, load};
+pub use load::{Loaded, PartlyRead, load};
 pub use model::*;
 pub use order::{NaturalKey, natural_cmp};
 

@@ -24,6 +24,7 @@ mod newcomer;
 mod newcomer2;
 mod normalisation;
 mod notify;
+mod partly_read;
 mod plans;
 mod platform_config;
 mod platform_live;

@@ -1202,7 +1202,8 @@ pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
         let mut nulls = plan.null_links;
         for &ci in &order {
             let c = &mut chats[ci];
-            if nulls > 0 {
+            // a placed chat's, never the staff room's (the one link the staff letters carry)
+            if nulls > 0 && c.audience.is_some_and(|a| a != "staff") {
                 nulls -= 1;
                 c.link = None;
             } else if sferum > 0 && group_chat(c) {

@@ -64,7 +64,11 @@ fn check_load(name: &str, load_file: &str) {
         .collect();
     got.sort();
     // The place of each; what was found where the cell names a person or a group.
-    let place = |v: &Planted| v.iter().map(|(r, f, s, c, _)| (r.clone(), f.clone(), s.clone(), c.clone())).collect::<Vec<_>>();
+    let place = |v: &Planted| {
+        v.iter()
+            .map(|(r, f, s, c, _)| (r.clone(), f.clone(), s.clone(), c.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(place(&got), place(&want), "{r}");
     for (g, w) in got.iter().zip(&want) {
         if g.0 != "teaching-no-teacher" {

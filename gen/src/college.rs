@@ -161,6 +161,25 @@ fn disciplines(prefix: &str, course: u32) -> Vec<(&'static str, u32)> {
     v
 }
 
+/// Who a load line names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoadTeacher {
+    Staff(usize),
+    /// The planted teacher of no staff list.
+    Stranger,
+    /// The planted vacancy: an empty teacher cell.
+    Nobody,
+}
+
+/// One line of a branch's load, with the defect planted in it.
+struct LoadRow {
+    teacher: LoadTeacher,
+    group: String,
+    discipline: &'static str,
+    hours: u32,
+    mark: Option<Mark>,
+}
+
 /// The sample (what was planted) and what its platform snapshot holds.
 pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
     let mut w = World::new(Rng::derive(seed, "college"));
@@ -980,6 +999,11 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         let female = w.rng.percent(75);
         let stranger = w.staff(female);
         w.rng = saved;
+        let name_of = |t: LoadTeacher| match t {
+            LoadTeacher::Staff(p) => staff[p].p.initials(),
+            LoadTeacher::Stranger => stranger.initials(),
+            LoadTeacher::Nobody => String::new(),
+        };
         for (b, branch_groups) in by_branch.iter().enumerate() {
             let mut pool: Vec<usize> = Vec::new();
             for r in rows.iter().filter(|r| r.branch == Some(b)) {
@@ -991,8 +1015,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             pool.sort_by_cached_key(|&p| staff[p].p.key());
             let mut total: HashMap<usize, u32> = HashMap::new();
             let mut by_discipline: HashMap<&str, usize> = HashMap::new();
-            // (teacher: None = vacancy, Some(None) = the stranger), group, discipline, hours
-            let mut lines: Vec<(Option<Option<usize>>, String, &str, u32)> = Vec::new();
+            let mut lines: Vec<LoadRow> = Vec::new();
             for &g in branch_groups {
                 let prefix = groups[g].name.split('-').next().unwrap_or_default().to_string();
                 let list = disciplines(&prefix, groups[g].course);
@@ -1008,57 +1031,61 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
                         }),
                     };
                     *total.entry(t).or_default() += h;
-                    lines.push((Some(Some(t)), groups[g].name.clone(), d, h));
+                    lines.push(LoadRow {
+                        teacher: LoadTeacher::Staff(t),
+                        group: groups[g].name.clone(),
+                        discipline: d,
+                        hours: h,
+                        mark: None,
+                    });
                 }
             }
-            let mut planted_rows: Vec<(Option<Option<usize>>, String, &str, u32, Mark)> = Vec::new();
             if b == MAIN {
                 // a discipline nobody teaches yet: its teacher cell is left empty
-                let vac = lines.iter().position(|l| l.2 == "Базы данных").unwrap_or(lines.len() - 1);
-                let (_, g, d, h) = lines.remove(vac);
-                let found = format!("{g}: {d}");
-                planted_rows.push((
-                    None,
-                    g,
-                    d,
-                    h,
-                    Mark::new("teaching-no-teacher", "the teacher cell is empty").found(found),
-                ));
+                let vac = lines.iter().position(|l| l.discipline == "Базы данных").unwrap_or(lines.len() - 1);
+                let l = &mut lines[vac];
+                l.teacher = LoadTeacher::Nobody;
+                l.mark =
+                    Some(Mark::new("teaching-no-teacher", "the teacher cell is empty").found(format!("{}: {}", l.group, l.discipline)));
                 // a group no list has: one more ИС-24 group than there is
-                let t = lines[0].0;
-                let ghost = format!("ИС-24-{}", 2 * scale + 1);
-                planted_rows.push((
-                    t,
-                    ghost,
-                    "Основы алгоритмизации и программирования",
-                    120,
-                    Mark::new("teaching-unknown-group", "no students' list has this group"),
-                ));
-                planted_rows.push((
-                    Some(None),
-                    groups[gm[0]].name.clone(),
-                    "Физическая культура",
-                    78,
-                    Mark::new("teaching-unknown-teacher", "the teacher is in no staff list"),
-                ));
+                let t = lines[0].teacher;
+                lines.push(LoadRow {
+                    teacher: t,
+                    group: format!("ИС-24-{}", 2 * scale + 1),
+                    discipline: "Основы алгоритмизации и программирования",
+                    hours: 120,
+                    mark: Some(Mark::new("teaching-unknown-group", "no students' list has this group")),
+                });
+                lines.push(LoadRow {
+                    teacher: LoadTeacher::Stranger,
+                    group: groups[gm[0]].name.clone(),
+                    discipline: "Физическая культура",
+                    hours: 78,
+                    mark: Some(Mark::new("teaching-unknown-teacher", "the teacher is in no staff list")),
+                });
             }
-            let mut all: Vec<(Option<Option<usize>>, String, &str, u32, Option<Mark>)> =
-                lines.into_iter().map(|(t, g, d, h)| (t, g, d, h, None)).collect();
-            all.extend(planted_rows.into_iter().map(|(t, g, d, h, m)| (t, g, d, h, Some(m))));
-            let name_of = |t: Option<Option<usize>>| match t {
-                Some(Some(p)) => staff[p].p.initials(),
-                Some(None) => stranger.initials(),
-                None => String::new(),
-            };
-            all.sort_by_cached_key(|(t, g, d, _, _)| (t.is_none(), name_of(*t).to_lowercase(), g.clone(), d.to_string()));
+            // by teacher, the empty teacher cell last
+            lines.sort_by_cached_key(|l| {
+                (
+                    l.teacher == LoadTeacher::Nobody,
+                    name_of(l.teacher).to_lowercase(),
+                    l.group.clone(),
+                    l.discipline,
+                )
+            });
             let mut sh = Sheet::new("", 4, 0);
             sh.push(Row::header(&["ФИО преподавателя", "Группа", "Дисциплина", "Часы"]));
-            for (t, g, d, h, m) in all {
+            for l in lines {
                 let mut row = Row::new(
                     RowKind::Data,
-                    vec![V::text(name_of(t)), V::text(g), V::text(d), V::Int(i64::from(h))],
+                    vec![
+                        V::text(name_of(l.teacher)),
+                        V::text(l.group),
+                        V::text(l.discipline),
+                        V::Int(i64::from(l.hours)),
+                    ],
                 );
-                if let Some(m) = m {
+                if let Some(m) = l.mark {
                     let col = if m.rule == "teaching-unknown-group" { 1 } else { 0 };
                     row.mark_cell(col, m);
                 }

@@ -98,6 +98,88 @@ fn birth_range(course: u32, older: bool) -> (Date, Date) {
     (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
 }
 
+/// The load files («тарификация»), one per branch: Windows-1251 CSV with «;».
+const F_LOAD: [&str; 4] = [
+    "sources/Тарификация.csv",
+    "sources/Тарификация_Заречный_филиал.csv",
+    "sources/Тарификация_Лесной_филиал.csv",
+    "sources/Тарификация_Сосновский_филиал.csv",
+];
+
+/// A group's disciplines and their hours a year: general subjects in the 1st course,
+/// the specialty's later.
+fn disciplines(prefix: &str, course: u32) -> Vec<(&'static str, u32)> {
+    let profile: &[(&str, u32)] = match prefix {
+        "ИС" => &[
+            ("Основы алгоритмизации и программирования", 120),
+            ("Базы данных", 96),
+            ("МДК.01.01 Разработка программных модулей", 180),
+        ],
+        "БУ" => &[
+            ("Бухгалтерский учёт", 96),
+            ("Налоги и налогообложение", 72),
+            ("МДК.01.01 Практические основы бухгалтерского учёта активов организации", 120),
+        ],
+        "ПК" => &[
+            ("Санитария и гигиена", 48),
+            ("Товароведение продовольственных товаров", 72),
+            ("МДК.01.01 Организация приготовления блюд", 120),
+        ],
+        "ТО" => &[
+            ("Устройство автомобилей", 120),
+            ("Электротехника", 72),
+            ("МДК.01.01 Техническое обслуживание автомобилей", 150),
+        ],
+        "ТМ" => &[
+            ("Инженерная графика", 72),
+            ("Технологическое оборудование", 96),
+            ("МДК.01.01 Технологические процессы", 120),
+        ],
+        _ => &[
+            ("Материаловедение", 72),
+            ("Охрана труда", 36),
+            ("МДК.01.01 Технология выполнения работ", 150),
+        ],
+    };
+    let mut v: Vec<(&str, u32)> = if course == 1 {
+        vec![
+            ("Русский язык", 78),
+            ("Литература", 117),
+            ("Математика", 234),
+            ("История", 78),
+            ("Иностранный язык", 117),
+            ("Физическая культура", 78),
+            ("Информатика", 72),
+        ]
+    } else {
+        vec![
+            ("Иностранный язык в профессиональной деятельности", 72),
+            ("Физическая культура", 72),
+        ]
+    };
+    v.extend_from_slice(if course == 1 { &profile[..1] } else { profile });
+    v
+}
+
+/// Who a load line names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoadTeacher {
+    Staff(usize),
+    /// The planted teacher of no staff list.
+    Stranger,
+    /// The planted vacancy: an empty teacher cell.
+    Nobody,
+}
+
+/// One line of a branch's load, with the defect planted in it.
+struct LoadRow {
+    teacher: LoadTeacher,
+    group: String,
+    discipline: &'static str,
+    hours: u32,
+    mark: Option<Mark>,
+}
+
 /// The sample (what was planted) and what its platform snapshot holds.
 pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
     let mut w = World::new(Rng::derive(seed, "college"));
@@ -908,6 +990,113 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         table::record(&mut planted, F_STAFF, &sheets, true);
     }
 
+    // 8. The teaching load («тарификация»), one Windows-1251 CSV per branch, teachers
+    //    written «Иванова И.И.»: each group's curator teaches one of its disciplines, every
+    //    other discipline of a branch goes to one teacher of that branch.
+    {
+        // a teacher in no staff list (a stream of its own: the staff keep their names)
+        let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, "college/load/unknown"));
+        let female = w.rng.percent(75);
+        let stranger = w.staff(female);
+        w.rng = saved;
+        let name_of = |t: LoadTeacher| match t {
+            LoadTeacher::Staff(p) => staff[p].p.initials(),
+            LoadTeacher::Stranger => stranger.initials(),
+            LoadTeacher::Nobody => String::new(),
+        };
+        for (b, branch_groups) in by_branch.iter().enumerate() {
+            let mut pool: Vec<usize> = Vec::new();
+            for r in rows.iter().filter(|r| r.branch == Some(b)) {
+                let teaching = matches!(staff[r.person].position, "преподаватель" | "мастер производственного обучения");
+                if teaching && !pool.contains(&r.person) {
+                    pool.push(r.person);
+                }
+            }
+            pool.sort_by_cached_key(|&p| staff[p].p.key());
+            let mut total: HashMap<usize, u32> = HashMap::new();
+            let mut by_discipline: HashMap<&str, usize> = HashMap::new();
+            let mut lines: Vec<LoadRow> = Vec::new();
+            for &g in branch_groups {
+                let prefix = groups[g].name.split('-').next().unwrap_or_default().to_string();
+                let list = disciplines(&prefix, groups[g].course);
+                let own = curator_of.get(&g).map(|&c| (c, g % list.len()));
+                for (k, &(d, h)) in list.iter().enumerate() {
+                    let t = match own {
+                        Some((c, kk)) if kk == k => c,
+                        _ => *by_discipline.entry(d).or_insert_with(|| {
+                            *pool
+                                .iter()
+                                .min_by_key(|&&p| (total.get(&p).copied().unwrap_or(0), p))
+                                .expect("a teacher")
+                        }),
+                    };
+                    *total.entry(t).or_default() += h;
+                    lines.push(LoadRow {
+                        teacher: LoadTeacher::Staff(t),
+                        group: groups[g].name.clone(),
+                        discipline: d,
+                        hours: h,
+                        mark: None,
+                    });
+                }
+            }
+            if b == MAIN {
+                // a discipline nobody teaches yet: its teacher cell is left empty
+                let vac = lines.iter().position(|l| l.discipline == "Базы данных").unwrap_or(lines.len() - 1);
+                let l = &mut lines[vac];
+                l.teacher = LoadTeacher::Nobody;
+                l.mark =
+                    Some(Mark::new("teaching-no-teacher", "the teacher cell is empty").found(format!("{}: {}", l.group, l.discipline)));
+                // a group no list has: one more ИС-24 group than there is
+                let t = lines[0].teacher;
+                lines.push(LoadRow {
+                    teacher: t,
+                    group: format!("ИС-24-{}", 2 * scale + 1),
+                    discipline: "Основы алгоритмизации и программирования",
+                    hours: 120,
+                    mark: Some(Mark::new("teaching-unknown-group", "no students' list has this group")),
+                });
+                lines.push(LoadRow {
+                    teacher: LoadTeacher::Stranger,
+                    group: groups[gm[0]].name.clone(),
+                    discipline: "Физическая культура",
+                    hours: 78,
+                    mark: Some(Mark::new("teaching-unknown-teacher", "the teacher is in no staff list")),
+                });
+            }
+            // by teacher, the empty teacher cell last
+            lines.sort_by_cached_key(|l| {
+                (
+                    l.teacher == LoadTeacher::Nobody,
+                    name_of(l.teacher).to_lowercase(),
+                    l.group.clone(),
+                    l.discipline,
+                )
+            });
+            let mut sh = Sheet::new("", 4, 0);
+            sh.push(Row::header(&["ФИО преподавателя", "Группа", "Дисциплина", "Часы"]));
+            for l in lines {
+                let mut row = Row::new(
+                    RowKind::Data,
+                    vec![
+                        V::text(name_of(l.teacher)),
+                        V::text(l.group),
+                        V::text(l.discipline),
+                        V::Int(i64::from(l.hours)),
+                    ],
+                );
+                if let Some(m) = l.mark {
+                    let col = if m.rule == "teaching-unknown-group" { 1 } else { 0 };
+                    row.mark_cell(col, m);
+                }
+                sh.push(row);
+            }
+            let sheets = [sh];
+            write::csv(&dir.join(F_LOAD[b]), &sheets[0], ';', Encoding::Windows1251)?;
+            table::record(&mut planted, F_LOAD[b], &sheets, false);
+        }
+    }
+
     // ---- rollout.toml ------------------------------------------------------------------
     let mut t = String::new();
     t.push_str(&format!(
@@ -925,7 +1114,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         let aliases: Vec<String> = def.aliases.iter().map(|a| toml_str(a)).collect();
         t.push_str(&format!("aliases = [{}]\n", aliases.join(", ")));
     }
-    let sources: [(&str, Option<usize>, &str); 7] = [
+    let sources: [(&str, Option<usize>, &str); 11] = [
         (F_MAIN, Some(MAIN), "students"),
         (F_ZAR, Some(ZAR), "students"),
         (F_LES, Some(LES), "students"),
@@ -933,6 +1122,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         (F_PARENTS, None, "parents"),
         (F_PARENTS_LES, Some(LES), "parents"),
         (F_STAFF, None, "staff"),
+        (F_LOAD[MAIN], Some(MAIN), "teaching"),
+        (F_LOAD[ZAR], Some(ZAR), "teaching"),
+        (F_LOAD[LES], Some(LES), "teaching"),
+        (F_LOAD[SOS], Some(SOS), "teaching"),
     ];
     for (path, branch, kind) in sources {
         t.push_str("\n[[sources]]\n");
@@ -1028,6 +1221,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
                     branch: Some(BRANCHES[b].name.to_string()),
                     group: None,
                     audience: "staff",
+                    subject: None,
                     members,
                 }
             })

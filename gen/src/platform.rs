@@ -56,12 +56,15 @@ pub struct GroupIn {
     pub flood: bool,
 }
 
-/// A chat of staff with fixed members: a branch's staff room or a class's teachers.
+/// A chat with fixed members: a branch's staff room, a class's teachers, or a subject
+/// chat of a class (its teacher and some of its students).
 pub struct StaffChatIn {
     pub title: String,
     pub branch: Option<String>,
     pub group: Option<String>,
     pub audience: &'static str,
+    /// The subject of a subject chat (`audience = "subject"`).
+    pub subject: Option<String>,
     pub members: Vec<usize>,
 }
 
@@ -181,6 +184,8 @@ struct TruthChat<'a> {
     branch: Option<&'a str>,
     group: Option<&'a str>,
     audience: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -538,6 +543,7 @@ struct Chat {
     branch: Option<String>,
     group: Option<String>,
     audience: Option<&'static str>,
+    subject: Option<String>,
     created: i64,
     link: Option<String>,
     members: Vec<Member>,
@@ -787,6 +793,7 @@ pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
                 branch,
                 group,
                 audience,
+                subject: None,
                 created: 0,
                 link: None,
                 members: Vec::new(),
@@ -833,7 +840,9 @@ pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
             sc.group.clone(),
             Some(sc.audience),
         ));
-        staff_chat_at.push(chats.len() - 1);
+        let last = chats.len() - 1;
+        chats[last].subject = sc.subject.clone();
+        staff_chat_at.push(last);
     }
     chats.push(new_chat(&mut crng, plan.flood_title.clone(), None, None, None));
     let flood_chat = chats.len() - 1;
@@ -1193,7 +1202,8 @@ pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
         let mut nulls = plan.null_links;
         for &ci in &order {
             let c = &mut chats[ci];
-            if nulls > 0 {
+            // a placed chat's, never the staff room's (the one link the staff letters carry)
+            if nulls > 0 && c.audience.is_some_and(|a| a != "staff") {
                 nulls -= 1;
                 c.link = None;
             } else if sferum > 0 && group_chat(c) {
@@ -1280,6 +1290,7 @@ pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
             branch: c.branch.as_deref(),
             group: c.group.as_deref(),
             audience: c.audience,
+            subject: c.subject.as_deref(),
         });
         for m in &c.members {
             let acc = &b.accounts[m.account];

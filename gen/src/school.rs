@@ -6,7 +6,7 @@ use crate::date::Date;
 use crate::names;
 use crate::planted::Planted;
 use crate::rng::Rng;
-use crate::table::{self, Mark, Row, RowKind, Sheet, V};
+use crate::table::{self, Mark, Row, RowKind, Sheet, V, VMerge};
 use crate::world::World;
 use crate::write::{self, Encoding};
 use anyhow::Result;
@@ -17,6 +17,7 @@ const ORG: &str = "МБОУ «СОШ № 7» г. Верхнеозёрска";
 const F_CLASSES: &str = "sources/Списки_классов.xlsx";
 const F_PARENTS: &str = "sources/Родители.csv";
 const F_TEACHERS: &str = "sources/Учителя.xlsx";
+const F_LOAD: &str = "sources/Нагрузка.xlsx";
 const PARENTS_BORN: (i32, i32) = (1975, 1995);
 const LETTERS: &[&str] = &[
     "А", "Б", "В", "Г", "Д", "Е", "Ж", "З", "И", "К", "Л", "М", "Н", "О", "П", "Р", "С", "Т", "У", "Ф", "Х", "Ц", "Ч", "Ш", "Э", "Ю", "Я",
@@ -64,6 +65,84 @@ fn classes(scale: u32) -> Vec<(u32, String)> {
 fn birth_range(form: u32) -> (Date, Date) {
     let y = 2018 - form as i32;
     (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
+}
+
+/// The school's curriculum: a subject and its hours a week in forms 1..=11 (0: not taught).
+const LOAD_SUBJECTS: &[(&str, [u32; 11])] = &[
+    ("Русский язык", [5, 5, 5, 5, 5, 6, 4, 3, 3, 2, 2]),
+    ("Литературное чтение", [4, 4, 4, 3, 0, 0, 0, 0, 0, 0, 0]),
+    ("Литература", [0, 0, 0, 0, 3, 3, 2, 2, 3, 3, 3]),
+    ("Математика", [4, 4, 4, 4, 5, 5, 6, 6, 6, 6, 6]),
+    ("Окружающий мир", [2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0]),
+    ("История", [0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2]),
+    ("Обществознание", [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2]),
+    ("География", [0, 0, 0, 0, 1, 1, 2, 2, 2, 1, 1]),
+    ("Биология", [0, 0, 0, 0, 1, 1, 1, 2, 2, 1, 1]),
+    ("Физика", [0, 0, 0, 0, 0, 0, 2, 2, 3, 2, 2]),
+    ("Информатика", [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]),
+    ("Английский язык", [0, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3]),
+    ("Физическая культура", [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]),
+    ("Музыка", [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
+    ("Разговоры о важном", [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+];
+
+/// Hours a week of `subject` in form `form`, if it is taught there.
+fn hours(subject: &str, form: u32) -> Option<u32> {
+    let (_, h) = LOAD_SUBJECTS.iter().find(|(s, _)| *s == subject)?;
+    let h = *h.get(form.checked_sub(1)? as usize)?;
+    (h > 0).then_some(h)
+}
+
+/// Taught by the class teacher whatever their position: «Разговоры о важном», and the
+/// primary forms' core subjects.
+fn by_class_teacher(subject: &str, form: u32) -> bool {
+    subject == "Разговоры о важном"
+        || (form <= 4 && ["Русский язык", "Литературное чтение", "Математика", "Окружающий мир"].contains(&subject))
+}
+
+/// Does a teacher of this position teach `subject`?
+fn teaches(position: &str, subject: &str) -> bool {
+    match subject {
+        "Русский язык" => position.contains("русского языка"),
+        "Литература" => position.contains("литературы"),
+        "Математика" => position.contains("математики"),
+        "История" => position.contains("истории"),
+        "Обществознание" => position.contains("обществознания"),
+        "География" => position.contains("географии"),
+        "Биология" => position.contains("биологии"),
+        "Физика" => position == "учитель физики",
+        "Информатика" => position.contains("информатики"),
+        "Английский язык" => position.contains("английского"),
+        "Физическая культура" => position.contains("физической культуры"),
+        "Музыка" => position.contains("музыки"),
+        _ => false,
+    }
+}
+
+/// The position a school hires for `subject`.
+fn position_for(subject: &str) -> &'static str {
+    match subject {
+        "Русский язык" | "Литература" => "учитель русского языка и литературы",
+        "Математика" => "учитель математики",
+        "История" | "Обществознание" => "учитель истории и обществознания",
+        "География" => "учитель географии",
+        "Биология" => "учитель биологии",
+        "Физика" => "учитель физики",
+        "Информатика" => "учитель информатики",
+        "Английский язык" => "учитель английского языка",
+        "Физическая культура" => "учитель физической культуры",
+        "Музыка" => "учитель музыки",
+        _ => "учитель начальных классов",
+    }
+}
+
+/// One line of the teaching load: who teaches what in which class.
+pub struct LoadLine {
+    /// Index into the staff list; None for the planted unknown teacher and the vacancy.
+    pub teacher: Option<usize>,
+    pub class: String,
+    pub subject: &'static str,
+    pub hours: u32,
 }
 
 /// The sample (what was planted) and what its platform snapshot holds.
@@ -255,7 +334,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             "учитель информатики",
         ];
         let mut people: Vec<StaffEntry> = Vec::new();
-        let mut new_teacher = |w: &mut World, position: String, class: String| {
+        let new_teacher = |w: &mut World, people: &mut Vec<StaffEntry>, position: String, class: String| {
             let female = w.rng.percent(85);
             let p = w.staff(female);
             let year = w.rng.range(1962, 1999) as i32;
@@ -271,7 +350,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         };
         for c in &cls {
             let pos = w.rng.pick(SUBJECTS).to_string();
-            new_teacher(&mut w, pos, c.name.clone());
+            new_teacher(&mut w, &mut people, pos, c.name.clone());
         }
         for pos in [
             "директор",
@@ -281,7 +360,21 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             "учитель физической культуры",
             "учитель музыки",
         ] {
-            new_teacher(&mut w, pos.to_string(), String::new());
+            new_teacher(&mut w, &mut people, pos.to_string(), String::new());
+        }
+        // every subject of the load has teachers whose position names it, one for every
+        // 30 hours a week or part of it (at most 30 hours each)
+        let forms: Vec<u32> = cls.iter().map(|c| c.form).collect();
+        for &(subject, _) in LOAD_SUBJECTS {
+            let total: u32 = forms
+                .iter()
+                .filter(|&&f| !by_class_teacher(subject, f))
+                .filter_map(|&f| hours(subject, f))
+                .sum();
+            let need = total.div_ceil(30) as usize;
+            while people.iter().filter(|e| teaches(&e.position, subject)).count() < need {
+                new_teacher(&mut w, &mut people, position_for(subject).to_string(), String::new());
+            }
         }
         people.sort_by_cached_key(|e| e.p.key());
         let mut sh = Sheet::new("Учителя", 6, 1);
@@ -305,6 +398,179 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         write::xlsx(&dir.join(F_TEACHERS), &sheets)?;
         table::record(&mut planted, F_TEACHERS, &sheets, true);
         people
+    };
+
+    // 4. The teaching load: one row per teacher–class–subject, the teacher's cell merged
+    //    down over their rows, a title row above the header.
+    let load: Vec<LoadLine> = {
+        let mut lines: Vec<LoadLine> = Vec::new();
+        let mut total = vec![0u32; teachers.len()];
+        for c in &cls {
+            let curator = teachers.iter().position(|e| e.group == c.name).expect("a class teacher");
+            for &(subject, _) in LOAD_SUBJECTS {
+                let Some(h) = hours(subject, c.form) else { continue };
+                let t = if by_class_teacher(subject, c.form) || teaches(&teachers[curator].position, subject) {
+                    curator
+                } else {
+                    // the least loaded teacher of the subject
+                    (0..teachers.len())
+                        .filter(|&t| teaches(&teachers[t].position, subject))
+                        .min_by_key(|&t| (total[t], t))
+                        .expect("a teacher for every subject")
+                };
+                total[t] += h;
+                lines.push(LoadLine {
+                    teacher: Some(t),
+                    class: c.name.clone(),
+                    subject,
+                    hours: h,
+                });
+            }
+        }
+        // a vacancy: 9А's informatics (or another subject the class teacher does not teach)
+        let vac_class = &cls[3];
+        let vac_curator = teachers.iter().position(|e| e.group == vac_class.name);
+        let vac = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.class == vac_class.name && l.teacher != vac_curator)
+            .min_by_key(|(_, l)| l.subject != "Информатика")
+            .map(|(i, _)| i)
+            .expect("a subject of a subject teacher");
+        lines[vac].teacher = None;
+        let (unknown_group_teacher, unknown_group_subject) = {
+            let l = lines
+                .iter()
+                .find(|l| l.class == cls[2].name && l.subject == "Математика")
+                .expect("7А has mathematics");
+            (l.teacher, l.subject)
+        };
+        // a class no list has: the first of 8А, 6А, 10А, 8Б … that is not a class here
+        let unknown_class = LETTERS
+            .iter()
+            .flat_map(|l| [8, 6, 10, 4, 2, 3, 1].map(|f| format!("{f}{l}")))
+            .find(|n| !cls.iter().any(|c| c.name == *n))
+            .expect("a free class name");
+        let mut sheet_lines: Vec<(Option<usize>, bool, LoadLine)> = Vec::new();
+        for l in &lines {
+            sheet_lines.push((
+                l.teacher,
+                false,
+                LoadLine {
+                    teacher: l.teacher,
+                    class: l.class.clone(),
+                    subject: l.subject,
+                    hours: l.hours,
+                },
+            ));
+        }
+        sheet_lines.push((
+            unknown_group_teacher,
+            false,
+            LoadLine {
+                teacher: unknown_group_teacher,
+                class: unknown_class.clone(),
+                subject: unknown_group_subject,
+                hours: 6,
+            },
+        ));
+        // a teacher in no staff list (made up from a stream of its own: the staff keep their names)
+        let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, "school/load/unknown"));
+        let female = w.rng.percent(80);
+        let stranger = w.staff(female);
+        w.rng = saved;
+        sheet_lines.push((
+            None,
+            true,
+            LoadLine {
+                teacher: None,
+                class: cls[1].name.clone(),
+                subject: "Технология",
+                hours: 2,
+            },
+        ));
+        // classes by form, then name (the unknown class among them)
+        let class_order = |name: &str| {
+            let form: u32 = name
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
+            (form, name.to_string())
+        };
+        let subject_order = |s: &str| LOAD_SUBJECTS.iter().position(|(x, _)| *x == s).unwrap_or(LOAD_SUBJECTS.len());
+        // teachers by name (the stranger among them), the vacancy last
+        let name_of = |t: Option<usize>, stranger_row: bool| match t {
+            Some(t) => teachers[t].p.full(),
+            None if stranger_row => stranger.full(),
+            None => String::new(),
+        };
+        sheet_lines.sort_by_cached_key(|(t, st, l)| {
+            let vacancy = t.is_none() && !*st;
+            let key = match t {
+                Some(t) => teachers[*t].p.key(),
+                None if *st => stranger.key(),
+                None => String::new(),
+            };
+            (vacancy, key, class_order(&l.class), subject_order(l.subject))
+        });
+
+        let mut sh = Sheet::new("Нагрузка", 4, 0);
+        sh.widths = vec![36.0, 10.0, 28.0, 16.0];
+        sh.push(Row::text(RowKind::Title, "Распределение учебной нагрузки на 2026/27 учебный год"));
+        sh.push(Row::header(&["Учитель", "Класс", "Предмет", "Часов в неделю"]));
+        let mut block_start: Option<(usize, Option<usize>, bool)> = None;
+        let close = |sh: &mut Sheet, start: Option<(usize, Option<usize>, bool)>| {
+            if let Some((first, Some(_), _)) = start {
+                let last = sh.rows.len() - 1;
+                if last > first {
+                    sh.vmerges.push(VMerge { col: 0, first, last });
+                }
+            }
+        };
+        for (t, st, l) in &sheet_lines {
+            let vacancy = t.is_none() && !*st;
+            let same = block_start.is_some_and(|(_, bt, bs)| bt == *t && bs == *st) && !vacancy;
+            if !same {
+                close(&mut sh, block_start);
+                block_start = Some((sh.rows.len(), *t, *st));
+            }
+            let teacher_cell = if vacancy {
+                V::text("вакансия")
+            } else {
+                V::text(name_of(*t, *st))
+            };
+            let mut row = Row::new(
+                RowKind::Data,
+                vec![
+                    teacher_cell,
+                    V::text(l.class.clone()),
+                    V::text(l.subject),
+                    V::Int(i64::from(l.hours)),
+                ],
+            );
+            if vacancy {
+                row.mark_cell(
+                    0,
+                    Mark::new("teaching-no-teacher", "the subject has no teacher yet («вакансия»)")
+                        .found(format!("{}: {}", l.class, l.subject)),
+                );
+            } else if *st {
+                row.mark_cell(
+                    0,
+                    Mark::new("teaching-unknown-teacher", "the teacher is in no staff list of the school"),
+                );
+            } else if l.class == unknown_class {
+                row.mark_cell(1, Mark::new("teaching-unknown-group", "no class list has this class"));
+            }
+            sh.push(row);
+        }
+        close(&mut sh, block_start);
+        let sheets = [sh];
+        write::xlsx(&dir.join(F_LOAD), &sheets)?;
+        table::record(&mut planted, F_LOAD, &sheets, true);
+        lines
     };
 
     let toml = format!(
@@ -380,23 +646,35 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             })
             .collect();
         let mut prng = Rng::derive(seed, "school/platform/people");
-        // «Учителя 5А»: the class teacher and four subject teachers
+        // «Учителя 5А»: the class teacher and the teachers of its load, but one subject
+        // teacher has not joined yet
         let first = &cls[0].name;
         let lead = teachers.iter().position(|e| e.group == *first).expect("a class teacher");
-        let mut subject: Vec<usize> = (0..teachers.len())
-            .filter(|&t| t != lead && teachers[t].position.starts_with("учитель"))
-            .collect();
-        let mut five = vec![teacher_pid0 + lead];
-        while five.len() < 5 && !subject.is_empty() {
-            let t = subject.remove(prng.below(subject.len()));
-            five.push(teacher_pid0 + t);
+        let mut subject_teachers: Vec<usize> = Vec::new();
+        for l in load.iter().filter(|l| l.class == *first) {
+            if let Some(t) = l.teacher
+                && t != lead
+                && !subject_teachers.contains(&t)
+            {
+                subject_teachers.push(t);
+            }
         }
-        let staff_chats = vec![
+        // the four draws the first «Учителя 5А» (four random subject teachers) took from
+        // `prng`: the pupils who left stay the same pupils
+        for _ in 0..4 {
+            prng.next_u64();
+        }
+        let mut crng = Rng::derive(seed, "school/platform/staff-chats");
+        subject_teachers.remove(crng.below(subject_teachers.len()));
+        let mut members = vec![teacher_pid0 + lead];
+        members.extend(subject_teachers.iter().map(|&t| teacher_pid0 + t));
+        let mut staff_chats = vec![
             StaffChatIn {
                 title: "Учительская".into(),
                 branch: None,
                 group: None,
                 audience: "staff",
+                subject: None,
                 members: (0..teachers.len()).map(|t| teacher_pid0 + t).collect(),
             },
             StaffChatIn {
@@ -404,9 +682,34 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
                 branch: None,
                 group: Some(first.clone()),
                 audience: "teachers",
-                members: five,
+                subject: None,
+                members,
             },
         ];
+        // subject chats: «7А Физика», «9А Математика» — the teacher and most of the class
+        for (class, subject) in [(&cls[2], "Физика"), (&cls[3], "Математика")] {
+            let Some(t) = load
+                .iter()
+                .find(|l| l.class == class.name && l.subject == subject)
+                .and_then(|l| l.teacher)
+            else {
+                continue;
+            };
+            let mut members = vec![teacher_pid0 + t];
+            for &s in &class.students {
+                if crng.percent(80) {
+                    members.push(s);
+                }
+            }
+            staff_chats.push(StaffChatIn {
+                title: format!("{} {subject}", class.name),
+                branch: None,
+                group: Some(class.name.clone()),
+                audience: "subject",
+                subject: Some(subject.to_string()),
+                members,
+            });
+        }
         // pupils who left: made up now, so the roster files never see them
         w.rng = Rng::derive(seed, "school/platform/world");
         let mut departed = Vec::new();
@@ -446,5 +749,68 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         };
         let stats = platform::write(dir, &input)?;
         Ok((planted, stats))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_class_gets_its_core_subjects_once() {
+        for form in 5..=11 {
+            for s in [
+                "Русский язык",
+                "Литература",
+                "Математика",
+                "История",
+                "Биология",
+                "Английский язык",
+                "Физическая культура",
+            ] {
+                assert!(hours(s, form).is_some(), "{s} in form {form}");
+            }
+            assert_eq!(hours("Физика", form).is_some(), form >= 7, "physics in form {form}");
+        }
+        // a subject teacher exists for every subject no class teacher covers
+        for &(s, _) in LOAD_SUBJECTS {
+            if !by_class_teacher(s, 5) && hours(s, 5).is_some() {
+                assert!(teaches(position_for(s), s), "{s}");
+            }
+        }
+    }
+
+    /// The snapshot's teachers' chat and subject chats: «Учителя 5А» holds staff only,
+    /// the subject chats their teacher (one staff member) and pupils of their class.
+    #[test]
+    fn subject_chats_hold_their_teacher_and_pupils() {
+        let dir = std::env::temp_dir().join(format!("rollout-gen-school-chats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        build(42, 1, &dir).expect("build");
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("platform-truth.json")).expect("truth")).expect("json");
+        let chats = truth["chats"].as_array().expect("chats");
+        let kinds_in = |chat: &serde_json::Value| -> Vec<String> {
+            truth["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .filter(|m| m["chat_id"] == chat["chat_id"])
+                .map(|m| m["person"]["kind"].as_str().unwrap_or("none").to_string())
+                .collect()
+        };
+        let subject: Vec<&serde_json::Value> = chats.iter().filter(|c| c["audience"] == "subject").collect();
+        assert_eq!(subject.len(), 2);
+        for c in &subject {
+            assert!(c["subject"].is_string() && c["group"].is_string(), "{c}");
+            let kinds = kinds_in(c);
+            assert_eq!(kinds.iter().filter(|k| *k == "staff").count(), 1, "{c}");
+            assert!(kinds.iter().filter(|k| *k == "student").count() > 10, "{c}");
+        }
+        let teachers = chats.iter().find(|c| c["audience"] == "teachers").expect("a teachers' chat");
+        // the organisation's admin account (no person) sits in every chat
+        let kinds: Vec<String> = kinds_in(teachers).into_iter().filter(|k| k != "none").collect();
+        assert!(kinds.len() >= 4 && kinds.iter().all(|k| k == "staff"), "{kinds:?}");
+        std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -36,5 +36,6 @@ mod samples;
 mod server;
 mod state;
 mod structure;
+mod teaching_samples;
 mod testserver;
 mod util;

@@ -480,7 +480,7 @@ fn missing_sources_are_counted_as_sources() {
     let r = ws.run(&["check"]);
     assert_eq!(r.code, 3, "{r}");
     assert!(
-        has_line(&r.stdout, "Источники: 7 файлов, из них не прочитано 7; 0 листов с данными"),
+        has_line(&r.stdout, "Источники: 11 файлов, из них не прочитано 11; 0 листов с данными"),
         "{r}"
     );
 }

@@ -150,6 +150,20 @@ fn windows_1251_csv_with_semicolons() {
     let text = ws.read("out/roster/teaching.csv");
     assert_eq!(text.lines().next(), Some("person_id,branch,group,subject,hours"));
     assert!(!text.contains("Иванова"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ws.path().join("out/roster/teaching.csv")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // roster.xlsx gains a «Нагрузка» sheet with the teacher's name for people.
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(ws.path().join("out/roster/roster.xlsx")).unwrap();
+    let sheet = book.worksheet_range("Нагрузка").expect("a «Нагрузка» sheet");
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows[0], ["Филиал", "Группа", "Предмет", "Учитель", "ID учителя", "Часы"]);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[1][1..4], ["5А", "Математика", "Иванова Ирина Ивановна"]);
 }
 
 #[test]
@@ -280,6 +294,6 @@ fn a_load_that_cannot_be_read_names_the_teaching_columns() {
         "{}",
         p[0]["fix"]
     );
-    assert_eq!(ws.read("out/roster/teaching.csv"), "person_id,branch,group,subject,hours\n");
+    assert_eq!(ws.read("out/roster/teaching.csv"), "person_id,branch,group,subject,hours\r\n");
     assert!(!r.stdout.contains("Нагрузка:"), "{r}");
 }

@@ -297,3 +297,60 @@ fn a_load_that_cannot_be_read_names_the_teaching_columns() {
     assert_eq!(ws.read("out/roster/teaching.csv"), "person_id,branch,group,subject,hours\r\n");
     assert!(!r.stdout.contains("Нагрузка:"), "{r}");
 }
+
+#[test]
+fn a_college_tarification_of_disciplines_per_group_code_in_two_branches() {
+    let ws = Ws::new();
+    ws.config(&format!(
+        "{COLLEGE_TOML}\n[[sources]]\npath = \"sources/Студенты.csv\"\n\n[[sources]]\npath = \"sources/Преподаватели.csv\"\n\n[[sources]]\npath = \"sources/Тарификация.xlsx\"\nbranch = \"ГК\"\n\n[[sources]]\npath = \"sources/Нагрузка.csv\"\n"
+    ));
+    ws.write(
+        "sources/Студенты.csv",
+        "ФИО;Дата рождения;Группа;Филиал\nАнтонов Антон Антонович;01.02.2008;ИС-24-1;Главный корпус\nБелова Вера Викторовна;02.03.2008;ИС-24-2;Главный корпус\nГусев Глеб Геннадьевич;03.04.2008;ЗФ-24-1;Заречный филиал\n",
+    );
+    // Two «Иванова И.И.», one in each branch: the load's branch tells them apart.
+    ws.write(
+        "sources/Преподаватели.csv",
+        "ФИО;Должность;Филиал\nИванова Ирина Игоревна;Преподаватель;Главный корпус\nИванова Инна Ильинична;Преподаватель;Заречный филиал\nКузнецов Кирилл Олегович;Преподаватель;Главный корпус\n",
+    );
+    let t = |v: &'static str| s(v);
+    let sp = sheet(
+        "Лист1",
+        vec![
+            vec![t("Преподаватель"), t("Дисциплина"), t("ИС-24-1"), t("ИС-24-2"), t("ИС-24-3"), t("Итого")],
+            vec![t("Иванова И.И."), t("МДК 01.01 Разработка модулей"), C::N(72.0), C::N(36.0), C::E, C::N(108.0)],
+            vec![t("Кузнецов К.О."), t("ОУД.01 Русский язык"), C::E, C::N(78.0), C::N(78.0), C::N(156.0)],
+        ],
+    );
+    ws.write("sources/Тарификация.xlsx", xlsx(&[sp]));
+    ws.write(
+        "sources/Нагрузка.csv",
+        "Преподаватель;Группа;Дисциплина;Часы;Филиал\nИванова И.И.;ЗФ-24-1;Информатика;40;Заречный\n",
+    );
+    let r = ws.run(&["ingest"]);
+    let people = ws.people();
+    let first = |id: &str| {
+        let p = people.iter().find(|p| p["person_id"] == id).unwrap();
+        format!("{} {}", p["surname"], p["first_name"])
+    };
+    let lines: Vec<String> = ws
+        .csv("out/roster/teaching.csv")
+        .iter()
+        .map(|l| format!("{} | {} | {} | {} | {}", l["branch"], l["group"], l["subject"], first(&l["person_id"]), l["hours"]))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Главный корпус | ИС-24-1 | МДК 01.01 Разработка модулей | Иванова Ирина | 72",
+            "Главный корпус | ИС-24-2 | МДК 01.01 Разработка модулей | Иванова Ирина | 36",
+            "Главный корпус | ИС-24-2 | ОУД.01 Русский язык | Кузнецов Кирилл | 78",
+            "Заречный филиал | ЗФ-24-1 | Информатика | Иванова Инна | 40",
+        ],
+        "{r}"
+    );
+    assert_eq!(load_problems(&ws), sorted(&["teaching-unknown-group E1"]), "{r}");
+    assert!(
+        r.stdout.lines().any(|l| l == "Нагрузка: 4 строки, учителей 3, групп 3, предметов 3"),
+        "{r}"
+    );
+}

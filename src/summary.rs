@@ -68,7 +68,8 @@ pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Loaded) -> std:
         ru_count(r.groups.len(), ["группа", "группы", "групп"])
     )?;
     if !r.teaching.is_empty() {
-        let distinct = |key: fn(&crate::roster::Teaching) -> String| r.teaching.iter().map(key).collect::<std::collections::BTreeSet<_>>().len();
+        let distinct =
+            |key: fn(&crate::roster::Teaching) -> String| r.teaching.iter().map(key).collect::<std::collections::BTreeSet<_>>().len();
         writeln!(
             w,
             "Нагрузка: {}, учителей {}, групп {}, предметов {}",

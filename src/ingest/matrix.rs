@@ -109,7 +109,11 @@ pub fn detect(sheet: &Sheet, forced: Option<SourceKind>, overrides: &BTreeMap<St
                 Some(teacher) => Shape::Hours { teacher, subject },
                 None => Shape::SubjectRows { subject },
             };
-            return Some(Matrix { row, shape, across: groups });
+            return Some(Matrix {
+                row,
+                shape,
+                across: groups,
+            });
         }
         if let (Some(group), None, None) = (group, subject, teacher)
             && (corner || forced == Some(SourceKind::Teaching))
@@ -263,7 +267,17 @@ mod tests {
         for g in ["5А", "5 а", "11-Б", "5A", "ИС-24-1", "ТМ-23", "ис-24-1"] {
             assert!(looks_like_group(g), "{g}");
         }
-        for g in ["Математика", "12А", "0А", "5АБВ", "МДК 01.01", "ОУД.01", "Всего", "2026", "Иванова И.И."] {
+        for g in [
+            "Математика",
+            "12А",
+            "0А",
+            "5АБВ",
+            "МДК 01.01",
+            "ОУД.01",
+            "Всего",
+            "2026",
+            "Иванова И.И.",
+        ] {
             assert!(!looks_like_group(g), "{g}");
         }
     }

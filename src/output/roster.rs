@@ -125,7 +125,7 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
         ("guardians.csv", csv_bytes(&GUARDIANS_HEADER, &guardians)),
         ("staff_roles.csv", csv_bytes(&STAFF_ROLES_HEADER, &roles)),
-        ("teaching.csv", csv_bytes(&TEACHING_HEADER, &teaching_rows(roster))),
+        ("teaching.csv", csv_bytes(&TEACHING_HEADER, teaching_rows(roster))),
     ];
     write_all(&dir, files, vec![("roster.xlsx", xlsx)])
 }

@@ -8,10 +8,10 @@ use super::context::{Findings, Spot};
 use super::model::{Group, Person, PersonKind, Teaching};
 use super::sources::SourcedRecord;
 use crate::ingest::Ingested;
+use crate::normalize::fields::group_list;
 use crate::normalize::groups::{GroupNamer, group_key};
 use crate::normalize::names::{PersonName, parse_short_name};
 use crate::normalize::{clean_spaces, text_key};
-use crate::normalize::fields::group_list;
 use crate::problem::{Location, Rule};
 use std::collections::{HashMap, HashSet};
 

@@ -138,11 +138,7 @@ fn windows_1251_csv_with_semicolons() {
     let r = ws.run(&["ingest"]);
     assert_eq!(
         load_lines(&ws),
-        sorted(&[
-            "Иванова 5А Математика 5",
-            "Королёва 5Б Физика 2.5",
-            "Смирнов 6А История 2",
-        ]),
+        sorted(&["Иванова 5А Математика 5", "Королёва 5Б Физика 2.5", "Смирнов 6А История 2",]),
         "{r}"
     );
     assert_eq!(load_problems(&ws), Vec::<String>::new(), "{r}");
@@ -153,7 +149,11 @@ fn windows_1251_csv_with_semicolons() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(ws.path().join("out/roster/teaching.csv")).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(ws.path().join("out/roster/teaching.csv"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
     }
     // roster.xlsx gains a «Нагрузка» sheet with the teacher's name for people.
@@ -175,7 +175,13 @@ fn a_matrix_of_subjects_by_groups_with_teachers_in_the_cells() {
         vec![
             vec![t("Распределение учебной нагрузки"), C::E, C::E, C::E, C::E],
             vec![t("Предмет"), t("5А"), t("5Б"), t("6А"), t("7В")],
-            vec![t("Математика"), t("Иванова И.И. (5)"), t("Иванова И.И. 5 ч"), t("Иванова Ирина Ивановна"), C::E],
+            vec![
+                t("Математика"),
+                t("Иванова И.И. (5)"),
+                t("Иванова И.И. 5 ч"),
+                t("Иванова Ирина Ивановна"),
+                C::E,
+            ],
             vec![t("Физика"), t("Королёва А.П."), t("вакансия"), C::E, C::E],
             vec![t("Химия"), t("Сидоров С.С."), C::E, C::E, t("Петров П.П.")],
             vec![t("История"), t("Смирнов С.А. / Петров П.П."), C::E, C::E, t("Смирнов С.А.")],
@@ -198,11 +204,7 @@ fn a_matrix_of_subjects_by_groups_with_teachers_in_the_cells() {
     // The unknown group is named once, at its heading.
     assert_eq!(
         load_problems(&ws),
-        sorted(&[
-            "teaching-no-teacher C4",
-            "teaching-unknown-teacher B5",
-            "teaching-unknown-group E2",
-        ]),
+        sorted(&["teaching-no-teacher C4", "teaching-unknown-teacher B5", "teaching-unknown-group E2",]),
         "{r}"
     );
 }
@@ -250,7 +252,14 @@ fn a_tarification_with_hours_per_group() {
         vec![
             vec![t("Тарификационный список учителей"), C::E, C::E, C::E, C::E, C::E],
             vec![t("ФИО учителя"), t("Предмет"), t("5А"), t("5Б"), t("6А"), t("Всего")],
-            vec![t("Иванова Ирина Ивановна"), t("Математика"), C::N(5.0), C::N(5.0), C::N(4.0), C::N(14.0)],
+            vec![
+                t("Иванова Ирина Ивановна"),
+                t("Математика"),
+                C::N(5.0),
+                C::N(5.0),
+                C::N(4.0),
+                C::N(14.0),
+            ],
             vec![C::E, t("Алгебра"), C::N(2.0), C::E, C::E, C::N(2.0)],
             vec![t("Королёва А.П."), t("Физика"), C::N(2.0), C::E, C::N(2.0), C::N(4.0)],
             vec![C::E, t("Астрономия"), C::E, C::N(1.0), C::E, C::N(1.0)],
@@ -317,9 +326,30 @@ fn a_college_tarification_of_disciplines_per_group_code_in_two_branches() {
     let sp = sheet(
         "Лист1",
         vec![
-            vec![t("Преподаватель"), t("Дисциплина"), t("ИС-24-1"), t("ИС-24-2"), t("ИС-24-3"), t("Итого")],
-            vec![t("Иванова И.И."), t("МДК 01.01 Разработка модулей"), C::N(72.0), C::N(36.0), C::E, C::N(108.0)],
-            vec![t("Кузнецов К.О."), t("ОУД.01 Русский язык"), C::E, C::N(78.0), C::N(78.0), C::N(156.0)],
+            vec![
+                t("Преподаватель"),
+                t("Дисциплина"),
+                t("ИС-24-1"),
+                t("ИС-24-2"),
+                t("ИС-24-3"),
+                t("Итого"),
+            ],
+            vec![
+                t("Иванова И.И."),
+                t("МДК 01.01 Разработка модулей"),
+                C::N(72.0),
+                C::N(36.0),
+                C::E,
+                C::N(108.0),
+            ],
+            vec![
+                t("Кузнецов К.О."),
+                t("ОУД.01 Русский язык"),
+                C::E,
+                C::N(78.0),
+                C::N(78.0),
+                C::N(156.0),
+            ],
         ],
     );
     ws.write("sources/Тарификация.xlsx", xlsx(&[sp]));
@@ -336,7 +366,16 @@ fn a_college_tarification_of_disciplines_per_group_code_in_two_branches() {
     let lines: Vec<String> = ws
         .csv("out/roster/teaching.csv")
         .iter()
-        .map(|l| format!("{} | {} | {} | {} | {}", l["branch"], l["group"], l["subject"], first(&l["person_id"]), l["hours"]))
+        .map(|l| {
+            format!(
+                "{} | {} | {} | {} | {}",
+                l["branch"],
+                l["group"],
+                l["subject"],
+                first(&l["person_id"]),
+                l["hours"]
+            )
+        })
         .collect();
     assert_eq!(
         lines,
@@ -350,7 +389,9 @@ fn a_college_tarification_of_disciplines_per_group_code_in_two_branches() {
     );
     assert_eq!(load_problems(&ws), sorted(&["teaching-unknown-group E1"]), "{r}");
     assert!(
-        r.stdout.lines().any(|l| l == "Нагрузка: 4 строки, учителей 3, групп 3, предметов 3"),
+        r.stdout
+            .lines()
+            .any(|l| l == "Нагрузка: 4 строки, учителей 3, групп 3, предметов 3"),
         "{r}"
     );
 }

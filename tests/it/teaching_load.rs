@@ -395,3 +395,24 @@ fn a_college_tarification_of_disciplines_per_group_code_in_two_branches() {
         "{r}"
     );
 }
+
+#[test]
+fn rows_under_a_group_row_per_class() {
+    let ws = school();
+    let t = |v: &'static str| s(v);
+    let sp = sheet(
+        "Нагрузка",
+        vec![
+            vec![t("Предмет"), t("Учитель"), t("Часы")],
+            vec![t("Класс: 5А"), C::E, C::E],
+            vec![t("Математика"), t("Иванова И.И."), C::N(5.0)],
+            vec![t("Физика"), t("вакансия"), C::N(2.0)],
+            vec![t("Класс: 5Б"), C::E, C::E],
+            vec![t("Физика"), t("Королёва Анна Павловна"), C::N(2.0)],
+        ],
+    );
+    ws.write("sources/Нагрузка.xlsx", xlsx(&[sp]));
+    let r = ws.run(&["ingest"]);
+    assert_eq!(load_lines(&ws), sorted(&["Иванова 5А Математика 5", "Королёва 5Б Физика 2"]), "{r}");
+    assert_eq!(load_problems(&ws), sorted(&["teaching-no-teacher B4"]), "{r}");
+}

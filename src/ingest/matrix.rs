@@ -138,20 +138,43 @@ fn value(text: &str, row: usize, col: usize) -> Value {
     }
 }
 
-/// A cell's teachers with their hours: «Иванова И.И. (3)», «Иванова И.И. 3 ч»; several
-/// split by «/», «;» or line breaks.
+/// A cell's teachers with their hours: «Иванова И.И. (3)», «Иванова И.И. 3 ч», «Иванова
+/// И.И., 3 ч»; several split by «/», «;», «,» or line breaks.
 fn teachers_in(text: &str) -> Vec<(String, Option<String>)> {
-    text.split(['/', ';', '\n'])
-        .map(clean_spaces)
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.find(|c: char| c.is_ascii_digit()) {
-            Some(i) => {
-                let name = p[..i].trim_end_matches([' ', ',', '(', '-', '–', '—', ':']).to_string();
-                (name, Some(p[i..].to_string()))
+    // A decimal comma («2,5 ч») is no list comma.
+    let chars: Vec<char> = text.chars().collect();
+    let text: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let digit = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(char::is_ascii_digit);
+            if *c == ',' && digit(i.checked_sub(1)) && digit(Some(i + 1)) {
+                '.'
+            } else {
+                *c
             }
-            None => (p, None),
         })
-        .collect()
+        .collect();
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for p in text.split(['/', ';', ',', '\n']).map(clean_spaces).filter(|p| !p.is_empty()) {
+        let (name, hours) = match p.find(|c: char| c.is_ascii_digit()) {
+            Some(i) => (
+                p[..i].trim_end_matches([' ', ',', '(', '-', '–', '—', ':']).to_string(),
+                Some(p[i..].to_string()),
+            ),
+            None => (p, None),
+        };
+        // «Иванова И.И., 3 ч»: hours after a comma are the previous teacher's.
+        if name.is_empty()
+            && let Some(last) = out.last_mut()
+            && last.1.is_none()
+        {
+            last.1 = hours;
+            continue;
+        }
+        out.push((name, hours));
+    }
+    out
 }
 
 fn is_totals(sheet: &Sheet, row: usize) -> bool {
@@ -291,6 +314,15 @@ mod tests {
         assert_eq!(teachers_in("Иванова И.И. 3 ч")[0].1.as_deref(), Some("3 ч"));
         assert_eq!(teachers_in("Иванова И.И.")[0], ("Иванова И.И.".to_string(), None));
         assert_eq!(teachers_in("Смирнов С.А. / Петров П.П.").len(), 2);
+        assert_eq!(teachers_in("Смирнов С.А., Петров П.П. (2)")[1].1.as_deref(), Some("2)"));
+        assert_eq!(
+            teachers_in("Иванова И.И., 3 ч"),
+            [("Иванова И.И.".to_string(), Some("3 ч".to_string()))]
+        );
+        assert_eq!(
+            teachers_in("Иванова И.И. 2,5 ч"),
+            [("Иванова И.И.".to_string(), Some("2.5 ч".to_string()))]
+        );
     }
 
     #[test]

@@ -67,6 +67,18 @@ pub fn print_roster_summary(w: &mut dyn Write, cfg: &Config, o: &Loaded) -> std:
         ru_count(r.count(PersonKind::Staff), ["сотрудник", "сотрудника", "сотрудников"]),
         ru_count(r.groups.len(), ["группа", "группы", "групп"])
     )?;
+    if !r.teaching.is_empty() {
+        let distinct =
+            |key: fn(&crate::roster::Teaching) -> String| r.teaching.iter().map(key).collect::<std::collections::BTreeSet<_>>().len();
+        writeln!(
+            w,
+            "Нагрузка: {}, учителей {}, групп {}, предметов {}",
+            ru_count(r.teaching.len(), ["строка", "строки", "строк"]),
+            distinct(|t| t.person_id.clone()),
+            distinct(|t| format!("{}\u{1f}{}", t.branch, t.group)),
+            distinct(|t| crate::normalize::text_key(&t.subject)),
+        )?;
+    }
     if cfg.branches.len() > 1 {
         let rows: Vec<Vec<String>> = cfg
             .branches

@@ -140,6 +140,19 @@ impl RawRecord {
         self.values.iter().find(|(p, _)| *p == part).map(|(_, v)| v)
     }
 
+    /// A teaching-load record made from a matrix cell (`ingest::matrix`): its values are
+    /// located where the matrix has them (a group heading, the cell naming the teacher).
+    pub fn teaching(row: usize, first_cell: CellRef, values: Vec<(Part, Value)>) -> RawRecord {
+        RawRecord {
+            kind: Some(SourceKind::Teaching),
+            row,
+            values: values.into_boxed_slice(),
+            group_context: None,
+            first_cell,
+            birth_date_at: None,
+        }
+    }
+
     /// A1 of the cell that names the person, or of the row's first cell.
     pub fn name_at(&self) -> CellRef {
         self.fio().or(self.surname()).map(|v| v.at).unwrap_or(self.first_cell)

@@ -8,6 +8,7 @@ pub mod header;
 pub mod html;
 pub mod isolate;
 pub mod layout;
+pub mod matrix;
 pub mod read;
 pub mod reader;
 pub mod table;
@@ -16,7 +17,7 @@ pub mod text;
 pub use read::Formats;
 pub use reader::{ReadMode, Reader, UnreadableTable};
 
-use crate::config::{Config, SourceConfig};
+use crate::config::{Config, SourceConfig, SourceKind};
 use crate::problem::{Location, Problem, Rule};
 use header::Field;
 use isolate::IsolatedError;
@@ -342,6 +343,16 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
             sheet: sheet_name.clone(),
             cell: cell.to_string(),
         };
+        // A teaching load laid out as a matrix of groups × subjects has no header of fields.
+        if let Some(m) = matrix::detect(&sheet, forced_kind, &overrides) {
+            let records = matrix::extract(&mut sheet, &m);
+            out.push(IngestedSheet {
+                source: index,
+                sheet: sheet_name,
+                records,
+            });
+            continue;
+        }
         let Some(h) = header::find_header(&sheet, &overrides) else {
             let sample: Vec<String> = sheet
                 .rows
@@ -352,9 +363,21 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
                 .take(6)
                 .map(|t| crate::normalize::clean_spaces(&t).chars().take(40).collect())
                 .collect();
+            // A load (told, or with a subject heading) is told what a load's columns are.
+            let load = forced_kind == Some(SourceKind::Teaching)
+                || sheet
+                    .rows
+                    .iter()
+                    .take(header::HEADER_SCAN_ROWS)
+                    .any(|r| r.iter().any(|c| header::classify(&c.as_text()) == Some(Field::Subject)));
+            let expected = if load {
+                header::teaching_columns_hint()
+            } else {
+                header::expected_columns_hint()
+            };
             problems.push(Problem::new(Rule::HeaderNotFound, sheet_loc(""), sample.join(" | "),
                 format!("не найдена строка заголовков в первых {} строках; ожидаются столбцы {}; переименуйте заголовки или задайте columns = {{ \"Ваш заголовок\" = \"fio\", … }} в [[sources]]; лист без списка людей можно пропустить: skip_sheets = [\"…\"]",
-                    header::HEADER_SCAN_ROWS, header::expected_columns_hint())));
+                    header::HEADER_SCAN_ROWS, expected)));
             continue;
         };
         let records = layout::extract(&mut sheet, &h, forced_kind, non_blank > 1);

@@ -22,7 +22,34 @@ pub const PEOPLE_HEADER: [&str; 10] = [
 pub const GROUPS_HEADER: [&str; 4] = ["branch", "group", "curator_id", "course"];
 pub const GUARDIANS_HEADER: [&str; 3] = ["student_id", "parent_id", "relation"];
 pub const STAFF_ROLES_HEADER: [&str; 4] = ["person_id", "branch", "position", "curated_groups"];
+pub const TEACHING_HEADER: [&str; 5] = ["person_id", "branch", "group", "subject", "hours"];
 pub const PROBLEMS_HEADER: [&str; 8] = ["rule", "severity", "file", "sheet", "cell", "branch", "found", "fix"];
+
+/// Hours as the load gave them: «5», «2.5»; empty when not given.
+pub fn hours_text(hours: Option<f64>) -> String {
+    match hours {
+        Some(h) if h.fract() == 0.0 && h.abs() < 1e15 => format!("{}", h as i64),
+        Some(h) => format!("{h}"),
+        None => String::new(),
+    }
+}
+
+/// teaching.csv's rows: person ids only, no names.
+fn teaching_rows(roster: &Roster) -> Vec<Vec<String>> {
+    roster
+        .teaching
+        .iter()
+        .map(|t| {
+            vec![
+                t.person_id.clone(),
+                t.branch.clone(),
+                t.group.clone(),
+                t.subject.clone(),
+                hours_text(t.hours),
+            ]
+        })
+        .collect()
+}
 
 fn kind_ru(k: PersonKind) -> &'static str {
     match k {
@@ -98,6 +125,7 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
         ("groups.csv", csv_bytes(&GROUPS_HEADER, &groups)),
         ("guardians.csv", csv_bytes(&GUARDIANS_HEADER, &guardians)),
         ("staff_roles.csv", csv_bytes(&STAFF_ROLES_HEADER, &roles)),
+        ("teaching.csv", csv_bytes(&TEACHING_HEADER, teaching_rows(roster))),
     ];
     write_all(&dir, files, vec![("roster.xlsx", xlsx)])
 }
@@ -193,7 +221,42 @@ fn roster_xlsx(file: &Path, roster: &Roster, branches: &[String]) -> Result<Vec<
         };
         book.add(&sheet)?;
     }
+    if !roster.teaching.is_empty() {
+        book.add(&teaching_sheet(roster))?;
+    }
     book.finish()
+}
+
+/// The «Нагрузка» sheet: who teaches what where, with the teacher's name for people.
+fn teaching_sheet(roster: &Roster) -> SheetData {
+    let teachers: std::collections::HashSet<&str> = roster.teaching.iter().map(|t| t.person_id.as_str()).collect();
+    let names: std::collections::HashMap<&str, String> = roster
+        .people
+        .iter()
+        .filter(|p| teachers.contains(p.id.as_str()))
+        .map(|p| (p.id.as_str(), p.name.full()))
+        .collect();
+    SheetData {
+        name: "Нагрузка".into(),
+        header: ["Филиал", "Группа", "Предмет", "Учитель", "ID учителя", "Часы"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows: roster
+            .teaching
+            .iter()
+            .map(|t| {
+                vec![
+                    t.branch.clone(),
+                    t.group.clone(),
+                    t.subject.clone(),
+                    names.get(t.person_id.as_str()).cloned().unwrap_or_default(),
+                    t.person_id.clone(),
+                    hours_text(t.hours),
+                ]
+            })
+            .collect(),
+    }
 }
 
 fn problem_rows(problems: &[Problem]) -> Vec<Vec<String>> {

@@ -8,10 +8,11 @@ use super::context::{Findings, Spot};
 use super::model::{Group, Person, PersonKind, Teaching};
 use super::sources::SourcedRecord;
 use crate::ingest::Ingested;
+use crate::normalize::fields::group_list;
 use crate::normalize::groups::{GroupNamer, group_key};
 use crate::normalize::names::{PersonName, parse_short_name};
 use crate::normalize::{clean_spaces, text_key};
-use crate::problem::Rule;
+use crate::problem::{Location, Rule};
 use std::collections::{HashMap, HashSet};
 
 /// Staff by the keys a load names them with.
@@ -46,6 +47,19 @@ impl<'p> Teachers<'p> {
     }
 }
 
+/// Each problem once per cell: a matrix's group heading, or the teacher cell of a
+/// «тарификация» row, stands for every cell it heads.
+#[derive(Default)]
+struct Once(HashSet<(Rule, Location)>);
+
+impl Once {
+    fn problem(&mut self, found: &mut Findings, rule: Rule, loc: Location, branch: Option<&str>, what: impl Into<String>, fix: &str) {
+        if self.0.insert((rule, loc.clone())) {
+            found.problem(rule, loc, branch, what, fix);
+        }
+    }
+}
+
 /// Words a load writes in the teacher's cell for «nobody yet».
 fn is_vacancy(text: &str) -> bool {
     let k = text_key(text);
@@ -74,6 +88,7 @@ pub(super) fn resolve(
     let teachers = Teachers::new(people);
     let known_groups: HashSet<(&str, String)> = groups.iter().map(|g| (g.branch.as_str(), group_key(&g.name))).collect();
     let mut out: Vec<Teaching> = Vec::new();
+    let mut once = Once::default();
     for r in records {
         let rec = &r.rec;
         let subject = rec.subject().map(|v| clean_spaces(&v.text())).unwrap_or_default();
@@ -98,45 +113,56 @@ pub(super) fn resolve(
             );
             continue;
         };
-        let group = namer.canonical(&branch, &raw_group);
-        if !known_groups.contains(&(branch.as_str(), group_key(&group))) {
-            found.problem(
-                Rule::TeachingUnknownGroup,
-                group_spot.location(ing),
-                Some(&branch),
-                raw_group,
-                "такой группы нет в списках обучающихся филиала; исправьте название или добавьте группу в списки",
-            );
-            continue;
-        }
         let teacher_text = rec.fio().map(|v| v.text()).unwrap_or_default();
-        if is_vacancy(&teacher_text) {
-            found.problem(
-                Rule::TeachingNoTeacher,
-                name_spot.location(ing),
-                Some(&branch),
-                format!("{group}: {subject}"),
-                "у предмета не указан учитель; впишите ФИО учителя, когда он будет назначен",
-            );
-            continue;
+        let hours = rec.hours().and_then(|v| parse_hours(&v.text()));
+        // «5А, 5Б»: the same teacher and subject in each group.
+        let mut raw_groups = group_list(&raw_group);
+        if raw_groups.is_empty() {
+            raw_groups.push(raw_group.clone());
         }
-        let Some(teacher) = teachers.find(&teacher_text, &branch) else {
-            found.problem(
-                Rule::TeachingUnknownTeacher,
-                name_spot.location(ing),
-                Some(&branch),
-                teacher_text,
-                "такого учителя нет в списке сотрудников (или таких несколько); добавьте его в список сотрудников или исправьте ФИО",
-            );
-            continue;
-        };
-        out.push(Teaching {
-            person_id: teacher.id.clone(),
-            branch,
-            group,
-            subject,
-            hours: rec.hours().and_then(|v| parse_hours(&v.text())),
-        });
+        for raw_group in raw_groups {
+            let group = namer.canonical(&branch, &raw_group);
+            if !known_groups.contains(&(branch.as_str(), group_key(&group))) {
+                once.problem(
+                    found,
+                    Rule::TeachingUnknownGroup,
+                    group_spot.location(ing),
+                    Some(&branch),
+                    raw_group,
+                    "такой группы нет в списках обучающихся филиала; исправьте название или добавьте группу в списки",
+                );
+                continue;
+            }
+            if is_vacancy(&teacher_text) {
+                once.problem(
+                    found,
+                    Rule::TeachingNoTeacher,
+                    name_spot.location(ing),
+                    Some(&branch),
+                    format!("{group}: {subject}"),
+                    "у предмета не указан учитель; впишите ФИО учителя, когда он будет назначен",
+                );
+                continue;
+            }
+            let Some(teacher) = teachers.find(&teacher_text, &branch) else {
+                once.problem(
+                    found,
+                    Rule::TeachingUnknownTeacher,
+                    name_spot.location(ing),
+                    Some(&branch),
+                    teacher_text.clone(),
+                    "такого учителя нет в списке сотрудников (или таких несколько); добавьте его в список сотрудников или исправьте ФИО",
+                );
+                continue;
+            };
+            out.push(Teaching {
+                person_id: teacher.id.clone(),
+                branch: branch.clone(),
+                group,
+                subject: subject.clone(),
+                hours,
+            });
+        }
     }
     out.sort_by(|a, b| {
         (&a.branch, &a.group, text_key(&a.subject), &a.person_id).cmp(&(&b.branch, &b.group, text_key(&b.subject), &b.person_id))

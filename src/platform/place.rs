@@ -2,6 +2,8 @@
 //! otherwise from its title («ИС-24-1 Студенты», «Родители 5А», «5А класс», «Учителя 5А»,
 //! «Преподаватели — Заречный филиал», «Учительская»), using the same group-name
 //! normalisation and the branches' aliases. A chat that cannot be placed is reported.
+//! With a teaching load, a title with a group and a subject of that group's load
+//! («10А Физика», «ИС-24-1 — Базы данных», «Физика 10А») is the group's subject chat.
 
 use super::Chat;
 use crate::config::Config;
@@ -27,6 +29,8 @@ pub struct ChatPlacer<'a> {
     branches: BranchResolver,
     /// group key → (branch, group name)
     groups: HashMap<String, Vec<(String, String)>>,
+    /// (branch, group) → the subjects of its teaching load, the load's first spelling of each.
+    subjects: HashMap<(String, String), Vec<String>>,
 }
 
 const PARENT_WORDS: [&str; 4] = ["родител", "мамы", "папы", "родительск"];
@@ -54,10 +58,18 @@ impl<'a> ChatPlacer<'a> {
                 e.push((g.branch.clone(), g.name.clone()));
             }
         }
+        let mut subjects: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for t in &roster.teaching {
+            let list = subjects.entry((t.branch.clone(), t.group.clone())).or_default();
+            if !list.iter().any(|s| text_key(s) == text_key(&t.subject)) {
+                list.push(t.subject.clone());
+            }
+        }
         ChatPlacer {
             cfg,
             branches: BranchResolver::new(cfg),
             groups,
+            subjects,
         }
     }
 
@@ -73,11 +85,25 @@ impl<'a> ChatPlacer<'a> {
                 None => self.default_branch(e.group.as_deref()).ok_or("в [[chats]] не указан филиал")?,
             };
             let group = e.group.as_ref().map(|g| self.group_name(&branch, g).unwrap_or_else(|| g.clone()));
+            // A subject chat takes the load's spelling of its subject where the load has it.
+            let subject = match (audience, &e.subject) {
+                (Audience::Subject, Some(s)) => {
+                    let key = text_key(s);
+                    let loaded = group.as_ref().and_then(|g| self.subjects.get(&(branch.clone(), g.clone())));
+                    Some(
+                        loaded
+                            .and_then(|list| list.iter().find(|x| text_key(x) == key))
+                            .cloned()
+                            .unwrap_or_else(|| crate::normalize::clean_spaces(s)),
+                    )
+                }
+                _ => None,
+            };
             return Ok(Placement {
                 branch,
                 group,
                 audience,
-                subject: None,
+                subject,
             });
         }
         let title = chat.title.clone().unwrap_or_default();
@@ -86,11 +112,21 @@ impl<'a> ChatPlacer<'a> {
             return Err("у чата нет названия".into());
         }
         let mentioned = self.branches.mentioned_in(std::slice::from_ref(&title));
-        let group = self.find_group(&title, mentioned.as_deref());
+        let found = self.find_group(&title, mentioned.as_deref());
         let parents = has_word(&key, &PARENT_WORDS);
         let staff = has_word(&key, &STAFF_WORDS);
         let students = has_word(&key, &STUDENT_WORDS);
-        match group {
+        if let Some((branch, name, rest)) = &found
+            && let Some(subject) = self.subject_in(branch, name, rest)
+        {
+            return Ok(Placement {
+                branch: branch.clone(),
+                group: Some(name.clone()),
+                audience: Audience::Subject,
+                subject: Some(subject),
+            });
+        }
+        match found.map(|(b, n, _)| (b, n)) {
             Some((branch, name)) => {
                 let audience = if parents {
                     Audience::Parents
@@ -184,13 +220,43 @@ impl<'a> ChatPlacer<'a> {
             .map(|(_, n)| n.clone())
     }
 
-    /// The longest run of words in the title that names a roster group.
-    fn find_group(&self, title: &str, branch: Option<&str>) -> Option<(String, String)> {
+    /// The subject of the group's load the rest of a title names (whole words, by
+    /// `text_key`; the longest when several fit), when nothing else in it names an
+    /// audience: «Физика», but not «Физика — родители».
+    fn subject_in(&self, branch: &str, group: &str, rest: &str) -> Option<String> {
+        let list = self.subjects.get(&(branch.to_string(), group.to_string()))?;
+        let words: Vec<String> = text_key(rest).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let mut best: Option<(usize, usize, &String)> = None;
+        for s in list {
+            let key = text_key(s);
+            let sw: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+            if sw.is_empty() || sw.len() > words.len() {
+                continue;
+            }
+            let at = (0..=words.len() - sw.len()).find(|&i| words[i..i + sw.len()].iter().zip(&sw).all(|(a, b)| a == b));
+            if let Some(i) = at
+                && best.is_none_or(|(n, _, _)| sw.len() > n)
+            {
+                best = Some((sw.len(), i, s));
+            }
+        }
+        let (n, i, subject) = best?;
+        let others: Vec<&str> = words[..i].iter().chain(&words[i + n..]).map(String::as_str).collect();
+        let others = others.join(" ");
+        if has_word(&others, &PARENT_WORDS) || has_word(&others, &STAFF_WORDS) {
+            return None;
+        }
+        Some(subject.clone())
+    }
+
+    /// The longest run of words in the title that names a roster group, with the rest of
+    /// the title (the words around it).
+    fn find_group(&self, title: &str, branch: Option<&str>) -> Option<(String, String, String)> {
         let words: Vec<&str> = title
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '—' | '–' | '(' | ')' | '«' | '»' | '"' | '.'))
             .filter(|w| !w.is_empty() && *w != "-")
             .collect();
-        let mut best: Option<(usize, String, String)> = None;
+        let mut best: Option<(usize, String, String, String)> = None;
         for len in (1..=3).rev() {
             for start in 0..words.len().saturating_sub(len - 1) {
                 let phrase = words[start..start + len].join(" ");
@@ -205,13 +271,19 @@ impl<'a> ChatPlacer<'a> {
                 if let Some((b, n)) = hit
                     && best.as_ref().is_none_or(|x| len > x.0)
                 {
-                    best = Some((len, b.clone(), n.clone()));
+                    let rest = words[..start]
+                        .iter()
+                        .chain(&words[start + len..])
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    best = Some((len, b.clone(), n.clone(), rest));
                 }
             }
             if best.is_some() {
                 break;
             }
         }
-        best.map(|(_, b, n)| (b, n))
+        best.map(|(_, b, n, rest)| (b, n, rest))
     }
 }

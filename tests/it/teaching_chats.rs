@@ -50,10 +50,26 @@ const CHEMISTRY: M<'static> = (93, "Харитон", "Химиков", false);
 fn chats() -> Vec<(i64, &'static str, Vec<M<'static>>)> {
     let plain = |m: M<'static>| (m.0, m.1, m.2, false);
     vec![
-        (1, "10А класс", vec![(1, "Артём", "Алексеев", false), (2, "Вера", "Борисова", false), CURATOR_10A]),
-        (2, "10А Родители", vec![(11, "Анна", "Алексеева", false), (12, "Пётр", "Борисов", false), CURATOR_10A]),
-        (3, "11Б класс", vec![(3, "Глеб", "Григорьев", false), (4, "Дарья", "Дмитриева", false), CURATOR_11B]),
-        (4, "11Б Родители", vec![(13, "Галина", "Григорьева", false), (14, "Илья", "Дмитриев", false), CURATOR_11B]),
+        (
+            1,
+            "10А класс",
+            vec![(1, "Артём", "Алексеев", false), (2, "Вера", "Борисова", false), CURATOR_10A],
+        ),
+        (
+            2,
+            "10А Родители",
+            vec![(11, "Анна", "Алексеева", false), (12, "Пётр", "Борисов", false), CURATOR_10A],
+        ),
+        (
+            3,
+            "11Б класс",
+            vec![(3, "Глеб", "Григорьев", false), (4, "Дарья", "Дмитриева", false), CURATOR_11B],
+        ),
+        (
+            4,
+            "11Б Родители",
+            vec![(13, "Галина", "Григорьева", false), (14, "Илья", "Дмитриев", false), CURATOR_11B],
+        ),
         (5, "Учительская", vec![plain(CURATOR_10A), plain(CURATOR_11B), PHYSICS, CHEMISTRY]),
         (6, "Учителя 10А", vec![plain(CURATOR_10A)]),
         // The curator of 10А sits in its physics chat too: staff, no question.
@@ -247,11 +263,9 @@ fn a_chats_map_entry_places_a_subject_chat_with_the_loads_spelling() {
     assert_eq!(in_10.len(), 1, "{r}");
     assert_eq!(in_10[0]["person_id"], person_id(&ws, "Алексеев", "Артём"));
     assert_eq!(in_10[0]["subject"], "Химия", "the load's spelling, not the map's «ХИМИЯ»");
-    let setup: Vec<&str> = of_kind(&c, "setup_chat")
+    let setup: Vec<String> = of_kind(&c, "setup_chat")
         .iter()
-        .map(|a| a["subject"].as_str().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .into_iter()
+        .map(|a| a["subject"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(setup, vec!["Литература"], "{r}");
 }
@@ -260,7 +274,9 @@ fn a_chats_map_entry_places_a_subject_chat_with_the_loads_spelling() {
 fn a_subject_of_a_map_entry_is_required_for_subject_chats_only() {
     let ws = school(true);
     write_snapshot(&ws, &chats());
-    ws.config(&format!("{TOML}\n[[chats.map]]\nchat_id = 10\ngroup = \"10А\"\naudience = \"subject\"\n"));
+    ws.config(&format!(
+        "{TOML}\n[[chats.map]]\nchat_id = 10\ngroup = \"10А\"\naudience = \"subject\"\n"
+    ));
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 2, "{r}");
     assert!(
@@ -323,4 +339,49 @@ fn titles_with_a_class_and_no_subject_of_its_load_keep_their_placements() {
     assert!(placed.contains(&(12, "students".into(), "duplicate_chat".into())), "{r}");
     assert!(placed.contains(&(1, "students".into(), "student_not_in_chat".into())), "{r}");
     assert!(placed.contains(&(2, "parents".into(), "parent_not_in_chat".into())), "{r}");
+}
+
+#[test]
+fn a_title_names_a_subject_of_several_words_after_a_dash_and_a_subject_like_a_staff_word() {
+    let ws = school(true);
+    ws.write(
+        "sources/Нагрузка.csv",
+        format!("{LOAD}Химиков Харитон Ильич;11Б;Базы данных;1\nМатвеева Мария Олеговна;11Б;Педагогика;1\n"),
+    );
+    let mut platform = chats();
+    platform.push((20, "11Б — Базы данных", vec![CHEMISTRY, (3, "Глеб", "Григорьев", false)]));
+    // «Педагогика» starts like «педагог» (a staff word): the subject wins.
+    platform.push((21, "Педагогика 11Б", vec![CURATOR_11B, (3, "Глеб", "Григорьев", false)]));
+    // A subject with an audience word besides it stays the audience's chat.
+    platform.push((22, "11Б Физика — родители", vec![(13, "Галина", "Григорьева", false)]));
+    write_snapshot(&ws, &platform);
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 0, "{r}");
+    let c = changes(&ws);
+    let darya = person_id(&ws, "Дмитриева", "Дарья");
+    let got: Vec<(i64, String, String)> = of_kind(&c, "invite")
+        .iter()
+        .filter(|a| a["chat_id"] == 20 || a["chat_id"] == 21)
+        .map(|a| {
+            (
+                a["chat_id"].as_i64().unwrap(),
+                a["subject"].as_str().unwrap_or("").to_string(),
+                a["person_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (20, "Базы данных".to_string(), darya.clone()),
+            (21, "Педагогика".to_string(), darya)
+        ],
+        "{r}"
+    );
+    let dup: Vec<(i64, String)> = of_kind(&c, "review")
+        .iter()
+        .filter(|a| a["reason"]["code"] == "duplicate_chat")
+        .map(|a| (a["chat_id"].as_i64().unwrap(), a["audience"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(dup, vec![(22, "parents".to_string())], "{r}");
 }

@@ -162,7 +162,8 @@ impl<'a> ChatPlacer<'a> {
     /// Every group `[[chats.map]]` names is a group of the roster (after the usual
     /// normalisation; in the entry's branch when it names one): a group that is not would
     /// place a chat nowhere and turn into «create a chat» and moves. Each such entry is a
-    /// problem naming it and the nearest roster group.
+    /// problem naming it and the nearest roster group; a subject entry's subject that the
+    /// group's load does not have is one too.
     pub fn check_map(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for e in &self.cfg.chat_map {
@@ -175,6 +176,7 @@ impl<'a> ChatPlacer<'a> {
                 .get(&group_key(g))
                 .is_some_and(|list| branch.as_ref().is_none_or(|b| list.iter().any(|(lb, _)| lb == b)));
             if known {
+                problems.extend(self.check_subject(e, g, branch.as_deref()));
                 continue;
             }
             let candidates: Vec<&String> = self
@@ -200,6 +202,29 @@ impl<'a> ChatPlacer<'a> {
             problems.push(format!("{}: группы «{g}» нет {place} — {hint}", e.label()));
         }
         problems
+    }
+
+    /// A subject entry's subject is one of the group's load (by `text_key`), when the load
+    /// names the group at all: a misspelt subject would tie the chat to a subject nobody
+    /// teaches — no invites, and a second chat to set up for the real one.
+    fn check_subject(&self, e: &crate::config::ChatMapEntry, group: &str, branch: Option<&str>) -> Option<String> {
+        let subject = e.subject.as_deref().filter(|_| e.audience == "subject")?;
+        let branch = branch.map(str::to_string).or_else(|| self.default_branch(Some(group)))?;
+        let name = self.group_name(&branch, group)?;
+        let list = self.subjects.get(&(branch, name.clone()))?;
+        let key = text_key(subject);
+        if list.iter().any(|s| text_key(s) == key) {
+            return None;
+        }
+        let nearest = list
+            .iter()
+            .map(|s| (strsim::normalized_damerau_levenshtein(&key, &text_key(s)), s))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map(|(_, s)| s)?;
+        Some(format!(
+            "{}: предмета «{subject}» нет в нагрузке группы {name} — имелось в виду «{nearest}»? Исправьте subject или уберите запись",
+            e.label()
+        ))
     }
 
     fn default_branch(&self, group: Option<&str>) -> Option<String> {

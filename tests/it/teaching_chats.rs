@@ -385,3 +385,23 @@ fn a_title_names_a_subject_of_several_words_after_a_dash_and_a_subject_like_a_st
         .collect();
     assert_eq!(dup, vec![(22, "parents".to_string())], "{r}");
 }
+
+#[test]
+fn a_misspelt_subject_of_a_map_entry_is_refused_naming_the_loads_subject() {
+    let ws = school(true);
+    write_snapshot(&ws, &chats());
+    ws.config(&format!(
+        "{TOML}\n[[chats.map]]\nchat_id = 10\ngroup = \"10А\"\naudience = \"subject\"\nsubject = \"Химя\"\n"
+    ));
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        r.stderr.lines().any(|l| l
+            == "rollout: ошибка: rollout.toml: [[chats.map]], запись 1 (chat_id 10): предмета «Химя» нет в нагрузке группы 10А — имелось в виду «Химия»? Исправьте subject или уберите запись"),
+        "{r}"
+    );
+    // Without a load the entry is taken as written.
+    std::fs::remove_file(ws.path().join("sources/Нагрузка.csv")).unwrap();
+    let r = ws.run(&["diff"]);
+    assert!(r.code == 0 || r.code == 1, "{r}");
+}

@@ -312,3 +312,81 @@ impl<'a> ChatPlacer<'a> {
         best.map(|(_, b, n, rest)| (b, n, rest))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::{Group, Teaching};
+
+    fn placer_for(f: impl FnOnce(&ChatPlacer<'_>)) {
+        let cfg = Config::parse(
+            "[organization]\nname = \"Школа\"\nprofile = \"school\"\n",
+            std::path::Path::new("/nonexistent/rollout.toml"),
+        )
+        .expect("config");
+        let branch = cfg.main_branch().map(|b| b.name.clone()).expect("one site");
+        let group = |name: &str| Group {
+            branch: branch.clone(),
+            name: name.into(),
+            course: None,
+            curator_ids: vec![],
+            found_at: Default::default(),
+        };
+        let teach = |g: &str, s: &str| Teaching {
+            person_id: "t".into(),
+            branch: branch.clone(),
+            group: g.into(),
+            subject: s.into(),
+            hours: None,
+        };
+        let roster = Roster {
+            groups: vec![group("10А"), group("11Б")],
+            teaching: vec![
+                teach("10А", "Физика"),
+                teach("10А", "Основы безопасности жизнедеятельности"),
+                teach("10А", "Математика"),
+                teach("10А", "Математика: алгебра"),
+                teach("11Б", "ФИЗИКА"),
+            ],
+            ..Default::default()
+        };
+        f(&ChatPlacer::new(&cfg, &roster));
+    }
+
+    fn place(p: &ChatPlacer<'_>, title: &str) -> (String, Audience, Option<String>) {
+        let chat = Chat {
+            chat_id: 1,
+            title: Some(title.into()),
+            participants_count: None,
+            link: None,
+            owner_id: None,
+            status: None,
+        };
+        let pl = p.place(&chat).unwrap_or_else(|e| panic!("{title}: {e}"));
+        (pl.group.unwrap_or_default(), pl.audience, pl.subject)
+    }
+
+    #[test]
+    fn titles_with_a_subject_of_the_groups_load_are_subject_chats() {
+        placer_for(|p| {
+            let subject = |g: &str, s: &str| (g.to_string(), Audience::Subject, Some(s.to_string()));
+            assert_eq!(place(p, "10А Физика"), subject("10А", "Физика"));
+            assert_eq!(place(p, "физика 10а"), subject("10А", "Физика"));
+            assert_eq!(
+                place(p, "10А — Основы  безопасности жизнедеятельности"),
+                subject("10А", "Основы безопасности жизнедеятельности")
+            );
+            // The longest subject wins; the load's spelling is the placement's.
+            assert_eq!(place(p, "10А Математика: алгебра"), subject("10А", "Математика: алгебра"));
+            assert_eq!(place(p, "Физика (11Б)"), subject("11Б", "ФИЗИКА"));
+            // Whole words only.
+            assert_eq!(place(p, "10А Физикал"), ("10А".into(), Audience::Students, None));
+            // Another audience's words, or a subject not in the group's load: as before.
+            assert_eq!(place(p, "10А Физика родители"), ("10А".into(), Audience::Parents, None));
+            assert_eq!(place(p, "Учителя 10А"), ("10А".into(), Audience::Teachers, None));
+            assert_eq!(place(p, "10А Родители"), ("10А".into(), Audience::Parents, None));
+            assert_eq!(place(p, "10А класс"), ("10А".into(), Audience::Students, None));
+            assert_eq!(place(p, "11Б Математика"), ("11Б".into(), Audience::Students, None));
+        });
+    }
+}

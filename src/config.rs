@@ -811,7 +811,8 @@ pub struct Config {
     pub platform: PlatformConfig,
     /// Explicit chat placements.
     pub chat_map: Vec<ChatMapEntry>,
-    /// How checklists title a new chat: `{group}`, `{audience}`, `{branch}`.
+    /// How checklists title a new chat: `{group}`, `{audience}` (a subject chat's subject),
+    /// `{branch}`, `{subject}`.
     pub chat_title: String,
     /// `[chats] subject_chats`: a (group, subject) of the teaching load with no chat is a
     /// chat to set up.

@@ -585,7 +585,7 @@ fn unexpected(
                 }
             }
         }
-        (Audience::Students, Some(PersonKind::Parent)) => review(
+        (Audience::Students | Audience::Subject, Some(PersonKind::Parent)) => review(
             ReasonCode::ParentInStudentsChat,
             "родитель в чате обучающихся — возможно, ребёнок зарегистрирован с почты родителя (п. 2.8): проверьте, не удаляйте",
         ),
@@ -627,8 +627,16 @@ fn unexpected(
 fn missing(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Person>, moving: &HashSet<(i64, String)>) -> Vec<Action> {
     let mut out = Vec::new();
     for (place, expected) in &input.expected.by_placement {
-        if place.audience == Audience::Teachers {
-            continue;
+        let group_key = place.group.as_ref().map(|g| (place.branch.clone(), g.clone()));
+        let taught = group_key.as_ref().is_some_and(|k| input.expected.taught.contains(k));
+        match place.audience {
+            // A teachers' chat gets invites only where the load says who teaches the group;
+            // it is never listed as a chat to set up (the curator makes it, seed 001 §2.15).
+            Audience::Teachers if !taught => continue,
+            Audience::Teachers if !m.chat_of.contains_key(place) => continue,
+            // A missing subject chat is listed only when `[chats] subject_chats` asks.
+            Audience::Subject if !input.cfg.subject_chats && !m.chat_of.contains_key(place) => continue,
+            _ => {}
         }
         match m.chat_of.get(place) {
             None => {
@@ -659,13 +667,29 @@ fn missing(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &P
                         continue;
                     }
                     let curator = curators.is_some_and(|c| c.contains(pid));
-                    let (code, text) = match people.get(pid.as_str()).map(|p| p.kind) {
+                    let kind = people.get(pid.as_str()).map(|p| p.kind);
+                    let subject = place.subject.as_deref().unwrap_or("");
+                    let (code, text) = match (place.audience, kind) {
+                        (Audience::Subject, Some(PersonKind::Student)) => (
+                            ReasonCode::StudentNotInSubjectChat,
+                            format!("обучающийся ещё не вступил в чат своей группы по предмету «{subject}»"),
+                        ),
+                        (Audience::Subject, _) => (
+                            ReasonCode::TeacherNotInSubjectChat,
+                            format!("учитель ведёт предмет «{subject}» в группе, но не в чате группы по этому предмету"),
+                        ),
+                        (Audience::Teachers, _) if !curator => (
+                            ReasonCode::TeacherNotInChat,
+                            "учитель ведёт предметы в группе, но не в чате учителей группы".into(),
+                        ),
                         _ if curator => (
                             ReasonCode::CuratorNotInChat,
                             format!("{} группы не в чате", input.cfg.profile.curator_word()),
                         ),
-                        Some(PersonKind::Student) => (ReasonCode::StudentNotInChat, "обучающийся ещё не вступил в чат своей группы".into()),
-                        Some(PersonKind::Parent) => (
+                        (_, Some(PersonKind::Student)) => {
+                            (ReasonCode::StudentNotInChat, "обучающийся ещё не вступил в чат своей группы".into())
+                        }
+                        (_, Some(PersonKind::Parent)) => (
                             ReasonCode::ParentNotInChat,
                             "родитель ещё не вступил в родительский чат группы ребёнка".into(),
                         ),
@@ -697,7 +721,9 @@ fn admins(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Pe
     let mut out = Vec::new();
     for (place, &chat) in &m.chat_of {
         let Some(g) = &place.group else { continue };
-        if place.audience == Audience::Teachers {
+        // Admin rights for the curator in the students' and parents' chats only: a teachers'
+        // or subject chat is run by whoever made it.
+        if matches!(place.audience, Audience::Teachers | Audience::Subject) {
             continue;
         }
         for c in input
@@ -730,7 +756,7 @@ fn admins(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Pe
     out
 }
 
-/// A stable order: branch as in rollout.toml, group, audience, kind, chat, user, person;
+/// A stable order: branch as in rollout.toml, group, audience, subject, kind, chat, user, person;
 /// one action per id.
 fn sort(cfg: &Config, actions: &mut Vec<Action>) {
     let order: HashMap<&str, usize> = cfg.branches.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
@@ -739,6 +765,7 @@ fn sort(cfg: &Config, actions: &mut Vec<Action>) {
             a.branch().and_then(|x| order.get(x).copied()).unwrap_or(usize::MAX),
             crate::roster::NaturalKey::new(a.group().unwrap_or("")),
             a.audience().map(Audience::code),
+            a.subject().map(crate::normalize::text_key),
             a.kind(),
             a.chat_id(),
             a.user_id(),

@@ -72,6 +72,12 @@ pub enum ReasonCode {
     ParentNotInChat,
     StaffNotInChat,
     CuratorNotInChat,
+    /// invite: a teacher of the group's load is not in the group's teachers' chat.
+    TeacherNotInChat,
+    /// invite: a student of the group is not in a subject chat of the group's load.
+    StudentNotInSubjectChat,
+    /// invite: a teacher of the subject is not in the group's chat of that subject.
+    TeacherNotInSubjectChat,
     /// move: a student (or parent) sits in another group's chat.
     WrongGroupChat,
     DepartedStudent,
@@ -96,12 +102,15 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 23] = [
+    pub const ALL: [ReasonCode; 26] = [
         ReasonCode::ChatMissing,
         ReasonCode::StudentNotInChat,
         ReasonCode::ParentNotInChat,
         ReasonCode::StaffNotInChat,
         ReasonCode::CuratorNotInChat,
+        ReasonCode::TeacherNotInChat,
+        ReasonCode::StudentNotInSubjectChat,
+        ReasonCode::TeacherNotInSubjectChat,
         ReasonCode::WrongGroupChat,
         ReasonCode::DepartedStudent,
         ReasonCode::DepartedParent,
@@ -130,6 +139,9 @@ impl ReasonCode {
             ReasonCode::ParentNotInChat => "parent_not_in_chat",
             ReasonCode::StaffNotInChat => "staff_not_in_chat",
             ReasonCode::CuratorNotInChat => "curator_not_in_chat",
+            ReasonCode::TeacherNotInChat => "teacher_not_in_chat",
+            ReasonCode::StudentNotInSubjectChat => "student_not_in_subject_chat",
+            ReasonCode::TeacherNotInSubjectChat => "teacher_not_in_subject_chat",
             ReasonCode::WrongGroupChat => "wrong_group_chat",
             ReasonCode::DepartedStudent => "departed_student",
             ReasonCode::DepartedParent => "departed_parent",
@@ -243,8 +255,10 @@ impl Action {
     }
 
     /// The canonical key the id is hashed from: the kind, the chat acted on (or, for a chat
-    /// still to create, its branch, group and audience), the member acted on (or the person
-    /// when there is no account yet), and the reason code. A move names the chat it leaves too.
+    /// still to create, its branch, group and audience, and a subject chat's subject), the
+    /// member acted on (or the person when there is no account yet), and the reason code. A
+    /// move names the chat it leaves too. A placement without a subject keeps the key it
+    /// had before subject chats.
     pub fn key(&self) -> String {
         let chat = match (&self.change, self.chat_id()) {
             (Change::Move { from_chat_id, .. }, c) => {
@@ -252,7 +266,14 @@ impl Action {
             }
             (_, Some(c)) => format!("chat:{c}"),
             (_, None) => match self.place() {
-                Some(p) => format!("place:{}/{}/{}", p.branch, p.group.as_deref().unwrap_or(""), p.audience.code()),
+                Some(p) => {
+                    let mut k = format!("place:{}/{}/{}", p.branch, p.group.as_deref().unwrap_or(""), p.audience.code());
+                    if let Some(s) = &p.subject {
+                        k.push('/');
+                        k.push_str(&crate::normalize::text_key(s));
+                    }
+                    k
+                }
                 None => "-".into(),
             },
         };
@@ -297,6 +318,11 @@ impl Action {
 
     pub fn audience(&self) -> Option<Audience> {
         self.place().map(|p| p.audience)
+    }
+
+    /// A subject chat's subject.
+    pub fn subject(&self) -> Option<&str> {
+        self.place().and_then(|p| p.subject.as_deref())
     }
 
     pub fn person_id(&self) -> Option<&str> {
@@ -349,6 +375,9 @@ impl Serialize for Action {
             branch: Option<&'a str>,
             group: Option<&'a str>,
             audience: Option<Audience>,
+            /// Subject chats only: every other action keeps the shape it had.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            subject: Option<&'a str>,
             person_id: Option<&'a str>,
             chat_id: Option<i64>,
             user_id: Option<i64>,
@@ -363,6 +392,7 @@ impl Serialize for Action {
             branch: self.branch(),
             group: self.group(),
             audience: self.audience(),
+            subject: self.subject(),
             person_id: self.person_id(),
             chat_id: self.chat_id(),
             user_id: self.user_id(),
@@ -397,13 +427,18 @@ impl ChangeSet {
     }
 }
 
-/// The chat title for a new chat, from `[chats] title`.
+/// The chat title for a new chat, from `[chats] title`. A subject chat's subject stands
+/// for its audience (and for `{subject}`): «10А Физика» — the title the chat is placed by.
 pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {
-    let audience = p.audience.title_ru(cfg.profile);
+    let audience = match (p.audience, p.subject.as_deref()) {
+        (Audience::Subject, Some(s)) => s,
+        (a, _) => a.title_ru(cfg.profile),
+    };
     let t = cfg
         .chat_title
         .replace("{group}", p.group.as_deref().unwrap_or(""))
         .replace("{audience}", audience)
+        .replace("{subject}", p.subject.as_deref().unwrap_or(""))
         .replace("{branch}", if cfg.implicit_branch { "" } else { &p.branch });
     let t = crate::normalize::clean_spaces(&t);
     if p.group.is_none() {
@@ -472,6 +507,22 @@ mod tests {
         // Two chats to create differ by where they are.
         let setup = |g: &str| Action::new(Change::SetupChat { place: place(g) }, ReasonCode::ChatMissing, String::new(), None);
         assert_ne!(setup("5А").id, setup("5Б").id);
+        assert_eq!(setup("5А").key(), "setup_chat|place:Главный корпус/5А/parents|-|chat_missing");
+        // Subject chats to create differ by subject, not by its spelling.
+        let subject = |s: &str| {
+            let place = Placement {
+                audience: Audience::Subject,
+                subject: Some(s.into()),
+                ..place("5А")
+            };
+            Action::new(Change::SetupChat { place }, ReasonCode::ChatMissing, String::new(), None)
+        };
+        assert_eq!(
+            subject("Физика").key(),
+            "setup_chat|place:Главный корпус/5А/subject/физика|-|chat_missing"
+        );
+        assert_eq!(subject("Физика").id, subject("ФИЗИКА ").id);
+        assert_ne!(subject("Физика").id, subject("Химия").id);
         // Two accounts of one person in one chat are two actions.
         let review = |u: i64| {
             Action::new(

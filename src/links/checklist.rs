@@ -72,7 +72,13 @@ pub fn checklist(
     let mut out = Vec::new();
     let key = |p: &Placement| (p.branch.clone(), p.group.clone().unwrap_or_default(), p.audience);
     let same = |h: &LinkHistory, b: &str, g: &str, a: Audience| h.branch == b && h.group == g && h.audience == a.code();
-    for p in expected.by_placement.keys().filter(|p| p.audience != Audience::Teachers) {
+    // Teachers' and subject chats are the teachers' own (they make them and hand out their
+    // links, seed 001 §2.15–2.16): no «no link» line for them.
+    for p in expected
+        .by_placement
+        .keys()
+        .filter(|p| !matches!(p.audience, Audience::Teachers | Audience::Subject))
+    {
         if (platform_known || file_only) && !links.current.contains_key(p) {
             let (b, g, a) = key(p);
             let gone = history
@@ -97,10 +103,11 @@ pub fn checklist(
             });
         }
     }
-    let mut pending: BTreeMap<(String, String, Audience), usize> = BTreeMap::new();
+    // Invites still due per chat's placement (a group's subject chats apart).
+    let mut pending: BTreeMap<&Placement, usize> = BTreeMap::new();
     for a in changes.iter().flat_map(|c| &c.actions).filter(|a| a.kind() == ActionKind::Invite) {
         if let Some(place) = a.place() {
-            *pending.entry(key(place)).or_insert(0) += 1;
+            *pending.entry(place).or_insert(0) += 1;
         }
     }
     for r in links.current.values() {
@@ -122,7 +129,7 @@ pub fn checklist(
                 ),
             });
         }
-        let waiting = pending.get(&(b.clone(), g.clone(), a)).copied().unwrap_or(0);
+        let waiting = pending.get(&r.placement).copied().unwrap_or(0);
         if waiting > 0
             && let Some(chat) = r.chat_id
         {

@@ -245,6 +245,8 @@ pub fn from_file(
             let placement = match placer.place(&chat) {
                 Ok(mut p) => {
                     p.audience = audience;
+                    // A links file names no subject chats (its audiences are the group's own).
+                    p.subject = None;
                     if let Some(b) = resolver.resolve(&branch_text) {
                         p.branch = b;
                     }

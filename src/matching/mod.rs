@@ -95,6 +95,10 @@ pub struct Expected {
     pub by_placement: BTreeMap<Placement, BTreeSet<String>>,
     /// (branch, group) → curator ids
     pub curators: HashMap<(String, String), Vec<String>>,
+    /// The groups the teaching load names, (branch, group): their teachers' chats expect
+    /// the teachers too, and get invites (a group without a load keeps the curator alone,
+    /// and no invites, as before there was a load).
+    pub taught: HashSet<(String, String)>,
 }
 
 impl Expected {
@@ -156,6 +160,44 @@ impl Expected {
                     );
                 }
             }
+        }
+        // The teaching load: a group's teachers' chat expects every teacher of the group
+        // (seed 001, 2.15); a subject chat per (group, subject) expects the group's students
+        // and that subject's teachers (seed 001, 2.16). Subjects compare by `text_key`; a
+        // subject chat takes the load's first spelling.
+        let mut students_of: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        if audiences.contains(&Audience::Students) {
+            for p in roster.people.iter().filter(|p| p.kind == PersonKind::Student) {
+                for g in &p.groups {
+                    students_of.entry((g.branch.as_str(), g.group.as_str())).or_default().push(&p.id);
+                }
+            }
+        }
+        let mut spelling: HashMap<(&str, &str, String), &str> = HashMap::new();
+        for t in &roster.teaching {
+            e.taught.insert((t.branch.clone(), t.group.clone()));
+            put(
+                Placement {
+                    branch: t.branch.clone(),
+                    group: Some(t.group.clone()),
+                    audience: Audience::Teachers,
+                    subject: None,
+                },
+                &t.person_id,
+            );
+            let subject = *spelling
+                .entry((t.branch.as_str(), t.group.as_str(), crate::normalize::text_key(&t.subject)))
+                .or_insert(t.subject.as_str());
+            let place = Placement {
+                branch: t.branch.clone(),
+                group: Some(t.group.clone()),
+                audience: Audience::Subject,
+                subject: Some(subject.to_string()),
+            };
+            for s in students_of.get(&(t.branch.as_str(), t.group.as_str())).into_iter().flatten() {
+                put(place.clone(), s);
+            }
+            put(place, &t.person_id);
         }
         for g in &roster.groups {
             e.curators.insert((g.branch.clone(), g.name.clone()), g.curator_ids.clone());
@@ -393,7 +435,7 @@ impl<'a> Matcher<'a> {
         }
         let kind_fits = matches!(
             (p.audience, c.kind),
-            (Audience::Students, PersonKind::Student)
+            (Audience::Students | Audience::Subject, PersonKind::Student)
                 | (Audience::Parents, PersonKind::Parent)
                 | (Audience::Staff | Audience::Teachers, PersonKind::Staff)
                 | (_, PersonKind::Staff)

@@ -54,7 +54,8 @@ pub struct RulesCtx {
     /// Empty when the organisation has one site.
     pub branch: String,
     pub audience: &'static str,
-    pub members: &'static str,
+    /// «учеников», «родителей»; a subject chat's «учеников по предмету «Физика»».
+    pub members: String,
     pub moderator: &'static str,
     pub moderator_ins: &'static str,
     pub chat_title: String,
@@ -77,7 +78,8 @@ fn members(a: Audience, p: Profile) -> &'static str {
         (Audience::Students, Profile::Supplementary) => "обучающихся",
         (Audience::Parents, _) => "родителей",
         (Audience::Teachers, _) => "педагогов",
-        (Audience::Subject, _) => "участников чата по предмету",
+        // The subject is added by `rules_ctx`.
+        (Audience::Subject, p) => members(Audience::Students, p),
         (Audience::Staff, _) => "сотрудников",
     }
 }
@@ -108,7 +110,10 @@ pub fn rules_ctx(cfg: &Config, place: &Placement, chat_title: Option<&str>) -> O
             String::new()
         },
         audience: place.audience.code(),
-        members: members(place.audience, p),
+        members: match place.subject.as_deref() {
+            Some(s) if place.audience == Audience::Subject => format!("{} по предмету «{s}»", members(place.audience, p)),
+            _ => members(place.audience, p).to_string(),
+        },
         moderator,
         moderator_ins,
         chat_title: chat_title.unwrap_or_default().to_string(),
@@ -270,7 +275,7 @@ mod tests {
             group_gen: "группы",
             branch: "Заречный филиал".into(),
             audience: "parents",
-            members: "родителей",
+            members: "родителей".into(),
             moderator: "куратор группы",
             moderator_ins: "с куратором группы",
             chat_title: "Родители ИС-24-1".into(),

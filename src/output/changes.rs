@@ -194,7 +194,11 @@ fn changes_xlsx(
                     vec![
                         a.kind().title_ru().to_string(),
                         a.group().unwrap_or_default().to_string(),
-                        a.audience().map(|x| x.ru()).unwrap_or("").to_string(),
+                        match (a.audience(), a.subject()) {
+                            (Some(x), Some(s)) => format!("{}: {s}", x.ru()),
+                            (Some(x), None) => x.ru().to_string(),
+                            (None, _) => String::new(),
+                        },
                         a.person_id().and_then(|p| names.get(p).cloned()).unwrap_or_default(),
                         a.person_id().unwrap_or_default().to_string(),
                         a.chat_id().and_then(|id| titles.get(&id).cloned()).unwrap_or_default(),

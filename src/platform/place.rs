@@ -2,6 +2,8 @@
 //! otherwise from its title («ИС-24-1 Студенты», «Родители 5А», «5А класс», «Учителя 5А»,
 //! «Преподаватели — Заречный филиал», «Учительская»), using the same group-name
 //! normalisation and the branches' aliases. A chat that cannot be placed is reported.
+//! With a teaching load, a title with a group and a subject of that group's load
+//! («10А Физика», «ИС-24-1 — Базы данных», «Физика 10А») is the group's subject chat.
 
 use super::Chat;
 use crate::config::Config;
@@ -27,6 +29,8 @@ pub struct ChatPlacer<'a> {
     branches: BranchResolver,
     /// group key → (branch, group name)
     groups: HashMap<String, Vec<(String, String)>>,
+    /// (branch, group) → the subjects of its teaching load, the load's first spelling of each.
+    subjects: HashMap<(String, String), Vec<String>>,
 }
 
 const PARENT_WORDS: [&str; 4] = ["родител", "мамы", "папы", "родительск"];
@@ -54,10 +58,18 @@ impl<'a> ChatPlacer<'a> {
                 e.push((g.branch.clone(), g.name.clone()));
             }
         }
+        let mut subjects: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for t in &roster.teaching {
+            let list = subjects.entry((t.branch.clone(), t.group.clone())).or_default();
+            if !list.iter().any(|s| text_key(s) == text_key(&t.subject)) {
+                list.push(t.subject.clone());
+            }
+        }
         ChatPlacer {
             cfg,
             branches: BranchResolver::new(cfg),
             groups,
+            subjects,
         }
     }
 
@@ -73,11 +85,25 @@ impl<'a> ChatPlacer<'a> {
                 None => self.default_branch(e.group.as_deref()).ok_or("в [[chats]] не указан филиал")?,
             };
             let group = e.group.as_ref().map(|g| self.group_name(&branch, g).unwrap_or_else(|| g.clone()));
+            // A subject chat takes the load's spelling of its subject where the load has it.
+            let subject = match (audience, &e.subject) {
+                (Audience::Subject, Some(s)) => {
+                    let key = text_key(s);
+                    let loaded = group.as_ref().and_then(|g| self.subjects.get(&(branch.clone(), g.clone())));
+                    Some(
+                        loaded
+                            .and_then(|list| list.iter().find(|x| text_key(x) == key))
+                            .cloned()
+                            .unwrap_or_else(|| crate::normalize::clean_spaces(s)),
+                    )
+                }
+                _ => None,
+            };
             return Ok(Placement {
                 branch,
                 group,
                 audience,
-                subject: None,
+                subject,
             });
         }
         let title = chat.title.clone().unwrap_or_default();
@@ -86,11 +112,21 @@ impl<'a> ChatPlacer<'a> {
             return Err("у чата нет названия".into());
         }
         let mentioned = self.branches.mentioned_in(std::slice::from_ref(&title));
-        let group = self.find_group(&title, mentioned.as_deref());
+        let found = self.find_group(&title, mentioned.as_deref());
         let parents = has_word(&key, &PARENT_WORDS);
         let staff = has_word(&key, &STAFF_WORDS);
         let students = has_word(&key, &STUDENT_WORDS);
-        match group {
+        if let Some((branch, name, rest)) = &found
+            && let Some(subject) = self.subject_in(branch, name, rest)
+        {
+            return Ok(Placement {
+                branch: branch.clone(),
+                group: Some(name.clone()),
+                audience: Audience::Subject,
+                subject: Some(subject),
+            });
+        }
+        match found.map(|(b, n, _)| (b, n)) {
             Some((branch, name)) => {
                 let audience = if parents {
                     Audience::Parents
@@ -126,7 +162,8 @@ impl<'a> ChatPlacer<'a> {
     /// Every group `[[chats.map]]` names is a group of the roster (after the usual
     /// normalisation; in the entry's branch when it names one): a group that is not would
     /// place a chat nowhere and turn into «create a chat» and moves. Each such entry is a
-    /// problem naming it and the nearest roster group.
+    /// problem naming it and the nearest roster group; a subject entry's subject that the
+    /// group's load does not have is one too.
     pub fn check_map(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for e in &self.cfg.chat_map {
@@ -139,6 +176,7 @@ impl<'a> ChatPlacer<'a> {
                 .get(&group_key(g))
                 .is_some_and(|list| branch.as_ref().is_none_or(|b| list.iter().any(|(lb, _)| lb == b)));
             if known {
+                problems.extend(self.check_subject(e, g, branch.as_deref()));
                 continue;
             }
             let candidates: Vec<&String> = self
@@ -166,6 +204,29 @@ impl<'a> ChatPlacer<'a> {
         problems
     }
 
+    /// A subject entry's subject is one of the group's load (by `text_key`), when the load
+    /// names the group at all: a misspelt subject would tie the chat to a subject nobody
+    /// teaches — no invites, and a second chat to set up for the real one.
+    fn check_subject(&self, e: &crate::config::ChatMapEntry, group: &str, branch: Option<&str>) -> Option<String> {
+        let subject = e.subject.as_deref().filter(|_| e.audience == "subject")?;
+        let branch = branch.map(str::to_string).or_else(|| self.default_branch(Some(group)))?;
+        let name = self.group_name(&branch, group)?;
+        let list = self.subjects.get(&(branch, name.clone()))?;
+        let key = text_key(subject);
+        if list.iter().any(|s| text_key(s) == key) {
+            return None;
+        }
+        let nearest = list
+            .iter()
+            .map(|s| (strsim::normalized_damerau_levenshtein(&key, &text_key(s)), s))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map(|(_, s)| s)?;
+        Some(format!(
+            "{}: предмета «{subject}» нет в нагрузке группы {name} — имелось в виду «{nearest}»? Исправьте subject или уберите запись",
+            e.label()
+        ))
+    }
+
     fn default_branch(&self, group: Option<&str>) -> Option<String> {
         if let Some(g) = group
             && let Some(list) = self.groups.get(&group_key(g))
@@ -184,13 +245,43 @@ impl<'a> ChatPlacer<'a> {
             .map(|(_, n)| n.clone())
     }
 
-    /// The longest run of words in the title that names a roster group.
-    fn find_group(&self, title: &str, branch: Option<&str>) -> Option<(String, String)> {
+    /// The subject of the group's load the rest of a title names (whole words, by
+    /// `text_key`; the longest when several fit), when nothing else in it names an
+    /// audience: «Физика», but not «Физика — родители».
+    fn subject_in(&self, branch: &str, group: &str, rest: &str) -> Option<String> {
+        let list = self.subjects.get(&(branch.to_string(), group.to_string()))?;
+        let words: Vec<String> = text_key(rest).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let mut best: Option<(usize, usize, &String)> = None;
+        for s in list {
+            let key = text_key(s);
+            let sw: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+            if sw.is_empty() || sw.len() > words.len() {
+                continue;
+            }
+            let at = (0..=words.len() - sw.len()).find(|&i| words[i..i + sw.len()].iter().zip(&sw).all(|(a, b)| a == b));
+            if let Some(i) = at
+                && best.is_none_or(|(n, _, _)| sw.len() > n)
+            {
+                best = Some((sw.len(), i, s));
+            }
+        }
+        let (n, i, subject) = best?;
+        let others: Vec<&str> = words[..i].iter().chain(&words[i + n..]).map(String::as_str).collect();
+        let others = others.join(" ");
+        if has_word(&others, &PARENT_WORDS) || has_word(&others, &STAFF_WORDS) {
+            return None;
+        }
+        Some(subject.clone())
+    }
+
+    /// The longest run of words in the title that names a roster group, with the rest of
+    /// the title (the words around it).
+    fn find_group(&self, title: &str, branch: Option<&str>) -> Option<(String, String, String)> {
         let words: Vec<&str> = title
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '—' | '–' | '(' | ')' | '«' | '»' | '"' | '.'))
             .filter(|w| !w.is_empty() && *w != "-")
             .collect();
-        let mut best: Option<(usize, String, String)> = None;
+        let mut best: Option<(usize, String, String, String)> = None;
         for len in (1..=3).rev() {
             for start in 0..words.len().saturating_sub(len - 1) {
                 let phrase = words[start..start + len].join(" ");
@@ -205,13 +296,97 @@ impl<'a> ChatPlacer<'a> {
                 if let Some((b, n)) = hit
                     && best.as_ref().is_none_or(|x| len > x.0)
                 {
-                    best = Some((len, b.clone(), n.clone()));
+                    let rest = words[..start]
+                        .iter()
+                        .chain(&words[start + len..])
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    best = Some((len, b.clone(), n.clone(), rest));
                 }
             }
             if best.is_some() {
                 break;
             }
         }
-        best.map(|(_, b, n)| (b, n))
+        best.map(|(_, b, n, rest)| (b, n, rest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::{Group, Teaching};
+
+    fn placer_for(f: impl FnOnce(&ChatPlacer<'_>)) {
+        let cfg = Config::parse(
+            "[organization]\nname = \"Школа\"\nprofile = \"school\"\n",
+            std::path::Path::new("/nonexistent/rollout.toml"),
+        )
+        .expect("config");
+        let branch = cfg.main_branch().map(|b| b.name.clone()).expect("one site");
+        let group = |name: &str| Group {
+            branch: branch.clone(),
+            name: name.into(),
+            course: None,
+            curator_ids: vec![],
+            found_at: Default::default(),
+        };
+        let teach = |g: &str, s: &str| Teaching {
+            person_id: "t".into(),
+            branch: branch.clone(),
+            group: g.into(),
+            subject: s.into(),
+            hours: None,
+        };
+        let roster = Roster {
+            groups: vec![group("10А"), group("11Б")],
+            teaching: vec![
+                teach("10А", "Физика"),
+                teach("10А", "Основы безопасности жизнедеятельности"),
+                teach("10А", "Математика"),
+                teach("10А", "Математика: алгебра"),
+                teach("11Б", "ФИЗИКА"),
+            ],
+            ..Default::default()
+        };
+        f(&ChatPlacer::new(&cfg, &roster));
+    }
+
+    fn place(p: &ChatPlacer<'_>, title: &str) -> (String, Audience, Option<String>) {
+        let chat = Chat {
+            chat_id: 1,
+            title: Some(title.into()),
+            participants_count: None,
+            link: None,
+            owner_id: None,
+            status: None,
+        };
+        let pl = p.place(&chat).unwrap_or_else(|e| panic!("{title}: {e}"));
+        (pl.group.unwrap_or_default(), pl.audience, pl.subject)
+    }
+
+    #[test]
+    fn titles_with_a_subject_of_the_groups_load_are_subject_chats() {
+        placer_for(|p| {
+            let subject = |g: &str, s: &str| (g.to_string(), Audience::Subject, Some(s.to_string()));
+            assert_eq!(place(p, "10А Физика"), subject("10А", "Физика"));
+            assert_eq!(place(p, "физика 10а"), subject("10А", "Физика"));
+            assert_eq!(
+                place(p, "10А — Основы  безопасности жизнедеятельности"),
+                subject("10А", "Основы безопасности жизнедеятельности")
+            );
+            // The longest subject wins; the load's spelling is the placement's.
+            assert_eq!(place(p, "10А Математика: алгебра"), subject("10А", "Математика: алгебра"));
+            assert_eq!(place(p, "Физика (11Б)"), subject("11Б", "ФИЗИКА"));
+            // Whole words only.
+            assert_eq!(place(p, "10А Физикал"), ("10А".into(), Audience::Students, None));
+            // Another audience's words, or a subject not in the group's load: as before.
+            assert_eq!(place(p, "10А Физика родители"), ("10А".into(), Audience::Parents, None));
+            assert_eq!(place(p, "Учителя 10А"), ("10А".into(), Audience::Teachers, None));
+            assert_eq!(place(p, "10А Родители"), ("10А".into(), Audience::Parents, None));
+            assert_eq!(place(p, "10А класс"), ("10А".into(), Audience::Students, None));
+            assert_eq!(place(p, "11Б Математика"), ("11Б".into(), Audience::Students, None));
+        });
     }
 }

@@ -36,6 +36,7 @@ mod samples;
 mod server;
 mod state;
 mod structure;
+mod teaching_chats;
 mod teaching_load;
 mod teaching_samples;
 mod testserver;

@@ -35,5 +35,6 @@ mod samples;
 mod server;
 mod state;
 mod structure;
+mod teaching_history;
 mod testserver;
 mod util;

@@ -236,10 +236,8 @@ fn an_unreadable_source_plans_no_load_removals() {
     ws.write("sources/load.csv", drop_lines(LOAD, &["Химикова"]));
     ws.write("sources/broken.xlsx", b"not a workbook");
     let r = ws.run(&["diff"]);
-    assert!(
-        !removals(&ws).values().any(|(c, _)| c == "teacher_left_load"),
-        "{r}"
-    );
+    assert_eq!(r.code, 3, "{r}");
+    assert!(removals(&ws).is_empty(), "{r}");
 }
 
 #[test]
@@ -263,7 +261,15 @@ fn load_removals_count_toward_the_safety_limits() {
     diff_and_approve(&ws);
     ws.write("sources/load.csv", drop_lines(LOAD, &["Химикова"]));
     let r = ws.run(&["diff"]);
-    assert_eq!(changes(&ws)["status"], "held", "{r}");
+    let c = changes(&ws);
+    assert_eq!(c["status"], "held", "{r}");
+    assert_eq!(
+        c["held_reasons"],
+        serde_json::json!([
+            "Главный корпус, учителя группы: 1 удаление из 3 участников чатов (33.3%) — больше порога [safety] max_remove = 0; проверьте и подтвердите (rollout approve)"
+        ]),
+        "{r}"
+    );
 }
 
 #[test]

@@ -316,3 +316,36 @@ fn movement_lists_the_load_that_came_and_went() {
         "{r}"
     );
 }
+
+#[test]
+fn a_damaged_load_table_is_named_like_any_damaged_record() {
+    let ws = school();
+    ws.run_env(&["ingest"], &[("ROLLOUT_TODAY", "2026-11-22")]);
+    ws.write("sources/load.csv", drop_lines(LOAD, &["Химикова"]));
+    ws.run_env(&["ingest"], &[("ROLLOUT_TODAY", "2026-11-29")]);
+    let table = ws.path().join(".rollout/history/2/teaching.parquet");
+    // A valid Parquet table of the wrong shape.
+    std::fs::copy(ws.path().join(".rollout/history/2/groups.parquet"), &table).unwrap();
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(
+        r.stderr
+            .contains("teaching.parquet — запись истории списков повреждена (нет столбца person_id): удалите папку"),
+        "{r}"
+    );
+    // Cut off: the same roster built again replaces the record.
+    let bytes = std::fs::read(&table).unwrap();
+    std::fs::write(&table, &bytes[..bytes.len() / 2]).unwrap();
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(
+        r.stderr
+            .contains("teaching.parquet — запись истории списков повреждена (это не таблица Parquet или она обрывается)"),
+        "{r}"
+    );
+    ws.run_env(&["ingest"], &[("ROLLOUT_TODAY", "2026-11-30")]);
+    assert!(!ws.path().join(".rollout/history/2").exists());
+    assert!(ws.path().join(".rollout/history/3/teaching.parquet").exists());
+    let r = ws.run(&["movement"]);
+    assert_eq!(r.code, 0, "{r}");
+}

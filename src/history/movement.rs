@@ -347,16 +347,26 @@ pub fn compare(from: &Frames, to: &Frames) -> Result<Vec<Change>> {
         out.extend(load_changes(a, b)?);
     }
     out.sort_by(|x, y| {
-        (x.change, kind_rank(x.kind), &x.person_id, &x.field, &x.branch_from, &x.group_from, &x.branch_to, &x.group_to).cmp(&(
-            y.change,
-            kind_rank(y.kind),
-            &y.person_id,
-            &y.field,
-            &y.branch_from,
-            &y.group_from,
-            &y.branch_to,
-            &y.group_to,
-        ))
+        (
+            x.change,
+            kind_rank(x.kind),
+            &x.person_id,
+            &x.field,
+            &x.branch_from,
+            &x.group_from,
+            &x.branch_to,
+            &x.group_to,
+        )
+            .cmp(&(
+                y.change,
+                kind_rank(y.kind),
+                &y.person_id,
+                &y.field,
+                &y.branch_from,
+                &y.group_from,
+                &y.branch_to,
+                &y.group_to,
+            ))
     });
     Ok(out)
 }

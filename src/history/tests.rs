@@ -1,6 +1,6 @@
 use super::*;
-use crate::roster::Teaching;
 use crate::normalize::names::PersonName;
+use crate::roster::Teaching;
 
 fn person(id: &str, kind: PersonKind, name: &str, group: Option<(&str, &str)>) -> Person {
     Person {

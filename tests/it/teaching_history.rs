@@ -210,10 +210,7 @@ fn a_teacher_who_left_the_staff_is_a_staff_leaver_not_a_load_leaver() {
     let codes: BTreeMap<(i64, i64), String> = removals(&ws).into_iter().map(|(k, (c, _))| (k, c)).collect();
     assert_eq!(
         codes,
-        BTreeMap::from([
-            ((94, 201), "staff_left".to_string()),
-            ((94, 203), "staff_left".to_string())
-        ]),
+        BTreeMap::from([((94, 201), "staff_left".to_string()), ((94, 203), "staff_left".to_string())]),
         "{r}"
     );
 }
@@ -278,13 +275,7 @@ fn movement_lists_the_load_that_came_and_went() {
     let r = ws.run_env(&["ingest"], &[("ROLLOUT_TODAY", "2026-11-22")]);
     assert!(r.code == 0 || r.code == 1, "{r}");
     let people = ws.people();
-    let id = |s: &str| {
-        people
-            .iter()
-            .find(|p| p["surname"] == s)
-            .map(|p| p["person_id"].clone())
-            .unwrap()
-    };
+    let id = |s: &str| people.iter().find(|p| p["surname"] == s).map(|p| p["person_id"].clone()).unwrap();
     // Химикова left 5А's chemistry, Физикова took up biology there.
     let new_load = drop_lines(LOAD, &["Химикова"]) + "Физикова Мария Петровна;5А;Биология;1\n";
     ws.write("sources/load.csv", new_load);

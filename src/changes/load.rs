@@ -6,13 +6,13 @@
 //! members are known; nothing at all when the loads cannot be compared
 //! ([`super::leavers::Leavers::load_compared`]).
 
-use super::diff::DiffInput;
-use super::{Action, ActionKind, Change, ReasonCode, Source};
-use crate::matching::Status;
+use super::leavers::Leavers;
+use super::{Action, ActionKind, Change, PlacedChat, ReasonCode, Source};
+use crate::matching::{Expected, MemberMatch, Status};
 use crate::normalize::text_key;
 use crate::platform::place::{Audience, Placement};
 use crate::profile::Profile;
-use crate::roster::PersonKind;
+use crate::roster::{PersonKind, Roster};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// (person id now, branch, group) → the subjects (by key → as the load names them).
@@ -39,14 +39,21 @@ fn of_group(profile: Profile) -> &'static str {
 
 /// Removals of teachers who left a group's load (see the module's note); a review of the
 /// same member in the same chat gives way to the removal, a move or removal already there
-/// stays alone.
-pub(super) fn teachers_left_load(input: &DiffInput<'_>, actions: &mut Vec<Action>) {
-    let Some(l) = input.leavers else { return };
+/// stays alone. The diff's inputs (`changes::DiffInput`) one by one.
+pub(super) fn teachers_left_load(
+    profile: Profile,
+    roster: &Roster,
+    chats: &[PlacedChat],
+    matches: &[MemberMatch],
+    expected: &Expected,
+    leavers: Option<&Leavers>,
+    actions: &mut Vec<Action>,
+) {
+    let Some(l) = leavers else { return };
     if !l.load_compared {
         return;
     }
-    let staff: HashMap<&str, &crate::roster::Person> = input
-        .roster
+    let staff: HashMap<&str, &crate::roster::Person> = roster
         .people
         .iter()
         .filter(|p| p.kind == PersonKind::Staff)
@@ -62,20 +69,18 @@ pub(super) fn teachers_left_load(input: &DiffInput<'_>, actions: &mut Vec<Action
         out
     };
     let before = collect(&l.previous.teaching, &|id| l.now_id(id).to_string());
-    let now = collect(&input.roster.teaching, &|id| id.to_string());
+    let now = collect(&roster.teaching, &|id| id.to_string());
     // What each teacher on the roster has gone from: (placement key) → reason text.
     // Keys: (person, branch, group, None) for the teachers' chat, Some(subject key) for a
     // subject chat.
     let mut gone: BTreeMap<(String, String, String, Option<String>), String> = BTreeMap::new();
-    let profile = input.cfg.profile;
     for ((pid, branch, group), subjects) in &before {
         if !staff.contains_key(pid.as_str()) {
             continue; // Gone from the roster: a leaver of the roster, not of the load.
         }
         let key = (pid.clone(), branch.clone(), group.clone());
         let still = now.get(&key);
-        let curator = input
-            .roster
+        let curator = roster
             .groups
             .iter()
             .any(|g| &g.branch == branch && &g.name == group && g.curator_ids.iter().any(|c| c == pid));
@@ -105,8 +110,7 @@ pub(super) fn teachers_left_load(input: &DiffInput<'_>, actions: &mut Vec<Action
     if gone.is_empty() {
         return;
     }
-    let places: HashMap<i64, &Placement> = input
-        .chats
+    let places: HashMap<i64, &Placement> = chats
         .iter()
         .filter(|(c, _)| c.members_known)
         .filter_map(|(c, p)| Some((c.chat.chat_id, p.as_ref().ok()?)))
@@ -117,7 +121,7 @@ pub(super) fn teachers_left_load(input: &DiffInput<'_>, actions: &mut Vec<Action
         .filter_map(|a| Some((a.from_chat_id().or(a.chat_id())?, a.user_id()?)))
         .collect();
     let mut planned: BTreeSet<(i64, i64)> = BTreeSet::new();
-    for x in input.matches.iter().filter(|x| x.status == Status::Matched && !x.departed) {
+    for x in matches.iter().filter(|x| x.status == Status::Matched && !x.departed) {
         let Some(pid) = x.person_id.as_deref() else { continue };
         let Some(place) = places.get(&x.chat_id).copied() else { continue };
         let Some(group) = place.group.as_deref() else { continue };
@@ -131,7 +135,7 @@ pub(super) fn teachers_left_load(input: &DiffInput<'_>, actions: &mut Vec<Action
         };
         let key = (pid.to_string(), place.branch.clone(), group.to_string(), subject);
         let Some(text) = gone.get(&key) else { continue };
-        if input.expected.expects(place, pid) || busy.contains(&(x.chat_id, x.user_id)) || !planned.insert((x.chat_id, x.user_id)) {
+        if expected.expects(place, pid) || busy.contains(&(x.chat_id, x.user_id)) || !planned.insert((x.chat_id, x.user_id)) {
             continue;
         }
         actions.retain(|a| !(a.kind() == ActionKind::Review && a.chat_id() == Some(x.chat_id) && a.user_id() == Some(x.user_id)));

@@ -182,6 +182,7 @@ impl Step {
             "departed_student" => "выбыл обучающийся",
             "departed_parent" => "родитель выбывшего обучающегося",
             "staff_left" => "сотрудник ушёл",
+            "teacher_left_load" => "учитель больше не ведёт предмет в группе",
             "curator_not_admin" => "куратор группы",
             "wrong_group_chat" => "в чате чужой группы",
             other => other,

@@ -96,6 +96,15 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
     let mut actions = chat_reviews(input);
     actions.extend(member_actions(input, &m, &people));
     departed_childs_parents(input, &people, &mut actions);
+    super::load::teachers_left_load(
+        input.cfg.profile,
+        input.roster,
+        input.chats,
+        input.matches,
+        input.expected,
+        input.leavers,
+        &mut actions,
+    );
     let moving: HashSet<(i64, String)> = actions
         .iter()
         .filter(|a| a.kind() == ActionKind::Move)

@@ -22,6 +22,11 @@ pub struct Leavers {
     /// (a parent's id follows their children; a record corrected): old id → id now. Not
     /// leavers.
     pub renamed: HashMap<String, String>,
+    /// Whether the teaching load of `previous` and of the roster now can be compared: both
+    /// known (a record from before the load was kept has none), and the load now not empty
+    /// where the reference had one (a load file dropped from the sources is no departure of
+    /// every teacher). Load leavers are planned only then ([`super::load`]).
+    pub load_compared: bool,
 }
 
 impl Leavers {
@@ -48,7 +53,7 @@ impl Leavers {
             }
         };
         // A damaged record is said, not fatal: the diff goes on with the remembered leavers.
-        let previous = match crate::history::load(&cfg.root, info.run) {
+        let recorded = match crate::history::load_record(&cfg.root, info.run) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!(
@@ -59,6 +64,18 @@ impl Leavers {
                 return Ok(None);
             }
         };
+        let previous = recorded.roster;
+        let load_compared = if !recorded.load_known || previous.teaching.is_empty() {
+            false
+        } else if loaded.roster.teaching.is_empty() {
+            eprintln!(
+                "rollout: внимание: в источниках нет нагрузки учителей, а в списке № {} она была — удаления учителей из чатов классов и чатов по предметам не планируются; проверьте файл нагрузки",
+                info.run
+            );
+            false
+        } else {
+            true
+        };
         let now: HashSet<&str> = loaded.roster.people.iter().map(|p| p.id.as_str()).collect();
         let gone: Vec<&Person> = previous.people.iter().filter(|p| !now.contains(p.id.as_str())).collect();
         let renamed = still_here(&previous, &loaded.roster);
@@ -68,11 +85,12 @@ impl Leavers {
             previous,
             people,
             renamed,
+            load_compared,
         }))
     }
 
     /// The id now of a person of the previous roster (itself, unless re-keyed).
-    fn now_id<'b>(&'b self, old: &'b str) -> &'b str {
+    pub(super) fn now_id<'b>(&'b self, old: &'b str) -> &'b str {
         self.renamed.get(old).map(String::as_str).unwrap_or(old)
     }
 

@@ -6,6 +6,7 @@
 pub mod compute;
 mod diff;
 pub mod leavers;
+mod load;
 pub mod safety;
 
 pub use compute::{DiffOutcome, PlacedChat, check_approval, compute};
@@ -99,10 +100,13 @@ pub enum ReasonCode {
     DuplicateChat,
     MembersUnknown,
     CuratorNotAdmin,
+    /// remove: a teacher on the roster who left a group's load, from that group's teachers'
+    /// or subject chat (never the staff chat).
+    TeacherLeftLoad,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 26] = [
+    pub const ALL: [ReasonCode; 27] = [
         ReasonCode::ChatMissing,
         ReasonCode::StudentNotInChat,
         ReasonCode::ParentNotInChat,
@@ -129,6 +133,7 @@ impl ReasonCode {
         ReasonCode::DuplicateChat,
         ReasonCode::MembersUnknown,
         ReasonCode::CuratorNotAdmin,
+        ReasonCode::TeacherLeftLoad,
     ];
 
     /// The stable string code (`changes.json`, the README's table).
@@ -160,6 +165,7 @@ impl ReasonCode {
             ReasonCode::DuplicateChat => "duplicate_chat",
             ReasonCode::MembersUnknown => "members_unknown",
             ReasonCode::CuratorNotAdmin => "curator_not_admin",
+            ReasonCode::TeacherLeftLoad => "teacher_left_load",
         }
     }
 

@@ -81,7 +81,7 @@ fn removed_kind(code: ReasonCode) -> Option<PersonKind> {
     match code {
         ReasonCode::DepartedStudent => Some(PersonKind::Student),
         ReasonCode::DepartedParent => Some(PersonKind::Parent),
-        ReasonCode::StaffLeft => Some(PersonKind::Staff),
+        ReasonCode::StaffLeft | ReasonCode::TeacherLeftLoad => Some(PersonKind::Staff),
         _ => None,
     }
 }

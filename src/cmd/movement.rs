@@ -133,10 +133,11 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
             say!("  Изменений нет.");
         }
         for (branch, counts) in movement::by_branch(&changes) {
-            let parts: Vec<String> = ChangeKind::ALL
+            let mut parts: Vec<String> = ChangeKind::ALL
                 .iter()
                 .filter_map(|k| counts.get(k).map(|n| format!("{} — {n}", k.ru())))
                 .collect();
+            parts.extend(movement::load_summary(&counts));
             let name = if branch.is_empty() {
                 "без филиала".to_string()
             } else {

@@ -5,15 +5,16 @@
 //!
 //! A record is a folder named by its run number (`1`, `2`, …, never reused) holding
 //! `people.parquet`, `memberships.parquet`, `groups.parquet`, `guardians.parquet`,
-//! `staff.parquet` and `meta.json`. It is built in a temporary folder and renamed into
+//! `staff.parquet`, `teaching.parquet` (the teaching load; records made before it was kept
+//! have none: their load is unknown) and `meta.json`. It is built in a temporary folder and renamed into
 //! place: a killed run leaves no half record.
 
 use crate::normalize::names::PersonName;
 use crate::problem::Location;
-use crate::roster::{Group, GroupRef, Guardian, Person, PersonKind, Roster, StaffRole};
+use crate::roster::{Group, GroupRef, Guardian, Person, PersonKind, Roster, StaffRole, Teaching};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use polars::prelude::{Column, DataFrame, ParquetReader, ParquetWriter, SerReader};
+use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -99,8 +100,9 @@ pub fn dir(root: &Path) -> PathBuf {
     root.join(".rollout").join("history")
 }
 
-/// The content hash of a roster: people, groups, guardianships and staff roles, in id
-/// order; where in the sources they were found does not count.
+/// The content hash of a roster: people, groups, guardianships, staff roles and the
+/// teaching load, in id order; where in the sources they were found does not count. A
+/// roster without a load hashes as it did before the load was kept (nothing of it is fed).
 pub fn content_hash(roster: &Roster) -> String {
     let mut h = Sha256::new();
     let mut feed = |fields: &[&str]| {
@@ -152,6 +154,10 @@ pub fn content_hash(roster: &Roster) -> String {
     roles.sort();
     for r in roles {
         feed(&["s", &r.person_id, &r.branch, &r.position, &r.curated_groups.join("\n")]);
+    }
+    for t in sorted_load(&roster.teaching) {
+        let hours = t.hours.map(|h| h.to_string()).unwrap_or_default();
+        feed(&["t", &t.person_id, &t.branch, &t.group, &t.subject, &hours]);
     }
     hex::encode(h.finalize())
 }
@@ -236,9 +242,29 @@ pub fn record(root: &Path, roster: &Roster, command: &str, today: NaiveDate) -> 
     Ok((info, true))
 }
 
+/// The load in a stable order: branch, group, subject, person.
+fn sorted_load(load: &[Teaching]) -> Vec<&Teaching> {
+    let mut v: Vec<&Teaching> = load.iter().collect();
+    v.sort_by(|a, b| (&a.branch, &a.group, &a.subject, &a.person_id).cmp(&(&b.branch, &b.group, &b.subject, &b.person_id)));
+    v
+}
+
+/// A recorded roster read back, and whether its teaching load is known.
+pub struct Recorded {
+    pub roster: Roster,
+    /// False for a record made before the load was kept (no `teaching.parquet`): its
+    /// `roster.teaching` is empty because nobody knows it, not because nobody taught.
+    pub load_known: bool,
+}
+
 /// Reads back the roster recorded as `run`. Where people were found in the sources is not
 /// kept: `found_at` is empty, and nothing is dropped.
 pub fn load(root: &Path, run: u64) -> Result<Roster> {
+    Ok(load_record(root, run)?.roster)
+}
+
+/// Reads back the roster recorded as `run`, saying whether its load is known.
+pub fn load_record(root: &Path, run: u64) -> Result<Recorded> {
     let d = dir(root).join(run.to_string());
     if !d.join(META).is_file() {
         anyhow::bail!("в истории нет списка № {run} (rollout movement --list покажет, какие есть)");
@@ -353,7 +379,25 @@ pub fn load(root: &Path, run: u64) -> Result<Roster> {
             });
         }
     }
-    Ok(roster)
+    let load_known = d.join(TEACHING).exists();
+    if load_known {
+        let t = read(TEACHING)?;
+        let id = strs(&t, "person_id")?;
+        let branch = strs(&t, "branch")?;
+        let group = strs(&t, "group")?;
+        let subject = strs(&t, "subject")?;
+        let hours: Vec<Option<f64>> = t.column("hours")?.f64()?.iter().collect();
+        for i in 0..t.height() {
+            roster.teaching.push(Teaching {
+                person_id: id[i].clone().unwrap_or_default(),
+                branch: branch[i].clone().unwrap_or_default(),
+                group: group[i].clone().unwrap_or_default(),
+                subject: subject[i].clone().unwrap_or_default(),
+                hours: hours[i],
+            });
+        }
+    }
+    Ok(Recorded { roster, load_known })
 }
 
 /// The tables of one record: (file name, frame). `memberships` holds a student's groups
@@ -417,14 +461,28 @@ fn tables(roster: &Roster) -> Result<Vec<(&'static str, DataFrame)>> {
         col("position", rs.iter().map(|r| Some(r.position.clone())).collect()),
         col("curated_groups", rs.iter().map(|r| Some(r.curated_groups.join("\n"))).collect()),
     ])?;
+    let ts = sorted_load(&roster.teaching);
+    let teaching = frame(vec![
+        col("person_id", ts.iter().map(|t| Some(t.person_id.clone())).collect()),
+        col("branch", ts.iter().map(|t| Some(t.branch.clone())).collect()),
+        col("group", ts.iter().map(|t| Some(t.group.clone())).collect()),
+        col("subject", ts.iter().map(|t| Some(t.subject.clone())).collect()),
+        Column::new("hours".into(), ts.iter().map(|t| t.hours).collect::<Vec<Option<f64>>>()),
+    ])?;
     Ok(vec![
         ("people.parquet", people),
         ("memberships.parquet", memberships),
         ("groups.parquet", groups),
         ("guardians.parquet", guardians),
         ("staff.parquet", staff),
+        (TEACHING, teaching),
     ])
 }
+
+/// The teaching load's table: `person_id`, `branch`, `group`, `subject` (text) and `hours`
+/// (a number, empty when the load gives none).
+const TEACHING: &str = "teaching.parquet";
+const TEACHING_TEXT: [&str; 4] = ["person_id", "branch", "group", "subject"];
 
 fn col(name: &str, values: Vec<Option<String>>) -> Column {
     Column::new(name.into(), values)
@@ -491,8 +549,13 @@ pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
         .finish()
         .map_err(|_| damaged(path, "это не таблица Parquet или она обрывается"))?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    if let Some((_, cols)) = COLUMNS.iter().find(|(n, _)| *n == name) {
-        for c in *cols {
+    let text: Option<&[&str]> = if name == TEACHING {
+        Some(&TEACHING_TEXT)
+    } else {
+        COLUMNS.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    };
+    if let Some(cols) = text {
+        for c in cols {
             match df.column(c) {
                 Ok(col) if col.str().is_ok() => {}
                 Ok(_) => return Err(damaged(path, &format!("столбец {c} не текстовый"))),
@@ -500,14 +563,23 @@ pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
             }
         }
     }
+    if name == TEACHING {
+        match df.column("hours") {
+            Ok(col) if col.dtype() == &DataType::Float64 => {}
+            Ok(_) => return Err(damaged(path, "столбец hours не числовой")),
+            Err(_) => return Err(damaged(path, "нет столбца hours")),
+        }
+    }
     Ok(df)
 }
 
 /// Whether every table of the record in `d` is whole: a Parquet file ends with `PAR1`
-/// (a cut-off file does not). Cheap: the last four bytes of each.
+/// (a cut-off file does not). Cheap: the last four bytes of each. The load's table is
+/// checked when there is one (older records have none).
 fn looks_whole(d: &Path) -> bool {
     use std::io::{Read, Seek, SeekFrom};
-    COLUMNS.iter().all(|(name, _)| {
+    let teaching = d.join(TEACHING).exists().then_some(TEACHING);
+    COLUMNS.iter().map(|(name, _)| *name).chain(teaching).all(|name| {
         let Ok(mut f) = std::fs::File::open(d.join(name)) else {
             return false;
         };

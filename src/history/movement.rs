@@ -3,12 +3,16 @@
 //! the stayers' rows are then compared column by column, their groups, branches and staff
 //! roles looked up by id — one pass over each table, never a comparison of every pair.
 //!
-//! The outputs hold ids, branches and groups only: no names, phones or e-mails.
+//! The teaching load's lines (teacher, group, subject) that came and went are anti-joins of
+//! the two `teaching` tables, compared only when both records have one (a record made
+//! before the load was kept has none).
+//!
+//! The outputs hold ids, branches, groups and subjects only: no names, phones or e-mails.
 
 use crate::roster::{PersonKind, Roster};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use polars::prelude::{DataFrame, IntoLazy, JoinArgs, JoinType, col};
+use polars::prelude::{Column, DataFrame, IntoLazy, JoinArgs, JoinType, col};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -23,9 +27,21 @@ pub enum ChangeKind {
     BirthDate,
     Position,
     CuratedGroups,
+    /// A line of the teaching load (teacher, group, subject) that is new.
+    LoadJoined,
+    /// A line of the teaching load that is gone.
+    LoadLeft,
 }
 
 impl ChangeKind {
+    /// The load's kinds (not in [`ChangeKind::ALL`], the people's).
+    pub const LOAD: [ChangeKind; 2] = [ChangeKind::LoadJoined, ChangeKind::LoadLeft];
+
+    /// Whether the change is of the teaching load (`kind` = `teaching` in `movement.csv`).
+    pub fn is_load(self) -> bool {
+        matches!(self, ChangeKind::LoadJoined | ChangeKind::LoadLeft)
+    }
+
     pub const ALL: [ChangeKind; 8] = [
         ChangeKind::Arrived,
         ChangeKind::Left,
@@ -48,6 +64,8 @@ impl ChangeKind {
             ChangeKind::BirthDate => "birth_date",
             ChangeKind::Position => "position",
             ChangeKind::CuratedGroups => "curated_groups",
+            ChangeKind::LoadJoined => "joined",
+            ChangeKind::LoadLeft => "left",
         }
     }
 
@@ -62,6 +80,8 @@ impl ChangeKind {
             ChangeKind::BirthDate => "исправлена дата рождения",
             ChangeKind::Position => "сменили должность",
             ChangeKind::CuratedGroups => "сменилось кураторство",
+            ChangeKind::LoadJoined => "нагрузка добавлена",
+            ChangeKind::LoadLeft => "нагрузка снята",
         }
     }
 }
@@ -73,7 +93,8 @@ pub struct Change {
     pub kind: PersonKind,
     pub change: ChangeKind,
     /// What changed: `phone`, `email`, `surname|first_name`, `birth_date`, `group`,
-    /// `branch`, `position`, `curated_groups`; empty for arrivals and departures.
+    /// `branch`, `position`, `curated_groups`; empty for arrivals and departures; the
+    /// subject for a line of the load.
     pub field: String,
     pub branch_from: String,
     pub group_from: String,
@@ -99,6 +120,8 @@ pub struct Frames {
     pub people: DataFrame,
     pub memberships: DataFrame,
     pub staff: DataFrame,
+    /// None for a record made before the load was kept.
+    pub teaching: Option<DataFrame>,
 }
 
 /// The tables of the recorded roster `run`.
@@ -111,6 +134,10 @@ pub fn frames(root: &Path, run: u64) -> Result<Frames> {
         people: super::read_parquet(&d.join("people.parquet"))?,
         memberships: super::read_parquet(&d.join("memberships.parquet"))?,
         staff: super::read_parquet(&d.join("staff.parquet"))?,
+        teaching: match d.join(super::TEACHING) {
+            p if p.exists() => Some(super::read_parquet(&p)?),
+            _ => None,
+        },
     })
 }
 
@@ -122,6 +149,7 @@ pub fn frames_of(roster: &Roster) -> Result<Frames> {
         people: take("people.parquet")?,
         memberships: take("memberships.parquet")?,
         staff: take("staff.parquet")?,
+        teaching: Some(take(super::TEACHING)?),
     })
 }
 
@@ -315,7 +343,90 @@ pub fn compare(from: &Frames, to: &Frames) -> Result<Vec<Change>> {
             }
         }
     }
-    out.sort_by(|x, y| (x.change, kind_rank(x.kind), &x.person_id, &x.field).cmp(&(y.change, kind_rank(y.kind), &y.person_id, &y.field)));
+    if let (Some(a), Some(b)) = (&from.teaching, &to.teaching) {
+        out.extend(load_changes(a, b)?);
+    }
+    out.sort_by(|x, y| {
+        (
+            x.change,
+            kind_rank(x.kind),
+            &x.person_id,
+            &x.field,
+            &x.branch_from,
+            &x.group_from,
+            &x.branch_to,
+            &x.group_to,
+        )
+            .cmp(&(
+                y.change,
+                kind_rank(y.kind),
+                &y.person_id,
+                &y.field,
+                &y.branch_from,
+                &y.group_from,
+                &y.branch_to,
+                &y.group_to,
+            ))
+    });
+    Ok(out)
+}
+
+/// The load's key columns with the subject as a key (case and spaces aside): a subject
+/// respelled is not a teacher leaving it.
+fn load_keys(t: &DataFrame) -> Result<DataFrame> {
+    let subject = super::strs(t, "subject")?;
+    let key: Vec<Option<String>> = subject.iter().map(|s| s.as_deref().map(crate::normalize::text_key)).collect();
+    let mut df = t.select(["person_id", "branch", "group", "subject"])?;
+    df.with_column(Column::new("subject_key".into(), key))?;
+    Ok(df)
+}
+
+/// The load's lines of `a` missing from `b` (an anti-join on teacher, branch, group and
+/// subject): (person id, branch, group, subject as `a` names it).
+fn load_missing(a: &DataFrame, b: &DataFrame) -> Result<Vec<[String; 4]>> {
+    let on = || [col("person_id"), col("branch"), col("group"), col("subject_key")];
+    let df = a
+        .clone()
+        .lazy()
+        .join(b.clone().lazy().select(on()), on(), on(), JoinArgs::new(JoinType::Anti))
+        .collect()?;
+    let cols: Vec<Vec<Option<String>>> = ["person_id", "branch", "group", "subject"]
+        .iter()
+        .map(|c| super::strs(&df, c))
+        .collect::<Result<_>>()?;
+    Ok((0..df.height())
+        .map(|i| std::array::from_fn(|c| cols[c][i].clone().unwrap_or_default()))
+        .collect())
+}
+
+/// The lines of the load that came (`joined`) and went (`left`) from `a` to `b`.
+fn load_changes(a: &DataFrame, b: &DataFrame) -> Result<Vec<Change>> {
+    let (a, b) = (load_keys(a)?, load_keys(b)?);
+    let mut out = Vec::new();
+    for [pid, branch, group, subject] in load_missing(&a, &b)? {
+        out.push(Change {
+            person_id: pid,
+            kind: PersonKind::Staff,
+            change: ChangeKind::LoadLeft,
+            field: subject,
+            branch_from: branch,
+            group_from: group,
+            branch_to: String::new(),
+            group_to: String::new(),
+        });
+    }
+    for [pid, branch, group, subject] in load_missing(&b, &a)? {
+        out.push(Change {
+            person_id: pid,
+            kind: PersonKind::Staff,
+            change: ChangeKind::LoadJoined,
+            field: subject,
+            branch_from: String::new(),
+            group_from: String::new(),
+            branch_to: branch,
+            group_to: group,
+        });
+    }
     Ok(out)
 }
 
@@ -347,7 +458,11 @@ pub fn csv_rows(changes: &[Change], date: NaiveDate) -> Vec<Vec<String>> {
         .map(|c| {
             vec![
                 c.person_id.clone(),
-                c.kind.code().to_string(),
+                if c.change.is_load() {
+                    "teaching".to_string()
+                } else {
+                    c.kind.code().to_string()
+                },
                 c.change.code().to_string(),
                 c.field.clone(),
                 c.branch_from.clone(),
@@ -385,6 +500,13 @@ pub fn field_ru(f: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// «нагрузка: +3 / −2» for a branch's counts, None without load changes.
+pub fn load_summary(counts: &BTreeMap<ChangeKind, usize>) -> Option<String> {
+    let joined = counts.get(&ChangeKind::LoadJoined).copied().unwrap_or(0);
+    let left = counts.get(&ChangeKind::LoadLeft).copied().unwrap_or(0);
+    (joined + left > 0).then(|| format!("нагрузка: +{joined} / −{left}"))
 }
 
 /// Counts per branch (sorted by name) and kind of change.

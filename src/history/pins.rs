@@ -28,8 +28,8 @@ pub struct Pin {
     pub kind: PersonKind,
 }
 
-/// Rewrites person ids everywhere in the roster: people, guardianships, staff roles and
-/// groups' curators.
+/// Rewrites person ids everywhere in the roster: people, guardianships, staff roles,
+/// groups' curators and the teaching load.
 pub fn rewrite(roster: &mut Roster, map: &HashMap<String, String>) {
     if map.is_empty() {
         return;
@@ -55,6 +55,9 @@ pub fn rewrite(roster: &mut Roster, map: &HashMap<String, String>) {
         for c in &mut g.curator_ids {
             fix(c);
         }
+    }
+    for t in &mut roster.teaching {
+        fix(&mut t.person_id);
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::normalize::names::PersonName;
+use crate::roster::Teaching;
 
 fn person(id: &str, kind: PersonKind, name: &str, group: Option<(&str, &str)>) -> Person {
     Person {
@@ -110,4 +111,73 @@ fn forgetting_keeps_the_latest_record_and_the_one_asked_for() {
     assert_eq!(removed, vec![1, 3]);
     assert_eq!(list(tmp.path()).unwrap().iter().map(|i| i.run).collect::<Vec<_>>(), vec![2, 4]);
     assert_eq!(forget_before(tmp.path(), day(30), None).unwrap(), vec![2]);
+}
+
+fn line(person: &str, group: &str, subject: &str, hours: Option<f64>) -> Teaching {
+    Teaching {
+        person_id: person.into(),
+        branch: "Главный".into(),
+        group: group.into(),
+        subject: subject.into(),
+        hours,
+    }
+}
+
+#[test]
+fn the_load_is_recorded_hashed_and_read_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let plain = sample();
+    let mut loaded = sample();
+    loaded.teaching = vec![line("e1", "5А", "Физика", Some(2.0)), line("e1", "6Б", "Химия", None)];
+    // A roster without a load hashes as before the load was kept; a load changes the hash.
+    assert_ne!(content_hash(&plain), content_hash(&loaded));
+    let mut more = loaded.clone();
+    more.teaching[0].hours = Some(3.0);
+    assert_ne!(content_hash(&loaded), content_hash(&more));
+
+    let (info, _) = record(tmp.path(), &loaded, "ingest", day).unwrap();
+    let back = load_record(tmp.path(), info.run).unwrap();
+    assert!(back.load_known);
+    assert_eq!(back.roster.teaching, loaded.teaching);
+    assert_eq!(content_hash(&back.roster), info.hash);
+    // An unchanged load is not recorded again.
+    assert!(!record(tmp.path(), &loaded, "diff", day).unwrap().1);
+
+    // A roster with no load still records an (empty) load table: known, and empty.
+    let (plain_info, _) = record(tmp.path(), &plain, "ingest", day).unwrap();
+    let back = load_record(tmp.path(), plain_info.run).unwrap();
+    assert!(back.load_known);
+    assert!(back.roster.teaching.is_empty());
+}
+
+#[test]
+fn a_record_from_before_the_load_has_an_unknown_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let (info, _) = record(tmp.path(), &sample(), "ingest", day).unwrap();
+    let d = dir(tmp.path()).join(info.run.to_string());
+    std::fs::remove_file(d.join(TEACHING)).unwrap();
+    let back = load_record(tmp.path(), info.run).unwrap();
+    assert!(!back.load_known);
+    assert!(back.roster.teaching.is_empty());
+    assert_eq!(content_hash(&back.roster), info.hash);
+    // Still whole: the same roster is not recorded again.
+    assert!(!record(tmp.path(), &sample(), "diff", day).unwrap().1);
+}
+
+#[test]
+fn a_damaged_load_table_is_a_damaged_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let mut roster = sample();
+    roster.teaching = vec![line("e1", "5А", "Физика", Some(2.0))];
+    let (info, _) = record(tmp.path(), &roster, "ingest", day).unwrap();
+    let path = dir(tmp.path()).join(info.run.to_string()).join(TEACHING);
+    std::fs::write(&path, b"not parquet").unwrap();
+    let e = load_record(tmp.path(), info.run).err().unwrap().to_string();
+    assert!(
+        e.contains("teaching.parquet — запись истории списков повреждена (это не таблица Parquet или она обрывается)"),
+        "{e}"
+    );
 }

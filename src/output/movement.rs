@@ -9,11 +9,16 @@ use std::path::Path;
 pub fn xlsx_bytes(file: &Path, changes: &[Change], from: &RunInfo, to: &RunInfo) -> Result<Vec<u8>, XlsxFailure> {
     let day = to.recorded_on.format("%d.%m.%Y").to_string();
     let mut header = vec!["Филиал".to_string()];
-    header.extend(ChangeKind::ALL.iter().map(|k| k.ru().to_string()));
+    header.extend(ChangeKind::ALL.iter().chain(&ChangeKind::LOAD).map(|k| k.ru().to_string()));
     let mut summary_rows = Vec::new();
     for (branch, counts) in by_branch(changes) {
         let mut r = vec![if branch.is_empty() { "—".to_string() } else { branch }];
-        r.extend(ChangeKind::ALL.iter().map(|k| counts.get(k).copied().unwrap_or(0).to_string()));
+        r.extend(
+            ChangeKind::ALL
+                .iter()
+                .chain(&ChangeKind::LOAD)
+                .map(|k| counts.get(k).copied().unwrap_or(0).to_string()),
+        );
         summary_rows.push(r);
     }
     summary_rows.push(vec![format!(
@@ -49,7 +54,11 @@ pub fn xlsx_bytes(file: &Path, changes: &[Change], from: &RunInfo, to: &RunInfo)
             .map(|c| {
                 vec![
                     c.person_id.clone(),
-                    kind_ru(c.kind).to_string(),
+                    if c.change.is_load() {
+                        "нагрузка".to_string()
+                    } else {
+                        kind_ru(c.kind).to_string()
+                    },
                     c.change.ru().to_string(),
                     field_ru(&c.field),
                     c.branch_from.clone(),

@@ -37,6 +37,7 @@ mod server;
 mod state;
 mod structure;
 mod teaching_chats;
+mod teaching_history;
 mod teaching_load;
 mod teaching_samples;
 mod testserver;

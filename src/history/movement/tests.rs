@@ -108,3 +108,33 @@ fn the_same_roster_has_no_movement() {
     };
     assert!(compare(&frames_of(&r).unwrap(), &frames_of(&r).unwrap()).unwrap().is_empty());
 }
+
+#[test]
+fn load_lines_that_came_and_went_and_a_respelled_subject_that_did_not() {
+    let line = |id: &str, group: &str, subject: &str| crate::roster::Teaching {
+        person_id: id.into(),
+        branch: "Главный".into(),
+        group: group.into(),
+        subject: subject.into(),
+        hours: Some(2.0),
+    };
+    let mut before = Roster {
+        people: vec![person("e1", PersonKind::Staff, "Сидорова Ольга", None, None)],
+        ..Roster::default()
+    };
+    let mut after = before.clone();
+    before.teaching = vec![line("e1", "5А", "Физика"), line("e1", "6Б", "Химия")];
+    after.teaching = vec![line("e1", "5А", "физика "), line("e1", "7В", "Химия")];
+    let changes = compare(&frames_of(&before).unwrap(), &frames_of(&after).unwrap()).unwrap();
+    let got: Vec<(&str, &str, &str, &str)> = changes
+        .iter()
+        .map(|c| (c.change.code(), c.field.as_str(), c.group_from.as_str(), c.group_to.as_str()))
+        .collect();
+    assert_eq!(got, vec![("joined", "Химия", "", "7В"), ("left", "Химия", "6Б", "")]);
+    let counts = by_branch(&changes);
+    assert_eq!(load_summary(&counts["Главный"]).as_deref(), Some("нагрузка: +1 / −1"));
+    // A record without a load (made before it was kept) compares no load.
+    let mut old = frames_of(&before).unwrap();
+    old.teaching = None;
+    assert!(compare(&old, &frames_of(&after).unwrap()).unwrap().is_empty());
+}

@@ -178,9 +178,17 @@ fn staff_keep_their_id_by_snils_and_curators_are_rewritten() {
         curator_ids: vec!["e9".into()],
         found_at: Location::default(),
     });
+    now.teaching.push(crate::roster::Teaching {
+        person_id: "e9".into(),
+        branch: "Главный".into(),
+        group: "5А".into(),
+        subject: "Физика".into(),
+        hours: None,
+    });
     assert_eq!(pin(&mut now, &before).len(), 1);
     assert_eq!(now.staff_roles[0].person_id, "e1");
     assert_eq!(now.groups[0].curator_ids, ["e1"]);
+    assert_eq!(now.teaching[0].person_id, "e1");
 }
 
 #[test]

@@ -427,7 +427,11 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     for w in &state.warnings {
         eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
     }
-    let unknown_groups = rollout::platform::place::ChatPlacer::new(&ws.cfg, &loaded.roster).check_map();
+    let placer = rollout::platform::place::ChatPlacer::new(&ws.cfg, &loaded.roster);
+    for w in placer.subjects_not_in_load() {
+        eprintln!("rollout: внимание: rollout.toml: {w}");
+    }
+    let unknown_groups = placer.check_map();
     if !unknown_groups.is_empty() {
         return Err(Error::usage(rollout::config::ConfigError::Invalid {
             path: ws.cfg.path.clone(),

@@ -24,6 +24,15 @@ pub struct Placement {
     pub subject: Option<String>,
 }
 
+/// How close (normalised Damerau–Levenshtein) a map entry's subject must be to a load
+/// subject to be taken for its misspelling.
+const MISSPELT: f64 = 0.75;
+
+enum SubjectCheck {
+    Misspelt(String),
+    NotInLoad(String),
+}
+
 pub struct ChatPlacer<'a> {
     cfg: &'a Config,
     branches: BranchResolver,
@@ -176,7 +185,9 @@ impl<'a> ChatPlacer<'a> {
                 .get(&group_key(g))
                 .is_some_and(|list| branch.as_ref().is_none_or(|b| list.iter().any(|(lb, _)| lb == b)));
             if known {
-                problems.extend(self.check_subject(e, g, branch.as_deref()));
+                if let Some(SubjectCheck::Misspelt(text)) = self.check_subject(e, g, branch.as_deref()) {
+                    problems.push(text);
+                }
                 continue;
             }
             let candidates: Vec<&String> = self
@@ -205,9 +216,11 @@ impl<'a> ChatPlacer<'a> {
     }
 
     /// A subject entry's subject is one of the group's load (by `text_key`), when the load
-    /// names the group at all: a misspelt subject would tie the chat to a subject nobody
-    /// teaches — no invites, and a second chat to set up for the real one.
-    fn check_subject(&self, e: &crate::config::ChatMapEntry, group: &str, branch: Option<&str>) -> Option<String> {
+    /// names the group at all. One close to a load subject is a misspelling (an error: it
+    /// would tie the chat to a subject nobody teaches — no invites, and a second chat to set
+    /// up for the real one); any other is a subject gone from the load (a warning: the chat
+    /// expects nobody, and its teacher who left the load is removed from it).
+    fn check_subject(&self, e: &crate::config::ChatMapEntry, group: &str, branch: Option<&str>) -> Option<SubjectCheck> {
         let subject = e.subject.as_deref().filter(|_| e.audience == "subject")?;
         let branch = branch.map(str::to_string).or_else(|| self.default_branch(Some(group)))?;
         let name = self.group_name(&branch, group)?;
@@ -219,12 +232,33 @@ impl<'a> ChatPlacer<'a> {
         let nearest = list
             .iter()
             .map(|s| (strsim::normalized_damerau_levenshtein(&key, &text_key(s)), s))
-            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-            .map(|(_, s)| s)?;
-        Some(format!(
-            "{}: предмета «{subject}» нет в нагрузке группы {name} — имелось в виду «{nearest}»? Исправьте subject или уберите запись",
-            e.label()
-        ))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)));
+        Some(match nearest {
+            Some((score, n)) if score >= MISSPELT => SubjectCheck::Misspelt(format!(
+                "{}: предмета «{subject}» нет в нагрузке группы {name} — имелось в виду «{n}»? Исправьте subject или уберите запись",
+                e.label()
+            )),
+            _ => SubjectCheck::NotInLoad(format!(
+                "{}: предмета «{subject}» нет в нагрузке группы {name} — чат по нему никого не ждёт; если предмет больше не ведут, уберите запись",
+                e.label()
+            )),
+        })
+    }
+
+    /// Subject entries whose subject is gone from the group's load (warnings).
+    pub fn subjects_not_in_load(&self) -> Vec<String> {
+        self.cfg
+            .chat_map
+            .iter()
+            .filter_map(|e| {
+                let g = e.group.as_deref()?;
+                let branch = e.branch.as_deref().and_then(|b| self.branches.resolve(b));
+                match self.check_subject(e, g, branch.as_deref())? {
+                    SubjectCheck::NotInLoad(text) => Some(text),
+                    SubjectCheck::Misspelt(_) => None,
+                }
+            })
+            .collect()
     }
 
     fn default_branch(&self, group: Option<&str>) -> Option<String> {

@@ -179,14 +179,18 @@ fn a_teacher_who_left_the_class_load_leaves_its_teachers_chat_only() {
 
 #[test]
 fn a_teacher_who_dropped_a_subject_leaves_its_subject_chat() {
-    // Needs subject chats placed by [[chats.map]] (audience = "subject"): the chats part
-    // of issue 15.
     let ws = school();
     diff_and_approve(&ws);
     // Физикова no longer teaches physics in 5А but still teaches chemistry there.
     ws.write("sources/load.csv", drop_lines(LOAD, &["Физика"]));
     let r = ws.run(&["diff"]);
     assert_eq!(r.code, 0, "{r}");
+    // Physics is gone from 5А's load: the map entry is said, the run goes on.
+    assert!(
+        r.stderr.lines().any(|l| l
+            == "rollout: внимание: rollout.toml: [[chats.map]], запись 1 (chat_id 202): предмета «Физика» нет в нагрузке группы 5А — чат по нему никого не ждёт; если предмет больше не ведут, уберите запись"),
+        "{r}"
+    );
     assert_eq!(
         removals(&ws),
         BTreeMap::from([(

@@ -314,9 +314,9 @@ impl Workspace {
     /// damaged one, would show everyone in it as having left. A failure to record is a
     /// warning, not the run's failure.
     pub fn record_history(&self, loaded: &Loaded, command: &str) -> Option<rollout::history::RunInfo> {
-        let not_read = loaded.unreadable + loaded.partly_read.len();
-        if not_read > 0
-            && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, not_read)
+        let (unreadable, partly) = (loaded.unreadable, loaded.partly_read.len());
+        if unreadable + partly > 0
+            && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, unreadable, partly)
         {
             eprintln!("rollout: внимание: {}", rollout::error::one_line_ru(&e));
         }

@@ -27,6 +27,19 @@ fn day(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// «не прочитан 1 источник», «прочитан не полностью 1 источник (повреждённый CSV)», or both.
+fn not_read(s: &history::Skipped) -> String {
+    let count = |n| rollout::human::ru_count(n, ["источник", "источника", "источников"]);
+    let mut parts = Vec::new();
+    if s.unreadable > 0 {
+        parts.push(format!("не прочитан {}", count(s.unreadable)));
+    }
+    if s.partly_read > 0 {
+        parts.push(format!("прочитан не полностью {}", count(s.partly_read)));
+    }
+    parts.join(", ")
+}
+
 fn describe(i: &RunInfo) -> String {
     format!("№ {} от {} (rollout {})", i.run, day(i.recorded_on), i.command)
 }
@@ -37,10 +50,10 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let runs = history::list(&root).map_err(Error::unreadable)?;
     if let Some(s) = history::skipped(&root) {
         eprintln!(
-            "rollout: внимание: список, собранный rollout {} {}, не записан в историю: не прочитан {} — {}",
+            "rollout: внимание: список, собранный rollout {} {}, не записан в историю: {} — {}",
             s.command,
             day(s.on),
-            rollout::human::ru_count(s.unreadable, ["источник", "источника", "источников"]),
+            not_read(&s),
             if runs.is_empty() {
                 "записанных списков нет".to_string()
             } else {

@@ -52,16 +52,21 @@ pub struct Skipped {
     pub on: NaiveDate,
     pub command: String,
     pub unreadable: usize,
+    /// Sources read only in part (a damaged CSV); absent in notes of older versions.
+    #[serde(default)]
+    pub partly_read: usize,
 }
 
-/// Notes that the roster `command` built today was not recorded (sources unreadable).
-pub fn note_skipped(root: &Path, command: &str, today: NaiveDate, unreadable: usize) -> Result<()> {
+/// Notes that the roster `command` built today was not recorded (sources unreadable or
+/// read only in part).
+pub fn note_skipped(root: &Path, command: &str, today: NaiveDate, unreadable: usize, partly_read: usize) -> Result<()> {
     let d = dir(root);
     crate::files::ensure_dir(&d).with_context(|| format!("не удалось создать папку истории {}", d.display()))?;
     let note = Skipped {
         on: today,
         command: command.to_string(),
         unreadable,
+        partly_read,
     };
     crate::files::write_atomic(&d.join(SKIPPED), &serde_json::to_vec_pretty(&note)?, false)?;
     Ok(())

@@ -428,18 +428,15 @@ fn departed_childs_parents(input: &DiffInput<'_>, people: &HashMap<&str, &Person
         if moving {
             continue;
         }
-        actions.retain(|a| !(a.kind() == ActionKind::Review && a.chat_id() == Some(x.chat_id) && a.user_id() == Some(x.user_id)));
-        actions.push(Action::new(
-            Change::Remove {
-                place: place.clone(),
-                person_id: pid.to_string(),
-                chat_id: x.chat_id,
-                user_id: x.user_id,
-            },
+        super::push_removal(
+            actions,
+            x,
+            place,
+            pid,
             ReasonCode::DepartedParent,
             PARENT_OF_DEPARTED_HERE.to_string(),
             source_of(people, pid),
-        ));
+        );
     }
 }
 

@@ -7,7 +7,7 @@
 //! ([`super::leavers::Leavers::load_compared`]).
 
 use super::leavers::Leavers;
-use super::{Action, ActionKind, Change, PlacedChat, ReasonCode, Source};
+use super::{Action, ActionKind, PlacedChat, ReasonCode, Source};
 use crate::matching::{Expected, MemberMatch, Status};
 use crate::normalize::text_key;
 use crate::platform::place::{Audience, Placement};
@@ -26,6 +26,15 @@ fn in_group(profile: Profile, group: &str) -> String {
         _ => "в группе",
     };
     format!("{word} {group}")
+}
+
+/// «классов», «групп».
+fn of_groups(profile: Profile) -> &'static str {
+    match profile {
+        Profile::School => "классов",
+        Profile::Supplementary => "объединений",
+        _ => "групп",
+    }
 }
 
 /// «класса», «группы».
@@ -74,9 +83,22 @@ pub(super) fn teachers_left_load(
     // Keys: (person, branch, group, None) for the teachers' chat, Some(subject key) for a
     // subject chat.
     let mut gone: BTreeMap<(String, String, String, Option<String>), String> = BTreeMap::new();
+    // Groups the load names now: a group it no longer names at all (a load file missing,
+    // a sheet gone) says nothing of who teaches there.
+    let taught: HashSet<(&str, &str)> = roster.teaching.iter().map(|t| (t.branch.as_str(), t.group.as_str())).collect();
+    let mut vanished: BTreeSet<(&str, &str)> = BTreeSet::new();
     for ((pid, branch, group), subjects) in &before {
         if !staff.contains_key(pid.as_str()) {
             continue; // Gone from the roster: a leaver of the roster, not of the load.
+        }
+        if !taught.contains(&(branch.as_str(), group.as_str())) {
+            vanished.insert((branch.as_str(), group.as_str()));
+            continue;
+        }
+        // A line of the load not understood (a misspelt teacher or group) may be this
+        // teacher's: nobody there has left.
+        if roster.load_gaps.iter().any(|g| g.covers(branch, group)) {
+            continue;
         }
         let key = (pid.clone(), branch.clone(), group.clone());
         let still = now.get(&key);
@@ -106,6 +128,14 @@ pub(super) fn teachers_left_load(
                 ),
             );
         }
+    }
+    if !vanished.is_empty() {
+        let list: Vec<String> = vanished.iter().map(|(_, g)| g.to_string()).collect();
+        let whose = if list.len() == 1 { of_group(profile) } else { of_groups(profile) };
+        eprintln!(
+            "rollout: внимание: нагрузки {whose} {} в источниках больше нет (в прошлом подтверждённом списке она была) — удаления учителей из чатов {whose} не планируются; проверьте файлы нагрузки",
+            list.join(", ")
+        );
     }
     if gone.is_empty() {
         return;
@@ -138,17 +168,14 @@ pub(super) fn teachers_left_load(
         if expected.expects(place, pid) || busy.contains(&(x.chat_id, x.user_id)) || !planned.insert((x.chat_id, x.user_id)) {
             continue;
         }
-        actions.retain(|a| !(a.kind() == ActionKind::Review && a.chat_id() == Some(x.chat_id) && a.user_id() == Some(x.user_id)));
-        actions.push(Action::new(
-            Change::Remove {
-                place: place.clone(),
-                person_id: pid.to_string(),
-                chat_id: x.chat_id,
-                user_id: x.user_id,
-            },
+        super::push_removal(
+            actions,
+            x,
+            place,
+            pid,
             ReasonCode::TeacherLeftLoad,
             text.clone(),
             Source::of(staff.get(pid).and_then(|p| p.found_at.first())),
-        ));
+        );
     }
 }

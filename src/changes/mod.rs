@@ -433,6 +433,31 @@ impl ChangeSet {
     }
 }
 
+/// Removes member `x` (matched to `pid`) from `place`; a review of the same member in the
+/// same chat gives way to the removal.
+pub(crate) fn push_removal(
+    actions: &mut Vec<Action>,
+    x: &crate::matching::MemberMatch,
+    place: &Placement,
+    pid: &str,
+    code: ReasonCode,
+    text: String,
+    source: Option<Source>,
+) {
+    actions.retain(|a| !(a.kind() == ActionKind::Review && a.chat_id() == Some(x.chat_id) && a.user_id() == Some(x.user_id)));
+    actions.push(Action::new(
+        Change::Remove {
+            place: place.clone(),
+            person_id: pid.to_string(),
+            chat_id: x.chat_id,
+            user_id: x.user_id,
+        },
+        code,
+        text,
+        source,
+    ));
+}
+
 /// The chat title for a new chat, from `[chats] title`. A subject chat's subject stands
 /// for its audience (and for `{subject}`): «10А Физика» — the title the chat is placed by.
 pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {

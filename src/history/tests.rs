@@ -53,6 +53,7 @@ fn sample() -> Roster {
             curated_groups: vec!["5А".into()],
         }],
         teaching: Vec::new(),
+        load_gaps: Vec::new(),
         dropped: Vec::new(),
     }
 }

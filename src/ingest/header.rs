@@ -440,22 +440,8 @@ pub fn teaching_columns_hint() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::table::Cell;
 
-    fn sheet(rows: &[&[&str]]) -> Sheet {
-        Sheet {
-            name: "s".into(),
-            rows: rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) })
-                        .collect()
-                })
-                .collect(),
-            merges: vec![],
-        }
-    }
+    use crate::ingest::table::text_sheet as sheet;
 
     #[test]
     fn synonyms() {

@@ -270,20 +270,7 @@ pub fn extract(sheet: &mut Sheet, m: &Matrix) -> SheetRecords {
 mod tests {
     use super::*;
 
-    fn sheet(rows: &[&[&str]]) -> Sheet {
-        Sheet {
-            name: "s".into(),
-            rows: rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) })
-                        .collect()
-                })
-                .collect(),
-            merges: vec![],
-        }
-    }
+    use crate::ingest::table::text_sheet as sheet;
 
     #[test]
     fn group_names() {

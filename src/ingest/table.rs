@@ -149,6 +149,23 @@ pub fn column_letter(col: usize) -> String {
     s.trim_end_matches('1').to_string()
 }
 
+/// A sheet of text cells (an empty string is an empty cell), for tests.
+#[cfg(test)]
+pub(crate) fn text_sheet(rows: &[&[&str]]) -> Sheet {
+    Sheet {
+        name: "s".into(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) })
+                    .collect()
+            })
+            .collect(),
+        merges: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,11 +65,12 @@ pub fn build(ctx: &BuildContext<'_>, ing: &mut Ingested) -> (Roster, Vec<Problem
         guardians: parents.guardians,
         staff_roles: staff.roles,
         teaching: Vec::new(),
+        load_gaps: Vec::new(),
         dropped: Vec::new(),
     };
     roster.people.extend(parents.people);
     roster.people.extend(staff.people);
-    roster.teaching = teaching::resolve(ing, load, &resolved.namer, &roster.people, &roster.groups, &mut found);
+    (roster.teaching, roster.load_gaps) = teaching::resolve(ing, load, &resolved.namer, &roster.people, &roster.groups, &mut found);
     rules::students_without_parents(ctx.cfg.profile, &roster, &mut found);
 
     roster.dropped = found.dropped;

@@ -84,6 +84,21 @@ pub struct Teaching {
     pub hours: Option<f64>,
 }
 
+/// Where the load has lines that could not be resolved (an unknown teacher or group): who
+/// teaches there is not known in full, so nobody there is taken for a teacher who left.
+/// `None` stands for every branch or every group of the branch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LoadGap {
+    pub branch: Option<String>,
+    pub group: Option<String>,
+}
+
+impl LoadGap {
+    pub fn covers(&self, branch: &str, group: &str) -> bool {
+        self.branch.as_deref().is_none_or(|b| b == branch) && self.group.as_deref().is_none_or(|g| g == group)
+    }
+}
+
 /// A record left out for a data error: later stages must never act on its absence
 /// (a dropped student is reviewed, not removed).
 #[derive(Debug, Clone)]
@@ -105,6 +120,8 @@ pub struct Roster {
     /// The teaching load, sorted by branch, group, subject, person; empty without a
     /// `teaching` source.
     pub teaching: Vec<Teaching>,
+    /// This build's load lines that could not be resolved (not recorded in the history).
+    pub load_gaps: Vec<LoadGap>,
     pub dropped: Vec<Dropped>,
 }
 

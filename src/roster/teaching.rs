@@ -5,7 +5,7 @@
 //! nothing of it reaches the roster.
 
 use super::context::{Findings, Spot};
-use super::model::{Group, Person, PersonKind, Teaching};
+use super::model::{Group, LoadGap, Person, PersonKind, Teaching};
 use super::sources::SourcedRecord;
 use crate::ingest::Ingested;
 use crate::normalize::fields::group_list;
@@ -84,10 +84,11 @@ pub(super) fn resolve(
     people: &[Person],
     groups: &[Group],
     found: &mut Findings,
-) -> Vec<Teaching> {
+) -> (Vec<Teaching>, Vec<LoadGap>) {
     let teachers = Teachers::new(people);
     let known_groups: HashSet<(&str, String)> = groups.iter().map(|g| (g.branch.as_str(), group_key(&g.name))).collect();
     let mut out: Vec<Teaching> = Vec::new();
+    let mut gaps: Vec<LoadGap> = Vec::new();
     let mut once = Once::default();
     for r in records {
         let rec = &r.rec;
@@ -101,6 +102,7 @@ pub(super) fn resolve(
                 "",
                 "не понять, к какому филиалу относится строка нагрузки; укажите branch в [[sources]] или добавьте столбец «Филиал»",
             );
+            gaps.push(LoadGap::default());
             continue;
         };
         let Some((raw_group, group_spot)) = r.raw_group.clone() else {
@@ -111,6 +113,10 @@ pub(super) fn resolve(
                 "",
                 "в строке нагрузки не указан класс (группа); впишите его",
             );
+            gaps.push(LoadGap {
+                branch: Some(branch.clone()),
+                group: None,
+            });
             continue;
         };
         let teacher_text = rec.fio().map(|v| v.text()).unwrap_or_default();
@@ -131,6 +137,10 @@ pub(super) fn resolve(
                     raw_group,
                     "такой группы нет в списках обучающихся филиала; исправьте название или добавьте группу в списки",
                 );
+                gaps.push(LoadGap {
+                    branch: Some(branch.clone()),
+                    group: None,
+                });
                 continue;
             }
             if is_vacancy(&teacher_text) {
@@ -153,6 +163,10 @@ pub(super) fn resolve(
                     teacher_text.clone(),
                     "такого учителя нет в списке сотрудников (или таких несколько); добавьте его в список сотрудников или исправьте ФИО",
                 );
+                gaps.push(LoadGap {
+                    branch: Some(branch.clone()),
+                    group: Some(group),
+                });
                 continue;
             };
             out.push(Teaching {
@@ -178,7 +192,9 @@ pub(super) fn resolve(
         }
         same
     });
-    out
+    gaps.sort();
+    gaps.dedup();
+    (out, gaps)
 }
 
 #[cfg(test)]

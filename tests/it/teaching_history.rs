@@ -344,3 +344,35 @@ fn a_damaged_load_table_is_named_like_any_damaged_record() {
     let r = ws.run(&["movement"]);
     assert_eq!(r.code, 0, "{r}");
 }
+
+#[test]
+fn a_misspelt_teacher_in_the_load_removes_nobody_from_the_class_chats() {
+    let ws = school();
+    diff_and_approve(&ws);
+    // Химикова's line with a typo: not understood, so nobody of 5А has left its load.
+    ws.write("sources/load.csv", LOAD.replace("Химикова Ольга", "Химиква Ольга"));
+    let r = ws.run(&["diff"]);
+    assert_eq!(with_rule(&ws.problems(), "teaching-unknown-teacher").len(), 1, "{r}");
+    assert_eq!(removals(&ws), BTreeMap::new(), "{r}");
+}
+
+#[test]
+fn a_class_gone_from_the_load_removes_none_of_its_teachers_and_is_said() {
+    let ws = school();
+    // A second class, with a load line of its own in a file of its own.
+    ws.write("sources/students.csv", format!("{STUDENTS}Новиков Пётр Ильич;6Б;04.04.2014\n"));
+    ws.write(
+        "sources/load-6.csv",
+        "Учитель;Класс;Предмет;Часы\nХимикова Ольга Ивановна;6Б;Химия;2\n",
+    );
+    diff_and_approve(&ws);
+    // The 5А load file is gone: 5А is not in the load at all now.
+    std::fs::remove_file(ws.path().join("sources/load.csv")).unwrap();
+    let r = ws.run(&["diff"]);
+    assert_eq!(removals(&ws), BTreeMap::new(), "{r}");
+    assert!(
+        r.stderr.lines().any(|l| l
+            == "rollout: внимание: нагрузки класса 5А в источниках больше нет (в прошлом подтверждённом списке она была) — удаления учителей из чатов класса не планируются; проверьте файлы нагрузки"),
+        "{r}"
+    );
+}

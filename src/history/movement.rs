@@ -4,7 +4,7 @@
 //! roles looked up by id — one pass over each table, never a comparison of every pair.
 //!
 //! The teaching load's lines (teacher, group, subject) that came and went are anti-joins of
-//! the two `teaching` tables, compared only when both records have one (a record made
+//! the two `teaching` tables, compared only when both records have a load that is not empty (a record made
 //! before the load was kept has none).
 //!
 //! The outputs hold ids, branches, groups and subjects only: no names, phones or e-mails.
@@ -343,7 +343,12 @@ pub fn compare(from: &Frames, to: &Frames) -> Result<Vec<Change>> {
             }
         }
     }
-    if let (Some(a), Some(b)) = (&from.teaching, &to.teaching) {
+    // An empty load on one side is a load file missing, not every teacher leaving (or
+    // arriving): only two loads are compared.
+    if let (Some(a), Some(b)) = (&from.teaching, &to.teaching)
+        && a.height() > 0
+        && b.height() > 0
+    {
         out.extend(load_changes(a, b)?);
     }
     out.sort_by(|x, y| {

@@ -376,3 +376,17 @@ fn a_class_gone_from_the_load_removes_none_of_its_teachers_and_is_said() {
         "{r}"
     );
 }
+
+#[test]
+fn movement_does_not_take_a_deleted_load_file_for_every_line_left() {
+    let ws = school();
+    let r = ws.run_env(&["ingest"], &[("ROLLOUT_TODAY", "2026-11-22")]);
+    assert!(r.code == 0 || r.code == 1, "{r}");
+    std::fs::remove_file(ws.path().join("sources/load.csv")).unwrap();
+    let r = ws.run_env(&["ingest"], &[("ROLLOUT_TODAY", "2026-11-29")]);
+    assert!(r.code == 0 || r.code == 1, "{r}");
+    let r = ws.run_env(&["movement"], &[("ROLLOUT_TODAY", "2026-11-29")]);
+    assert_eq!(r.code, 0, "{r}");
+    let text = ws.read("out/movement.csv");
+    assert_eq!(text.lines().filter(|l| l.contains(",teaching,")).count(), 0, "{text}\n{r}");
+}

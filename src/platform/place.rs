@@ -281,25 +281,25 @@ impl<'a> ChatPlacer<'a> {
 
     /// The subject of the group's load the rest of a title names (whole words, by
     /// `text_key`; the longest when several fit), when nothing else in it names an
-    /// audience: «Физика», but not «Физика — родители».
+    /// audience: «Физика», but not «Физика — родители». A subject the group's load no
+    /// longer has but another group of the branch still has counts too: «7А Физика» stays
+    /// the physics chat of 7А (expecting nobody) when physics left 7А's load, instead of
+    /// turning into a second students' chat of 7А.
     fn subject_in(&self, branch: &str, group: &str, rest: &str) -> Option<String> {
-        let list = self.subjects.get(&(branch.to_string(), group.to_string()))?;
         let words: Vec<String> = text_key(rest).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
-        let mut best: Option<(usize, usize, &String)> = None;
-        for s in list {
-            let key = text_key(s);
-            let sw: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-            if sw.is_empty() || sw.len() > words.len() {
-                continue;
-            }
-            let at = (0..=words.len() - sw.len()).find(|&i| words[i..i + sw.len()].iter().zip(&sw).all(|(a, b)| a == b));
-            if let Some(i) = at
-                && best.is_none_or(|(n, _, _)| sw.len() > n)
-            {
-                best = Some((sw.len(), i, s));
-            }
-        }
-        let (n, i, subject) = best?;
+        let own = self
+            .subjects
+            .get(&(branch.to_string(), group.to_string()))
+            .and_then(|list| best_subject(list.iter(), &words));
+        let (n, i, subject) = own.or_else(|| {
+            best_subject(
+                self.subjects
+                    .iter()
+                    .filter(|((b, _), _)| b == branch)
+                    .flat_map(|(_, list)| list.iter()),
+                &words,
+            )
+        })?;
         let others: Vec<&str> = words[..i].iter().chain(&words[i + n..]).map(String::as_str).collect();
         let others = others.join(" ");
         if has_word(&others, &PARENT_WORDS) || has_word(&others, &STAFF_WORDS) {
@@ -345,6 +345,26 @@ impl<'a> ChatPlacer<'a> {
         }
         best.map(|(_, b, n, rest)| (b, n, rest))
     }
+}
+
+/// The subject of `list` whose words stand in `words` (whole words), the longest — then the
+/// first in text order — when several do: (its word count, where it starts, the subject).
+fn best_subject<'s>(list: impl Iterator<Item = &'s String>, words: &[String]) -> Option<(usize, usize, &'s String)> {
+    let mut best: Option<(usize, usize, &String)> = None;
+    for s in list {
+        let key = text_key(s);
+        let sw: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        if sw.is_empty() || sw.len() > words.len() {
+            continue;
+        }
+        let at = (0..=words.len() - sw.len()).find(|&i| words[i..i + sw.len()].iter().zip(&sw).all(|(a, b)| a == b));
+        if let Some(i) = at
+            && best.is_none_or(|(n, _, b)| sw.len() > n || (sw.len() == n && s < b))
+        {
+            best = Some((sw.len(), i, s));
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -415,12 +435,15 @@ mod tests {
             assert_eq!(place(p, "Физика (11Б)"), subject("11Б", "ФИЗИКА"));
             // Whole words only.
             assert_eq!(place(p, "10А Физикал"), ("10А".into(), Audience::Students, None));
-            // Another audience's words, or a subject not in the group's load: as before.
+            // Another audience's words, or a subject in no load of the branch: as before.
             assert_eq!(place(p, "10А Физика родители"), ("10А".into(), Audience::Parents, None));
             assert_eq!(place(p, "Учителя 10А"), ("10А".into(), Audience::Teachers, None));
             assert_eq!(place(p, "10А Родители"), ("10А".into(), Audience::Parents, None));
             assert_eq!(place(p, "10А класс"), ("10А".into(), Audience::Students, None));
-            assert_eq!(place(p, "11Б Математика"), ("11Б".into(), Audience::Students, None));
+            assert_eq!(place(p, "11Б Астрономия"), ("11Б".into(), Audience::Students, None));
+            // A subject gone from the group's load but taught in another group: still the
+            // group's chat of that subject (it expects nobody now).
+            assert_eq!(place(p, "11Б Математика"), subject("11Б", "Математика"));
         });
     }
 }

@@ -460,6 +460,18 @@ pub(crate) fn push_removal(
 
 /// The chat title for a new chat, from `[chats] title`. A subject chat's subject stands
 /// for its audience (and for `{subject}`): «10А Физика» — the title the chat is placed by.
+/// A chat title the platform takes: 1–200 characters (`PATCH /chats/{chatId}`); a longer
+/// one (a subject of a hundred words) is cut with «…».
+fn fit_title(t: String) -> String {
+    const MAX: usize = 200;
+    if t.chars().count() <= MAX {
+        return t;
+    }
+    let mut cut: String = t.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
 pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {
     let audience = match (p.audience, p.subject.as_deref()) {
         (Audience::Subject, Some(s)) => s,
@@ -472,6 +484,7 @@ pub fn new_chat_title(cfg: &Config, p: &Placement) -> String {
         .replace("{subject}", p.subject.as_deref().unwrap_or(""))
         .replace("{branch}", if cfg.implicit_branch { "" } else { &p.branch });
     let t = crate::normalize::clean_spaces(&t);
+    let t = fit_title(t);
     if p.group.is_none() {
         // A staff chat: «Преподаватели — Заречный филиал».
         if cfg.implicit_branch || cfg.chat_title.contains("{branch}") {

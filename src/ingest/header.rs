@@ -338,6 +338,9 @@ impl Header {
     }
 }
 
+/// How many columns a header is read across (a wider one is cut, and said).
+pub const MAX_COLUMNS: usize = 512;
+
 /// How many rows from the top a header may sit below title rows.
 pub const HEADER_SCAN_ROWS: usize = 40;
 
@@ -345,7 +348,7 @@ pub const HEADER_SCAN_ROWS: usize = 40;
 pub fn header_at(sheet: &Sheet, row: usize, overrides: &BTreeMap<String, Field>) -> Header {
     let mut h = Header { row, ..Default::default() };
     let Some(cells) = sheet.rows.get(row) else { return h };
-    for (c, cell) in cells.iter().enumerate().take(512) {
+    for (c, cell) in cells.iter().enumerate().take(MAX_COLUMNS) {
         let text = cell.as_text();
         if text.trim().is_empty() {
             continue;

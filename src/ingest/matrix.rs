@@ -83,7 +83,7 @@ pub fn detect(sheet: &Sheet, forced: Option<SourceKind>, overrides: &BTreeMap<St
         let mut groups = Vec::new();
         let mut others = Vec::new();
         let mut corner = false;
-        for (c, cell) in cells.iter().enumerate().take(512) {
+        for (c, cell) in cells.iter().enumerate().take(super::header::MAX_COLUMNS) {
             let text = clean_spaces(&cell.as_text());
             if text.is_empty() {
                 continue;

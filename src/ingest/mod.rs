@@ -345,6 +345,23 @@ fn sheets_of(index: usize, source: &Source, wb: Workbook) -> (Vec<IngestedSheet>
         };
         // A teaching load laid out as a matrix of groups × subjects has no header of fields.
         if let Some(m) = matrix::detect(&sheet, forced_kind, &overrides) {
+            let cut = sheet.rows[m.row]
+                .iter()
+                .enumerate()
+                .skip(header::MAX_COLUMNS)
+                .find(|(_, c)| !c.is_empty())
+                .map(|(i, _)| i);
+            if let Some(c) = cut {
+                problems.push(Problem::new(
+                    Rule::ExtraCells,
+                    sheet_loc(&format!("{}{}", table::column_letter(c), m.row + 1)),
+                    format!("столбцов в заголовке больше {}", header::MAX_COLUMNS),
+                    format!(
+                        "таблица нагрузки шире {} столбцов: столбцы правее не прочитаны; разбейте её на несколько листов",
+                        header::MAX_COLUMNS
+                    ),
+                ));
+            }
             let records = matrix::extract(&mut sheet, &m);
             out.push(IngestedSheet {
                 source: index,

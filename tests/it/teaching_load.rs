@@ -416,3 +416,29 @@ fn rows_under_a_group_row_per_class() {
     assert_eq!(load_lines(&ws), sorted(&["Иванова 5А Математика 5", "Королёва 5Б Физика 2"]), "{r}");
     assert_eq!(load_problems(&ws), sorted(&["teaching-no-teacher B4"]), "{r}");
 }
+
+#[test]
+fn a_matrix_wider_than_512_columns_says_what_it_left_out() {
+    let ws = school();
+    // «Предмет», «5А», 600 empty columns, then «5Б» (column 603).
+    let mut header = String::from("Предмет;5А");
+    let mut row = String::from("Математика;Иванова И.И. (5)");
+    for _ in 0..600 {
+        header.push(';');
+        row.push(';');
+    }
+    header.push_str(";5Б\n");
+    row.push_str(";Иванова И.И. (4)\n");
+    ws.write("sources/Нагрузка.csv", format!("{header}{row}"));
+    let r = ws.run(&["ingest"]);
+    assert_eq!(load_lines(&ws), sorted(&["Иванова 5А Математика 5"]), "{r}");
+    let extra: Vec<String> = with_rule(&ws.problems(), "extra-cells")
+        .iter()
+        .map(|p| format!("{} {} {}", p["file"], p["cell"], p["fix"]))
+        .collect();
+    assert_eq!(
+        extra,
+        ["sources/Нагрузка.csv WE1 таблица нагрузки шире 512 столбцов: столбцы правее не прочитаны; разбейте её на несколько листов"],
+        "{r}"
+    );
+}

@@ -1324,7 +1324,10 @@ impl RolloverConfig {
                         )),
                     }
                 }
-                other => problems.push(format!("[rollover] неизвестный ключ `{other}` — {}", suggestion(other, &ROLLOVER_KEYS))),
+                other => problems.push(format!(
+                    "[rollover] неизвестный ключ `{other}` — {}",
+                    suggestion(other, &ROLLOVER_KEYS)
+                )),
             }
         }
         if let Some(f) = c.first_grade
@@ -1449,7 +1452,10 @@ mod tests {
         let d = parse("").unwrap().rollover;
         assert_eq!(d, RolloverConfig::default());
         assert_eq!((d.last_grade, d.last_course, d.grace_days, d.first_grade), (11, 4, 30, None));
-        assert_eq!(d.kindergarten_groups, ["Ясельная", "Младшая", "Средняя", "Старшая", "Подготовительная"]);
+        assert_eq!(
+            d.kindergarten_groups,
+            ["Ясельная", "Младшая", "Средняя", "Старшая", "Подготовительная"]
+        );
         let c = parse(
             "[rollover]\nlast_grade = 9\nfirst_grade = 5\nlast_course = 3\nlast_course_by_prefix = { \"ПК\" = 2 }\ngrace_days = 0\nkindergarten_groups = [\" Младшая \", \"Старшая\"]",
         )
@@ -1463,21 +1469,33 @@ mod tests {
     #[test]
     fn rollover_mistakes_are_named_by_key() {
         let err = |section: &str| {
-            Config::parse(&format!("[organization]\nprofile='school'\n[rollover]\n{section}\n"), Path::new("rollout.toml"))
-                .unwrap_err()
-                .to_string()
+            Config::parse(
+                &format!("[organization]\nprofile='school'\n[rollover]\n{section}\n"),
+                Path::new("rollout.toml"),
+            )
+            .unwrap_err()
+            .to_string()
         };
         for (section, want) in [
             ("last_grade = 0", "[rollover] last_grade = «0»: нужно целое число от 1 до 12"),
             ("last_grade = \"11\"", "[rollover] last_grade = «11»: нужно целое число"),
             ("last_course = 9", "[rollover] last_course = «9»: нужно целое число от 1 до 6"),
             ("grace_days = -1", "[rollover] grace_days = «-1»"),
-            ("last_grad = 9", "[rollover] неизвестный ключ `last_grad` — имелось в виду last_grade?"),
+            (
+                "last_grad = 9",
+                "[rollover] неизвестный ключ `last_grad` — имелось в виду last_grade?",
+            ),
             ("colour = 1", "[rollover] неизвестный ключ `colour` — известные ключи: last_grade"),
             ("last_course_by_prefix = 3", "[rollover] last_course_by_prefix = «3»: нужна таблица"),
             ("last_course_by_prefix = { \"ПК-1\" = 3 }", "«ПК-1» — не префикс группы"),
-            ("last_course_by_prefix = { \"ПК\" = 0 }", "[rollover] last_course_by_prefix.ПК = «0»"),
-            ("kindergarten_groups = []", "[rollover] kindergarten_groups = «[]»: нужен непустой список"),
+            (
+                "last_course_by_prefix = { \"ПК\" = 0 }",
+                "[rollover] last_course_by_prefix.ПК = «0»",
+            ),
+            (
+                "kindergarten_groups = []",
+                "[rollover] kindergarten_groups = «[]»: нужен непустой список",
+            ),
             ("kindergarten_groups = [\"Младшая\", \"младшая\"]", "«младшая» записана дважды"),
             ("first_grade = 10\nlast_grade = 9", "first_grade = 10 больше last_grade = 9"),
         ] {

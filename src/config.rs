@@ -173,6 +173,9 @@ pub struct RawConfig {
     pub plans: PlansConfig,
     #[serde(default)]
     pub calendar: CalendarConfig,
+    /// Read by hand ([`RolloverConfig::check`]) so a wrong key is refused with a suggestion.
+    #[serde(default)]
+    rollover: Option<toml::Value>,
 }
 
 /// `[plans]`: where the rollout plans are and when a milestone counts as at risk.
@@ -828,6 +831,8 @@ pub struct Config {
     pub terms: Vec<Term>,
     /// (month, day) the school year ends.
     pub school_year_end: (u32, u32),
+    /// `[rollover]`: the rules of the new school year.
+    pub rollover: RolloverConfig,
     /// Keys the file has that rollout does not know, as dotted paths.
     pub unknown_keys: Vec<String>,
 }
@@ -1132,6 +1137,7 @@ impl Config {
                 problems.push(format!("[platform] неизвестный ключ `{key}` — {}", suggestion(key, &PLATFORM_KEYS)));
             }
         }
+        let rollover = RolloverConfig::check(raw.rollover, &mut problems);
         if raw.plans.warn_days < 0 {
             problems.push("[plans] warn_days: число дней, 0 или больше".into());
         }
@@ -1167,6 +1173,7 @@ impl Config {
             tz,
             terms,
             school_year_end,
+            rollover,
             unknown_keys,
         })
     }
@@ -1176,6 +1183,162 @@ impl Config {
             .iter()
             .find(|b| b.main)
             .or(if self.branches.len() == 1 { self.branches.first() } else { None })
+    }
+}
+
+/// The keys of `[rollover]`.
+pub const ROLLOVER_KEYS: [&str; 6] = [
+    "last_grade",
+    "first_grade",
+    "last_course",
+    "last_course_by_prefix",
+    "grace_days",
+    "kindergarten_groups",
+];
+
+/// The kindergarten's age groups, youngest first: a group moves one step up each September.
+pub const DEFAULT_KINDERGARTEN_GROUPS: [&str; 5] = ["Ясельная", "Младшая", "Средняя", "Старшая", "Подготовительная"];
+
+/// `[rollover]`, checked: how groups move into the next school year (`crate::rollover`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloverConfig {
+    /// A school's last grade: it graduates (11; a basic school sets 9).
+    pub last_grade: u32,
+    /// The grade first-years arrive in; None: worked out from the roster's lowest grade
+    /// (1, or 5 or 10 for a school that starts there).
+    pub first_grade: Option<u32>,
+    /// A college's last course: it graduates (4).
+    pub last_course: u32,
+    /// Per code prefix (the letters before the first digit or dash, «ПК»), as written.
+    pub last_course_by_prefix: BTreeMap<String, u32>,
+    /// Days after the proposal before graduates are removed from the chats.
+    pub grace_days: i64,
+    /// The kindergarten's age groups, youngest first.
+    pub kindergarten_groups: Vec<String>,
+}
+
+impl Default for RolloverConfig {
+    fn default() -> Self {
+        RolloverConfig {
+            last_grade: 11,
+            first_grade: None,
+            last_course: 4,
+            last_course_by_prefix: BTreeMap::new(),
+            grace_days: 30,
+            kindergarten_groups: DEFAULT_KINDERGARTEN_GROUPS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl RolloverConfig {
+    /// Checks the section as written; each problem names its key, an unknown key is
+    /// refused (it would silently change who graduates).
+    fn check(v: Option<toml::Value>, problems: &mut Vec<String>) -> RolloverConfig {
+        let mut c = RolloverConfig::default();
+        let table = match v {
+            None => return c,
+            Some(toml::Value::Table(t)) => t,
+            Some(_) => {
+                problems.push("[rollover]: нужна таблица [rollover] с ключами last_grade, last_course, grace_days …".into());
+                return c;
+            }
+        };
+        let shown = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let whole = |key: &str, v: &toml::Value, range: std::ops::RangeInclusive<i64>, example: &str, problems: &mut Vec<String>| match v {
+            toml::Value::Integer(i) if range.contains(i) => Some(*i),
+            _ => {
+                problems.push(format!(
+                    "[rollover] {key} = «{}»: нужно целое число от {} до {}, например {example}",
+                    shown(v),
+                    range.start(),
+                    range.end()
+                ));
+                None
+            }
+        };
+        for (k, v) in table {
+            match k.as_str() {
+                "last_grade" => {
+                    if let Some(n) = whole("last_grade", &v, 1..=12, "11 (основная школа — 9)", problems) {
+                        c.last_grade = n as u32;
+                    }
+                }
+                "first_grade" => {
+                    if let Some(n) = whole("first_grade", &v, 1..=12, "1", problems) {
+                        c.first_grade = Some(n as u32);
+                    }
+                }
+                "last_course" => {
+                    if let Some(n) = whole("last_course", &v, 1..=6, "4", problems) {
+                        c.last_course = n as u32;
+                    }
+                }
+                "grace_days" => {
+                    if let Some(n) = whole("grace_days", &v, 0..=366, "30", problems) {
+                        c.grace_days = n;
+                    }
+                }
+                "last_course_by_prefix" => {
+                    let toml::Value::Table(t) = v else {
+                        problems.push(format!(
+                            "[rollover] last_course_by_prefix = «{}»: нужна таблица «префикс группы = последний курс», например {{ \"ПК\" = 3 }}",
+                            shown(&v)
+                        ));
+                        continue;
+                    };
+                    for (prefix, n) in t {
+                        let letters = !prefix.trim().is_empty() && prefix.trim().chars().all(char::is_alphabetic);
+                        if !letters {
+                            problems.push(format!(
+                                "[rollover] last_course_by_prefix: «{prefix}» — не префикс группы; нужны буквы до первой цифры или дефиса, например \"ПК\" для «ПК-23-1»"
+                            ));
+                            continue;
+                        }
+                        if let Some(n) = whole(&format!("last_course_by_prefix.{prefix}"), &n, 1..=6, "3", problems) {
+                            c.last_course_by_prefix.insert(prefix.trim().to_string(), n as u32);
+                        }
+                    }
+                }
+                "kindergarten_groups" => {
+                    let list: Option<Vec<String>> = v.as_array().and_then(|a| {
+                        a.iter()
+                            .map(|x| x.as_str().map(|s| crate::normalize::clean_spaces(s.trim())))
+                            .collect()
+                    });
+                    match list {
+                        Some(list) if !list.is_empty() && list.iter().all(|s| !s.is_empty()) => {
+                            let mut keys = std::collections::BTreeSet::new();
+                            for s in &list {
+                                if !keys.insert(crate::normalize::text_key(s)) {
+                                    problems.push(format!("[rollover] kindergarten_groups: «{s}» записана дважды — оставьте одну"));
+                                }
+                            }
+                            c.kindergarten_groups = list;
+                        }
+                        _ => problems.push(format!(
+                            "[rollover] kindergarten_groups = «{}»: нужен непустой список возрастных групп от младшей к старшей, например [\"Младшая\", \"Средняя\", \"Старшая\", \"Подготовительная\"]",
+                            shown(&v)
+                        )),
+                    }
+                }
+                other => problems.push(format!(
+                    "[rollover] неизвестный ключ `{other}` — {}",
+                    suggestion(other, &ROLLOVER_KEYS)
+                )),
+            }
+        }
+        if let Some(f) = c.first_grade
+            && f > c.last_grade
+        {
+            problems.push(format!(
+                "[rollover] first_grade = {f} больше last_grade = {}: первоклассники приходят в класс не старше выпускного",
+                c.last_grade
+            ));
+        }
+        c
     }
 }
 
@@ -1281,6 +1444,64 @@ mod tests {
         let p = parse("rate = 3").unwrap().platform;
         assert_eq!((p.rate, p.concurrency, p.max_age_minutes, p.keep_snapshots), (3.0, 8, 60, 30));
         assert_eq!(p.base_url(), DEFAULT_BASE_URL);
+    }
+
+    #[test]
+    fn rollover_defaults_and_values() {
+        let parse = |section: &str| Config::parse(&format!("[organization]\nprofile='school'\n{section}\n"), Path::new("rollout.toml"));
+        let d = parse("").unwrap().rollover;
+        assert_eq!(d, RolloverConfig::default());
+        assert_eq!((d.last_grade, d.last_course, d.grace_days, d.first_grade), (11, 4, 30, None));
+        assert_eq!(
+            d.kindergarten_groups,
+            ["Ясельная", "Младшая", "Средняя", "Старшая", "Подготовительная"]
+        );
+        let c = parse(
+            "[rollover]\nlast_grade = 9\nfirst_grade = 5\nlast_course = 3\nlast_course_by_prefix = { \"ПК\" = 2 }\ngrace_days = 0\nkindergarten_groups = [\" Младшая \", \"Старшая\"]",
+        )
+        .unwrap()
+        .rollover;
+        assert_eq!((c.last_grade, c.first_grade, c.last_course, c.grace_days), (9, Some(5), 3, 0));
+        assert_eq!(c.last_course_by_prefix.get("ПК"), Some(&2));
+        assert_eq!(c.kindergarten_groups, ["Младшая", "Старшая"]);
+    }
+
+    #[test]
+    fn rollover_mistakes_are_named_by_key() {
+        let err = |section: &str| {
+            Config::parse(
+                &format!("[organization]\nprofile='school'\n[rollover]\n{section}\n"),
+                Path::new("rollout.toml"),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        for (section, want) in [
+            ("last_grade = 0", "[rollover] last_grade = «0»: нужно целое число от 1 до 12"),
+            ("last_grade = \"11\"", "[rollover] last_grade = «11»: нужно целое число"),
+            ("last_course = 9", "[rollover] last_course = «9»: нужно целое число от 1 до 6"),
+            ("grace_days = -1", "[rollover] grace_days = «-1»"),
+            (
+                "last_grad = 9",
+                "[rollover] неизвестный ключ `last_grad` — имелось в виду last_grade?",
+            ),
+            ("colour = 1", "[rollover] неизвестный ключ `colour` — известные ключи: last_grade"),
+            ("last_course_by_prefix = 3", "[rollover] last_course_by_prefix = «3»: нужна таблица"),
+            ("last_course_by_prefix = { \"ПК-1\" = 3 }", "«ПК-1» — не префикс группы"),
+            (
+                "last_course_by_prefix = { \"ПК\" = 0 }",
+                "[rollover] last_course_by_prefix.ПК = «0»",
+            ),
+            (
+                "kindergarten_groups = []",
+                "[rollover] kindergarten_groups = «[]»: нужен непустой список",
+            ),
+            ("kindergarten_groups = [\"Младшая\", \"младшая\"]", "«младшая» записана дважды"),
+            ("first_grade = 10\nlast_grade = 9", "first_grade = 10 больше last_grade = 9"),
+        ] {
+            let e = err(section);
+            assert!(e.contains(want), "{section}: {e}");
+        }
     }
 
     #[test]

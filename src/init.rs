@@ -99,4 +99,22 @@ mod tests {
             assert!(!text.contains("{{"), "unreplaced placeholder");
         }
     }
+
+    #[test]
+    fn the_rollover_keys_uncommented_parse() {
+        let text = render_config(Profile::School, "Школа");
+        let section: String = text
+            .lines()
+            .skip_while(|l| *l != "# [rollover]")
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(section.starts_with("[rollover]"), "{section}");
+        let c = Config::parse(&format!("{text}\n{section}\n"), Path::new("rollout.toml")).unwrap();
+        assert!(c.unknown_keys.is_empty(), "{:?}", c.unknown_keys);
+        for key in crate::config::ROLLOVER_KEYS {
+            assert!(section.contains(&format!("\n{key} = ")), "{key} is not in the template");
+        }
+        assert_eq!(c.rollover.last_course_by_prefix.get("ПК"), Some(&3));
+    }
 }

@@ -28,6 +28,7 @@ pub mod platform;
 pub mod problem;
 pub mod profile;
 pub mod report;
+pub mod rollover;
 pub mod roster;
 pub mod runlog;
 pub mod serde_ru;

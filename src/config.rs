@@ -1037,19 +1037,19 @@ impl Config {
         for e in &chat_map {
             if !["students", "parents", "staff", "teachers", "subject"].contains(&e.audience.as_str()) {
                 problems.push(format!(
-                    "[[chats]] chat_id {}: audience «{}» — нужно students (обучающиеся), parents (родители), staff (сотрудники), teachers (учителя группы) или subject (чат по предмету)",
-                    e.chat_id, e.audience
+                    "{table}, запись {} (chat_id {}): audience «{}» — нужно students (обучающиеся), parents (родители), staff (сотрудники), teachers (учителя группы) или subject (чат по предмету)",
+                    e.entry, e.chat_id, e.audience
                 ));
             }
             match (e.audience.as_str(), e.subject.as_deref().map(str::trim)) {
                 ("subject", None | Some("")) => problems.push(format!(
-                    "[[chats]] chat_id {}: для audience = \"subject\" укажите subject — предмет чата, например subject = \"Физика\"",
-                    e.chat_id
+                    "{table}, запись {} (chat_id {}): для audience = \"subject\" укажите subject — предмет чата, например subject = \"Физика\"",
+                    e.entry, e.chat_id
                 )),
                 ("subject", _) | (_, None) => {}
                 (_, Some(_)) => problems.push(format!(
-                    "[[chats]] chat_id {}: subject задают только для audience = \"subject\"; уберите subject или исправьте audience",
-                    e.chat_id
+                    "{table}, запись {} (chat_id {}): subject задают только для audience = \"subject\"; уберите subject или исправьте audience",
+                    e.entry, e.chat_id
                 )),
             }
             if let Some(b) = &e.branch

@@ -13,6 +13,7 @@ mod school;
 mod table;
 mod world;
 mod write;
+mod year;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -22,16 +23,20 @@ use std::time::Instant;
 const USAGE: &str = "\
 rollout-gen: write the sample workspaces of rollout (fictional people, planted defects)
 
-Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--only college|school|kindergarten]
+Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college|school|kindergarten]
 
   --out DIR     where the workspaces go (default: samples)
   --seed N      the seed; the same seed and scale give byte-identical files (default: 42)
   --scale N     multiply the number of groups and students (default: 1)
+  --year N      the same seed N school years later (default 0: the committed samples);
+                the school only so far (with N >= 1, --only school is required);
+                year.json beside planted.json says what changed since year N-1
   --only NAME   write one sample only
 
 Examples:
   rollout-gen --out samples --seed 42 --scale 1
   rollout-gen --out /tmp/bench --scale 200 --only college
+  rollout-gen --out /tmp/next --year 1 --only school
 
 Writing the staff list (.xls, BIFF8) needs python3 with the xlwt module (pip install xlwt).";
 
@@ -39,6 +44,7 @@ struct Args {
     out: PathBuf,
     seed: u64,
     scale: u32,
+    year: u32,
     only: Option<String>,
 }
 
@@ -47,6 +53,7 @@ fn parse_args() -> Result<Option<Args>> {
         out: PathBuf::from("samples"),
         seed: 42,
         scale: 1,
+        year: 0,
         only: None,
     };
     let mut it = std::env::args().skip(1);
@@ -61,6 +68,7 @@ fn parse_args() -> Result<Option<Args>> {
                     bail!("--scale must be at least 1");
                 }
             }
+            "--year" => args.year = value("--year")?.parse().context("--year must be a whole number")?,
             "--only" => {
                 let v = value("--only")?;
                 if !SAMPLES.contains(&v.as_str()) {
@@ -74,6 +82,9 @@ fn parse_args() -> Result<Option<Args>> {
             }
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
         }
+    }
+    if args.year > 0 && args.only.as_deref() != Some("school") {
+        bail!("--year {} is made for the school only so far: add --only school", args.year);
     }
     Ok(Some(args))
 }
@@ -118,7 +129,7 @@ fn run(args: &Args) -> Result<()> {
         std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
         let built = match name {
             "college" => college::build(args.seed, args.scale, &staging).map(|(p, s)| (p, Some(s))),
-            "school" => school::build(args.seed, args.scale, &staging).map(|(p, s)| (p, Some(s))),
+            "school" => school::build(args.seed, args.scale, args.year, &staging).map(|(p, s)| (p, Some(s))),
             _ => kindergarten::build(args.seed, args.scale, &staging).map(|p| (p, None)),
         }
         .with_context(|| format!("building the {name} sample"));
@@ -213,6 +224,7 @@ mod tests {
                 out: out.clone(),
                 seed: 7,
                 scale: 2,
+                year: 0,
                 only: only.clone(),
             })
             .expect("generate");

@@ -235,6 +235,33 @@ mod tests {
         std::fs::remove_dir_all(base).ok();
     }
 
+    /// `--year 1`: byte-identical too, `year.json` included; and refused for a sample
+    /// that has no later year yet.
+    #[test]
+    fn year_one_same_seed_same_bytes() {
+        let base = std::env::temp_dir().join(format!("rollout-gen-det-year-{}", std::process::id()));
+        let mut trees = Vec::new();
+        for i in 0..2 {
+            let out = base.join(i.to_string());
+            run(&Args {
+                out: out.clone(),
+                seed: 7,
+                scale: 2,
+                year: 1,
+                only: Some("school".to_string()),
+            })
+            .expect("generate");
+            trees.push(read_tree(&out));
+        }
+        assert!(trees[0].iter().any(|(p, _)| p.ends_with("year.json")));
+        assert!(trees[0] == trees[1], "two runs of year 1 with one seed differ");
+        assert!(
+            !trees[0].iter().any(|(p, _)| p.to_string_lossy().contains(".year")),
+            "the year before is built aside and removed"
+        );
+        std::fs::remove_dir_all(base).ok();
+    }
+
     #[test]
     fn counts_match_defects() {
         let base = std::env::temp_dir().join(format!("rollout-gen-counts-{}", std::process::id()));

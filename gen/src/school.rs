@@ -1075,6 +1075,199 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// Class → its pupils («Фамилия Имя Отчество», ISO birth date), as the class list holds them.
+    fn read_classes(dir: &Path) -> std::collections::BTreeMap<String, std::collections::BTreeSet<(String, String)>> {
+        use calamine::{Data, Reader, open_workbook_auto};
+        let mut wb = open_workbook_auto(dir.join(F_CLASSES)).expect("open the class list");
+        let mut out = std::collections::BTreeMap::new();
+        for name in wb.sheet_names().to_vec() {
+            let range = wb.worksheet_range(&name).expect("sheet");
+            let pupils: &mut std::collections::BTreeSet<(String, String)> = out.entry(name.clone()).or_default();
+            for row in range.rows() {
+                let (Some(Data::String(full)), Some(Data::DateTime(d))) = (row.get(1), row.get(2)) else {
+                    continue;
+                };
+                let b = Date::from_days(d.as_f64() as i64 - 25_569);
+                pupils.insert((full.clone(), format!("{:04}-{:02}-{:02}", b.y, b.m, b.d)));
+            }
+        }
+        out
+    }
+
+    fn key(p: &serde_json::Value) -> (String, String) {
+        let s = |k: &str| p[k].as_str().expect(k).to_string();
+        (format!("{} {} {}", s("surname"), s("first_name"), s("patronymic")), s("birth_date"))
+    }
+
+    fn read_json(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+    }
+
+    fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("read_dir") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.strip_prefix(dir).expect("prefix").to_path_buf(), std::fs::read(&p).expect("read")));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Year 1 against year 0: every pupil who neither graduates nor leaves is in the
+    /// advanced class with the same name and birth date, the graduates are gone, the split
+    /// class's halves cover it, every new pupil is a new first-former or an arrival, and
+    /// `year.json` says exactly that. The staff stay, the planted counts hold, the platform
+    /// snapshot is last year's.
+    #[test]
+    fn year_one_follows_year_zero() {
+        for scale in [1, 2] {
+            let base = std::env::temp_dir().join(format!("rollout-gen-school-year-{}-{scale}", std::process::id()));
+            let (d0, d1) = (base.join("0"), base.join("1"));
+            for d in [&d0, &d1] {
+                std::fs::create_dir_all(d).expect("dir");
+            }
+            let (p0, _) = build(42, scale, 0, &d0).expect("year 0");
+            let (p1, _) = build(42, scale, 1, &d1).expect("year 1");
+            assert_eq!(p0.counts, p1.counts, "the planted counts hold in year 1");
+            assert!(!d0.join("year.json").exists(), "year 0 has no year.json");
+            let (y0, y1) = (read_classes(&d0), read_classes(&d1));
+            let truth = read_json(&d1.join("year.json"));
+            assert_eq!(truth["year"], 1);
+            assert_eq!(truth["to_school_year"], "2027/28");
+            let people = |v: &serde_json::Value| -> std::collections::BTreeSet<(String, String)> {
+                v.as_array().expect("a list").iter().map(key).collect()
+            };
+            let leavers: std::collections::BTreeSet<(String, String)> = truth["leavers"]
+                .as_array()
+                .expect("leavers")
+                .iter()
+                .map(|m| key(&m["student"]))
+                .collect();
+            assert_eq!(leavers.len(), 2 * scale as usize);
+            for m in truth["leavers"].as_array().expect("leavers") {
+                assert!(y0[m["group"].as_str().expect("group")].contains(&key(&m["student"])), "{m}");
+            }
+            let mapping = truth["mapping"].as_array().expect("mapping");
+            assert_eq!(
+                mapping
+                    .iter()
+                    .map(|m| m["old"].as_str().expect("old").to_string())
+                    .collect::<std::collections::BTreeSet<_>>(),
+                y0.keys().cloned().collect(),
+                "the mapping covers last year's classes"
+            );
+            let mut graduated_seen = 0;
+            let mut from_last_year: std::collections::BTreeSet<(String, String)> = Default::default();
+            for m in mapping {
+                let old = m["old"].as_str().expect("old");
+                let new: Vec<&str> = m["new"]
+                    .as_array()
+                    .expect("new")
+                    .iter()
+                    .map(|n| n.as_str().expect("name"))
+                    .collect();
+                match m["how"].as_str().expect("how") {
+                    "graduated" => {
+                        graduated_seen += 1;
+                        assert!(new.is_empty());
+                        let g = truth["graduated"]
+                            .as_array()
+                            .expect("graduated")
+                            .iter()
+                            .find(|g| g["group"] == old)
+                            .expect("the graduated class listed");
+                        assert_eq!(people(&g["students"]), y0[old], "{old}: all its pupils graduate");
+                        for pupil in &y0[old] {
+                            assert!(y1.values().all(|c| !c.contains(pupil)), "a graduate of {old} is still on a list");
+                        }
+                    }
+                    how => {
+                        let stay: std::collections::BTreeSet<_> = y0[old].difference(&leavers).cloned().collect();
+                        let mut covered = std::collections::BTreeSet::new();
+                        for n in &new {
+                            let here: std::collections::BTreeSet<_> = y1[*n].intersection(&y0[old]).cloned().collect();
+                            assert!(!here.is_empty(), "{old} → {n}: nobody of {old} there");
+                            covered.extend(here);
+                        }
+                        assert_eq!(covered, stay, "{old} → {new:?}: every pupil who stays, and only they");
+                        from_last_year.extend(stay);
+                        let (form, rest) = split_form(old).expect("a form");
+                        let rule = format!("{}{rest}", form + 1);
+                        match how {
+                            "advanced" => assert_eq!(new, [rule.as_str()]),
+                            "renamed" => {
+                                assert_ne!(new, [rule.as_str()]);
+                                assert_eq!(truth["renamed"]["old"], old);
+                                assert_eq!(truth["renamed"]["expected"], rule.as_str());
+                                assert_eq!(truth["renamed"]["new"], new[0]);
+                            }
+                            "split" => {
+                                assert_eq!(new.len(), 2);
+                                assert_eq!(new[0], rule, "the first half keeps the name");
+                                assert_eq!(truth["split"]["old"], old);
+                                let halves: Vec<usize> = new.iter().map(|n| y1[*n].intersection(&y0[old]).count()).collect();
+                                assert!(halves[0].abs_diff(halves[1]) <= 2, "halves {halves:?}");
+                            }
+                            other => panic!("unknown mapping {other}"),
+                        }
+                    }
+                }
+            }
+            assert_eq!(graduated_seen, truth["graduated"].as_array().expect("graduated").len());
+            assert!(graduated_seen >= 1);
+            assert_eq!(mapping.iter().filter(|m| m["how"] == "renamed").count(), 1);
+            assert_eq!(mapping.iter().filter(|m| m["how"] == "split").count(), 1);
+            // everyone else in year 1 is a new first-former or an arrival, as year.json says
+            let mut new_people: std::collections::BTreeSet<(String, String)> = Default::default();
+            for g in truth["new_groups"].as_array().expect("new groups") {
+                let name = g["group"].as_str().expect("group");
+                assert!(name.starts_with('1') && split_form(name).expect("form").0 == 1, "{name}");
+                assert_eq!(people(&g["students"]), y1[name], "{name}: only new pupils");
+                new_people.extend(people(&g["students"]));
+            }
+            for m in truth["arrivals"].as_array().expect("arrivals") {
+                assert!(y1[m["group"].as_str().expect("group")].contains(&key(&m["student"])), "{m}");
+                new_people.insert(key(&m["student"]));
+            }
+            assert_eq!(truth["arrivals"].as_array().expect("arrivals").len(), 2 * scale as usize);
+            let all1: std::collections::BTreeSet<_> = y1.values().flatten().cloned().collect();
+            assert_eq!(
+                all1.difference(&from_last_year).cloned().collect::<std::collections::BTreeSet<_>>(),
+                new_people
+            );
+            let mut names1: std::collections::BTreeSet<String> = mapping
+                .iter()
+                .flat_map(|m| m["new"].as_array().expect("new").iter())
+                .map(|n| n.as_str().expect("name").to_string())
+                .collect();
+            names1.extend(
+                truth["new_groups"]
+                    .as_array()
+                    .expect("new groups")
+                    .iter()
+                    .map(|g| g["group"].as_str().expect("g").to_string()),
+            );
+            assert_eq!(names1, y1.keys().cloned().collect(), "year.json names every class of year 1");
+            // the staff stay (bar those year.json names); the platform is last year's
+            assert!(truth["staff"]["left"].as_array().expect("left").is_empty(), "{}", truth["staff"]);
+            let ct = truth["staff"]["class_teachers"].as_array().expect("class teachers");
+            assert_eq!(ct.len(), y1.len(), "a class teacher for every class");
+            assert_eq!(tree(&d0.join("platform")), tree(&d1.join("platform")));
+            assert_eq!(
+                std::fs::read(d0.join("platform-truth.json")).expect("truth 0"),
+                std::fs::read(d1.join("platform-truth.json")).expect("truth 1")
+            );
+            std::fs::remove_dir_all(base).ok();
+        }
+    }
+
     #[test]
     fn every_class_gets_its_core_subjects_once() {
         for form in 5..=11 {

@@ -54,22 +54,27 @@ impl PersonOut {
 /// How a group of last year became this year's.
 #[derive(Serialize, Clone, Debug)]
 pub struct Mapping {
+    /// The branch (college); `null` at a single site.
+    pub branch: Option<String>,
     pub old: String,
     /// This year's group(s): one, two for the split class, none for a graduated one.
     pub new: Vec<String>,
-    /// `advanced` (the rule: next form, same letter), `renamed` (advanced under another
-    /// name than the rule gives), `split`, `graduated`.
+    /// `advanced` (the rule: the school's next form with the same letter; the college's
+    /// same code, next course), `renamed` (advanced under another name than the rule
+    /// gives), `split`, `graduated`.
     pub how: &'static str,
 }
 
 #[derive(Serialize, Clone, Debug)]
 pub struct GroupPeople {
+    pub branch: Option<String>,
     pub group: String,
     pub students: Vec<PersonOut>,
 }
 
 #[derive(Serialize, Clone, Debug)]
 pub struct Renamed {
+    pub branch: Option<String>,
     pub old: String,
     /// The name the rule would give (`10А`).
     pub expected: String,
@@ -78,12 +83,14 @@ pub struct Renamed {
 
 #[derive(Serialize, Clone, Debug)]
 pub struct Split {
+    pub branch: Option<String>,
     pub old: String,
     pub into: Vec<String>,
 }
 
 #[derive(Serialize, Clone, Debug)]
 pub struct Moved {
+    pub branch: Option<String>,
     /// Last year's group (leavers) or this year's (arrivals).
     pub group: String,
     pub student: PersonOut,
@@ -114,8 +121,11 @@ pub struct YearTruth {
     pub graduated: Vec<GroupPeople>,
     /// New first-form groups with all their pupils.
     pub new_groups: Vec<GroupPeople>,
-    pub renamed: Renamed,
-    pub split: Split,
+    /// The one group renamed (the school: a class that became a profile class; the
+    /// college: «ИС-24-1» → «ИСП-24-1»).
+    pub renamed: Option<Renamed>,
+    /// The one class split in two (the school; the college has none).
+    pub split: Option<Split>,
     pub leavers: Vec<Moved>,
     pub arrivals: Vec<Moved>,
     pub staff: StaffChange,
@@ -135,8 +145,136 @@ pub fn split_form(name: &str) -> Option<(u32, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Group → its pupils («Фамилия Имя Отчество», ISO birth date).
+    pub type Roster = BTreeMap<String, BTreeSet<(String, String)>>;
+
+    fn key(p: &serde_json::Value) -> (String, String) {
+        let s = |k: &str| p[k].as_str().expect(k).to_string();
+        (format!("{} {} {}", s("surname"), s("first_name"), s("patronymic")), s("birth_date"))
+    }
+
+    fn people(v: &serde_json::Value) -> BTreeSet<(String, String)> {
+        v.as_array().expect("a list").iter().map(key).collect()
+    }
+
+    /// Year 1 (`y1`) against year 0 (`y0`) and `year.json` (`truth`): every pupil who
+    /// neither graduates nor leaves is in the group the mapping names (`rule` gives the
+    /// name of an advanced group), graduates are on no list, a split class's halves cover
+    /// it, every other pupil of year 1 is a new group's or an arrival, and `year.json`
+    /// names every group of year 1.
+    pub fn check_step(y0: &Roster, y1: &Roster, truth: &serde_json::Value, scale: u32, rule: impl Fn(&str) -> String) {
+        assert_eq!(truth["year"], 1);
+        let leavers: BTreeSet<(String, String)> = truth["leavers"]
+            .as_array()
+            .expect("leavers")
+            .iter()
+            .map(|m| key(&m["student"]))
+            .collect();
+        assert_eq!(leavers.len(), 2 * scale as usize);
+        for m in truth["leavers"].as_array().expect("leavers") {
+            assert!(y0[m["group"].as_str().expect("group")].contains(&key(&m["student"])), "{m}");
+        }
+        let mapping = truth["mapping"].as_array().expect("mapping");
+        assert_eq!(
+            mapping
+                .iter()
+                .map(|m| m["old"].as_str().expect("old").to_string())
+                .collect::<BTreeSet<_>>(),
+            y0.keys().cloned().collect(),
+            "the mapping covers last year's groups"
+        );
+        let mut graduated_seen = 0;
+        let mut from_last_year: BTreeSet<(String, String)> = BTreeSet::new();
+        for m in mapping {
+            let old = m["old"].as_str().expect("old");
+            let new: Vec<&str> = m["new"]
+                .as_array()
+                .expect("new")
+                .iter()
+                .map(|n| n.as_str().expect("name"))
+                .collect();
+            match m["how"].as_str().expect("how") {
+                "graduated" => {
+                    graduated_seen += 1;
+                    assert!(new.is_empty());
+                    let g = truth["graduated"]
+                        .as_array()
+                        .expect("graduated")
+                        .iter()
+                        .find(|g| g["group"] == old)
+                        .expect("the graduated group listed");
+                    assert_eq!(people(&g["students"]), y0[old], "{old}: all its pupils graduate");
+                    for pupil in &y0[old] {
+                        assert!(y1.values().all(|c| !c.contains(pupil)), "a graduate of {old} is still on a list");
+                    }
+                }
+                how => {
+                    let stay: BTreeSet<_> = y0[old].difference(&leavers).cloned().collect();
+                    let mut covered = BTreeSet::new();
+                    for n in &new {
+                        let here: BTreeSet<_> = y1[*n].intersection(&y0[old]).cloned().collect();
+                        assert!(!here.is_empty(), "{old} → {n}: nobody of {old} there");
+                        covered.extend(here);
+                    }
+                    assert_eq!(covered, stay, "{old} → {new:?}: every pupil who stays, and only they");
+                    from_last_year.extend(stay);
+                    let rule = rule(old);
+                    match how {
+                        "advanced" => assert_eq!(new, [rule.as_str()]),
+                        "renamed" => {
+                            assert_ne!(new, [rule.as_str()]);
+                            assert_eq!(truth["renamed"]["old"], old);
+                            assert_eq!(truth["renamed"]["expected"], rule.as_str());
+                            assert_eq!(truth["renamed"]["new"], new[0]);
+                        }
+                        "split" => {
+                            assert_eq!(new.len(), 2);
+                            assert_eq!(new[0], rule, "the first half keeps the name");
+                            assert_eq!(truth["split"]["old"], old);
+                            let halves: Vec<usize> = new.iter().map(|n| y1[*n].intersection(&y0[old]).count()).collect();
+                            assert!(halves[0].abs_diff(halves[1]) <= 2, "halves {halves:?}");
+                        }
+                        other => panic!("unknown mapping {other}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(graduated_seen, truth["graduated"].as_array().expect("graduated").len());
+        assert!(graduated_seen >= 1);
+        assert_eq!(mapping.iter().filter(|m| m["how"] == "renamed").count(), 1);
+        assert!(mapping.iter().filter(|m| m["how"] == "split").count() <= 1);
+        // everyone else in year 1 is a new group's pupil or an arrival, as year.json says
+        let mut new_people: BTreeSet<(String, String)> = BTreeSet::new();
+        for g in truth["new_groups"].as_array().expect("new groups") {
+            let name = g["group"].as_str().expect("group");
+            assert_eq!(people(&g["students"]), y1[name], "{name}: only new pupils");
+            new_people.extend(people(&g["students"]));
+        }
+        for m in truth["arrivals"].as_array().expect("arrivals") {
+            assert!(y1[m["group"].as_str().expect("group")].contains(&key(&m["student"])), "{m}");
+            new_people.insert(key(&m["student"]));
+        }
+        assert_eq!(truth["arrivals"].as_array().expect("arrivals").len(), 2 * scale as usize);
+        let all1: BTreeSet<_> = y1.values().flatten().cloned().collect();
+        assert_eq!(all1.difference(&from_last_year).cloned().collect::<BTreeSet<_>>(), new_people);
+        let mut names1: BTreeSet<String> = mapping
+            .iter()
+            .flat_map(|m| m["new"].as_array().expect("new").iter())
+            .map(|n| n.as_str().expect("name").to_string())
+            .collect();
+        names1.extend(
+            truth["new_groups"]
+                .as_array()
+                .expect("new groups")
+                .iter()
+                .map(|g| g["group"].as_str().expect("g").to_string()),
+        );
+        assert_eq!(names1, y1.keys().cloned().collect(), "year.json names every group of year 1");
+    }
 
     #[test]
     fn forms_and_years() {

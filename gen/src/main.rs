@@ -29,8 +29,7 @@ Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college
   --seed N      the seed; the same seed and scale give byte-identical files (default: 42)
   --scale N     multiply the number of groups and students (default: 1)
   --year N      the same seed N school years later (default 0: the committed samples);
-                the school and the college only so far (with N >= 1, --only school
-                or --only college is required; the college goes up to N = 2);
+                the college goes up to N = 2, the kindergarten to N = 1;
                 year.json beside planted.json says what changed since year N-1
   --only NAME   write one sample only
 
@@ -106,12 +105,6 @@ fn replace_dir(staging: &Path, final_dir: &Path) -> Result<()> {
 }
 
 fn run(args: &Args) -> Result<()> {
-    if args.year > 0 && !matches!(args.only.as_deref(), Some("school" | "college")) {
-        bail!(
-            "--year {} is made for the school and the college only so far: add --only school or --only college",
-            args.year
-        );
-    }
     for name in SAMPLES {
         if args.only.as_deref().is_some_and(|o| o != name) {
             continue;
@@ -134,7 +127,7 @@ fn run(args: &Args) -> Result<()> {
         let built = match name {
             "college" => college::build(args.seed, args.scale, args.year, &staging).map(|(p, s)| (p, Some(s))),
             "school" => school::build(args.seed, args.scale, args.year, &staging).map(|(p, s)| (p, Some(s))),
-            _ => kindergarten::build(args.seed, args.scale, &staging).map(|p| (p, None)),
+            _ => kindergarten::build(args.seed, args.scale, args.year, &staging).map(|p| (p, None)),
         }
         .with_context(|| format!("building the {name} sample"));
         let (planted, platform) = match built {
@@ -239,12 +232,16 @@ mod tests {
         std::fs::remove_dir_all(base).ok();
     }
 
-    /// `--year 1`: byte-identical too, `year.json` included; and refused for a sample
-    /// that has no later year yet.
+    /// `--year 1`: byte-identical too, `year.json` included; and refused beyond the years a
+    /// sample can go.
     #[test]
     fn year_one_same_seed_same_bytes() {
         let base = std::env::temp_dir().join(format!("rollout-gen-det-year-{}", std::process::id()));
-        let samples: &[&str] = if xlwt_available() { &["school", "college"] } else { &["school"] };
+        let samples: &[&str] = if xlwt_available() {
+            &["school", "college", "kindergarten"]
+        } else {
+            &["school", "kindergarten"]
+        };
         for &sample in samples {
             let mut trees = Vec::new();
             for i in 0..2 {
@@ -271,11 +268,11 @@ mod tests {
                 out: base.join("kg"),
                 seed: 7,
                 scale: 1,
-                year: 1,
+                year: 2,
                 only: Some("kindergarten".to_string()),
             })
             .is_err(),
-            "the kindergarten has no later year yet"
+            "the kindergarten goes up to year 1"
         );
         std::fs::remove_dir_all(base).ok();
     }
@@ -285,7 +282,7 @@ mod tests {
         let base = std::env::temp_dir().join(format!("rollout-gen-counts-{}", std::process::id()));
         let dir = base.join("kindergarten");
         std::fs::create_dir_all(&dir).expect("dir");
-        let planted = kindergarten::build(1, 1, &dir).expect("build");
+        let planted = kindergarten::build(1, 1, 0, &dir).expect("build");
         let total: u32 = planted.counts.values().sum();
         assert_eq!(total as usize, planted.defects.len());
         assert_eq!(planted.counts.get("student-without-parents"), Some(&1));

@@ -188,6 +188,10 @@ struct LoadRow {
 
 /// The sample (what was planted) and what its platform snapshot holds.
 pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
+    if year > 1 {
+        // year 2 graduates groups with planted problems that are not planted again yet
+        anyhow::bail!("--year {year}: the college goes up to 1 so far");
+    }
     build_year(seed, scale, year, dir).map(|(p, s, _)| (p, s))
 }
 
@@ -284,10 +288,7 @@ fn next_year(
                 how: "graduated",
             });
             if incoming[g.branch].is_empty() {
-                anyhow::bail!(
-                    "year {k}: {} graduates more groups than it admits; --year goes up to 2 for the college",
-                    BRANCHES[g.branch].name
-                );
+                anyhow::bail!("year {k}: {} graduates more groups than it admits", BRANCHES[g.branch].name);
             }
             g.name = incoming[g.branch].remove(0);
             g.course = 1;
@@ -536,7 +537,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
     // ---- parent-level plans ------------------------------------------------------------
     let mut pmarks = ParentMarks::default();
     let mut pmarks_les = ParentMarks::default();
-    let p4;
+    let mut p4;
     {
         // P1: mistyped phone, has a valid e-mail → bad-phone only
         let s = pick_plain(&w, &mut prng, &groups[gm[7]].students, &mut used);
@@ -630,6 +631,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
     // ---- later years: the same world moved on, each September from a stream of its own ----
     let year0_by_branch = by_branch.clone();
     let mut truth: Option<YearTruth> = None;
+    let mut s4_younger = s4.1;
     for k in 1..=year {
         let mut t = next_year(&mut w, &mut groups, &mut by_branch, &used, seed, scale, k)?;
         let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, &format!("college/year{k}/plant/world")));
@@ -638,6 +640,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         // P4 left with a graduated group: planted again in the group that took its place
         if !present(&groups, p4) {
             let s = pick_plain(&w, &mut prng, &groups[gm[8]].students, &mut used);
+            p4 = s;
             let f = w.students_list[s].family;
             w.families[f].parents[0].email = Some(BAD_EMAILS[0].into());
             if w.families[f].parents[0].phone.is_none() {
@@ -651,7 +654,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         }
         // S4's younger child graduated: the mother of two gets a first-year child in the
         // group that took its place, so she keeps her two rows
-        if !present(&groups, s4.1) {
+        if !present(&groups, s4_younger) {
             let f = w.students_list[s4.0].family;
             let g = gz[3];
             let (from, to) = birth_range_in(groups[g].course, false, k);
@@ -663,6 +666,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
             groups[g].students.push(s);
             common::sort_students(&w, &mut groups[g].students);
             used.insert(s);
+            s4_younger = s;
             let new = t.new_groups.iter_mut().find(|n| n.group == groups[g].name).expect("a new group");
             new.students.push(PersonOut::new(&w.students_list[s].p, w.students_list[s].birth));
             new.students.sort();

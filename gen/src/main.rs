@@ -28,8 +28,10 @@ Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college
   --out DIR     where the workspaces go (default: samples)
   --seed N      the seed; the same seed and scale give byte-identical files (default: 42)
   --scale N     multiply the number of groups and students (default: 1)
-  --year N      the same seed N school years later (default 0: the committed samples);
-                the college goes up to N = 2, the kindergarten to N = 1;
+  --year N      the same seed N school years later (default 0: the committed samples;
+                any other year needs --out);
+                the school goes on any number of years, the college and the
+                kindergarten up to N = 1 so far;
                 year.json beside planted.json says what changed since year N-1
   --only NAME   write one sample only
 
@@ -56,11 +58,15 @@ fn parse_args() -> Result<Option<Args>> {
         year: 0,
         only: None,
     };
+    let mut out_given = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
         match a.as_str() {
-            "--out" => args.out = PathBuf::from(value("--out")?),
+            "--out" => {
+                args.out = PathBuf::from(value("--out")?);
+                out_given = true;
+            }
             "--seed" => args.seed = value("--seed")?.parse().context("--seed must be a whole number")?,
             "--scale" => {
                 args.scale = value("--scale")?.parse().context("--scale must be a whole number")?;
@@ -82,6 +88,9 @@ fn parse_args() -> Result<Option<Args>> {
             }
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
         }
+    }
+    if args.year > 0 && !out_given {
+        bail!("--year {} needs --out DIR: the committed samples are year 0", args.year);
     }
     Ok(Some(args))
 }

@@ -294,12 +294,9 @@ fn next_year(w: &mut World, cls: &mut Vec<Class>, keep: &HashSet<usize>, seed: u
     }
     let taken = |cls: &[Class], name: &str| cls.iter().any(|c| c.name == name);
 
-    // ONE renamed class: the first that becomes a 10th form, a profile class now («10Т»)
-    let renamed = {
-        let ci = (0..old_count)
-            .find(|&i| cls[i].form == 10)
-            .or_else(|| (0..old_count).find(|i| !new_classes.contains(i)))
-            .expect("a class that advanced");
+    // ONE renamed class: the first that becomes a 10th form, a profile class now («10Т»);
+    // none in a September where no class becomes a 10th form
+    let renamed = (0..old_count).find(|&i| cls[i].form == 10).map(|ci| {
         let form = cls[ci].form;
         let new = ["Т", "Е", "Г", "С", "Ф"]
             .iter()
@@ -310,43 +307,42 @@ fn next_year(w: &mut World, cls: &mut Vec<Class>, keep: &HashSet<usize>, seed: u
         let expected = std::mem::replace(&mut cls[ci].name, new.clone());
         mapping[ci].new = vec![new.clone()];
         mapping[ci].how = "renamed";
-        Some(Renamed {
+        Renamed {
             branch: None,
             old: mapping[ci].old.clone(),
             expected,
             new,
-        })
-    };
+        }
+    });
 
-    // ONE split class: the first that becomes an 8th form (else the first other that
-    // advanced), its second half alphabetically under the first free letter
-    let split = {
-        let ci = (0..old_count)
-            .find(|&i| cls[i].form == 8 && mapping[i].how == "advanced")
-            .or_else(|| (0..old_count).find(|&i| mapping[i].how == "advanced"))
-            .expect("a class that advanced");
-        common::sort_students(w, &mut cls[ci].students);
-        let keep = cls[ci].students.len() - cls[ci].students.len() / 2;
-        let second: Vec<usize> = cls[ci].students.split_off(keep);
-        let form = cls[ci].form;
-        let name = LETTERS
-            .iter()
-            .map(|l| format!("{form}{l}"))
-            .find(|n| !taken(cls, n))
-            .expect("a free letter");
-        mapping[ci].new.push(name.clone());
-        mapping[ci].how = "split";
-        cls.push(Class {
-            name: name.clone(),
-            form,
-            students: second,
+    // ONE split class: the first that becomes an 8th form, its second half alphabetically
+    // under the first free letter (never the name the rule gives a renamed class); none
+    // in a September where no class becomes an 8th form
+    let split = (0..old_count)
+        .find(|&i| cls[i].form == 8 && mapping[i].how == "advanced")
+        .map(|ci| {
+            common::sort_students(w, &mut cls[ci].students);
+            let keep = cls[ci].students.len() - cls[ci].students.len() / 2;
+            let second: Vec<usize> = cls[ci].students.split_off(keep);
+            let form = cls[ci].form;
+            let name = LETTERS
+                .iter()
+                .map(|l| format!("{form}{l}"))
+                .find(|n| !taken(cls, n) && renamed.as_ref().is_none_or(|r| r.expected != *n))
+                .expect("a free letter");
+            mapping[ci].new.push(name.clone());
+            mapping[ci].how = "split";
+            cls.push(Class {
+                name: name.clone(),
+                form,
+                students: second,
+            });
+            Split {
+                branch: None,
+                old: mapping[ci].old.clone(),
+                into: mapping[ci].new.clone(),
+            }
         });
-        Some(Split {
-            branch: None,
-            old: mapping[ci].old.clone(),
-            into: mapping[ci].new.clone(),
-        })
-    };
 
     // arrivals: 2·scale new pupils in classes that are not new, each with a family
     let not_new: Vec<usize> = (0..cls.len()).filter(|i| !new_classes.contains(i)).collect();
@@ -1159,6 +1155,26 @@ mod tests {
             );
             std::fs::remove_dir_all(base).ok();
         }
+    }
+
+    /// Later Septembers: the planted counts hold (problems that left with a graduate are
+    /// planted again), and a step without a 10th or 8th form to make renames or splits
+    /// nothing.
+    #[test]
+    fn later_years_keep_the_planted_counts() {
+        let base = std::env::temp_dir().join(format!("rollout-gen-school-years-{}", std::process::id()));
+        let mut counts = Vec::new();
+        for year in 0..=3 {
+            let d = base.join(year.to_string());
+            std::fs::create_dir_all(&d).expect("dir");
+            counts.push(build(42, 1, year, &d).expect("build").0.counts);
+            if year == 2 {
+                let truth = read_json(&d.join("year.json"));
+                assert!(truth["renamed"].is_null() && truth["split"].is_null(), "{truth}");
+            }
+        }
+        assert!(counts.iter().all(|c| *c == counts[0]), "{counts:?}");
+        std::fs::remove_dir_all(base).ok();
     }
 
     #[test]

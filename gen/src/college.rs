@@ -271,8 +271,7 @@ fn next_year(
     let mut graduated = Vec::new();
     let mut new_groups: Vec<usize> = Vec::new();
     let old_count = groups.len();
-    for gi in 0..old_count {
-        let g = &mut groups[gi];
+    for (gi, g) in groups.iter_mut().enumerate() {
         if g.course >= last_course(&g.name) {
             let mut students: Vec<PersonOut> = g.students.iter().map(|&s| person(w, s)).collect();
             students.sort();

@@ -8,8 +8,9 @@ use crate::rng::Rng;
 use crate::table::{self, Mark, Row, RowKind, Sheet, V, VMerge};
 use crate::world::World;
 use crate::write::{self, Encoding};
+use crate::year::{GroupPeople, Mapping, Moved, PersonOut, Renamed, StaffChange, YearTruth, school_year};
 use anyhow::Result;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 const ORG: &str = "ГБПОУ «Верхнеозёрский колледж технологий и сервиса»";
@@ -94,7 +95,12 @@ struct StaffRow {
 
 /// Born in the academic year 2025/26 cohort of `course` (1st course: after the 9th form).
 fn birth_range(course: u32, older: bool) -> (Date, Date) {
-    let y = 2010 - course as i32 - if older { 2 } else { 0 };
+    birth_range_in(course, older, 0)
+}
+
+/// [`birth_range`] `year` school years later.
+fn birth_range_in(course: u32, older: bool, year: u32) -> (Date, Date) {
+    let y = 2010 + year as i32 - course as i32 - if older { 2 } else { 0 };
     (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
 }
 
@@ -110,7 +116,7 @@ const F_LOAD: [&str; 4] = [
 /// the specialty's later.
 fn disciplines(prefix: &str, course: u32) -> Vec<(&'static str, u32)> {
     let profile: &[(&str, u32)] = match prefix {
-        "ИС" => &[
+        "ИС" | "ИСП" => &[
             ("Основы алгоритмизации и программирования", 120),
             ("Базы данных", 96),
             ("МДК.01.01 Разработка программных модулей", 180),
@@ -181,7 +187,224 @@ struct LoadRow {
 }
 
 /// The sample (what was planted) and what its platform snapshot holds.
-pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
+pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
+    if year > 1 {
+        // year 2 graduates groups with planted problems that are not planted again yet
+        anyhow::bail!("--year {year}: the college goes up to 1 so far");
+    }
+    build_year(seed, scale, year, dir).map(|(p, s, _)| (p, s))
+}
+
+/// What a year's build hands the next year's: who the staff are, and each student's
+/// СНИЛС (as drawn, before a planted defect spoils it), which stays with the student.
+struct Carried {
+    staff: Vec<String>,
+    /// Group → its students («Фамилия Имя Отчество», ISO birth date), as written.
+    #[cfg_attr(not(test), allow(dead_code))]
+    roster: BTreeMap<String, BTreeSet<(String, String)>>,
+    snils: HashMap<(String, Date), Option<String>>,
+}
+
+/// The last course of a group's specialty: 4, and 3 for «ПК».
+fn last_course(name: &str) -> u32 {
+    if name.starts_with("ПК-") { 3 } else { 4 }
+}
+
+/// One September at the college (year `k - 1` → `k`; see the `year` module): groups keep
+/// their codes and advance a course, the last course graduates, and each first-year
+/// group of last year has a successor admitted this year («ИС-25-1» → «ИС-26-1»), which
+/// takes a graduated group's place in its branch (more new groups than graduated ones go
+/// last). One group is renamed («ИС-24-1» → «ИСП-24-1»), 2·scale pupils leave and
+/// 2·scale arrive. New pupils come from the stream `college/year<k>`.
+fn next_year(
+    w: &mut World,
+    groups: &mut Vec<Group>,
+    by_branch: &mut [Vec<usize>; 4],
+    keep: &HashSet<usize>,
+    seed: u64,
+    scale: u32,
+    k: u32,
+) -> Result<YearTruth> {
+    let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, &format!("college/year{k}")));
+    let mut rng = Rng::derive(seed, &format!("college/year{k}/choices"));
+    let person = |w: &World, s: usize| PersonOut::new(&w.students_list[s].p, w.students_list[s].birth);
+    let branch = |g: &Group| Some(BRANCHES[g.branch].name.to_string());
+    let n = 2 * scale as usize;
+
+    // leavers: one pupil in each of 2·scale groups that do not graduate
+    let staying: Vec<usize> = (0..groups.len())
+        .filter(|&g| groups[g].course < last_course(&groups[g].name))
+        .collect();
+    let mut leavers = Vec::new();
+    for g in crate::school::pick_distinct(&mut rng, &staying, n) {
+        let plain: Vec<usize> = (0..groups[g].students.len())
+            .filter(|&i| {
+                let s = groups[g].students[i];
+                let st = &w.students_list[s];
+                st.group == g
+                    && !keep.contains(&s)
+                    && w.families[st.family].children.len() == 1
+                    && !w.families[st.family].parents.is_empty()
+            })
+            .collect();
+        let Some(&i) = plain.get(rng.below(plain.len().max(1))) else {
+            continue;
+        };
+        leavers.push(Moved {
+            branch: branch(&groups[g]),
+            group: groups[g].name.clone(),
+            student: person(w, groups[g].students[i]),
+        });
+        groups[g].students.remove(i);
+    }
+
+    // the successors of last year's first-year groups, per branch
+    let admitted = 25 + k;
+    let mut incoming: [Vec<String>; 4] = Default::default();
+    for g in groups.iter().filter(|g| g.course == 1) {
+        let mut parts: Vec<&str> = g.name.split('-').collect();
+        let year = admitted.to_string();
+        parts[1] = &year;
+        incoming[g.branch].push(parts.join("-"));
+    }
+    let mut mapping = Vec::new();
+    let mut graduated = Vec::new();
+    let mut new_groups: Vec<usize> = Vec::new();
+    let old_count = groups.len();
+    for (gi, g) in groups.iter_mut().enumerate() {
+        if g.course >= last_course(&g.name) {
+            let mut students: Vec<PersonOut> = g.students.iter().map(|&s| person(w, s)).collect();
+            students.sort();
+            graduated.push(GroupPeople {
+                branch: branch(g),
+                group: g.name.clone(),
+                students,
+            });
+            mapping.push(Mapping {
+                branch: branch(g),
+                old: g.name.clone(),
+                new: Vec::new(),
+                how: "graduated",
+            });
+            if incoming[g.branch].is_empty() {
+                anyhow::bail!("year {k}: {} graduates more groups than it admits", BRANCHES[g.branch].name);
+            }
+            g.name = incoming[g.branch].remove(0);
+            g.course = 1;
+            g.students.clear();
+            new_groups.push(gi);
+        } else {
+            g.course += 1;
+            mapping.push(Mapping {
+                branch: branch(g),
+                old: g.name.clone(),
+                new: vec![g.name.clone()],
+                how: "advanced",
+            });
+        }
+    }
+    for (b, names) in incoming.iter().enumerate() {
+        for name in names {
+            by_branch[b].push(groups.len());
+            new_groups.push(groups.len());
+            groups.push(Group {
+                name: name.clone(),
+                branch: b,
+                course: 1,
+                students: Vec::new(),
+            });
+        }
+    }
+    for &gi in &new_groups {
+        let count = w.rng.range(18, 25);
+        for _ in 0..count {
+            let older = w.rng.percent(8);
+            let (from, to) = birth_range_in(1, older, k);
+            let s = w.student(gi, from, to, PARENTS_BORN);
+            groups[gi].students.push(s);
+        }
+    }
+
+    // ONE renamed group: the first «ИС» group of the main site that is a 3rd course now
+    // (else the first that advanced) → «ИСП» («ИС-24-1» → «ИСП-24-1»)
+    let renamable = |g: usize| mapping[g].how == "advanced" && groups[g].branch == MAIN && groups[g].name.starts_with("ИС-");
+    let renamed = (0..old_count)
+        .find(|&g| renamable(g) && groups[g].course == 3)
+        .or_else(|| (0..old_count).find(|&g| renamable(g)))
+        .map(|g| {
+            let new = groups[g].name.replacen("ИС-", "ИСП-", 1);
+            let expected = std::mem::replace(&mut groups[g].name, new.clone());
+            mapping[g].new = vec![new.clone()];
+            mapping[g].how = "renamed";
+            Renamed {
+                branch: branch(&groups[g]),
+                old: mapping[g].old.clone(),
+                expected,
+                new,
+            }
+        });
+
+    // arrivals: 2·scale new pupils in groups that are not new
+    let not_new: Vec<usize> = (0..groups.len()).filter(|g| !new_groups.contains(g)).collect();
+    let mut arrivals = Vec::new();
+    for _ in 0..n {
+        let g = not_new[rng.below(not_new.len())];
+        let (from, to) = birth_range_in(groups[g].course, false, k);
+        let s = w.student(g, from, to, PARENTS_BORN);
+        groups[g].students.push(s);
+        arrivals.push(Moved {
+            branch: branch(&groups[g]),
+            group: groups[g].name.clone(),
+            student: person(w, s),
+        });
+    }
+    for g in groups.iter_mut() {
+        common::sort_students(w, &mut g.students);
+    }
+    new_groups.sort();
+    let new_groups = new_groups
+        .iter()
+        .map(|&g| {
+            let mut students: Vec<PersonOut> = groups[g].students.iter().map(|&s| person(w, s)).collect();
+            students.sort();
+            GroupPeople {
+                branch: branch(&groups[g]),
+                group: groups[g].name.clone(),
+                students,
+            }
+        })
+        .collect();
+    w.rng = saved;
+    let order = |m: &Moved| (m.branch.clone(), m.group.clone(), m.student.clone());
+    leavers.sort_by_key(order);
+    arrivals.sort_by_key(order);
+    Ok(YearTruth {
+        seed,
+        scale,
+        year: k,
+        from_school_year: school_year(k - 1),
+        to_school_year: school_year(k),
+        mapping,
+        graduated,
+        new_groups,
+        renamed,
+        split: None,
+        leavers,
+        arrivals,
+        staff: StaffChange::default(),
+    })
+}
+
+/// [`build`], and what the next year carries over.
+fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats, Carried)> {
+    // last year first (built aside): its platform snapshot is this year's, its СНИЛС stay
+    let prev_dir = dir.join(format!(".year{}", year.saturating_sub(1)));
+    let prev = if year > 0 {
+        Some(build_year(seed, scale, year - 1, &prev_dir)?)
+    } else {
+        None
+    };
+    let mut snils_of: HashMap<(String, Date), Option<String>> = HashMap::new();
     let mut w = World::new(Rng::derive(seed, "college"));
     let mut planted = Planted::new(seed, scale);
     let mut used: HashSet<usize> = HashSet::new();
@@ -211,7 +434,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             g.students.push(s);
         }
     }
-    let (gm, gz, gl, gs) = (
+    let (mut gm, mut gz, mut gl, mut gs) = (
         by_branch[MAIN].clone(),
         by_branch[ZAR].clone(),
         by_branch[LES].clone(),
@@ -313,6 +536,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     // ---- parent-level plans ------------------------------------------------------------
     let mut pmarks = ParentMarks::default();
     let mut pmarks_les = ParentMarks::default();
+    let mut p4;
     {
         // P1: mistyped phone, has a valid e-mail → bad-phone only
         let s = pick_plain(&w, &mut prng, &groups[gm[7]].students, &mut used);
@@ -356,6 +580,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
 
         // P4: malformed e-mail, valid phone → bad-email only
         let s = pick_plain(&w, &mut prng, &groups[gm[8]].students, &mut used);
+        p4 = s;
         let f = w.students_list[s].family;
         w.families[f].parents[0].email = Some(BAD_EMAILS[0].into());
         if w.families[f].parents[0].phone.is_none() {
@@ -402,6 +627,63 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             .push((PCol::Phone, Mark::new("bad-phone", "too few digits; valid e-mail")));
     }
 
+    // ---- later years: the same world moved on, each September from a stream of its own ----
+    let year0_by_branch = by_branch.clone();
+    let mut truth: Option<YearTruth> = None;
+    let mut s4_younger = s4.1;
+    for k in 1..=year {
+        let mut t = next_year(&mut w, &mut groups, &mut by_branch, &used, seed, scale, k)?;
+        let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, &format!("college/year{k}/plant/world")));
+        let mut prng = Rng::derive(seed, &format!("college/year{k}/plant"));
+        let present = |groups: &[Group], s: usize| groups.iter().any(|g| g.students.contains(&s));
+        // P4 left with a graduated group: planted again in the group that took its place
+        if !present(&groups, p4) {
+            let s = pick_plain(&w, &mut prng, &groups[gm[8]].students, &mut used);
+            p4 = s;
+            let f = w.students_list[s].family;
+            w.families[f].parents[0].email = Some(BAD_EMAILS[0].into());
+            if w.families[f].parents[0].phone.is_none() {
+                w.families[f].parents[0].phone = Some(w.phone());
+            }
+            pmarks
+                .cells
+                .entry((f, 0))
+                .or_default()
+                .push((PCol::Email, Mark::new("bad-email", "no @")));
+        }
+        // S4's younger child graduated: the mother of two gets a first-year child in the
+        // group that took its place, so she keeps her two rows
+        if !present(&groups, s4_younger) {
+            let f = w.students_list[s4.0].family;
+            let g = gz[3];
+            let (from, to) = birth_range_in(groups[g].course, false, k);
+            let s = loop {
+                if let Some(s) = w.child(f, g, from, to, None) {
+                    break s;
+                }
+            };
+            groups[g].students.push(s);
+            common::sort_students(&w, &mut groups[g].students);
+            used.insert(s);
+            s4_younger = s;
+            let new = t.new_groups.iter_mut().find(|n| n.group == groups[g].name).expect("a new group");
+            new.students.push(PersonOut::new(&w.students_list[s].p, w.students_list[s].birth));
+            new.students.sort();
+        }
+        w.rng = saved;
+        truth = Some(t);
+    }
+    // the groups of each branch as the files list them (new first-year groups last)
+    let (les_xlsx, les_html): (Vec<usize>, Vec<usize>) = if year > 0 {
+        gm = by_branch[MAIN].clone();
+        gz = by_branch[ZAR].clone();
+        gl = by_branch[LES].clone();
+        gs = by_branch[SOS].clone();
+        gl.iter().partition(|&&g| groups[g].course == 1)
+    } else {
+        (les_xlsx, les_html)
+    };
+
     // ---- staff -----------------------------------------------------------------------
     let no_curator_group = gl[3];
     let unknown_curator_group = gz[1];
@@ -425,7 +707,8 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         staff.len() - 1
     };
     let mut curator_of: HashMap<usize, usize> = HashMap::new();
-    for (b, branch_groups) in by_branch.iter().enumerate() {
+    // last year's groups (their places): the staff keep their names
+    for (b, branch_groups) in year0_by_branch.iter().enumerate() {
         let list: Vec<usize> = branch_groups.iter().copied().filter(|&g| g != no_curator_group).collect();
         let mut i = 0;
         while i < list.len() {
@@ -543,6 +826,36 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     // The curator named in a group row who is in no staff list.
     let unknown = w.staff(true);
 
+    // a group added since (more first-year groups than graduated ones) gets a new curator,
+    // hired last so that everyone else keeps their name
+    for (b, branch_groups) in by_branch.iter().enumerate() {
+        for &g in &branch_groups[year0_by_branch[b].len()..] {
+            let female = w.rng.percent(75);
+            let p = w.staff(female);
+            let born = w.rng.range(1965, 1998) as i32;
+            let phone = w.rng.percent(95).then(|| w.phone());
+            let email = w.rng.percent(80).then(|| w.email(&p, born));
+            staff.push(StaffPerson {
+                p,
+                position: "преподаватель",
+                phone,
+                email,
+            });
+            let person = staff.len() - 1;
+            curator_of.insert(g, person);
+            let lab = label(&mut srng, b);
+            rows.push(StaffRow {
+                person,
+                branch: Some(b),
+                label: lab,
+                curated: vec![g],
+                marks: Vec::new(),
+                row_marks: Vec::new(),
+            });
+        }
+    }
+    rows.sort_by_cached_key(|r| (staff[r.person].p.key(), r.branch.map_or(99, |b| b)));
+
     // ---- files -----------------------------------------------------------------------
     let src = dir.join("sources");
     std::fs::create_dir_all(&src)?;
@@ -553,7 +866,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         let mut sh = Sheet::new("Контингент", 8, 1);
         sh.widths = vec![7.0, 38.0, 14.0, 10.0, 7.0, 16.0, 20.0, 30.0];
         sh.push(Row::text(RowKind::Title, ORG));
-        sh.push(Row::text(RowKind::Title, "Списочный состав на 01.10.2025 (Главный корпус)"));
+        sh.push(Row::text(
+            RowKind::Title,
+            format!("Списочный состав на 01.10.{} (Главный корпус)", 2025 + year),
+        ));
         sh.push(Row::header(&[
             "№ п/п",
             "ФИО",
@@ -570,11 +886,32 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             for &s in &groups[g].students.clone() {
                 let st = w.students_list[s].clone();
                 let copies = if s == dup_student { 2 } else { 1 };
-                let snils = if w.rng.percent(95) || s == snils_checksum || s == snils_length || s == two_groups {
-                    Some(w.snils())
-                } else {
-                    None
+                let must = s == snils_checksum || s == snils_length || s == two_groups;
+                let id = (st.p.full(), st.birth);
+                let snils = match prev.as_ref().and_then(|(_, _, c)| c.snils.get(&id)) {
+                    // a student of last year keeps their СНИЛС
+                    Some(v) => v.clone(),
+                    // a new student: drawn from a stream of its own
+                    None if year > 0 => {
+                        let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, &format!("college/year{year}/snils/{s}")));
+                        if let Some((_, _, c)) = prev.as_ref() {
+                            for v in c.snils.values().flatten() {
+                                w.claim_snils(v);
+                            }
+                        }
+                        let v = (w.rng.percent(95) || must).then(|| w.snils());
+                        w.rng = saved;
+                        v
+                    }
+                    None => {
+                        if w.rng.percent(95) || must {
+                            Some(w.snils())
+                        } else {
+                            None
+                        }
+                    }
                 };
+                snils_of.insert(id, snils.clone());
                 let snils = snils.map(|v| {
                     if s == snils_checksum {
                         let digits: String = v.chars().filter(char::is_ascii_digit).collect();
@@ -642,7 +979,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         let mut sh = Sheet::new("Списки групп", 5, 1);
         sh.widths = vec![6.0, 38.0, 14.0, 20.0, 30.0];
         sh.push(Row::text(RowKind::Title, ORG));
-        sh.push(Row::text(RowKind::Title, "Заречный филиал: списки групп на 2025/2026 учебный год"));
+        sh.push(Row::text(
+            RowKind::Title,
+            format!("Заречный филиал: списки групп на {}/{} учебный год", 2025 + year, 2026 + year),
+        ));
         sh.push(Row::blank());
         for &g in &gz {
             let curator = if g == unknown_curator_group {
@@ -760,7 +1100,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     };
     {
         let mut sh = Sheet::new("", 6, 1);
-        sh.push(Row::text(RowKind::Title, "Контингент Сосновского филиала на 01.10.2025"));
+        sh.push(Row::text(
+            RowKind::Title,
+            format!("Контингент Сосновского филиала на 01.10.{}", 2025 + year),
+        ));
         sh.push(Row::header(&["№", "ФИО", "Дата рождения", "Группа", "Курс", "Телефон"]));
         let mut n = 0;
         for &g in &gs {
@@ -845,7 +1188,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     {
         let mut sh = Sheet::new("Родители", 9, 5);
         sh.widths = vec![6.0, 36.0, 14.0, 10.0, 18.0, 36.0, 12.0, 20.0, 30.0];
-        sh.push(Row::text(RowKind::Title, "Выгрузка из АИС «Контингент» от 01.10.2025"));
+        sh.push(Row::text(
+            RowKind::Title,
+            format!("Выгрузка из АИС «Контингент» от 01.10.{}", 2025 + year),
+        ));
         sh.push(Row::header(&[
             "№",
             "ФИО обучающегося",
@@ -952,7 +1298,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     {
         let mut sh = Sheet::new("Сотрудники", 7, 1);
         sh.widths = vec![6.0, 36.0, 34.0, 20.0, 24.0, 20.0, 30.0];
-        sh.push(Row::text(RowKind::Title, "Список педагогических работников на 01.10.2025"));
+        sh.push(Row::text(
+            RowKind::Title,
+            format!("Список педагогических работников на 01.10.{}", 2025 + year),
+        ));
         sh.push(Row::header(&[
             "№",
             "ФИО",
@@ -1142,6 +1491,47 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     std::fs::create_dir_all(dir.join("plans"))?;
     std::fs::write(dir.join("plans/binding.toml"), include_str!("college-plan.toml"))?;
 
+    let staff_names: Vec<String> = {
+        let mut v: Vec<String> = staff.iter().map(|p| p.p.full()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let carried = Carried {
+        staff: staff_names.clone(),
+        roster: groups
+            .iter()
+            .map(|g| {
+                let pupils = g.students.iter().map(|&s| {
+                    let st = &w.students_list[s];
+                    (st.p.full(), PersonOut::new(&st.p, st.birth).birth_date)
+                });
+                (g.name.clone(), pupils.collect())
+            })
+            .collect(),
+        snils: snils_of,
+    };
+    if let (Some(mut truth), Some((_, stats, prev))) = (truth, prev) {
+        // the platform does not change by itself in September: last year's snapshot, as is
+        crate::school::copy_tree(&prev_dir.join("platform"), &dir.join("platform"))?;
+        std::fs::copy(prev_dir.join("platform-truth.json"), dir.join("platform-truth.json"))?;
+        std::fs::remove_dir_all(&prev_dir)?;
+        let prev_staff = prev.staff;
+        truth.staff = StaffChange {
+            left: prev_staff.iter().filter(|n| !staff_names.contains(n)).cloned().collect(),
+            arrived: staff_names.iter().filter(|n| !prev_staff.contains(n)).cloned().collect(),
+            class_teachers: groups
+                .iter()
+                .enumerate()
+                .filter_map(|(g, gr)| Some((gr.name.clone(), staff[*curator_of.get(&g)?].p.full())))
+                .collect(),
+        };
+        let mut json = serde_json::to_string_pretty(&truth)?;
+        json.push('\n');
+        std::fs::write(dir.join("year.json"), json)?;
+        return Ok((planted, stats, carried));
+    }
+
     // ---- the platform snapshot (written last: its draws never touch the roster files) ----
     {
         use crate::platform::{self, DepartedIn, GroupIn, Kind, PersonIn, Plan, StaffChatIn, Style};
@@ -1271,6 +1661,119 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             },
         };
         let stats = platform::write(dir, &input)?;
-        Ok((planted, stats))
+        Ok((planted, stats, carried))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("read_dir") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.strip_prefix(dir).expect("prefix").to_path_buf(), std::fs::read(&p).expect("read")));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The main site's list as its file holds it: group → pupils (name, ISO birth date).
+    fn read_main(dir: &Path) -> crate::year::tests::Roster {
+        use calamine::{Data, Reader, open_workbook_auto};
+        let mut wb = open_workbook_auto(dir.join(F_MAIN)).expect("open the main site's list");
+        let range = wb.worksheet_range("Контингент").expect("sheet");
+        let mut out = crate::year::tests::Roster::new();
+        // the group cells are merged down: the value is on a group's first row
+        let mut group = String::new();
+        for row in range.rows() {
+            if let Some(Data::String(g)) = row.get(3) {
+                group = g.clone();
+            }
+            let (Some(Data::String(full)), Some(Data::DateTime(d))) = (row.get(1), row.get(2)) else {
+                continue;
+            };
+            let b = Date::from_days(d.as_f64() as i64 - 25_569);
+            // ALL CAPS names are noise: compare them as the roster spells them
+            let mut capital = true;
+            let full: String = full
+                .chars()
+                .map(|c| {
+                    let out = if capital {
+                        c.to_uppercase().next()
+                    } else {
+                        c.to_lowercase().next()
+                    };
+                    capital = c == ' ' || c == '-';
+                    out.unwrap_or(c)
+                })
+                .collect();
+            out.entry(group.clone())
+                .or_default()
+                .insert((full, format!("{:04}-{:02}-{:02}", b.y, b.m, b.d)));
+        }
+        out
+    }
+
+    /// Year 1 against year 0 at the college: the roster moves as `year.json` says (groups
+    /// keep their codes, the last course graduates, first-year groups of the next
+    /// admission arrive, «ИС-24-1» becomes «ИСП-24-1»); the main site's file agrees; the
+    /// planted counts hold, the staff stay, the platform snapshot is last year's.
+    #[test]
+    fn year_one_follows_year_zero() {
+        if !std::process::Command::new("python3")
+            .args(["-c", "import xlwt"])
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            eprintln!("python3 with xlwt is missing: the college is not built");
+            return;
+        }
+        let base = std::env::temp_dir().join(format!("rollout-gen-college-year-{}", std::process::id()));
+        let (d0, d1) = (base.join("0"), base.join("1"));
+        for d in [&d0, &d1] {
+            std::fs::create_dir_all(d).expect("dir");
+        }
+        let (p0, _, c0) = build_year(42, 1, 0, &d0).expect("year 0");
+        let (p1, _, c1) = build_year(42, 1, 1, &d1).expect("year 1");
+        assert_eq!(p0.counts, p1.counts, "the planted counts hold in year 1");
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d1.join("year.json")).expect("year.json")).expect("json");
+        crate::year::tests::check_step(&c0.roster, &c1.roster, &truth, 1, |old| old.to_string());
+        assert_eq!(truth["renamed"]["old"], "ИС-24-1");
+        assert_eq!(truth["renamed"]["new"], "ИСП-24-1");
+        assert!(truth["split"].is_null());
+        let graduated: Vec<&str> = truth["graduated"]
+            .as_array()
+            .expect("graduated")
+            .iter()
+            .map(|g| g["group"].as_str().expect("g"))
+            .collect();
+        assert_eq!(graduated, ["ПК-23-1", "ТО-22-1", "ЗФ-22-1", "ТМ-22-1"]);
+        let mut new: Vec<&str> = truth["new_groups"]
+            .as_array()
+            .expect("new")
+            .iter()
+            .map(|g| g["group"].as_str().expect("g"))
+            .collect();
+        new.sort();
+        assert_eq!(new, ["БУ-26-1", "ЗФ-26-1", "ИС-26-1", "ИС-26-2", "ЛФ-26-1", "СФ-26-1"]);
+        // the main site's file says the same as the roster
+        for (dir, roster) in [(&d0, &c0.roster), (&d1, &c1.roster)] {
+            for (group, pupils) in read_main(dir) {
+                assert_eq!(&pupils, &roster[&group], "{group} in {}", dir.display());
+            }
+        }
+        assert!(truth["staff"]["left"].as_array().expect("left").is_empty(), "{}", truth["staff"]);
+        assert_eq!(tree(&d0.join("platform")), tree(&d1.join("platform")));
+        std::fs::remove_dir_all(base).ok();
     }
 }

@@ -13,6 +13,7 @@ mod school;
 mod table;
 mod world;
 mod write;
+mod year;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -22,16 +23,22 @@ use std::time::Instant;
 const USAGE: &str = "\
 rollout-gen: write the sample workspaces of rollout (fictional people, planted defects)
 
-Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--only college|school|kindergarten]
+Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college|school|kindergarten]
 
   --out DIR     where the workspaces go (default: samples)
   --seed N      the seed; the same seed and scale give byte-identical files (default: 42)
   --scale N     multiply the number of groups and students (default: 1)
+  --year N      the same seed N school years later (default 0: the committed samples;
+                any other year needs --out);
+                the school goes on any number of years, the college and the
+                kindergarten up to N = 1 so far;
+                year.json beside planted.json says what changed since year N-1
   --only NAME   write one sample only
 
 Examples:
   rollout-gen --out samples --seed 42 --scale 1
   rollout-gen --out /tmp/bench --scale 200 --only college
+  rollout-gen --out /tmp/next --year 1 --only school
 
 Writing the staff list (.xls, BIFF8) needs python3 with the xlwt module (pip install xlwt).";
 
@@ -39,6 +46,7 @@ struct Args {
     out: PathBuf,
     seed: u64,
     scale: u32,
+    year: u32,
     only: Option<String>,
 }
 
@@ -47,13 +55,18 @@ fn parse_args() -> Result<Option<Args>> {
         out: PathBuf::from("samples"),
         seed: 42,
         scale: 1,
+        year: 0,
         only: None,
     };
+    let mut out_given = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
         match a.as_str() {
-            "--out" => args.out = PathBuf::from(value("--out")?),
+            "--out" => {
+                args.out = PathBuf::from(value("--out")?);
+                out_given = true;
+            }
             "--seed" => args.seed = value("--seed")?.parse().context("--seed must be a whole number")?,
             "--scale" => {
                 args.scale = value("--scale")?.parse().context("--scale must be a whole number")?;
@@ -61,6 +74,7 @@ fn parse_args() -> Result<Option<Args>> {
                     bail!("--scale must be at least 1");
                 }
             }
+            "--year" => args.year = value("--year")?.parse().context("--year must be a whole number")?,
             "--only" => {
                 let v = value("--only")?;
                 if !SAMPLES.contains(&v.as_str()) {
@@ -74,6 +88,9 @@ fn parse_args() -> Result<Option<Args>> {
             }
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
         }
+    }
+    if args.year > 0 && !out_given {
+        bail!("--year {} needs --out DIR: the committed samples are year 0", args.year);
     }
     Ok(Some(args))
 }
@@ -117,9 +134,9 @@ fn run(args: &Args) -> Result<()> {
         }
         std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
         let built = match name {
-            "college" => college::build(args.seed, args.scale, &staging).map(|(p, s)| (p, Some(s))),
-            "school" => school::build(args.seed, args.scale, &staging).map(|(p, s)| (p, Some(s))),
-            _ => kindergarten::build(args.seed, args.scale, &staging).map(|p| (p, None)),
+            "college" => college::build(args.seed, args.scale, args.year, &staging).map(|(p, s)| (p, Some(s))),
+            "school" => school::build(args.seed, args.scale, args.year, &staging).map(|(p, s)| (p, Some(s))),
+            _ => kindergarten::build(args.seed, args.scale, args.year, &staging).map(|p| (p, None)),
         }
         .with_context(|| format!("building the {name} sample"));
         let (planted, platform) = match built {
@@ -213,6 +230,7 @@ mod tests {
                 out: out.clone(),
                 seed: 7,
                 scale: 2,
+                year: 0,
                 only: only.clone(),
             })
             .expect("generate");
@@ -223,12 +241,57 @@ mod tests {
         std::fs::remove_dir_all(base).ok();
     }
 
+    /// `--year 1`: byte-identical too, `year.json` included; and refused beyond the years a
+    /// sample can go.
+    #[test]
+    fn year_one_same_seed_same_bytes() {
+        let base = std::env::temp_dir().join(format!("rollout-gen-det-year-{}", std::process::id()));
+        let samples: &[&str] = if xlwt_available() {
+            &["school", "college", "kindergarten"]
+        } else {
+            &["school", "kindergarten"]
+        };
+        for &sample in samples {
+            let mut trees = Vec::new();
+            for i in 0..2 {
+                let out = base.join(format!("{sample}-{i}"));
+                run(&Args {
+                    out: out.clone(),
+                    seed: 7,
+                    scale: 2,
+                    year: 1,
+                    only: Some(sample.to_string()),
+                })
+                .expect("generate");
+                trees.push(read_tree(&out));
+            }
+            assert!(trees[0].iter().any(|(p, _)| p.ends_with("year.json")), "{sample}");
+            assert!(trees[0] == trees[1], "two runs of year 1 with one seed differ ({sample})");
+            assert!(
+                !trees[0].iter().any(|(p, _)| p.to_string_lossy().contains(".year")),
+                "the year before is built aside and removed ({sample})"
+            );
+        }
+        assert!(
+            run(&Args {
+                out: base.join("kg"),
+                seed: 7,
+                scale: 1,
+                year: 2,
+                only: Some("kindergarten".to_string()),
+            })
+            .is_err(),
+            "the kindergarten goes up to year 1"
+        );
+        std::fs::remove_dir_all(base).ok();
+    }
+
     #[test]
     fn counts_match_defects() {
         let base = std::env::temp_dir().join(format!("rollout-gen-counts-{}", std::process::id()));
         let dir = base.join("kindergarten");
         std::fs::create_dir_all(&dir).expect("dir");
-        let planted = kindergarten::build(1, 1, &dir).expect("build");
+        let planted = kindergarten::build(1, 1, 0, &dir).expect("build");
         let total: u32 = planted.counts.values().sum();
         assert_eq!(total as usize, planted.defects.len());
         assert_eq!(planted.counts.get("student-without-parents"), Some(&1));

@@ -1402,8 +1402,8 @@ mod tests {
         }
         std::fs::create_dir_all(&dir).expect("dir");
         let stats = match name {
-            "college" => crate::college::build(seed, scale, &dir).expect("college").1,
-            _ => crate::school::build(seed, scale, &dir).expect("school").1,
+            "college" => crate::college::build(seed, scale, 0, &dir).expect("college").1,
+            _ => crate::school::build(seed, scale, 0, &dir).expect("school").1,
         };
         (dir, stats)
     }

@@ -9,6 +9,7 @@ use crate::rng::Rng;
 use crate::table::{self, Mark, Row, RowKind, Sheet, V, VMerge};
 use crate::world::World;
 use crate::write::{self, Encoding};
+use crate::year::{GroupPeople, Mapping, Moved, PersonOut, Renamed, Split, StaffChange, YearTruth, school_year, split_form};
 use anyhow::Result;
 use std::collections::HashSet;
 use std::path::Path;
@@ -61,9 +62,9 @@ fn classes(scale: u32) -> Vec<(u32, String)> {
     v
 }
 
-/// Pupils of form `form` in 2025/26 (the 1st form starts at 7).
-fn birth_range(form: u32) -> (Date, Date) {
-    let y = 2018 - form as i32;
+/// Pupils of form `form` in 2025/26 plus `year` (the 1st form starts at 7).
+fn birth_range(form: u32, year: u32) -> (Date, Date) {
+    let y = 2018 + year as i32 - form as i32;
     (Date::new(y, 9, 1), Date::new(y + 1, 8, 31))
 }
 
@@ -145,8 +146,264 @@ pub struct LoadLine {
     pub hours: u32,
 }
 
+/// The last form: its classes graduate in September.
+const LAST_FORM: u32 = 11;
+
+/// A planted problem tied to one pupil (and so planted again when the pupil is gone).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plant {
+    /// No row of the parents' CSV names the pupil.
+    Orphan,
+    /// The pupil's row is listed twice.
+    Duplicate,
+    BadPhone,
+    BadEmail,
+    NoContact,
+}
+
+struct Slot {
+    kind: Plant,
+    /// The class (by index) the problem is planted in.
+    class: usize,
+    student: usize,
+}
+
+/// Plant a parent's contact problem on the first parent of `s`'s family.
+fn plant_parent(w: &mut World, pmarks: &mut ParentMarks, kind: Plant, s: usize) {
+    let f = w.students_list[s].family;
+    match kind {
+        Plant::BadPhone => {
+            let p = w.families[f].parents[0].p.clone();
+            w.families[f].parents[0].phone = Some(BAD_PHONES[5].into());
+            if w.families[f].parents[0].email.is_none() {
+                w.families[f].parents[0].email = Some(w.email(&p, 1985));
+            }
+            pmarks
+                .cells
+                .entry((f, 0))
+                .or_default()
+                .push((PCol::Phone, Mark::new("bad-phone", "too few digits; the parent has a valid e-mail")));
+        }
+        Plant::BadEmail => {
+            w.families[f].parents[0].email = Some(BAD_EMAILS[2].into());
+            if w.families[f].parents[0].phone.is_none() {
+                w.families[f].parents[0].phone = Some(w.phone());
+            }
+            pmarks
+                .cells
+                .entry((f, 0))
+                .or_default()
+                .push((PCol::Email, Mark::new("bad-email", "a comma in the domain")));
+        }
+        Plant::NoContact => {
+            w.families[f].parents[0].phone = None;
+            w.families[f].parents[0].email = None;
+            pmarks
+                .person
+                .entry((f, 0))
+                .or_default()
+                .push(Mark::new("parent-without-contact", "phone and e-mail cells are empty"));
+        }
+        Plant::Orphan | Plant::Duplicate => unreachable!("not a parent's problem"),
+    }
+}
+
+/// Distinct indices into `pool`, `n` of them (fewer if the pool is smaller).
+pub fn pick_distinct(rng: &mut Rng, pool: &[usize], n: usize) -> Vec<usize> {
+    let mut pool = pool.to_vec();
+    let mut out = Vec::new();
+    while out.len() < n && !pool.is_empty() {
+        out.push(pool.remove(rng.below(pool.len())));
+    }
+    out
+}
+
+/// One September (year `k - 1` → `k`): see the `year` module. New pupils are drawn from
+/// the stream `school/year<k>`; the world's own stream is left where it was, so the staff
+/// drawn after this keep their names.
+fn next_year(w: &mut World, cls: &mut Vec<Class>, keep: &HashSet<usize>, seed: u64, scale: u32, k: u32) -> YearTruth {
+    let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, &format!("school/year{k}")));
+    let mut rng = Rng::derive(seed, &format!("school/year{k}/choices"));
+    let person = |w: &World, s: usize| PersonOut::new(&w.students_list[s].p, w.students_list[s].birth);
+    let n = 2 * scale as usize;
+    let old_count = cls.len();
+
+    // leavers: one pupil in each of 2·scale classes that do not graduate; never a pupil
+    // with a planted problem or a sibling in the school
+    let staying: Vec<usize> = (0..cls.len()).filter(|&i| cls[i].form < LAST_FORM).collect();
+    let mut leavers = Vec::new();
+    for ci in pick_distinct(&mut rng, &staying, n) {
+        let plain: Vec<usize> = (0..cls[ci].students.len())
+            .filter(|&i| {
+                let s = cls[ci].students[i];
+                let st = &w.students_list[s];
+                !keep.contains(&s) && w.families[st.family].children.len() == 1 && !w.families[st.family].parents.is_empty()
+            })
+            .collect();
+        let Some(&i) = plain.get(rng.below(plain.len().max(1))) else {
+            continue;
+        };
+        leavers.push(Moved {
+            branch: None,
+            group: cls[ci].name.clone(),
+            student: person(w, cls[ci].students[i]),
+        });
+        cls[ci].students.remove(i);
+    }
+
+    // advance; the last form graduates and a new first form takes its letter
+    let mut mapping = Vec::new();
+    let mut graduated = Vec::new();
+    let mut new_classes = Vec::new();
+    for (ci, c) in cls.iter_mut().enumerate() {
+        let (form, rest) = split_form(&c.name).expect("a class name starts with its form");
+        if form >= LAST_FORM {
+            let mut students: Vec<PersonOut> = c.students.iter().map(|&s| person(w, s)).collect();
+            students.sort();
+            graduated.push(GroupPeople {
+                branch: None,
+                group: c.name.clone(),
+                students,
+            });
+            mapping.push(Mapping {
+                branch: None,
+                old: c.name.clone(),
+                new: Vec::new(),
+                how: "graduated",
+            });
+            c.name = format!("1{rest}");
+            c.form = 1;
+            c.students.clear();
+            let count = w.rng.range(18, 23);
+            let (from, to) = birth_range(1, k);
+            for _ in 0..count {
+                let s = w.student(ci, from, to, PARENTS_BORN);
+                c.students.push(s);
+            }
+            new_classes.push(ci);
+        } else {
+            mapping.push(Mapping {
+                branch: None,
+                old: c.name.clone(),
+                new: vec![format!("{}{rest}", form + 1)],
+                how: "advanced",
+            });
+            c.name = format!("{}{rest}", form + 1);
+            c.form = form + 1;
+        }
+    }
+    let taken = |cls: &[Class], name: &str| cls.iter().any(|c| c.name == name);
+
+    // ONE renamed class: the first that becomes a 10th form, a profile class now («10Т»);
+    // none in a September where no class becomes a 10th form
+    let renamed = (0..old_count).find(|&i| cls[i].form == 10).map(|ci| {
+        let form = cls[ci].form;
+        let new = ["Т", "Е", "Г", "С", "Ф"]
+            .iter()
+            .map(|l| format!("{form}{l}"))
+            .chain((1..).map(|k| format!("{form}Т{k}")))
+            .find(|n| !taken(cls, n))
+            .expect("a free name");
+        let expected = std::mem::replace(&mut cls[ci].name, new.clone());
+        mapping[ci].new = vec![new.clone()];
+        mapping[ci].how = "renamed";
+        Renamed {
+            branch: None,
+            old: mapping[ci].old.clone(),
+            expected,
+            new,
+        }
+    });
+
+    // ONE split class: the first that becomes an 8th form, its second half alphabetically
+    // under the first free letter (never the name the rule gives a renamed class); none
+    // in a September where no class becomes an 8th form
+    let split = (0..old_count)
+        .find(|&i| cls[i].form == 8 && mapping[i].how == "advanced")
+        .map(|ci| {
+            common::sort_students(w, &mut cls[ci].students);
+            let keep = cls[ci].students.len() - cls[ci].students.len() / 2;
+            let second: Vec<usize> = cls[ci].students.split_off(keep);
+            let form = cls[ci].form;
+            let name = LETTERS
+                .iter()
+                .map(|l| format!("{form}{l}"))
+                .find(|n| !taken(cls, n) && renamed.as_ref().is_none_or(|r| r.expected != *n))
+                .expect("a free letter");
+            mapping[ci].new.push(name.clone());
+            mapping[ci].how = "split";
+            cls.push(Class {
+                name: name.clone(),
+                form,
+                students: second,
+            });
+            Split {
+                branch: None,
+                old: mapping[ci].old.clone(),
+                into: mapping[ci].new.clone(),
+            }
+        });
+
+    // arrivals: 2·scale new pupils in classes that are not new, each with a family
+    let not_new: Vec<usize> = (0..cls.len()).filter(|i| !new_classes.contains(i)).collect();
+    let mut arrivals = Vec::new();
+    for _ in 0..n {
+        let ci = not_new[rng.below(not_new.len())];
+        let (from, to) = birth_range(cls[ci].form, k);
+        let s = w.student(ci, from, to, PARENTS_BORN);
+        cls[ci].students.push(s);
+        arrivals.push(Moved {
+            branch: None,
+            group: cls[ci].name.clone(),
+            student: person(w, s),
+        });
+    }
+
+    for (ci, c) in cls.iter_mut().enumerate() {
+        for &s in &c.students {
+            w.students_list[s].group = ci;
+        }
+        common::sort_students(w, &mut c.students);
+    }
+    let new_groups = new_classes
+        .iter()
+        .map(|&ci| {
+            let mut students: Vec<PersonOut> = cls[ci].students.iter().map(|&s| person(w, s)).collect();
+            students.sort();
+            GroupPeople {
+                branch: None,
+                group: cls[ci].name.clone(),
+                students,
+            }
+        })
+        .collect();
+    w.rng = saved;
+    leavers.sort_by(|a: &Moved, b: &Moved| (&a.group, &a.student).cmp(&(&b.group, &b.student)));
+    arrivals.sort_by(|a: &Moved, b: &Moved| (&a.group, &a.student).cmp(&(&b.group, &b.student)));
+    YearTruth {
+        seed,
+        scale,
+        year: k,
+        from_school_year: school_year(k - 1),
+        to_school_year: school_year(k),
+        mapping,
+        graduated,
+        new_groups,
+        renamed,
+        split,
+        leavers,
+        arrivals,
+        staff: StaffChange::default(),
+    }
+}
+
 /// The sample (what was planted) and what its platform snapshot holds.
-pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
+pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
+    build_year(seed, scale, year, dir).map(|(p, s, _)| (p, s))
+}
+
+/// [`build`], and the staff's full names (for the next year's `year.json`).
+fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats, Vec<String>)> {
     let mut w = World::new(Rng::derive(seed, "school"));
     let mut planted = Planted::new(seed, scale);
     let mut used: HashSet<usize> = HashSet::new();
@@ -162,7 +419,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         .collect();
     for (ci, c) in cls.iter_mut().enumerate() {
         let n = w.rng.range(18, 23);
-        let (from, to) = birth_range(c.form);
+        let (from, to) = birth_range(c.form, 0);
         for _ in 0..n {
             let s = w.student(ci, from, to, PARENTS_BORN);
             c.students.push(s);
@@ -173,7 +430,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         loop {
             let elder = pick_plain(&w, &mut prng, &cls[a].students, &mut used);
             let fam = w.students_list[elder].family;
-            let (from, to) = birth_range(cls[b].form);
+            let (from, to) = birth_range(cls[b].form, 0);
             if let Some(s) = w.child(fam, b, from, to, twin.then_some(elder)) {
                 cls[b].students.push(s);
                 used.insert(s);
@@ -188,45 +445,61 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
     // plans
     let orphan_a = pick_plain(&w, &mut prng, &cls[0].students, &mut used);
     let orphan_b = pick_plain(&w, &mut prng, &cls[3].students, &mut used);
-    let no_parents: HashSet<usize> = [orphan_a, orphan_b].into_iter().collect();
-    let dup_student = pick_plain(&w, &mut prng, &cls[1].students, &mut used);
+    let mut no_parents: HashSet<usize> = [orphan_a, orphan_b].into_iter().collect();
+    let mut dup_student = pick_plain(&w, &mut prng, &cls[1].students, &mut used);
     let mut pmarks = ParentMarks::default();
-    {
-        let s = pick_plain(&w, &mut prng, &cls[2].students, &mut used);
-        let f = w.students_list[s].family;
-        let p = w.families[f].parents[0].p.clone();
-        w.families[f].parents[0].phone = Some(BAD_PHONES[5].into());
-        if w.families[f].parents[0].email.is_none() {
-            w.families[f].parents[0].email = Some(w.email(&p, 1985));
-        }
-        pmarks
-            .cells
-            .entry((f, 0))
-            .or_default()
-            .push((PCol::Phone, Mark::new("bad-phone", "too few digits; the parent has a valid e-mail")));
-
-        let s = pick_plain(&w, &mut prng, &cls[3].students, &mut used);
-        let f = w.students_list[s].family;
-        w.families[f].parents[0].email = Some(BAD_EMAILS[2].into());
-        if w.families[f].parents[0].phone.is_none() {
-            w.families[f].parents[0].phone = Some(w.phone());
-        }
-        pmarks
-            .cells
-            .entry((f, 0))
-            .or_default()
-            .push((PCol::Email, Mark::new("bad-email", "a comma in the domain")));
-
-        let s = pick_plain(&w, &mut prng, &cls[4].students, &mut used);
-        let f = w.students_list[s].family;
-        w.families[f].parents[0].phone = None;
-        w.families[f].parents[0].email = None;
-        pmarks
-            .person
-            .entry((f, 0))
-            .or_default()
-            .push(Mark::new("parent-without-contact", "phone and e-mail cells are empty"));
+    let mut slots = vec![
+        Slot {
+            kind: Plant::Orphan,
+            class: 0,
+            student: orphan_a,
+        },
+        Slot {
+            kind: Plant::Orphan,
+            class: 3,
+            student: orphan_b,
+        },
+        Slot {
+            kind: Plant::Duplicate,
+            class: 1,
+            student: dup_student,
+        },
+    ];
+    for (kind, class) in [(Plant::BadPhone, 2), (Plant::BadEmail, 3), (Plant::NoContact, 4)] {
+        let s = pick_plain(&w, &mut prng, &cls[class].students, &mut used);
+        plant_parent(&mut w, &mut pmarks, kind, s);
+        slots.push(Slot { kind, class, student: s });
     }
+
+    // later years: the same world moved on, each September from a stream of its own
+    let year0_classes = cls.len();
+    let mut truth: Option<YearTruth> = None;
+    for k in 1..=year {
+        let t = next_year(&mut w, &mut cls, &used, seed, scale, k);
+        // a planted problem that left with a graduate or a leaver is planted again in
+        // the class that took its place
+        let mut prng = Rng::derive(seed, &format!("school/year{k}/plant"));
+        for slot in slots.iter_mut() {
+            if cls.iter().any(|c| c.students.contains(&slot.student)) {
+                continue;
+            }
+            let saved = std::mem::replace(&mut w.rng, Rng::derive(seed, &format!("school/year{k}/plant/world")));
+            let s = pick_plain(&w, &mut prng, &cls[slot.class].students, &mut used);
+            match slot.kind {
+                Plant::Orphan => {
+                    no_parents.remove(&slot.student);
+                    no_parents.insert(s);
+                }
+                Plant::Duplicate => dup_student = s,
+                kind => plant_parent(&mut w, &mut pmarks, kind, s),
+            }
+            w.rng = saved;
+            slot.student = s;
+        }
+        truth = Some(t);
+    }
+    let no_parents = no_parents;
+    let dup_student = dup_student;
 
     let src = dir.join("sources");
     std::fs::create_dir_all(&src)?;
@@ -241,7 +514,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             if k % 2 == 0 {
                 sh.push(Row::text(
                     RowKind::Title,
-                    format!("Список {} класса на 2025/2026 учебный год", c.name),
+                    format!("Список {} класса на {}/{} учебный год", c.name, 2025 + year, 2026 + year),
                 ));
             }
             sh.push(Row::header(&["№", "ФИО", "Дата рождения"]));
@@ -348,7 +621,8 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
                 email,
             });
         };
-        for c in &cls {
+        // last year's classes first, in their order: their class teachers keep their names
+        for c in &cls[..year0_classes] {
             let pos = w.rng.pick(SUBJECTS).to_string();
             new_teacher(&mut w, &mut people, pos, c.name.clone());
         }
@@ -375,6 +649,12 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             while people.iter().filter(|e| teaches(&e.position, subject)).count() < need {
                 new_teacher(&mut w, &mut people, position_for(subject).to_string(), String::new());
             }
+        }
+        // a class added since (a split class's second half) gets a new class teacher,
+        // hired last so that the subject teachers keep their names
+        for c in &cls[year0_classes..] {
+            let pos = w.rng.pick(SUBJECTS).to_string();
+            new_teacher(&mut w, &mut people, pos, c.name.clone());
         }
         people.sort_by_cached_key(|e| e.p.key());
         let mut sh = Sheet::new("Учителя", 6, 1);
@@ -518,7 +798,10 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
 
         let mut sh = Sheet::new("Нагрузка", 4, 0);
         sh.widths = vec![36.0, 10.0, 28.0, 16.0];
-        sh.push(Row::text(RowKind::Title, "Распределение учебной нагрузки на 2026/27 учебный год"));
+        sh.push(Row::text(
+            RowKind::Title,
+            format!("Распределение учебной нагрузки на {} учебный год", school_year(year)),
+        ));
         sh.push(Row::header(&["Учитель", "Класс", "Предмет", "Часов в неделю"]));
         let mut block_start: Option<(usize, Option<usize>, bool)> = None;
         let close = |sh: &mut Sheet, start: Option<(usize, Option<usize>, bool)>| {
@@ -585,6 +868,31 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         toml_str(ORG)
     );
     std::fs::write(dir.join("rollout.toml"), toml)?;
+
+    let staff_names: Vec<String> = teachers.iter().map(|e| e.p.full()).collect();
+    if let Some(mut truth) = truth {
+        // the platform does not change by itself in September: last year's snapshot, as is
+        let prev = dir.join(format!(".year{}", year - 1));
+        let (_, stats, prev_staff) = build_year(seed, scale, year - 1, &prev)?;
+        copy_tree(&prev.join("platform"), &dir.join("platform"))?;
+        std::fs::copy(prev.join("platform-truth.json"), dir.join("platform-truth.json"))?;
+        std::fs::remove_dir_all(&prev)?;
+        truth.staff = StaffChange {
+            left: prev_staff.iter().filter(|n| !staff_names.contains(n)).cloned().collect(),
+            arrived: staff_names.iter().filter(|n| !prev_staff.contains(n)).cloned().collect(),
+            class_teachers: cls
+                .iter()
+                .filter_map(|c| {
+                    let t = teachers.iter().find(|e| e.group == c.name)?;
+                    Some((c.name.clone(), t.p.full()))
+                })
+                .collect(),
+        };
+        let mut json = serde_json::to_string_pretty(&truth)?;
+        json.push('\n');
+        std::fs::write(dir.join("year.json"), json)?;
+        return Ok((planted, stats, staff_names));
+    }
 
     // ---- the platform snapshot (written last: its draws never touch the roster files) ----
     {
@@ -715,7 +1023,7 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
         let mut departed = Vec::new();
         for _ in 0..scale {
             let g = prng.below(cls.len());
-            let (from, to) = birth_range(cls[g].form);
+            let (from, to) = birth_range(cls[g].form, 0);
             let s = w.student(g, from, to, PARENTS_BORN);
             let fam = &w.families[w.students_list[s].family];
             departed.push(DepartedIn {
@@ -748,13 +1056,126 @@ pub fn build(seed: u64, scale: u32, dir: &Path) -> Result<(Planted, crate::platf
             },
         };
         let stats = platform::write(dir, &input)?;
-        Ok((planted, stats))
+        Ok((planted, stats, staff_names))
     }
+}
+
+/// Copy the files under `from` into `to` (made as needed).
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let p = e?.path();
+        let target = to.join(p.file_name().expect("a file name"));
+        if p.is_dir() {
+            copy_tree(&p, &target)?;
+        } else {
+            std::fs::copy(&p, &target)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Class → its pupils («Фамилия Имя Отчество», ISO birth date), as the class list holds them.
+    fn read_classes(dir: &Path) -> std::collections::BTreeMap<String, std::collections::BTreeSet<(String, String)>> {
+        use calamine::{Data, Reader, open_workbook_auto};
+        let mut wb = open_workbook_auto(dir.join(F_CLASSES)).expect("open the class list");
+        let mut out = std::collections::BTreeMap::new();
+        for name in wb.sheet_names().to_vec() {
+            let range = wb.worksheet_range(&name).expect("sheet");
+            let pupils: &mut std::collections::BTreeSet<(String, String)> = out.entry(name.clone()).or_default();
+            for row in range.rows() {
+                let (Some(Data::String(full)), Some(Data::DateTime(d))) = (row.get(1), row.get(2)) else {
+                    continue;
+                };
+                let b = Date::from_days(d.as_f64() as i64 - 25_569);
+                pupils.insert((full.clone(), format!("{:04}-{:02}-{:02}", b.y, b.m, b.d)));
+            }
+        }
+        out
+    }
+
+    fn read_json(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+    }
+
+    fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("read_dir") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.strip_prefix(dir).expect("prefix").to_path_buf(), std::fs::read(&p).expect("read")));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Year 1 against year 0: every pupil who neither graduates nor leaves is in the
+    /// advanced class with the same name and birth date, the graduates are gone, the split
+    /// class's halves cover it, every new pupil is a new first-former or an arrival, and
+    /// `year.json` says exactly that. The staff stay, the planted counts hold, the platform
+    /// snapshot is last year's.
+    #[test]
+    fn year_one_follows_year_zero() {
+        for scale in [1, 2] {
+            let base = std::env::temp_dir().join(format!("rollout-gen-school-year-{}-{scale}", std::process::id()));
+            let (d0, d1) = (base.join("0"), base.join("1"));
+            for d in [&d0, &d1] {
+                std::fs::create_dir_all(d).expect("dir");
+            }
+            let (p0, _) = build(42, scale, 0, &d0).expect("year 0");
+            let (p1, _) = build(42, scale, 1, &d1).expect("year 1");
+            assert_eq!(p0.counts, p1.counts, "the planted counts hold in year 1");
+            assert!(!d0.join("year.json").exists(), "year 0 has no year.json");
+            let (y0, y1) = (read_classes(&d0), read_classes(&d1));
+            let truth = read_json(&d1.join("year.json"));
+            crate::year::tests::check_step(&y0, &y1, &truth, scale, |old| {
+                let (form, rest) = split_form(old).expect("a form");
+                format!("{}{rest}", form + 1)
+            });
+            assert_eq!(truth["to_school_year"], "2027/28");
+            assert!(truth["split"].is_object(), "the school splits a class");
+            // the staff stay (bar those year.json names); the platform is last year's
+            assert!(truth["staff"]["left"].as_array().expect("left").is_empty(), "{}", truth["staff"]);
+            let ct = truth["staff"]["class_teachers"].as_array().expect("class teachers");
+            assert_eq!(ct.len(), y1.len(), "a class teacher for every class");
+            assert_eq!(tree(&d0.join("platform")), tree(&d1.join("platform")));
+            assert_eq!(
+                std::fs::read(d0.join("platform-truth.json")).expect("truth 0"),
+                std::fs::read(d1.join("platform-truth.json")).expect("truth 1")
+            );
+            std::fs::remove_dir_all(base).ok();
+        }
+    }
+
+    /// Later Septembers: the planted counts hold (problems that left with a graduate are
+    /// planted again), and a step without a 10th or 8th form to make renames or splits
+    /// nothing.
+    #[test]
+    fn later_years_keep_the_planted_counts() {
+        let base = std::env::temp_dir().join(format!("rollout-gen-school-years-{}", std::process::id()));
+        let mut counts = Vec::new();
+        for year in 0..=3 {
+            let d = base.join(year.to_string());
+            std::fs::create_dir_all(&d).expect("dir");
+            counts.push(build(42, 1, year, &d).expect("build").0.counts);
+            if year == 2 {
+                let truth = read_json(&d.join("year.json"));
+                assert!(truth["renamed"].is_null() && truth["split"].is_null(), "{truth}");
+            }
+        }
+        assert!(counts.iter().all(|c| *c == counts[0]), "{counts:?}");
+        std::fs::remove_dir_all(base).ok();
+    }
 
     #[test]
     fn every_class_gets_its_core_subjects_once() {
@@ -786,7 +1207,7 @@ mod tests {
     fn subject_chats_hold_their_teacher_and_pupils() {
         let dir = std::env::temp_dir().join(format!("rollout-gen-school-chats-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        build(42, 1, &dir).expect("build");
+        build(42, 1, 0, &dir).expect("build");
         let truth: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("platform-truth.json")).expect("truth")).expect("json");
         let chats = truth["chats"].as_array().expect("chats");

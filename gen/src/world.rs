@@ -179,6 +179,14 @@ impl World {
         }
     }
 
+    /// Take a СНИЛС «123-456-789 01» someone already has: [`World::snils`] never draws it.
+    pub fn claim_snils(&mut self, v: &str) {
+        let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+        if let Some(n) = digits.get(..9).and_then(|d| d.parse().ok()) {
+            self.snils.insert(n);
+        }
+    }
+
     /// A valid СНИЛС «123-456-789 01».
     pub fn snils(&mut self) -> String {
         loop {

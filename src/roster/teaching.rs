@@ -36,14 +36,44 @@ impl<'p> Teachers<'p> {
 
     /// The one staff member the text names, preferring one of `branch`.
     fn find(&self, raw: &str, branch: &str) -> Option<&'p Person> {
-        let by_name = PersonName::parse_fio(raw).and_then(|n| self.by_name.get(&n.key()));
-        let cands = by_name.or_else(|| parse_short_name(raw).and_then(|k| self.by_initials.get(&k)))?;
-        let here: Vec<&&Person> = cands.iter().filter(|p| p.branches.iter().any(|b| b == branch)).collect();
-        match (here.len(), cands.len()) {
-            (1, _) => Some(here[0]),
-            (0, 1) => Some(cands[0]),
-            _ => None,
+        self.candidates(raw).and_then(|cands| pick(cands, branch))
+    }
+
+    /// Why `find` found nobody, for the problem's fix: several fit, or the nearest name
+    /// (a letter or two off, as «Морозва П.В.» for «Морозова П.В.»).
+    fn miss(&self, raw: &str) -> String {
+        if self.candidates(raw).is_some_and(|c| c.len() > 1) {
+            return "так названы несколько сотрудников; напишите ФИО полностью или укажите филиал строки".to_string();
         }
+        let wanted = parse_short_name(raw).unwrap_or_default();
+        let nearest = self
+            .by_initials
+            .iter()
+            .map(|(k, list)| (strsim::normalized_damerau_levenshtein(&wanted, k), k, list))
+            .filter(|(score, _, list)| *score >= 0.8 && list.len() == 1)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)));
+        match nearest {
+            Some((_, _, list)) => format!(
+                "такого учителя нет в списке сотрудников; имелось в виду «{}»? Исправьте ФИО или добавьте учителя в список сотрудников",
+                list[0].name.short()
+            ),
+            None => "такого учителя нет в списке сотрудников; добавьте его в список сотрудников или исправьте ФИО".to_string(),
+        }
+    }
+
+    fn candidates(&self, raw: &str) -> Option<&Vec<&'p Person>> {
+        let by_name = PersonName::parse_fio(raw).and_then(|n| self.by_name.get(&n.key()));
+        by_name.or_else(|| parse_short_name(raw).and_then(|k| self.by_initials.get(&k)))
+    }
+}
+
+/// The one of `cands` in `branch`, or the only one.
+fn pick<'p>(cands: &[&'p Person], branch: &str) -> Option<&'p Person> {
+    let here: Vec<&&Person> = cands.iter().filter(|p| p.branches.iter().any(|b| b == branch)).collect();
+    match (here.len(), cands.len()) {
+        (1, _) => Some(here[0]),
+        (0, 1) => Some(cands[0]),
+        _ => None,
     }
 }
 
@@ -161,7 +191,7 @@ pub(super) fn resolve(
                     name_spot.location(ing),
                     Some(&branch),
                     teacher_text.clone(),
-                    "такого учителя нет в списке сотрудников (или таких несколько); добавьте его в список сотрудников или исправьте ФИО",
+                    &teachers.miss(&teacher_text),
                 );
                 gaps.push(LoadGap {
                     branch: Some(branch.clone()),

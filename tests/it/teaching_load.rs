@@ -442,3 +442,25 @@ fn a_matrix_wider_than_512_columns_says_what_it_left_out() {
         "{r}"
     );
 }
+
+#[test]
+fn an_unknown_teacher_one_letter_off_is_given_the_nearest_name() {
+    let ws = school();
+    ws.write(
+        "sources/Нагрузка.csv",
+        "Учитель;Класс;Предмет;Часы\nКоролва А.П.;5А;Физика;2\nНеизвестнова Н.Н.;5А;Химия;1\n",
+    );
+    let r = ws.run(&["ingest"]);
+    let fixes: Vec<String> = with_rule(&ws.problems(), "teaching-unknown-teacher")
+        .iter()
+        .map(|p| format!("{} {}", p["cell"], p["fix"]))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            "A2 такого учителя нет в списке сотрудников; имелось в виду «Королёва А.П.»? Исправьте ФИО или добавьте учителя в список сотрудников",
+            "A3 такого учителя нет в списке сотрудников; добавьте его в список сотрудников или исправьте ФИО",
+        ],
+        "{r}"
+    );
+}

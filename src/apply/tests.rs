@@ -13,6 +13,7 @@ struct Fake {
     /// For each next write: (carry it out?, the answer).
     script: Mutex<VecDeque<(bool, Result<(), ApiError>)>>,
     writes: Mutex<Vec<(i64, i64)>>,
+    titles: Mutex<HashMap<i64, String>>,
 }
 
 fn member(user: i64, admin: bool) -> Member {
@@ -84,6 +85,15 @@ impl Act for Fake {
     async fn messages(&self, _c: i64, _n: u32) -> Result<Vec<Message>, ApiError> {
         Ok(Vec::new())
     }
+    async fn chat_title(&self, chat_id: i64) -> Result<Option<String>, ApiError> {
+        Ok(self.titles.lock().unwrap().get(&chat_id).cloned())
+    }
+    async fn rename_chat(&self, chat_id: i64, title: &str) -> Result<(), ApiError> {
+        let title = title.to_string();
+        self.write(chat_id, 0, |_| {
+            self.titles.lock().unwrap().insert(chat_id, title);
+        })
+    }
     fn stats(&self) -> Stats {
         Stats::default()
     }
@@ -96,6 +106,7 @@ fn step(kind: StepKind, chat: i64, user: i64) -> Step {
         chat_id: chat,
         chat_title: None,
         user_id: user,
+        new_title: None,
         to_chat_id: None,
         to_chat_title: None,
         branch: None,

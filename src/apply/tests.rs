@@ -266,3 +266,38 @@ fn the_crash_hook_is_read_from_its_value() {
     assert_eq!(CrashHook::parse("later:1"), None);
     assert_eq!(CrashHook::parse("after-answer:x"), None);
 }
+
+fn rename_step(chat: i64, title: &str) -> Step {
+    Step {
+        id: format!("rename-{chat}"),
+        new_title: Some(title.into()),
+        person_id: None,
+        reason: "chat_title_differs".into(),
+        ..step(StepKind::RenameChat, chat, 0)
+    }
+}
+
+#[test]
+fn a_rename_is_skipped_when_the_title_is_there_and_an_uncertain_one_is_settled_by_reading() {
+    let fake = Fake::default();
+    fake.titles.lock().unwrap().insert(1, "ИС-1 Родители".into());
+    fake.titles.lock().unwrap().insert(2, "Родители ИС-2".into());
+    fake.titles.lock().unwrap().insert(3, "Родители ИС-3".into());
+    // Chat 2: lost after carrying it out → read, done, not repeated. Chat 3: lost before →
+    // read, called again.
+    fake.script
+        .lock()
+        .unwrap()
+        .extend([(true, Err(uncertain())), (false, Err(uncertain())), (true, Ok(()))]);
+    let (out, _, fake, _) = run(
+        fake,
+        vec![(rename_step(1, "ИС-1 Родители"), false), (rename_step(2, "ИС-2 Родители"), false)],
+    );
+    assert_eq!(out, vec![Outcome::Skipped, Outcome::Done]);
+    let (out, _, fake, _) = run(fake, vec![(rename_step(3, "ИС-3 Родители"), false)]);
+    assert_eq!(out, vec![Outcome::Done]);
+    assert_eq!(*fake.writes.lock().unwrap(), vec![(2, 0), (3, 0), (3, 0)]);
+    assert_eq!(fake.titles.lock().unwrap()[&3], "ИС-3 Родители");
+    let s = rename_step(3, "ИС-3 Родители");
+    assert_eq!(s.entry().user_id, None, "a rename acts on no member");
+}

@@ -637,6 +637,27 @@ mod tests {
             )
         };
         assert_ne!(review(1).id, review(2).id);
+        // A rename names the title it gives: renaming again to another title is another action.
+        let rename = |to: &str| {
+            Action::new(
+                Change::RenameChat {
+                    place: place("5А"),
+                    chat_id: -7,
+                    from: "Родители 5А".into(),
+                    to: to.into(),
+                },
+                ReasonCode::ChatTitleDiffers,
+                String::new(),
+                None,
+            )
+        };
+        assert_eq!(
+            rename("6А Родители").key(),
+            "rename_chat|chat:-7|title:6А Родители|chat_title_differs"
+        );
+        assert_ne!(rename("6А Родители").id, rename("7А Родители").id);
+        assert_eq!(ActionKind::columns(&[]).len(), ActionKind::ALL.len() - 1);
+        assert!(ActionKind::columns(&[rename("6А")]).contains(&ActionKind::RenameChat));
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         .collect();
     let manual = manual_line(&ws, &d);
     if steps.is_empty() {
-        say!("Через MAX Bot API делать нечего: удалений, назначений администраторами, переводов и переименований чатов нет.");
+        say!("Через MAX Bot API делать нечего: удалений, назначений администраторами и переводов нет.");
         if let Some(m) = manual {
             say!("{m}");
         }
@@ -252,7 +252,7 @@ fn summary(entries: &[Entry], manual: Option<String>) -> usize {
 fn code_ru(code: &str) -> String {
     let what = match code {
         "403" => {
-            "нет доступа: бот не администратор чата или у него нет нужного права (удалять — add_remove_members, назначать администраторов — add_admins, переименовывать — change_chat_info); дайте право и повторите rollout apply --yes"
+            "нет доступа: бот не администратор чата или у него нет нужного права (удалять — add_remove_members, назначать администраторов — add_admins); дайте право и повторите rollout apply --yes"
         }
         "404" => "чат не найден",
         "refused" => "API отказал",

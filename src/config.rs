@@ -251,9 +251,16 @@ pub struct ChatMapEntry {
     pub audience: String,
     /// A subject chat's subject (`audience = "subject"`).
     pub subject: Option<String>,
+    /// The title the chat must have (`title = "6А Родители"`, trimmed, 1–200 characters):
+    /// `rollout diff` proposes `rename_chat` when the chat's title differs. Written by
+    /// `rollout rollover` into `OUT/rollover/chats-map.toml` for the new school year.
+    pub title: Option<String>,
     /// The entry's number in the table, from 1, for messages.
     pub entry: usize,
 }
+
+/// The longest chat title the platform takes (`PATCH /chats/{chatId}`: 1–200 characters).
+pub const MAX_CHAT_TITLE_CHARS: usize = 200;
 
 impl ChatMapEntry {
     /// «[[chats.map]], запись 2 (chat_id 101)» — how messages name the entry.
@@ -270,9 +277,10 @@ struct RawChatMapEntry {
     group: Option<String>,
     audience: Option<String>,
     subject: Option<String>,
+    title: Option<String>,
 }
 
-const CHAT_MAP_KEYS: [&str; 5] = ["chat_id", "branch", "group", "audience", "subject"];
+const CHAT_MAP_KEYS: [&str; 6] = ["chat_id", "branch", "group", "audience", "subject", "title"];
 const PLATFORM_KEYS: [&str; 10] = [
     "source",
     "snapshot",
@@ -387,6 +395,7 @@ fn chats_section(v: Option<toml::Value>, problems: &mut Vec<String>) -> (Option<
                 "group" => e.group = text(v, problems),
                 "audience" => e.audience = text(v, problems),
                 "subject" => e.subject = text(v, problems),
+                "title" => e.title = text(v, problems),
                 other => problems.push(format!(
                     "{label}: неизвестный ключ `{other}` — {}",
                     suggestion(other, &CHAT_MAP_KEYS)
@@ -1000,6 +1009,23 @@ impl Config {
                     "{label}: branch пустой — впишите филиал из [[branches]] или уберите ключ branch"
                 ));
             }
+            let title = match e.title.as_deref().map(str::trim) {
+                None => None,
+                Some("") => {
+                    problems.push(format!(
+                        "{label}: title пустой — впишите название чата (например, title = \"6А Родители\") или уберите ключ title"
+                    ));
+                    None
+                }
+                Some(t) if t.chars().count() > MAX_CHAT_TITLE_CHARS => {
+                    problems.push(format!(
+                        "{label}: title длиной {} символов — MAX принимает название чата не длиннее {MAX_CHAT_TITLE_CHARS} символов; сократите его",
+                        t.chars().count()
+                    ));
+                    None
+                }
+                Some(t) => Some(t.to_string()),
+            };
             let Some(audience) = e.audience else {
                 problems.push(format!("{label}: не указан audience — нужно students (обучающиеся), parents (родители), staff (сотрудники) или teachers (учителя группы)"));
                 continue;
@@ -1031,6 +1057,7 @@ impl Config {
                 group: e.group,
                 audience,
                 subject: e.subject,
+                title,
                 entry: i + 1,
             });
         }

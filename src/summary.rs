@@ -160,7 +160,7 @@ pub fn print_diff_summary(w: &mut dyn Write, cfg: &Config, d: &DiffOutcome, out_
         ru_count(c.actions.len(), ["действие", "действия", "действий"]),
         out_dir.join("changes.xlsx").display()
     )?;
-    let kinds = ActionKind::ALL;
+    let kinds = ActionKind::columns(&c.actions);
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut branches: Vec<String> = cfg.branches.iter().map(|b| b.name.clone()).collect();
     branches.push(String::new());

@@ -1,5 +1,7 @@
 //! `rollout apply`: carries out what the MAX Bot API allows of a change set `diff` showed —
-//! removals, curators made admins, the removal half of a move — journaled in the state
+//! removals, curators made admins, the removal half of a move, chats renamed (`rename_chat`:
+//! `PATCH /chats/{chatId}` with `{"title", "notify": false}`, read first with
+//! `GET /chats/{chatId}`; a chat that already has the title is skipped) — journaled in the state
 //! store before each call and after its answer, so a re-run after a crash finishes what is
 //! left and repeats nothing.
 //!
@@ -37,10 +39,11 @@ pub enum StepKind {
     Remove,
     MakeAdmin,
     Move,
+    RenameChat,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 3] = [StepKind::Remove, StepKind::MakeAdmin, StepKind::Move];
+    pub const ALL: [StepKind; 4] = [StepKind::Remove, StepKind::MakeAdmin, StepKind::Move, StepKind::RenameChat];
 
     pub fn code(self) -> &'static str {
         self.action().code()
@@ -55,6 +58,7 @@ impl StepKind {
             StepKind::Remove => ActionKind::Remove,
             StepKind::MakeAdmin => ActionKind::MakeAdmin,
             StepKind::Move => ActionKind::Move,
+            StepKind::RenameChat => ActionKind::RenameChat,
         }
     }
 
@@ -68,6 +72,7 @@ impl StepKind {
                 "назначений администратором",
             ],
             StepKind::Move => ["перевод", "перевода", "переводов"],
+            StepKind::RenameChat => ["переименование чата", "переименования чатов", "переименований чатов"],
         };
         crate::human::ru_count(n, forms)
     }
@@ -77,6 +82,7 @@ impl StepKind {
             ActionKind::Remove => Some(StepKind::Remove),
             ActionKind::MakeAdmin => Some(StepKind::MakeAdmin),
             ActionKind::Move => Some(StepKind::Move),
+            ActionKind::RenameChat => Some(StepKind::RenameChat),
             _ => None,
         }
     }
@@ -93,7 +99,11 @@ pub struct Step {
     pub chat_id: i64,
     #[serde(default)]
     pub chat_title: Option<String>,
+    /// The member acted on; 0 for a rename (no member).
     pub user_id: i64,
+    /// rename_chat: the title to give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_title: Option<String>,
     /// A move: the chat the person must be seen in first (None: it is not created yet).
     #[serde(default)]
     pub to_chat_id: Option<i64>,
@@ -137,14 +147,19 @@ impl Step {
                 from_chat_id,
                 ..
             } => (*from_chat_id, *user_id, *chat_id),
+            Change::RenameChat { chat_id, .. } => (*chat_id, 0, None),
             _ => return None,
         };
         Some(Step {
             id: a.id.clone(),
             kind,
             chat_id,
-            chat_title: title(chat_id),
+            chat_title: match &a.change {
+                Change::RenameChat { from, .. } => Some(from.clone()),
+                _ => title(chat_id),
+            },
             user_id,
+            new_title: a.to_title().map(str::to_string),
             to_chat_id,
             to_chat_title: to_chat_id.and_then(title),
             branch: a.branch().map(str::to_string),
@@ -166,7 +181,7 @@ impl Step {
             key: self.id.clone(),
             kind: self.kind.code().to_string(),
             chat_id: self.chat_id,
-            user_id: Some(self.user_id),
+            user_id: (self.kind != StepKind::RenameChat).then_some(self.user_id),
             detail: serde_json::to_string(self).unwrap_or_default(),
         }
     }
@@ -185,6 +200,7 @@ impl Step {
             "teacher_left_load" => "учитель больше не ведёт предмет в группе",
             "curator_not_admin" => "куратор группы",
             "wrong_group_chat" => "в чате чужой группы",
+            "chat_title_differs" => "название не то, что в rollout.toml",
             other => other,
         }
     }
@@ -198,6 +214,11 @@ impl Step {
         };
         match self.kind {
             StepKind::Remove => format!("{}: {chat}, {who} ({})", self.kind.title_ru(), self.reason_ru()),
+            StepKind::RenameChat => format!(
+                "{}: {chat} → «{}» (без уведомления участников)",
+                self.kind.title_ru(),
+                self.new_title.as_deref().unwrap_or("")
+            ),
             StepKind::MakeAdmin => format!(
                 "{}: {chat}, {who} ({}; права: {})",
                 self.kind.title_ru(),
@@ -447,6 +468,60 @@ fn as_intended(step: &Step, member: Option<&crate::platform::Member>) -> bool {
     match step.kind {
         StepKind::Remove | StepKind::Move => member.is_none(),
         StepKind::MakeAdmin => member.is_some_and(|m| m.is_admin),
+        StepKind::RenameChat => false,
+    }
+}
+
+/// Whether the chat already has the title a rename gives.
+fn titled(step: &Step, title: Option<&str>) -> bool {
+    title.map(str::trim) == step.new_title.as_deref().map(str::trim)
+}
+
+/// A rename: read the title (already so → done or skipped), mark, call with bounded
+/// attempts, an uncertain answer settled by reading the title again.
+async fn rename<A: Act>(act: &A, ctx: &RunContext, seq: i64, step: &Step, pending: bool) -> Outcome {
+    let Some(title) = step.new_title.as_deref() else {
+        return Outcome::Failed {
+            code: "no_title".into(),
+            message: format!("чат {}: не указано новое название", step.chat_id),
+        };
+    };
+    match act.chat_title(step.chat_id).await {
+        Ok(t) if titled(step, t.as_deref()) => return if pending { Outcome::Done } else { Outcome::Skipped },
+        Ok(_) => {}
+        Err(e) if is_fatal(&e) => return ctx.stop(e),
+        Err(e) => return failed(&e),
+    }
+    if ctx.stopped.load(Ordering::SeqCst) {
+        return Outcome::Left;
+    }
+    if !pending && !ctx.pending(seq).await {
+        return Outcome::Left;
+    }
+    let mut last = None;
+    for _ in 0..MAX_ATTEMPTS {
+        let n = ctx.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        CrashHook::fire(ctx.hook, CrashPoint::BeforeCall, n);
+        let answer = act.rename_chat(step.chat_id, title).await;
+        CrashHook::fire(ctx.hook, CrashPoint::AfterAnswer, n);
+        match answer {
+            Ok(()) => return Outcome::Done,
+            Err(e @ ApiError::Uncertain { .. }) => match act.chat_title(step.chat_id).await {
+                Ok(t) if titled(step, t.as_deref()) => return Outcome::Done,
+                Ok(_) => last = Some(e),
+                Err(r) if is_fatal(&r) => return ctx.stop(r),
+                Err(r) => return failed(&r),
+            },
+            Err(e) if is_fatal(&e) => return ctx.stop(e),
+            Err(e) => return failed(&e),
+        }
+    }
+    Outcome::Failed {
+        code: "uncertain".into(),
+        message: match last {
+            Some(e) => format!("неизвестно, выполнено ли ({MAX_ATTEMPTS} попытки): {e}"),
+            None => "неизвестно, выполнено ли".into(),
+        },
     }
 }
 
@@ -455,6 +530,7 @@ async fn call<A: Act>(act: &A, step: &Step) -> Result<(), ApiError> {
     match step.kind {
         StepKind::Remove | StepKind::Move => act.remove_member(step.chat_id, step.user_id).await,
         StepKind::MakeAdmin => act.make_admin(step.chat_id, step.user_id, &step.permissions, CURATOR_ALIAS).await,
+        StepKind::RenameChat => act.rename_chat(step.chat_id, step.new_title.as_deref().unwrap_or("")).await,
     }
 }
 
@@ -463,6 +539,9 @@ async fn call<A: Act>(act: &A, step: &Step) -> Result<(), ApiError> {
 pub async fn carry_out<A: Act>(act: &A, ctx: &RunContext, seq: i64, step: &Step, pending: bool) -> Outcome {
     if ctx.stopped.load(Ordering::SeqCst) {
         return Outcome::Left;
+    }
+    if step.kind == StepKind::RenameChat {
+        return rename(act, ctx, seq, step, pending).await;
     }
     let read = |chat: i64| act.member(chat, step.user_id);
     // A move leaves its old chat only once the account is seen in the right one.

@@ -13,6 +13,7 @@ struct Fake {
     /// For each next write: (carry it out?, the answer).
     script: Mutex<VecDeque<(bool, Result<(), ApiError>)>>,
     writes: Mutex<Vec<(i64, i64)>>,
+    titles: Mutex<HashMap<i64, String>>,
 }
 
 fn member(user: i64, admin: bool) -> Member {
@@ -84,6 +85,15 @@ impl Act for Fake {
     async fn messages(&self, _c: i64, _n: u32) -> Result<Vec<Message>, ApiError> {
         Ok(Vec::new())
     }
+    async fn chat_title(&self, chat_id: i64) -> Result<Option<String>, ApiError> {
+        Ok(self.titles.lock().unwrap().get(&chat_id).cloned())
+    }
+    async fn rename_chat(&self, chat_id: i64, title: &str) -> Result<(), ApiError> {
+        let title = title.to_string();
+        self.write(chat_id, 0, |_| {
+            self.titles.lock().unwrap().insert(chat_id, title);
+        })
+    }
     fn stats(&self) -> Stats {
         Stats::default()
     }
@@ -96,6 +106,7 @@ fn step(kind: StepKind, chat: i64, user: i64) -> Step {
         chat_id: chat,
         chat_title: None,
         user_id: user,
+        new_title: None,
         to_chat_id: None,
         to_chat_title: None,
         branch: None,
@@ -254,4 +265,39 @@ fn the_crash_hook_is_read_from_its_value() {
     assert_eq!(CrashHook::parse("before-call:1").map(|h| h.point), Some(CrashPoint::BeforeCall));
     assert_eq!(CrashHook::parse("later:1"), None);
     assert_eq!(CrashHook::parse("after-answer:x"), None);
+}
+
+fn rename_step(chat: i64, title: &str) -> Step {
+    Step {
+        id: format!("rename-{chat}"),
+        new_title: Some(title.into()),
+        person_id: None,
+        reason: "chat_title_differs".into(),
+        ..step(StepKind::RenameChat, chat, 0)
+    }
+}
+
+#[test]
+fn a_rename_is_skipped_when_the_title_is_there_and_an_uncertain_one_is_settled_by_reading() {
+    let fake = Fake::default();
+    fake.titles.lock().unwrap().insert(1, "ИС-1 Родители".into());
+    fake.titles.lock().unwrap().insert(2, "Родители ИС-2".into());
+    fake.titles.lock().unwrap().insert(3, "Родители ИС-3".into());
+    // Chat 2: lost after carrying it out → read, done, not repeated. Chat 3: lost before →
+    // read, called again.
+    fake.script
+        .lock()
+        .unwrap()
+        .extend([(true, Err(uncertain())), (false, Err(uncertain())), (true, Ok(()))]);
+    let (out, _, fake, _) = run(
+        fake,
+        vec![(rename_step(1, "ИС-1 Родители"), false), (rename_step(2, "ИС-2 Родители"), false)],
+    );
+    assert_eq!(out, vec![Outcome::Skipped, Outcome::Done]);
+    let (out, _, fake, _) = run(fake, vec![(rename_step(3, "ИС-3 Родители"), false)]);
+    assert_eq!(out, vec![Outcome::Done]);
+    assert_eq!(*fake.writes.lock().unwrap(), vec![(2, 0), (3, 0), (3, 0)]);
+    assert_eq!(fake.titles.lock().unwrap()[&3], "ИС-3 Родители");
+    let s = rename_step(3, "ИС-3 Родители");
+    assert_eq!(s.entry().user_id, None, "a rename acts on no member");
 }

@@ -44,7 +44,7 @@ impl DiffOutcome {
             .collect()
     }
 
-    /// The actions `apply` can carry out (`remove`, `make_admin`, `move`), as JSON in the
+    /// The actions `apply` can carry out (`remove`, `make_admin`, `move`, `rename_chat`), as JSON in the
     /// shape of `changes.json`.
     pub fn actionable_json(&self) -> String {
         let acts: Vec<&super::Action> = self
@@ -54,7 +54,7 @@ impl DiffOutcome {
             .filter(|a| {
                 matches!(
                     a.kind(),
-                    super::ActionKind::Remove | super::ActionKind::MakeAdmin | super::ActionKind::Move
+                    super::ActionKind::Remove | super::ActionKind::MakeAdmin | super::ActionKind::Move | super::ActionKind::RenameChat
                 )
             })
             .collect();

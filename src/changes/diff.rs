@@ -112,6 +112,7 @@ pub fn diff(input: &DiffInput<'_>) -> Vec<Action> {
         .collect();
     actions.extend(missing(input, &m, &people, &moving));
     actions.extend(admins(input, &m, &people));
+    actions.extend(renames(input));
     sort(input.cfg, &mut actions);
     actions
 }
@@ -758,6 +759,40 @@ fn admins(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Pe
                 ));
             }
         }
+    }
+    out
+}
+
+/// `rename_chat` for every placed chat of `[[chats.map]]` whose entry has a `title` the
+/// chat does not have (one per chat; its members need not be known).
+fn renames(input: &DiffInput<'_>) -> Vec<Action> {
+    let titles: HashMap<i64, &str> = input
+        .cfg
+        .chat_map
+        .iter()
+        .filter_map(|e| Some((e.chat_id, e.title.as_deref()?)))
+        .collect();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (cs, placement) in input.chats {
+        let Ok(place) = placement else { continue };
+        let id = cs.chat.chat_id;
+        let Some(to) = titles.get(&id) else { continue };
+        let from = cs.chat.title.as_deref().unwrap_or("");
+        if from.trim() == *to || !seen.insert(id) {
+            continue;
+        }
+        out.push(Action::new(
+            Change::RenameChat {
+                place: place.clone(),
+                chat_id: id,
+                from: from.to_string(),
+                to: to.to_string(),
+            },
+            ReasonCode::ChatTitleDiffers,
+            format!("название чата «{}» — по rollout.toml «{to}»", from.trim()),
+            None,
+        ));
     }
     out
 }

@@ -27,17 +27,30 @@ pub enum ActionKind {
     Remove,
     Review,
     MakeAdmin,
+    /// A mapped chat whose title differs from its `[[chats.map]]` entry's `title`.
+    RenameChat,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 6] = [
+    pub const ALL: [ActionKind; 7] = [
         ActionKind::SetupChat,
         ActionKind::Invite,
         ActionKind::Move,
         ActionKind::Remove,
         ActionKind::Review,
         ActionKind::MakeAdmin,
+        ActionKind::RenameChat,
     ];
+
+    /// The kinds a summary table shows for `actions`: every kind but `rename_chat`, which
+    /// has a column only when there are renames.
+    pub fn columns(actions: &[Action]) -> Vec<ActionKind> {
+        let renames = actions.iter().any(|a| a.kind() == ActionKind::RenameChat);
+        ActionKind::ALL
+            .into_iter()
+            .filter(|k| *k != ActionKind::RenameChat || renames)
+            .collect()
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -47,6 +60,7 @@ impl ActionKind {
             ActionKind::Remove => "remove",
             ActionKind::Review => "review",
             ActionKind::MakeAdmin => "make_admin",
+            ActionKind::RenameChat => "rename_chat",
         }
     }
 
@@ -58,6 +72,7 @@ impl ActionKind {
             ActionKind::Remove => "удалить из чата",
             ActionKind::Review => "проверить",
             ActionKind::MakeAdmin => "сделать администратором",
+            ActionKind::RenameChat => "переименовать чат",
         }
     }
 }
@@ -103,10 +118,12 @@ pub enum ReasonCode {
     /// remove: a teacher on the roster who left a group's load, from that group's teachers'
     /// or subject chat (never the staff chat).
     TeacherLeftLoad,
+    /// rename_chat: the chat's title is not its `[[chats.map]]` entry's `title`.
+    ChatTitleDiffers,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 27] = [
+    pub const ALL: [ReasonCode; 28] = [
         ReasonCode::ChatMissing,
         ReasonCode::StudentNotInChat,
         ReasonCode::ParentNotInChat,
@@ -134,6 +151,7 @@ impl ReasonCode {
         ReasonCode::MembersUnknown,
         ReasonCode::CuratorNotAdmin,
         ReasonCode::TeacherLeftLoad,
+        ReasonCode::ChatTitleDiffers,
     ];
 
     /// The stable string code (`changes.json`, the README's table).
@@ -166,6 +184,7 @@ impl ReasonCode {
             ReasonCode::MembersUnknown => "members_unknown",
             ReasonCode::CuratorNotAdmin => "curator_not_admin",
             ReasonCode::TeacherLeftLoad => "teacher_left_load",
+            ReasonCode::ChatTitleDiffers => "chat_title_differs",
         }
     }
 
@@ -235,6 +254,14 @@ pub enum Change {
         chat_id: i64,
         user_id: i64,
     },
+    /// A mapped chat to rename from `from` (its title on the platform) to `to` (its
+    /// `[[chats.map]]` entry's `title`). Never a removal.
+    RenameChat {
+        place: Placement,
+        chat_id: i64,
+        from: String,
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -264,7 +291,8 @@ impl Action {
     /// still to create, its branch, group and audience, and a subject chat's subject), the
     /// member acted on (or the person when there is no account yet), and the reason code. A
     /// move names the chat it leaves too. A placement without a subject keeps the key it
-    /// had before subject chats.
+    /// had before subject chats. A rename names the title it gives (`title:…` in place of
+    /// the member), so renaming the chat again to another title is another action.
     pub fn key(&self) -> String {
         let chat = match (&self.change, self.chat_id()) {
             (Change::Move { from_chat_id, .. }, c) => {
@@ -284,6 +312,7 @@ impl Action {
             },
         };
         let who = match (self.user_id(), self.person_id()) {
+            _ if self.to_title().is_some() => format!("title:{}", self.to_title().unwrap_or_default()),
             (Some(u), _) => format!("user:{u}"),
             (None, Some(p)) => format!("person:{p}"),
             (None, None) => "-".into(),
@@ -299,6 +328,7 @@ impl Action {
             Change::Remove { .. } => ActionKind::Remove,
             Change::Review { .. } => ActionKind::Review,
             Change::MakeAdmin { .. } => ActionKind::MakeAdmin,
+            Change::RenameChat { .. } => ActionKind::RenameChat,
         }
     }
 
@@ -309,7 +339,8 @@ impl Action {
             | Change::Invite { place, .. }
             | Change::Move { place, .. }
             | Change::Remove { place, .. }
-            | Change::MakeAdmin { place, .. } => Some(place),
+            | Change::MakeAdmin { place, .. }
+            | Change::RenameChat { place, .. } => Some(place),
             Change::Review { place, .. } => place.as_ref(),
         }
     }
@@ -333,7 +364,7 @@ impl Action {
 
     pub fn person_id(&self) -> Option<&str> {
         match &self.change {
-            Change::SetupChat { .. } => None,
+            Change::SetupChat { .. } | Change::RenameChat { .. } => None,
             Change::Invite { person_id, .. }
             | Change::Move { person_id, .. }
             | Change::Remove { person_id, .. }
@@ -350,15 +381,32 @@ impl Action {
             Change::Invite { chat_id, .. }
             | Change::Remove { chat_id, .. }
             | Change::Review { chat_id, .. }
-            | Change::MakeAdmin { chat_id, .. } => Some(*chat_id),
+            | Change::MakeAdmin { chat_id, .. }
+            | Change::RenameChat { chat_id, .. } => Some(*chat_id),
         }
     }
 
     pub fn user_id(&self) -> Option<i64> {
         match &self.change {
-            Change::SetupChat { .. } | Change::Invite { .. } => None,
+            Change::SetupChat { .. } | Change::Invite { .. } | Change::RenameChat { .. } => None,
             Change::Move { user_id, .. } | Change::Remove { user_id, .. } | Change::MakeAdmin { user_id, .. } => Some(*user_id),
             Change::Review { user_id, .. } => *user_id,
+        }
+    }
+
+    /// A rename's title on the platform.
+    pub fn from_title(&self) -> Option<&str> {
+        match &self.change {
+            Change::RenameChat { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+
+    /// A rename's new title.
+    pub fn to_title(&self) -> Option<&str> {
+        match &self.change {
+            Change::RenameChat { to, .. } => Some(to),
+            _ => None,
         }
     }
 
@@ -389,6 +437,11 @@ impl Serialize for Action {
             user_id: Option<i64>,
             #[serde(skip_serializing_if = "Option::is_none")]
             from_chat_id: Option<i64>,
+            /// rename_chat only: the title now and the title to give.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            from_title: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            title: Option<&'a str>,
             reason: &'a Reason,
             source: &'a Option<Source>,
         }
@@ -403,6 +456,8 @@ impl Serialize for Action {
             chat_id: self.chat_id(),
             user_id: self.user_id(),
             from_chat_id: self.from_chat_id(),
+            from_title: self.from_title(),
+            title: self.to_title(),
             reason: &self.reason,
             source: &self.source,
         }
@@ -582,6 +637,27 @@ mod tests {
             )
         };
         assert_ne!(review(1).id, review(2).id);
+        // A rename names the title it gives: renaming again to another title is another action.
+        let rename = |to: &str| {
+            Action::new(
+                Change::RenameChat {
+                    place: place("5А"),
+                    chat_id: -7,
+                    from: "Родители 5А".into(),
+                    to: to.into(),
+                },
+                ReasonCode::ChatTitleDiffers,
+                String::new(),
+                None,
+            )
+        };
+        assert_eq!(
+            rename("6А Родители").key(),
+            "rename_chat|chat:-7|title:6А Родители|chat_title_differs"
+        );
+        assert_ne!(rename("6А Родители").id, rename("7А Родители").id);
+        assert_eq!(ActionKind::columns(&[]).len(), ActionKind::ALL.len() - 1);
+        assert!(ActionKind::columns(&[rename("6А")]).contains(&ActionKind::RenameChat));
     }
 
     #[test]

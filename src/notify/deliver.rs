@@ -392,6 +392,12 @@ mod tests {
         async fn make_admin(&self, _: i64, _: i64, _: &[String], _: &str) -> Result<(), ApiError> {
             Ok(())
         }
+        async fn chat_title(&self, _: i64) -> Result<Option<String>, ApiError> {
+            Ok(None)
+        }
+        async fn rename_chat(&self, _: i64, _: &str) -> Result<(), ApiError> {
+            Ok(())
+        }
         async fn send_message(&self, chat: i64, text: &str) -> Result<Message, ApiError> {
             *self.sends.lock().unwrap() += 1;
             let how = self.script.lock().unwrap().pop().unwrap_or(Send::Ok);

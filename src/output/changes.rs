@@ -118,10 +118,11 @@ fn changes_xlsx(
         .map(|(cs, _)| (cs.chat.chat_id, cs.chat.title.clone().unwrap_or_default()))
         .collect();
     let shown: HashMap<(i64, i64), String> = matches.iter().map(|m| ((m.chat_id, m.user_id), m.display_name.clone())).collect();
+    let kinds = ActionKind::columns(&c.actions);
     let mut summary = SheetData {
         name: "Сводка".into(),
         header: std::iter::once("Филиал".to_string())
-            .chain(ActionKind::ALL.iter().map(|k| k.title_ru().to_string()))
+            .chain(kinds.iter().map(|k| k.title_ru().to_string()))
             .collect(),
         rows: Vec::new(),
     };
@@ -142,11 +143,7 @@ fn changes_xlsx(
             continue;
         }
         let mut row = vec![label(b)];
-        row.extend(
-            ActionKind::ALL
-                .iter()
-                .map(|k| in_branch(c, b).filter(|a| a.kind() == *k).count().to_string()),
-        );
+        row.extend(kinds.iter().map(|k| in_branch(c, b).filter(|a| a.kind() == *k).count().to_string()));
         summary.rows.push(row);
     }
     summary.rows.push(vec![]);

@@ -21,6 +21,10 @@ pub trait Act: Send + Sync + 'static {
         alias: &str,
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
     fn send_message(&self, chat_id: i64, text: &str) -> impl Future<Output = Result<Message, ApiError>> + Send;
+    /// The chat's title now (`GET /chats/{chatId}`); None when it has none.
+    fn chat_title(&self, chat_id: i64) -> impl Future<Output = Result<Option<String>, ApiError>> + Send;
+    /// `PATCH /chats/{chatId}`: the new title, members not notified.
+    fn rename_chat(&self, chat_id: i64, title: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
     /// The chat's latest `count` (1..=100) messages, newest first.
     fn messages(&self, chat_id: i64, count: u32) -> impl Future<Output = Result<Vec<Message>, ApiError>> + Send;
     fn stats(&self) -> Stats;
@@ -50,6 +54,12 @@ impl Act for Client {
     }
     fn messages(&self, chat_id: i64, count: u32) -> impl Future<Output = Result<Vec<Message>, ApiError>> + Send {
         Client::messages(self, chat_id, count)
+    }
+    async fn chat_title(&self, chat_id: i64) -> Result<Option<String>, ApiError> {
+        Ok(Client::chat(self, chat_id).await?.title)
+    }
+    async fn rename_chat(&self, chat_id: i64, title: &str) -> Result<(), ApiError> {
+        Client::rename_chat(self, chat_id, title).await.map(|_| ())
     }
     fn stats(&self) -> Stats {
         Client::stats(self)

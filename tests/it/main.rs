@@ -31,6 +31,7 @@ mod platform_live;
 mod platform_rate;
 mod properties;
 mod reading;
+mod rename_chat;
 mod rollover;
 mod rules;
 mod samples;

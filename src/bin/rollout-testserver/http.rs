@@ -122,6 +122,11 @@ enum Outcome {
 
 type Answer = Response<Full<Bytes>>;
 
+/// What a request asked that the log line shows too (a response extension): the title and
+/// `notify` of `PATCH /chats/{id}` — a chat's title, never a person's name.
+#[derive(Clone)]
+struct Logged(Value);
+
 fn json_response(status: StatusCode, body: &Value) -> Answer {
     let mut r = Response::new(Full::new(Bytes::from(serde_json::to_vec(body).unwrap_or_default())));
     *r.status_mut() = status;
@@ -168,15 +173,16 @@ impl Server {
         };
         match self.answer(req, admitted, &method, &path, &raw_query).await {
             Outcome::Answer(r) => {
-                self.log_line(arrived, &method, &path, &raw_query, r.status().as_u16(), false);
+                let patch = r.extensions().get::<Logged>().map(|l| &l.0);
+                self.log_line(arrived, &method, &path, &raw_query, r.status().as_u16(), false, patch);
                 Ok(r)
             }
             Outcome::Dropped => {
-                self.log_line(arrived, &method, &path, &raw_query, 0, false);
+                self.log_line(arrived, &method, &path, &raw_query, 0, false, None);
                 Err(Dropped)
             }
             Outcome::Held(status) => {
-                self.log_line(arrived, &method, &path, &raw_query, status, true);
+                self.log_line(arrived, &method, &path, &raw_query, status, true, None);
                 // Never answered: hyper drops this future when the client goes away, and
                 // the process ends it when the server stops.
                 std::future::pending::<Result<Answer, Dropped>>().await
@@ -333,11 +339,18 @@ impl Server {
                 if let Some(r) = refusal(&state.access(chat), chat, "change_chat_info") {
                     return r;
                 }
-                match state.patch_chat(chat, req.body.as_ref().unwrap_or(&Value::Null)) {
+                let patch = req.body.clone().unwrap_or(Value::Null);
+                match state.patch_chat(chat, &patch) {
                     Some(c) => {
                         drop(state);
                         self.updates.notify_waiters();
-                        json_response(StatusCode::OK, &c)
+                        let mut r = json_response(StatusCode::OK, &c);
+                        r.extensions_mut().insert(Logged(json!({
+                            "chat_id": chat,
+                            "title": patch.get("title").cloned().unwrap_or(Value::Null),
+                            "notify": patch.get("notify").cloned().unwrap_or(Value::Null),
+                        })));
+                        r
                     }
                     None => not_found(chat),
                 }
@@ -445,7 +458,9 @@ impl Server {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn log_line(&self, arrived: Instant, method: &str, path: &str, raw_query: &str, status: u16, held: bool) {
+    /// One line per request; `patch`: what a `PATCH /chats/{id}` asked ([`Logged`]).
+    #[allow(clippy::too_many_arguments)]
+    fn log_line(&self, arrived: Instant, method: &str, path: &str, raw_query: &str, status: u16, held: bool, patch: Option<&Value>) {
         let Some(log) = &self.log else { return };
         // The token is never in the log: it only ever comes in the header, and a query
         // parameter that would carry it is cut out.
@@ -466,6 +481,9 @@ impl Server {
         });
         if held {
             line["held"] = json!(true);
+        }
+        if let Some(p) = patch {
+            line["patch"] = p.clone();
         }
         // One write per line, so a reader never sees half a line from us.
         let text = format!("{line}\n");

@@ -101,6 +101,7 @@ enum Method {
     Get,
     Post,
     Delete,
+    Patch,
 }
 
 /// A final answer that is not a success; `what` is added by the caller.
@@ -260,6 +261,23 @@ impl Client {
             )
             .await?;
         Ok(())
+    }
+
+    /// `PATCH /chats/{chatId}` with `{"title": title, "notify": false}`: renames the chat
+    /// without a notice to its members. `title` must be 1–200 characters
+    /// ([`crate::config::MAX_CHAT_TITLE_CHARS`]). The chat as the API answers it.
+    pub async fn rename_chat(&self, chat_id: i64, title: &str) -> Result<Chat, ApiError> {
+        let id = chat_id.to_string();
+        let body = serde_json::json!({ "title": title, "notify": false });
+        self.call(
+            Method::Patch,
+            &format!("чат {chat_id}, переименование"),
+            &["chats", &id],
+            &[],
+            Some(&body),
+            self.settings.timeout,
+        )
+        .await
     }
 
     /// `POST /chats/{chatId}/members/admins` with one admin: these permissions and alias.
@@ -427,6 +445,7 @@ impl Client {
             Method::Get => self.http.get(url.clone()),
             Method::Post => self.http.post(url.clone()),
             Method::Delete => self.http.delete(url.clone()),
+            Method::Patch => self.http.patch(url.clone()),
         };
         if let Some(b) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(b.to_vec());

@@ -32,6 +32,7 @@ mod platform_rate;
 mod properties;
 mod reading;
 mod rollover;
+mod rollover_cmd;
 mod rules;
 mod samples;
 mod server;

@@ -53,3 +53,25 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_later_proposal_for_the_same_year_replaces_the_earlier() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 7);
+        let rec = |day: &str, mapping: &str| RolloverRecord {
+            year: "2027/28".into(),
+            proposed_on: day.into(),
+            grace_date: "2027-10-01".into(),
+            mapping: mapping.into(),
+        };
+        store.record_rollover(&rec("2026-11-22", "{}")).unwrap();
+        store.record_rollover(&rec("2026-11-23", "{\"renames\":[]}")).unwrap();
+        assert_eq!(store.rollover("2027/28").unwrap(), Some(rec("2026-11-23", "{\"renames\":[]}")));
+        assert_eq!(store.rollover("2028/29").unwrap(), None);
+    }
+}

@@ -17,6 +17,7 @@ pub mod platform;
 pub mod purge;
 pub mod read_source;
 pub mod report;
+pub mod rollover;
 
 use clap::{Parser, Subcommand};
 use rollout::changes::{DiffOutcome, PlacedChat};
@@ -169,6 +170,11 @@ pub enum Command {
     /// Панель (OUT/report.html, открывается без интернета) и сводка для директора (OUT/usage.xlsx).
     #[command(after_help = "Примеры:\n  rollout report\n  rollout report --as-of 01.03.2027")]
     Report(report::Args),
+    /// Новый учебный год: предложить, куда переходят группы, кто выпускается, какие группы новые и как переименовать чаты (OUT/rollover.xlsx, OUT/rollover/chats-map.toml); на платформе ничего не меняет.
+    #[command(
+        after_help = "Примеры:\n  rollout rollover --to 2027/28\n  rollout rollover --to 2027-2028 --platform platform/\n\nГод — текущий учебный или следующий.\nКоды выхода: 0 — готово; 1 — есть группы, которые нужно решить вручную; 2 — ошибка в команде или rollout.toml."
+    )]
+    Rollover(rollover::Args),
     /// Основная работа: все этапы по порядку и короткая сводка в конце.
     #[command(
         after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным"
@@ -199,6 +205,7 @@ impl Command {
             Command::Plan { .. } => "plan",
             Command::Platform { .. } => "platform",
             Command::Report(_) => "report",
+            Command::Rollover(_) => "rollover",
             Command::Run(_) => "run",
             Command::ReadSource(_) => "__read-source",
         }
@@ -228,6 +235,7 @@ pub fn execute(mut cli: Cli) -> Result<Done> {
         Command::Plan { cmd } => plan::run(g, cmd),
         Command::Platform { cmd } => platform::run(g, cmd),
         Command::Report(a) => report::run(g, a),
+        Command::Rollover(a) => rollover::run(g, a),
     }
 }
 
@@ -404,7 +412,7 @@ pub fn parse_day(s: Option<&str>, today: chrono::NaiveDate) -> Result<chrono::Na
     }
 }
 
-fn check_platform_path(platform: Option<&Path>) -> Result<()> {
+pub fn check_platform_path(platform: Option<&Path>) -> Result<()> {
     match platform {
         Some(p) if !p.exists() => Err(Error::msg(format!(
             "--platform {}: такой папки или файла нет (нужна папка снимка платформы или файл выгрузки участников)",

@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod movement;
+pub mod rollover;
 pub mod roster;
 pub mod xlsx;
 

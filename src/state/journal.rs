@@ -473,7 +473,7 @@ mod tests {
         store.journal_finish(run).unwrap();
         assert_eq!(store.reference_roster("r3").unwrap().as_deref(), Some("r2"), "applied");
         assert_eq!(store.reference_roster("r2").unwrap().as_deref(), Some("r1"));
-        // The schema: version 6 is a column of its own.
-        assert_eq!(store.schema_version().unwrap(), 6);
+        // The schema: version 6 is a column of its own (later versions add tables).
+        assert!(store.schema_version().unwrap() >= 6);
     }
 }

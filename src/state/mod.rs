@@ -11,9 +11,11 @@
 pub mod journal;
 mod lock;
 mod remember;
+mod rollover;
 
 pub use lock::{WorkspaceLock, lock_workspace};
 pub use remember::{LinkRow, PurgeRefused, check_purge};
+pub use rollover::RolloverRecord;
 
 use crate::matching::Known;
 use crate::roster::{PersonKind, Roster};
@@ -98,7 +100,15 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`. Append only: a migration
 /// that has shipped is never edited.
-const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, journal::SCHEMA_6];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_1,
+    SCHEMA_2,
+    SCHEMA_3,
+    SCHEMA_4,
+    SCHEMA_5,
+    journal::SCHEMA_6,
+    rollover::SCHEMA_7,
+];
 
 /// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
 /// 0 → 1 only set the version on a store made by that code.

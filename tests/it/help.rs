@@ -38,6 +38,7 @@ const COMMANDS: &[&[&str]] = &[
     &["platform", "pull"],
     &["platform", "discover"],
     &["report"],
+    &["rollover"],
     &["run"],
 ];
 

@@ -33,6 +33,7 @@ mod properties;
 mod reading;
 mod rename_chat;
 mod rollover;
+mod rollover_cmd;
 mod rules;
 mod samples;
 mod server;

@@ -1,0 +1,147 @@
+//! `rollout rollover --to 2027/28`: the next school year's structure, proposed for review
+//! (issue 16). It reads the roster and the platform's placed chats, calls
+//! [`rollout::rollover::propose`], writes `OUT/rollover.xlsx` and
+//! `OUT/rollover/chats-map.toml`, records the proposal in the state store (one per year,
+//! replaced by a later run) and prints a summary. Nothing on the platform is changed.
+//!
+//! The grace date (graduates are not removed before it) is `grace_days` after the later of
+//! the proposal's day and 1 September of the target year. For the later parts: the diff
+//! reads the proposal back with `Store::rollover("2027/28")` — `mapping` is JSON
+//! `{"groups": [{branch, from, course, fate: advance|graduate|keep|unknown, to, to_course,
+//! reason}], "new_groups": [{branch, name, course}], "renames": [{chat_id, group,
+//! from_title, to_title}], "problems": [..]}`.
+
+use super::{Global, Workspace, say};
+use rollout::error::{Done, Error, Result};
+use rollout::platform::place::Placement;
+use rollout::rollover::{self, Fate, Proposal};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Учебный год, в который переходят группы: 2027/28 или 2027-2028 (текущий или следующий).
+    #[arg(long, value_name = "ГОД")]
+    to: String,
+    /// Папка снимка платформы или файл выгрузки участников (по умолчанию: [platform] из rollout.toml).
+    #[arg(long, value_name = "ПУТЬ")]
+    platform: Option<PathBuf>,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Done> {
+    let ws = Workspace::load(g)?;
+    let year = rollover::school_year(&a.to).map_err(|e| Error::msg(format!("--to: {e}")))?;
+    rollover::check_target(year, ws.today).map_err(|e| Error::msg(format!("--to: {e}")))?;
+    super::check_platform_path(a.platform.as_deref())?;
+    super::begin_outputs(&ws, "rollover");
+    let loaded = ws.roster(g.quiet)?;
+
+    // The chats as `diff` places them: (id, title, group) for the rules, the placement for
+    // chats-map.toml.
+    let mut placements: HashMap<i64, Placement> = HashMap::new();
+    let mut chats: Vec<(i64, String, Option<String>)> = Vec::new();
+    let source = rollout::platform::source(&ws.cfg, a.platform.as_deref(), &ws.reader());
+    let have_platform = source.is_some();
+    if let Some(source) = source {
+        let state = source
+            .load()
+            .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context("не удалось прочитать платформу")))?;
+        for w in &state.warnings {
+            eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
+        }
+        for (c, p) in rollout::changes::compute::place_chats(&ws.cfg, &loaded, state) {
+            let Some(title) = c.chat.title.clone() else { continue };
+            let group = p.as_ref().ok().and_then(|p| p.group.clone());
+            if let Ok(p) = p {
+                placements.insert(c.chat.chat_id, p);
+            }
+            chats.push((c.chat.chat_id, title, group));
+        }
+    }
+
+    let p = rollover::propose(ws.cfg.profile, &ws.cfg.rollover, year, &loaded.roster, &chats);
+    // Counted from the day the target year begins when the proposal is made before it: a
+    // proposal in November for the next year must not remove this year's last grade.
+    let grace = rollover::grace_date(ws.today.max(year.first_day()), &ws.cfg.rollover);
+
+    let xlsx_path = ws.out.join("rollover.xlsx");
+    let book = rollout::output::rollover::xlsx_bytes(&xlsx_path, &p).map_err(Error::output)?;
+    rollout::output::write_private(&xlsx_path, &book)
+        .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", xlsx_path.display()))))?;
+    let map_path = ws.out.join("rollover").join("chats-map.toml");
+    let map = rollout::output::rollover::chats_map(&p, &placements, ws.cfg.branches.len() > 1);
+    rollout::output::write_private(&map_path, map.as_bytes())
+        .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", map_path.display()))))?;
+
+    let mut store = ws.store()?;
+    store.record_rollover(&rollout::state::RolloverRecord {
+        year: p.year.to_string(),
+        proposed_on: ws.today.format("%Y-%m-%d").to_string(),
+        grace_date: grace.format("%Y-%m-%d").to_string(),
+        mapping: mapping_json(&p),
+    })?;
+
+    if !g.quiet {
+        summary(&ws, &p, grace, have_platform, &xlsx_path, &map_path);
+    }
+    Ok(if p.problems.is_empty() { Done::Clean } else { Done::Problems })
+}
+
+/// The proposal as the state store keeps it: groups, new groups, renames.
+pub fn mapping_json(p: &Proposal) -> String {
+    let groups: Vec<serde_json::Value> = p
+        .mapping
+        .iter()
+        .map(|m| {
+            let (fate, to, course, reason) = match &m.fate {
+                Fate::Advance { to, course } => ("advance", Some(to.clone()), course.clone(), None),
+                Fate::Graduate => ("graduate", None, None, None),
+                Fate::Keep => ("keep", None, None, None),
+                Fate::Unknown { reason } => ("unknown", None, None, Some(reason.clone())),
+            };
+            serde_json::json!({"branch": m.branch, "from": m.from, "course": m.course, "fate": fate, "to": to, "to_course": course, "reason": reason})
+        })
+        .collect();
+    let new_groups: Vec<serde_json::Value> = p
+        .new_groups
+        .iter()
+        .map(|g| serde_json::json!({"branch": g.branch, "name": g.name, "course": g.course}))
+        .collect();
+    let renames: Vec<serde_json::Value> = p
+        .renames
+        .iter()
+        .map(|r| serde_json::json!({"chat_id": r.chat_id, "group": r.group, "from_title": r.from_title, "to_title": r.to_title}))
+        .collect();
+    serde_json::json!({"groups": groups, "new_groups": new_groups, "renames": renames, "problems": p.problems}).to_string()
+}
+
+fn summary(ws: &Workspace, p: &Proposal, grace: chrono::NaiveDate, have_platform: bool, xlsx: &std::path::Path, map: &std::path::Path) {
+    let count = |f: fn(&Fate) -> bool| p.mapping.iter().filter(|m| f(&m.fate)).count();
+    let advancing = count(|f| matches!(f, Fate::Advance { .. }));
+    let keeping = count(|f| matches!(f, Fate::Keep));
+    say!("Переход в {} учебный год (предложение, на платформе ничего не изменено):", p.year);
+    say!("  переходят в следующий класс или курс: {advancing}");
+    say!("  выпускаются: {}", p.graduating.len());
+    if keeping > 0 {
+        say!("  остаются как есть: {keeping}");
+    }
+    say!("  новые группы: {}", p.new_groups.len());
+    say!("  решить вручную: {}", p.problems.len());
+    if have_platform {
+        say!("  чатов переименовать: {}", p.renames.len());
+    } else {
+        say!(
+            "  чатов переименовать: — (данных платформы нет: {})",
+            super::platform_advice(&ws.cfg)
+        );
+    }
+    for problem in &p.problems {
+        say!("    {problem}");
+    }
+    say!("Выпускники будут удалены не раньше {}.", grace.format("%d.%m.%Y"));
+    say!(
+        "Проверьте {}; записи [[chats.map]] для новых названий — {}.",
+        xlsx.display(),
+        map.display()
+    );
+}

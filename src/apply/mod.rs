@@ -498,31 +498,12 @@ async fn rename<A: Act>(act: &A, ctx: &RunContext, seq: i64, step: &Step, pendin
     if !pending && !ctx.pending(seq).await {
         return Outcome::Left;
     }
-    let mut last = None;
-    for _ in 0..MAX_ATTEMPTS {
-        let n = ctx.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        CrashHook::fire(ctx.hook, CrashPoint::BeforeCall, n);
-        let answer = act.rename_chat(step.chat_id, title).await;
-        CrashHook::fire(ctx.hook, CrashPoint::AfterAnswer, n);
-        match answer {
-            Ok(()) => return Outcome::Done,
-            Err(e @ ApiError::Uncertain { .. }) => match act.chat_title(step.chat_id).await {
-                Ok(t) if titled(step, t.as_deref()) => return Outcome::Done,
-                Ok(_) => last = Some(e),
-                Err(r) if is_fatal(&r) => return ctx.stop(r),
-                Err(r) => return failed(&r),
-            },
-            Err(e) if is_fatal(&e) => return ctx.stop(e),
-            Err(e) => return failed(&e),
-        }
-    }
-    Outcome::Failed {
-        code: "uncertain".into(),
-        message: match last {
-            Some(e) => format!("неизвестно, выполнено ли ({MAX_ATTEMPTS} попытки): {e}"),
-            None => "неизвестно, выполнено ли".into(),
-        },
-    }
+    attempts(
+        ctx,
+        || act.rename_chat(step.chat_id, title),
+        || async { act.chat_title(step.chat_id).await.map(|t| titled(step, t.as_deref())) },
+    )
+    .await
 }
 
 /// The one call of a step.
@@ -599,23 +580,37 @@ pub async fn carry_out<A: Act>(act: &A, ctx: &RunContext, seq: i64, step: &Step,
     if !pending && !ctx.pending(seq).await {
         return Outcome::Left;
     }
+    attempts(
+        ctx,
+        || call(act, step),
+        || async { read(step.chat_id).await.map(|m| as_intended(step, m.as_ref())) },
+    )
+    .await
+}
+
+/// The call with bounded attempts: an uncertain answer is settled by `settled` (the state
+/// read back: carried out → done; not → the call again).
+async fn attempts<C, CF, S, SF>(ctx: &RunContext, call: C, settled: S) -> Outcome
+where
+    C: Fn() -> CF,
+    CF: std::future::Future<Output = Result<(), ApiError>>,
+    S: Fn() -> SF,
+    SF: std::future::Future<Output = Result<bool, ApiError>>,
+{
     let mut last = None;
     for _ in 0..MAX_ATTEMPTS {
         let n = ctx.calls.fetch_add(1, Ordering::SeqCst) + 1;
         CrashHook::fire(ctx.hook, CrashPoint::BeforeCall, n);
-        let answer = call(act, step).await;
+        let answer = call().await;
         CrashHook::fire(ctx.hook, CrashPoint::AfterAnswer, n);
         match answer {
             Ok(()) => return Outcome::Done,
-            Err(e @ ApiError::Uncertain { .. }) => {
-                // Settle by reading: carried out → done; not → the call again.
-                match read(step.chat_id).await {
-                    Ok(m) if as_intended(step, m.as_ref()) => return Outcome::Done,
-                    Ok(_) => last = Some(e),
-                    Err(r) if is_fatal(&r) => return ctx.stop(r),
-                    Err(r) => return failed(&r),
-                }
-            }
+            Err(e @ ApiError::Uncertain { .. }) => match settled().await {
+                Ok(true) => return Outcome::Done,
+                Ok(false) => last = Some(e),
+                Err(r) if is_fatal(&r) => return ctx.stop(r),
+                Err(r) => return failed(&r),
+            },
             Err(e) if is_fatal(&e) => return ctx.stop(e),
             Err(e) => return failed(&e),
         }

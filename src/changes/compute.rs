@@ -8,6 +8,7 @@ use crate::human::timing;
 use crate::matching::{Expected, Matcher, MemberMatch, Status as MatchStatus, Tier};
 use crate::platform::place::{ChatPlacer, Placement};
 use crate::platform::{ChatState, PlatformState};
+use crate::rollover::effect::Effect;
 use crate::roster::{Loaded, PersonKind};
 use crate::state::Store;
 use anyhow::Context;
@@ -29,6 +30,9 @@ pub struct DiffOutcome {
     /// recorded with the shown change set: later runs count their leavers from the roster
     /// of the last change set approved or applied.
     pub roster_hash: String,
+    /// A rollover proposal for the admin (Russian, for stderr): not in effect on last
+    /// year's lists, the lists compared with it, graduates' removals put off.
+    pub rollover_notes: Vec<String>,
 }
 
 impl DiffOutcome {
@@ -69,12 +73,20 @@ impl DiffOutcome {
 
 /// Places every chat of the platform.
 pub fn place_chats(cfg: &Config, loaded: &Loaded, state: PlatformState) -> Vec<PlacedChat> {
+    place_chats_with(cfg, loaded, state, None)
+}
+
+/// Places every chat of the platform; a rollover proposal in effect places the chats of
+/// the groups it moves or graduates ([`Effect::place`]).
+pub fn place_chats_with(cfg: &Config, loaded: &Loaded, state: PlatformState, effect: Option<&Effect>) -> Vec<PlacedChat> {
     let placer = ChatPlacer::new(cfg, &loaded.roster);
     state
         .chats
         .into_iter()
         .map(|c| {
-            let p = placer.place(&c.chat);
+            let p = effect
+                .and_then(|e| e.place(c.chat.chat_id))
+                .unwrap_or_else(|| placer.place(&c.chat));
             (c, p)
         })
         .collect()
@@ -108,16 +120,24 @@ pub fn offline_parts(cfg: &Config, loaded: &Loaded, store: &Store) -> anyhow::Re
         .collect())
 }
 
-/// Computes the change set.
-pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Store) -> anyhow::Result<DiffOutcome> {
+/// Computes the change set on `today` (a rollover proposal takes effect by the day).
+pub fn compute(
+    cfg: &Config,
+    loaded: &Loaded,
+    state: PlatformState,
+    store: &Store,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<DiffOutcome> {
     let t = std::time::Instant::now();
     // The platform counts in the hash by what the diff reads of it, not by its bytes.
     let platform = state.canonical();
-    let chats = place_chats(cfg, loaded, state);
+    let rollover = crate::rollover::effect::status(cfg, store, &loaded.roster, today)?;
+    let effect = rollover.effect();
+    let chats = place_chats_with(cfg, loaded, state, effect);
     let expected = Expected::build(&loaded.roster, cfg.profile);
     let known = store.known()?;
     let roster_hash = crate::history::content_hash(&loaded.roster);
-    let leavers = Leavers::find(cfg, loaded, store, &roster_hash)?;
+    let leavers = Leavers::find(cfg, loaded, store, &roster_hash, effect)?;
     let for_matching: Vec<(&ChatState, Option<Placement>)> = chats.iter().map(|(c, p)| (c, p.as_ref().ok().cloned())).collect();
     let matches = match &leavers {
         Some(l) => {
@@ -139,12 +159,34 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
         expected: &expected,
         children_history: &children,
         leavers: leavers.as_ref(),
+        rollover: effect,
     };
     let mut actions = super::diff(&input);
-    let previous = store.roster_sizes()?;
+    let mut previous = store.roster_sizes()?;
     let partly = safety::hold_partly_read(&loaded.partly_read, &mut actions);
+    let graduates = effect.map(|e| safety::take_graduates(e, &mut actions)).unwrap_or_default();
+    if let (Some(_), Some(l)) = (effect, &leavers) {
+        expect_graduation(cfg, l, &mut previous);
+    }
     let mut assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
     assessment.held_reasons.splice(0..0, partly);
+    let mut rollover_notes = rollover.notes();
+    if let Some(e) = effect {
+        if today < e.grace_date {
+            if !graduates.is_empty() {
+                rollover_notes.push(format!(
+                    "переход в {}: {} выпускников и их родителей из чатов выпускных групп отложены до {} ([rollover] grace_days)",
+                    e.year,
+                    crate::human::ru_count(graduates.len(), ["удаление", "удаления", "удалений"]),
+                    e.grace_date.format("%d.%m.%Y")
+                ));
+            }
+        } else if let Some(hold) = safety::hold_graduates(e, &graduates) {
+            assessment.held_reasons.push(hold);
+            actions.extend(graduates);
+            super::diff::sort(cfg, &mut actions);
+        }
+    }
     // The hash: sources, rollout.toml, the platform's canonical projection, people's decisions, and the
     // remembered identities that made removals (no timestamps).
     let mut parts = offline_part_bytes(cfg, loaded)?;
@@ -164,6 +206,15 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
     // no history leavers keeps the hash it always had).
     if let Some(l) = &leavers {
         parts.push(("previous_roster".into(), l.reference.clone().into_bytes()));
+    }
+    // A rollover proposal in effect: what it says, and whether the graduates' grace date
+    // has passed (the same inputs a day later remove the graduates: another change set).
+    if let Some(e) = effect {
+        let passed = if today < e.grace_date { "before" } else { "after" };
+        parts.push((
+            "rollover".into(),
+            format!("{}|{}|{passed}|{}", e.year, e.grace_date, e.stored.to_json()).into_bytes(),
+        ));
     }
     let hash = super::inputs_hash(&parts);
     let part_hashes = parts
@@ -195,7 +246,48 @@ pub fn compute(cfg: &Config, loaded: &Loaded, state: PlatformState, store: &Stor
         chats,
         assessment,
         roster_hash,
+        rollover_notes,
     })
+}
+
+/// The roster sizes of the last accepted run less the graduates (students of the
+/// graduating groups of the previous roster, and parents with no child left on the roster):
+/// a September roster without last year's graduates is no truncated file.
+fn expect_graduation(cfg: &Config, l: &Leavers, sizes: &mut std::collections::BTreeMap<(String, String), usize>) {
+    let graduated = |p: &crate::roster::Person| p.groups.iter().any(|g| g.group.ends_with(" (выпуск)"));
+    // The students gone as graduates; each parent's children on the previous roster.
+    let gone_graduates: HashSet<&str> = l
+        .people
+        .iter()
+        .filter(|p| p.kind == PersonKind::Student && graduated(p))
+        .map(|p| p.id.as_str())
+        .collect();
+    let mut children: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    for g in &l.previous.guardians {
+        children.entry(g.parent_id.as_str()).or_default().push(g.student_id.as_str());
+    }
+    for p in &l.people {
+        let branches: Vec<&str> = match p.kind {
+            PersonKind::Student if gone_graduates.contains(p.id.as_str()) => p.branches.iter().map(String::as_str).collect(),
+            PersonKind::Parent => {
+                let kids = children.get(p.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+                let all_graduated = !kids.is_empty() && kids.iter().all(|c| gone_graduates.contains(c));
+                if all_graduated {
+                    p.branches.iter().map(String::as_str).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        };
+        for b in branches {
+            if cfg.branches.iter().any(|x| x.name == b)
+                && let Some(n) = sizes.get_mut(&(b.to_string(), p.kind.code().to_string()))
+            {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
 }
 
 /// Why `rollout approve HASH` refuses.

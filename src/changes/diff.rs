@@ -30,6 +30,8 @@ pub struct DiffInput<'a> {
     /// The roster of the last change set approved or applied and who left it, when the
     /// history has it.
     pub leavers: Option<&'a super::leavers::Leavers>,
+    /// A rollover proposal in effect: the titles it gives chats ([`renames`]).
+    pub rollover: Option<&'a crate::rollover::effect::Effect>,
 }
 
 /// The platform side: which chat is which placement, and who is in it.
@@ -766,18 +768,28 @@ fn admins(input: &DiffInput<'_>, m: &Memberships<'_>, people: &HashMap<&str, &Pe
 /// `rename_chat` for every placed chat of `[[chats.map]]` whose entry has a `title` the
 /// chat does not have (one per chat; its members need not be known).
 fn renames(input: &DiffInput<'_>) -> Vec<Action> {
-    let titles: HashMap<i64, &str> = input
-        .cfg
-        .chat_map
-        .iter()
-        .filter_map(|e| Some((e.chat_id, e.title.as_deref()?)))
-        .collect();
+    // (title, why): rollout.toml's entry first, then the rollover proposal's.
+    let mut titles: HashMap<i64, (&str, String)> = HashMap::new();
+    for e in &input.cfg.chat_map {
+        if let Some(t) = e.title.as_deref() {
+            titles.entry(e.chat_id).or_insert((t, "по rollout.toml".into()));
+        }
+    }
+    if let Some(r) = input.rollover {
+        for (cs, _) in input.chats {
+            if let Some(t) = r.title(cs.chat.chat_id) {
+                titles
+                    .entry(cs.chat.chat_id)
+                    .or_insert((t, format!("по переходу в {} учебный год", r.year)));
+            }
+        }
+    }
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (cs, placement) in input.chats {
         let Ok(place) = placement else { continue };
         let id = cs.chat.chat_id;
-        let Some(to) = titles.get(&id) else { continue };
+        let Some((to, why)) = titles.get(&id) else { continue };
         let from = cs.chat.title.as_deref().unwrap_or("");
         if from.trim() == *to || !seen.insert(id) {
             continue;
@@ -790,7 +802,7 @@ fn renames(input: &DiffInput<'_>) -> Vec<Action> {
                 to: to.to_string(),
             },
             ReasonCode::ChatTitleDiffers,
-            format!("название чата «{}» — по rollout.toml «{to}»", from.trim()),
+            format!("название чата «{}» — {why} «{to}»", from.trim()),
             None,
         ));
     }
@@ -799,7 +811,7 @@ fn renames(input: &DiffInput<'_>) -> Vec<Action> {
 
 /// A stable order: branch as in rollout.toml, group, audience, subject, kind, chat, user, person;
 /// one action per id.
-fn sort(cfg: &Config, actions: &mut Vec<Action>) {
+pub(super) fn sort(cfg: &Config, actions: &mut Vec<Action>) {
     let order: HashMap<&str, usize> = cfg.branches.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
     actions.sort_by_cached_key(|a| {
         (

@@ -33,7 +33,15 @@ impl Leavers {
     /// The leavers of this run, or None: a source unreadable (a roster missing a file would
     /// show everyone in it as having left), no change set approved or applied yet, or its
     /// roster not in the history.
-    pub fn find(cfg: &Config, loaded: &Loaded, store: &Store, current: &str) -> anyhow::Result<Option<Leavers>> {
+    /// A rollover proposal in effect reads the previous roster in the new year's group names
+    /// ([`crate::rollover::effect::Effect::translate`]).
+    pub fn find(
+        cfg: &Config,
+        loaded: &Loaded,
+        store: &Store,
+        current: &str,
+        rollover: Option<&crate::rollover::effect::Effect>,
+    ) -> anyhow::Result<Option<Leavers>> {
         if !loaded.complete() || loaded.roster.people.is_empty() {
             return Ok(None);
         }
@@ -64,7 +72,10 @@ impl Leavers {
                 return Ok(None);
             }
         };
-        let previous = recorded.roster;
+        let mut previous = recorded.roster;
+        if let Some(r) = rollover {
+            r.translate(&mut previous);
+        }
         let load_compared = if !recorded.load_known || previous.teaching.is_empty() {
             false
         } else if loaded.roster.teaching.is_empty() {

@@ -266,3 +266,42 @@ pub fn hold_partly_read(partly: &[crate::roster::PartlyRead], actions: &mut Vec<
     }
     holds
 }
+
+/// The graduates' removals of a proposal in effect (issue 16): removals of students and
+/// parents from the chats of graduating groups set aside («11А (выпуск)»). Taken out of
+/// `actions` before the thresholds are assessed: they are over `max_remove` by design, and
+/// [`hold_graduates`] holds the change set for them with its own reason.
+pub fn take_graduates(effect: &crate::rollover::effect::Effect, actions: &mut Vec<Action>) -> Vec<Action> {
+    let mut taken = Vec::new();
+    actions.retain(|a| {
+        let graduate = matches!(
+            (&a.change, removed_kind(a.reason.code)),
+            (super::Change::Remove { place, .. }, Some(PersonKind::Student | PersonKind::Parent)) if effect.is_graduating(place)
+        );
+        if graduate {
+            taken.push(a.clone());
+        }
+        !graduate
+    });
+    taken
+}
+
+/// The hold for graduates' removals, planned from the grace date on: always, whatever the
+/// thresholds say.
+pub fn hold_graduates(effect: &crate::rollover::effect::Effect, graduates: &[Action]) -> Option<Hold> {
+    if graduates.is_empty() {
+        return None;
+    }
+    let mut groups: Vec<&str> = graduates.iter().filter_map(|a| a.group()).collect();
+    groups.sort();
+    groups.dedup();
+    Some(Hold {
+        fact: format!(
+            "переход в {} учебный год: {} выпускников и их родителей из чатов выпускных групп ({}) — такие удаления по замыслу больше порогов [safety] max_remove и max_shrink, поэтому набор всегда ждёт проверки",
+            effect.year,
+            crate::human::ru_count(graduates.len(), ["удаление", "удаления", "удалений"]),
+            groups.join(", ")
+        ),
+        ask: Ask::Threshold,
+    })
+}

@@ -342,6 +342,11 @@ fn admissible(ws: &Workspace, store: &Store, d: &DiffOutcome) -> Result<String> 
         reasons.push("он показан прежней версией rollout".to_string());
     }
     reasons.extend(changed_inputs(ws, &keys, &differs));
+    if differs("rollover") {
+        reasons.push(
+            "переход в новый учебный год: изменилось предложение (rollout rollover) или наступила дата удаления выпускников".to_string(),
+        );
+    }
     // New actions are named when the platform brought them (or nothing else explains them).
     if !new.is_empty() && (differs("platform") || reasons.is_empty()) {
         let list: Vec<String> = new.iter().map(|(k, n)| k.count_ru(*n)).collect();

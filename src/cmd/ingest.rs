@@ -56,6 +56,16 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     if writes_roster {
         ws.record_history(&loaded, if run { "run" } else { "ingest" });
     }
+    // The new year's lists compared with a rollover proposal (`run` says it with the diff).
+    if !run {
+        match rollout::rollover::effect::status(&ws.cfg, &ws.store()?, &loaded.roster, ws.today) {
+            Ok(status) => status.notes().iter().for_each(|n| eprintln!("rollout: {n}")),
+            Err(e) => eprintln!(
+                "rollout: внимание: предложение перехода в новый учебный год не прочитано: {}",
+                rollout::error::one_line_ru(&e)
+            ),
+        }
+    }
     let t = std::time::Instant::now();
     let written = super::write_roster(&ws, &loaded, writes_roster)?;
     rollout::human::timing("write", t);

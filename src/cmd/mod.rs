@@ -446,7 +446,10 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
             problems: unknown_groups,
         }));
     }
-    let d = rollout::changes::compute(&ws.cfg, loaded, state, store).map_err(Error::Unreadable)?;
+    let d = rollout::changes::compute(&ws.cfg, loaded, state, store, ws.today).map_err(Error::Unreadable)?;
+    for note in &d.rollover_notes {
+        eprintln!("rollout: {note}");
+    }
     Ok(Some(d))
 }
 

@@ -5,11 +5,11 @@
 //! replaced by a later run) and prints a summary. Nothing on the platform is changed.
 //!
 //! The grace date (graduates are not removed before it) is `grace_days` after the later of
-//! the proposal's day and 1 September of the target year. For the later parts: the diff
-//! reads the proposal back with `Store::rollover("2027/28")` — `mapping` is JSON
-//! `{"groups": [{branch, from, course, fate: advance|graduate|keep|unknown, to, to_course,
-//! reason}], "new_groups": [{branch, name, course}], "renames": [{chat_id, group,
-//! from_title, to_title}], "problems": [..]}`.
+//! the proposal's day and 1 September of the target year. The runs of the target year read
+//! the proposal back ([`rollout::rollover::effect`]); it is kept as JSON in the shape of
+//! [`rollout::rollover::record::Stored`]: the groups' fates, new groups, renames, problems,
+//! and for the runs after it the chats of the groups that change name or graduate (with
+//! their placement and `[[chats.map]]` entry then) and a few witnesses per such group.
 
 use super::{Global, Workspace, say};
 use rollout::error::{Done, Error, Result};
@@ -73,46 +73,20 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     rollout::output::write_private(&map_path, map.as_bytes())
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", map_path.display()))))?;
 
+    let mut placed: Vec<(i64, Placement)> = placements.iter().map(|(id, p)| (*id, p.clone())).collect();
+    placed.sort_by_key(|(id, _)| *id);
     let mut store = ws.store()?;
     store.record_rollover(&rollout::state::RolloverRecord {
         year: p.year.to_string(),
         proposed_on: ws.today.format("%Y-%m-%d").to_string(),
         grace_date: grace.format("%Y-%m-%d").to_string(),
-        mapping: mapping_json(&p),
+        mapping: rollover::record::Stored::new(&p, &loaded.roster, &placed, &ws.cfg.chat_map).to_json(),
     })?;
 
     if !g.quiet {
         summary(&ws, &p, grace, have_platform, &xlsx_path, &map_path);
     }
     Ok(if p.problems.is_empty() { Done::Clean } else { Done::Problems })
-}
-
-/// The proposal as the state store keeps it: groups, new groups, renames.
-pub fn mapping_json(p: &Proposal) -> String {
-    let groups: Vec<serde_json::Value> = p
-        .mapping
-        .iter()
-        .map(|m| {
-            let (fate, to, course, reason) = match &m.fate {
-                Fate::Advance { to, course } => ("advance", Some(to.clone()), course.clone(), None),
-                Fate::Graduate => ("graduate", None, None, None),
-                Fate::Keep => ("keep", None, None, None),
-                Fate::Unknown { reason } => ("unknown", None, None, Some(reason.clone())),
-            };
-            serde_json::json!({"branch": m.branch, "from": m.from, "course": m.course, "fate": fate, "to": to, "to_course": course, "reason": reason})
-        })
-        .collect();
-    let new_groups: Vec<serde_json::Value> = p
-        .new_groups
-        .iter()
-        .map(|g| serde_json::json!({"branch": g.branch, "name": g.name, "course": g.course}))
-        .collect();
-    let renames: Vec<serde_json::Value> = p
-        .renames
-        .iter()
-        .map(|r| serde_json::json!({"chat_id": r.chat_id, "group": r.group, "from_title": r.from_title, "to_title": r.to_title}))
-        .collect();
-    serde_json::json!({"groups": groups, "new_groups": new_groups, "renames": renames, "problems": p.problems}).to_string()
 }
 
 fn summary(ws: &Workspace, p: &Proposal, grace: chrono::NaiveDate, have_platform: bool, xlsx: &std::path::Path, map: &std::path::Path) {

@@ -10,7 +10,9 @@
 //!
 //! Same person means: the same СНИЛС hash; or, for a student, a shared group, phone or
 //! e-mail with the same birth date and a name at most two letters apart, or with the same
-//! name and another birth date; for a parent or staff, a shared phone or e-mail with the
+//! name and another birth date, or with the same name and no birth date on either side (a
+//! student without one is keyed by the group: across a rollover the previous roster is read
+//! in the new group names, `rollover::effect`); for a parent or staff, a shared phone or e-mail with the
 //! same first name and patronymic (a changed surname) or a name at most two letters apart,
 //! or a shared child (parents) or the same roles (staff) with a name at most two letters
 //! apart. A new id with two such candidates, or a candidate claimed by two new ids,
@@ -110,7 +112,12 @@ pub fn settle(
     if latest.hash == super::content_hash(roster) {
         return Ok(Vec::new());
     }
-    let previous = super::load(root, latest.run)?;
+    let mut previous = super::load(root, latest.run)?;
+    // Across a school year's rollover the previous roster is read in the new group names:
+    // a student without a birth date (whose id is made with the group) keeps the id.
+    if let Some((_, _, stored)) = crate::rollover::effect::stored_for(store, today)? {
+        crate::rollover::effect::translate_stored(&stored, &mut previous);
+    }
     let found = pin(roster, &previous);
     if !found.is_empty() {
         let rows: Vec<(String, String, PersonKind)> = found.iter().map(|p| (p.natural.clone(), p.pinned.clone(), p.kind)).collect();
@@ -280,7 +287,10 @@ fn same_person(new: &Person, nc: &Context, old: &Person, oc: &Context) -> bool {
             let shares = shares_contact(new, old) || new.groups.iter().any(|g| old.groups.contains(g));
             let corrected_name = new.birth_date.is_some() && new.birth_date == old.birth_date && close_name(&new.name, &old.name);
             let corrected_birth = new.birth_date != old.birth_date && same_name(&new.name, &old.name);
-            shares && (corrected_name || corrected_birth)
+            // No birth date on either side (the id is made with the group): the same name in
+            // a shared group — a group renamed, or the class moved up a year.
+            let undated = new.birth_date.is_none() && old.birth_date.is_none() && same_name(&new.name, &old.name);
+            shares && (corrected_name || corrected_birth || undated)
         }
         PersonKind::Parent => {
             let shared_child = match (nc.children.get(new.id.as_str()), oc.children.get(old.id.as_str())) {

@@ -38,6 +38,8 @@
 //! Inflected titles («Родители средней группы») are not renamed: the admin sees the chat
 //! unrenamed in the checklist.
 
+pub mod effect;
+pub mod record;
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -1486,6 +1486,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
     }
     t.push_str("\n# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n");
     t.push_str("\n# Who the .eml letters are from (no .eml is written without it).\n[letters]\nfrom = \"Приёмная колледжа <priem@college.example>\"\n");
+    t.push_str("\n# The new school year (rollout rollover): «ПК» programmes end with the third course.\n[rollover]\nlast_course_by_prefix = { \"ПК\" = 3 }\n");
     std::fs::write(dir.join("rollout.toml"), t)?;
     // The rollout plan the dashboard shows: written by hand, for these four branches.
     std::fs::create_dir_all(dir.join("plans"))?;

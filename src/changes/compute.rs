@@ -254,7 +254,7 @@ pub fn compute(
 /// graduating groups of the previous roster, and parents with no child left on the roster):
 /// a September roster without last year's graduates is no truncated file.
 fn expect_graduation(cfg: &Config, l: &Leavers, sizes: &mut std::collections::BTreeMap<(String, String), usize>) {
-    let graduated = |p: &crate::roster::Person| p.groups.iter().any(|g| g.group.ends_with(" (выпуск)"));
+    let graduated = |p: &crate::roster::Person| p.groups.iter().any(|g| crate::rollover::effect::is_graduated_name(&g.group));
     // The students gone as graduates; each parent's children on the previous roster.
     let gone_graduates: HashSet<&str> = l
         .people

@@ -91,6 +91,10 @@ pub(super) fn teachers_left_load(
         if !staff.contains_key(pid.as_str()) {
             continue; // Gone from the roster: a leaver of the roster, not of the load.
         }
+        // A class that graduated (a rollover proposal in effect) is taught by nobody now.
+        if crate::rollover::effect::is_graduated_name(group) {
+            continue;
+        }
         if !taught.contains(&(branch.as_str(), group.as_str())) {
             vanished.insert((branch.as_str(), group.as_str()));
             continue;

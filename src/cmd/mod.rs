@@ -439,7 +439,10 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     for w in placer.subjects_not_in_load() {
         eprintln!("rollout: внимание: rollout.toml: {w}");
     }
-    let unknown_groups = placer.check_map();
+    // Last year's entries of the chats a rollover proposal in effect places are not checked
+    // against this year's groups.
+    let rollover = rollout::rollover::effect::status(&ws.cfg, store, &loaded.roster, ws.today).map_err(Error::Unreadable)?;
+    let unknown_groups = placer.check_map(&|id| rollover.effect().is_some_and(|e| e.place(id).is_some()));
     if !unknown_groups.is_empty() {
         return Err(Error::usage(rollout::config::ConfigError::Invalid {
             path: ws.cfg.path.clone(),

@@ -126,7 +126,17 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         )));
     }
     let read = |i: &RunInfo| movement::frames(&root, i.run).map_err(Error::unreadable);
-    let changes = movement::compare(&read(&from)?, &read(&to)?).map_err(Error::unreadable)?;
+    // Across a school year's rollover the earlier list is read in the new year's group
+    // names: a class that moved up is no movement, graduates leave «11А (выпуск)».
+    let earlier = match rollout::rollover::effect::stored_for(&ws.store()?, to.recorded_on).map_err(Error::unreadable)? {
+        Some((_, _, stored)) => {
+            let mut roster = rollout::history::load(&root, from.run).map_err(Error::unreadable)?;
+            rollout::rollover::effect::translate_stored(&stored, &mut roster);
+            movement::frames_of(&roster).map_err(Error::unreadable)?
+        }
+        None => read(&from)?,
+    };
+    let changes = movement::compare(&earlier, &read(&to)?).map_err(Error::unreadable)?;
 
     super::begin_outputs(&ws, "movement");
     rollout::output::ensure_dir(&ws.out)

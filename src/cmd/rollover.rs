@@ -49,7 +49,11 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         for w in &state.warnings {
             eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
         }
-        for (c, p) in rollout::changes::compute::place_chats(&ws.cfg, &loaded, state) {
+        // Where the chats are this year: a proposal in effect for it places its chats.
+        let this_year = rollout::rollover::effect::status(&ws.cfg, &ws.store()?, &loaded.roster, ws.today).map_err(Error::Unreadable)?;
+        // (Not the proposal being made again: a proposal for the current year replaces it.)
+        let effect = this_year.effect().filter(|e| e.year != year);
+        for (c, p) in rollout::changes::compute::place_chats_with(&ws.cfg, &loaded, state, effect) {
             let Some(title) = c.chat.title.clone() else { continue };
             let group = p.as_ref().ok().and_then(|p| p.group.clone());
             if let Ok(p) = p {
@@ -69,7 +73,8 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     rollout::output::write_private(&xlsx_path, &book)
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", xlsx_path.display()))))?;
     let map_path = ws.out.join("rollover").join("chats-map.toml");
-    let map = rollout::output::rollover::chats_map(&p, &placements, ws.cfg.branches.len() > 1);
+    let mapped: std::collections::HashSet<i64> = ws.cfg.chat_map.iter().map(|e| e.chat_id).collect();
+    let map = rollout::output::rollover::chats_map(&p, &placements, ws.cfg.branches.len() > 1, &mapped);
     rollout::output::write_private(&map_path, map.as_bytes())
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", map_path.display()))))?;
 

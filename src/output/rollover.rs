@@ -95,7 +95,7 @@ fn one_line(s: &str) -> String {
 /// `chats-map.toml`: one `[[chats.map]]` entry per chat to rename, with the NEW group and
 /// the new `title`; `placements` are the chats' places now (by chat id), `branches` whether
 /// the workspace names branches. A chat without a placement is left out with a comment.
-pub fn chats_map(p: &Proposal, placements: &HashMap<i64, Placement>, branches: bool) -> String {
+pub fn chats_map(p: &Proposal, placements: &HashMap<i64, Placement>, branches: bool, mapped: &std::collections::HashSet<i64>) -> String {
     let mut text = format!(
         "# Предложение rollout rollover --to {}: записи [[chats.map]] для чатов, которые будут переименованы.\n\
          # Когда списки нового учебного года загружены, вставьте их в rollout.toml вместо прежних записей тех же чатов.\n\
@@ -113,17 +113,53 @@ pub fn chats_map(p: &Proposal, placements: &HashMap<i64, Placement>, branches: b
             continue;
         };
         let group = new_name(p, &pl.branch, &r.group).unwrap_or(&r.group);
-        text.push_str("[[chats.map]]\n");
-        text.push_str(&format!("chat_id = {}\n", r.chat_id));
-        if branches {
-            text.push_str(&format!("branch = {}\n", toml_str(&pl.branch)));
+        entry(&mut text, r.chat_id, pl, group, Some(&r.to_title), branches);
+    }
+    // Chats of `[[chats.map]]` whose group takes a new name and whose title stays: the entry
+    // with the new group; graduating chats: a reminder.
+    let renamed: std::collections::HashSet<i64> = p.renames.iter().map(|r| r.chat_id).collect();
+    let mut ids: Vec<&i64> = placements
+        .keys()
+        .filter(|id| mapped.contains(id) && !renamed.contains(id))
+        .collect();
+    ids.sort();
+    for id in ids {
+        let pl = &placements[id];
+        let Some(g) = pl.group.as_deref() else { continue };
+        if p.graduating.iter().any(|(b, x)| b == &pl.branch && x == g) {
+            text.push_str(&format!(
+                "\n# chat_id = {id}: чат выпускной группы «{}» — удалить чат через API нельзя; удалите его в приложении и уберите его запись\n",
+                one_line(g)
+            ));
+            continue;
         }
-        text.push_str(&format!("group = {}\n", toml_str(group)));
-        text.push_str(&format!("audience = {}\n", toml_str(pl.audience.code())));
-        if let Some(s) = &pl.subject {
-            text.push_str(&format!("subject = {}\n", toml_str(s)));
-        }
-        text.push_str(&format!("title = {}\n", toml_str(&r.to_title)));
+        let Some(to) =
+            new_name(p, &pl.branch, g).filter(|to| crate::normalize::groups::group_key(to) != crate::normalize::groups::group_key(g))
+        else {
+            continue;
+        };
+        text.push_str(&format!(
+            "\n# группа «{}» → «{}», название чата не меняется\n",
+            one_line(g),
+            one_line(to)
+        ));
+        entry(&mut text, *id, pl, to, None, branches);
     }
     text
+}
+
+fn entry(text: &mut String, chat_id: i64, pl: &Placement, group: &str, title: Option<&str>, branches: bool) {
+    text.push_str("[[chats.map]]\n");
+    text.push_str(&format!("chat_id = {chat_id}\n"));
+    if branches {
+        text.push_str(&format!("branch = {}\n", toml_str(&pl.branch)));
+    }
+    text.push_str(&format!("group = {}\n", toml_str(group)));
+    text.push_str(&format!("audience = {}\n", toml_str(pl.audience.code())));
+    if let Some(s) = &pl.subject {
+        text.push_str(&format!("subject = {}\n", toml_str(s)));
+    }
+    if let Some(t) = title {
+        text.push_str(&format!("title = {}\n", toml_str(t)));
+    }
 }

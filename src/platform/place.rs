@@ -172,10 +172,11 @@ impl<'a> ChatPlacer<'a> {
     /// normalisation; in the entry's branch when it names one): a group that is not would
     /// place a chat nowhere and turn into «create a chat» and moves. Each such entry is a
     /// problem naming it and the nearest roster group; a subject entry's subject that the
-    /// group's load does not have is one too.
-    pub fn check_map(&self) -> Vec<String> {
+    /// group's load does not have is one too. Entries for the chats in `superseded` (placed
+    /// by a rollover proposal in effect instead) are not checked.
+    pub fn check_map(&self, superseded: &dyn Fn(i64) -> bool) -> Vec<String> {
         let mut problems = Vec::new();
-        for e in &self.cfg.chat_map {
+        for e in self.cfg.chat_map.iter().filter(|e| !superseded(e.chat_id)) {
             let Some(g) = e.group.as_deref().filter(|g| !g.trim().is_empty()) else {
                 continue;
             };

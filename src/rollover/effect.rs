@@ -38,6 +38,11 @@ pub fn graduated_name(group: &str) -> String {
     format!("{group} (выпуск)")
 }
 
+/// Whether a group name is one [`graduated_name`] made.
+pub fn is_graduated_name(group: &str) -> bool {
+    group.ends_with(" (выпуск)")
+}
+
 /// Which year a roster is, by the proposal's witnesses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RosterYear {
@@ -230,7 +235,7 @@ impl Effect {
                 }
             }
         }
-        let notes = compare(&stored, roster);
+        let notes = compare_with(&stored, roster, &cfg.chat_map);
         Effect {
             year,
             grace_date,
@@ -317,6 +322,24 @@ fn translate(stored: &Stored, moves: &HashMap<(String, String), String>, roster:
 /// did not foresee, groups it foresaw that are not on the lists, graduating groups still
 /// there.
 pub fn compare(stored: &Stored, roster: &Roster) -> Vec<String> {
+    compare_with(stored, roster, &[])
+}
+
+/// [`compare`], less what the admin settled in `chat_map` since the proposal: a group that
+/// has a `[[chats.map]]` entry is known to the admin, and a group whose chats all have
+/// entries changed since the proposal was given somewhere.
+pub fn compare_with(stored: &Stored, roster: &Roster, chat_map: &[crate::config::ChatMapEntry]) -> Vec<String> {
+    let mapped: HashSet<String> = chat_map.iter().filter_map(|e| e.group.as_deref()).map(key).collect();
+    let settled = |branch: &str, from: &str| {
+        let chats: Vec<&StoredChat> = stored.chats.iter().filter(|c| c.branch == branch && c.group == from).collect();
+        !chats.is_empty()
+            && chats.iter().all(|c| {
+                chat_map
+                    .iter()
+                    .find(|e| e.chat_id == c.chat_id)
+                    .is_some_and(|e| Some(entry_fingerprint(e)) != c.entry)
+            })
+    };
     let mut foreseen: HashSet<(&str, String)> = HashSet::new();
     let mut out = Vec::new();
     let on_roster: HashSet<(&str, String)> = roster.groups.iter().map(|g| (g.branch.as_str(), key(&g.name))).collect();
@@ -328,11 +351,15 @@ pub fn compare(stored: &Stored, roster: &Roster) -> Vec<String> {
             "advance" => {
                 let Some(to) = &m.to else { continue };
                 foreseen.insert((m.branch.as_str(), key(to)));
-                if !on_roster.contains(&(m.branch.as_str(), key(to))) {
+                if !on_roster.contains(&(m.branch.as_str(), key(to))) && !settled(&m.branch, &m.from) {
+                    let what = if key(to) == key(&m.from) {
+                        format!("группа «{to}» переходит на следующий курс, но её нет в списках")
+                    } else {
+                        format!("«{}» → «{to}», но группы «{to}» нет в списках", m.from)
+                    };
                     out.push(format!(
-                        "{}по предложению «{}» → «{to}», но группы «{to}» нет в списках (переименована, разделена или объединена?) — её чаты не переназначены, укажите группу в [[chats.map]]",
-                        label(&m.branch),
-                        m.from
+                        "{}по предложению {what} (переименована, разделена или объединена?) — её чаты не переназначены, укажите группу в [[chats.map]]",
+                        label(&m.branch)
                     ));
                 }
             }
@@ -365,7 +392,7 @@ pub fn compare(stored: &Stored, roster: &Roster) -> Vec<String> {
     let mut seen = HashSet::new();
     for g in &roster.groups {
         let k = (g.branch.as_str(), key(&g.name));
-        if !foreseen.contains(&k) && seen.insert(k.clone()) {
+        if !foreseen.contains(&k) && !mapped.contains(&k.1) && seen.insert(k.clone()) {
             out.push(format!(
                 "{}группы «{}» нет в предложении (новая, переименованная или выделенная из другой?) — чат для неё будет предложено создать; если она продолжает группу прошлого года, укажите её чат в [[chats.map]]",
                 label(&g.branch),

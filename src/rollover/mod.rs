@@ -28,8 +28,9 @@
 //!   error text when the result is over the API's 200 characters.
 //! - [`first_year_groups`] names the groups that arrive: a school's entry grade
 //!   (`first_grade`, or 1, 5 or 10 — the largest not above the lowest grade on the roster)
-//!   with the lowest grade's letters; a college's freshest cohort per prefix with the new
-//!   admission year (course 1); a kindergarten's first list group, bare («Ясельная»: the
+//!   with the lowest grade's letters; a college's first-year groups per prefix with the next
+//!   admission year (course 1; a prefix that admitted nobody last year gets none), codes
+//!   counted the way the roster's groups with a course count them (`code_offset`); a kindergarten's first list group, bare («Ясельная»: the
 //!   admin names it).
 //! - [`propose`] puts it together for a roster and the chats' titles (plain
 //!   `(chat_id, title, group)` tuples) into a [`Proposal`]; [`grace_date`] is the day from
@@ -114,14 +115,28 @@ pub fn propose(
     chats: &[(i64, String, Option<String>)],
 ) -> Proposal {
     let mut problems = Vec::new();
+    // A college's groups without a course on the roster take it from the code, counted the
+    // way the groups with both count it.
+    let offset = if profile == Profile::College {
+        let known: Vec<(&str, Option<&str>)> = roster.groups.iter().map(|g| (g.name.as_str(), g.course.as_deref())).collect();
+        rules::code_offset(year, &known)
+    } else {
+        0
+    };
     let mapping: Vec<GroupMove> = roster
         .groups
         .iter()
-        .map(|g| GroupMove {
-            branch: g.branch.clone(),
-            from: g.name.clone(),
-            course: g.course.clone(),
-            fate: next_group(profile, cfg, year, &g.name, g.course.as_deref()),
+        .map(|g| {
+            let by_code = match g.course.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+                None if offset != 0 => rules::course_by_code(year, &g.name, offset),
+                _ => None,
+            };
+            GroupMove {
+                branch: g.branch.clone(),
+                from: g.name.clone(),
+                course: g.course.clone(),
+                fate: next_group(profile, cfg, year, &g.name, by_code.as_deref().or(g.course.as_deref())),
+            }
         })
         .collect();
     for m in &mapping {
@@ -176,7 +191,7 @@ pub fn propose(
         let Some(names) = by_branch.remove(g.branch.as_str()) else {
             continue;
         };
-        for name in first_year_groups(profile, cfg, year, &names) {
+        for name in first_year_groups(profile, cfg, year, &names, offset) {
             new_groups.push(NewGroup {
                 branch: g.branch.clone(),
                 course: (profile == Profile::College).then(|| "1".to_string()),

@@ -4,7 +4,7 @@
 //! Besides the groups' fates, new groups, renames and problems that `rollover.xlsx` shows,
 //! it keeps what the runs after it need and cannot work out again once the new year's
 //! lists replace the old ones:
-//! - `chats`: every chat placed for a group that changes its name or graduates, with its
+//! - `chats`: every chat placed for a group that advances or graduates, with its
 //!   placement then, its new group and title, and the `[[chats.map]]` entry it was placed
 //!   by (so an entry the admin edits afterwards wins over the proposal);
 //! - `witnesses`: a few students with a birth date (their ids do not depend on the group)
@@ -117,22 +117,25 @@ impl Stored {
                 }
             })
             .collect::<Vec<_>>();
-        // The groups whose chats and people the runs after need to follow: a new name, or
-        // graduating.
-        let changing: HashMap<(&str, &str), &StoredMove> = groups
+        // The groups whose chats the runs after place: advancing (a college group keeps its
+        // name, but the lists may call it otherwise: its chats are then placed nowhere, with
+        // the reason) or graduating.
+        let moving: HashMap<(&str, &str), &StoredMove> = groups
             .iter()
-            .filter(|m| match m.fate.as_str() {
-                "graduate" => true,
-                "advance" => m.to.as_deref().is_some_and(|to| key(to) != key(&m.from)),
-                _ => false,
-            })
+            .filter(|m| matches!(m.fate.as_str(), "graduate" | "advance"))
             .map(|m| ((m.branch.as_str(), m.from.as_str()), m))
+            .collect();
+        // The groups whose people tell a roster's year: a new name, or graduating.
+        let changing: HashMap<(&str, &str), &StoredMove> = moving
+            .iter()
+            .filter(|(_, m)| m.fate == "graduate" || m.to.as_deref().is_some_and(|to| key(to) != key(&m.from)))
+            .map(|(k, m)| (*k, *m))
             .collect();
         let titles: HashMap<i64, &str> = p.renames.iter().map(|r| (r.chat_id, r.to_title.as_str())).collect();
         let mut chats: Vec<StoredChat> = placed
             .iter()
             .filter_map(|(id, pl)| {
-                let m = changing.get(&(pl.branch.as_str(), pl.group.as_deref()?))?;
+                let m = moving.get(&(pl.branch.as_str(), pl.group.as_deref()?))?;
                 Some(StoredChat {
                     chat_id: *id,
                     branch: pl.branch.clone(),

@@ -214,6 +214,34 @@ fn cohort(name: &str, to: SchoolYear) -> Option<Cohort> {
     None
 }
 
+/// How this college's codes count: the roster's course less the course the code's
+/// admission year gives (`to.start - year`), when the groups with both agree — at least two,
+/// every one the same, and by at most one year («ИС-25-1» may be a first-year group of
+/// 2026/27 where codes carry the year before admission). 0 when nothing says otherwise.
+pub fn code_offset(to: SchoolYear, groups: &[(&str, Option<&str>)]) -> i32 {
+    let shifts: Vec<i32> = groups
+        .iter()
+        .filter_map(|(name, course)| {
+            let (n, _) = parse_course(course.as_deref()?)?;
+            let co = cohort(name, to)?;
+            Some(n as i32 - (to.start - co.year))
+        })
+        .collect();
+    match shifts.first() {
+        Some(&s) if shifts.len() >= 2 && shifts.iter().all(|&x| x == s) && (-1..=1).contains(&s) => s,
+        _ => 0,
+    }
+}
+
+/// The course a group without one on the roster is in, by its code and the college's
+/// [`code_offset`]: «3» for «ЛФ-23-1» in 2026/27 when codes lag a year; None without a year
+/// in the code.
+pub fn course_by_code(to: SchoolYear, group: &str, offset: i32) -> Option<String> {
+    let co = cohort(group, to)?;
+    let n = to.start - co.year + offset;
+    (co.year < to.start && n >= 1).then(|| n.to_string())
+}
+
 /// A course as the roster writes it: «2», «2 курс» → 2 and the digits' byte length.
 fn parse_course(course: &str) -> Option<(u32, usize)> {
     let c = course.trim();
@@ -484,7 +512,7 @@ pub fn rename_title(title: &str, from: &str, to: &str) -> Result<Option<String>,
 
 /// The groups that arrive in `to`, given the names of one branch's groups (see the
 /// module's doc comment for the choices), in natural order.
-pub fn first_year_groups(profile: Profile, cfg: &RolloverConfig, to: SchoolYear, groups: &[&str]) -> Vec<String> {
+pub fn first_year_groups(profile: Profile, cfg: &RolloverConfig, to: SchoolYear, groups: &[&str], offset: i32) -> Vec<String> {
     let mut out: Vec<String> = match profile {
         Profile::School => {
             let grades: Vec<(&str, Grade)> = groups
@@ -507,7 +535,9 @@ pub fn first_year_groups(profile: Profile, cfg: &RolloverConfig, to: SchoolYear,
                 .collect()
         }
         Profile::College => {
-            // Per prefix: the freshest cohort's codes with the new admission year.
+            // Per prefix with a first-year group now: the freshest cohort's codes with the
+            // new admission year, counted as the college counts ([`code_offset`]).
+            let admission = to.start + offset;
             let mut per_prefix: BTreeMap<String, Vec<(&str, Cohort)>> = BTreeMap::new();
             for g in groups {
                 if let Some(co) = cohort(g, to) {
@@ -516,17 +546,18 @@ pub fn first_year_groups(profile: Profile, cfg: &RolloverConfig, to: SchoolYear,
             }
             let mut out = Vec::new();
             for cohorts in per_prefix.values() {
-                let newest = cohorts.iter().map(|(_, c)| c.year).max().unwrap_or(to.start);
-                // The arrivals are on the roster already.
-                if newest >= to.start {
+                let newest = cohorts.iter().map(|(_, c)| c.year).max().unwrap_or(admission);
+                // The arrivals are on the roster already; or no group of the prefix was
+                // admitted last year (a programme no longer recruiting).
+                if newest >= admission || newest != admission - 1 {
                     continue;
                 }
                 for (name, c) in cohorts.iter().filter(|(_, c)| c.year == newest) {
                     let s = name.trim();
                     let year = if c.at.len() == 2 {
-                        format!("{:02}", to.start % 100)
+                        format!("{:02}", admission % 100)
                     } else {
-                        to.start.to_string()
+                        admission.to_string()
                     };
                     out.push(format!("{}{year}{}", &s[..c.at.start], &s[c.at.end..]));
                 }

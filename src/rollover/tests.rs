@@ -224,7 +224,7 @@ fn a_title_over_the_api_limit_is_an_error() {
 
 #[test]
 fn first_years_arrive_in_the_lowest_grade_with_its_letters() {
-    let first = |groups: &[&str], c: &RolloverConfig| first_year_groups(Profile::School, c, y(2027), groups);
+    let first = |groups: &[&str], c: &RolloverConfig| first_year_groups(Profile::School, c, y(2027), groups, 0);
     assert_eq!(first(&["1А", "1 Б", "2А", "11А"], &cfg()), ["1А", "1 Б"]);
     assert_eq!(first(&["2А", "3А", "2В"], &cfg()), ["1А", "1В"]);
     assert_eq!(first(&["5А", "5Б", "6А"], &cfg()), ["5А", "5Б"], "a school from grade 5");
@@ -245,17 +245,22 @@ fn first_years_of_a_college_per_prefix() {
         &cfg(),
         y(2026),
         &["ИС-24-1", "ИС-25-1", "ИС-25-2", "БУ-24-1", "ПК-2025", "ИС-1", "Юный техник"],
+        0,
     );
-    assert_eq!(got, ["БУ-26-1", "ИС-26-1", "ИС-26-2", "ПК-2026"]);
+    // «БУ» admitted nobody last year: no first-years of its own.
+    assert_eq!(got, ["ИС-26-1", "ИС-26-2", "ПК-2026"]);
+    // Codes a year behind (`code_offset` −1): «ИС-25-1» is the first course of 2026/27.
+    let lagging = first_year_groups(Profile::College, &cfg(), y(2027), &["ИС-25-1", "ИС-24-1"], -1);
+    assert_eq!(lagging, ["ИС-26-1"]);
 }
 
 #[test]
 fn first_years_of_a_kindergarten_and_of_supplementary() {
     assert_eq!(
-        first_year_groups(Profile::Kindergarten, &cfg(), y(2026), &["Младшая группа «Пчёлки»"]),
+        first_year_groups(Profile::Kindergarten, &cfg(), y(2026), &["Младшая группа «Пчёлки»"], 0),
         ["Ясельная"]
     );
-    assert!(first_year_groups(Profile::Supplementary, &cfg(), y(2026), &["Юный техник"]).is_empty());
+    assert!(first_year_groups(Profile::Supplementary, &cfg(), y(2026), &["Юный техник"], 0).is_empty());
 }
 
 fn group(branch: &str, name: &str, course: Option<&str>) -> Group {
@@ -380,4 +385,31 @@ fn a_proposal_for_a_college_renames_nothing_and_names_a_clash() {
 #[test]
 fn the_grace_date_counts_from_the_proposal() {
     assert_eq!(grace_date(day("2027-06-20"), &cfg()), day("2027-07-20"));
+}
+
+#[test]
+fn a_colleges_way_of_counting_courses_by_code_is_learnt_from_its_groups_with_both() {
+    // 2026/27 on the roster, rolling into 2027/28: codes lag a year here («ИС-25-1» is a
+    // first-year group).
+    let to = y(2027);
+    let groups = [("ИС-25-1", Some("1")), ("ИС-23-1", Some("3 курс")), ("ЛФ-23-1", None)];
+    assert_eq!(rules::code_offset(to, &groups), -1);
+    assert_eq!(rules::course_by_code(to, "ЛФ-23-1", -1).as_deref(), Some("3"));
+    // Disagreeing groups, or a single one, teach nothing.
+    assert_eq!(rules::code_offset(to, &[("ИС-25-1", Some("1")), ("ИС-23-1", Some("4"))]), 0);
+    assert_eq!(rules::code_offset(to, &[("ИС-25-1", Some("1"))]), 0);
+    // Through the proposal: «ЛФ-23-1» goes on to course 4 instead of graduating.
+    let mut roster = Roster::default();
+    for (name, course) in groups {
+        roster.groups.push(Group {
+            branch: "Главный".into(),
+            name: name.into(),
+            course: course.map(str::to_string),
+            curator_ids: vec![],
+            found_at: Location::default(),
+        });
+    }
+    let p = propose(Profile::College, &cfg(), to, &roster, &[]);
+    assert_eq!(p.mapping[2].fate, course("ЛФ-23-1", "4"));
+    assert!(p.graduating.is_empty(), "{:?}", p.graduating);
 }

@@ -34,6 +34,7 @@ mod reading;
 mod rename_chat;
 mod rollover;
 mod rollover_cmd;
+mod rollover_year;
 mod rules;
 mod samples;
 mod server;

@@ -303,6 +303,22 @@ impl Server {
                     None => json_response(StatusCode::OK, &json!({ "members": state.admins(chat), "marker": null })),
                 }
             }
+            "addMembers" => {
+                let mut state = self.lock();
+                if let Some(r) = refusal(&state.access(chat), chat, "add_remove_members") {
+                    return r;
+                }
+                let users: Vec<i64> = req
+                    .body
+                    .as_ref()
+                    .and_then(|b| b["user_ids"].as_array())
+                    .map(|a| a.iter().filter_map(Value::as_i64).collect())
+                    .unwrap_or_default();
+                match state.add_members(chat, &users) {
+                    Ok(()) => success(),
+                    Err(m) => failure(m),
+                }
+            }
             "removeMember" => {
                 let mut state = self.lock();
                 if let Some(r) = refusal(&state.access(chat), chat, "add_remove_members") {

@@ -230,6 +230,42 @@ impl State {
         Ok(())
     }
 
+    /// `POST /chats/{id}/members` (`addMembers`): users the server knows from another chat
+    /// join this one (tests stand in for people who join by link); a user seen nowhere, or
+    /// a chat the server does not have, is the `SimpleQueryResult` message.
+    pub fn add_members(&mut self, id: i64, users: &[i64]) -> Result<(), String> {
+        let mut joining = Vec::new();
+        for &u in users {
+            let known = self
+                .members
+                .values()
+                .flatten()
+                .flatten()
+                .find(|m| m.get("user_id").and_then(Value::as_i64) == Some(u))
+                .cloned()
+                .ok_or_else(|| format!("user {u} not found"))?;
+            joining.push(known);
+        }
+        let i = self.chat_index(id).ok_or("chat not found")?;
+        let list = self.members.entry(id).or_default().get_or_insert_with(Vec::new);
+        let mut added = 0;
+        for mut m in joining {
+            let u = m.get("user_id").and_then(Value::as_i64);
+            if list.iter().any(|x| x.get("user_id").and_then(Value::as_i64) == u) {
+                continue;
+            }
+            m["is_admin"] = json!(false);
+            m["is_owner"] = json!(false);
+            m["join_time"] = json!(now_ms());
+            list.push(m);
+            added += 1;
+        }
+        let n = self.chats[i].get("participants_count").and_then(Value::as_i64).unwrap_or(0);
+        self.chats[i]["participants_count"] = json!(n + added);
+        self.save();
+        Ok(())
+    }
+
     /// `POST /chats/{id}/members/admins`: every user must be a member; all or nothing.
     pub fn set_admins(&mut self, id: i64, admins: &[Value]) -> Result<(), String> {
         for a in admins {

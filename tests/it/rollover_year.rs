@@ -619,3 +619,44 @@ fn a_college_rolls_into_the_next_year_on_the_server() {
     assert!(actions(&last, "remove").is_empty(), "{last:#}");
     assert!(actions(&last, "rename_chat").is_empty(), "{last:#}");
 }
+
+#[test]
+fn last_years_lists_are_told_and_an_early_approval_never_covers_the_graduates() {
+    // Offline (the sample's snapshot): June approved, the proposal in August.
+    let ws = sample("school");
+    let run = |day: &str, args: &[&str]| {
+        let r = ws.run_env(args, &[("ROLLOUT_TODAY", day)]);
+        assert!(r.code <= 1, "{r}");
+        r
+    };
+    let changes = || -> Value { serde_json::from_str(&ws.read("out/changes.json")).unwrap() };
+    run("2027-06-01", &["diff"]);
+    run("2027-06-01", &["approve", changes()["hash"].as_str().unwrap()]);
+    run("2027-08-25", &["rollover", "--to", "2027/28"]);
+    // September with last year's lists still in sources/: said, and nothing of the proposal.
+    let r = run("2027-09-02", &["diff"]);
+    assert!(
+        r.stderr.contains(
+            "переход в 2027/28 учебный год не применён: списки, похоже, ещё прошлого года (25 из 25 проверочных учеников в прежних группах)"
+        ),
+        "{r}"
+    );
+    assert!(actions(&changes(), "rename_chat").is_empty());
+    // The new lists: approved before the grace date…
+    std::fs::remove_dir_all(ws.path().join("sources")).unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/next-year/school/sources"),
+        &ws.path().join("sources"),
+    );
+    let r = run("2027-09-02", &["ingest"]);
+    assert!(r.stderr.contains("переход в 2027/28: группы «8Б» нет в предложении"), "{r}");
+    run("2027-09-02", &["diff"]);
+    let september = changes();
+    run("2027-09-02", &["approve", september["hash"].as_str().unwrap()]);
+    // …is not an approval of the graduates' removals the same inputs plan after it.
+    run("2027-10-02", &["diff"]);
+    let october = changes();
+    assert_ne!(october["hash"], september["hash"]);
+    assert_eq!(october["status"], "held");
+    assert_eq!(actions(&october, "remove").len(), actions(&september, "remove").len() + 29);
+}

@@ -725,3 +725,20 @@ fn help_names_the_write_side_additions() {
     );
     assert!(err.contains("[--hold-delete K,…]"), "{err}");
 }
+
+#[test]
+fn add_members_puts_a_known_user_in_a_chat_and_refuses_a_stranger() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = crate::server::platform_dir(root.path(), &[(-101, 3), (-102, 0)]);
+    let s = crate::server::Server::start(&dir, &[]);
+    let user = s.get("/chats/-101/members?count=10").json()["members"][0]["user_id"]
+        .as_i64()
+        .unwrap();
+    let r = s.call("POST", "/chats/-102/members", Some(&format!("{{\"user_ids\": [{user}]}}")));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["success"], true);
+    let members = s.get("/chats/-102/members?count=10").json();
+    assert_eq!(members["members"][0]["user_id"], user, "{members}");
+    let r = s.call("POST", "/chats/-102/members", Some("{\"user_ids\": [424242]}"));
+    assert_eq!(r.json()["success"], false, "{:?}", r.json());
+}

@@ -61,9 +61,34 @@ pub fn day_ru(iso: &str) -> String {
     }
 }
 
+/// Stage times kept for a benchmark in this process ([`collect_timings`]).
+static COLLECTED: std::sync::Mutex<Option<Vec<(String, f64)>>> = std::sync::Mutex::new(None);
+
+/// Starts keeping every [`timing`] (stage, seconds) in memory for [`take_timings`]: the
+/// region benchmark runs the stages in its own process.
+pub fn collect_timings() {
+    if let Ok(mut c) = COLLECTED.lock() {
+        c.get_or_insert_with(Vec::new);
+    }
+}
+
+/// The stage times kept since the last call.
+pub fn take_timings() -> Vec<(String, f64)> {
+    COLLECTED
+        .lock()
+        .ok()
+        .and_then(|mut c| c.as_mut().map(std::mem::take))
+        .unwrap_or_default()
+}
+
 /// `ROLLOUT_TIMING=1` prints how long each stage took (no personal data) to stderr, and
 /// on Linux the process's peak resident memory so far.
 pub fn timing(stage: &str, since: std::time::Instant) {
+    if let Ok(mut c) = COLLECTED.lock()
+        && let Some(list) = c.as_mut()
+    {
+        list.push((stage.to_string(), since.elapsed().as_secs_f64()));
+    }
     if std::env::var_os("ROLLOUT_TIMING").is_some() {
         let peak = peak_rss_mib().map(|m| format!(", peak {m} MiB")).unwrap_or_default();
         eprintln!("timing: {stage} {:.3} s{peak}", since.elapsed().as_secs_f64());

@@ -150,6 +150,7 @@ pub fn compute(
         None => Matcher::new(&loaded.roster, cfg.matching.clone(), &expected, &known).match_all(&for_matching),
     };
     timing("match", t);
+    let t = std::time::Instant::now();
     let children = store.children_of()?;
     let input = DiffInput {
         cfg,
@@ -163,19 +164,32 @@ pub fn compute(
     };
     let mut actions = super::diff(&input);
     let mut previous = store.roster_sizes()?;
-    let partly = safety::hold_partly_read(&loaded.partly_read, &mut actions);
-    let graduates = effect.map(|e| safety::take_graduates(e, &mut actions)).unwrap_or_default();
+    let unread: Vec<crate::roster::PartlyRead> = loaded.partly_read.iter().chain(&loaded.unread).cloned().collect();
+    let partly = safety::hold_partly_read(&unread, &mut actions);
+    let graduate_people = match (effect, &leavers) {
+        (Some(_), Some(l)) => graduate_ids(l),
+        _ => HashSet::new(),
+    };
+    let graduates = effect
+        .map(|e| safety::take_graduates(e, &graduate_people, &mut actions))
+        .unwrap_or_default();
     if let (Some(_), Some(l)) = (effect, &leavers) {
-        expect_graduation(cfg, l, &mut previous);
+        expect_graduation(cfg, l, &graduate_people, &mut previous);
     }
     let mut assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
     assessment.held_reasons.splice(0..0, partly);
     let mut rollover_notes = rollover.notes();
+    if let crate::rollover::effect::Status::Early(year, _) = &rollover {
+        assessment.held_reasons.push(safety::hold_fact(format!(
+            "списки уже {year} учебного года, а предложение перехода вступит в силу {}: чаты ещё сопоставлены по прежним группам",
+            year.first_day().format("%d.%m.%Y")
+        )));
+    }
     if let Some(e) = effect {
         if today < e.grace_date {
             if !graduates.is_empty() {
                 rollover_notes.push(format!(
-                    "переход в {}: {} выпускников и их родителей из чатов выпускных групп отложены до {} ([rollover] grace_days)",
+                    "переход в {}: {} выпускников и их родителей отложены до {} ([rollover] grace_days)",
                     e.year,
                     crate::human::ru_count(graduates.len(), ["удаление", "удаления", "удалений"]),
                     e.grace_date.format("%d.%m.%Y")
@@ -239,6 +253,7 @@ pub fn compute(
             .collect(),
         actions,
     };
+    timing("diff", t);
     Ok(DiffOutcome {
         changes,
         parts: part_hashes,
@@ -250,13 +265,12 @@ pub fn compute(
     })
 }
 
-/// The roster sizes of the last accepted run less the graduates (students of the
-/// graduating groups of the previous roster, and parents with no child left on the roster):
-/// a September roster without last year's graduates is no truncated file.
-fn expect_graduation(cfg: &Config, l: &Leavers, sizes: &mut std::collections::BTreeMap<(String, String), usize>) {
+/// The leavers who graduated (a rollover proposal in effect): students of the graduating
+/// groups of the previous roster (read in the new names: «11А (выпуск)»), and parents none
+/// of whose children on it is anything but such a graduate.
+fn graduate_ids(l: &Leavers) -> HashSet<String> {
     let graduated = |p: &crate::roster::Person| p.groups.iter().any(|g| crate::rollover::effect::is_graduated_name(&g.group));
-    // The students gone as graduates; each parent's children on the previous roster.
-    let gone_graduates: HashSet<&str> = l
+    let students: HashSet<&str> = l
         .people
         .iter()
         .filter(|p| p.kind == PersonKind::Student && graduated(p))
@@ -266,22 +280,27 @@ fn expect_graduation(cfg: &Config, l: &Leavers, sizes: &mut std::collections::BT
     for g in &l.previous.guardians {
         children.entry(g.parent_id.as_str()).or_default().push(g.student_id.as_str());
     }
-    for p in &l.people {
-        let branches: Vec<&str> = match p.kind {
-            PersonKind::Student if gone_graduates.contains(p.id.as_str()) => p.branches.iter().map(String::as_str).collect(),
-            PersonKind::Parent => {
-                let kids = children.get(p.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-                let all_graduated = !kids.is_empty() && kids.iter().all(|c| gone_graduates.contains(c));
-                if all_graduated {
-                    p.branches.iter().map(String::as_str).collect()
-                } else {
-                    Vec::new()
-                }
-            }
-            _ => Vec::new(),
-        };
-        for b in branches {
-            if cfg.branches.iter().any(|x| x.name == b)
+    let mut out: HashSet<String> = students.iter().map(|s| s.to_string()).collect();
+    for p in l.people.iter().filter(|p| p.kind == PersonKind::Parent) {
+        let kids = children.get(p.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        if !kids.is_empty() && kids.iter().all(|c| students.contains(c)) {
+            out.insert(p.id.clone());
+        }
+    }
+    out
+}
+
+/// The roster sizes of the last accepted run less the graduates: a September roster
+/// without last year's graduates is no truncated file.
+fn expect_graduation(
+    cfg: &Config,
+    l: &Leavers,
+    graduates: &HashSet<String>,
+    sizes: &mut std::collections::BTreeMap<(String, String), usize>,
+) {
+    for p in l.people.iter().filter(|p| graduates.contains(&p.id)) {
+        for b in &p.branches {
+            if cfg.branches.iter().any(|x| &x.name == b)
                 && let Some(n) = sizes.get_mut(&(b.to_string(), p.kind.code().to_string()))
             {
                 *n = n.saturating_sub(1);

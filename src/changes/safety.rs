@@ -255,9 +255,14 @@ pub fn hold_partly_read(partly: &[crate::roster::PartlyRead], actions: &mut Vec<
             continue;
         }
         let place = p.branch.as_deref().map(|b| format!("{b}: ")).unwrap_or_default();
+        let how = if matches!(p.rule, crate::problem::Rule::FileUnreadable | crate::problem::Rule::FileOverBudget) {
+            "не прочитан"
+        } else {
+            "прочитан не полностью"
+        };
         holds.push(Hold {
             fact: format!(
-                "{place}файл {} прочитан не полностью ({}) — выбывших по нему не определить, удалений не планируется (их было бы {n}); исправьте или выгрузите файл заново и запустите снова",
+                "{place}файл {} {how} ({}) — выбывших по нему не определить, удалений не планируется (их было бы {n}); исправьте или выгрузите файл заново и запустите снова",
                 p.file,
                 p.rule.title_ru()
             ),
@@ -271,19 +276,36 @@ pub fn hold_partly_read(partly: &[crate::roster::PartlyRead], actions: &mut Vec<
 /// parents from the chats of graduating groups set aside («11А (выпуск)»). Taken out of
 /// `actions` before the thresholds are assessed: they are over `max_remove` by design, and
 /// [`hold_graduates`] holds the change set for them with its own reason.
-pub fn take_graduates(effect: &crate::rollover::effect::Effect, actions: &mut Vec<Action>) -> Vec<Action> {
+pub fn take_graduates(
+    effect: &crate::rollover::effect::Effect,
+    graduates: &std::collections::HashSet<String>,
+    actions: &mut Vec<Action>,
+) -> Vec<Action> {
     let mut taken = Vec::new();
     actions.retain(|a| {
+        // From a graduating chat, or a graduate (or a graduate's parent) anywhere: a
+        // graduate in another group's chat is no leaver before the grace date either.
         let graduate = matches!(
             (&a.change, removed_kind(a.reason.code)),
-            (super::Change::Remove { place, .. }, Some(PersonKind::Student | PersonKind::Parent)) if effect.is_graduating(place)
+            (super::Change::Remove { place, person_id, .. }, Some(PersonKind::Student | PersonKind::Parent))
+                if effect.is_graduating(place) || graduates.contains(person_id)
         );
         if graduate {
-            taken.push(a.clone());
+            let mut a = a.clone();
+            a.reason.text = match a.reason.code {
+                ReasonCode::DepartedParent => format!("родитель выпускника ({} учебный год): удалить из чата", effect.year),
+                _ => format!("выпускник ({} учебный год): удалить из чата", effect.year),
+            };
+            taken.push(a);
         }
         !graduate
     });
     taken
+}
+
+/// A hold that asks nothing: a fact that makes the change set wait for a look.
+pub fn hold_fact(fact: String) -> Hold {
+    Hold { fact, ask: Ask::Nothing }
 }
 
 /// The hold for graduates' removals, planned from the grace date on: always, whatever the
@@ -292,12 +314,16 @@ pub fn hold_graduates(effect: &crate::rollover::effect::Effect, graduates: &[Act
     if graduates.is_empty() {
         return None;
     }
-    let mut groups: Vec<&str> = graduates.iter().filter_map(|a| a.group()).collect();
+    let mut groups: Vec<&str> = graduates
+        .iter()
+        .filter_map(|a| a.group())
+        .filter(|g| crate::rollover::effect::is_graduated_name(g))
+        .collect();
     groups.sort();
     groups.dedup();
     Some(Hold {
         fact: format!(
-            "переход в {} учебный год: {} выпускников и их родителей из чатов выпускных групп ({}) — такие удаления по замыслу больше порогов [safety] max_remove и max_shrink, поэтому набор всегда ждёт проверки",
+            "переход в {} учебный год: {} выпускников и их родителей (чаты выпускных групп: {}) — такие удаления по замыслу больше порогов [safety] max_remove и max_shrink, поэтому набор всегда ждёт проверки",
             effect.year,
             crate::human::ru_count(graduates.len(), ["удаление", "удаления", "удалений"]),
             groups.join(", ")

@@ -35,6 +35,41 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     super::check_platform_path(a.platform.as_deref())?;
     super::begin_outputs(&ws, "rollover");
     let loaded = ws.roster(g.quiet)?;
+    // A proposal from lists with a file missing or unreadable would graduate or drop whole
+    // groups.
+    if !loaded.complete() {
+        return Err(Error::msg(format!(
+            "не все источники прочитаны ({}) — предложение из неполных списков не строится; исправьте источники (rollout check) и запустите снова",
+            rollout::human::ru_count(
+                loaded.unreadable + loaded.partly_read.len(),
+                [
+                    "файл не прочитан или прочитан не полностью",
+                    "файла не прочитаны или прочитаны не полностью",
+                    "файлов не прочитаны или прочитаны не полностью"
+                ]
+            )
+        )));
+    }
+    // A proposal for this year already made from last year's lists, and the lists in
+    // sources/ already the new year's: a new one would move everyone up another year.
+    let store = ws.store()?;
+    if let Some(rec) = store.rollover(&year.to_string())? {
+        let stored = rollover::record::Stored::from_json(&rec.mapping).map_err(Error::msg)?;
+        let (which, _, after) = rollover::effect::roster_year(&stored, &loaded.roster);
+        let begun = ws.today >= year.first_day();
+        if which == rollover::effect::RosterYear::After || (begun && which != rollover::effect::RosterYear::Before) {
+            let why = if which == rollover::effect::RosterYear::After {
+                format!("{after} проверочных учеников уже в новых группах")
+            } else {
+                "учебный год уже начался, а по спискам не видно, что они прошлогодние".to_string()
+            };
+            return Err(Error::msg(format!(
+                "предложение перехода в {year} уже записано ({}), а списки в sources/, похоже, уже нового года ({why}) — новое предложение из них перевело бы всех ещё на год. Чтобы пересоздать предложение, верните в sources/ списки прошлого учебного года",
+                rollout::human::day_ru(&rec.proposed_on)
+            )));
+        }
+    }
+    drop(store);
 
     // The chats as `diff` places them: (id, title, group) for the rules, the placement for
     // chats-map.toml.
@@ -74,7 +109,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", xlsx_path.display()))))?;
     let map_path = ws.out.join("rollover").join("chats-map.toml");
     let mapped: std::collections::HashSet<i64> = ws.cfg.chat_map.iter().map(|e| e.chat_id).collect();
-    let map = rollout::output::rollover::chats_map(&p, &placements, ws.cfg.branches.len() > 1, &mapped);
+    let map = rollout::output::rollover::chats_map(&p, &placements, ws.cfg.branches.len() > 1, &mapped, grace);
     rollout::output::write_private(&map_path, map.as_bytes())
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", map_path.display()))))?;
 
@@ -117,7 +152,9 @@ fn summary(ws: &Workspace, p: &Proposal, grace: chrono::NaiveDate, have_platform
     for problem in &p.problems {
         say!("    {problem}");
     }
-    say!("Выпускники будут удалены не раньше {}.", grace.format("%d.%m.%Y"));
+    if !p.graduating.is_empty() {
+        say!("Выпускники будут удалены не раньше {}.", grace.format("%d.%m.%Y"));
+    }
     say!(
         "Проверьте {}; записи [[chats.map]] для новых названий — {}.",
         xlsx.display(),

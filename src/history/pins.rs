@@ -10,9 +10,9 @@
 //!
 //! Same person means: the same СНИЛС hash; or, for a student, a shared group, phone or
 //! e-mail with the same birth date and a name at most two letters apart, or with the same
-//! name and another birth date, or with the same name and no birth date on either side (a
-//! student without one is keyed by the group: across a rollover the previous roster is read
-//! in the new group names, `rollover::effect`); for a parent or staff, a shared phone or e-mail with the
+//! name and another birth date, or with the same full name and no birth date on either side
+//! in the same branch (a student without one is keyed by the group: a class split, a
+//! transfer, a rollover would mint a new id); for a parent or staff, a shared phone or e-mail with the
 //! same first name and patronymic (a changed surname) or a name at most two letters apart,
 //! or a shared child (parents) or the same roles (staff) with a name at most two letters
 //! apart. A new id with two such candidates, or a candidate claimed by two new ids,
@@ -178,7 +178,14 @@ fn pin_kind(current: &Roster, previous: &Roster, kind: PersonKind) -> Vec<Pin> {
                 seen.extend(v.iter().copied());
             }
         }
-        let fits: Vec<usize> = seen.into_iter().filter(|&o| same_person(p, &cur_ctx, gone[o], &prev_ctx)).collect();
+        let mut fits: Vec<usize> = seen.into_iter().filter(|&o| same_person(p, &cur_ctx, gone[o], &prev_ctx)).collect();
+        // Two namesakes without a birth date: the one sharing a group or a contact, if only one does.
+        if fits.len() > 1 {
+            let strong: Vec<usize> = fits.iter().copied().filter(|&o| shares_group_or_contact(p, gone[o])).collect();
+            if strong.len() == 1 {
+                fits = strong;
+            }
+        }
         for &o in &fits {
             *claimed.entry(o).or_default() += 1;
         }
@@ -233,6 +240,13 @@ impl<'a> Context<'a> {
         for g in &p.groups {
             k.push(format!("group\u{1f}{}\u{1f}{}", g.branch, g.group));
         }
+        // A student without a birth date is keyed by the group: one who changed groups (a
+        // class split, a transfer) is found by the name in the branch.
+        if p.kind == PersonKind::Student && p.birth_date.is_none() {
+            for b in &p.branches {
+                k.push(format!("undated\u{1f}{b}\u{1f}{}", p.name.key()));
+            }
+        }
         for c in self.children.get(p.id.as_str()).into_iter().flatten() {
             k.push(format!("child\u{1f}{c}"));
         }
@@ -274,6 +288,10 @@ fn similar_name(a: &PersonName, b: &PersonName) -> bool {
         || close_name(a, b)
 }
 
+fn shares_group_or_contact(a: &Person, b: &Person) -> bool {
+    shares_contact(a, b) || a.groups.iter().any(|g| b.groups.contains(g))
+}
+
 fn same_person(new: &Person, nc: &Context, old: &Person, oc: &Context) -> bool {
     if both(&new.snils_hash, &old.snils_hash) {
         return true;
@@ -290,7 +308,8 @@ fn same_person(new: &Person, nc: &Context, old: &Person, oc: &Context) -> bool {
             // No birth date on either side (the id is made with the group): the same name in
             // a shared group — a group renamed, or the class moved up a year.
             let undated = new.birth_date.is_none() && old.birth_date.is_none() && same_name(&new.name, &old.name);
-            shares && (corrected_name || corrected_birth || undated)
+            let same_branch = new.branches.iter().any(|b| old.branches.contains(b));
+            (shares && (corrected_name || corrected_birth || undated)) || (undated && same_branch)
         }
         PersonKind::Parent => {
             let shared_child = match (nc.children.get(new.id.as_str()), oc.children.get(old.id.as_str())) {

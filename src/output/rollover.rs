@@ -95,7 +95,13 @@ fn one_line(s: &str) -> String {
 /// `chats-map.toml`: one `[[chats.map]]` entry per chat to rename, with the NEW group and
 /// the new `title`; `placements` are the chats' places now (by chat id), `branches` whether
 /// the workspace names branches. A chat without a placement is left out with a comment.
-pub fn chats_map(p: &Proposal, placements: &HashMap<i64, Placement>, branches: bool, mapped: &std::collections::HashSet<i64>) -> String {
+pub fn chats_map(
+    p: &Proposal,
+    placements: &HashMap<i64, Placement>,
+    branches: bool,
+    mapped: &std::collections::HashSet<i64>,
+    grace: chrono::NaiveDate,
+) -> String {
     let mut text = format!(
         "# Предложение rollout rollover --to {}: записи [[chats.map]] для чатов, которые будут переименованы.\n\
          # Когда списки нового учебного года загружены, вставьте их в rollout.toml вместо прежних записей тех же чатов.\n\
@@ -118,19 +124,21 @@ pub fn chats_map(p: &Proposal, placements: &HashMap<i64, Placement>, branches: b
     // Chats of `[[chats.map]]` whose group takes a new name and whose title stays: the entry
     // with the new group; graduating chats: a reminder.
     let renamed: std::collections::HashSet<i64> = p.renames.iter().map(|r| r.chat_id).collect();
-    let mut ids: Vec<&i64> = placements
-        .keys()
-        .filter(|id| mapped.contains(id) && !renamed.contains(id))
-        .collect();
+    let mut ids: Vec<&i64> = placements.keys().filter(|id| !renamed.contains(id)).collect();
     ids.sort();
     for id in ids {
         let pl = &placements[id];
         let Some(g) = pl.group.as_deref() else { continue };
         if p.graduating.iter().any(|(b, x)| b == &pl.branch && x == g) {
             text.push_str(&format!(
-                "\n# chat_id = {id}: чат выпускной группы «{}» — удалить чат через API нельзя; удалите его в приложении и уберите его запись\n",
-                one_line(g)
+                "\n# chat_id = {id}: чат выпускной группы «{}» — rollout удалит из него выпускников и их родителей не раньше {}; удалить сам чат через API нельзя: после этого удалите его в приложении{}\n",
+                one_line(g),
+                grace.format("%d.%m.%Y"),
+                if mapped.contains(id) { " и уберите его запись (до тех пор не убирайте)" } else { "" }
             ));
+            continue;
+        }
+        if !mapped.contains(id) {
             continue;
         }
         let Some(to) =

@@ -529,6 +529,9 @@ pub fn proposal(found: &[Discovered], placer: &ChatPlacer, mapped: &[i64]) -> (S
                     text.push_str(&format!("group = {}\n", toml_str(g)));
                 }
                 text.push_str(&format!("audience = {}\n", toml_str(p.audience.code())));
+                if let Some(subject) = &p.subject {
+                    text.push_str(&format!("subject = {}\n", toml_str(subject)));
+                }
             }
             Err(why) => {
                 text.push_str(&format!("# не предложен: {}\n", one_line(&why)));
@@ -862,5 +865,41 @@ mod tests {
         );
         // What is not commented out parses as TOML.
         let _: toml::Value = toml::from_str(&text).unwrap();
+    }
+
+    #[test]
+    fn a_subject_chat_is_proposed_with_its_subject() {
+        let cfg = crate::config::Config::parse(
+            "[organization]\nname = \"Школа\"\nprofile = \"school\"\n",
+            std::path::Path::new("/nonexistent/rollout.toml"),
+        )
+        .unwrap();
+        let branch = cfg.branches[0].name.clone();
+        let roster = crate::roster::Roster {
+            groups: vec![crate::roster::Group {
+                branch: branch.clone(),
+                name: "7А".into(),
+                course: None,
+                curator_ids: vec![],
+                found_at: Default::default(),
+            }],
+            teaching: vec![crate::roster::Teaching {
+                person_id: "e1".into(),
+                branch,
+                group: "7А".into(),
+                subject: "Физика".into(),
+                hours: None,
+            }],
+            ..Default::default()
+        };
+        let placer = ChatPlacer::new(&cfg, &roster);
+        let found = vec![Discovered {
+            chat_id: -7,
+            title: Some("7А Физика".into()),
+            unreadable: None,
+        }];
+        let (text, placed) = proposal(&found, &placer, &[]);
+        assert_eq!(placed, 1, "{text}");
+        assert!(text.contains("audience = \"subject\"\nsubject = \"Физика\"\n"), "{text}");
     }
 }

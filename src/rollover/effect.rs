@@ -141,6 +141,9 @@ pub enum Status {
     None,
     /// A proposal, but the roster is still last year's: (year, witnesses in old groups, in new).
     LastYearsRoster(SchoolYear, usize, usize),
+    /// The next year's proposal, not in effect before 1 September, and the roster already
+    /// the new year's: (year, witnesses in new groups).
+    Early(SchoolYear, usize),
     InEffect(Box<Effect>),
 }
 
@@ -161,6 +164,10 @@ impl Status {
                 "переход в {year} учебный год не применён: списки, похоже, ещё прошлого года ({before} из {} проверочных учеников в прежних группах) — загрузите списки нового года; до тех пор чаты не переименовываются и выпускники не удаляются",
                 before + after
             )],
+            Status::Early(year, after) => vec![format!(
+                "списки в sources/, похоже, уже {year} учебного года ({after} проверочных учеников в новых группах), а предложение перехода вступит в силу {} — до этого дня чаты сопоставляются по прежним группам: не подтверждайте этот набор, запустите diff с 1 сентября",
+                year.first_day().format("%d.%m.%Y")
+            )],
             Status::InEffect(e) => e.notes.iter().map(|n| format!("переход в {}: {n}", e.year)).collect(),
         }
     }
@@ -169,6 +176,14 @@ impl Status {
 /// The proposal's standing for a run on `today` with `roster`.
 pub fn status(cfg: &Config, store: &crate::state::Store, roster: &Roster, today: NaiveDate) -> anyhow::Result<Status> {
     let Some((year, grace_date, stored)) = stored_for(store, today)? else {
+        // New lists loaded before the proposal takes effect.
+        let next = SchoolYear::containing(today).next();
+        if let Some(rec) = store.rollover(&next.to_string())? {
+            let stored = Stored::from_json(&rec.mapping).map_err(anyhow::Error::msg)?;
+            if let (RosterYear::After, _, after) = roster_year(&stored, roster) {
+                return Ok(Status::Early(next, after));
+            }
+        }
         return Ok(Status::None);
     };
     let (which, before, after) = roster_year(&stored, roster);
@@ -235,7 +250,13 @@ impl Effect {
                 }
             }
         }
-        let notes = compare_with(&stored, roster, &cfg.chat_map);
+        let mut notes = Vec::new();
+        if stored.witnesses.is_empty() {
+            notes.push(
+                "не видно, прошлогодние ли списки в sources/ (у учеников выпускных и переименуемых групп нет дат рождения) — убедитесь, что это списки нового учебного года".to_string(),
+            );
+        }
+        notes.extend(compare_with(&stored, roster, &cfg.chat_map));
         Effect {
             year,
             grace_date,
@@ -275,9 +296,14 @@ impl Effect {
 }
 
 fn missing_target(year: SchoolYear, c: &StoredChat, to: &str) -> String {
+    let whose = if key(to) == key(&c.group) {
+        format!("чат группы «{to}» остаётся у неё")
+    } else {
+        format!("чат группы «{}» должен перейти к группе «{to}»", c.group)
+    };
     format!(
-        "по переходу в {year} чат группы «{}» должен перейти к группе «{to}», но её нет в списках (группу переименовали, разделили или объединили?) — укажите группу чата в [[chats.map]] (chat_id = {})",
-        c.group, c.chat_id
+        "по переходу в {year} {whose}, но группы «{to}» нет в списках (переименовали, разделили или объединили?) — укажите группу чата в [[chats.map]] (chat_id = {})",
+        c.chat_id
     )
 }
 

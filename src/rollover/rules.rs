@@ -83,8 +83,16 @@ pub fn school_year(text: &str) -> Result<SchoolYear, String> {
 /// one that has just begun (a late rollover in September).
 pub fn check_target(to: SchoolYear, today: NaiveDate) -> Result<(), String> {
     let current = SchoolYear::containing(today);
-    if to == current || to == current.next() {
+    // The current year only in its first months (a rollover not made in summer): in spring
+    // the year is nearly over, and «2026/27» in June 2027 means last September.
+    let late = today.year() > current.start();
+    if to == current.next() || (to == current && !late) {
         Ok(())
+    } else if to == current {
+        Err(format!(
+            "учебный год {to} уже заканчивается — переходить можно в {}",
+            current.next()
+        ))
     } else {
         Err(format!(
             "учебный год {to}: сейчас идёт {current} — переходить можно в {} (или в {current}, если переход не сделан летом)",

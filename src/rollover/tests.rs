@@ -63,6 +63,10 @@ fn the_target_year_is_this_or_the_next_one() {
     let e = check_target(y(2029), day("2027-06-20")).unwrap_err();
     assert!(e.contains("2029/30") && e.contains("2027/28"), "{e}");
     assert!(check_target(y(2025), day("2027-06-20")).is_err());
+    // The current year only in its first months: in June 2027, 2026/27 is nearly over.
+    assert_eq!(check_target(y(2027), day("2027-12-31")), Ok(()));
+    let e = check_target(y(2026), day("2027-06-20")).unwrap_err();
+    assert!(e.contains("2026/27 уже заканчивается") && e.contains("2027/28"), "{e}");
 }
 
 #[test]

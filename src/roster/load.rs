@@ -25,6 +25,10 @@ pub struct Loaded {
     /// sheets had a header — with the branch their problems name: people may be missing
     /// from them, so nobody in their branch is taken for a leaver.
     pub partly_read: Vec<PartlyRead>,
+    /// Files not read at all — listed in `[[sources]]` but missing, unreadable, over the
+    /// budget — with their branch: the people in them look exactly like leavers, so nobody
+    /// in their branch is removed as one (`changes::safety::hold_partly_read`).
+    pub unread: Vec<PartlyRead>,
 }
 
 /// A source read only in part.
@@ -93,6 +97,19 @@ pub fn load(cfg: &Config, salt: &[u8], today: NaiveDate, mode: &ReadMode, progre
     problems.sort_by_cached_key(|p| (p.location.file.clone(), p.location.sheet.clone(), a1_pos(&p.location.cell), p.rule));
     problems.dedup();
     let partly_read = partly_read(&ing, &problems);
+    let mut unread: Vec<PartlyRead> = Vec::new();
+    for p in problems
+        .iter()
+        .filter(|p| matches!(p.rule, Rule::FileUnreadable | Rule::FileOverBudget))
+    {
+        if !unread.iter().any(|u| u.file == p.location.file) {
+            unread.push(PartlyRead {
+                file: p.location.file.clone(),
+                branch: (!p.branch.is_empty()).then(|| p.branch.clone()),
+                rule: p.rule,
+            });
+        }
+    }
     let sources = ing.sources.iter().map(|s| (s.rel.clone(), s.path.clone())).collect();
     Loaded {
         unlisted: ing.unlisted.clone(),
@@ -103,6 +120,7 @@ pub fn load(cfg: &Config, salt: &[u8], today: NaiveDate, mode: &ReadMode, progre
         sheets: ing.sheets.len(),
         unreadable: ing.unreadable,
         partly_read,
+        unread,
     }
 }
 

@@ -58,3 +58,34 @@ fn a_damaged_csv_is_not_recorded_in_the_history() {
         .count();
     assert_eq!(records, 1, "the approved run only:\n{r}");
 }
+
+/// A listed source missing altogether: its people look like leavers too (remembered
+/// identities not on the roster), so nobody is removed as one, and the hold says why.
+#[test]
+fn a_missing_source_plans_no_removals() {
+    let ws = sample("college");
+    let r = ws.run(&["run"]);
+    assert_eq!(r.code, 1, "{r}");
+    let r = ws.run(&["approve", &hash(&ws)]);
+    assert_eq!(r.code, 0, "{r}");
+    std::fs::remove_file(ws.path().join(FILE)).unwrap();
+    let r = ws.run(&["diff"]);
+    assert_eq!(r.code, 3, "{r}");
+    let c: serde_json::Value = serde_json::from_str(&ws.read("out/changes.json")).unwrap();
+    let leavers: Vec<&serde_json::Value> = c["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "remove" && a["reason"]["code"].as_str().unwrap().starts_with("departed"))
+        .collect();
+    assert!(leavers.is_empty(), "{leavers:#?}");
+    let held = c["held_reasons"].as_array().unwrap();
+    assert!(
+        held.iter().any(
+            |h| h.as_str().unwrap().starts_with("файл sources/Сосновский_филиал.csv не прочитан")
+                && h.as_str().unwrap().contains("удалений не планируется (их было бы 2)")
+        ),
+        "{held:?}"
+    );
+    assert!(r.stdout.contains("не прочитан"), "{r}");
+}

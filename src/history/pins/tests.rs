@@ -214,16 +214,19 @@ fn undated(id: &str, name: &str, group: &str) -> Person {
 }
 
 #[test]
-fn an_undated_student_keeps_the_id_in_a_shared_group_by_the_same_name_only() {
+fn an_undated_student_keeps_the_id_by_the_same_full_name_in_the_branch() {
     // The previous roster as read across a rollover: «5А» already named «6А».
     let before = roster(vec![undated("s1", "Иванов Иван", "6А"), undated("s2", "Петров Пётр", "6А")]);
     let mut now = roster(vec![undated("s9", "Иванов Иван", "6А"), undated("s8", "Петров Павел", "6А")]);
     let pins = pin(&mut now, &before);
     assert_eq!(pins.len(), 1, "{pins:?}");
     assert_eq!(ids(&now), ["s1", "s8"]);
-    // Another group: no pin (a namesake elsewhere is somebody else).
+    // Another group of the branch (a class split, a transfer): the same full name keeps it.
     let mut elsewhere = roster(vec![undated("s9", "Иванов Иван", "7А")]);
-    assert!(pin(&mut elsewhere, &before).is_empty());
+    assert_eq!(pin(&mut elsewhere, &before).len(), 1);
+    // Two namesakes now, one before: neither is pinned.
+    let mut two = roster(vec![undated("s9", "Иванов Иван", "7А"), undated("s7", "Иванов Иван", "7Б")]);
+    assert!(pin(&mut two, &before).is_empty());
     // A birth date on one side only is not this rule's.
     let mut dated = roster(vec![student("s9", "Иванов Иван Сергеевич", (2010, 1, 1), "6А")]);
     assert!(pin(&mut dated, &before).is_empty());

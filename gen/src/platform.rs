@@ -752,6 +752,12 @@ pub struct Stats {
     pub parents_seated: usize,
 }
 
+/// Who is on the roster: (students, parents, staff).
+pub fn roster_counts(people: &[PersonIn]) -> (usize, usize, usize) {
+    let n = |k: Kind| people.iter().filter(|p| p.kind == k).count();
+    (n(Kind::Student), n(Kind::Parent), n(Kind::Staff))
+}
+
 /// Builds the snapshot and writes it under `dir`.
 pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
     let label = input.label;

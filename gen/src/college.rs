@@ -1,6 +1,6 @@
 //! The college sample: a main site and three branches, one source layout per file.
 
-use crate::common::{self, Variant, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, birth_value, phone_cell, pick_plain, toml_str};
+use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, Variant, birth_value, phone_cell, pick_plain, toml_str};
 use crate::date::Date;
 use crate::names::{self, MALE};
 use crate::planted::Planted;
@@ -1468,7 +1468,10 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
     ));
     t.push_str("[organization]\n");
     t.push_str(&format!("name = {}\n", toml_str(v.org(ORG))));
-    t.push_str(&format!("profile = \"{}\"\ntimezone = \"Europe/Moscow\"\n", v.profile.unwrap_or("college")));
+    t.push_str(&format!(
+        "profile = \"{}\"\ntimezone = \"Europe/Moscow\"\n",
+        v.profile.unwrap_or("college")
+    ));
     for (b, def) in BRANCHES.iter().enumerate() {
         t.push_str("\n[[branches]]\n");
         t.push_str(&format!("name = {}\n", toml_str(def.name)));
@@ -1679,7 +1682,11 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
             },
         };
         planted.roster = platform::roster_counts(&input.people);
-        let stats = if v.no_platform { platform::Stats::default() } else { platform::write(dir, &input)? };
+        let stats = if v.no_platform {
+            platform::Stats::default()
+        } else {
+            platform::write(dir, &input)?
+        };
         Ok((planted, stats, carried))
     }
 }

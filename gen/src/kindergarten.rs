@@ -1,7 +1,7 @@
 //! The kindergarten sample: a children list, a parents' export (pupils in a
 //! «Воспитанник» column) and a staff list whose «Воспитатель» rows name their group.
 
-use crate::common::{self, Variant, BAD_PHONES, PCol, ParentMarks, StaffEntry, phone_cell, pick_plain, toml_str};
+use crate::common::{self, BAD_PHONES, PCol, ParentMarks, StaffEntry, Variant, phone_cell, pick_plain, toml_str};
 use crate::date::Date;
 use crate::names;
 use crate::planted::Planted;

@@ -1449,8 +1449,13 @@ mod tests {
         for _ in 0..50 {
             let (first, sur) = free_pair(&mut a, &mut taken, &mut cursor);
             let female = b.percent(60);
-            let want_first = if female { b.pick(FEMALE).to_string() } else { b.pick(MALE).0.to_string() };
-            let want_sur = names::surname_form(*b.pick(SURNAMES), female);
+            let want_first = if female {
+                b.pick(FEMALE).to_string()
+            } else {
+                b.pick(MALE).0.to_string()
+            };
+            let base = *b.pick(SURNAMES);
+            let want_sur = names::surname_form(base, female);
             if first == want_first && sur == want_sur {
                 continue;
             }

@@ -113,6 +113,10 @@ const HOUSES: &[&str] = &[
     "Детская школа искусств",
 ];
 
+/// Of the organisations that could have a snapshot (not the kindergartens: the sample has
+/// none), how many in a hundred are on the platform already.
+const ON_PLATFORM: u32 = 58;
+
 /// The organisations of a region of `n`, from `seed`: the profile mix of a real region
 /// (about 65 % schools, 10 % colleges, 18 % kindergartens, 7 % houses of creativity;
 /// every profile at least once from four organisations on), in a shuffled order.
@@ -139,9 +143,10 @@ pub fn plan(seed: u64, n: usize) -> Vec<Org> {
             let town = rng.below(TOWNS.len());
             let (_, town_gen, town_adj) = TOWNS[town];
             let (name, scale, platform) = match profile {
-                // 300–1,500 students: about 100 a scale
+                // mostly 300–1,500 students (about 100 a scale), one in ten a large town
+                // school of up to 2,500
                 Profile::School => {
-                    let scale = rng.range(3, 15) as u32;
+                    let scale = if rng.percent(10) { rng.range(16, 25) } else { rng.range(3, 15) } as u32;
                     let name = if rng.percent(12) {
                         format!("МКОУ «{} СОШ» {} района", rng.pick(VILLAGES), town_adj.replace("ий", "ого"))
                     } else {
@@ -154,29 +159,29 @@ pub fn plan(seed: u64, n: usize) -> Vec<Org> {
                             _ => format!("МБОУ «СОШ № {n}» г. {town_gen}"),
                         }
                     };
-                    (name, scale, rng.percent(55))
+                    (name, scale, rng.percent(ON_PLATFORM))
                 }
                 // four branches, about 460 students a scale
                 Profile::College => {
-                    let scale = rng.range(2, 8) as u32;
+                    let scale = rng.range(2, 10) as u32;
                     let kind = *rng.pick(COLLEGES);
-                    (format!("ГБПОУ «{town_adj} {kind}»"), scale, rng.percent(55))
+                    (format!("ГБПОУ «{town_adj} {kind}»"), scale, rng.percent(ON_PLATFORM))
                 }
                 // about 76 children a scale; no snapshot (the sample has none)
                 Profile::Kindergarten => {
                     let scale = rng.range(1, 4) as u32;
                     kg_no[town] += rng.range(1, 4) as u32;
-                    let name = format!(
-                        "МАДОУ «Детский сад № {} «{}»» г. {town_gen}",
-                        kg_no[town],
-                        rng.pick(KINDERGARTENS)
-                    );
+                    let name = format!("МАДОУ «Детский сад № {} «{}»» г. {town_gen}", kg_no[town], rng.pick(KINDERGARTENS));
                     (name, scale, false)
                 }
                 // a small school-like workspace with profile = "supplementary"
                 Profile::Supplementary => {
                     let scale = rng.range(2, 6) as u32;
-                    (format!("МБУ ДО «{}» г. {town_gen}", rng.pick(HOUSES)), scale, rng.percent(55))
+                    (
+                        format!("МБУ ДО «{}» г. {town_gen}", rng.pick(HOUSES)),
+                        scale,
+                        rng.percent(ON_PLATFORM),
+                    )
                 }
             };
             Org {
@@ -277,7 +282,10 @@ pub fn write(out: &Path, seed: u64, n: usize, threads: usize) -> Result<Counts> 
     if out.exists() {
         let empty = std::fs::read_dir(out)?.next().is_none();
         if !empty && !out.join("region.json").exists() {
-            bail!("{} exists and is not a generated region (no region.json): not touching it", out.display());
+            bail!(
+                "{} exists and is not a generated region (no region.json): not touching it",
+                out.display()
+            );
         }
         if !empty {
             std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
@@ -375,7 +383,7 @@ mod tests {
         assert_eq!(count(Profile::School), 650);
         for o in &orgs {
             if o.profile == Profile::School {
-                assert!((3..=15).contains(&o.scale), "{o:?}");
+                assert!((3..=25).contains(&o.scale), "{o:?}");
             }
         }
         let names: std::collections::HashSet<&str> = orgs.iter().map(|o| o.name.as_str()).collect();

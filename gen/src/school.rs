@@ -1,7 +1,7 @@
 //! The school sample: single site, a class list with a sheet per class, a parents' CSV
 //! (UTF-8 with BOM, commas) and a teachers' list naming the class each one leads.
 
-use crate::common::{self, Variant, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, StaffEntry, phone_cell, pick_plain, toml_str};
+use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, StaffEntry, Variant, phone_cell, pick_plain, toml_str};
 use crate::date::Date;
 use crate::names;
 use crate::planted::Planted;
@@ -1065,7 +1065,11 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
             },
         };
         planted.roster = platform::roster_counts(&input.people);
-        let stats = if v.no_platform { platform::Stats::default() } else { platform::write(dir, &input)? };
+        let stats = if v.no_platform {
+            platform::Stats::default()
+        } else {
+            platform::write(dir, &input)?
+        };
         Ok((planted, stats, staff_names))
     }
 }

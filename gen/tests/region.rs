@@ -8,7 +8,14 @@ fn gen_region(out: &Path, orgs: usize, seed: u64, threads: usize) {
     let status = Command::new(env!("CARGO_BIN_EXE_rollout-gen"))
         .args(["region", "--out"])
         .arg(out)
-        .args(["--orgs", &orgs.to_string(), "--seed", &seed.to_string(), "--threads", &threads.to_string()])
+        .args([
+            "--orgs",
+            &orgs.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
         .status()
         .expect("run rollout-gen");
     assert!(status.success(), "rollout-gen region failed");
@@ -50,8 +57,7 @@ fn small_region_is_deterministic_and_adds_up() {
     gen_region(&base.join("a"), 6, 11, 2);
     assert!(read_tree(&base.join("a")) == a, "regenerated in place differs");
 
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(base.join("a/region.json")).expect("region.json")).expect("json");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(base.join("a/region.json")).expect("region.json")).expect("json");
     let orgs = json["organisations"].as_array().expect("organisations");
     assert_eq!(orgs.len(), 6);
     let totals = &json["totals"];
@@ -79,14 +85,24 @@ fn small_region_is_deterministic_and_adds_up() {
     let toml = std::fs::read_to_string(base.join("a/region.toml")).expect("region.toml");
     for o in orgs {
         let folder = o["folder"].as_str().expect("folder");
-        assert!(toml.contains(&format!("[[workspaces]]\npath = \"{folder}\"\n")), "{folder} in region.toml");
+        assert!(
+            toml.contains(&format!("[[workspaces]]\npath = \"{folder}\"\n")),
+            "{folder} in region.toml"
+        );
         let ws = base.join("a").join(folder);
         let config = std::fs::read_to_string(ws.join("rollout.toml")).expect("rollout.toml");
         let profile = o["profile"].as_str().expect("profile");
         assert!(config.contains(&format!("profile = \"{profile}\"")), "{folder}: {config}");
-        assert!(config.contains(o["name"].as_str().expect("name")), "{folder}: the organisation's own name");
+        assert!(
+            config.contains(o["name"].as_str().expect("name")),
+            "{folder}: the organisation's own name"
+        );
         let on_platform = o["platform"].as_bool().expect("platform");
-        assert_eq!(ws.join("platform/chats.json").exists(), on_platform, "{folder}: snapshot iff on the platform");
+        assert_eq!(
+            ws.join("platform/chats.json").exists(),
+            on_platform,
+            "{folder}: snapshot iff on the platform"
+        );
         assert_eq!(config.contains("[platform]"), on_platform, "{folder}");
         assert_eq!(o["members"].as_u64().expect("members") > 0, on_platform, "{folder}");
         // no BIFF8 written by python at region scale

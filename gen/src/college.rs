@@ -1,6 +1,6 @@
 //! The college sample: a main site and three branches, one source layout per file.
 
-use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, birth_value, phone_cell, pick_plain, toml_str};
+use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, Variant, birth_value, phone_cell, pick_plain, toml_str};
 use crate::date::Date;
 use crate::names::{self, MALE};
 use crate::planted::Planted;
@@ -65,6 +65,7 @@ const F_SOS: &str = "sources/Сосновский_филиал.csv";
 const F_PARENTS: &str = "sources/Родители.xlsx";
 const F_PARENTS_LES: &str = "sources/Родители_Лесной_филиал.xls";
 const F_STAFF: &str = "sources/Сотрудники.xls";
+const F_STAFF_XLSX: &str = "sources/Сотрудники.xlsx";
 
 /// Parents of college students were born in these years.
 const PARENTS_BORN: (i32, i32) = (1968, 1990);
@@ -192,7 +193,16 @@ pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, c
         // year 2 graduates groups with planted problems that are not planted again yet
         anyhow::bail!("--year {year}: the college goes up to 1 so far");
     }
-    build_year(seed, scale, year, dir).map(|(p, s, _)| (p, s))
+    build_variant(seed, scale, year, dir, &Variant::default())
+}
+
+/// [`build`] for one of a region's organisations: its own name, the staff list as .xlsx,
+/// a snapshot or none.
+pub fn build_variant(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Result<(Planted, crate::platform::Stats)> {
+    if year > 1 {
+        anyhow::bail!("--year {year}: the college goes up to 1 so far");
+    }
+    build_year(seed, scale, year, dir, v).map(|(p, s, _)| (p, s))
 }
 
 /// What a year's build hands the next year's: who the staff are, and each student's
@@ -396,14 +406,15 @@ fn next_year(
 }
 
 /// [`build`], and what the next year carries over.
-fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats, Carried)> {
+fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Result<(Planted, crate::platform::Stats, Carried)> {
     // last year first (built aside): its platform snapshot is this year's, its СНИЛС stay
     let prev_dir = dir.join(format!(".year{}", year.saturating_sub(1)));
     let prev = if year > 0 {
-        Some(build_year(seed, scale, year - 1, &prev_dir)?)
+        Some(build_year(seed, scale, year - 1, &prev_dir, v)?)
     } else {
         None
     };
+    let f_staff = if v.no_xls { F_STAFF_XLSX } else { F_STAFF };
     let mut snils_of: HashMap<(String, Date), Option<String>> = HashMap::new();
     let mut w = World::new(Rng::derive(seed, "college"));
     let mut planted = Planted::new(seed, scale);
@@ -865,7 +876,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
     {
         let mut sh = Sheet::new("Контингент", 8, 1);
         sh.widths = vec![7.0, 38.0, 14.0, 10.0, 7.0, 16.0, 20.0, 30.0];
-        sh.push(Row::text(RowKind::Title, ORG));
+        sh.push(Row::text(RowKind::Title, v.org(ORG)));
         sh.push(Row::text(
             RowKind::Title,
             format!("Списочный состав на 01.10.{} (Главный корпус)", 2025 + year),
@@ -978,7 +989,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
     {
         let mut sh = Sheet::new("Списки групп", 5, 1);
         sh.widths = vec![6.0, 38.0, 14.0, 20.0, 30.0];
-        sh.push(Row::text(RowKind::Title, ORG));
+        sh.push(Row::text(RowKind::Title, v.org(ORG)));
         sh.push(Row::text(
             RowKind::Title,
             format!("Заречный филиал: списки групп на {}/{} учебный год", 2025 + year, 2026 + year),
@@ -1335,8 +1346,12 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
             sh.push(row);
         }
         let sheets = [sh];
-        write::xls(&dir.join(F_STAFF), &sheets)?;
-        table::record(&mut planted, F_STAFF, &sheets, true);
+        if v.no_xls {
+            write::xlsx(&dir.join(F_STAFF_XLSX), &sheets)?;
+        } else {
+            write::xls(&dir.join(F_STAFF), &sheets)?;
+        }
+        table::record(&mut planted, f_staff, &sheets, true);
     }
 
     // 8. The teaching load («тарификация»), one Windows-1251 CSV per branch, teachers
@@ -1452,8 +1467,11 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         "# Sample workspace made by rollout-gen (seed {seed}, scale {scale}). Every person here is fictional.\n\n"
     ));
     t.push_str("[organization]\n");
-    t.push_str(&format!("name = {}\n", toml_str(ORG)));
-    t.push_str("profile = \"college\"\ntimezone = \"Europe/Moscow\"\n");
+    t.push_str(&format!("name = {}\n", toml_str(v.org(ORG))));
+    t.push_str(&format!(
+        "profile = \"{}\"\ntimezone = \"Europe/Moscow\"\n",
+        v.profile.unwrap_or("college")
+    ));
     for (b, def) in BRANCHES.iter().enumerate() {
         t.push_str("\n[[branches]]\n");
         t.push_str(&format!("name = {}\n", toml_str(def.name)));
@@ -1470,7 +1488,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         (F_SOS, Some(SOS), "students"),
         (F_PARENTS, None, "parents"),
         (F_PARENTS_LES, Some(LES), "parents"),
-        (F_STAFF, None, "staff"),
+        (f_staff, None, "staff"),
         (F_LOAD[MAIN], Some(MAIN), "teaching"),
         (F_LOAD[ZAR], Some(ZAR), "teaching"),
         (F_LOAD[LES], Some(LES), "teaching"),
@@ -1484,7 +1502,9 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         }
         t.push_str(&format!("kind = \"{kind}\"\n"));
     }
-    t.push_str("\n# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n");
+    if !v.no_platform {
+        t.push_str("\n# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n");
+    }
     t.push_str("\n# Who the .eml letters are from (no .eml is written without it).\n[letters]\nfrom = \"Приёмная колледжа <priem@college.example>\"\n");
     t.push_str("\n# The new school year (rollout rollover): «ПК» programmes end with the third course.\n[rollover]\nlast_course_by_prefix = { \"ПК\" = 3 }\n");
     std::fs::write(dir.join("rollout.toml"), t)?;
@@ -1661,7 +1681,12 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
                 null_links: 2,
             },
         };
-        let stats = platform::write(dir, &input)?;
+        planted.roster = platform::roster_counts(&input.people);
+        let stats = if v.no_platform {
+            platform::Stats::default()
+        } else {
+            platform::write(dir, &input)?
+        };
         Ok((planted, stats, carried))
     }
 }
@@ -1743,8 +1768,8 @@ mod tests {
         for d in [&d0, &d1] {
             std::fs::create_dir_all(d).expect("dir");
         }
-        let (p0, _, c0) = build_year(42, 1, 0, &d0).expect("year 0");
-        let (p1, _, c1) = build_year(42, 1, 1, &d1).expect("year 1");
+        let (p0, _, c0) = build_year(42, 1, 0, &d0, &Variant::default()).expect("year 0");
+        let (p1, _, c1) = build_year(42, 1, 1, &d1, &Variant::default()).expect("year 1");
         assert_eq!(p0.counts, p1.counts, "the planted counts hold in year 1");
         let truth: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(d1.join("year.json")).expect("year.json")).expect("json");

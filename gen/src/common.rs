@@ -7,6 +7,27 @@ use crate::table::{Mark, Row, RowKind, Sheet, V};
 use crate::world::World;
 use std::collections::{HashMap, HashSet};
 
+/// How a workspace differs from the committed sample (the region's organisations); the
+/// default is the sample itself.
+#[derive(Clone, Debug, Default)]
+pub struct Variant {
+    /// The organisation's name (None: the sample's own).
+    pub org: Option<String>,
+    /// The profile written to rollout.toml (None: the sample's own).
+    pub profile: Option<&'static str>,
+    /// Write the college's staff list as .xlsx, not as BIFF8 .xls (which needs python3
+    /// per workspace).
+    pub no_xls: bool,
+    /// No platform snapshot: the organisation is not on the platform yet.
+    pub no_platform: bool,
+}
+
+impl Variant {
+    pub fn org<'a>(&'a self, sample: &'a str) -> &'a str {
+        self.org.as_deref().unwrap_or(sample)
+    }
+}
+
 /// Phones no checker accepts (too few digits), as people mistype them.
 pub const BAD_PHONES: &[&str] = &["12-34-56", "8 (912) 345-67-8", "+7 (912) 34", "912-45", "8 800 55", "+7 9"];
 /// E-mail addresses no checker accepts.

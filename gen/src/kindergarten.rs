@@ -1,7 +1,7 @@
 //! The kindergarten sample: a children list, a parents' export (pupils in a
 //! «Воспитанник» column) and a staff list whose «Воспитатель» rows name their group.
 
-use crate::common::{self, BAD_PHONES, PCol, ParentMarks, StaffEntry, phone_cell, pick_plain, toml_str};
+use crate::common::{self, BAD_PHONES, PCol, ParentMarks, StaffEntry, Variant, phone_cell, pick_plain, toml_str};
 use crate::date::Date;
 use crate::names;
 use crate::planted::Planted;
@@ -198,6 +198,11 @@ fn next_year(w: &mut World, groups: &mut [Group], keep: &HashSet<usize>, seed: u
 }
 
 pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<Planted> {
+    build_variant(seed, scale, year, dir, &Variant::default())
+}
+
+/// [`build`] for one of a region's organisations: its own name.
+pub fn build_variant(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Result<Planted> {
     if year > 1 {
         anyhow::bail!("--year {year}: the kindergarten goes up to 1 so far");
     }
@@ -279,7 +284,7 @@ pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<Planted> {
     {
         let mut sh = Sheet::new("Воспитанники", 4, 1);
         sh.widths = vec![6.0, 38.0, 14.0, 16.0];
-        sh.push(Row::text(RowKind::Title, ORG));
+        sh.push(Row::text(RowKind::Title, v.org(ORG)));
         sh.push(Row::text(RowKind::Title, format!("Списочный состав на 01.10.{}", 2025 + year)));
         sh.push(Row::header(&["№", "ФИО", "Дата рождения", "Группа"]));
         let mut n = 0;
@@ -387,6 +392,11 @@ pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<Planted> {
             add(&mut w, pos, String::new());
         }
         people.sort_by_cached_key(|e| e.p.key());
+        planted.roster = (
+            w.students_list.len(),
+            w.families.iter().map(|f| f.parents.len()).sum(),
+            people.len(),
+        );
         staff_of_groups = people
             .iter()
             .filter(|e| !e.group.is_empty())
@@ -418,7 +428,7 @@ pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<Planted> {
          # Single site: no [[branches]], no [[sources]]; every file under sources/ is read\n\
          # and its kind is told from its columns.\n\n\
          [organization]\nname = {}\nprofile = \"kindergarten\"\ntimezone = \"Europe/Moscow\"\n",
-        toml_str(ORG)
+        toml_str(v.org(ORG))
     );
     std::fs::write(dir.join("rollout.toml"), toml)?;
     if let Some(mut truth) = truth {

@@ -8,6 +8,7 @@ mod kindergarten;
 mod names;
 mod planted;
 mod platform;
+mod region;
 mod rng;
 mod school;
 mod table;
@@ -24,6 +25,7 @@ const USAGE: &str = "\
 rollout-gen: write the sample workspaces of rollout (fictional people, planted defects)
 
 Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college|school|kindergarten]
+       rollout-gen region --out DIR [--orgs N] [--seed N] [--threads N]
 
   --out DIR     where the workspaces go (default: samples)
   --seed N      the seed; the same seed and scale give byte-identical files (default: 42)
@@ -35,10 +37,20 @@ Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college
                 year.json beside planted.json says what changed since year N-1
   --only NAME   write one sample only
 
+  region        a region: one workspace per organisation under DIR (DIR/0001-school/ …,
+                each like a sample: rollout.toml, sources/, platform/ when on the platform),
+                with DIR/region.json (each organisation's profile and counts, the totals)
+                and DIR/region.toml (the workspaces); the mix of a real region: schools of
+                300–1,500 students, colleges with branches, kindergartens, houses of
+                creativity (profile supplementary), about half on the platform;
+                --orgs 1000 (the default) is about 1 M students; rosters in .xlsx, .csv,
+                .ods and HTML (no python3 needed); --threads defaults to every core
+
 Examples:
   rollout-gen --out samples --seed 42 --scale 1
   rollout-gen --out /tmp/bench --scale 200 --only college
   rollout-gen --out /tmp/next --year 1 --only school
+  rollout-gen region --out /tmp/region --orgs 1000 --seed 42
 
 Writing the staff list (.xls, BIFF8) needs python3 with the xlwt module (pip install xlwt).";
 
@@ -172,7 +184,85 @@ fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+struct RegionArgs {
+    out: PathBuf,
+    seed: u64,
+    orgs: usize,
+    threads: usize,
+}
+
+fn parse_region_args(args: impl Iterator<Item = String>) -> Result<Option<RegionArgs>> {
+    let mut r = RegionArgs {
+        out: PathBuf::new(),
+        seed: 42,
+        orgs: 1000,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut out_given = false;
+    let mut it = args;
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--out" => {
+                r.out = PathBuf::from(value("--out")?);
+                out_given = true;
+            }
+            "--seed" => r.seed = value("--seed")?.parse().context("--seed must be a whole number")?,
+            "--orgs" => {
+                r.orgs = value("--orgs")?.parse().context("--orgs must be a whole number")?;
+                if r.orgs == 0 {
+                    bail!("--orgs must be at least 1");
+                }
+            }
+            "--threads" => {
+                r.threads = value("--threads")?.parse().context("--threads must be a whole number")?;
+                if r.threads == 0 {
+                    bail!("--threads must be at least 1");
+                }
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => bail!("unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+    if !out_given {
+        bail!("region needs --out DIR");
+    }
+    Ok(Some(r))
+}
+
+fn run_region(r: &RegionArgs) -> Result<()> {
+    let started = Instant::now();
+    let c = region::write(&r.out, r.seed, r.orgs, r.threads)?;
+    eprintln!(
+        "region: {} organisations in {}: {} students, {} parents, {} staff, {} platform members ({:.1} s)",
+        r.orgs,
+        r.out.display(),
+        c.students,
+        c.parents,
+        c.staff,
+        c.members,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("region") {
+        let result = parse_region_args(std::env::args().skip(2)).and_then(|r| match r {
+            Some(r) => run_region(&r).map(|_| true),
+            None => Ok(false),
+        });
+        return match result {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("rollout-gen: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let args = match parse_args() {
         Ok(Some(a)) => a,
         Ok(None) => return ExitCode::SUCCESS,

@@ -20,6 +20,9 @@ pub struct Planted {
     /// Problems the tool must report, per rule (only rules with at least one).
     pub counts: BTreeMap<String, u32>,
     pub defects: Vec<Defect>,
+    /// Who is on the roster files: (students, parents, staff); not in planted.json.
+    #[serde(skip)]
+    pub roster: (usize, usize, usize),
 }
 
 impl Planted {
@@ -29,6 +32,7 @@ impl Planted {
             scale,
             counts: BTreeMap::new(),
             defects: Vec::new(),
+            roster: (0, 0, 0),
         }
     }
 

@@ -632,6 +632,76 @@ fn name_pair_key(p: &Person) -> String {
     names::name_key(&format!("{} {}", p.surname, p.first))
 }
 
+/// How many times a stranger's name is drawn before [`free_pair`] falls back to its
+/// fixed order. The samples (scale 1) never come near it, so their bytes stay as they were.
+const STRANGER_DRAWS: usize = 64;
+
+/// A stranger's first name and surname, a pair nobody in `taken` has (it is added to
+/// `taken`). The usual draw first, at most [`STRANGER_DRAWS`] times; when the roster holds
+/// nearly every pair of the name lists (≈15.7 k, 97 % taken at scale 50), the pairs in a
+/// fixed order from `cursor` on, then double surnames («Иванов-Сорокин»), a pool no
+/// roster exhausts. `cursor` only moves forward, so all the strangers together cost time
+/// linear in their number plus the size of the pool.
+fn free_pair(rng: &mut Rng, taken: &mut HashSet<String>, cursor: &mut usize) -> (String, String) {
+    for _ in 0..STRANGER_DRAWS {
+        let female = rng.percent(60);
+        let first = if female {
+            rng.pick(FEMALE).to_string()
+        } else {
+            rng.pick(MALE).0.to_string()
+        };
+        let base = *rng.pick(SURNAMES);
+        let sur = names::surname_form(base, female);
+        if taken.insert(pair_key(&sur, &first)) {
+            return (first, sur);
+        }
+    }
+    loop {
+        let (first, sur) = nth_pair(*cursor).expect("the double surnames outnumber any roster's names");
+        *cursor += 1;
+        if taken.insert(pair_key(&sur, &first)) {
+            return (first, sur);
+        }
+    }
+}
+
+fn pair_key(surname: &str, first: &str) -> String {
+    names::name_key(&format!("{surname} {first}"))
+}
+
+/// The `i`-th (first name, surname) pair of the fixed order [`free_pair`] falls back to:
+/// every first name (female and male) with every surname, then with every double surname
+/// of two different surnames. None past the end.
+fn nth_pair(i: usize) -> Option<(String, String)> {
+    let firsts = FEMALE.len() + MALE.len();
+    let first = |k: usize| -> (String, bool) {
+        if k < FEMALE.len() {
+            (FEMALE[k].to_string(), true)
+        } else {
+            (MALE[k - FEMALE.len()].0.to_string(), false)
+        }
+    };
+    let n = SURNAMES.len();
+    let single = firsts * n;
+    if i < single {
+        let (f, female) = first(i % firsts);
+        return Some((f, names::surname_form(SURNAMES[i / firsts], female)));
+    }
+    let j = i - single;
+    let (f, female) = first(j % firsts);
+    let pair = j / firsts; // over the ordered pairs (a, b), a ≠ b
+    let a = pair / (n - 1);
+    if a >= n {
+        return None;
+    }
+    let mut b = pair % (n - 1);
+    if b >= a {
+        b += 1;
+    }
+    let base = format!("{}-{}", SURNAMES[a], SURNAMES[b]);
+    Some((f, names::surname_form(&base, female)))
+}
+
 fn college_students_title(rng: &mut Rng, g: &str) -> String {
     match rng.below(10) {
         0..=3 => format!("{g} Студенты"),
@@ -680,6 +750,12 @@ pub struct Stats {
     pub parents: usize,
     /// … of them in that parents' chat.
     pub parents_seated: usize,
+}
+
+/// Who is on the roster: (students, parents, staff).
+pub fn roster_counts(people: &[PersonIn]) -> (usize, usize, usize) {
+    let n = |k: Kind| people.iter().filter(|p| p.kind == k).count();
+    (n(Kind::Student), n(Kind::Parent), n(Kind::Staff))
 }
 
 /// Builds the snapshot and writes it under `dir`.
@@ -1013,31 +1089,15 @@ pub fn write(dir: &Path, input: &Input) -> Result<Stats> {
         }
         let group_chats: Vec<usize> = students_chat.iter().chain(parents_chat.iter()).flatten().copied().collect();
         let mut nick = 0;
+        let mut cursor = 0;
         for k in 0..plan.strangers {
             let base = if mrng.percent(35) {
                 let n = NICKNAMES[(nick + mrng.below(3)) % NICKNAMES.len()];
                 nick += 3;
                 Base::Named(n.to_string(), None)
             } else {
-                loop {
-                    let female = mrng.percent(60);
-                    let first = if female {
-                        mrng.pick(FEMALE).to_string()
-                    } else {
-                        mrng.pick(MALE).0.to_string()
-                    };
-                    let base = *mrng.pick(SURNAMES);
-                    let sur = names::surname_form(base, female);
-                    let p = Person {
-                        surname: sur.clone(),
-                        first: first.clone(),
-                        patronymic: String::new(),
-                        female,
-                    };
-                    if taken.insert(name_pair_key(&p)) {
-                        break Base::Named(first, Some(sur));
-                    }
-                }
+                let (first, sur) = free_pair(&mut mrng, &mut taken, &mut cursor);
+                Base::Named(first, Some(sur))
             };
             let a = b.new_account(base);
             let ci = if k < plan.strangers_in_flood {
@@ -1341,6 +1401,68 @@ pub fn e164(phone: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With every single-surname pair taken (a roster larger than the name lists), the
+    /// strangers still come, each a pair nobody has, in bounded time.
+    #[test]
+    fn strangers_when_the_pairs_run_out() {
+        let firsts = FEMALE.len() + MALE.len();
+        let single = firsts * SURNAMES.len();
+        let roster: HashSet<String> = (0..single)
+            .map(|i| {
+                let (f, s) = nth_pair(i).expect("in range");
+                pair_key(&s, &f)
+            })
+            .collect();
+        assert_eq!(roster.len(), single, "the fixed order lists each pair once");
+        // a few double surnames are on the roster too
+        let mut taken = roster.clone();
+        for i in [single, single + 1, single + firsts + 3] {
+            let (f, s) = nth_pair(i).expect("in range");
+            taken.insert(pair_key(&s, &f));
+        }
+        let on_roster = taken.clone();
+        let mut rng = Rng::derive(1, "test/strangers");
+        let mut cursor = 0;
+        let mut seen = HashSet::new();
+        for _ in 0..3000 {
+            let (f, s) = free_pair(&mut rng, &mut taken, &mut cursor);
+            let key = pair_key(&s, &f);
+            assert!(!on_roster.contains(&key), "{key} is on the roster");
+            assert!(seen.insert(key.clone()), "{key} given twice");
+            assert!(s.contains('-'), "only double surnames are left: {s}");
+        }
+        assert!(cursor <= single + 3000 + 3, "the cursor only moves forward");
+        // the feminine form of a double surname
+        let (f, s) = nth_pair(single).expect("in range");
+        assert!(FEMALE.contains(&f.as_str()), "{f}");
+        assert_eq!(s.matches('-').count(), 1, "{s}");
+    }
+
+    /// While free pairs are easy to draw, the draw is the one the samples were made with.
+    #[test]
+    fn strangers_draw_as_before_when_pairs_are_free() {
+        let mut a = Rng::derive(5, "test/strangers");
+        let mut b = Rng::derive(5, "test/strangers");
+        let mut taken = HashSet::new();
+        let mut cursor = 0;
+        for _ in 0..50 {
+            let (first, sur) = free_pair(&mut a, &mut taken, &mut cursor);
+            let female = b.percent(60);
+            let want_first = if female {
+                b.pick(FEMALE).to_string()
+            } else {
+                b.pick(MALE).0.to_string()
+            };
+            let base = *b.pick(SURNAMES);
+            let want_sur = names::surname_form(base, female);
+            if first == want_first && sur == want_sur {
+                continue;
+            }
+            panic!("a free pair was not the first draw: {first} {sur} / {want_first} {want_sur}");
+        }
+        assert_eq!(cursor, 0);
+    }
 
     #[test]
     fn transliteration() {

@@ -1,7 +1,7 @@
 //! The school sample: single site, a class list with a sheet per class, a parents' CSV
 //! (UTF-8 with BOM, commas) and a teachers' list naming the class each one leads.
 
-use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, StaffEntry, phone_cell, pick_plain, toml_str};
+use crate::common::{self, BAD_EMAILS, BAD_PHONES, PCol, ParentMarks, StaffEntry, Variant, phone_cell, pick_plain, toml_str};
 use crate::date::Date;
 use crate::names;
 use crate::planted::Planted;
@@ -399,11 +399,16 @@ fn next_year(w: &mut World, cls: &mut Vec<Class>, keep: &HashSet<usize>, seed: u
 
 /// The sample (what was planted) and what its platform snapshot holds.
 pub fn build(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats)> {
-    build_year(seed, scale, year, dir).map(|(p, s, _)| (p, s))
+    build_variant(seed, scale, year, dir, &Variant::default())
+}
+
+/// [`build`] for one of a region's organisations: its own name, profile, snapshot or none.
+pub fn build_variant(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Result<(Planted, crate::platform::Stats)> {
+    build_year(seed, scale, year, dir, v).map(|(p, s, _)| (p, s))
 }
 
 /// [`build`], and the staff's full names (for the next year's `year.json`).
-fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, crate::platform::Stats, Vec<String>)> {
+fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Result<(Planted, crate::platform::Stats, Vec<String>)> {
     let mut w = World::new(Rng::derive(seed, "school"));
     let mut planted = Planted::new(seed, scale);
     let mut used: HashSet<usize> = HashSet::new();
@@ -659,7 +664,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         people.sort_by_cached_key(|e| e.p.key());
         let mut sh = Sheet::new("Учителя", 6, 1);
         sh.widths = vec![6.0, 36.0, 36.0, 22.0, 20.0, 30.0];
-        sh.push(Row::text(RowKind::Title, format!("Педагогический состав {ORG}")));
+        sh.push(Row::text(RowKind::Title, format!("Педагогический состав {}", v.org(ORG))));
         sh.push(Row::header(&["№", "ФИО", "Должность", "Классное руководство", "Телефон", "E-mail"]));
         for (i, e) in people.iter().enumerate() {
             sh.push(Row::new(
@@ -860,12 +865,16 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
         "# Sample workspace made by rollout-gen (seed {seed}, scale {scale}). Every person here is fictional.\n\
          # Single site: no [[branches]], no [[sources]]; every file under sources/ is read\n\
          # and its kind is told from its columns.\n\n\
-                  [organization]\nname = {}\nprofile = \"school\"\ntimezone = \"Europe/Moscow\"\n\n\
-         # What is on the platform: a snapshot in the shape the MAX Bot API returns.\n\
-         [platform]\nsnapshot = \"platform/\"\n\n\
+                  [organization]\nname = {}\nprofile = \"{}\"\ntimezone = \"Europe/Moscow\"\n\n{}\
          # Who the .eml letters are from (no .eml is written without it).\n\
          [letters]\nfrom = \"Школа № 7 <school7@school.example>\"\n",
-        toml_str(ORG)
+        toml_str(v.org(ORG)),
+        v.profile.unwrap_or("school"),
+        if v.no_platform {
+            ""
+        } else {
+            "# What is on the platform: a snapshot in the shape the MAX Bot API returns.\n[platform]\nsnapshot = \"platform/\"\n\n"
+        }
     );
     std::fs::write(dir.join("rollout.toml"), toml)?;
 
@@ -873,7 +882,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
     if let Some(mut truth) = truth {
         // the platform does not change by itself in September: last year's snapshot, as is
         let prev = dir.join(format!(".year{}", year - 1));
-        let (_, stats, prev_staff) = build_year(seed, scale, year - 1, &prev)?;
+        let (_, stats, prev_staff) = build_year(seed, scale, year - 1, &prev, v)?;
         copy_tree(&prev.join("platform"), &dir.join("platform"))?;
         std::fs::copy(prev.join("platform-truth.json"), dir.join("platform-truth.json"))?;
         std::fs::remove_dir_all(&prev)?;
@@ -1055,7 +1064,12 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path) -> Result<(Planted, 
                 null_links: 1,
             },
         };
-        let stats = platform::write(dir, &input)?;
+        planted.roster = platform::roster_counts(&input.people);
+        let stats = if v.no_platform {
+            platform::Stats::default()
+        } else {
+            platform::write(dir, &input)?
+        };
         Ok((planted, stats, staff_names))
     }
 }

@@ -1214,13 +1214,14 @@ impl Config {
 }
 
 /// The keys of `[rollover]`.
-pub const ROLLOVER_KEYS: [&str; 6] = [
+pub const ROLLOVER_KEYS: [&str; 7] = [
     "last_grade",
     "first_grade",
     "last_course",
     "last_course_by_prefix",
     "grace_days",
     "kindergarten_groups",
+    "groups",
 ];
 
 /// The kindergarten's age groups, youngest first: a group moves one step up each September.
@@ -1242,6 +1243,9 @@ pub struct RolloverConfig {
     pub grace_days: i64,
     /// The kindergarten's age groups, youngest first.
     pub kindergarten_groups: Vec<String>,
+    /// The admin's word on single groups, over the rules: group → its name next year, or
+    /// «выпуск» (`groups = { "Пчёлки" = "Пчёлки", "Солнышко" = "выпуск" }`).
+    pub groups: BTreeMap<String, String>,
 }
 
 impl Default for RolloverConfig {
@@ -1253,6 +1257,7 @@ impl Default for RolloverConfig {
             last_course_by_prefix: BTreeMap::new(),
             grace_days: 30,
             kindergarten_groups: DEFAULT_KINDERGARTEN_GROUPS.iter().map(|s| s.to_string()).collect(),
+            groups: BTreeMap::new(),
         }
     }
 }
@@ -1349,6 +1354,26 @@ impl RolloverConfig {
                             "[rollover] kindergarten_groups = «{}»: нужен непустой список возрастных групп от младшей к старшей, например [\"Младшая\", \"Средняя\", \"Старшая\", \"Подготовительная\"]",
                             shown(&v)
                         )),
+                    }
+                }
+                "groups" => {
+                    let toml::Value::Table(t) = v else {
+                        problems.push(format!(
+                            "[rollover] groups = «{}»: нужна таблица «группа = её название в новом году или \"выпуск\"», например {{ \"Пчёлки\" = \"Пчёлки\", \"Солнышко\" = \"выпуск\" }}",
+                            shown(&v)
+                        ));
+                        continue;
+                    };
+                    for (group, to) in t {
+                        match to.as_str().map(|x| crate::normalize::clean_spaces(x.trim())) {
+                            Some(to) if !to.is_empty() && !group.trim().is_empty() => {
+                                c.groups.insert(crate::normalize::clean_spaces(group.trim()), to);
+                            }
+                            _ => problems.push(format!(
+                                "[rollover] groups.«{group}» = «{}»: нужно название группы в новом году или \"выпуск\"",
+                                shown(&to)
+                            )),
+                        }
                     }
                 }
                 other => problems.push(format!(

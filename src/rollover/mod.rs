@@ -131,11 +131,25 @@ pub fn propose(
                 None if offset != 0 => rules::course_by_code(year, &g.name, offset),
                 _ => None,
             };
+            // The admin's word on this group, over the rules.
+            let said = cfg
+                .groups
+                .iter()
+                .find(|(k, _)| group_key(k) == group_key(&g.name))
+                .map(|(_, to)| to);
+            let fate = match said {
+                Some(to) if crate::normalize::text_key(to) == "выпуск" => Fate::Graduate,
+                Some(to) => Fate::Advance {
+                    to: to.clone(),
+                    course: None,
+                },
+                None => next_group(profile, cfg, year, &g.name, by_code.as_deref().or(g.course.as_deref())),
+            };
             GroupMove {
                 branch: g.branch.clone(),
                 from: g.name.clone(),
                 course: g.course.clone(),
-                fate: next_group(profile, cfg, year, &g.name, by_code.as_deref().or(g.course.as_deref())),
+                fate,
             }
         })
         .collect();

@@ -417,3 +417,25 @@ fn a_colleges_way_of_counting_courses_by_code_is_learnt_from_its_groups_with_bot
     assert_eq!(p.mapping[2].fate, course("ЛФ-23-1", "4"));
     assert!(p.graduating.is_empty(), "{:?}", p.graduating);
 }
+
+#[test]
+fn the_admins_word_on_a_group_wins_over_the_rules() {
+    let mut c = cfg();
+    c.groups.insert("Пчёлки".into(), "Пчёлки".into());
+    c.groups.insert("Солнышко".into(), "выпуск".into());
+    let mut roster = Roster::default();
+    for name in ["Пчёлки", "Солнышко", "Непоседы"] {
+        roster.groups.push(Group {
+            branch: "Сад".into(),
+            name: name.into(),
+            course: None,
+            curator_ids: vec![],
+            found_at: Location::default(),
+        });
+    }
+    let p = propose(Profile::Kindergarten, &c, y(2027), &roster, &[]);
+    assert_eq!(p.mapping[0].fate, advance("Пчёлки"));
+    assert_eq!(p.mapping[1].fate, Fate::Graduate);
+    assert!(matches!(p.mapping[2].fate, Fate::Unknown { .. }));
+    assert_eq!(p.graduating, vec![("Сад".to_string(), "Солнышко".to_string())]);
+}

@@ -184,13 +184,17 @@ pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700))?;
         }
+        // The folder is new and private until the swap: each file is written straight in
+        // (owner-only, never over an existing one), and the whole folder is synced once
+        // before it is swapped in — not one fsync and rename per file.
         for (rel, bytes) in files {
             let path = tmp.join(rel);
             if let Some(p) = path.parent() {
                 ensure_dir(p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
             }
-            write_atomic(&path, bytes, false).with_context(|| format!("не удалось записать {}", path.display()))?;
+            write_new(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
         }
+        sync_tree(&tmp).with_context(|| format!("не удалось записать на диск {}", tmp.display()))?;
         let new: Vec<PathBuf> = files.iter().map(|(rel, _)| dir.join(rel)).collect();
         // Listed before the swap (old and new together), then exactly the new ones.
         hook_record(&new, None)?;
@@ -202,6 +206,49 @@ pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()
         let _ = std::fs::remove_dir_all(&tmp);
     }
     built
+}
+
+/// A new owner-only file with `bytes` (no symlink followed, never an existing file).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    opts.open(path)?.write_all(bytes)
+}
+
+/// Everything written under `dir` on the disk: one `syncfs` of its file system on Linux
+/// (elsewhere each file), then the folders themselves.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let d = std::fs::File::open(dir)?;
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: a valid open descriptor for the duration of the call.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d)? {
+                let p = e?.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    std::fs::File::open(&p)?.sync_all()?;
+                }
+            }
+            std::fs::File::open(&d)?.sync_all()?;
+        }
+        Ok(())
+    }
 }
 
 /// Puts the folder `tmp` in place of `dir` (which may not exist). On Linux the two are

@@ -248,14 +248,30 @@ struct Cand {
     dropped: Option<String>,
 }
 
+/// Name parts worked out once per distinct spelling: first names, patronymics and common
+/// surnames repeat across thousands of people.
+#[derive(Default)]
+struct Parts(HashMap<String, Part>);
+
+impl Parts {
+    fn get(&mut self, raw: &str) -> Part {
+        if let Some(p) = self.0.get(raw) {
+            return p.clone();
+        }
+        let p = Part::new(raw);
+        self.0.insert(raw.to_string(), p.clone());
+        p
+    }
+}
+
 impl Cand {
-    fn new(id: String, kind: PersonKind, name: &PersonName, branches: Vec<String>, dropped: Option<String>) -> Cand {
+    fn new(id: String, kind: PersonKind, name: &PersonName, branches: Vec<String>, dropped: Option<String>, parts: &mut Parts) -> Cand {
         Cand {
             id,
             kind,
-            surname: Part::new(&name.surname),
-            first: Part::new(&name.first_name),
-            patronymic: Part::new(&name.patronymic),
+            surname: parts.get(&name.surname),
+            first: parts.get(&name.first_name),
+            patronymic: parts.get(&name.patronymic),
             first_id: 0,
             first_latin_id: 0,
             branches,
@@ -343,10 +359,12 @@ impl<'a> Matcher<'a> {
             first_latin_near: HashMap::new(),
             on_roster: roster.people.iter().map(|p| p.id.clone()).collect(),
         };
+        let mut parts = Parts::default();
         let on_roster = &m.on_roster;
         let leavers: Vec<&Person> = leavers.iter().filter(|p| !on_roster.contains(&p.id)).collect();
         for p in roster.people.iter().chain(leavers) {
-            m.cands.push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None));
+            m.cands
+                .push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None, &mut parts));
             let i = m.cands.len() - 1;
             m.by_id.insert(p.id.clone(), i);
             if let Some(ph) = &p.phone {
@@ -365,6 +383,7 @@ impl<'a> Matcher<'a> {
                     n,
                     d.branch.iter().cloned().collect(),
                     Some(why),
+                    &mut parts,
                 ));
             }
         }

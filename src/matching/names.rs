@@ -152,7 +152,10 @@ fn squash(s: &str) -> String {
         ("c", "k"),
         ("q", "k"),
     ] {
-        t = t.replace(a, b);
+        // `replace` allocates even when nothing matches; most names have none of these.
+        if t.contains(a) {
+            t = t.replace(a, b);
+        }
     }
     // Doubled letters are often dropped in transliteration.
     let mut out = String::with_capacity(t.len());

@@ -11,7 +11,7 @@ use crate::normalize::names::PersonName;
 use crate::platform::place::{Audience, Placement};
 use crate::platform::{ChatState, Member};
 use crate::roster::{Person, PersonKind, Roster};
-use names::{first_sim, is_latin, latin_key, norm, part_sim};
+use names::{Part, Token, delete_keys, latin_key};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -237,31 +237,53 @@ impl Expected {
 struct Cand {
     id: String,
     kind: PersonKind,
-    surname: String,
-    surname_latin: String,
-    first: String,
-    first_latin: String,
-    patronymic: String,
-    patronymic_latin: String,
+    surname: Part,
+    first: Part,
+    patronymic: Part,
+    /// `first.norm` and `first.latin` interned (see `Matcher::first_ids`).
+    first_id: u32,
+    first_latin_id: u32,
     branches: Vec<String>,
     /// A record left out for a data error: matching it means review, never an action.
     dropped: Option<String>,
 }
 
+/// Name parts worked out once per distinct spelling: first names, patronymics and common
+/// surnames repeat across thousands of people.
+#[derive(Default)]
+struct Parts(HashMap<String, Part>);
+
+impl Parts {
+    fn get(&mut self, raw: &str) -> Part {
+        if let Some(p) = self.0.get(raw) {
+            return p.clone();
+        }
+        let p = Part::new(raw);
+        self.0.insert(raw.to_string(), p.clone());
+        p
+    }
+}
+
 impl Cand {
-    fn new(id: String, kind: PersonKind, name: &PersonName, branches: Vec<String>, dropped: Option<String>) -> Cand {
+    fn new(id: String, kind: PersonKind, name: &PersonName, branches: Vec<String>, dropped: Option<String>, parts: &mut Parts) -> Cand {
         Cand {
             id,
             kind,
-            surname: norm(&name.surname),
-            surname_latin: latin_key(&name.surname),
-            first: norm(&name.first_name),
-            first_latin: latin_key(&name.first_name),
-            patronymic: norm(&name.patronymic),
-            patronymic_latin: latin_key(&name.patronymic),
+            surname: parts.get(&name.surname),
+            first: parts.get(&name.first_name),
+            patronymic: parts.get(&name.patronymic),
+            first_id: 0,
+            first_latin_id: 0,
             branches,
             dropped,
         }
+    }
+}
+
+impl Cand {
+    /// What orders equal confidences: the name, then the id.
+    fn tie(&self) -> (&str, &str, &str, &str) {
+        (&self.surname.norm, &self.first.norm, &self.patronymic.norm, &self.id)
     }
 }
 
@@ -290,8 +312,15 @@ pub struct Matcher<'a> {
     by_id: HashMap<String, usize>,
     by_phone: HashMap<String, Vec<usize>>,
     by_email: HashMap<String, Vec<usize>>,
-    /// Every first name on the roster: a token that is one is a name, not a typo of another.
-    first_names: HashSet<String>,
+    /// Every first name on the roster (`Part::norm`), interned: a token that is one is a
+    /// name, not a typo of another.
+    first_ids: HashMap<String, u32>,
+    /// Every first name's `Part::latin`, interned.
+    first_latin_ids: HashMap<String, u32>,
+    /// `delete_keys` of each distinct first name → its ids: the first names one edit from
+    /// a token, found without scanning.
+    first_near: HashMap<String, Vec<u32>>,
+    first_latin_near: HashMap<String, Vec<u32>>,
     /// The ids on the roster (leavers are candidates too, but not on it).
     on_roster: HashSet<String>,
 }
@@ -324,13 +353,18 @@ impl<'a> Matcher<'a> {
             by_id: HashMap::new(),
             by_phone: HashMap::new(),
             by_email: HashMap::new(),
-            first_names: HashSet::new(),
+            first_ids: HashMap::new(),
+            first_latin_ids: HashMap::new(),
+            first_near: HashMap::new(),
+            first_latin_near: HashMap::new(),
             on_roster: roster.people.iter().map(|p| p.id.clone()).collect(),
         };
+        let mut parts = Parts::default();
         let on_roster = &m.on_roster;
         let leavers: Vec<&Person> = leavers.iter().filter(|p| !on_roster.contains(&p.id)).collect();
         for p in roster.people.iter().chain(leavers) {
-            m.cands.push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None));
+            m.cands
+                .push(Cand::new(p.id.clone(), p.kind, &p.name, p.branches.clone(), None, &mut parts));
             let i = m.cands.len() - 1;
             m.by_id.insert(p.id.clone(), i);
             if let Some(ph) = &p.phone {
@@ -349,39 +383,50 @@ impl<'a> Matcher<'a> {
                     n,
                     d.branch.iter().cloned().collect(),
                     Some(why),
+                    &mut parts,
                 ));
             }
         }
-        m.first_names = m.cands.iter().map(|c| c.first.clone()).filter(|f| !f.is_empty()).collect();
+        for c in &mut m.cands {
+            c.first_id = intern(&mut m.first_ids, &c.first.norm);
+            c.first_latin_id = intern(&mut m.first_latin_ids, &c.first.latin);
+        }
+        for (near, ids) in [(&mut m.first_near, &m.first_ids), (&mut m.first_latin_near, &m.first_latin_ids)] {
+            for (name, id) in ids {
+                for k in delete_keys(name) {
+                    near.entry(k).or_default().push(*id);
+                }
+            }
+        }
         // Blocks: (surname or a one-letter deletion of it) + first name, in Cyrillic and in
         // Latin. A common surname in a region is thousands of people; with the first name a
         // block stays a handful.
         for (i, c) in m.cands.iter().enumerate() {
-            for k in block_keys(&c.surname) {
-                m.by_surname_prefix.entry(format!("{k}|{}", c.first)).or_default().push(i);
+            for k in block_keys(&c.surname.norm) {
+                m.by_surname_prefix.entry(format!("{k}|{}", c.first.norm)).or_default().push(i);
             }
-            for k in block_keys(&c.surname_latin) {
-                m.by_latin_prefix.entry(format!("{k}|{}", c.first_latin)).or_default().push(i);
+            for k in block_keys(&c.surname.latin) {
+                m.by_latin_prefix.entry(format!("{k}|{}", c.first.latin)).or_default().push(i);
             }
         }
         m
     }
 
     /// Name score of member tokens against a candidate: (confidence, first_only).
-    fn name_score(&self, tokens: &[(String, bool)], c: &Cand) -> Option<(f64, bool)> {
+    fn name_score(tokens: &[MemberToken], c: &Cand) -> Option<(f64, bool)> {
         let mut best: Option<(f64, bool)> = None;
-        for (si, (st, sl)) in tokens.iter().enumerate() {
-            let s_sim = part_sim(st, *sl, &c.surname, &c.surname_latin);
+        for (si, st) in tokens.iter().enumerate() {
+            let s_sim = st.part_sim(&c.surname);
             if s_sim == 0.0 {
                 continue;
             }
-            for (fi, (ft, fl)) in tokens.iter().enumerate() {
+            for (fi, ft) in tokens.iter().enumerate() {
                 if fi == si {
                     continue;
                 }
-                let mut f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+                let mut f_sim = ft.first_sim(&c.first);
                 // «Алина» is not a typo of «Алена»: both are names.
-                if f_sim > 0.0 && f_sim < 0.95 && !*fl && self.first_names.contains(ft.as_str()) {
+                if f_sim > 0.0 && f_sim < 0.95 && !ft.latin && ft.is_first_name {
                     f_sim = 0.0;
                 }
                 if f_sim == 0.0 {
@@ -392,7 +437,7 @@ impl<'a> Matcher<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| *i != si && *i != fi)
-                    .all(|(_, (t, l))| part_sim(t, *l, &c.patronymic, &c.patronymic_latin) > 0.0);
+                    .all(|(_, t)| t.part_sim(&c.patronymic) > 0.0);
                 if !extra {
                     continue;
                 }
@@ -404,12 +449,9 @@ impl<'a> Matcher<'a> {
         }
         if best.is_none() {
             // No surname typed: the first name alone (with a patronymic at most).
-            let (ft, fl) = tokens.first()?;
-            let rest_ok = tokens
-                .iter()
-                .skip(1)
-                .all(|(t, l)| part_sim(t, *l, &c.patronymic, &c.patronymic_latin) > 0.0);
-            let f_sim = first_sim(ft, *fl, &c.first, &c.first_latin);
+            let ft = tokens.first()?;
+            let rest_ok = tokens.iter().skip(1).all(|t| t.part_sim(&c.patronymic) > 0.0);
+            let f_sim = ft.first_sim(&c.first);
             if f_sim > 0.0 && rest_ok {
                 best = Some((0.70 * f_sim, true));
             }
@@ -417,20 +459,58 @@ impl<'a> Matcher<'a> {
         best
     }
 
-    fn tokens(m: &Member) -> Vec<(String, bool)> {
+    fn tokens(&self, m: &Member) -> Vec<MemberToken> {
         let raw = format!("{} {}", m.first_name, m.last_name.as_deref().unwrap_or(""));
         raw.split_whitespace()
-            .map(|t| (norm(t), is_latin(t)))
-            .filter(|(t, _)| !t.is_empty())
+            .filter_map(Token::new)
             .take(4)
+            .map(|t| self.member_token(t))
             .collect()
     }
 
+    /// A token with what blocking needs: its surname block key, the first names it may
+    /// stand for as block keys, and the ids of the roster's first names it may be (one
+    /// edit away, or a diminutive of) — every first name `Token::first_sim` finds above 0.
+    fn member_token(&self, token: Token) -> MemberToken {
+        let is_first_name = !token.latin && self.first_ids.contains_key(&token.norm);
+        let (block, firsts) = if token.latin {
+            let key = latin_key(&token.norm);
+            let mut firsts = vec![key.clone()];
+            firsts.extend(names::latin_diminutive_forms(&key).iter().map(|x| latin_key(x)));
+            (key, firsts)
+        } else {
+            (token.norm.clone(), names::first_name_forms(&token.norm))
+        };
+        let mut first_ids: Vec<u32> = Vec::new();
+        let mut first_latin_ids: Vec<u32> = Vec::new();
+        let (near, out, word) = if token.latin {
+            (&self.first_latin_near, &mut first_latin_ids, &token.key)
+        } else {
+            (&self.first_near, &mut first_ids, &token.norm)
+        };
+        for k in delete_keys(word) {
+            out.extend(near.get(&k).into_iter().flatten().copied());
+        }
+        first_ids.extend(token.forms.iter().filter_map(|f| self.first_ids.get(*f)).copied());
+        for v in [&mut first_ids, &mut first_latin_ids] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        MemberToken {
+            token,
+            is_first_name,
+            block,
+            firsts,
+            first_ids,
+            first_latin_ids,
+        }
+    }
+
     /// Fits the candidate to the chat: expected here, same branch, kind fits the audience.
-    fn context(&self, c: &Cand, placement: Option<&Placement>) -> f64 {
+    fn context(&self, c: &Cand, placement: Option<&Placement>, here: Option<&Here<'_>>) -> f64 {
         // A chat we could not place gives no context: never enough for an automatic match.
         let Some(p) = placement else { return -0.04 };
-        if c.dropped.is_none() && self.expected.expects(p, &c.id) {
+        if c.dropped.is_none() && here.is_some_and(|h| h.expects(&c.id)) {
             return 0.0;
         }
         let kind_fits = matches!(
@@ -449,46 +529,56 @@ impl<'a> Matcher<'a> {
         if c.branches.contains(&p.branch) { -0.07 } else { -0.10 }
     }
 
-    fn candidates_for(&self, tokens: &[(String, bool)], placement: Option<&Placement>) -> BTreeSet<usize> {
+    fn candidates_for(&self, tokens: &[MemberToken], here: Option<&Here<'_>>) -> BTreeSet<usize> {
         let mut set = BTreeSet::new();
-        for (si, (t, latin)) in tokens.iter().enumerate() {
-            let map = if *latin { &self.by_latin_prefix } else { &self.by_surname_prefix };
-            let key = if *latin { latin_key(t) } else { t.clone() };
+        for (si, t) in tokens.iter().enumerate() {
+            let map = if t.token.latin {
+                &self.by_latin_prefix
+            } else {
+                &self.by_surname_prefix
+            };
             // The first name as typed, or the full names a diminutive stands for.
-            let mut firsts: Vec<String> = Vec::new();
-            for (fi, (f, fl)) in tokens.iter().enumerate() {
-                if fi == si {
-                    continue;
-                }
-                if *fl {
-                    firsts.push(latin_key(f));
-                    firsts.extend(names::latin_diminutive_forms(&latin_key(f)).iter().map(|x| latin_key(x)));
-                } else {
-                    firsts.extend(names::first_name_forms(f));
-                }
-            }
-            for k in block_keys(&key) {
-                for f in &firsts {
+            let firsts = tokens.iter().enumerate().filter(|(fi, _)| *fi != si).flat_map(|(_, f)| &f.firsts);
+            let keys = block_keys(&t.block);
+            for f in firsts {
+                for k in &keys {
                     if let Some(v) = map.get(&format!("{k}|{f}")) {
                         set.extend(v.iter().copied());
                     }
                 }
             }
         }
-        // First name alone: block on the people expected in this chat.
-        if let Some(p) = placement
-            && let Some(ids) = self.expected.by_placement.get(p)
-        {
-            for id in ids {
-                if let Some(i) = self.by_id.get(id) {
-                    set.insert(*i);
+        // First name alone (or a full name with a typo the blocks above miss): the people
+        // expected in this chat whose first name the member's words may be — every
+        // candidate a name scores needs one — not everyone the chat expects.
+        if let Some(h) = here {
+            for t in tokens {
+                for id in &t.first_ids {
+                    set.extend(h.by_first.get(id).into_iter().flatten().copied());
+                }
+                for id in &t.first_latin_ids {
+                    set.extend(h.by_first_latin.get(id).into_iter().flatten().copied());
                 }
             }
         }
         set
     }
 
-    fn match_member(&self, chat_id: i64, member: &Member, placement: Option<&Placement>) -> MemberMatch {
+    /// The people `placement`'s chat expects, indexed by first name.
+    fn here(&self, placement: &Placement) -> Here<'_> {
+        let mut here = Here::default();
+        for id in self.expected.by_placement.get(placement).into_iter().flatten() {
+            here.ids.insert(id.as_str());
+            if let Some(&i) = self.by_id.get(id) {
+                let c = &self.cands[i];
+                here.by_first.entry(c.first_id).or_default().push(i);
+                here.by_first_latin.entry(c.first_latin_id).or_default().push(i);
+            }
+        }
+        here
+    }
+
+    fn match_member(&self, chat_id: i64, member: &Member, placement: Option<&Placement>, here: Option<&Here<'_>>) -> MemberMatch {
         let mut out = MemberMatch {
             chat_id,
             user_id: member.user_id,
@@ -538,23 +628,23 @@ impl<'a> Matcher<'a> {
             }
         }
         // Tier 3: names.
-        let tokens = Self::tokens(member);
+        let tokens = self.tokens(member);
         if tokens.is_empty() {
             return out;
         }
         let mut scored: Vec<Scored> = Vec::new();
-        for i in self.candidates_for(&tokens, placement) {
+        for i in self.candidates_for(&tokens, here) {
             if rejected(i) {
                 continue;
             }
             let c = &self.cands[i];
-            if let Some((base, first_only)) = self.name_score(&tokens, c) {
-                if first_only && !placement.is_some_and(|p| self.expected.expects(p, &c.id)) {
+            if let Some((base, first_only)) = Self::name_score(&tokens, c) {
+                if first_only && !here.is_some_and(|h| h.expects(&c.id)) {
                     continue;
                 }
                 scored.push(Scored {
                     idx: i,
-                    conf: (base + self.context(c, placement)).clamp(0.0, 1.0),
+                    conf: (base + self.context(c, placement, here)).clamp(0.0, 1.0),
                     first_only,
                 });
             }
@@ -574,7 +664,7 @@ impl<'a> Matcher<'a> {
             };
         }
         // Ties go by name, so the order does not hang on the workspace's salted ids.
-        let tie = |c: &Cand| (c.surname.clone(), c.first.clone(), c.patronymic.clone(), c.id.clone());
+        let tie = Cand::tie;
         scored.sort_by(|a, b| {
             b.conf
                 .total_cmp(&a.conf)
@@ -618,8 +708,8 @@ impl<'a> Matcher<'a> {
     fn full_name_index(&self) -> HashMap<[String; 2], Vec<usize>> {
         let mut index: HashMap<[String; 2], Vec<usize>> = HashMap::new();
         for (i, c) in self.cands.iter().enumerate() {
-            if !c.surname.is_empty() && !c.first.is_empty() {
-                index.entry(pair(&c.surname, &c.first)).or_default().push(i);
+            if !c.surname.norm.is_empty() && !c.first.norm.is_empty() {
+                index.entry(pair(&c.surname.norm, &c.first.norm)).or_default().push(i);
             }
         }
         index
@@ -656,11 +746,11 @@ impl<'a> Matcher<'a> {
         if c.kind != PersonKind::Student || c.dropped.is_some() || self.expected.expects(place, pid) {
             return false;
         }
-        let tokens = Self::tokens(member);
-        if tokens.iter().any(|(_, latin)| *latin) {
+        let tokens = self.tokens(member);
+        if tokens.iter().any(|t| t.latin) {
             return false;
         }
-        let words: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
+        let words: Vec<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
         // Everyone the typed name may be: the surname and first name are two of the words,
         // the third (if any) their patronymic — a record without one may be them too.
         let mut may_be: BTreeSet<usize> = BTreeSet::new();
@@ -674,7 +764,7 @@ impl<'a> Matcher<'a> {
                             .into_iter()
                             .flatten()
                             .copied()
-                            .filter(|i| self.cands[*i].patronymic.is_empty() || self.cands[*i].patronymic == *p),
+                            .filter(|i| self.cands[*i].patronymic.norm.is_empty() || self.cands[*i].patronymic.norm == *p),
                     );
                 }
             }
@@ -687,7 +777,7 @@ impl<'a> Matcher<'a> {
         let namesake_here = self.expected.by_placement.get(place).is_some_and(|ids| {
             ids.iter()
                 .filter_map(|id| self.by_id.get(id))
-                .any(|&i| pair(&self.cands[i].surname, &self.cands[i].first) == pair(&c.surname, &c.first))
+                .any(|&i| pair(&self.cands[i].surname.norm, &self.cands[i].first.norm) == pair(&c.surname.norm, &c.first.norm))
         });
         !namesake_here
     }
@@ -698,12 +788,20 @@ impl<'a> Matcher<'a> {
         let full_names = self.full_name_index();
         let mut all = Vec::new();
         let mut movers = Vec::new();
+        // Built once per placement a chat has, not once per member.
+        let mut heres: HashMap<&Placement, Here<'_>> = HashMap::new();
         for (cs, placement) in chats {
+            if let Some(p) = placement
+                && !heres.contains_key(p)
+            {
+                heres.insert(p, self.here(p));
+            }
+            let here = placement.as_ref().and_then(|p| heres.get(p));
             for m in &cs.members {
                 if m.is_bot || m.is_owner {
                     continue;
                 }
-                let x = self.match_member(cs.chat.chat_id, m, placement.as_ref());
+                let x = self.match_member(cs.chat.chat_id, m, placement.as_ref(), here);
                 if self.sure_mover(&x, m, placement.as_ref(), &full_names) {
                     movers.push(all.len());
                 }
@@ -832,6 +930,51 @@ impl<'a> Matcher<'a> {
         }
         let _ = self.roster;
         all
+    }
+}
+
+/// The interned id of `name`, a new one if it is new.
+fn intern(ids: &mut HashMap<String, u32>, name: &str) -> u32 {
+    if let Some(&id) = ids.get(name) {
+        return id;
+    }
+    let id = ids.len() as u32;
+    ids.insert(name.to_string(), id);
+    id
+}
+
+/// A member's word as the matcher sees it (see `Matcher::member_token`).
+struct MemberToken {
+    token: Token,
+    /// A first name somebody on the roster has (Cyrillic words only).
+    is_first_name: bool,
+    /// The surname block key: the word, or its Latin key.
+    block: String,
+    /// The first names it may stand for, as block keys.
+    firsts: Vec<String>,
+    /// The roster's first names (`Matcher::first_ids`) it may be, and their Latin keys.
+    first_ids: Vec<u32>,
+    first_latin_ids: Vec<u32>,
+}
+
+impl std::ops::Deref for MemberToken {
+    type Target = Token;
+    fn deref(&self) -> &Token {
+        &self.token
+    }
+}
+
+/// The people a chat expects: their ids, and their indices by first name.
+#[derive(Default)]
+struct Here<'a> {
+    ids: HashSet<&'a str>,
+    by_first: HashMap<u32, Vec<usize>>,
+    by_first_latin: HashMap<u32, Vec<usize>>,
+}
+
+impl Here<'_> {
+    fn expects(&self, id: &str) -> bool {
+        self.ids.contains(id)
     }
 }
 

@@ -152,7 +152,10 @@ fn squash(s: &str) -> String {
         ("c", "k"),
         ("q", "k"),
     ] {
-        t = t.replace(a, b);
+        // `replace` allocates even when nothing matches; most names have none of these.
+        if t.contains(a) {
+            t = t.replace(a, b);
+        }
     }
     // Doubled letters are often dropped in transliteration.
     let mut out = String::with_capacity(t.len());
@@ -205,13 +208,17 @@ pub fn latin_diminutive_forms(latin: &str) -> Vec<String> {
 /// How alike two normalised tokens are: 1.0 equal, 0.9 one edit apart (both ≥ 5
 /// letters), else 0.
 pub fn token_sim(a: &str, b: &str) -> f64 {
+    token_sim_counted(a, a.chars().count(), b, b.chars().count())
+}
+
+/// [`token_sim`] with the letters of each side counted beforehand.
+fn token_sim_counted(a: &str, la: usize, b: &str, lb: usize) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
     if a == b {
         return 1.0;
     }
-    let (la, lb) = (a.chars().count(), b.chars().count());
     if la >= 5 && lb >= 5 && one_edit_apart(a, b, la, lb) {
         return 0.9;
     }
@@ -221,11 +228,140 @@ pub fn token_sim(a: &str, b: &str) -> f64 {
 /// No name part is this long; a longer token is compared for equality only.
 const MAX_FUZZY_CHARS: usize = 64;
 
-/// Damerau–Levenshtein distance 1. The distance is at least the difference in length, so
-/// tokens further apart in length are never measured, and neither are tokens longer than
-/// any name (the measure builds a table of the two lengths' product).
+/// Damerau–Levenshtein distance exactly 1, given each side's letter count. The distance
+/// is at least the difference in length, so tokens further apart in length are never
+/// walked, and neither are tokens longer than any name.
 fn one_edit_apart(a: &str, b: &str, la: usize, lb: usize) -> bool {
-    la.abs_diff(lb) <= 1 && la.max(lb) <= MAX_FUZZY_CHARS && strsim::damerau_levenshtein(a, b) == 1
+    la.abs_diff(lb) <= 1 && la.max(lb) <= MAX_FUZZY_CHARS && one_edit(a, b, la, lb)
+}
+
+/// Whether `b` is `a` with exactly one letter substituted, inserted, deleted, or two
+/// neighbours swapped (what `strsim::damerau_levenshtein(a, b) == 1` decides), in one
+/// walk without allocating. `la`, `lb` are the letter counts.
+fn one_edit(a: &str, b: &str, la: usize, lb: usize) -> bool {
+    // The longer (or either) first: a deletion from it must leave the other.
+    let (a, b, la, lb) = if la >= lb { (a, b, la, lb) } else { (b, a, lb, la) };
+    let mut ai = a.char_indices();
+    let mut bi = b.char_indices();
+    loop {
+        match (ai.next(), bi.next()) {
+            (None, None) => return false,           // equal: distance 0
+            (Some(_), None) => return la == lb + 1, // `a` has one letter more at the end
+            (None, Some(_)) => return false,
+            (Some((ia, ca)), Some((ib, cb))) => {
+                if ca == cb {
+                    continue;
+                }
+                let (ra, rb) = (&a[ia + ca.len_utf8()..], &b[ib + cb.len_utf8()..]);
+                if la == lb {
+                    // A substitution, or a swap of this letter and the next.
+                    if ra == rb {
+                        return true;
+                    }
+                    let (mut na, mut nb) = (ra.chars(), rb.chars());
+                    return match (na.next(), nb.next()) {
+                        (Some(xa), Some(xb)) => xa == cb && xb == ca && na.as_str() == nb.as_str(),
+                        _ => false,
+                    };
+                }
+                // One letter of `a` deleted here.
+                return ra == &b[ib..];
+            }
+        }
+    }
+}
+
+/// A name part of a roster person, normalised and transliterated once.
+#[derive(Debug, Clone, Default)]
+pub struct Part {
+    /// [`norm`]
+    pub norm: String,
+    /// [`latin_key`]
+    pub latin: String,
+    norm_chars: usize,
+    latin_chars: usize,
+}
+
+impl Part {
+    pub fn new(raw: &str) -> Part {
+        let norm = norm(raw);
+        let latin = latin_key(raw);
+        Part {
+            norm_chars: norm.chars().count(),
+            latin_chars: latin.chars().count(),
+            norm,
+            latin,
+        }
+    }
+}
+
+/// A member's name word, with what comparing it needs worked out once (not once per
+/// candidate).
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// [`norm`] of the word.
+    pub norm: String,
+    /// Written in Latin letters.
+    pub latin: bool,
+    /// Latin only: the word squashed the way [`latin_key`] squashes.
+    pub key: String,
+    /// The full first names this word may be a diminutive of (the word itself left out).
+    pub forms: &'static [&'static str],
+    norm_chars: usize,
+    key_chars: usize,
+}
+
+impl Token {
+    /// None for a word without letters.
+    pub fn new(raw: &str) -> Option<Token> {
+        let norm = norm(raw);
+        if norm.is_empty() {
+            return None;
+        }
+        let latin = is_latin(raw);
+        let key = if latin { squash(&norm.to_lowercase()) } else { String::new() };
+        let forms = if latin {
+            tables().1.get(&key).map(Vec::as_slice).unwrap_or(&[])
+        } else {
+            tables().0.get(norm.as_str()).map(Vec::as_slice).unwrap_or(&[])
+        };
+        Some(Token {
+            norm_chars: norm.chars().count(),
+            key_chars: key.chars().count(),
+            norm,
+            latin,
+            key,
+            forms,
+        })
+    }
+
+    /// Against a roster name part: Cyrillic exact/typo, or Latin by transliteration
+    /// (exact key 0.95, one edit 0.88). The same as [`part_sim`].
+    pub fn part_sim(&self, p: &Part) -> f64 {
+        if self.latin {
+            if self.key == p.latin {
+                return 0.95;
+            }
+            if self.key.len() >= 5 && p.latin.len() >= 5 && one_edit_apart(&self.key, &p.latin, self.key_chars, p.latin_chars) {
+                return 0.88;
+            }
+            0.0
+        } else {
+            token_sim_counted(&self.norm, self.norm_chars, &p.norm, p.norm_chars)
+        }
+    }
+
+    /// Against a roster first name, diminutives included. The same as [`first_sim`].
+    pub fn first_sim(&self, p: &Part) -> f64 {
+        let direct = self.part_sim(p);
+        if direct > 0.0 {
+            return direct;
+        }
+        if self.forms.iter().any(|f| *f == p.norm) {
+            return if self.latin { 0.9 } else { 0.95 };
+        }
+        0.0
+    }
 }
 
 /// A member's token against a roster name part: Cyrillic exact/typo, or Latin by
@@ -262,6 +398,23 @@ pub fn first_sim(token: &str, token_latin: bool, roster_norm: &str, roster_latin
     0.0
 }
 
+/// The word itself and, for a word no longer than a name may be fuzzy, every one-letter
+/// deletion of it: two words one Damerau edit apart always share one of these
+/// (symmetric-delete blocking).
+pub fn delete_keys(s: &str) -> Vec<String> {
+    let mut keys = vec![s.to_string()];
+    let n = s.chars().count();
+    if n <= MAX_FUZZY_CHARS + 1 {
+        for (i, c) in s.char_indices() {
+            let mut k = String::with_capacity(s.len());
+            k.push_str(&s[..i]);
+            k.push_str(&s[i + c.len_utf8()..]);
+            keys.push(k);
+        }
+    }
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +439,178 @@ mod tests {
         assert_eq!(first_sim("masha", true, "мария", &latin_key("мария")), 0.9);
         assert_eq!(first_sim("маша", false, "марина", &latin_key("марина")), 0.0);
         assert_eq!(norm("Семёнова-Тян"), "семеноватян");
+    }
+
+    /// The old decision: what `one_edit_apart` asked of the generic measure.
+    fn strsim_one(a: &str, b: &str) -> bool {
+        let (la, lb) = (a.chars().count(), b.chars().count());
+        la.abs_diff(lb) <= 1 && la.max(lb) <= MAX_FUZZY_CHARS && strsim::damerau_levenshtein(a, b) == 1
+    }
+
+    fn bounded_one(a: &str, b: &str) -> bool {
+        one_edit_apart(a, b, a.chars().count(), b.chars().count())
+    }
+
+    #[test]
+    fn bounded_edit_agrees_with_strsim_on_tricky_words() {
+        let words = [
+            "",
+            "а",
+            "я",
+            "ё",
+            "е",
+            "ab",
+            "ba",
+            "aa",
+            "абв",
+            "бав",
+            "авб",
+            "петров",
+            "петрова",
+            "петро",
+            "птеров",
+            "петорв",
+            "петрво",
+            "пётров",
+            "пeтров", // Latin e inside Cyrillic
+            "ивaнов",
+            "иванов",
+            "иванoв",
+            "ivanov",
+            "lvanov",
+            "ivanоv",
+            "семенова-тян",
+            "семеноватян",
+            "семенова-тян-",
+            "-семенова",
+            "семенова--тян",
+            "кузнецов",
+            "кузнецова",
+            "кузнецоа",
+            "кузнецвоа",
+            "алена",
+            "алина",
+            "алёна",
+            "xx",
+            "xxx",
+            "xxxx",
+            "abcabc",
+            "abcbac",
+            "acbabc",
+            "😀б",
+            "б😀",
+            "😀",
+            "ёё",
+            "ее",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(bounded_one(a, b), strsim_one(a, b), "{a:?} vs {b:?}");
+            }
+        }
+        let long = "а".repeat(MAX_FUZZY_CHARS + 1);
+        let longer = "а".repeat(MAX_FUZZY_CHARS + 2);
+        assert!(!bounded_one(&long, &longer), "longer than any name: equality only");
+    }
+
+    #[test]
+    fn bounded_edit_agrees_with_strsim_on_random_edits() {
+        // A small alphabet makes repeated letters, swaps of equal letters and look-alikes common.
+        let alphabet: Vec<char> = "аеёоcсpрxх-ab😀".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next(9);
+            let a: Vec<char> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            // One or two random edits of `a`, or an unrelated word.
+            let mut b = a.clone();
+            for _ in 0..1 + next(2) {
+                match next(5) {
+                    0 if !b.is_empty() => {
+                        let i = next(b.len());
+                        b[i] = alphabet[next(alphabet.len())];
+                    }
+                    1 => {
+                        let i = next(b.len() + 1);
+                        b.insert(i, alphabet[next(alphabet.len())]);
+                    }
+                    2 if !b.is_empty() => {
+                        b.remove(next(b.len()));
+                    }
+                    3 if b.len() >= 2 => {
+                        let i = next(b.len() - 1);
+                        b.swap(i, i + 1);
+                    }
+                    _ => b = (0..next(9)).map(|_| alphabet[next(alphabet.len())]).collect(),
+                }
+            }
+            let (a, b): (String, String) = (a.into_iter().collect(), b.into_iter().collect());
+            assert_eq!(bounded_one(&a, &b), strsim_one(&a, &b), "{a:?} vs {b:?}");
+            assert_eq!(bounded_one(&b, &a), strsim_one(&b, &a), "{b:?} vs {a:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_decide_as_the_plain_functions() {
+        let words = [
+            "Петров",
+            "petrov",
+            "Petrova",
+            "Пётр",
+            "Petr",
+            "Маша",
+            "masha",
+            "Мария",
+            "maria",
+            "Саша",
+            "sasha",
+            "Кузнецова",
+            "kuznetsova",
+            "kuznecova",
+            "Семёнова-Тян",
+            "semenova",
+            "Алена",
+            "Алина",
+            "Alyona",
+            "ivanov",
+            "Ivanoff",
+            "Yulia",
+            "Юлия",
+            "Julia",
+            "Иванович",
+            "ivanovich",
+            "Ли",
+            "li",
+            "Lee",
+        ];
+        for raw in words {
+            let t = Token::new(raw).expect("letters");
+            for other in words {
+                let p = Part::new(other);
+                assert_eq!(t.part_sim(&p), part_sim(&t.norm, t.latin, &p.norm, &p.latin), "{raw} ~ {other}");
+                assert_eq!(t.first_sim(&p), first_sim(&t.norm, t.latin, &p.norm, &p.latin), "{raw} ~ {other}");
+            }
+        }
+        assert!(Token::new("-- 1").is_none());
+    }
+
+    #[test]
+    fn words_one_edit_apart_share_a_delete_key() {
+        for (a, b) in [
+            ("петров", "птеров"),
+            ("алена", "алина"),
+            ("ivanov", "ivanv"),
+            ("ab", "ba"),
+            ("a", "b"),
+            ("я", ""),
+        ] {
+            let ka = delete_keys(a);
+            assert!(delete_keys(b).iter().any(|k| ka.contains(k)), "{a} / {b}");
+        }
     }
 }

@@ -183,6 +183,35 @@ impl Stage {
     }
 }
 
+/// Times `work` (which returns the rows it went through): wall and CPU.
+fn timed(work: impl FnOnce() -> u64) -> Stage {
+    let (t, c) = (Instant::now(), cpu_seconds());
+    let rows = work();
+    Stage {
+        wall: t.elapsed().as_secs_f64(),
+        cpu: cpu_seconds() - c,
+        rows,
+    }
+}
+
+/// Every file under `dir`, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -271,18 +300,13 @@ fn run_point(list: &[PathBuf], a: &Args) -> Value {
     // Reading the files through the isolated reader, as `ingest` does, per kind.
     let reader = Reader::new(mode.clone(), Default::default());
     let read = |files: &[PathBuf]| -> Stage {
-        let (t, c) = (Instant::now(), cpu_seconds());
-        let mut rows = 0u64;
-        for f in files {
-            if let Ok(wb) = reader.read_table(f, &f.display().to_string(), Formats::Spreadsheets) {
-                rows += wb.sheets.iter().map(|s| s.rows.len() as u64).sum::<u64>();
-            }
-        }
-        Stage {
-            wall: t.elapsed().as_secs_f64(),
-            cpu: cpu_seconds() - c,
-            rows,
-        }
+        timed(|| {
+            files
+                .iter()
+                .filter_map(|f| reader.read_table(f, &f.display().to_string(), Formats::Spreadsheets).ok())
+                .map(|wb| wb.sheets.iter().map(|s| s.rows.len() as u64).sum::<u64>())
+                .sum()
+        })
     };
     let read_xlsx = read(&xlsx_files);
     let read_csv = read(&csv_files);
@@ -327,50 +351,37 @@ fn run_point(list: &[PathBuf], a: &Args) -> Value {
 
 /// Every source file of a workspace: (rel, path) of the files `ingest` would read.
 fn source_files(cfg: &Config) -> Vec<(String, PathBuf)> {
-    let dir = cfg.root.join("sources");
-    let mut out = Vec::new();
-    let mut stack = vec![dir.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&cfg.root).unwrap_or(&p).display().to_string();
-                out.push((rel, p));
-            }
-        }
-    }
-    out.sort();
-    out
+    files_under(&cfg.root.join("sources"))
+        .into_iter()
+        .map(|p| (p.strip_prefix(&cfg.root).unwrap_or(&p).display().to_string(), p))
+        .collect()
 }
 
 /// calamine's bare read of the files: every cell of every sheet visited.
 fn calamine_floor(files: &[PathBuf]) -> Stage {
     use calamine::{Reader as _, open_workbook_auto};
-    let (t, c) = (Instant::now(), cpu_seconds());
-    let mut rows = 0u64;
-    let mut cells = 0u64;
-    for f in files {
-        let Ok(mut wb) = open_workbook_auto(f) else { continue };
-        for name in wb.sheet_names().to_vec() {
-            if let Ok(range) = wb.worksheet_range(&name) {
-                rows += range.height() as u64;
-                cells += range.used_cells().count() as u64;
+    timed(|| {
+        let (mut rows, mut cells) = (0u64, 0u64);
+        for f in files {
+            let Ok(mut wb) = open_workbook_auto(f) else { continue };
+            for name in wb.sheet_names().to_vec() {
+                if let Ok(range) = wb.worksheet_range(&name) {
+                    rows += range.height() as u64;
+                    cells += range.used_cells().count() as u64;
+                }
             }
         }
-    }
-    std::hint::black_box(cells);
-    Stage {
-        wall: t.elapsed().as_secs_f64(),
-        cpu: cpu_seconds() - c,
-        rows,
-    }
+        std::hint::black_box(cells);
+        rows
+    })
 }
 
 /// The `csv` crate's bare read of the files (`;` or `,`, as bytes: no decoding).
 fn csv_floor(files: &[PathBuf]) -> Stage {
-    let (t, c) = (Instant::now(), cpu_seconds());
+    timed(|| csv_rows(files))
+}
+
+fn csv_rows(files: &[PathBuf]) -> u64 {
     let mut rows = 0u64;
     let mut bytes = 0u64;
     for f in files {
@@ -389,11 +400,7 @@ fn csv_floor(files: &[PathBuf]) -> Stage {
         }
     }
     std::hint::black_box(bytes);
-    Stage {
-        wall: t.elapsed().as_secs_f64(),
-        cpu: cpu_seconds() - c,
-        rows,
-    }
+    rows
 }
 
 /// `bench/region_pandas.py` over the workspaces, in a venv made once under target/.
@@ -458,17 +465,9 @@ fn letters(list: &[PathBuf], exe: &Path) -> Value {
     }
     let (mut files, mut bytes) = (0u64, 0u64);
     for ws in list {
-        let mut stack = vec![ws.join("out").join("letters")];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    files += 1;
-                    bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
-                }
-            }
+        for p in files_under(&ws.join("out").join("letters")) {
+            files += 1;
+            bytes += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
         }
     }
     json!({

@@ -128,10 +128,23 @@ pub fn compute(
     store: &Store,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<DiffOutcome> {
+    let rollover = crate::rollover::effect::status(cfg, store, &loaded.roster, today)?;
+    compute_with(cfg, loaded, state, store, today, &rollover)
+}
+
+/// [`compute`] with the rollover proposal's standing already read (the caller checked
+/// `[[chats.map]]` with it).
+pub fn compute_with(
+    cfg: &Config,
+    loaded: &Loaded,
+    state: PlatformState,
+    store: &Store,
+    today: chrono::NaiveDate,
+    rollover: &crate::rollover::effect::Status,
+) -> anyhow::Result<DiffOutcome> {
     let t = std::time::Instant::now();
     // The platform counts in the hash by what the diff reads of it, not by its bytes.
     let platform = state.canonical();
-    let rollover = crate::rollover::effect::status(cfg, store, &loaded.roster, today)?;
     let effect = rollover.effect();
     let chats = place_chats_with(cfg, loaded, state, effect);
     let expected = Expected::build(&loaded.roster, cfg.profile);
@@ -179,7 +192,7 @@ pub fn compute(
     let mut assessment = safety::assess(cfg, &loaded.roster, &chats, &previous, &mut actions);
     assessment.held_reasons.splice(0..0, partly);
     let mut rollover_notes = rollover.notes();
-    if let crate::rollover::effect::Status::Early(year, _) = &rollover {
+    if let crate::rollover::effect::Status::Early(year, _) = rollover {
         assessment.held_reasons.push(safety::hold_fact(format!(
             "списки уже {year} учебного года, а предложение перехода вступит в силу {}: чаты ещё сопоставлены по прежним группам",
             year.first_day().format("%d.%m.%Y")

@@ -449,7 +449,7 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
             problems: unknown_groups,
         }));
     }
-    let d = rollout::changes::compute(&ws.cfg, loaded, state, store, ws.today).map_err(Error::Unreadable)?;
+    let d = rollout::changes::compute::compute_with(&ws.cfg, loaded, state, store, ws.today, &rollover).map_err(Error::Unreadable)?;
     for note in &d.rollover_notes {
         eprintln!("rollout: {note}");
     }

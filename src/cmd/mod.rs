@@ -180,7 +180,7 @@ pub enum Command {
         after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным"
     )]
     Run(ingest::RunArgs),
-    /// Служебная: прочитать один файл-источник и вывести его в JSON (изолированное чтение).
+    /// Служебная: изолированное чтение файлов-источников по запросам процесса rollout.
     #[command(name = "__read-source", hide = true)]
     ReadSource(read_source::Args),
 }

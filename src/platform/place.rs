@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::normalize::groups::group_key;
 use crate::normalize::text_key;
 use crate::roster::{BranchResolver, Roster};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use crate::profile::Audience;
 
@@ -40,6 +40,45 @@ pub struct ChatPlacer<'a> {
     groups: HashMap<String, Vec<(String, String)>>,
     /// (branch, group) → the subjects of its teaching load, the load's first spelling of each.
     subjects: HashMap<(String, String), Vec<String>>,
+    /// The same subjects indexed by their first word: per group, and per branch (every
+    /// group's), so a title is matched in time of its own words, not of the whole load.
+    group_index: HashMap<(String, String), SubjectIndex>,
+    branch_index: HashMap<String, SubjectIndex>,
+}
+
+/// Subjects by their first word (by `text_key`), each with all its words.
+#[derive(Default)]
+struct SubjectIndex {
+    by_first: HashMap<String, Vec<(Vec<String>, String)>>,
+}
+
+impl SubjectIndex {
+    fn add(&mut self, subject: &str) {
+        let words: Vec<String> = text_key(subject).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let Some(first) = words.first().cloned() else {
+            return;
+        };
+        let list = self.by_first.entry(first).or_default();
+        if !list.iter().any(|(_, s)| s == subject) {
+            list.push((words, subject.to_string()));
+        }
+    }
+
+    /// The subject whose words stand together in `words`: (its word count, where it
+    /// starts, the subject); the longest, then the first by spelling; where a subject
+    /// stands twice, its first place.
+    fn best(&self, words: &[String]) -> Option<(usize, usize, &String)> {
+        let mut best: Option<(usize, usize, &String)> = None;
+        for (i, w) in words.iter().enumerate() {
+            let Some(list) = self.by_first.get(w) else { continue };
+            for (sw, s) in list {
+                if words[i..].starts_with(sw) && best.is_none_or(|(n, _, b)| sw.len() > n || (sw.len() == n && s < b)) {
+                    best = Some((sw.len(), i, s));
+                }
+            }
+        }
+        best
+    }
 }
 
 const PARENT_WORDS: [&str; 4] = ["родител", "мамы", "папы", "родительск"];
@@ -68,10 +107,19 @@ impl<'a> ChatPlacer<'a> {
             }
         }
         let mut subjects: HashMap<(String, String), Vec<String>> = HashMap::new();
+        let mut keys: HashMap<(String, String), HashSet<String>> = HashMap::new();
         for t in &roster.teaching {
-            let list = subjects.entry((t.branch.clone(), t.group.clone())).or_default();
-            if !list.iter().any(|s| text_key(s) == text_key(&t.subject)) {
-                list.push(t.subject.clone());
+            let at = (t.branch.clone(), t.group.clone());
+            if keys.entry(at.clone()).or_default().insert(text_key(&t.subject)) {
+                subjects.entry(at).or_default().push(t.subject.clone());
+            }
+        }
+        let mut group_index: HashMap<(String, String), SubjectIndex> = HashMap::new();
+        let mut branch_index: HashMap<String, SubjectIndex> = HashMap::new();
+        for ((branch, group), list) in &subjects {
+            for s in list {
+                group_index.entry((branch.clone(), group.clone())).or_default().add(s);
+                branch_index.entry(branch.clone()).or_default().add(s);
             }
         }
         ChatPlacer {
@@ -79,6 +127,8 @@ impl<'a> ChatPlacer<'a> {
             branches: BranchResolver::new(cfg),
             groups,
             subjects,
+            group_index,
+            branch_index,
         }
     }
 
@@ -289,18 +339,10 @@ impl<'a> ChatPlacer<'a> {
     fn subject_in(&self, branch: &str, group: &str, rest: &str) -> Option<String> {
         let words: Vec<String> = text_key(rest).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         let own = self
-            .subjects
+            .group_index
             .get(&(branch.to_string(), group.to_string()))
-            .and_then(|list| best_subject(list.iter(), &words));
-        let (n, i, subject) = own.or_else(|| {
-            best_subject(
-                self.subjects
-                    .iter()
-                    .filter(|((b, _), _)| b == branch)
-                    .flat_map(|(_, list)| list.iter()),
-                &words,
-            )
-        })?;
+            .and_then(|index| index.best(&words));
+        let (n, i, subject) = own.or_else(|| self.branch_index.get(branch)?.best(&words))?;
         let others: Vec<&str> = words[..i].iter().chain(&words[i + n..]).map(String::as_str).collect();
         let others = others.join(" ");
         if has_word(&others, &PARENT_WORDS) || has_word(&others, &STAFF_WORDS) {
@@ -350,24 +392,6 @@ impl<'a> ChatPlacer<'a> {
 
 /// The subject of `list` whose words stand in `words` (whole words), the longest — then the
 /// first in text order — when several do: (its word count, where it starts, the subject).
-fn best_subject<'s>(list: impl Iterator<Item = &'s String>, words: &[String]) -> Option<(usize, usize, &'s String)> {
-    let mut best: Option<(usize, usize, &String)> = None;
-    for s in list {
-        let key = text_key(s);
-        let sw: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-        if sw.is_empty() || sw.len() > words.len() {
-            continue;
-        }
-        let at = (0..=words.len() - sw.len()).find(|&i| words[i..i + sw.len()].iter().zip(&sw).all(|(a, b)| a == b));
-        if let Some(i) = at
-            && best.is_none_or(|(n, _, b)| sw.len() > n || (sw.len() == n && s < b))
-        {
-            best = Some((sw.len(), i, s));
-        }
-    }
-    best
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

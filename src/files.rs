@@ -157,16 +157,36 @@ fn write_atomic_with(path: &Path, record: bool, write: impl FnOnce(&mut std::fs:
 /// (and no temporary folder). A `dir` holding a file rollout did not write (not in
 /// `OUT/run.json`) is refused, naming the file: rollout never deletes what it did not make.
 pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    ensure_dir(parent).with_context(|| format!("не удалось создать папку {}", parent.display()))?;
-    let replace = || format!("не удалось заменить {}", dir.display());
-    if is_symlink(dir) {
-        return Err(refused(SYMLINK_REFUSED)).with_context(replace);
+    let new = NewDir::begin(dir)?;
+    for (rel, bytes) in files {
+        new.write(rel, bytes)?;
     }
-    hook_check_dir(dir).with_context(replace)?;
-    let tmp = tmp_path(parent)?;
-    {
+    new.finish()
+}
+
+/// A folder being written to replace `dir` ([`replace_dir`] in a stream): files go
+/// straight into a fresh private folder beside it as they are made — from any thread —
+/// and [`NewDir::finish`] syncs it once and swaps it in. Dropped unfinished, the new
+/// folder is removed and `dir` stays as it was.
+pub struct NewDir {
+    dir: PathBuf,
+    tmp: PathBuf,
+    /// Files written, relative to `dir`, and the folders made for them.
+    written: std::sync::Mutex<(Vec<String>, std::collections::HashSet<PathBuf>)>,
+    done: bool,
+}
+
+impl NewDir {
+    pub fn begin(dir: &Path) -> anyhow::Result<NewDir> {
+        use anyhow::Context;
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        ensure_dir(parent).with_context(|| format!("не удалось создать папку {}", parent.display()))?;
+        let replace = || format!("не удалось заменить {}", dir.display());
+        if is_symlink(dir) {
+            return Err(refused(SYMLINK_REFUSED)).with_context(replace);
+        }
+        hook_check_dir(dir).with_context(replace)?;
+        let tmp = tmp_path(parent)?;
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         {
@@ -177,35 +197,65 @@ pub fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()
         builder
             .create(&tmp)
             .with_context(|| format!("не удалось создать папку {}", tmp.display()))?;
-    }
-    let built = (|| -> anyhow::Result<()> {
+        let new = NewDir {
+            dir: dir.to_path_buf(),
+            tmp: tmp.clone(),
+            written: std::sync::Mutex::new(Default::default()),
+            done: false,
+        };
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700))?;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("не удалось создать папку {}", tmp.display()))?;
         }
-        // The folder is new and private until the swap: each file is written straight in
-        // (owner-only, never over an existing one), and the whole folder is synced once
-        // before it is swapped in — not one fsync and rename per file.
-        for (rel, bytes) in files {
-            let path = tmp.join(rel);
-            if let Some(p) = path.parent() {
-                ensure_dir(p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
+        Ok(new)
+    }
+
+    /// Writes one file (owner-only, never over an existing one) into the new folder; no
+    /// fsync of its own — the whole folder is synced once by [`NewDir::finish`].
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let path = self.tmp.join(rel);
+        let folder = path.parent().filter(|p| *p != self.tmp).map(Path::to_path_buf);
+        if let Some(p) = folder {
+            let made = self.written.lock().map(|w| w.1.contains(&p)).unwrap_or(false);
+            if !made {
+                ensure_dir(&p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
+                if let Ok(mut w) = self.written.lock() {
+                    w.1.insert(p);
+                }
             }
-            write_new(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
         }
-        sync_tree(&tmp).with_context(|| format!("не удалось записать на диск {}", tmp.display()))?;
-        let new: Vec<PathBuf> = files.iter().map(|(rel, _)| dir.join(rel)).collect();
+        write_new(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?;
+        if let Ok(mut w) = self.written.lock() {
+            w.0.push(rel.to_string());
+        }
+        Ok(())
+    }
+
+    /// Syncs the new folder to the disk and puts it in place of `dir`.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        sync_tree(&self.tmp).with_context(|| format!("не удалось записать на диск {}", self.tmp.display()))?;
+        let mut rels = std::mem::take(&mut self.written.get_mut().map_err(|_| anyhow::anyhow!("запись файлов прервалась"))?.0);
+        rels.sort();
+        let new: Vec<PathBuf> = rels.iter().map(|rel| self.dir.join(rel)).collect();
         // Listed before the swap (old and new together), then exactly the new ones.
         hook_record(&new, None)?;
-        swap_in(&tmp, dir).with_context(replace)?;
-        hook_record(&new, Some(dir))?;
+        swap_in(&self.tmp, &self.dir).with_context(|| format!("не удалось заменить {}", self.dir.display()))?;
+        self.done = true;
+        hook_record(&new, Some(&self.dir))?;
         Ok(())
-    })();
-    if built.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
     }
-    built
+}
+
+impl Drop for NewDir {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
 }
 
 /// A new owner-only file with `bytes` (no symlink followed, never an existing file).

@@ -62,10 +62,18 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
         eml: !a.no_eml,
         date,
     };
-    let r = rollout::letters::render(&engine, &inputs, &opts).map_err(Error::usage)?;
     let dir = ws.out.join("letters");
-    // A fresh folder swapped in: never a mix of old and new letters.
-    rollout::output::replace_dir(&dir, &r.files).map_err(Error::Output)?;
+    // A fresh folder, written as the letters are rendered and swapped in at the end: never
+    // a mix of old and new letters, never all of them in memory.
+    let new = rollout::files::NewDir::begin(&dir).map_err(Error::Output)?;
+    let r = rollout::letters::render(&engine, &inputs, &opts, &|rel, bytes| new.write(rel, bytes)).map_err(|e| match e {
+        rollout::letters::LetterError::Write(e) => Error::Output(e),
+        e => Error::usage(e),
+    })?;
+    for (rel, bytes) in &r.files {
+        new.write(rel, bytes).map_err(Error::Output)?;
+    }
+    new.finish().map_err(Error::Output)?;
     if !a.no_eml && rollout::letters::sender(&ws.cfg).is_none() {
         let example = "впишите, например: from = \"Колледж <info@college.ru>\"";
         match ws.cfg.letters.from.as_deref() {

@@ -38,7 +38,15 @@ pub enum LetterError {
     Io { path: String, source: std::io::Error },
     #[error(transparent)]
     Layered(#[from] crate::templates::TemplateError),
+    /// A letter could not be written where it goes (the caller's sink).
+    #[error("{0:#}")]
+    Write(anyhow::Error),
 }
+
+/// Where letters go as they are rendered (path relative to OUT/letters/, bytes): the
+/// parents' letters, the bulk, are written by the rendering threads as they are made,
+/// never all held in memory.
+pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> anyhow::Result<()> + Sync);
 
 pub struct Engine {
     layered: crate::templates::Layered,
@@ -271,7 +279,9 @@ pub struct Inputs<'a> {
     pub rules: Vec<String>,
 }
 
-pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rendered, LetterError> {
+/// Renders the letters: the parents' straight into `sink`, the rest (few) in
+/// [`Rendered::files`] for the caller to write after them.
+pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options, sink: Sink<'_>) -> Result<Rendered, LetterError> {
     let cfg = inp.cfg;
     let profile = cfg.profile;
     let org = cfg.organization.name.as_str();
@@ -393,14 +403,15 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
     // Letters for a region are many: render them on every core, merged back in order.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
     let chunk = jobs.len().div_ceil(threads).max(1);
-    let rendered: Vec<Result<Files, LetterError>> = std::thread::scope(|scope| {
+    let rendered: Vec<Result<usize, LetterError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
             .map(|part| {
                 let rules = &inp.rules;
                 let signature = &signature;
-                scope.spawn(move || -> Result<Files, LetterError> {
-                    let mut files = Vec::with_capacity(part.len() * 3);
+                scope.spawn(move || -> Result<usize, LetterError> {
+                    let mut eml_count = 0;
+                    let put = |rel: String, bytes: &[u8]| sink(&rel, bytes).map_err(LetterError::Write);
                     for (p, children, primary) in part {
                         let ctx = ParentCtx {
                             org,
@@ -419,12 +430,13 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
                             && let Some(mail) = &p.email
                             && let Some(from) = sender(cfg)
                         {
-                            files.push((format!("parents/{}.eml", p.id), eml(cfg, &from, p, mail, &text, opts.date)));
+                            put(format!("parents/{}.eml", p.id), &eml(cfg, &from, p, mail, &text, opts.date))?;
+                            eml_count += 1;
                         }
-                        files.push((format!("parents/{}.txt", p.id), text.into_bytes()));
-                        files.push((format!("parents/{}.html", p.id), html.into_bytes()));
+                        put(format!("parents/{}.txt", p.id), text.as_bytes())?;
+                        put(format!("parents/{}.html", p.id), html.as_bytes())?;
                     }
-                    Ok(files)
+                    Ok(eml_count)
                 })
             })
             .collect();
@@ -441,9 +453,7 @@ pub fn render(engine: &Engine, inp: &Inputs<'_>, opts: &Options) -> Result<Rende
             .collect()
     });
     for part in rendered {
-        let part = part?;
-        out.eml += part.iter().filter(|(n, _)| n.ends_with(".eml")).count();
-        out.files.extend(part);
+        out.eml += part?;
     }
     crate::human::timing("letters: parents", started);
     let started = std::time::Instant::now();

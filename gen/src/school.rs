@@ -662,7 +662,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
             new_teacher(&mut w, &mut people, pos, c.name.clone());
         }
         // a region's school: its support staff too (never in the committed sample)
-        for _ in 0..v.extra_staff(people.len(), 45) {
+        for _ in 0..v.extra_staff(people.len(), 35) {
             let pos = w.rng.pick(common::SUPPORT_STAFF).to_string();
             new_teacher(&mut w, &mut people, pos, String::new());
         }

@@ -9,13 +9,22 @@
 //! `bench/region_pandas.py` in a throwaway venv (pandas with `engine="calamine"` and
 //! `engine="pyarrow"`: the same ingest, name normalisation and an exact-key diff of the
 //! roster against the platform's members). Points: the first 100, 300 and 1,000
-//! organisations (≈100 k, 300 k, 1 M students) for the growth exponents; plus one
-//! organisation of 100,000 students in one CSV and in one xlsx.
+//! organisations (≈100 k, 300 k, 1 M students) for the growth exponents.
+//!
+//! After the region points, the single workspace: ONE organisation of 100,000 students
+//! (`rollout-gen big`, generated once per seed and size, cached under
+//! `target/bench-region/big-seed-S-N/`) whose contingent and parents are one file each,
+//! measured twice by the same stages — `DIR/csv` (one UTF-8 CSV each) and `DIR/xlsx` (one
+//! .xlsx each); pandas and letters are off for it. In the JSON: `"single": {"students_target":
+//! N, "csv": {…}, "xlsx": {…}}`, or with several sizes a list of those, smallest first (the
+//! growth of one workspace).
 //!
 //! Arguments (after `--`): `--orgs N` (the region's size, default 1000), `--seed S` (42),
 //! `--points 100,300,1000` (prefixes of the region measured; letters at the first only),
 //! `--label before|after` (the JSON's name: `bench/results/region-LABEL.json`), `--no-pandas`,
-//! `--no-letters`, `--region DIR` (an existing region instead of the generated one).
+//! `--no-letters`, `--region DIR` (an existing region instead of the generated one),
+//! `--no-single` (no single workspace), `--single-students 100000` (its size; a list such as
+//! `30000,100000` measures each).
 //! Timings are never asserted: the JSON and the printed table are the result.
 
 mod common;
@@ -29,6 +38,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+#[derive(Clone)]
 struct Args {
     orgs: usize,
     seed: u64,
@@ -37,6 +47,8 @@ struct Args {
     pandas: bool,
     letters: bool,
     region: Option<PathBuf>,
+    single: bool,
+    single_students: Vec<usize>,
 }
 
 fn args() -> Args {
@@ -48,6 +60,8 @@ fn args() -> Args {
         pandas: true,
         letters: true,
         region: None,
+        single: true,
+        single_students: vec![100_000],
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -66,6 +80,18 @@ fn args() -> Args {
             "--no-pandas" => a.pandas = false,
             "--no-letters" => a.letters = false,
             "--region" => a.region = Some(PathBuf::from(it.next().expect("--region DIR"))),
+            "--no-single" => a.single = false,
+            "--single-students" => {
+                a.single_students = it
+                    .next()
+                    .expect("--single-students 30000,100000")
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("--single-students: numbers"))
+                    .collect();
+                assert!(a.single_students.iter().all(|&n| n > 0), "--single-students: at least one student");
+                a.single_students.sort_unstable();
+                a.single_students.dedup();
+            }
             "--bench" => {}
             other => panic!("region bench: unknown argument {other}"),
         }
@@ -97,14 +123,7 @@ fn region(a: &Args) -> PathBuf {
     if dir.join("region.json").is_file() {
         return dir;
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let ok = Command::new(&cargo)
-        .args(["build", "--release", "-p", "rollout-gen"])
-        .current_dir(root())
-        .status()
-        .expect("cargo build -p rollout-gen");
-    assert!(ok.success(), "rollout-gen did not build");
-    let generator = target_dir().join("release").join("rollout-gen");
+    let generator = generator();
     let t = Instant::now();
     let _ = std::fs::remove_dir_all(&dir);
     let ok = Command::new(generator)
@@ -116,6 +135,72 @@ fn region(a: &Args) -> PathBuf {
     assert!(ok.success(), "rollout-gen region failed");
     eprintln!("region generated in {:.1} s: {}", t.elapsed().as_secs_f64(), dir.display());
     dir
+}
+
+/// `rollout-gen`, built in release.
+fn generator() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = Command::new(&cargo)
+        .args(["build", "--release", "-p", "rollout-gen"])
+        .current_dir(root())
+        .status()
+        .expect("cargo build -p rollout-gen");
+    assert!(ok.success(), "rollout-gen did not build");
+    target_dir().join("release").join("rollout-gen")
+}
+
+/// The single big organisation of `students` (`rollout-gen big`: `DIR/csv`, `DIR/xlsx`),
+/// generated once per seed and size.
+fn big(a: &Args, students: usize) -> PathBuf {
+    let dir = root()
+        .join("target")
+        .join("bench-region")
+        .join(format!("big-seed-{}-{}", a.seed, students));
+    if dir.join("big.json").is_file() {
+        return dir;
+    }
+    let generator = generator();
+    let t = Instant::now();
+    let _ = std::fs::remove_dir_all(&dir);
+    let ok = Command::new(generator)
+        .args(["big", "--out"])
+        .arg(&dir)
+        .args(["--students", &students.to_string(), "--seed", &a.seed.to_string()])
+        .status()
+        .expect("rollout-gen big");
+    assert!(ok.success(), "rollout-gen big failed");
+    eprintln!(
+        "single organisation generated in {:.1} s: {}",
+        t.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    dir
+}
+
+/// The single workspace at each size: its CSV and its xlsx copy through the same stages.
+fn single(a: &Args) -> Value {
+    if !a.single {
+        return Value::Null;
+    }
+    let quiet = Args {
+        pandas: false,
+        letters: false,
+        ..a.clone()
+    };
+    let mut sizes = Vec::new();
+    for &n in &a.single_students {
+        let dir = big(a, n);
+        let mut entry = serde_json::Map::new();
+        entry.insert("students_target".into(), json!(n));
+        for kind in ["csv", "xlsx"] {
+            eprintln!("region bench: the single workspace, {n} students, {kind}…");
+            let p = run_point(&[dir.join(kind)], &quiet);
+            print_point(&p);
+            entry.insert(kind.into(), p);
+        }
+        sizes.push(Value::Object(entry));
+    }
+    if sizes.len() == 1 { sizes.remove(0) } else { Value::Array(sizes) }
 }
 
 /// The region's workspaces, in folder order.
@@ -314,7 +399,7 @@ fn run_point(list: &[PathBuf], a: &Args) -> Value {
     let floor_csv = csv_floor(&csv_files);
     let pandas = if a.pandas { pandas(list) } else { Value::Null };
     // Letters once, at the first point (≈150 k parents at 100 organisations).
-    let letters = if a.letters && list.len() == a.points[0] {
+    let letters = if a.letters && a.points.first() == Some(&list.len()) {
         letters(list, &exe)
     } else {
         Value::Null
@@ -510,6 +595,7 @@ fn main() {
         eprintln!("growth exponents {} → {} students: {}", x0, x1, Value::Object(e.clone()));
         growth.push(json!({"from_students": x0, "to_students": x1, "exponents": e}));
     }
+    let single = single(&a);
     let commit = Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(root())
@@ -524,6 +610,7 @@ fn main() {
         "machine": common::machine(),
         "points": points,
         "growth": growth,
+        "single": single,
         "targets": {
             "all_stages_wall_s": 30, "peak_rss_gib": 6, "match_and_diff_wall_s": 5,
             "read_xlsx_vs_calamine": 1.25, "read_csv_vs_csv_crate": 2.0,

@@ -94,6 +94,27 @@ struct StaffRow {
     row_marks: Vec<Mark>,
 }
 
+/// The branches' names, main site first (for `rollout-gen big`, which has the same four).
+pub fn branch_names() -> [&'static str; 4] {
+    BRANCHES.map(|b| b.name)
+}
+
+/// rollout.toml's `[organization]` and the four `[[branches]]` with their aliases.
+pub fn toml_head(t: &mut String, org: &str, profile: &str) {
+    t.push_str("[organization]\n");
+    t.push_str(&format!("name = {}\n", toml_str(org)));
+    t.push_str(&format!("profile = \"{profile}\"\ntimezone = \"Europe/Moscow\"\n"));
+    for (b, def) in BRANCHES.iter().enumerate() {
+        t.push_str("\n[[branches]]\n");
+        t.push_str(&format!("name = {}\n", toml_str(def.name)));
+        if b == MAIN {
+            t.push_str("main = true\n");
+        }
+        let aliases: Vec<String> = def.aliases.iter().map(|a| toml_str(a)).collect();
+        t.push_str(&format!("aliases = [{}]\n", aliases.join(", ")));
+    }
+}
+
 /// Born in the academic year 2025/26 cohort of `course` (1st course: after the 9th form).
 fn birth_range(course: u32, older: bool) -> (Date, Date) {
     birth_range_in(course, older, 0)
@@ -818,6 +839,23 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
         };
         rows.push(row);
     }
+    // a region's college: its support staff too, spread over the branches (never in the
+    // committed sample)
+    let hired = rows.iter().map(|r| r.person + 1).max().unwrap_or(0);
+    for k in 0..v.extra_staff(hired, 55) {
+        let b = k % BRANCHES.len();
+        let pos = *w.rng.pick(common::SUPPORT_STAFF);
+        let person = new_staff(&mut w, pos);
+        let lab = label(&mut srng, b);
+        rows.push(StaffRow {
+            person,
+            branch: Some(b),
+            label: lab,
+            curated: Vec::new(),
+            marks: Vec::new(),
+            row_marks: Vec::new(),
+        });
+    }
     // bad-phone and bad-email on single-row staff members without curatorship.
     let persons_rows = |rows: &[StaffRow], p: usize| rows.iter().filter(|r| r.person == p).count();
     {
@@ -1466,21 +1504,7 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
     t.push_str(&format!(
         "# Sample workspace made by rollout-gen (seed {seed}, scale {scale}). Every person here is fictional.\n\n"
     ));
-    t.push_str("[organization]\n");
-    t.push_str(&format!("name = {}\n", toml_str(v.org(ORG))));
-    t.push_str(&format!(
-        "profile = \"{}\"\ntimezone = \"Europe/Moscow\"\n",
-        v.profile.unwrap_or("college")
-    ));
-    for (b, def) in BRANCHES.iter().enumerate() {
-        t.push_str("\n[[branches]]\n");
-        t.push_str(&format!("name = {}\n", toml_str(def.name)));
-        if b == MAIN {
-            t.push_str("main = true\n");
-        }
-        let aliases: Vec<String> = def.aliases.iter().map(|a| toml_str(a)).collect();
-        t.push_str(&format!("aliases = [{}]\n", aliases.join(", ")));
-    }
+    toml_head(&mut t, v.org(ORG), v.profile.unwrap_or("college"));
     let sources: [(&str, Option<usize>, &str); 11] = [
         (F_MAIN, Some(MAIN), "students"),
         (F_ZAR, Some(ZAR), "students"),

@@ -26,7 +26,29 @@ impl Variant {
     pub fn org<'a>(&'a self, sample: &'a str) -> &'a str {
         self.org.as_deref().unwrap_or(sample)
     }
+
+    /// How many staff to hire on top of the `have` a sample's staff list holds: `percent`
+    /// of them in a region's organisation (a school of 1,000 students has ≈80–90 staff
+    /// with the support staff), none in a committed sample (its bytes stay as they are).
+    pub fn extra_staff(&self, have: usize, percent: usize) -> usize {
+        if self.org.is_some() { (have * percent + 50) / 100 } else { 0 }
+    }
 }
+
+/// Positions of the extra staff of a region's organisation: none of them teaches a
+/// subject of the load or leads a class.
+pub const SUPPORT_STAFF: &[&str] = &[
+    "педагог дополнительного образования",
+    "педагог-библиотекарь",
+    "учитель-логопед",
+    "учитель-дефектолог",
+    "тьютор",
+    "советник директора по воспитанию",
+    "лаборант",
+    "секретарь учебной части",
+    "заведующий хозяйством",
+    "инженер-программист",
+];
 
 /// Phones no checker accepts (too few digits), as people mistype them.
 pub const BAD_PHONES: &[&str] = &["12-34-56", "8 (912) 345-67-8", "+7 (912) 34", "912-45", "8 800 55", "+7 9"];

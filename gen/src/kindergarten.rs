@@ -391,6 +391,11 @@ pub fn build_variant(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) 
         ] {
             add(&mut w, pos, String::new());
         }
+        // a region's kindergarten: its support staff too (never in the committed sample)
+        for _ in 0..v.extra_staff(2 * groups.len() + 5, 30) {
+            let pos = *w.rng.pick(common::SUPPORT_STAFF);
+            add(&mut w, pos, String::new());
+        }
         people.sort_by_cached_key(|e| e.p.key());
         planted.roster = (
             w.students_list.len(),

@@ -1,6 +1,7 @@
 //! rollout-gen: writes the sample workspaces (college, school, kindergarten) with
 //! planted defects, deterministically from a seed.
 
+mod big;
 mod college;
 mod common;
 mod date;
@@ -26,6 +27,7 @@ rollout-gen: write the sample workspaces of rollout (fictional people, planted d
 
 Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college|school|kindergarten]
        rollout-gen region --out DIR [--orgs N] [--seed N] [--threads N]
+       rollout-gen big --out DIR [--students N] [--seed N]
 
   --out DIR     where the workspaces go (default: samples)
   --seed N      the seed; the same seed and scale give byte-identical files (default: 42)
@@ -46,11 +48,18 @@ Usage: rollout-gen [--out DIR] [--seed N] [--scale N] [--year N] [--only college
                 --orgs 1000 (the default) is about 1 M students; rosters in .xlsx, .csv,
                 .ods and HTML (no python3 needed); --threads defaults to every core
 
+  big           ONE large college-like organisation of N students (default 100000), written
+                twice with the same people: DIR/csv/ (sources/Контингент.csv and
+                Родители.csv, UTF-8 with «;») and DIR/xlsx/ (the same as .xlsx); both
+                with a small staff list, rollout.toml (four branches) and a platform
+                snapshot; DIR/big.json has the counts
+
 Examples:
   rollout-gen --out samples --seed 42 --scale 1
   rollout-gen --out /tmp/bench --scale 200 --only college
   rollout-gen --out /tmp/next --year 1 --only school
   rollout-gen region --out /tmp/region --orgs 1000 --seed 42
+  rollout-gen big --out /tmp/big --students 100000
 
 Writing the staff list (.xls, BIFF8) needs python3 with the xlwt module (pip install xlwt).";
 
@@ -249,7 +258,79 @@ fn run_region(r: &RegionArgs) -> Result<()> {
     Ok(())
 }
 
+struct BigArgs {
+    out: PathBuf,
+    seed: u64,
+    students: usize,
+}
+
+fn parse_big_args(args: impl Iterator<Item = String>) -> Result<Option<BigArgs>> {
+    let mut r = BigArgs {
+        out: PathBuf::new(),
+        seed: 42,
+        students: 100_000,
+    };
+    let mut out_given = false;
+    let mut it = args;
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--out" => {
+                r.out = PathBuf::from(value("--out")?);
+                out_given = true;
+            }
+            "--seed" => r.seed = value("--seed")?.parse().context("--seed must be a whole number")?,
+            "--students" => {
+                r.students = value("--students")?.parse().context("--students must be a whole number")?;
+                if r.students == 0 {
+                    bail!("--students must be at least 1");
+                }
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => bail!("unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+    if !out_given {
+        bail!("big needs --out DIR");
+    }
+    Ok(Some(r))
+}
+
+fn run_big(r: &BigArgs) -> Result<()> {
+    let started = Instant::now();
+    let c = big::write(&r.out, r.seed, r.students)?;
+    eprintln!(
+        "big: one organisation in {}: {} students in {} groups, {} parents, {} staff, {} distinct names; platform: {} chats, {} members ({:.1} s)",
+        r.out.display(),
+        c.students,
+        c.groups,
+        c.parents,
+        c.staff,
+        c.distinct_names,
+        c.chats,
+        c.members,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("big") {
+        let result = parse_big_args(std::env::args().skip(2)).and_then(|r| match r {
+            Some(r) => run_big(&r),
+            None => Ok(()),
+        });
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("rollout-gen: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if std::env::args().nth(1).as_deref() == Some("region") {
         let result = parse_region_args(std::env::args().skip(2)).and_then(|r| match r {
             Some(r) => run_region(&r).map(|_| true),

@@ -661,6 +661,11 @@ fn build_year(seed: u64, scale: u32, year: u32, dir: &Path, v: &Variant) -> Resu
             let pos = w.rng.pick(SUBJECTS).to_string();
             new_teacher(&mut w, &mut people, pos, c.name.clone());
         }
+        // a region's school: its support staff too (never in the committed sample)
+        for _ in 0..v.extra_staff(people.len(), 35) {
+            let pos = w.rng.pick(common::SUPPORT_STAFF).to_string();
+            new_teacher(&mut w, &mut people, pos, String::new());
+        }
         people.sort_by_cached_key(|e| e.p.key());
         let mut sh = Sheet::new("Учителя", 6, 1);
         sh.widths = vec![6.0, 36.0, 36.0, 22.0, 20.0, 30.0];

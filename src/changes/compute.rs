@@ -152,17 +152,41 @@ pub fn compute_with(
     let roster_hash = crate::history::content_hash(&loaded.roster);
     let leavers = Leavers::find(cfg, loaded, store, &roster_hash, effect)?;
     let for_matching: Vec<(&ChatState, Option<Placement>)> = chats.iter().map(|(c, p)| (c, p.as_ref().ok().cloned())).collect();
-    let matches = match &leavers {
-        Some(l) => {
-            let expected = l.expected_for_matching(&expected, cfg.profile);
-            let matcher = Matcher::with_leavers(&loaded.roster, cfg.matching.clone(), &expected, &known, &l.people);
-            let mut matches = matcher.match_all(&for_matching);
-            l.settle(&loaded.roster, &mut matches);
+    // The last computation's matches (settled) when everything matching reads is the same.
+    let key = MatchKey {
+        roster_hash: &roster_hash,
+        roster: &loaded.roster,
+        platform: &platform,
+        chats: &for_matching,
+        matching: &cfg.matching,
+        profile: cfg.profile,
+        known: &known,
+        leavers: leavers.as_ref(),
+        rollover: &rollover_key(rollover),
+    }
+    .key();
+    let matches = match store.cached_matches(&key) {
+        Some(matches) => {
+            timing("match-cached", t);
             matches
         }
-        None => Matcher::new(&loaded.roster, cfg.matching.clone(), &expected, &known).match_all(&for_matching),
+        None => {
+            let matches = match &leavers {
+                Some(l) => {
+                    let expected = l.expected_for_matching(&expected, cfg.profile);
+                    let matcher = Matcher::with_leavers(&loaded.roster, cfg.matching.clone(), &expected, &known, &l.people);
+                    let mut matches = matcher.match_all(&for_matching);
+                    l.settle(&loaded.roster, &mut matches);
+                    matches
+                }
+                None => Matcher::new(&loaded.roster, cfg.matching.clone(), &expected, &known).match_all(&for_matching),
+            };
+            // Only a cache: a store that takes no writes just matches again next time.
+            let _ = store.keep_matches(&key, &matches);
+            timing("match", t);
+            matches
+        }
     };
-    timing("match", t);
     let t = std::time::Instant::now();
     let children = store.children_of()?;
     let input = DiffInput {
@@ -278,6 +302,99 @@ pub fn compute_with(
     })
 }
 
+/// Bumped whenever what the match key covers, or how matches are kept, changes.
+const MATCH_KEY_FORMAT: &str = "rollout-match-key-1";
+
+/// Everything matching reads (and the leavers' `settle` after it): the key under which the
+/// state store keeps the last matches. Anything left out would reuse matches made from
+/// other inputs — a wrong change set — so it takes in more than strictly needed: the whole
+/// roster as built (order, rows left out), the chats as given to matching (order, every
+/// member field, placements) besides their canonical projection.
+struct MatchKey<'a> {
+    roster_hash: &'a str,
+    roster: &'a crate::roster::Roster,
+    platform: &'a [u8],
+    chats: &'a [(&'a ChatState, Option<Placement>)],
+    matching: &'a crate::config::MatchingConfig,
+    profile: crate::profile::Profile,
+    known: &'a crate::matching::Known,
+    leavers: Option<&'a Leavers>,
+    rollover: &'a str,
+}
+
+/// Feeds what is written to it into a SHA-256: a `Debug` rendering hashed without being
+/// kept whole.
+struct HashSink(Sha256);
+
+impl std::fmt::Write for HashSink {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl HashSink {
+    /// One named section; `Debug` escapes control characters, so the separator ends it.
+    fn part(&mut self, name: &str, value: impl std::fmt::Debug) {
+        use std::fmt::Write;
+        let _ = write!(self, "{name}\u{1f}{value:?}\u{1e}");
+    }
+}
+
+impl MatchKey<'_> {
+    fn key(&self) -> String {
+        let mut h = HashSink(Sha256::new());
+        h.part("format", MATCH_KEY_FORMAT);
+        h.part("version", env!("CARGO_PKG_VERSION"));
+        h.part("roster_hash", self.roster_hash);
+        h.part("roster", self.roster);
+        h.part("platform", hex::encode(Sha256::digest(self.platform)));
+        h.part("chats", self.chats);
+        h.part("matching", self.matching);
+        h.part("profile", self.profile);
+        // What matching reads of the remembered identities: every confirmation, and an
+        // automatic match only of someone not on the roster (a departure); an automatic
+        // match of someone on it is never read (`Matcher`, tier 1), so `diff` remembering
+        // this run's matches does not make the next command match again.
+        let on_roster: HashSet<&str> = self.roster.people.iter().map(|p| p.id.as_str()).collect();
+        let mut identities: Vec<_> = self
+            .known
+            .identities
+            .iter()
+            .filter(|(_, (pid, _, confirmed))| *confirmed || !on_roster.contains(pid.as_str()))
+            .collect();
+        identities.sort();
+        h.part("identities", identities);
+        let mut rejected: Vec<_> = self.known.rejected.iter().collect();
+        rejected.sort();
+        h.part("rejected", rejected);
+        match self.leavers {
+            Some(l) => {
+                h.part("leavers.reference", &l.reference);
+                h.part("leavers.previous", crate::history::content_hash(&l.previous));
+                h.part("leavers.previous_roster", &l.previous);
+                h.part("leavers.people", &l.people);
+                let mut renamed: Vec<_> = l.renamed.iter().collect();
+                renamed.sort();
+                h.part("leavers.renamed", renamed);
+            }
+            None => h.part("leavers", "none"),
+        }
+        h.part("rollover", self.rollover);
+        hex::encode(h.0.finalize())
+    }
+}
+
+/// The rollover proposal's standing as matching sees it (through the chats' placements, which
+/// the key has anyway): what the proposal in effect says, or the standing without one.
+fn rollover_key(status: &crate::rollover::effect::Status) -> String {
+    use crate::rollover::effect::Status;
+    match status {
+        Status::InEffect(e) => format!("in-effect|{}|{}|{}", e.year, e.grace_date, e.stored.to_json()),
+        other => format!("{other:?}"),
+    }
+}
+
 /// The leavers who graduated (a rollover proposal in effect): students of the graduating
 /// groups of the previous roster (read in the new names: «11А (выпуск)»), and parents none
 /// of whose children on it is anything but such a graduate.
@@ -355,4 +472,283 @@ pub fn check_approval(given: &str, current: &ChangeSet, shown: bool) -> Result<(
         return Err(ApproveError::NotShown(current.hash[..12].to_string()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod match_key_tests {
+    use super::*;
+    use crate::config::MatchingConfig;
+    use crate::matching::Known;
+    use crate::normalize::names::PersonName;
+    use crate::platform::place::Audience;
+    use crate::platform::{Chat, Member};
+    use crate::profile::Profile;
+    use crate::roster::{GroupRef, Person, Roster};
+
+    /// What one key is made from, owned.
+    struct Inputs {
+        roster_hash: String,
+        roster: Roster,
+        platform: Vec<u8>,
+        chats: Vec<(ChatState, Option<Placement>)>,
+        matching: MatchingConfig,
+        profile: Profile,
+        known: Known,
+        leavers: Option<Leavers>,
+        rollover: String,
+    }
+
+    fn person(id: &str, surname: &str) -> Person {
+        Person {
+            id: id.into(),
+            kind: PersonKind::Student,
+            name: PersonName {
+                surname: surname.into(),
+                first_name: "Анна".into(),
+                patronymic: String::new(),
+            },
+            birth_date: None,
+            branches: vec!["main".into()],
+            groups: vec![GroupRef {
+                branch: "main".into(),
+                group: "1А".into(),
+            }],
+            phone: None,
+            email: None,
+            snils_hash: None,
+            login: None,
+            external_id: None,
+            found_at: vec![],
+        }
+    }
+
+    fn member(user_id: i64, first: &str) -> Member {
+        Member {
+            user_id,
+            first_name: first.into(),
+            last_name: Some("Иванова".into()),
+            is_admin: false,
+            is_owner: false,
+            is_bot: false,
+            join_time: None,
+            phone: None,
+            email: None,
+            name: None,
+        }
+    }
+
+    fn placement() -> Placement {
+        Placement {
+            branch: "main".into(),
+            group: Some("1А".into()),
+            audience: Audience::Students,
+            subject: None,
+        }
+    }
+
+    fn base() -> Inputs {
+        let roster = Roster {
+            people: vec![person("p1", "Иванова"), person("p2", "Петрова")],
+            ..Roster::default()
+        };
+        let chat = ChatState {
+            chat: Chat {
+                chat_id: 10,
+                title: Some("1А ученики".into()),
+                participants_count: None,
+                link: None,
+                owner_id: None,
+                status: None,
+            },
+            members: vec![member(1, "Анна"), member(2, "Мария")],
+            members_known: true,
+        };
+        let mut known = Known::default();
+        known.identities.insert(1, ("p1".into(), PersonKind::Student, true));
+        known.rejected.insert((2, "p2".into()));
+        Inputs {
+            roster_hash: crate::history::content_hash(&roster),
+            platform: PlatformState {
+                chats: vec![chat.clone()],
+                warnings: vec![],
+            }
+            .canonical(),
+            roster,
+            chats: vec![(chat, Some(placement()))],
+            matching: MatchingConfig::default(),
+            profile: Profile::School,
+            known,
+            leavers: None,
+            rollover: "None".into(),
+        }
+    }
+
+    fn leavers() -> Leavers {
+        Leavers {
+            reference: "ref".into(),
+            previous: Roster {
+                people: vec![person("p0", "Сидорова")],
+                ..Roster::default()
+            },
+            people: vec![person("p0", "Сидорова")],
+            renamed: Default::default(),
+            load_compared: false,
+        }
+    }
+
+    fn key(i: &Inputs) -> String {
+        let chats: Vec<(&ChatState, Option<Placement>)> = i.chats.iter().map(|(c, p)| (c, p.clone())).collect();
+        MatchKey {
+            roster_hash: &i.roster_hash,
+            roster: &i.roster,
+            platform: &i.platform,
+            chats: &chats,
+            matching: &i.matching,
+            profile: i.profile,
+            known: &i.known,
+            leavers: i.leavers.as_ref(),
+            rollover: &i.rollover,
+        }
+        .key()
+    }
+
+    /// The key changes when `change` changes an input.
+    fn changes(what: &str, change: impl FnOnce(&mut Inputs)) {
+        let before = base();
+        let mut after = base();
+        change(&mut after);
+        assert_ne!(key(&before), key(&after), "{what}: the key must change");
+    }
+
+    #[test]
+    fn the_same_inputs_give_the_same_key() {
+        assert_eq!(key(&base()), key(&base()));
+        // Hash maps in another order are the same inputs.
+        let mut other = base();
+        other.known = Known::default();
+        other.known.rejected.insert((2, "p2".into()));
+        other.known.identities.insert(1, ("p1".into(), PersonKind::Student, true));
+        assert_eq!(key(&base()), key(&other));
+        let with = |i: &mut Inputs| {
+            let mut l = leavers();
+            l.renamed.insert("a".into(), "b".into());
+            l.renamed.insert("c".into(), "d".into());
+            i.leavers = Some(l);
+        };
+        let (mut a, mut b) = (base(), base());
+        with(&mut a);
+        with(&mut b);
+        assert_eq!(key(&a), key(&b));
+    }
+
+    #[test]
+    fn the_roster_hash_is_in_the_key() {
+        changes("roster hash", |i| i.roster_hash = "other".into());
+    }
+
+    #[test]
+    fn the_roster_is_in_the_key() {
+        changes("a person", |i| i.roster.people[0].name.first_name = "Анне".into());
+        changes("people's order", |i| i.roster.people.reverse());
+        changes("a phone", |i| i.roster.people[1].phone = Some("+79990000000".into()));
+        changes("a row left out", |i| {
+            i.roster.dropped.push(crate::roster::Dropped {
+                kind: PersonKind::Student,
+                rule: crate::problem::Rule::ALL[0],
+                name: Some(i.roster.people[0].name.clone()),
+                branch: None,
+                group: None,
+                location: Default::default(),
+            })
+        });
+    }
+
+    #[test]
+    fn the_platform_is_in_the_key() {
+        changes("canonical platform", |i| i.platform.push(b' '));
+    }
+
+    #[test]
+    fn the_chats_and_placements_are_in_the_key() {
+        changes("a member's name", |i| i.chats[0].0.members[1].first_name = "Мариа".into());
+        changes("a new member", |i| i.chats[0].0.members.push(member(3, "Олег")));
+        changes("members' order", |i| i.chats[0].0.members.reverse());
+        changes("members unknown", |i| i.chats[0].0.members_known = false);
+        changes("no placement", |i| i.chats[0].1 = None);
+        changes("another placement", |i| i.chats[0].1.as_mut().unwrap().audience = Audience::Parents);
+        changes("another chat id", |i| i.chats[0].0.chat.chat_id = 11);
+    }
+
+    #[test]
+    fn the_matching_config_and_profile_are_in_the_key() {
+        changes("[matching] auto", |i| i.matching.auto = 0.9);
+        changes("[matching] review", |i| i.matching.review = 0.7);
+        changes("profile", |i| i.profile = Profile::College);
+    }
+
+    #[test]
+    fn the_known_identities_and_rejections_are_in_the_key() {
+        changes("a confirmation", |i| {
+            i.known.identities.insert(2, ("p2".into(), PersonKind::Student, true));
+        });
+        changes("confirmed → automatic", |i| {
+            i.known.identities.insert(1, ("p1".into(), PersonKind::Student, false));
+        });
+        changes("a rejection", |i| {
+            i.known.rejected.insert((1, "p2".into()));
+        });
+        changes("a rejection withdrawn", |i| i.known.rejected.clear());
+        changes("an automatic match of someone gone", |i| {
+            i.known.identities.insert(5, ("p-gone".into(), PersonKind::Parent, false));
+        });
+    }
+
+    #[test]
+    fn an_automatic_match_of_someone_on_the_roster_is_not_in_the_key() {
+        // Matching never reads it: what `diff` remembers leaves the next command's key.
+        let mut after = base();
+        after.known.identities.insert(2, ("p2".into(), PersonKind::Student, false));
+        assert_eq!(key(&base()), key(&after));
+    }
+
+    #[test]
+    fn the_leavers_are_in_the_key() {
+        changes("leavers at all", |i| i.leavers = Some(leavers()));
+        let with = |change: fn(&mut Leavers)| {
+            move |i: &mut Inputs| {
+                let mut l = leavers();
+                change(&mut l);
+                i.leavers = Some(l);
+            }
+        };
+        let mut before = base();
+        before.leavers = Some(leavers());
+        for (what, change) in [
+            ("reference", with(|l| l.reference = "other".into())),
+            ("people", with(|l| l.people[0].name.surname = "Сидоренко".into())),
+            ("no people", with(|l| l.people.clear())),
+            ("previous roster", with(|l| l.previous.people.push(person("p9", "Кузнецова")))),
+            (
+                "renamed",
+                with(|l| {
+                    l.renamed.insert("p0".into(), "p1".into());
+                }),
+            ),
+        ] {
+            let mut after = base();
+            change(&mut after);
+            assert_ne!(key(&before), key(&after), "{what}: the key must change");
+        }
+    }
+
+    #[test]
+    fn the_rollover_standing_is_in_the_key() {
+        changes("rollover", |i| i.rollover = "in-effect|2027/28|2027-10-01|{}".into());
+    }
+
+    #[test]
+    fn the_rollover_standing_key_says_what_is_in_effect() {
+        use crate::rollover::effect::Status;
+        assert_eq!(rollover_key(&Status::None), "None");
+    }
 }

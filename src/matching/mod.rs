@@ -14,7 +14,7 @@ use crate::roster::{Person, PersonKind, Roster};
 use names::{Part, Token, delete_keys, latin_key};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Tier {
     /// Confirmed by a person, or matched in an earlier run (state store).
     Known,
@@ -34,7 +34,7 @@ impl Tier {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     Matched,
     Review,
@@ -52,7 +52,7 @@ impl Status {
 }
 
 /// Why a member went to review (beyond a middling confidence).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ReviewWhy {
     Ambiguous,
     TwoAccounts,

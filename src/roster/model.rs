@@ -4,7 +4,7 @@ use crate::normalize::names::PersonName;
 use crate::problem::{Location, Rule};
 use chrono::NaiveDate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PersonKind {
     Student,
     Parent,

@@ -1,7 +1,8 @@
 //! The state store (`.rollout/state.db`, SQLite, owner-only): identities confirmed by a
 //! person or matched in earlier runs, rejections, the people and guardianships seen on
 //! earlier rosters (so a departed student and their parents can be removed), the last
-//! accepted roster sizes, and approvals of change sets. It keeps ids, never names.
+//! accepted roster sizes, approvals of change sets, and the last computed matches
+//! ([`matches`]). It keeps ids, never names (but for the kept matches' display names).
 //!
 //! The schema has a version (`PRAGMA user_version`): opening a store runs, in one
 //! transaction, every migration from the store's version to [`SCHEMA_VERSION`]. Version 0
@@ -10,6 +11,7 @@
 
 pub mod journal;
 mod lock;
+mod matches;
 mod remember;
 mod rollover;
 
@@ -108,6 +110,7 @@ const MIGRATIONS: &[&str] = &[
     SCHEMA_5,
     journal::SCHEMA_6,
     rollover::SCHEMA_7,
+    matches::SCHEMA_8,
 ];
 
 /// Version 1: the tables as they were before versions existed. `IF NOT EXISTS` makes
@@ -697,6 +700,10 @@ impl Store {
             tx.execute("DELETE FROM guardians WHERE student_id = ?1 OR parent_id = ?1", params![p])
                 .map_err(sql)?;
             tx.execute("DELETE FROM people WHERE person_id = ?1", params![p]).map_err(sql)?;
+        }
+        // The kept matches may name the people purged: the next run matches again.
+        if !gone.is_empty() {
+            tx.execute("DELETE FROM match_cache", []).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         Ok(gone.len())

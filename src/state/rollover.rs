@@ -62,7 +62,7 @@ mod tests {
     fn a_later_proposal_for_the_same_year_replaces_the_earlier() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 7);
+        assert!(store.schema_version().unwrap() >= 7);
         let rec = |day: &str, mapping: &str| RolloverRecord {
             year: "2027/28".into(),
             proposed_on: day.into(),

@@ -17,6 +17,7 @@ mod layouts;
 mod leavers;
 mod letters;
 mod links;
+mod match_cache;
 mod messages;
 mod movement;
 mod moves;

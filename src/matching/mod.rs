@@ -60,7 +60,8 @@ pub enum ReviewWhy {
     Weak,
 }
 
-#[derive(Debug, Clone)]
+/// Kept in the state store between commands (`state::matches`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MemberMatch {
     pub chat_id: i64,
     pub user_id: i64,

@@ -9,97 +9,25 @@
 //! caller matches again.
 
 use super::{StateError, Store};
-use crate::matching::{MemberMatch, ReviewWhy, Status, Tier};
-use crate::roster::PersonKind;
+use crate::matching::MemberMatch;
 use rusqlite::{OptionalExtension, params};
 
 pub(super) const SCHEMA_8: &str = "
 CREATE TABLE IF NOT EXISTS match_cache (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL, matches BLOB NOT NULL);
 ";
 
-/// A [`MemberMatch`] as kept: confidences by their bits, so a reused match is the very
-/// number matching gave (a decimal round trip may move the last bit).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Kept {
-    chat_id: i64,
-    user_id: i64,
-    display_name: String,
-    person_id: Option<String>,
-    kind: Option<PersonKind>,
-    confidence: u64,
-    tier: Tier,
-    status: Status,
-    candidates: Vec<(String, u64)>,
-    review: Option<ReviewWhy>,
-    departed: bool,
-    first_only: bool,
-    first_only_candidates: Vec<String>,
-}
-
-impl From<&MemberMatch> for Kept {
-    fn from(m: &MemberMatch) -> Kept {
-        // Destructured whole: a new field of `MemberMatch` does not compile until it is kept.
-        let MemberMatch {
-            chat_id,
-            user_id,
-            display_name,
-            person_id,
-            kind,
-            confidence,
-            tier,
-            status,
-            candidates,
-            review,
-            departed,
-            first_only,
-            first_only_candidates,
-        } = m;
-        Kept {
-            chat_id: *chat_id,
-            user_id: *user_id,
-            display_name: display_name.clone(),
-            person_id: person_id.clone(),
-            kind: *kind,
-            confidence: confidence.to_bits(),
-            tier: *tier,
-            status: *status,
-            candidates: candidates.iter().map(|(id, c)| (id.clone(), c.to_bits())).collect(),
-            review: review.clone(),
-            departed: *departed,
-            first_only: *first_only,
-            first_only_candidates: first_only_candidates.clone(),
-        }
-    }
-}
-
-impl From<Kept> for MemberMatch {
-    fn from(k: Kept) -> MemberMatch {
-        MemberMatch {
-            chat_id: k.chat_id,
-            user_id: k.user_id,
-            display_name: k.display_name,
-            person_id: k.person_id,
-            kind: k.kind,
-            confidence: f64::from_bits(k.confidence),
-            tier: k.tier,
-            status: k.status,
-            candidates: k.candidates.into_iter().map(|(id, c)| (id, f64::from_bits(c))).collect(),
-            review: k.review,
-            departed: k.departed,
-            first_only: k.first_only,
-            first_only_candidates: k.first_only_candidates,
-        }
-    }
-}
-
+/// The matches in postcard's binary form: exact to the bit (a confidence reads back as the
+/// very number matching gave), compact, and read without parsing text.
 fn encode(matches: &[MemberMatch]) -> Vec<u8> {
-    let kept: Vec<Kept> = matches.iter().map(Kept::from).collect();
-    serde_json::to_vec(&kept).unwrap_or_default()
+    postcard::to_allocvec(matches).unwrap_or_default()
 }
 
+/// The matches, when the bytes are exactly one list of them (a damaged row is None).
 fn decode(bytes: &[u8]) -> Option<Vec<MemberMatch>> {
-    let kept: Vec<Kept> = serde_json::from_slice(bytes).ok()?;
-    Some(kept.into_iter().map(MemberMatch::from).collect())
+    match postcard::take_from_bytes::<Vec<MemberMatch>>(bytes) {
+        Ok((matches, [])) => Some(matches),
+        _ => None,
+    }
 }
 
 impl Store {
@@ -121,6 +49,15 @@ impl Store {
         decode(&bytes)
     }
 
+    /// Drops the kept matches: the next computation matches again (the region bench, which
+    /// measures matching itself).
+    pub fn forget_matches(&self) -> Result<(), StateError> {
+        self.conn
+            .execute("DELETE FROM match_cache", [])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// Keeps `matches`, made under `key`, in place of the ones kept before.
     pub fn keep_matches(&self, key: &str, matches: &[MemberMatch]) -> Result<(), StateError> {
         self.conn
@@ -136,6 +73,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matching::{ReviewWhy, Status, Tier};
+    use crate::roster::PersonKind;
 
     fn sample() -> Vec<MemberMatch> {
         vec![
@@ -196,7 +135,7 @@ mod tests {
             .conn
             .execute(
                 "INSERT OR REPLACE INTO match_cache (id, key, matches) VALUES (1, 'k', ?1)",
-                params![b"\x00not json".to_vec()],
+                params![b"\x00not a list of matches".to_vec()],
             )
             .unwrap();
         assert!(store.cached_matches("k").is_none());

@@ -343,6 +343,8 @@ fn run_point(list: &[PathBuf], a: &Args) -> Value {
         let mut diff_wall = 0.0;
         if let Some(source) = rollout::platform::source(&cfg, None, &reader) {
             let state = source.load().expect("platform snapshot");
+            // Matching itself is measured: not the matches an earlier bench run kept.
+            store.forget_matches().expect("state store");
             member_count = state.chats.iter().map(|c| c.members.len() as u64).sum();
             let _ = rollout::changes::compute(&cfg, &loaded, state, &store, today).expect("diff");
             diff_wall = t.elapsed().as_secs_f64();

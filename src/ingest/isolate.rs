@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy)]
@@ -214,8 +214,8 @@ struct Session {
     stdin: ChildStdin,
     /// Reply frames as they arrive (a thread reads the child's stdout); closed when it ends.
     replies: Receiver<std::io::Result<Vec<u8>>>,
-    /// The end of the child's stderr (its last 64 KiB).
-    stderr: Arc<Mutex<Vec<u8>>>,
+    /// Drains the child's stderr; gives its last 64 KiB once the child has ended.
+    stderr: std::thread::JoinHandle<Vec<u8>>,
     /// Files it has read.
     reads: u32,
 }
@@ -269,22 +269,22 @@ impl Session {
                 }
             }
         });
-        let tail = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&tail);
-        std::thread::spawn(move || {
+        let stderr = std::thread::spawn(move || {
             let mut reader = std::io::BufReader::new(stderr);
+            let mut tail = Vec::new();
             loop {
-                let chunk = match reader.fill_buf() {
+                let n = match reader.fill_buf() {
                     Ok([]) | Err(_) => break,
-                    Ok(c) => c.to_vec(),
+                    Ok(chunk) => {
+                        tail.extend_from_slice(chunk);
+                        chunk.len()
+                    }
                 };
-                reader.consume(chunk.len());
-                if let Ok(mut t) = sink.lock() {
-                    t.extend_from_slice(&chunk);
-                    let over = t.len().saturating_sub(64 * 1024);
-                    t.drain(..over);
-                }
+                reader.consume(n);
+                let over = tail.len().saturating_sub(64 * 1024);
+                tail.drain(..over);
             }
+            tail
         });
         Ok(Session {
             exe: exe.to_path_buf(),
@@ -292,7 +292,7 @@ impl Session {
             child,
             stdin,
             replies,
-            stderr: tail,
+            stderr,
             reads: 0,
         })
     }
@@ -345,13 +345,8 @@ impl Session {
     fn death(mut self, memory_mb: u64) -> IsolatedError {
         let _ = self.child.kill();
         let status = self.child.wait();
-        // The stderr thread ends with the child; give it a moment to take the last words.
-        std::thread::sleep(Duration::from_millis(20));
-        let err = self
-            .stderr
-            .lock()
-            .map(|t| String::from_utf8_lossy(&t).into_owned())
-            .unwrap_or_default();
+        // The child has ended and its stderr with it: the thread has read its last words.
+        let err = String::from_utf8_lossy(&self.stderr.join().unwrap_or_default()).into_owned();
         if err.contains("memory allocation") || err.contains("out of memory") || err.contains("capacity overflow") {
             return IsolatedError::OverMemory(memory_mb);
         }

@@ -18,6 +18,7 @@ mod write;
 mod year;
 
 use anyhow::{Context, Result, bail};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -200,46 +201,57 @@ struct RegionArgs {
     threads: usize,
 }
 
-fn parse_region_args(args: impl Iterator<Item = String>) -> Result<Option<RegionArgs>> {
-    let mut r = RegionArgs {
-        out: PathBuf::new(),
-        seed: 42,
-        orgs: 1000,
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let mut out_given = false;
+/// The `--flag value` pairs of a subcommand (`None` for `--help`): each flag one of
+/// `known`, `--out` required.
+fn flag_values(args: impl Iterator<Item = String>, cmd: &str, known: &[&str]) -> Result<Option<HashMap<String, String>>> {
+    let mut flags = HashMap::new();
     let mut it = args;
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
         match a.as_str() {
-            "--out" => {
-                r.out = PathBuf::from(value("--out")?);
-                out_given = true;
-            }
-            "--seed" => r.seed = value("--seed")?.parse().context("--seed must be a whole number")?,
-            "--orgs" => {
-                r.orgs = value("--orgs")?.parse().context("--orgs must be a whole number")?;
-                if r.orgs == 0 {
-                    bail!("--orgs must be at least 1");
-                }
-            }
-            "--threads" => {
-                r.threads = value("--threads")?.parse().context("--threads must be a whole number")?;
-                if r.threads == 0 {
-                    bail!("--threads must be at least 1");
-                }
-            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
             }
+            flag if known.contains(&flag) => {
+                let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+                flags.insert(flag.to_string(), value);
+            }
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
         }
     }
-    if !out_given {
-        bail!("region needs --out DIR");
+    if !flags.contains_key("--out") {
+        bail!("{cmd} needs --out DIR");
     }
-    Ok(Some(r))
+    Ok(Some(flags))
+}
+
+/// A whole number of at least 1 given as `name`, or `default`.
+fn at_least_one(flags: &HashMap<String, String>, name: &str, default: usize) -> Result<usize> {
+    let Some(v) = flags.get(name) else { return Ok(default) };
+    let n: usize = v.parse().with_context(|| format!("{name} must be a whole number"))?;
+    if n == 0 {
+        bail!("{name} must be at least 1");
+    }
+    Ok(n)
+}
+
+/// `--seed`, or 42.
+fn seed_flag(flags: &HashMap<String, String>) -> Result<u64> {
+    flags
+        .get("--seed")
+        .map_or(Ok(42), |v| v.parse().context("--seed must be a whole number"))
+}
+
+fn parse_region_args(args: impl Iterator<Item = String>) -> Result<Option<RegionArgs>> {
+    let Some(f) = flag_values(args, "region", &["--out", "--seed", "--orgs", "--threads"])? else {
+        return Ok(None);
+    };
+    Ok(Some(RegionArgs {
+        out: PathBuf::from(&f["--out"]),
+        seed: seed_flag(&f)?,
+        orgs: at_least_one(&f, "--orgs", 1000)?,
+        threads: at_least_one(&f, "--threads", std::thread::available_parallelism().map_or(1, |n| n.get()))?,
+    }))
 }
 
 fn run_region(r: &RegionArgs) -> Result<()> {
@@ -265,38 +277,14 @@ struct BigArgs {
 }
 
 fn parse_big_args(args: impl Iterator<Item = String>) -> Result<Option<BigArgs>> {
-    let mut r = BigArgs {
-        out: PathBuf::new(),
-        seed: 42,
-        students: 100_000,
+    let Some(f) = flag_values(args, "big", &["--out", "--seed", "--students"])? else {
+        return Ok(None);
     };
-    let mut out_given = false;
-    let mut it = args;
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--out" => {
-                r.out = PathBuf::from(value("--out")?);
-                out_given = true;
-            }
-            "--seed" => r.seed = value("--seed")?.parse().context("--seed must be a whole number")?,
-            "--students" => {
-                r.students = value("--students")?.parse().context("--students must be a whole number")?;
-                if r.students == 0 {
-                    bail!("--students must be at least 1");
-                }
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            other => bail!("unknown argument {other:?}\n\n{USAGE}"),
-        }
-    }
-    if !out_given {
-        bail!("big needs --out DIR");
-    }
-    Ok(Some(r))
+    Ok(Some(BigArgs {
+        out: PathBuf::from(&f["--out"]),
+        seed: seed_flag(&f)?,
+        students: at_least_one(&f, "--students", 100_000)?,
+    }))
 }
 
 fn run_big(r: &BigArgs) -> Result<()> {

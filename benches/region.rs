@@ -19,6 +19,10 @@
 //! N, "csv": {…}, "xlsx": {…}}`, or with several sizes a list of those, smallest first (the
 //! growth of one workspace).
 //!
+//! Last, `rollout region run` over the whole region through the binary (`"region_run"` in
+//! the JSON): once cold (every workspace's kept matches forgotten) and once again with
+//! nothing changed (the weekly re-run, matches kept); `--no-region-run` leaves it out.
+//!
 //! Arguments (after `--`): `--orgs N` (the region's size, default 1000), `--seed S` (42),
 //! `--points 100,300,1000` (prefixes of the region measured; letters at the first only),
 //! `--label before|after` (the JSON's name: `bench/results/region-LABEL.json`), `--no-pandas`,
@@ -49,6 +53,7 @@ struct Args {
     region: Option<PathBuf>,
     single: bool,
     single_students: Vec<usize>,
+    region_run: bool,
 }
 
 fn args() -> Args {
@@ -62,6 +67,7 @@ fn args() -> Args {
         region: None,
         single: true,
         single_students: vec![100_000],
+        region_run: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -81,6 +87,7 @@ fn args() -> Args {
             "--no-letters" => a.letters = false,
             "--region" => a.region = Some(PathBuf::from(it.next().expect("--region DIR"))),
             "--no-single" => a.single = false,
+            "--no-region-run" => a.region_run = false,
             "--single-students" => {
                 a.single_students = it
                     .next()
@@ -597,6 +604,15 @@ fn main() {
         eprintln!("growth exponents {} → {} students: {}", x0, x1, Value::Object(e.clone()));
         growth.push(json!({"from_students": x0, "to_students": x1, "exponents": e}));
     }
+    let region_run = if a.region_run {
+        let cold = region_run(&region, &all, true);
+        eprintln!("rollout region run (cold: no kept matches): {cold}");
+        let warm = region_run(&region, &all, false);
+        eprintln!("rollout region run again (nothing changed: matches kept by the last run): {warm}");
+        json!({"cold": cold, "warm": warm})
+    } else {
+        Value::Null
+    };
     let single = single(&a);
     let commit = Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
@@ -613,6 +629,7 @@ fn main() {
         "points": points,
         "growth": growth,
         "single": single,
+        "region_run": region_run,
         "targets": {
             "all_stages_wall_s": 30, "peak_rss_gib": 6, "match_and_diff_wall_s": 5,
             "read_xlsx_vs_calamine": 1.25, "read_csv_vs_csv_crate": 2.0,
@@ -623,6 +640,59 @@ fn main() {
     let path = root().join("bench").join("results").join(format!("region-{}.json", a.label));
     std::fs::write(&path, serde_json::to_string_pretty(&result).unwrap()).unwrap();
     eprintln!("written: {}", path.display());
+}
+
+/// `rollout region run` over the whole region (the binary, its own process, `--jobs` by
+/// the cores): wall, CPU and peak RSS of that process (its reader children are separate
+/// processes, counted in CPU only as they are waited), and what its summary counted.
+/// `cold`: each workspace's kept matches are forgotten first, so matching is measured.
+fn region_run(region: &Path, all: &[PathBuf], cold: bool) -> Value {
+    if cold {
+        for ws in all {
+            let cfg = Config::load(&ws.join("rollout.toml")).expect("config");
+            rollout::state::Store::open(&cfg.root)
+                .expect("state store")
+                .forget_matches()
+                .expect("state store");
+        }
+    }
+    let out = target_dir().join("bench-region").join("region-out");
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_rollout"));
+    let t = Instant::now();
+    // waited by wait4 below, for its rusage (Child::wait would not give it)
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(&exe)
+        .args(["region", "run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(region)
+        .env("ROLLOUT_TODAY", "2026-11-22")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("rollout region run");
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child is ours and waited exactly once, here.
+    unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    let wall = t.elapsed().as_secs_f64();
+    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    let summary: Value = std::fs::read(out.join("region.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    let t = &summary["totals"];
+    json!({
+        "wall_s": round(wall),
+        "cpu_s": round(secs(ru.ru_utime) + secs(ru.ru_stime)),
+        "peak_rss_mib": (ru.ru_maxrss as f64 / 1024.0).round(),
+        "exit_code": if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 },
+        "organisations": t["organisations"],
+        "failed": t["failed"],
+        "students": t["roster"]["students"],
+        "parents": t["roster"]["parents"],
+        "members": t["members"],
+        "parquet_bytes": files_under(&out.join("parquet")).iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum::<u64>(),
+    })
 }
 
 fn print_point(p: &Value) {

@@ -234,6 +234,31 @@ impl NewDir {
         Ok(())
     }
 
+    /// Opens one new file (owner-only) in the new folder for a writer that streams into it
+    /// (a Parquet table written a row group at a time); synced with the folder by
+    /// [`NewDir::finish`].
+    pub fn create(&self, rel: &str) -> anyhow::Result<std::fs::File> {
+        use anyhow::Context;
+        let path = self.tmp.join(rel);
+        if let Some(p) = path.parent() {
+            ensure_dir(p).with_context(|| format!("не удалось создать папку {}", p.display()))?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        }
+        let f = opts
+            .open(&path)
+            .with_context(|| format!("не удалось записать {}", path.display()))?;
+        if let Ok(mut w) = self.written.lock() {
+            w.0.push(rel.to_string());
+        }
+        Ok(f)
+    }
+
     /// Syncs the new folder to the disk and puts it in place of `dir`.
     pub fn finish(mut self) -> anyhow::Result<()> {
         use anyhow::Context;

@@ -54,10 +54,25 @@ struct Active {
     log: RunLog,
 }
 
-static ACTIVE: Mutex<Option<Active>> = Mutex::new(None);
+/// Every output folder a command of this process writes into: one for a single command;
+/// `rollout region run` writes into each organisation's own and the region's at once, from
+/// several threads. A path belongs to the folder it is deepest inside.
+static ACTIVE: Mutex<Vec<Active>> = Mutex::new(Vec::new());
 
-fn active() -> std::sync::MutexGuard<'static, Option<Active>> {
+fn active() -> std::sync::MutexGuard<'static, Vec<Active>> {
     ACTIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The output folder `path` is in (the deepest one), if a command writes there.
+fn owner<'a>(list: &'a [Active], path: &Path) -> Option<&'a Active> {
+    list.iter()
+        .filter(|a| path.starts_with(&a.out))
+        .max_by_key(|a| a.out.components().count())
+}
+
+fn owner_mut<'a>(list: &'a mut [Active], path: &Path) -> Option<&'a mut Active> {
+    let depth = owner(list, path).map(|a| a.out.clone())?;
+    list.iter_mut().find(|a| a.out == depth)
 }
 
 /// The list in `out`; none yet (or unreadable) is an empty list, so nothing there is ours.
@@ -79,18 +94,27 @@ pub fn begin(out: &Path, command: &str) {
         record,
     });
     let log = if out.join(FILE).exists() { load(out) } else { adopt(out) };
-    *active() = Some(Active {
+    let mut list = active();
+    list.retain(|a| a.out != out);
+    list.push(Active {
         out: out.to_path_buf(),
         command: command.to_string(),
         log,
     });
 }
 
+/// The command writing into `out` is done with it (a region's organisation): its writes
+/// are no longer listed there.
+pub fn end(out: &Path) {
+    active().retain(|a| a.out != out);
+}
+
 /// Where rollout writes inside OUT: a file there is rollout's own in an output folder made
 /// before run.json existed. Letters are known by their folders and extensions, so a user's
 /// document beside them is never taken for one.
 fn is_known_output(rel: &str) -> bool {
-    const FILES: [&str; 12] = [
+    const FILES: [&str; 13] = [
+        "summary.json",
         "problems.csv",
         "problems.xlsx",
         "problems-excel.csv",
@@ -155,7 +179,7 @@ fn adopt(out: &Path) -> RunLog {
 
 /// Whether `dir` is the output folder itself (a user may make it a link).
 pub fn is_out_root(dir: &Path) -> bool {
-    active().as_ref().is_some_and(|a| a.out == dir)
+    active().iter().any(|a| a.out == dir)
 }
 
 /// `path` relative to OUT, when it is an output: under OUT, not run.json, not the state.
@@ -171,7 +195,7 @@ fn rel_of(a: &Active, path: &Path) -> Option<String> {
 /// Refuses to replace a file under OUT that rollout did not write.
 pub fn check_file(path: &Path) -> std::io::Result<()> {
     let guard = active();
-    let Some(a) = guard.as_ref() else { return Ok(()) };
+    let Some(a) = owner(&guard, path) else { return Ok(()) };
     let Some(rel) = rel_of(a, path) else { return Ok(()) };
     let present = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
     if present && !a.log.outputs.contains_key(&rel) {
@@ -186,7 +210,7 @@ pub fn check_file(path: &Path) -> std::io::Result<()> {
 /// Refuses to replace a folder under OUT holding a file (or link) rollout did not write.
 pub fn check_dir(dir: &Path) -> std::io::Result<()> {
     let guard = active();
-    let Some(a) = guard.as_ref() else { return Ok(()) };
+    let Some(a) = owner(&guard, dir) else { return Ok(()) };
     let mut foreign = None;
     find_foreign(a, dir, &mut foreign);
     match foreign {
@@ -220,7 +244,11 @@ fn find_foreign(a: &Active, dir: &Path, found: &mut Option<PathBuf>) {
 /// entries below that folder not among `paths` are dropped (the folder was swapped whole).
 pub fn record(paths: &[PathBuf], under: Option<&Path>) -> std::io::Result<()> {
     let mut guard = active();
-    let Some(a) = guard.as_mut() else { return Ok(()) };
+    // The paths of one call are in one folder (a file, or the files of a folder swapped whole).
+    let Some(first) = under.or(paths.first().map(PathBuf::as_path)) else {
+        return Ok(());
+    };
+    let Some(a) = owner_mut(&mut guard, first) else { return Ok(()) };
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let rels: Vec<String> = paths.iter().filter_map(|p| rel_of(a, p)).collect();
     if let Some(dir) = under.and_then(|d| rel_of(a, d)) {
@@ -252,9 +280,11 @@ fn save(a: &Active) -> std::io::Result<()> {
 }
 
 /// Notes the inputs' hash of outputs just written (`rels` relative to OUT).
-pub fn set_inputs(rels: &[&str], hash: &str) -> std::io::Result<()> {
+pub fn set_inputs(out: &Path, rels: &[&str], hash: &str) -> std::io::Result<()> {
     let mut guard = active();
-    let Some(a) = guard.as_mut() else { return Ok(()) };
+    let Some(a) = guard.iter_mut().find(|a| a.out == out) else {
+        return Ok(());
+    };
     for rel in rels {
         if let Some(e) = a.log.outputs.get_mut(*rel) {
             e.inputs = Some(hash.to_string());
@@ -264,9 +294,11 @@ pub fn set_inputs(rels: &[&str], hash: &str) -> std::io::Result<()> {
 }
 
 /// Marks outputs of a stage that failed in this run as stale (those listed and present).
-pub fn mark_stale(rels: &[&str], stage: &str) -> std::io::Result<()> {
+pub fn mark_stale(out: &Path, rels: &[&str], stage: &str) -> std::io::Result<()> {
     let mut guard = active();
-    let Some(a) = guard.as_mut() else { return Ok(()) };
+    let Some(a) = guard.iter_mut().find(|a| a.out == out) else {
+        return Ok(());
+    };
     let mut changed = false;
     for rel in rels {
         if let Some(e) = a.log.outputs.get_mut(*rel)

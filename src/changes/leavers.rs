@@ -53,7 +53,7 @@ impl Leavers {
             Ok(Some(info)) => info,
             Ok(None) => return Ok(None),
             Err(e) => {
-                eprintln!(
+                crate::errln!(
                     "rollout: внимание: история списков не прочитана — выбывшие по истории не рассчитаны: {}",
                     crate::error::one_line_ru(&e)
                 );
@@ -64,7 +64,7 @@ impl Leavers {
         let recorded = match crate::history::load_record(&cfg.root, info.run) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!(
+                crate::errln!(
                     "rollout: внимание: список № {} из истории не прочитан — выбывшие по истории не рассчитаны: {}",
                     info.run,
                     crate::error::one_line_ru(&e)
@@ -79,7 +79,7 @@ impl Leavers {
         let load_compared = if !recorded.load_known || previous.teaching.is_empty() {
             false
         } else if loaded.roster.teaching.is_empty() {
-            eprintln!(
+            crate::errln!(
                 "rollout: внимание: в источниках нет нагрузки учителей, а в списке № {} она была — удаления учителей из чатов классов и чатов по предметам не планируются; проверьте файл нагрузки",
                 info.run
             );

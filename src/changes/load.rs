@@ -136,7 +136,7 @@ pub(super) fn teachers_left_load(
     if !vanished.is_empty() {
         let list: Vec<String> = vanished.iter().map(|(_, g)| g.to_string()).collect();
         let whose = if list.len() == 1 { of_group(profile) } else { of_groups(profile) };
-        eprintln!(
+        crate::errln!(
             "rollout: внимание: нагрузки {whose} {} в источниках больше нет (в прошлом подтверждённом списке она была) — удаления учителей из чатов {whose} не планируются; проверьте файлы нагрузки",
             list.join(", ")
         );

@@ -41,13 +41,13 @@ pub fn stage(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>, quiet: bo
         Err(e) => {
             // The change set beside a fresh roster no longer goes with it: marked stale.
             if matches!(&e, Error::Unreadable(a) if a.downcast_ref::<super::PlatformUnreadable>().is_some()) {
-                rollout::runlog::mark_stale(&super::DIFF_OUTPUTS, super::DIFF_STAGE).map_err(Error::output)?;
+                rollout::runlog::mark_stale(&ws.out, &super::DIFF_OUTPUTS, super::DIFF_STAGE).map_err(Error::output)?;
             }
             return Err(e);
         }
     };
     rollout::output::changes::write_diff(&ws.out, &ws.cfg, &loaded.roster, &d.chats, &d.matches, &d.changes).map_err(Error::Output)?;
-    rollout::runlog::set_inputs(&super::DIFF_OUTPUTS, &d.changes.hash).map_err(Error::output)?;
+    rollout::runlog::set_inputs(&ws.out, &super::DIFF_OUTPUTS, &d.changes.hash).map_err(Error::output)?;
     store.record_diff(
         &d.changes.hash,
         &d.matches_to_remember(),

@@ -2,8 +2,10 @@
 //! the diff (when a platform is configured) to the dashboard.
 
 use super::{Global, Workspace, say};
+use rollout::changes::DiffOutcome;
 use rollout::config::PlatformKind;
 use rollout::error::{Done, Error, Result};
+use rollout::region::summary::{Facts, RunSummary};
 use rollout::roster::Loaded;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,34 @@ fn outcome(o: &Loaded) -> Done {
 }
 
 pub fn run(g: &Global, stage: Stage) -> Result<Done> {
+    run_kept(g, stage).map(|(done, _)| done)
+}
+
+/// What a `run` worked from, for `rollout region run`'s tables: the roster, and the diff
+/// when there was one.
+pub struct Kept {
+    pub loaded: Loaded,
+    pub diff: Option<DiffOutcome>,
+}
+
+/// The outcome as `OUT/summary.json` names it.
+fn outcome_code(d: Done) -> &'static str {
+    match d {
+        Done::Clean => "clean",
+        Done::Problems => "problems",
+        Done::Unreadable => "unreadable",
+    }
+}
+
+/// `OUT/summary.json`: the run's counts, for `rollout region status`.
+fn write_summary(ws: &Workspace, facts: &Facts<'_>) -> Result<()> {
+    let path = ws.out.join(rollout::region::summary::FILE);
+    rollout::output::write_private(&path, &RunSummary::of(facts).to_json())
+        .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", path.display()))))
+}
+
+/// [`run`], keeping what `run` worked from (see [`Kept`]).
+pub fn run_kept(g: &Global, stage: Stage) -> Result<(Done, Option<Kept>)> {
     let ws = Workspace::load(g)?;
     super::begin_outputs(
         &ws,
@@ -59,8 +89,8 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     // The new year's lists compared with a rollover proposal (`run` says it with the diff).
     if !run {
         match rollout::rollover::effect::status(&ws.cfg, &ws.store()?, &loaded.roster, ws.today) {
-            Ok(status) => status.notes().iter().for_each(|n| eprintln!("rollout: {n}")),
-            Err(e) => eprintln!(
+            Ok(status) => status.notes().iter().for_each(|n| rollout::errln!("rollout: {n}")),
+            Err(e) => rollout::errln!(
                 "rollout: внимание: предложение перехода в новый учебный год не прочитано: {}",
                 rollout::error::one_line_ru(&e)
             ),
@@ -82,22 +112,58 @@ pub fn run(g: &Global, stage: Stage) -> Result<Done> {
     if run && loaded.sheets == 0 && !loaded.no_sources() {
         // Nothing read: a change set and a dashboard from an empty roster would plan removals
         // of everyone and replace the last good ones.
-        eprintln!(
+        rollout::errln!(
             "rollout: внимание: ни один источник не прочитан — сверка с платформой и отчёт не обновлены: в {} остались прежние",
             ws.out.display()
         );
-        return Ok(done);
+        // The summary says so: nothing measured this time.
+        let usage = rollout::plans::measure::Usage::default();
+        write_summary(
+            &ws,
+            &Facts {
+                cfg: &ws.cfg,
+                today: ws.today,
+                outcome: outcome_code(done),
+                loaded: &loaded,
+                diff: None,
+                usage: &usage,
+                status: None,
+            },
+        )?;
+        return Ok((done, None));
     }
-    if run {
-        done = done.max(dashboard(g, &ws, &loaded)?);
-        super::warn_stale(&ws);
+    if !run {
+        return Ok((done, None));
     }
-    Ok(done)
+    let dash = dashboard(g, &ws, &loaded)?;
+    done = done.max(dash.done);
+    super::warn_stale(&ws);
+    write_summary(
+        &ws,
+        &Facts {
+            cfg: &ws.cfg,
+            today: ws.today,
+            outcome: outcome_code(done),
+            loaded: &loaded,
+            diff: dash.diff.as_ref(),
+            usage: &dash.usage,
+            status: dash.status.as_ref(),
+        },
+    )?;
+    Ok((done, Some(Kept { loaded, diff: dash.diff })))
+}
+
+/// What the dashboard was made from.
+struct Dash {
+    done: Done,
+    diff: Option<DiffOutcome>,
+    usage: rollout::plans::measure::Usage,
+    status: Option<rollout::plans::status::StatusReport>,
 }
 
 /// The rest of `run`: the diff when a platform is configured, then the dashboard — roster,
 /// platform and plans in one page.
-fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
+fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Dash> {
     let mut done = Done::Clean;
     let mut diff = None;
     if rollout::platform::source(&ws.cfg, None, &ws.reader()).is_some() {
@@ -115,7 +181,7 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
     let mut store = ws.store()?;
     // Plans that do not load are named and left out; a workspace without plans has none.
     let (plans, left_out) = super::plan::good_plans(ws, None).unwrap_or_else(|e| {
-        eprintln!(
+        rollout::errln!(
             "rollout: внимание: планы не вошли в отчёт: {}",
             e.chain().next().map(|c| c.to_string()).unwrap_or_default()
         );
@@ -137,7 +203,7 @@ fn dashboard(g: &Global, ws: &Workspace, loaded: &Loaded) -> Result<Done> {
             ws.out.join("usage.xlsx").display()
         );
     }
-    Ok(done)
+    Ok(Dash { done, diff, usage, status })
 }
 
 /// `run` with the live platform: a pull that fails stops `run` with its exit code —

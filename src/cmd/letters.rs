@@ -77,10 +77,10 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     if !a.no_eml && rollout::letters::sender(&ws.cfg).is_none() {
         let example = "впишите, например: from = \"Колледж <info@college.ru>\"";
         match ws.cfg.letters.from.as_deref() {
-            None => eprintln!(
+            None => rollout::errln!(
                 "rollout: внимание: не задан отправитель писем ([letters] from в rollout.toml) — файлы .eml не записаны; {example}"
             ),
-            Some(f) => eprintln!("rollout: внимание: в [letters] from («{f}») нет адреса e-mail — файлы .eml не записаны; {example}"),
+            Some(f) => rollout::errln!("rollout: внимание: в [letters] from («{f}») нет адреса e-mail — файлы .eml не записаны; {example}"),
         }
     }
     for p in &ctx.links.problems {

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod platform;
 pub mod purge;
 pub mod read_source;
+pub mod region;
 pub mod report;
 pub mod rollover;
 
@@ -32,21 +33,22 @@ use std::path::{Path, PathBuf};
 
 /// Writes a line to stdout; a closed pipe (`rollout check | head`) ends the program
 /// quietly with success, as for any Unix tool.
+/// Inside `rollout region run` the line is kept with the organisation's messages instead.
 macro_rules! say {
+    () => {
+        $crate::cmd::print_raw(b"\n")
+    };
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
-            $crate::cmd::stdout_failed(e);
-        }
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        $crate::cmd::print_raw(line.as_bytes());
     }};
 }
 pub(crate) use say;
 
 /// Writes text as it is to stdout (a closed pipe ends the program with success).
 pub fn print_raw(bytes: &[u8]) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(bytes).and_then(|_| out.flush()) {
+    if let Err(e) = rollout::console::out_bytes(bytes) {
         stdout_failed(e);
     }
 }
@@ -57,7 +59,7 @@ pub fn stdout_failed(e: std::io::Error) {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    eprintln!("rollout: ошибка: не удалось писать в стандартный вывод: {e}");
+    rollout::errln!("rollout: ошибка: не удалось писать в стандартный вывод: {e}");
 }
 
 const EXAMPLES: &str = "Примеры:
@@ -180,6 +182,14 @@ pub enum Command {
         after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным"
     )]
     Run(ingest::RunArgs),
+    /// Регион: rollout run для всех организаций в одном процессе и сводка для регионального оператора (region.xlsx, region.html, таблицы Parquet).
+    #[command(
+        after_help = "Примеры:\n  rollout region run регион/       все организации и сводка\n  rollout region status регион/    сводка по последним запускам, без нового"
+    )]
+    Region {
+        #[command(subcommand)]
+        cmd: region::RegionCmd,
+    },
     /// Служебная: изолированное чтение файлов-источников по запросам процесса rollout.
     #[command(name = "__read-source", hide = true)]
     ReadSource(read_source::Args),
@@ -207,6 +217,7 @@ impl Command {
             Command::Report(_) => "report",
             Command::Rollover(_) => "rollover",
             Command::Run(_) => "run",
+            Command::Region { .. } => "region",
             Command::ReadSource(_) => "__read-source",
         }
     }
@@ -236,6 +247,7 @@ pub fn execute(mut cli: Cli) -> Result<Done> {
         Command::Platform { cmd } => platform::run(g, cmd),
         Command::Report(a) => report::run(g, a),
         Command::Rollover(a) => rollover::run(g, a),
+        Command::Region { cmd } => region::run(g, cmd),
     }
 }
 
@@ -255,7 +267,7 @@ impl Workspace {
         let cfg = load_config(&g.config)?;
         let holder = format!("rollout {}, процесс {}", g.command, std::process::id());
         let lock = rollout::state::lock_workspace(&cfg.root, &holder, std::time::Duration::from_secs(g.lock_timeout), |other| {
-            eprintln!("rollout: внимание: рабочее место занято другой командой rollout ({other}) — жду…")
+            rollout::errln!("rollout: внимание: рабочее место занято другой командой rollout ({other}) — жду…")
         })?;
         let out = g.out.clone().unwrap_or_else(|| cfg.root.join("out"));
         if out.exists() && !out.is_dir() {
@@ -303,13 +315,13 @@ impl Workspace {
                 } else {
                     String::new()
                 };
-                eprintln!(
+                rollout::errln!(
                     "rollout: {} с исправленными ФИО или датой рождения сохранили прежние ID{of_them}",
                     rollout::human::ru_count(pins.len(), ["человек", "человека", "человек"])
                 )
             }
             Ok(_) => {}
-            Err(e) => eprintln!(
+            Err(e) => rollout::errln!(
                 "rollout: внимание: ID людей с исправленными данными не сверены с историей списков: {}",
                 rollout::error::one_line_ru(&e)
             ),
@@ -326,7 +338,7 @@ impl Workspace {
         if unreadable + partly > 0
             && let Err(e) = rollout::history::note_skipped(&self.cfg.root, command, self.today, unreadable, partly)
         {
-            eprintln!("rollout: внимание: {}", rollout::error::one_line_ru(&e));
+            rollout::errln!("rollout: внимание: {}", rollout::error::one_line_ru(&e));
         }
         if !loaded.complete() || loaded.roster.people.is_empty() {
             return None;
@@ -334,7 +346,7 @@ impl Workspace {
         match rollout::history::record(&self.cfg.root, &loaded.roster, command, self.today) {
             Ok((info, _)) => Some(info),
             Err(e) => {
-                eprintln!(
+                rollout::errln!(
                     "rollout: внимание: список не записан в историю: {}",
                     rollout::error::one_line_ru(&e)
                 );
@@ -363,7 +375,7 @@ pub fn warn_stale(ws: &Workspace) {
         by_stage.entry(stage).or_default().push(rel);
     }
     for (stage, files) in by_stage {
-        eprintln!(
+        rollout::errln!(
             "rollout: внимание: в {} остались файлы прошлого запуска, этап которых сейчас не выполнен ({stage}) — они устарели: {}",
             ws.out.display(),
             files.join(", ")
@@ -386,7 +398,7 @@ pub fn require_org_name(ws: &Workspace) -> Result<()> {
 pub fn load_config(path: &Path) -> Result<Config> {
     let cfg = Config::load(path)?;
     for key in &cfg.unknown_keys {
-        eprintln!("rollout: внимание: {}: неизвестный ключ `{key}` (пропущен)", path.display());
+        rollout::errln!("rollout: внимание: {}: неизвестный ключ `{key}` (пропущен)", path.display());
     }
     Ok(cfg)
 }
@@ -433,11 +445,11 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
         .load()
         .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context(PlatformUnreadable(describe_source(&source)))))?;
     for w in &state.warnings {
-        eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
+        rollout::errln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
     }
     let placer = rollout::platform::place::ChatPlacer::new(&ws.cfg, &loaded.roster);
     for w in placer.subjects_not_in_load() {
-        eprintln!("rollout: внимание: rollout.toml: {w}");
+        rollout::errln!("rollout: внимание: rollout.toml: {w}");
     }
     // Last year's entries of the chats a rollover proposal in effect places are not checked
     // against this year's groups.
@@ -451,7 +463,7 @@ pub fn diff_if_platform(ws: &Workspace, loaded: &Loaded, platform: Option<&Path>
     }
     let d = rollout::changes::compute::compute_with(&ws.cfg, loaded, state, store, ws.today, &rollover).map_err(Error::Unreadable)?;
     for note in &d.rollover_notes {
-        eprintln!("rollout: {note}");
+        rollout::errln!("rollout: {note}");
     }
     Ok(Some(d))
 }
@@ -528,9 +540,9 @@ pub fn tolerate_platform<T>(r: Result<T>) -> Result<std::result::Result<T, Platf
         Err(Error::Unreadable(e)) if e.downcast_ref::<PlatformUnreadable>().is_some() => {
             let lines = rollout::error::lines_ru(e.chain());
             let (top, causes) = lines.split_first().map(|(t, c)| (t.as_str(), c)).unwrap_or(("", &[]));
-            eprintln!("rollout: внимание: {top} — сделано всё, что можно без неё; показатели платформы: «нет данных»");
+            rollout::errln!("rollout: внимание: {top} — сделано всё, что можно без неё; показатели платформы: «нет данных»");
             for cause in causes {
-                eprintln!("  причина: {cause}");
+                rollout::errln!("  причина: {cause}");
             }
             Ok(Err(PlatformData::Unreadable))
         }
@@ -609,22 +621,22 @@ pub fn write_roster(ws: &Workspace, loaded: &Loaded, roster: bool) -> Result<boo
         let out = ws.out.display();
         if loaded.files == 0 && loaded.unreadable == 0 && loaded.unlisted.is_empty() {
             if roster && had_roster {
-                eprintln!("rollout: внимание: источников нет — реестр и список проблем не обновлены: в {out} остались прежние");
+                rollout::errln!("rollout: внимание: источников нет — реестр и список проблем не обновлены: в {out} остались прежние");
             } else if !roster && had_problems {
-                eprintln!("rollout: внимание: источников нет — список проблем не обновлён: в {out} остался прежний");
+                rollout::errln!("rollout: внимание: источников нет — список проблем не обновлён: в {out} остался прежний");
             } else if roster {
-                eprintln!("rollout: внимание: источников нет — реестр не записан");
+                rollout::errln!("rollout: внимание: источников нет — реестр не записан");
             }
             return Ok(false);
         }
         if roster {
             if had_roster {
-                eprintln!(
+                rollout::errln!(
                     "rollout: внимание: данные не прочитаны ни из одного источника — реестр не обновлён: в {} остался прежний",
                     ws.out.join("roster").display()
                 );
             } else {
-                eprintln!("rollout: внимание: данные не прочитаны ни из одного источника — реестр не записан");
+                rollout::errln!("rollout: внимание: данные не прочитаны ни из одного источника — реестр не записан");
             }
         }
     }

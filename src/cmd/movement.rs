@@ -49,7 +49,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
     let root = ws.cfg.root.clone();
     let runs = history::list(&root).map_err(Error::unreadable)?;
     if let Some(s) = history::skipped(&root) {
-        eprintln!(
+        rollout::errln!(
             "rollout: внимание: список, собранный rollout {} {}, не записан в историю: {} — {}",
             s.command,
             day(s.on),

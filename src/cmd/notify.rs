@@ -99,7 +99,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
         .filter_map(|(c, p)| match p {
             Ok(p) => Some((c.chat.chat_id, c.chat.title.clone(), p.clone())),
             Err(why) => {
-                eprintln!(
+                rollout::errln!(
                     "rollout: внимание: чат {} не отнесён ни к группе, ни к филиалу ({why}) — в него ничего не отправлено",
                     chat_label(c.chat.chat_id, c.chat.title.as_deref())
                 );
@@ -113,7 +113,7 @@ pub fn run(g: &Global, cmd: NotifyCmd) -> Result<Done> {
             let usage = super::measure_usage(&ws, &loaded, ctx.diff.as_ref(), &ctx.chats, &ctx.links);
             let (plans, _) = super::plan::good_plans(&ws, None)?;
             if plans.is_empty() {
-                eprintln!(
+                rollout::errln!(
                     "rollout: внимание: в {} нет планов — в сводке только число тех, кто ещё не вступил",
                     ws.cfg.root.join(&ws.cfg.plans.dir).display()
                 );
@@ -273,7 +273,7 @@ fn plan_messages(
         .collect();
     for b in &ws.cfg.branches {
         if !staff.iter().any(|(_, _, p)| p.branch == b.name) {
-            eprintln!(
+            rollout::errln!(
                 "rollout: внимание: у филиала «{}» нет чата сотрудников в [[chats.map]] — его сводка не отправлена",
                 b.name
             );

@@ -181,7 +181,7 @@ pub fn good_plans(ws: &Workspace, explicit: Option<&Path>) -> Result<(Vec<Plan>,
         return Err(plan_errors(errors));
     }
     for e in &errors {
-        eprintln!("rollout: внимание: план не вошёл: {e}");
+        rollout::errln!("rollout: внимание: план не вошёл: {e}");
     }
     Ok((plans, !errors.is_empty()))
 }
@@ -293,9 +293,9 @@ fn import(g: &Global, file: &Path, to: Option<&Path>, force: bool) -> Result<Don
         Ok(p) => p,
         Err(problems) => {
             for p in &problems {
-                eprintln!("{}: {p}", file.display());
+                rollout::errln!("{}: {p}", file.display());
             }
-            eprintln!(
+            rollout::errln!(
                 "Файл плана не записан: исправьте {} и запустите импорт снова.",
                 ru_count(problems.len(), ["ячейку", "ячейки", "ячеек"])
             );
@@ -303,7 +303,7 @@ fn import(g: &Global, file: &Path, to: Option<&Path>, force: bool) -> Result<Don
         }
     };
     for w in &imported.warnings {
-        eprintln!("{}: внимание: {w}", file.display());
+        rollout::errln!("{}: внимание: {w}", file.display());
     }
     let plan = imported.plan;
     if target.exists() && !force {

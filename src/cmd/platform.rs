@@ -102,7 +102,7 @@ pub fn chat_ids(ws: &Workspace) -> Result<Vec<i64>> {
 pub fn on_ctrl_c(rt: &tokio::runtime::Runtime, command: &'static str) {
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
+            rollout::errln!(
                 "\nrollout: прервано (Ctrl-C): сделанное записано в журнал — {command} продолжит с того же места и ничего не повторит"
             );
             std::process::exit(130);
@@ -257,7 +257,7 @@ fn pull(ws: &Workspace, quiet: bool) -> Result<Pull> {
     pull::save(&staging.dir, &p).map_err(store_error(&store))?;
     let done = staging.commit().map_err(store_error(&store))?;
     if let Err(e) = store.prune(ws.cfg.platform.keep_snapshots) {
-        eprintln!(
+        rollout::errln!(
             "rollout: внимание: не удалось удалить старые снимки в {}: {}",
             store.dir.display(),
             rollout::files::io_ru(&e)
@@ -302,11 +302,11 @@ fn pull(ws: &Workspace, quiet: bool) -> Result<Pull> {
 fn discover(ws: &Workspace, quiet: bool, wait: u64) -> Result<Done> {
     let client = client(ws)?;
     if !quiet {
-        eprintln!("rollout: жду {wait} с: добавляйте бота в чаты (видны только чаты, в которые его добавят сейчас)…");
+        rollout::errln!("rollout: жду {wait} с: добавляйте бота в чаты (видны только чаты, в которые его добавят сейчас)…");
     }
     let stop = async {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nrollout: прервано (Ctrl-C): больше не жду — записываю чаты, найденные до сих пор");
+            rollout::errln!("\nrollout: прервано (Ctrl-C): больше не жду — записываю чаты, найденные до сих пор");
         } else {
             std::future::pending::<()>().await;
         }

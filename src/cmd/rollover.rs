@@ -82,7 +82,7 @@ pub fn run(g: &Global, a: Args) -> Result<Done> {
             .load()
             .map_err(|e| Error::Unreadable(anyhow::Error::new(e).context("не удалось прочитать платформу")))?;
         for w in &state.warnings {
-            eprintln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
+            rollout::errln!("rollout: внимание: {}", w.describe(&ws.cfg.root));
         }
         // Where the chats are this year: a proposal in effect for it places its chats.
         let this_year = rollout::rollover::effect::status(&ws.cfg, &ws.store()?, &loaded.roster, ws.today).map_err(Error::Unreadable)?;

@@ -77,6 +77,47 @@ pub fn people_rows(roster: &Roster) -> impl Iterator<Item = Vec<String>> + '_ {
     })
 }
 
+/// groups.csv's rows.
+pub fn groups_rows(roster: &Roster) -> Vec<Vec<String>> {
+    roster
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.branch.clone(),
+                g.name.clone(),
+                g.curator_ids.join("|"),
+                g.course.clone().unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+/// guardians.csv's rows.
+pub fn guardians_rows(roster: &Roster) -> Vec<Vec<String>> {
+    roster
+        .guardians
+        .iter()
+        .map(|g| vec![g.student_id.clone(), g.parent_id.clone(), g.relation.clone()])
+        .collect()
+}
+
+/// staff_roles.csv's rows.
+pub fn staff_roles_rows(roster: &Roster) -> Vec<Vec<String>> {
+    roster
+        .staff_roles
+        .iter()
+        .map(|r| {
+            vec![
+                r.person_id.clone(),
+                r.branch.clone(),
+                r.position.clone(),
+                r.curated_groups.join("|"),
+            ]
+        })
+        .collect()
+}
+
 pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow::Result<()> {
     let dir = out.join("roster");
     ensure_dir(out).with_context(|| format!("не удалось создать папку {}", out.display()))?;
@@ -89,35 +130,9 @@ pub fn write_roster(out: &Path, roster: &Roster, branches: &[String]) -> anyhow:
     // the next is built; people.csv's rows are made one at a time and written as they are
     // made (its text is 100 MB for 700,000 people), into a temporary file renamed into
     // place only when it is complete.
-    let groups: Vec<Vec<String>> = roster
-        .groups
-        .iter()
-        .map(|g| {
-            vec![
-                g.branch.clone(),
-                g.name.clone(),
-                g.curator_ids.join("|"),
-                g.course.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let guardians: Vec<Vec<String>> = roster
-        .guardians
-        .iter()
-        .map(|g| vec![g.student_id.clone(), g.parent_id.clone(), g.relation.clone()])
-        .collect();
-    let roles: Vec<Vec<String>> = roster
-        .staff_roles
-        .iter()
-        .map(|r| {
-            vec![
-                r.person_id.clone(),
-                r.branch.clone(),
-                r.position.clone(),
-                r.curated_groups.join("|"),
-            ]
-        })
-        .collect();
+    let groups = groups_rows(roster);
+    let guardians = guardians_rows(roster);
+    let roles = staff_roles_rows(roster);
     let people = dir.join("people.csv");
     write_private_with(&people, |w| write_csv(w, &PEOPLE_HEADER, people_rows(roster)))
         .with_context(|| format!("не удалось записать {}", people.display()))?;

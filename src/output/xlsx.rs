@@ -222,7 +222,7 @@ fn add_sheet(file: &Path, wb: &mut Workbook, bold: &Format, used: &mut Vec<Strin
                     let text = match cut_to_fit(&text) {
                         None => text,
                         Some((short, cut)) => {
-                            eprintln!(
+                            crate::errln!(
                                 "rollout: внимание: {}, лист «{name}», ячейка {}: текст из {} символов не помещается в ячейку Excel (не больше 32767) — обрезан, в конце пометка «… [обрезано: {cut} символов]»",
                                 file.display(),
                                 crate::ingest::table::a1(r + 1, c),

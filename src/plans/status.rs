@@ -105,7 +105,7 @@ pub struct ItemStatus {
     pub days_left: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     pub done: usize,
     pub in_progress: usize,

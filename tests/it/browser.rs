@@ -201,3 +201,66 @@ fn the_dashboard_draws_its_charts_in_a_real_browser() {
     assert!(orange > 3_000, "parents' bars look blank: {orange} orange pixels");
     assert!(red > 1_000, "the Gantt chart looks blank: {red} red pixels");
 }
+
+/// The region's summary in a real browser: opened with `#sort=students-desc` its table is
+/// sorted by the script in the page (largest first, the header marked), one row per
+/// organisation; the charts are drawn.
+#[test]
+fn the_region_summary_sorts_and_draws_in_a_real_browser() {
+    let Some(bin) = chromium_or_skip("the_region_summary_sorts_and_draws_in_a_real_browser") else {
+        return;
+    };
+    let r = crate::region::ran();
+    let page = r.a.join("out/region.html");
+    assert!(page.is_file(), "{r}");
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}#sort=students-desc", page.display());
+    let dom = run_chromium(&bin, profile.path(), &["--dump-dom", &url]);
+    assert!(
+        dom.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let rows: Vec<&str> = dom.split("<tr class=\"org ").skip(1).collect();
+    assert_eq!(rows.len(), r.orgs.len(), "one row per organisation");
+    // The sixth cell is the students' count; the broken workspace has none (-1).
+    let students: Vec<f64> = rows
+        .iter()
+        .map(|row| {
+            let cell = row.split("<td").nth(6).expect("a students cell");
+            let v = cell.split("data-v=\"").nth(1).and_then(|s| s.split('"').next()).expect("data-v");
+            v.parse().expect("a number")
+        })
+        .collect();
+    assert!(students.windows(2).all(|w| w[0] >= w[1]), "sorted, largest first: {students:?}");
+    let order: Vec<&str> = rows
+        .iter()
+        .map(|row| row.split("data-org=\"").nth(1).and_then(|s| s.split('"').next()).unwrap())
+        .collect();
+    assert_ne!(
+        order,
+        r.orgs.iter().map(String::as_str).collect::<Vec<_>>(),
+        "the script reordered the rows"
+    );
+    assert!(
+        dom.contains("data-key=\"students\" aria-sort=\"descending\""),
+        "the header shows the order"
+    );
+    assert_eq!(dom.matches("class=\"bar all\"").count(), 10, "ten bands of organisations");
+    for a in ["students", "parents", "staff"] {
+        assert_eq!(dom.matches(&format!("class=\"bar {a}\"")).count(), 1, "{a}");
+    }
+    let shot = r.base.join("region.png");
+    let out = run_chromium(
+        &bin,
+        profile.path(),
+        &[&format!("--screenshot={}", shot.display()), "--window-size=1400,1400", &url],
+    );
+    assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::copy(&shot, Path::new(env!("CARGO_TARGET_TMPDIR")).join("region.png"));
+    let blue = count_colour(&shot, (0x2f, 0x6f, 0xde));
+    let orange = count_colour(&shot, (0xf2, 0x9c, 0x1f));
+    assert!(blue > 3_000, "the charts look blank: {blue} blue pixels");
+    assert!(orange > 500, "the parents' bar looks blank: {orange} orange pixels");
+}

@@ -40,6 +40,9 @@ const COMMANDS: &[&[&str]] = &[
     &["report"],
     &["rollover"],
     &["run"],
+    &["region"],
+    &["region", "run"],
+    &["region", "status"],
 ];
 
 /// English a Russian help may show: the program, command names and profile codes (what
@@ -61,6 +64,7 @@ const ALLOWED: &[&str] = &[
     "eml",
     "toml",
     "mermaid",
+    "Parquet",
     // Milestone ids of the sample plan, in the examples of `plan done`.
     "staff-seminar",
     "ej-binding",
@@ -81,7 +85,7 @@ fn english_words(text: &str, commands: &[&str]) -> Vec<String> {
             || token.chars().any(|c| c.is_ascii_digit())
             || (token.starts_with('[')
                 && token.ends_with(']')
-                && token[1..token.len() - 1].chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                && token.trim_matches(['[', ']']).chars().all(|c| c.is_ascii_lowercase() || c == '_'))
             || word.chars().all(|c| c.is_ascii_uppercase() || c == '_' || !c.is_ascii())
             || ALLOWED.contains(&word)
             || commands.contains(&word)

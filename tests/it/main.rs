@@ -32,6 +32,7 @@ mod platform_live;
 mod platform_rate;
 mod properties;
 mod reading;
+mod region;
 mod rename_chat;
 mod rollover;
 mod rollover_cmd;

@@ -37,7 +37,7 @@ pub struct RunArgs {
     #[arg(default_value = ".", value_name = "ПАПКА")]
     pub dir: PathBuf,
     /// Сколько организаций обрабатывать одновременно (по умолчанию — по числу ядер).
-    #[arg(long, short = 'j', value_name = "ЧИСЛО", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, short = 'j', value_name = "ЧИСЛО", value_parser = jobs)]
     pub jobs: Option<u16>,
 }
 
@@ -72,9 +72,12 @@ fn open(g: &Global, dir: &Path) -> Result<(Region, PathBuf)> {
             out.display()
         )));
     }
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let out_abs = abs(&out);
-    if let Some(m) = region.members.iter().find(|m| out_abs.starts_with(abs(&m.root))) {
+    let out_abs = rollout::region::real_path(&out);
+    if let Some(m) = region
+        .members
+        .iter()
+        .find(|m| out_abs.starts_with(rollout::region::real_path(&m.root)))
+    {
         return Err(Error::msg(format!(
             "--out {}: это папка внутри рабочего места {} — сводку региона туда не пишем; укажите папку вне рабочих мест",
             out.display(),
@@ -82,6 +85,36 @@ fn open(g: &Global, dir: &Path) -> Result<(Region, PathBuf)> {
         )));
     }
     Ok((region, out))
+}
+
+/// Before any organisation runs: the summary's files in REGION_OUT must be rollout's to
+/// replace (a file of someone else's there would otherwise stop the run at its very end).
+fn check_summary_files(out: &Path, with_tables: bool) -> Result<()> {
+    let mut names = vec!["region.json", "region.xlsx", "region.html"];
+    if with_tables {
+        names.push("messages.txt");
+    }
+    for name in names {
+        let path = out.join(name);
+        rollout::runlog::check_file(&path)
+            .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", path.display()))))?;
+    }
+    if with_tables {
+        let dir = out.join("parquet");
+        rollout::runlog::check_dir(&dir)
+            .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", dir.display()))))?;
+    }
+    Ok(())
+}
+
+/// `--jobs`: 1 to 256, said in Russian.
+fn jobs(v: &str) -> std::result::Result<u16, String> {
+    match v.trim().parse::<u16>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "«{v}» — нужно целое число от 1 до 256 (сколько организаций обрабатывать одновременно)"
+        )),
+    }
 }
 
 /// One organisation's run in this process: what `rollout run --no-pull` does, quiet.
@@ -131,6 +164,7 @@ fn progress(quiet: bool, n: usize) -> indicatif::ProgressBar {
 fn region_run(g: &Global, a: RunArgs) -> Result<Done> {
     let (region, out) = open(g, &a.dir)?;
     rollout::runlog::begin(&out, "region run");
+    check_summary_files(&out, true)?;
     let members = &region.members;
     // The tables are begun first: an unwritable summary folder stops before any work.
     let sink = tables::Sink::begin(&out.join("parquet")).map_err(Error::Output)?;
@@ -226,6 +260,7 @@ fn region_run(g: &Global, a: RunArgs) -> Result<Done> {
 fn region_status(g: &Global, a: StatusArgs) -> Result<Done> {
     let (region, out) = open(g, &a.dir)?;
     rollout::runlog::begin(&out, "region status");
+    check_summary_files(&out, false)?;
     let failed = failed_last_time(&out);
     let rows: Vec<Row> = region
         .members

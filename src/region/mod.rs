@@ -64,6 +64,30 @@ struct Listed {
     path: String,
 }
 
+/// `p` as the file system resolves it (links, `..`), for comparing folders: its deepest
+/// existing ancestor made canonical, the rest appended.
+pub fn real_path(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut rest = Vec::new();
+    let mut cur = abs.as_path();
+    loop {
+        if let Ok(c) = std::fs::canonicalize(cur) {
+            let mut out = c;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (cur.parent(), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                cur = parent;
+            }
+            _ => return abs,
+        }
+    }
+}
+
 /// The workspaces of the region in `dir`: those region.toml lists, or every subfolder with
 /// a rollout.toml. A listed folder that is missing is kept (its run fails and is named).
 pub fn discover(dir: &Path) -> anyhow::Result<Region> {
@@ -92,11 +116,12 @@ pub fn discover(dir: &Path) -> anyhow::Result<Region> {
             if org.is_empty() {
                 bail!("{}: пустой path в [[workspaces]] — укажите папку рабочего места", listing.display());
             }
-            if members.iter().any(|m| m.org == org) {
+            let root = dir.join(&org);
+            // `a`, `./a/` and a link to it are one workspace
+            if members.iter().any(|m| m.org == org || real_path(&m.root) == real_path(&root)) {
                 duplicates.push(org);
                 continue;
             }
-            let root = dir.join(&org);
             members.push(Member { org, root });
         }
         return Ok(Region {
@@ -171,7 +196,7 @@ impl RunState {
             RunState::Unreadable => "источник не прочитан",
             RunState::Problems => "есть проблемы",
             RunState::Clean => "без проблем",
-            RunState::NotRun => "не запускался",
+            RunState::NotRun => "не запускалась",
         }
     }
 
@@ -202,8 +227,15 @@ pub struct Row {
 impl Row {
     /// The row of a workspace from what its last run left in `out/`: for `region status`
     /// and for a workspace whose run failed this time (`failed`: why).
+    /// A failed workspace keeps only its name from the last summary: its counts are not
+    /// this run's and stay out of the totals (as its rows stay out of the tables).
     pub fn from_last_run(m: &Member, failed: Option<String>) -> Row {
-        let summary = RunSummary::load(&m.out());
+        let (summary, failed) = match (RunSummary::load(&m.out()), failed) {
+            (Ok(s), f) => (s, f),
+            // A summary that cannot be read is said, not taken for «never ran».
+            (Err(e), None) => (None, Some(e)),
+            (Err(_), f) => (None, f),
+        };
         let state = match (&failed, &summary) {
             (Some(_), _) => RunState::Failed,
             (None, Some(s)) => RunState::of_outcome(&s.outcome),
@@ -215,6 +247,7 @@ impl Row {
             .filter(|n| !n.trim().is_empty())
             .or_else(|| organisation_name(&m.config()))
             .unwrap_or_else(|| m.org.clone());
+        let summary = if failed.is_some() { None } else { summary };
         Row {
             org: m.org.clone(),
             name,

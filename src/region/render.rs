@@ -568,6 +568,11 @@ pub fn json(region: &RegionJson) -> Vec<u8> {
     v
 }
 
+/// Whether the organisation's change set waits for a person's approval.
+fn held(s: &super::summary::RunSummary) -> bool {
+    s.changes.as_ref().is_some_and(|c| c.status == "held")
+}
+
 /// The terminal's summary: totals, then the organisations that need attention first
 /// (failed, unreadable, with errors, overdue milestones), at most `limit` of them.
 pub fn terminal(region: &RegionJson, limit: usize) -> String {
@@ -615,7 +620,7 @@ pub fn terminal(region: &RegionJson, limit: usize) -> String {
             matches!(r.state, RunState::Failed | RunState::Unreadable | RunState::NotRun)
                 || r.summary
                     .as_ref()
-                    .is_some_and(|s| s.problems.errors > 0 || s.plan.as_ref().is_some_and(|p| p.overdue > 0))
+                    .is_some_and(|s| s.problems.errors > 0 || held(s) || s.plan.as_ref().is_some_and(|p| p.overdue > 0))
         })
         .collect();
     attention.sort_by_key(|r| {
@@ -641,6 +646,9 @@ pub fn terminal(region: &RegionJson, limit: usize) -> String {
                         sm.problems.errors,
                         ["ошибка в данных", "ошибки в данных", "ошибок в данных"],
                     ));
+                }
+                if held(sm) {
+                    what.push("набор изменений задержан — проверьте и подтвердите: rollout approve в папке организации".to_string());
                 }
                 if let Some(p) = sm.plan.as_ref().filter(|p| p.overdue > 0) {
                     what.push(format!("просрочено вех: {}", p.overdue));

@@ -208,10 +208,32 @@ impl RunSummary {
         v
     }
 
-    /// The summary in `out`; None when there is none (never run), or it is unreadable or of
-    /// another version.
-    pub fn load(out: &Path) -> Option<RunSummary> {
-        let bytes = std::fs::read(out.join(FILE)).ok()?;
-        serde_json::from_slice::<RunSummary>(&bytes).ok().filter(|s| s.version == VERSION)
+    /// The summary in `out`: None when there is none (never run); why, in Russian, when it
+    /// cannot be read or is of another version.
+    pub fn load(out: &Path) -> Result<Option<RunSummary>, String> {
+        let path = out.join(FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(format!(
+                    "{}: не удалось прочитать ({}) — запустите rollout run в папке организации",
+                    path.display(),
+                    crate::error::cause_ru(&e)
+                ));
+            }
+        };
+        match serde_json::from_slice::<RunSummary>(&bytes) {
+            Ok(s) if s.version == VERSION => Ok(Some(s)),
+            Ok(s) => Err(format!(
+                "{}: сводка версии {}, а эта версия rollout читает версию {VERSION} — запустите rollout run в папке организации",
+                path.display(),
+                s.version
+            )),
+            Err(_) => Err(format!(
+                "{}: файл повреждён — запустите rollout run в папке организации, он запишет его заново",
+                path.display()
+            )),
+        }
     }
 }

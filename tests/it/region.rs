@@ -556,3 +556,65 @@ fn the_readme_duckdb_query_reads_the_region_tables() {
         );
     }
 }
+
+/// What a regional operator gets wrong: the same workspace spelled twice, a summary folder
+/// reached through a link into a workspace, `--jobs 0`, a region folder with someone
+/// else's region.json as `--out` — each said in Russian before anything runs.
+#[test]
+fn mistakes_in_the_region_folder_are_refused_before_anything_runs() {
+    let ws = crate::util::Ws::new();
+    let region = ws.path().join("р");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kindergarten"),
+        &region.join("сад"),
+    );
+    std::fs::write(
+        region.join("region.toml"),
+        "[[workspaces]]\npath = \"сад\"\n[[workspaces]]\npath = \"./сад/\"\n",
+    )
+    .unwrap();
+
+    let r = ws.run(&["region", "run", "р", "--jobs", "0"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("от 1 до 256") && !r.stderr.contains("is not in"), "{r}");
+
+    std::os::unix::fs::symlink(region.join("сад"), ws.path().join("ссылка")).unwrap();
+    let r = ws.run(&["region", "run", "р", "--out", "ссылка/сводка"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("внутри рабочего места сад"), "{r}");
+    assert!(!region.join("сад/out").exists(), "nothing ran: {r}");
+
+    let foreign = ws.path().join("чужая");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("region.json"), "{}").unwrap();
+    let r = ws.run(&["region", "run", "р", "--out", "чужая"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        r.stderr.contains("чужая/region.json") && r.stderr.contains("записал не rollout"),
+        "{r}"
+    );
+    assert!(!region.join("сад/out").exists(), "refused before running: {r}");
+
+    let r = ws.run(&["region", "run", "р"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stderr.contains("перечислено дважды"), "{r}");
+    let summary = region_json(&region.join("out/region.json"));
+    assert_eq!(summary["totals"]["organisations"], 1, "{summary}");
+
+    // A failed run's old counts stay out of the totals; a damaged summary is said.
+    let good = summary["totals"]["roster"]["students"].as_u64().unwrap();
+    assert!(good > 0);
+    std::fs::write(region.join("сад/rollout.toml"), "[organization\n").unwrap();
+    let r = ws.run(&["region", "run", "р"]);
+    assert_eq!(r.code, 1, "{r}");
+    let summary = region_json(&region.join("out/region.json"));
+    assert_eq!(summary["totals"]["failed"], 1, "{summary}");
+    assert_eq!(summary["totals"]["roster"]["students"], 0, "{summary}");
+    assert!(summary["organisations"][0]["summary"].is_null(), "{summary}");
+
+    std::fs::write(region.join("сад/out/summary.json"), "не json").unwrap();
+    std::fs::remove_file(region.join("out/region.json")).unwrap();
+    let r = ws.run(&["region", "status", "р"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stdout.contains("summary.json: файл повреждён"), "{r}");
+}

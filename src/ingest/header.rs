@@ -421,13 +421,20 @@ pub fn find_first<C: Ord + Copy>(
 
 /// Whether `row` repeats the header (the group-header layout repeats it under each group).
 pub fn is_header_repeat(sheet: &Sheet, row: usize, header: &Header) -> bool {
+    let n = header.columns.len();
+    // more than half of the columns, and at least two, must repeat their heading: a data
+    // row is given up on at the first miss that makes that impossible
+    let needed = (n / 2 + 1).max(2);
     let mut hits = 0;
-    for (f, c) in &header.columns {
-        if classify(&sheet.cell(row, *c).as_text()) == Some(*f) {
+    for (seen, (f, c)) in header.columns.iter().enumerate() {
+        let cell = sheet.cell(row, *c);
+        if !cell.is_empty() && classify(&cell.as_text()) == Some(*f) {
             hits += 1;
+        } else if hits + (n - seen - 1) < needed {
+            return false;
         }
     }
-    hits * 2 > header.columns.len() && hits >= 2
+    hits >= needed
 }
 
 /// The columns a user should have, for the «header not found» fix text.

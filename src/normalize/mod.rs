@@ -47,16 +47,33 @@ pub fn clean_spaces(s: &str) -> String {
 pub fn text_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        let c = if c == 'ё' { 'е' } else { c };
-        if c.is_alphanumeric() {
-            if space && !out.is_empty() {
-                out.push(' ');
+    // a letter or digit, lower-cased, ё as е
+    fn letter(c: char, out: &mut String, space: &mut bool) {
+        if *space && !out.is_empty() {
+            out.push(' ');
+        }
+        *space = false;
+        out.push(c);
+    }
+    for ch in s.chars() {
+        // ASCII and the Russian alphabet without Unicode's tables (most of every roster);
+        // the same result as the general path below (unit-tested)
+        match ch {
+            'a'..='z' | '0'..='9' | 'а'..='е' | 'ж'..='я' => letter(ch, &mut out, &mut space),
+            'A'..='Z' => letter(ch.to_ascii_lowercase(), &mut out, &mut space),
+            'ё' | 'Ё' | 'Е' => letter('е', &mut out, &mut space),
+            'А'..='Я' => letter(char::from_u32(ch as u32 + 0x20).unwrap_or(ch), &mut out, &mut space),
+            '\0'..='\x7f' => space = true,
+            _ => {
+                for c in ch.to_lowercase() {
+                    let c = if c == 'ё' { 'е' } else { c };
+                    if c.is_alphanumeric() {
+                        letter(c, &mut out, &mut space);
+                    } else {
+                        space = true;
+                    }
+                }
             }
-            space = false;
-            out.push(c);
-        } else {
-            space = true;
         }
     }
     out
@@ -81,6 +98,34 @@ pub fn email(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path for ASCII and the Russian alphabet gives what Unicode's tables give.
+    #[test]
+    fn the_fast_key_is_the_general_one() {
+        fn general(s: &str) -> String {
+            let mut out = String::new();
+            let mut space = false;
+            for c in s.chars().flat_map(char::to_lowercase) {
+                let c = if c == 'ё' { 'е' } else { c };
+                if c.is_alphanumeric() {
+                    if space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    space = false;
+                    out.push(c);
+                } else {
+                    space = true;
+                }
+            }
+            out
+        }
+        let all: String = (0u32..0x0500).filter_map(char::from_u32).collect();
+        assert_eq!(text_key(&all), general(&all));
+        for c in (0u32..0x0500).filter_map(char::from_u32) {
+            let s = format!("x{c}Ё {c}-й");
+            assert_eq!(text_key(&s), general(&s), "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn keys_ignore_case_yo_and_punctuation() {

@@ -29,6 +29,11 @@ pub fn to_e164(raw: &str) -> Option<String> {
     } else {
         digits.clone()
     };
+    // A Russian mobile number (+7 9XX XXX-XX-XX: RU's mobile pattern 9\d{9}) is valid and
+    // already in E.164 — most of a roster's phones, without the general parser.
+    if candidate.len() == 12 && candidate.starts_with("+79") {
+        return Some(candidate);
+    }
     let parsed = phonenumber::parse(Some(Id::RU), &candidate).ok()?;
     if !phonenumber::is_valid(&parsed) {
         return None;
@@ -58,6 +63,20 @@ mod tests {
             "9123456789",
         ] {
             assert_eq!(to_e164(raw).as_deref(), Some("+79123456789"), "{raw}");
+        }
+    }
+
+    /// The fast path for Russian mobiles agrees with the general parser.
+    #[test]
+    fn russian_mobiles_as_the_parser_reads_them() {
+        let mut n: u64 = 9_000_000_000;
+        while n <= 9_999_999_999 {
+            let candidate = format!("+7{n}");
+            let parsed = phonenumber::parse(Some(Id::RU), &candidate).unwrap();
+            assert!(phonenumber::is_valid(&parsed), "{candidate}");
+            assert_eq!(parsed.format().mode(phonenumber::Mode::E164).to_string(), candidate);
+            assert_eq!(to_e164(&format!("8 {n}")).as_deref(), Some(candidate.as_str()));
+            n += 7_777_777;
         }
     }
 

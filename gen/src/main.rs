@@ -105,7 +105,7 @@ fn parse_args() -> Result<Option<Args>> {
                 args.only = Some(v);
             }
             "-h" | "--help" => {
-                println!("{USAGE}");
+                print_usage();
                 return Ok(None);
             }
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
@@ -209,7 +209,7 @@ fn flag_values(args: impl Iterator<Item = String>, cmd: &str, known: &[&str]) ->
     while let Some(a) = it.next() {
         match a.as_str() {
             "-h" | "--help" => {
-                println!("{USAGE}");
+                print_usage();
                 return Ok(None);
             }
             flag if known.contains(&flag) => {
@@ -456,4 +456,10 @@ mod tests {
         assert_eq!(planted.counts.get("student-without-parents"), Some(&1));
         std::fs::remove_dir_all(base).ok();
     }
+}
+
+/// The usage text on stdout; a closed pipe (`rollout-gen --help | head`) is not an error.
+fn print_usage() {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{USAGE}");
 }

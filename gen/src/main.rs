@@ -349,6 +349,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The usage text on stdout; a closed pipe (`rollout-gen --help | head`) is not an error.
+fn print_usage() {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{USAGE}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,10 +462,4 @@ mod tests {
         assert_eq!(planted.counts.get("student-without-parents"), Some(&1));
         std::fs::remove_dir_all(base).ok();
     }
-}
-
-/// The usage text on stdout; a closed pipe (`rollout-gen --help | head`) is not an error.
-fn print_usage() {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stdout().lock(), "{USAGE}");
 }

@@ -118,7 +118,7 @@ fn jobs(v: &str) -> std::result::Result<u16, String> {
 }
 
 /// One organisation's run in this process: what `rollout run --no-pull` does, quiet.
-fn run_one(g: &Global, m: &Member, sink: &tables::Sink, sink_failed: &Mutex<Option<anyhow::Error>>) -> Result<Done> {
+fn run_one(g: &Global, place: usize, m: &Member, sink: &tables::Sink, sink_failed: &Mutex<Option<anyhow::Error>>) -> Result<Done> {
     let wg = Global {
         config: m.config(),
         out: None,
@@ -130,7 +130,7 @@ fn run_one(g: &Global, m: &Member, sink: &tables::Sink, sink_failed: &Mutex<Opti
     rollout::runlog::end(&m.out());
     let (done, kept) = r?;
     if let Some(k) = kept
-        && let Err(e) = sink.add(&m.org, &k.loaded.roster, k.diff.as_ref())
+        && let Err(e) = sink.add(place, &m.org, &k.loaded.roster, k.diff.as_ref())
         && let Ok(mut f) = sink_failed.lock()
     {
         f.get_or_insert(e);
@@ -182,8 +182,14 @@ fn region_run(g: &Global, a: RunArgs) -> Result<Done> {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(m) = members.get(i) else { break };
                     let (result, lines) = rollout::console::capture(|| {
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(g, m, &sink, &sink_failed)))
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(g, i, m, &sink, &sink_failed)))
                     });
+                    // its rows (none when it failed) go out in the region's order
+                    if let Err(e) = sink.done(i)
+                        && let Ok(mut f) = sink_failed.lock()
+                    {
+                        f.get_or_insert(e);
+                    }
                     let result = match result {
                         Ok(Ok(done)) => Ok(done),
                         Ok(Err(e)) => Err(one_line(&e)),

@@ -86,6 +86,20 @@ struct Table {
 pub struct Sink {
     dir: NewDir,
     tables: Mutex<BTreeMap<&'static str, Table>>,
+    order: Mutex<Order>,
+}
+
+/// Organisations finish in any order; their rows are written in the region's order (a
+/// finished one waits, already made into frames, for those before it), so the same region
+/// gives the same files.
+#[derive(Default)]
+struct Order {
+    /// The next organisation (by its place in the region) whose rows go out.
+    next: usize,
+    /// Rows made, waiting for their turn.
+    waiting: BTreeMap<usize, Vec<(&'static str, DataFrame)>>,
+    /// Organisations done (with rows or without: failed), not yet passed.
+    done: std::collections::BTreeSet<usize>,
 }
 
 fn frame(org: &str, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow::Result<DataFrame> {
@@ -165,6 +179,7 @@ impl Sink {
         Ok(Sink {
             dir: new,
             tables: Mutex::new(tables),
+            order: Mutex::new(Order::default()),
         })
     }
 
@@ -182,25 +197,52 @@ impl Sink {
         Ok(())
     }
 
-    /// One organisation's roster, matches and change set.
-    pub fn add(&self, org: &str, roster: &Roster, diff: Option<&DiffOutcome>) -> anyhow::Result<()> {
-        self.push("people", frame(org, &PEOPLE_HEADER, people_rows(roster))?)?;
-        self.push("groups", frame(org, &GROUPS_HEADER, groups_rows(roster).into_iter())?)?;
-        self.push("guardians", frame(org, &GUARDIANS_HEADER, guardians_rows(roster).into_iter())?)?;
-        self.push(
-            "staff_roles",
-            frame(org, &STAFF_ROLES_HEADER, staff_roles_rows(roster).into_iter())?,
-        )?;
+    /// One organisation's roster, matches and change set; `place` is its place in the
+    /// region. Its rows go out once it and every organisation before it are [`Sink::done`].
+    pub fn add(&self, place: usize, org: &str, roster: &Roster, diff: Option<&DiffOutcome>) -> anyhow::Result<()> {
+        let mut frames = vec![
+            ("people", frame(org, &PEOPLE_HEADER, people_rows(roster))?),
+            ("groups", frame(org, &GROUPS_HEADER, groups_rows(roster).into_iter())?),
+            ("guardians", frame(org, &GUARDIANS_HEADER, guardians_rows(roster).into_iter())?),
+            (
+                "staff_roles",
+                frame(org, &STAFF_ROLES_HEADER, staff_roles_rows(roster).into_iter())?,
+            ),
+        ];
         if let Some(d) = diff {
-            self.push("matches", frame(org, &MATCHES_HEADER, matches_rows(&d.matches).into_iter())?)?;
-            self.push("changes", frame(org, &CHANGES_HEADER, changes_rows(&d.changes))?)?;
+            frames.push(("matches", frame(org, &MATCHES_HEADER, matches_rows(&d.matches).into_iter())?));
+            frames.push(("changes", frame(org, &CHANGES_HEADER, changes_rows(&d.changes))?));
         }
+        let mut order = self.order.lock().map_err(|_| anyhow::anyhow!("запись таблиц прервалась"))?;
+        order.waiting.insert(place, frames);
         Ok(())
+    }
+
+    /// The organisation at `place` is done (with rows added or, failed, without): the rows
+    /// of every organisation now in turn are written.
+    pub fn done(&self, place: usize) -> anyhow::Result<()> {
+        let mut order = self.order.lock().map_err(|_| anyhow::anyhow!("запись таблиц прервалась"))?;
+        order.done.insert(place);
+        loop {
+            let next = order.next;
+            if !order.done.remove(&next) {
+                return Ok(());
+            }
+            for (table, df) in order.waiting.remove(&next).unwrap_or_default() {
+                self.push(table, df)?;
+            }
+            order.next += 1;
+        }
     }
 
     /// Writes the organisations' table and what is left, then swaps the folder in.
     /// Returns the rows written per table.
     pub fn finish(self, rows: &[super::Row]) -> anyhow::Result<BTreeMap<String, usize>> {
+        // Any left waiting (an organisation before them never said done): in order.
+        let waiting = std::mem::take(&mut self.order.lock().map_err(|_| anyhow::anyhow!("запись таблиц прервалась"))?.waiting);
+        for (table, df) in waiting.into_values().flatten() {
+            self.push(table, df)?;
+        }
         self.push("organisations", organisations_frame(rows)?)?;
         let tables = self.tables.into_inner().map_err(|_| anyhow::anyhow!("запись таблиц прервалась"))?;
         let mut counts = BTreeMap::new();

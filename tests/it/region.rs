@@ -320,7 +320,20 @@ fn the_parquet_tables_hold_every_organisation_rows() {
         }
         m
     };
-    let people = count_by_org(&read("people"));
+    // In the region's order, whatever order the organisations finished in: the same region
+    // gives the same files.
+    let people_df = read("people");
+    let place = |org: &str| r.orgs.iter().position(|o| o == org).unwrap();
+    let places: Vec<usize> = people_df
+        .column("org")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| place(v.unwrap()))
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] <= w[1]), "rows in the region's order");
+    let people = count_by_org(&people_df);
     let matches = count_by_org(&read("matches"));
     let changes = count_by_org(&read("changes"));
     let organisations = read("organisations");

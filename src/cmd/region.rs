@@ -275,6 +275,7 @@ fn region_status(g: &Global, a: StatusArgs) -> Result<Done> {
         .collect();
     let report = region_json(&region, rows);
     write_summary(&out, &report)?;
+    warn_old_tables(&out, &region.members)?;
     if !g.quiet {
         let mut text = render::terminal(&report, 20);
         text.push_str(&format!(
@@ -315,6 +316,32 @@ fn still_failed(m: &Member, (why, when): &(String, std::time::SystemTime)) -> Op
         Ok(t) if t > *when => None,
         _ => Some(why.clone()),
     }
+}
+
+/// `region status`: the Parquet tables of the last `region run` no longer go with an
+/// organisation that has run on its own since — they are marked stale in run.json and said.
+fn warn_old_tables(out: &Path, members: &[Member]) -> Result<()> {
+    let dir = out.join("parquet");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(tables) = modified(&dir.join("organisations.parquet")) else {
+        return Ok(());
+    };
+    let newer = members
+        .iter()
+        .filter(|m| modified(&m.out().join(rollout::region::summary::FILE)).is_some_and(|t| t > tables))
+        .count();
+    if newer == 0 {
+        return Ok(());
+    }
+    let rels: Vec<String> = tables::TABLES.iter().map(|(t, _)| format!("parquet/{t}.parquet")).collect();
+    let rels: Vec<&str> = rels.iter().map(String::as_str).collect();
+    rollout::runlog::mark_stale(out, &rels, "сводка региона").map_err(Error::output)?;
+    rollout::errln!(
+        "rollout: внимание: таблицы Parquet в {} старше последнего запуска {} — их обновит rollout region run",
+        dir.display(),
+        rollout::human::ru_count(newer, ["организации", "организаций", "организаций"])
+    );
+    Ok(())
 }
 
 fn region_json(region: &Region, rows: Vec<Row>) -> RegionJson {

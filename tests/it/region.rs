@@ -614,6 +614,23 @@ fn mistakes_in_the_region_folder_are_refused_before_anything_runs() {
     let summary = region_json(&region.join("out/region.json"));
     assert_eq!(summary["totals"]["organisations"], 1, "{summary}");
 
+    // The organisation runs on its own afterwards: status says the tables are older.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(region.join("сад/out/summary.json"))
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let r = ws.run(&["region", "status", "р"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(
+        r.stderr.contains("таблицы Parquet") && r.stderr.contains("старше последнего запуска 1 организации"),
+        "{r}"
+    );
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(region.join("out/run.json")).unwrap()).unwrap();
+    assert_eq!(log["outputs"]["parquet/people.parquet"]["stale"], true, "{log}");
+
     // A failed run's old counts stay out of the totals; a damaged summary is said.
     let good = summary["totals"]["roster"]["students"].as_u64().unwrap();
     assert!(good > 0);

@@ -54,9 +54,25 @@ fn outcome_code(d: Done) -> &'static str {
 }
 
 /// `OUT/summary.json`: the run's counts, for `rollout region status`.
-fn write_summary(ws: &Workspace, facts: &Facts<'_>) -> Result<()> {
+fn write_summary(
+    ws: &Workspace,
+    done: Done,
+    loaded: &rollout::roster::Loaded,
+    diff: Option<&rollout::changes::DiffOutcome>,
+    usage: &rollout::plans::measure::Usage,
+    status: Option<&rollout::plans::status::StatusReport>,
+) -> Result<()> {
+    let facts = Facts {
+        cfg: &ws.cfg,
+        today: ws.today,
+        outcome: outcome_code(done),
+        loaded,
+        diff,
+        usage,
+        status,
+    };
     let path = ws.out.join(rollout::region::summary::FILE);
-    rollout::output::write_private(&path, &RunSummary::of(facts).to_json())
+    rollout::output::write_private(&path, &RunSummary::of(&facts).to_json())
         .map_err(|e| Error::Output(anyhow::Error::new(e).context(format!("не удалось записать {}", path.display()))))
 }
 
@@ -118,18 +134,7 @@ pub fn run_kept(g: &Global, stage: Stage) -> Result<(Done, Option<Kept>)> {
         );
         // The summary says so: nothing measured this time.
         let usage = rollout::plans::measure::Usage::default();
-        write_summary(
-            &ws,
-            &Facts {
-                cfg: &ws.cfg,
-                today: ws.today,
-                outcome: outcome_code(done),
-                loaded: &loaded,
-                diff: None,
-                usage: &usage,
-                status: None,
-            },
-        )?;
+        write_summary(&ws, done, &loaded, None, &usage, None)?;
         return Ok((done, None));
     }
     if !run {
@@ -138,18 +143,7 @@ pub fn run_kept(g: &Global, stage: Stage) -> Result<(Done, Option<Kept>)> {
     let dash = dashboard(g, &ws, &loaded)?;
     done = done.max(dash.done);
     super::warn_stale(&ws);
-    write_summary(
-        &ws,
-        &Facts {
-            cfg: &ws.cfg,
-            today: ws.today,
-            outcome: outcome_code(done),
-            loaded: &loaded,
-            diff: dash.diff.as_ref(),
-            usage: &dash.usage,
-            status: dash.status.as_ref(),
-        },
-    )?;
+    write_summary(&ws, done, &loaded, dash.diff.as_ref(), &dash.usage, dash.status.as_ref())?;
     Ok((done, Some(Kept { loaded, diff: dash.diff })))
 }
 

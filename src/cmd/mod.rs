@@ -179,12 +179,12 @@ pub enum Command {
     Rollover(rollover::Args),
     /// Основная работа: все этапы по порядку и короткая сводка в конце.
     #[command(
-        after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным"
+        after_help = "Примеры:\n  rollout run\n  rollout run --config samples/college/rollout.toml\n  rollout run --no-pull              без нового снимка платформы MAX: сверка с последним полным снимком"
     )]
     Run(ingest::RunArgs),
     /// Регион: rollout run для всех организаций в одном процессе и сводка для регионального оператора (region.xlsx, region.html, таблицы Parquet).
     #[command(
-        after_help = "Примеры:\n  rollout region run регион/       все организации и сводка\n  rollout region status регион/    сводка по последним запускам, без нового"
+        after_help = "Примеры:\n  rollout region run регион/       все организации и сводка\n  rollout region status регион/    сводка по последним запускам, без нового запуска"
     )]
     Region {
         #[command(subcommand)]

@@ -119,14 +119,25 @@ pub struct Counts {
 impl Counts {
     pub fn add(&mut self, s: State) {
         self.total += 1;
-        *match s {
+        *self.get_mut(s) += 1;
+    }
+    /// Adds another set of counts (a region's milestones from its organisations').
+    pub fn merge(&mut self, other: &Counts) {
+        for s in State::ALL {
+            let n = other.get(s);
+            *self.get_mut(s) += n;
+        }
+        self.total += other.total;
+    }
+    fn get_mut(&mut self, s: State) -> &mut usize {
+        match s {
             State::Done => &mut self.done,
             State::InProgress => &mut self.in_progress,
             State::AtRisk => &mut self.at_risk,
             State::Overdue => &mut self.overdue,
             State::Blocked => &mut self.blocked,
             State::Planned => &mut self.planned,
-        } += 1;
+        }
     }
     pub fn get(&self, s: State) -> usize {
         match s {

@@ -310,18 +310,7 @@ pub fn totals(rows: &[Row]) -> Totals {
         t.problems_found.warnings += s.problems.warnings;
         if let Some(j) = &s.joined {
             t.measured += 1;
-            let a = &mut t.joined;
-            a.students += j.students;
-            a.students_joined += j.students_joined;
-            a.parents += j.parents;
-            a.parents_joined += j.parents_joined;
-            a.staff += j.staff;
-            a.staff_joined += j.staff_joined;
-            a.groups += j.groups;
-            a.groups_complete += j.groups_complete;
-            a.chats_required += j.chats_required;
-            a.chats_present += j.chats_present;
-            a.links += j.links;
+            t.joined.merge(j);
         }
         if let Some(p) = &s.platform {
             t.members += p.members;
@@ -331,14 +320,7 @@ pub fn totals(rows: &[Row]) -> Totals {
             t.actions += c.actions;
         }
         if let Some(p) = &s.plan {
-            let c = &mut t.plan;
-            c.done += p.done;
-            c.in_progress += p.in_progress;
-            c.at_risk += p.at_risk;
-            c.overdue += p.overdue;
-            c.blocked += p.blocked;
-            c.planned += p.planned;
-            c.total += p.total;
+            t.plan.merge(p);
         }
     }
     t

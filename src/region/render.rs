@@ -311,14 +311,7 @@ struct Segment {
 fn plan_bar(c: &Counts) -> Vec<Segment> {
     let width = 900.0;
     let mut x = 0.0;
-    let order = [
-        State::Done,
-        State::InProgress,
-        State::AtRisk,
-        State::Overdue,
-        State::Blocked,
-        State::Planned,
-    ];
+    let order = State::ALL;
     let mut out = Vec::new();
     for s in order {
         let n = c.get(s);

@@ -104,6 +104,23 @@ pub struct Joined {
     pub links: usize,
 }
 
+impl Joined {
+    /// Adds another organisation's counts (the region's totals).
+    pub fn merge(&mut self, j: &Joined) {
+        self.students += j.students;
+        self.students_joined += j.students_joined;
+        self.parents += j.parents;
+        self.parents_joined += j.parents_joined;
+        self.staff += j.staff;
+        self.staff_joined += j.staff_joined;
+        self.groups += j.groups;
+        self.groups_complete += j.groups_complete;
+        self.chats_required += j.chats_required;
+        self.chats_present += j.chats_present;
+        self.links += j.links;
+    }
+}
+
 /// What a run had at its end.
 pub struct Facts<'a> {
     pub cfg: &'a Config,
